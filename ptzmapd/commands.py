@@ -1,0 +1,93 @@
+"""Camera commands in normalised units: what every codec knows how to encode.
+
+Speeds are floats in -1..1 (+pan = right, +tilt = up, +zoom = tele, +focus = far).
+Only a codec knows the protocol's own ranges. Commands are frozen values so they can be
+compared (the controller sends a motion command only when its bytes change) and shared.
+
+Motion commands belong to a *slot* (``pantilt``, ``zoom``, ``focus``): in a slot the newest
+value wins. Every other command is discrete and is never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+AutofocusMode = Literal["on", "off", "toggle", "one-push"]
+AUTOFOCUS_MODES: tuple[str, ...] = ("on", "off", "toggle", "one-push")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Base of every camera command. ``slot`` is set on motion commands only."""
+
+    slot: ClassVar[str | None] = None
+    #: An inquiry asks the camera for state and expects an answer instead of an ACK.
+    inquiry: ClassVar[bool] = False
+
+    def is_stop(self) -> bool:
+        """A motion command whose speeds are all zero."""
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class PanTilt(Command):
+    slot: ClassVar[str | None] = "pantilt"
+    pan: float = 0.0
+    tilt: float = 0.0
+
+    def is_stop(self) -> bool:
+        return self.pan == 0.0 and self.tilt == 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Zoom(Command):
+    slot: ClassVar[str | None] = "zoom"
+    speed: float = 0.0
+
+    def is_stop(self) -> bool:
+        return self.speed == 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Focus(Command):
+    slot: ClassVar[str | None] = "focus"
+    speed: float = 0.0
+
+    def is_stop(self) -> bool:
+        return self.speed == 0.0
+
+
+MOTION_SLOTS: tuple[str, ...] = ("pantilt", "zoom", "focus")
+#: The command that stops each slot.
+STOPS: dict[str, Command] = {"pantilt": PanTilt(0.0, 0.0), "zoom": Zoom(0.0), "focus": Focus(0.0)}
+
+
+@dataclass(frozen=True, slots=True)
+class Home(Command):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class PresetRecall(Command):
+    number: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PresetStore(Command):
+    number: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Autofocus(Command):
+    mode: AutofocusMode = "on"
+
+
+@dataclass(frozen=True, slots=True)
+class PanTiltPositionInquiry(Command):
+    inquiry: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class ZoomPositionInquiry(Command):
+    inquiry: ClassVar[bool] = True

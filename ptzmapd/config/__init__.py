@@ -1,0 +1,1 @@
+"""Configuration: YAML with marks, validated into :mod:`.model` objects."""

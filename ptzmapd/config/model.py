@@ -1,0 +1,88 @@
+"""Typed, validated configuration: what the rest of ptzmapd reads (never raw YAML).
+
+Every object keeps the :class:`Mark` of the YAML node it came from so later checks
+(capabilities, duplicate bindings) can still point at ``FILE:LINE:COL``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class CameraConfig:
+    name: str
+    protocol: str
+    mark: Mark
+    host: str | None = None
+    port: int | None = None
+    #: VISCA over IP: "on" (Sony header with sequence numbers) or "none" (header, no check).
+    sequence: str = "on"
+    #: Minimum seconds between two commands to this camera; None = protocol default.
+    min_interval: float | None = None
+    #: Seconds to wait for an ACK before retransmitting; None = protocol default.
+    ack_timeout: float | None = None
+    #: Fastest protocol speed a full deflection gives; None = the protocol's top.
+    max_pan_speed: int | None = None
+    max_tilt_speed: int | None = None
+    max_zoom_speed: int | None = None
+    max_focus_speed: int | None = None
+    #: Protocol-specific settings (serial device, address, credentials...), already validated.
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class InputConfig:
+    name: str
+    type: str  # "midi" (later: "gamepad", "joystick")
+    mark: Mark
+    #: MIDI: glob matched against port names (e.g. "*nanoKONTROL2*").
+    port: str | None = None
+    #: MIDI: create a virtual port of this name that other programs connect to.
+    virtual: str | None = None
+    #: MIDI: rtmidi API, "alsa" or "jack"; None = MIDO_BACKEND or the platform default.
+    api: str | None = None
+    #: MIDI channel filter 1..16; None = any channel.
+    channel: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BindingConfig:
+    input: str
+    #: "cc", "note", "pitchbend", "program" (later: "axis", "button", "hat").
+    control: str
+    #: CC/note number; None for pitchbend/program.
+    number: int | str | None
+    action: str
+    mark: Mark
+    #: Camera name, "selected" or "all".
+    camera: str = "selected"
+    channel: int | None = None
+    preset: int | None = None
+    store: bool = False
+    #: Motion speed for a note/button on a motion action (default 1.0 = full speed).
+    value: float | None = None
+    #: CC on a motion action: "bipolar" (64 = stop) or "unipolar" (0..127 -> 0..1).
+    range: str = "bipolar"
+    #: autofocus: "on", "off", "toggle", "one-push".
+    mode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: str
+    cameras: dict[str, CameraConfig]  # insertion order = file order; the first is selected at start
+    inputs: dict[str, InputConfig]
+    bindings: list[BindingConfig]

@@ -1,0 +1,116 @@
+"""The sans-io codec contract every protocol implements.
+
+A codec turns :mod:`ptzmapd.commands` into bytes (:class:`Outgoing`) and bytes from the
+camera into :class:`Reply` events. It owns no socket, no clock and no sleep: the per-camera
+controller (:mod:`ptzmapd.camera`) decides *when* to send, the transport *how*.
+
+``token`` ties a reply to the command it answers where the protocol carries one (the
+VISCA-over-IP sequence number); where it does not, the token is ``None`` and the controller
+pairs replies with its single command in flight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ptzmapd.commands import Command
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedLimits:
+    """The fastest protocol speed a full deflection gives, per axis, in protocol units."""
+
+    pan: int
+    tilt: int
+    zoom: int
+    focus: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """Bytes to put on the wire for one command.
+
+    Retransmitting a command means sending the same ``data`` again (VISCA over IP requires
+    the same sequence number for a retransmission, so the bytes are identical).
+    """
+
+    data: bytes
+    token: int | None = None
+    #: False for protocols that never answer (Pelco on one-way RS-485 wiring).
+    expects_reply: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    token: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Ack(Reply):
+    """The camera accepted the command (VISCA ``z0 4y FF``)."""
+
+    socket: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Completion(Reply):
+    """The camera finished a command (VISCA ``z0 5y FF``) with no data."""
+
+    socket: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InquiryAnswer(Reply):
+    """Data answering an inquiry: ``values`` are the decoded integers (e.g. pan, tilt)."""
+
+    values: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorReply(Reply):
+    """The camera refused the command.
+
+    ``kind`` is one of ``syntax``, ``buffer-full``, ``cancelled``, ``no-socket``,
+    ``not-executable``, ``sequence`` (VISCA-over-IP bad sequence number), ``message-length``.
+    """
+
+    kind: str = ""
+    data: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceReset(Reply):
+    """The camera acknowledged a sequence-number RESET (VISCA over IP)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Garbage(Reply):
+    """Bytes that are not a valid reply; logged (rate limited) and otherwise ignored."""
+
+    data: bytes = b""
+    reason: str = ""
+
+
+class Codec(Protocol):
+    """One camera's protocol state (sequence numbers, reassembly buffers)."""
+
+    def start(self) -> list[Outgoing]:
+        """What to send when the link comes up (VISCA-over-IP RESET), possibly nothing."""
+        ...
+
+    def reset(self) -> list[Outgoing]:
+        """What to send after the camera reported a sequence error; possibly nothing."""
+        ...
+
+    def encode(self, command: Command) -> Outgoing:
+        """Bytes for ``command``; raises ProtocolError if the protocol cannot express it."""
+        ...
+
+    def receive(self, data: bytes) -> list[Reply]:
+        """Feed bytes from the wire (a datagram or a stream chunk) and get the replies."""
+        ...
+
+    def describe(self, data: bytes) -> str:
+        """A readable rendering of bytes this codec sent, for DEBUG traces."""
+        ...
