@@ -62,8 +62,14 @@ class Completion(Reply):
 
 @dataclass(frozen=True, slots=True)
 class InquiryAnswer(Reply):
-    """Data answering an inquiry: ``values`` are the decoded integers (e.g. pan, tilt)."""
+    """Data answering an inquiry.
 
+    ``what`` names the inquiry answered (``pantilt-position``: values (pan, tilt) as signed
+    protocol units; ``zoom-position``: values (zoom,)); the codec remembers which inquiry it
+    sent, so the controller never parses protocol bytes.
+    """
+
+    what: str = ""
     values: tuple[int, ...] = ()
 
 
