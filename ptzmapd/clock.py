@@ -1,14 +1,21 @@
-"""Time, injected: the one place that reads the monotonic clock or sleeps.
+"""Time, injected: the one place that reads the monotonic clock, sleeps or sets timers.
 
-Everything that depends on time takes a :class:`Clock` (or a ``now`` argument) so tests
-can replace it with :class:`FakeClock` and advance time by hand.
+Everything that depends on time takes a :class:`Clock` so tests can replace it with
+:class:`FakeClock` and advance time by hand: timers fire and sleepers wake only when the
+test says so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
-from typing import Protocol
+from typing import Callable, Protocol
+
+
+class Timer(Protocol):
+    def cancel(self) -> None: ...
 
 
 class Clock(Protocol):
@@ -18,9 +25,13 @@ class Clock(Protocol):
 
     async def sleep(self, seconds: float) -> None: ...
 
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        """Run ``callback`` after ``delay`` seconds (on the event loop's thread)."""
+        ...
+
 
 class MonotonicClock:
-    """The real clock."""
+    """The real clock; timers run on the running asyncio loop."""
 
     def now(self) -> float:
         return time.monotonic()
@@ -28,35 +39,56 @@ class MonotonicClock:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
 
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        return asyncio.get_running_loop().call_later(max(0.0, delay), callback)
+
+
+class _FakeTimer:
+    __slots__ = ("cancelled",)
+
+    def __init__(self) -> None:
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
 
 class FakeClock:
     """A clock that only moves when a test calls :meth:`advance`.
 
-    ``sleep`` suspends until the fake time reaches the deadline, so async code driven by
-    this clock runs step by step under the test's control.
+    Timers fire in deadline order during :meth:`advance`, each seeing ``now()`` equal to its
+    own deadline, so code runs exactly as it would have at those instants.
     """
 
     def __init__(self, start: float = 1000.0) -> None:
         self._now = start
-        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+        self._timers: list[tuple[float, int, _FakeTimer, Callable[[], None]]] = []
+        self._order = itertools.count()
 
     def now(self) -> float:
         return self._now
 
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        timer = _FakeTimer()
+        heapq.heappush(self._timers, (self._now + max(0.0, delay), next(self._order), timer, callback))
+        return timer
+
     async def sleep(self, seconds: float) -> None:
-        if seconds <= 0:
-            await asyncio.sleep(0)
-            return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._sleepers.append((self._now + seconds, future))
-        try:
-            await future
-        finally:
-            self._sleepers = [(t, f) for t, f in self._sleepers if f is not future]
+        self.call_later(seconds, lambda: future.done() or future.set_result(None))
+        await future
 
     def advance(self, seconds: float) -> None:
-        """Move time forward and wake every sleeper whose deadline has come."""
-        self._now += seconds
-        for deadline, future in list(self._sleepers):
-            if deadline <= self._now + 1e-12 and not future.done():
-                future.set_result(None)
+        """Move time forward by ``seconds``, firing every timer that falls due on the way."""
+        end = self._now + seconds
+        while self._timers and self._timers[0][0] <= end + 1e-12:
+            deadline, _, timer, callback = heapq.heappop(self._timers)
+            if timer.cancelled:
+                continue
+            self._now = max(self._now, deadline)
+            callback()
+        self._now = end
+
+    def pending(self) -> int:
+        """Timers still waiting (for tests that check nothing is left scheduled)."""
+        return sum(1 for _, _, timer, _ in self._timers if not timer.cancelled)

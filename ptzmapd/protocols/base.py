@@ -109,6 +109,14 @@ class Codec(Protocol):
         """What to send after the camera reported a sequence error; possibly nothing."""
         ...
 
+    def key(self, command: Command) -> bytes:
+        """What ``command`` looks like to the camera, without framing or sequence numbers.
+
+        Two commands with the same key are the same to the camera: the controller sends a
+        motion command only when its key changes, so a resting hand causes no traffic.
+        """
+        ...
+
     def encode(self, command: Command) -> Outgoing:
         """Bytes for ``command``; raises ProtocolError if the protocol cannot express it."""
         ...

@@ -1,0 +1,439 @@
+"""The per-camera controller: the rules of the road between intents and the wire.
+
+One :class:`CameraController` per camera. It owns:
+
+- **latest-wins motion slots** (``pantilt``, ``zoom``, ``focus``): a fader flood collapses to
+  the newest speed; a slot is sent only when its wire form (the codec's ``key``) changes;
+- **a queue of discrete commands** (preset, home, autofocus...) that are never dropped;
+- **priority**: a pending stop goes first, then discrete commands, then motion (slots take
+  turns so a pan flood cannot starve zoom);
+- **one command in flight**: the next command waits for the ACK of the previous one, so a
+  VISCA camera's two command sockets never overflow;
+- **pacing**: at least ``min_interval`` between two sends;
+- **retries**: a command not acknowledged within ``ack_timeout`` is retransmitted with the
+  same bytes (VISCA over IP: the same sequence number, so the camera can tell it is a repeat);
+  a motion command whose slot has moved on is replaced by the newest value instead;
+- **error replies**: buffer full → resend the newest state a little later; syntax / not
+  executable → logged with the bytes; bad sequence number → RESET and carry on;
+- **offline handling**: after ``retries`` unanswered tries the camera is marked offline and
+  probed with exponential backoff; the newest state is sent when it answers again.
+
+It is driven by callbacks (intents, transport data, one timer) on the event loop's thread and
+never blocks, so a dead camera cannot delay another. Time comes from an injected
+:class:`~ptzmapd.clock.Clock`; tests drive it with :class:`~ptzmapd.clock.FakeClock`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+
+from ptzmapd.clock import Clock, Timer
+from ptzmapd.commands import (
+    MOTION_SLOTS,
+    STOPS,
+    Command,
+    PanTiltPositionInquiry,
+    ZoomPositionInquiry,
+)
+from ptzmapd.errors import ProtocolError, TransportError
+from ptzmapd.protocols.base import (
+    Ack,
+    Codec,
+    Completion,
+    ErrorReply,
+    Garbage,
+    InquiryAnswer,
+    Outgoing,
+    Reply,
+    SequenceReset,
+)
+from ptzmapd.transports.base import Transport
+
+#: Discrete commands waiting beyond this many are dropped oldest-first (a camera that is
+#: offline for minutes must not replay a minute of button presses when it returns).
+MAX_QUEUED = 32
+#: A busy camera ("buffer full") is asked again after at least this long.
+BUSY_RETRY = 0.1
+#: Offline probing backs off from the ACK timeout up to this many seconds.
+BACKOFF_MAX = 5.0
+#: Garbage replies are logged at most once per camera per this many seconds.
+GARBAGE_LOG_INTERVAL = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerSettings:
+    min_interval: float
+    ack_timeout: float
+    #: Retransmissions of one command before the camera is considered offline.
+    retries: int = 2
+    #: Ask for the position this often while the camera moves (0 = never).
+    position_poll: float = 0.0
+
+
+@dataclass(slots=True)
+class _InFlight:
+    command: Command
+    outgoing: Outgoing
+    first_sent: float
+    last_sent: float
+    attempts: int = 1
+    #: The sequence RESET of VISCA over IP is sent like a command but is not one.
+    is_reset: bool = False
+
+
+@dataclass(slots=True)
+class CameraState:
+    """What the controller knows; read by ``ptzmapd status`` and the motion layer."""
+
+    online: bool = True
+    #: The newest speeds asked of each slot (what the camera is doing or about to do).
+    motion: dict[str, Command] = field(default_factory=lambda: dict(STOPS))
+    pan_tilt_position: tuple[int, int] | None = None
+    zoom_position: int | None = None
+    commands_sent: int = 0
+    retransmissions: int = 0
+    last_error: str | None = None
+    garbage_replies: int = 0
+
+    @property
+    def moving(self) -> bool:
+        return any(not command.is_stop() for command in self.motion.values())
+
+
+class CameraController:
+    def __init__(
+        self,
+        name: str,
+        codec: Codec,
+        transport: Transport,
+        clock: Clock,
+        settings: ControllerSettings,
+        log: logging.Logger | None = None,
+        label: str | None = None,
+    ) -> None:
+        self.name = name
+        self.codec = codec
+        self.transport = transport
+        self.clock = clock
+        self.settings = settings
+        self.log = log or logging.getLogger("ptzmapd.camera")
+        #: "stage/visca-ip": how traces name this camera.
+        self.label = label or name
+        self.state = CameraState()
+        # Slot -> key of the newest command the camera was sent (None: unknown, send again).
+        self._sent_keys: dict[str, bytes | None] = {slot: None for slot in MOTION_SLOTS}
+        self._queue: deque[Command] = deque()
+        self._urgent: deque[Outgoing] = deque()  # protocol housekeeping (RESET) ahead of all
+        self._in_flight: _InFlight | None = None
+        self._next_send_at = 0.0
+        self._next_slot = 0
+        self._timer: Timer | None = None
+        self._timer_at: float | None = None
+        self._failures = 0
+        self._last_garbage_log = -GARBAGE_LOG_INTERVAL
+        self._last_poll = 0.0
+        self._closed = False
+
+    # ----------------------------------------------------------------- inputs to the controller
+
+    def start(self) -> None:
+        """Attach to the transport and send the protocol's opening words (e.g. RESET)."""
+        self.transport.add_listener(self.on_data, self.on_transport_state)
+        self._urgent.extend(self.codec.start())
+        self._service()
+
+    def close(self) -> None:
+        self._closed = True
+        self._cancel_timer()
+        self.transport.remove_listener(self.on_data, self.on_transport_state)
+
+    def set_motion(self, command: Command) -> None:
+        """The newest speed for the command's slot; replaces anything not yet sent."""
+        slot = command.slot
+        if slot is None:
+            raise ValueError(f"{command!r} is not a motion command")
+        self.state.motion[slot] = command
+        self._service()
+
+    def stop(self) -> None:
+        """Stop every slot (sent ahead of anything else that is waiting)."""
+        for slot, stop in STOPS.items():
+            self.state.motion[slot] = stop
+        self._service()
+
+    def submit(self, command: Command) -> None:
+        """A discrete command (preset, home...): queued, never dropped by a motion flood."""
+        if command.slot is not None:
+            self.set_motion(command)
+            return
+        self._queue.append(command)
+        while len(self._queue) > MAX_QUEUED:
+            dropped = self._queue.popleft()
+            self.log.warning("[%s] too many commands waiting; dropped %r", self.label, dropped)
+        self._service()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing in flight and nothing waiting to be sent."""
+        return self._in_flight is None and not self._urgent and self._next_command() is None
+
+    # ------------------------------------------------------------------------- the wire side
+
+    def on_transport_state(self, connected: bool) -> None:
+        if connected:
+            # A new connection (TCP reconnect): the camera may have missed anything, so the
+            # newest state of every slot is sent again, and the protocol starts afresh.
+            for slot in MOTION_SLOTS:
+                self._sent_keys[slot] = None
+            self._urgent.extend(self.codec.start())
+            self._next_send_at = 0.0
+        elif self._in_flight is not None:
+            self._requeue(self._in_flight)
+            self._in_flight = None
+        self._service()
+
+    def on_data(self, data: bytes) -> None:
+        if self.log.isEnabledFor(logging.DEBUG):
+            self.log.debug("[%s] <-- %s", self.label, data.hex(" ").upper())
+        try:
+            replies = self.codec.receive(data)
+        except Exception as exc:  # a codec must not raise, but a live daemon must not die if it does
+            self.log.error("[%s] could not decode %r: %s", self.label, data, exc)
+            return
+        for reply in replies:
+            self._on_reply(reply)
+        self._service()
+
+    def _matches(self, reply: Reply) -> bool:
+        flight = self._in_flight
+        if flight is None:
+            return False
+        return reply.token is None or flight.outgoing.token is None or reply.token == flight.outgoing.token
+
+    def _on_reply(self, reply: Reply) -> None:
+        if isinstance(reply, Garbage):
+            self.state.garbage_replies += 1
+            now = self.clock.now()
+            if now - self._last_garbage_log >= GARBAGE_LOG_INTERVAL:
+                self._last_garbage_log = now
+                self.log.warning(
+                    "[%s] ignoring garbage from the camera (%s): %s",
+                    self.label, reply.reason, reply.data.hex(" "),
+                )
+            return
+        if not self._matches(reply):
+            # Late completions (a preset that finished) and answers to abandoned commands.
+            return
+        flight = self._in_flight
+        assert flight is not None
+        if isinstance(reply, (Ack, SequenceReset)):
+            self._done()
+        elif isinstance(reply, Completion):
+            # Some cameras skip the ACK; a completion answers the command all the same.
+            self._done()
+        elif isinstance(reply, InquiryAnswer):
+            if reply.what == "pantilt-position" and len(reply.values) == 2:
+                self.state.pan_tilt_position = (reply.values[0], reply.values[1])
+            elif reply.what == "zoom-position" and reply.values:
+                self.state.zoom_position = reply.values[0]
+            self._done()
+        elif isinstance(reply, ErrorReply):
+            self._on_error(flight, reply)
+
+    def _on_error(self, flight: _InFlight, reply: ErrorReply) -> None:
+        self._mark_online()
+        self._in_flight = None
+        if reply.kind == "buffer-full":
+            # The camera is busy (a preset still moving): try again shortly with the newest state.
+            self._requeue(flight)
+            self._next_send_at = max(self._next_send_at, self.clock.now() + BUSY_RETRY)
+            self.log.debug("[%s] camera busy; will resend", self.label)
+        elif reply.kind in ("sequence", "message-length") and not flight.is_reset:
+            # VISCA over IP lost count of our sequence numbers: RESET, then send again.
+            self.log.info("[%s] camera reported a %s error; resetting the sequence number", self.label, reply.kind)
+            self._requeue(flight)
+            self._urgent.extend(self.codec.reset())
+        elif reply.kind in ("cancelled", "no-socket"):
+            self.log.debug("[%s] %s reply: %s", self.label, reply.kind, reply.data.hex(" "))
+        else:
+            message = f"camera refused {self.codec.describe(flight.outgoing.data)!r}: {reply.kind} ({reply.data.hex(' ')})"
+            self.state.last_error = message
+            self.log.warning("[%s] %s", self.label, message)
+
+    def _done(self) -> None:
+        self._in_flight = None
+        self._mark_online()
+
+    def _mark_online(self) -> None:
+        self._failures = 0
+        if not self.state.online:
+            self.state.online = True
+            self.log.info("[%s] camera is answering again", self.label)
+            self._next_send_at = 0.0
+
+    def _requeue(self, flight: _InFlight) -> None:
+        """Put a command that did not get through back where it will be sent again."""
+        if flight.is_reset:
+            self._urgent.appendleft(flight.outgoing)
+            return
+        slot = flight.command.slot
+        if slot is not None:
+            self._sent_keys[slot] = None  # the newest value of the slot goes again
+        elif not flight.command.inquiry:
+            self._queue.appendleft(flight.command)
+
+    # ---------------------------------------------------------------------------- scheduling
+
+    def _next_command(self) -> tuple[Command, str | None] | None:
+        """What to send next, by priority: stops, discrete commands, then motion slots."""
+        motion = self.state.motion
+        for slot in MOTION_SLOTS:
+            command = motion[slot]
+            if command.is_stop() and self._key(command) != self._sent_keys[slot]:
+                return command, slot
+        if self._queue:
+            return self._queue[0], None
+        for offset in range(len(MOTION_SLOTS)):
+            slot = MOTION_SLOTS[(self._next_slot + offset) % len(MOTION_SLOTS)]
+            command = motion[slot]
+            if self._key(command) != self._sent_keys[slot]:
+                return command, slot
+        return None
+
+    def _key(self, command: Command) -> bytes | None:
+        try:
+            return self.codec.key(command)
+        except ProtocolError:
+            return None
+
+    def _service(self) -> None:
+        """Send what may be sent now, then arm the timer for the next thing that is due."""
+        if self._closed:
+            return
+        now = self.clock.now()
+        flight = self._in_flight
+        if flight is not None and now >= flight.last_sent + self.settings.ack_timeout:
+            self._on_timeout(flight, now)
+        if self._in_flight is None and now >= self._next_send_at and self.transport.connected:
+            self._send_next(now)
+        self._arm_timer(now)
+
+    def _on_timeout(self, flight: _InFlight, now: float) -> None:
+        slot = flight.command.slot
+        stale = slot is not None and not flight.is_reset and self._key(self.state.motion[slot]) != self._key(flight.command)
+        if flight.attempts <= self.settings.retries and not stale:
+            self.log.debug("[%s] no answer; retransmitting %s", self.label, self.codec.describe(flight.outgoing.data))
+            if self._write(flight.outgoing, now):
+                flight.attempts += 1
+                flight.last_sent = now
+                self.state.retransmissions += 1
+                return
+        self._in_flight = None
+        if stale:
+            # The slot has a newer value: send that instead of repeating an old speed.
+            self._sent_keys[slot] = None  # type: ignore[index]
+            return
+        self._failures += 1
+        self._requeue(flight)
+        if self.state.online:
+            self.state.online = False
+            self.state.last_error = f"no answer after {flight.attempts} tries"
+            self.log.warning(
+                "[%s] camera is not answering (%s); retrying with backoff", self.label, self.state.last_error
+            )
+        backoff = min(BACKOFF_MAX, self.settings.ack_timeout * (2 ** min(self._failures, 6)))
+        self._next_send_at = now + backoff
+
+    def _send_next(self, now: float) -> None:
+        if self._urgent:
+            outgoing = self._urgent.popleft()
+            if self._write(outgoing, now):
+                self._in_flight = _InFlight(STOPS["pantilt"], outgoing, now, now, is_reset=True)
+            else:
+                self._urgent.appendleft(outgoing)
+            return
+        picked = self._next_command()
+        if picked is None:
+            picked = self._position_inquiry(now)
+            if picked is None:
+                return
+        command, slot = picked
+        try:
+            outgoing = self.codec.encode(command)
+        except ProtocolError as exc:
+            self.log.error("[%s] cannot send %r: %s", self.label, command, exc)
+            self._consume(command, slot, None)
+            return
+        if not self._write(outgoing, now):
+            return
+        self._consume(command, slot, self._key(command))
+        self.state.commands_sent += 1
+        if outgoing.expects_reply:
+            self._in_flight = _InFlight(command, outgoing, now, now)
+        if slot is not None:
+            self._next_slot = (MOTION_SLOTS.index(slot) + 1) % len(MOTION_SLOTS)
+
+    def _consume(self, command: Command, slot: str | None, key: bytes | None) -> None:
+        if slot is not None:
+            self._sent_keys[slot] = key
+        elif self._queue and self._queue[0] is command:
+            self._queue.popleft()
+
+    def _position_inquiry(self, now: float) -> tuple[Command, None] | None:
+        """Poll the position lightly while moving, when there is nothing else to send."""
+        interval = self.settings.position_poll
+        if interval <= 0 or not self.state.moving or now - self._last_poll < interval:
+            return None
+        self._last_poll = now
+        # Alternate the two inquiries so each costs one slot of the command budget.
+        inquiry: Command = PanTiltPositionInquiry() if self.state.commands_sent % 2 else ZoomPositionInquiry()
+        if self._key(inquiry) is None:  # the protocol has no such inquiry
+            return None
+        return inquiry, None
+
+    def _write(self, outgoing: Outgoing, now: float) -> bool:
+        try:
+            self.transport.send(outgoing.data)
+        except TransportError as exc:
+            self.log.debug("[%s] %s", self.label, exc)
+            # Not a busy loop: a wire that refuses now is asked again after a pause.
+            self._next_send_at = now + max(self.settings.min_interval, BUSY_RETRY)
+            return False
+        if self.log.isEnabledFor(logging.DEBUG):
+            self.log.debug("[%s] --> %s", self.label, outgoing.data.hex(" ").upper())
+        self._next_send_at = now + self.settings.min_interval
+        return True
+
+    def _deadline(self) -> float | None:
+        flight = self._in_flight
+        if flight is not None:
+            return flight.last_sent + self.settings.ack_timeout
+        if not self.transport.connected:
+            return None  # the transport's state callback wakes us
+        if self._urgent or self._next_command() is not None:
+            return self._next_send_at
+        if self.settings.position_poll > 0 and self.state.moving:
+            return max(self._next_send_at, self._last_poll + self.settings.position_poll)
+        return None
+
+    def _arm_timer(self, now: float) -> None:
+        deadline = self._deadline()
+        if deadline == self._timer_at:
+            return
+        self._cancel_timer()
+        if deadline is not None:
+            self._timer_at = deadline
+            self._timer = self.clock.call_later(max(0.0, deadline - now), self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._timer_at = None
+        self._service()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = None
+        self._timer_at = None

@@ -1,0 +1,202 @@
+"""The ``ptzmapd`` command: run, check, send, simulate, demo.
+
+Every user mistake ends in a clear message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from ptzmapd import __version__, logs
+from ptzmapd.camera import CameraController
+from ptzmapd.clock import MonotonicClock
+from ptzmapd.commands import AUTOFOCUS_MODES, Autofocus, Command, Focus, Home, PanTilt, PresetRecall, PresetStore, Zoom
+from ptzmapd.config import load_config, summarize
+from ptzmapd.errors import ConfigError, PtzmapdError
+from ptzmapd.protocols import PROTOCOLS
+
+SEND_ACTIONS = ("pan", "tilt", "zoom", "focus", "stop", "home", "preset", "autofocus")
+SIMULATED = ("visca-ip", "visca-udp", "visca-tcp")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ptzmapd",
+        description="Drive PTZ cameras from MIDI surfaces, gamepads and joysticks.",
+    )
+    parser.add_argument("--version", action="version", version=f"ptzmapd {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log protocol traces (DEBUG)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    run = commands.add_parser("run", help="run the daemon in the foreground")
+    run.add_argument("-c", "--config", required=True, metavar="FILE")
+
+    check = commands.add_parser("check", help="validate a config and summarise it")
+    check.add_argument("-c", "--config", required=True, metavar="FILE")
+
+    send = commands.add_parser(
+        "send", help="send one command to one camera",
+        description="Send one command and wait for the camera to acknowledge it. "
+        "Examples: 'send -c studio.yaml stage preset 3', 'send -c studio.yaml stage pan 0.5 --for 1.5'.",
+    )
+    send.add_argument("-c", "--config", required=True, metavar="FILE")
+    send.add_argument("camera")
+    send.add_argument("action", choices=SEND_ACTIONS)
+    send.add_argument("value", nargs="?", help="speed -1..1 for pan/tilt/zoom/focus, preset number, or autofocus mode")
+    send.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
+                      help="move for this long, then stop (required for pan/tilt/zoom/focus)")
+    send.add_argument("--store", action="store_true", help="with preset: store instead of recall")
+
+    simulate = commands.add_parser("simulate", help="run a simulated camera")
+    simulate.add_argument("protocol", choices=SIMULATED)
+    simulate.add_argument("--host", default="127.0.0.1")
+    simulate.add_argument("--port", type=int, help="default: the protocol's port")
+
+    demo = commands.add_parser("demo", help="the whole pipeline against two simulated cameras, no hardware")
+    demo.add_argument("--duration", type=float, default=15.0, metavar="SECONDS")
+    demo.add_argument("--no-midi", action="store_true", help="feed the mapping layer directly, not a MIDI port")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    log = logs.setup(args.verbose, args.quiet)
+    try:
+        if args.command == "check":
+            return check(args.config)
+        if args.command == "run":
+            from ptzmapd.daemon import run
+
+            return asyncio.run(run(args.config, log))
+        if args.command == "send":
+            return asyncio.run(send(args, log))
+        if args.command == "simulate":
+            return asyncio.run(simulate(args.protocol, args.host, args.port))
+        if args.command == "demo":
+            from ptzmapd.demo import run_demo
+
+            return asyncio.run(run_demo(args.duration, use_midi=not args.no_midi, log=log))
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    except PtzmapdError as error:
+        print(f"ptzmapd: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def check(path: str) -> int:
+    config = load_config(path)  # ConfigError is reported by main()
+    print(summarize(config))
+    return 0
+
+
+def send_command(action: str, value: str | None, store: bool) -> Command:
+    """The command ``ptzmapd send`` sends for ACTION VALUE; ValueError with a clear text."""
+    if action in ("pan", "tilt", "zoom", "focus"):
+        if value is None:
+            raise ValueError(f"{action} needs a speed from -1 to 1")
+        try:
+            speed = float(value)
+        except ValueError:
+            raise ValueError(f"{action} speed must be a number from -1 to 1, not {value!r}") from None
+        if not -1.0 <= speed <= 1.0:
+            raise ValueError(f"{action} speed must be from -1 to 1, not {speed}")
+        return {
+            "pan": PanTilt(speed, 0.0), "tilt": PanTilt(0.0, speed), "zoom": Zoom(speed), "focus": Focus(speed),
+        }[action]
+    if action == "stop":
+        return PanTilt(0.0, 0.0)
+    if action == "home":
+        return Home()
+    if action == "preset":
+        if value is None or not value.isdigit():
+            raise ValueError(f"preset needs a number, not {value!r}")
+        return PresetStore(int(value)) if store else PresetRecall(int(value))
+    if value not in AUTOFOCUS_MODES:
+        raise ValueError(f"autofocus mode must be one of {', '.join(AUTOFOCUS_MODES)}, not {value!r}")
+    return Autofocus(value)  # type: ignore[arg-type]
+
+
+async def settle(controller: CameraController, timeout: float) -> bool:
+    """Wait until everything sent was acknowledged; False if the camera did not answer."""
+    clock = controller.clock
+    deadline = clock.now() + timeout
+    while clock.now() < deadline:
+        if controller.idle:
+            return controller.state.online
+        if not controller.state.online:
+            return False
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def send(args: argparse.Namespace, log: logging.Logger) -> int:
+    from ptzmapd.daemon import make_controller
+    from ptzmapd.transports import TransportPool
+
+    config = load_config(args.config)
+    camera = config.cameras.get(args.camera)
+    if camera is None:
+        print(f"ptzmapd: no camera {args.camera!r} in {args.config} (valid: {', '.join(config.cameras)})", file=sys.stderr)
+        return 2
+    try:
+        command = send_command(args.action, args.value, args.store)
+    except ValueError as error:
+        print(f"ptzmapd: {error}", file=sys.stderr)
+        return 2
+    moving = command.slot is not None and not command.is_stop()
+    if moving and args.duration is None:
+        print(f"ptzmapd: {args.action} needs --for SECONDS (a one-shot move must end)", file=sys.stderr)
+        return 2
+
+    pool = TransportPool(log)
+    controller = await make_controller(camera, pool, MonotonicClock(), log)
+    try:
+        deadline = asyncio.get_running_loop().time() + 3.0
+        while not controller.transport.connected and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        if moving:
+            controller.set_motion(command)
+            await asyncio.sleep(args.duration)
+            controller.stop()
+        else:
+            controller.submit(command) if command.slot is None else controller.set_motion(command)
+        answered = await settle(controller, timeout=3.0)
+    finally:
+        controller.close()
+        await pool.close()
+    what = f"{args.action}{' ' + args.value if args.value else ''}{' (store)' if args.store else ''}"
+    if answered:
+        print(f"{camera.name}: {what}: acknowledged")
+        return 0
+    print(f"{camera.name}: {what}: the camera did not answer ({controller.state.last_error or 'not connected'})", file=sys.stderr)
+    return 1
+
+
+async def simulate(protocol: str, host: str, port: int | None) -> int:
+    from ptzmapd.simulators.visca import start_simulator
+
+    port = port if port is not None else PROTOCOLS[protocol].default_port or 0
+    handle = await start_simulator(protocol, host, port, log=lambda line: print(line, flush=True))
+    print(f"simulated {protocol} camera on {host}:{handle.port} (Ctrl-C to stop)", flush=True)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    await handle.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

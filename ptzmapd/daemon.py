@@ -1,0 +1,179 @@
+"""The daemon: builds cameras, inputs and the pipeline from a config, runs, reloads, stops.
+
+Lifecycle of ``ptzmapd run``:
+
+- start: one transport per endpoint, one controller per camera, one input per device,
+  then READY=1 to systemd;
+- SIGHUP: read the config again; if it is invalid, report it and keep running the old one;
+  if valid, stop the cameras, tear down, and start again from the new config;
+- SIGTERM / SIGINT: stop every camera, wait briefly for the stops to be acknowledged, exit 0
+  (well within 2 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from ptzmapd import systemd
+from ptzmapd.camera import CameraController, ControllerSettings
+from ptzmapd.clock import Clock, MonotonicClock
+from ptzmapd.config import load_config
+from ptzmapd.config.model import CameraConfig, Config
+from ptzmapd.errors import ConfigError, PtzmapdError
+from ptzmapd.inputs import Input, make_input
+from ptzmapd.pipeline import Pipeline
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols.base import SpeedLimits
+from ptzmapd.transports import TransportPool
+
+#: How long shutdown waits for the cameras to acknowledge their stops.
+STOP_GRACE = 1.0
+
+
+def speed_limits(camera: CameraConfig) -> SpeedLimits:
+    """The protocol's top speeds, lowered where the camera's config asks."""
+    top = PROTOCOLS[camera.protocol].limits
+
+    def pick(configured: int | None, protocol_top: int) -> int:
+        return protocol_top if configured is None else configured
+
+    return SpeedLimits(
+        pan=pick(camera.max_pan_speed, top.pan),
+        tilt=pick(camera.max_tilt_speed, top.tilt),
+        zoom=pick(camera.max_zoom_speed, top.zoom),
+        focus=pick(camera.max_focus_speed, top.focus),
+    )
+
+
+async def make_controller(
+    camera: CameraConfig, pool: TransportPool, clock: Clock, log: logging.Logger
+) -> CameraController:
+    """One camera's codec, shared transport and controller, started."""
+    spec = PROTOCOLS[camera.protocol]
+    codec = spec.make_codec(camera, speed_limits(camera))
+    assert camera.host is not None and camera.port is not None  # the config validator requires them
+    transport = await pool.get(spec.transport, camera.host, camera.port)
+    settings = ControllerSettings(
+        min_interval=camera.min_interval if camera.min_interval is not None else spec.min_interval,
+        ack_timeout=camera.ack_timeout if camera.ack_timeout is not None else spec.ack_timeout,
+    )
+    controller = CameraController(
+        camera.name, codec, transport, clock, settings, log, label=f"{camera.name}/{camera.protocol}"
+    )
+    controller.start()
+    return controller
+
+
+class Daemon:
+    """Everything one config describes, running on the current event loop."""
+
+    def __init__(self, config: Config, clock: Clock | None = None, log: logging.Logger | None = None) -> None:
+        self.config = config
+        self.clock = clock or MonotonicClock()
+        self.log = log or logging.getLogger("ptzmapd")
+        self.pool = TransportPool(self.log)
+        self.controllers: dict[str, CameraController] = {}
+        self.inputs: dict[str, Input] = {}
+        self.pipeline: Pipeline | None = None
+
+    async def start(self) -> None:
+        for camera in self.config.cameras.values():
+            self.controllers[camera.name] = await make_controller(camera, self.pool, self.clock, self.log)
+        self.pipeline = Pipeline(self.config.bindings, self.controllers, self.log)
+        loop = asyncio.get_running_loop()
+        for input_config in self.config.inputs.values():
+            device = make_input(input_config, self.pipeline.on_event, self.pipeline.on_input_state, loop, self.log)
+            await device.start()
+            self.inputs[input_config.name] = device
+        self.log.info(
+            "running: %d camera(s) [%s], %d input(s) [%s]; selected '%s'",
+            len(self.controllers), ", ".join(self.controllers),
+            len(self.inputs), ", ".join(self.inputs), self.pipeline.selected,
+        )
+
+    async def shutdown(self, grace: float = STOP_GRACE) -> None:
+        """Stop every camera, wait up to ``grace`` for the stops to be answered, close all."""
+        for device in self.inputs.values():
+            try:
+                await device.close()
+            except Exception as exc:  # closing a vanished device must not block the stops
+                self.log.debug("closing an input failed: %s", exc)
+        if self.pipeline is not None:
+            self.pipeline.stop_everything()
+        deadline = self.clock.now() + grace
+        while self.clock.now() < deadline and not all(
+            c.idle or not c.state.online for c in self.controllers.values()
+        ):
+            await asyncio.sleep(0.01)
+        for controller in self.controllers.values():
+            controller.close()
+        await self.pool.close()
+
+
+async def run(config_path: str, log: logging.Logger) -> int:
+    """``ptzmapd run``: the foreground daemon. Returns the exit code."""
+    try:
+        config = load_config(config_path)
+    except ConfigError as error:
+        for problem in error.problems:
+            log.error("%s", problem)
+        return 2
+    daemon = Daemon(config, log=log)
+    try:
+        await daemon.start()
+    except PtzmapdError as error:
+        log.error("cannot start: %s", error)
+        await daemon.shutdown(grace=0.2)
+        return 1
+
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    reloading: asyncio.Task[None] | None = None
+
+    async def reload() -> None:
+        nonlocal daemon
+        log.info("SIGHUP: reading %s again", config_path)
+        try:
+            new_config = await loop.run_in_executor(None, load_config, config_path)
+        except ConfigError as error:
+            for problem in error.problems:
+                log.error("%s", problem)
+            log.error("the new configuration is invalid; keeping the one that is running")
+            return
+        await daemon.shutdown(grace=0.3)
+        daemon = Daemon(new_config, log=log)
+        await daemon.start()
+        log.info("configuration reloaded")
+
+    def on_hup() -> None:
+        nonlocal reloading
+        if reloading is None or reloading.done():
+            reloading = loop.create_task(reload())
+
+    loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    loop.add_signal_handler(signal.SIGINT, stopping.set)
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+
+    systemd.notify("READY=1")
+    watchdog_interval = systemd.watchdog_interval()
+    watchdog = systemd.Watchdog(watchdog_interval) if watchdog_interval else None
+    if watchdog:
+        watchdog.start()
+    try:
+        await stopping.wait()
+    finally:
+        systemd.notify("STOPPING=1")
+        if watchdog:
+            watchdog.stop()
+        if reloading is not None and not reloading.done():
+            try:
+                await asyncio.wait_for(reloading, timeout=1.0)
+            except (asyncio.TimeoutError, Exception):
+                pass
+        log.info("stopping every camera and exiting")
+        await daemon.shutdown()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+    return 0

@@ -1,0 +1,37 @@
+"""Logging to stderr: one line per event a person cares about; colour only on a terminal."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+_COLOURS = {
+    logging.DEBUG: "\033[2m",
+    logging.INFO: "",
+    logging.WARNING: "\033[33m",
+    logging.ERROR: "\033[31m",
+    logging.CRITICAL: "\033[1;31m",
+}
+
+
+class _Formatter(logging.Formatter):
+    def __init__(self, colour: bool) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S")
+        self.colour = colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if self.colour and _COLOURS.get(record.levelno):
+            return f"{_COLOURS[record.levelno]}{text}\033[0m"
+        return text
+
+
+def setup(verbose: int = 0, quiet: bool = False) -> logging.Logger:
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter(colour=sys.stderr.isatty()))
+    log = logging.getLogger("ptzmapd")
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+    return log

@@ -1,0 +1,53 @@
+"""Turning raw control values into normalised speeds, and telling presses from releases."""
+
+from __future__ import annotations
+
+from ptzmapd.events import ControlEvent
+
+CC_CENTRE = 64
+PITCHBEND_MAX = 8191
+PITCHBEND_MIN = -8192
+
+
+def cc_bipolar(value: float) -> float:
+    """0 → -1, 64 → 0, 127 → +1. 64 is the centre, so each side has its own scale."""
+    if value >= CC_CENTRE:
+        return min(1.0, (value - CC_CENTRE) / (127 - CC_CENTRE))
+    return max(-1.0, (value - CC_CENTRE) / CC_CENTRE)
+
+
+def cc_unipolar(value: float) -> float:
+    """0..127 → 0..1."""
+    return max(0.0, min(1.0, value / 127))
+
+
+def pitchbend(value: float) -> float:
+    """-8192..8191 → -1..1, 0 (the wheel's rest) → 0."""
+    if value >= 0:
+        return min(1.0, value / PITCHBEND_MAX)
+    return max(-1.0, value / -PITCHBEND_MIN)
+
+
+def motion_speed(event: ControlEvent, bipolar: bool, note_speed: float) -> float:
+    """The speed a control's value asks for on a motion action."""
+    kind = event.kind
+    if kind == "cc":
+        return cc_bipolar(event.value) if bipolar else cc_unipolar(event.value)
+    if kind == "pitchbend":
+        return pitchbend(event.value)
+    # Notes and buttons: held = the binding's speed, released = stop.
+    return note_speed if event.value > 0 else 0.0
+
+
+def is_press(event: ControlEvent, previous: float | None) -> bool:
+    """A note-on, a button down, a program change, or a CC rising through the middle.
+
+    A CC used as a button (pads that send 127/0) fires once when it crosses 64 upwards,
+    not again while held or on release.
+    """
+    if event.kind == "program":
+        return True
+    if event.kind == "cc":
+        was_down = previous is not None and previous >= CC_CENTRE
+        return event.value >= CC_CENTRE and not was_down
+    return event.value > 0

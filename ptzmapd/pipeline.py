@@ -1,0 +1,93 @@
+"""Events in, camera commands out: mapping → selection → motion → per-camera controllers.
+
+This is the part of the daemon that runs on every control event. It knows which camera is
+selected, resolves binding targets (``selected``, ``all`` or a name), and stops exactly
+what must stop when the selection changes or an input vanishes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ptzmapd.camera import CameraController
+from ptzmapd.commands import Command
+from ptzmapd.config.model import BindingConfig
+from ptzmapd.events import ControlEvent
+from ptzmapd.mapping.intents import ALL, SELECTED, Do, Intent, Move, Select, StopAll
+from ptzmapd.mapping.mapper import Mapper
+from ptzmapd.motion.mixer import Driver, MotionMixer
+
+
+class Pipeline:
+    def __init__(
+        self,
+        bindings: list[BindingConfig],
+        controllers: dict[str, CameraController],
+        log: logging.Logger | None = None,
+    ) -> None:
+        self.controllers = controllers
+        self.log = log or logging.getLogger("ptzmapd")
+        self.mapper = Mapper(bindings)
+        self.mixer = MotionMixer(self._send_motion)
+        # The first camera listed is selected at start.
+        self.selected: str | None = next(iter(controllers), None)
+        # Drivers that reached their camera through "selected": a switch stops them.
+        self._via_selected: set[Driver] = set()
+
+    # ------------------------------------------------------------------ entry points
+
+    def on_event(self, event: ControlEvent) -> None:
+        for intent in self.mapper.handle(event):
+            self.apply(intent)
+
+    def on_input_state(self, input_name: str, connected: bool) -> None:
+        if connected:
+            self.log.info("input '%s' connected", input_name)
+            return
+        stopped = self.mixer.stop_driven_by(lambda driver: driver[0] == input_name)
+        what = ", ".join(f"{camera} {axis}" for camera, axis in stopped) or "nothing was moving"
+        self.log.warning("input '%s' vanished; stopped what it drove (%s)", input_name, what)
+
+    def stop_everything(self) -> None:
+        for name, controller in self.controllers.items():
+            self.mixer.forget(name)
+            controller.stop()
+
+    # ------------------------------------------------------------------ intents
+
+    def apply(self, intent: Intent) -> None:
+        if isinstance(intent, Move):
+            if intent.target == SELECTED:
+                self._via_selected.add(intent.driver)
+            for camera in self._cameras(intent.target):
+                self.mixer.move(camera, intent.axis, intent.speed, intent.driver)
+        elif isinstance(intent, Do):
+            for camera in self._cameras(intent.target):
+                self.controllers[camera].submit(intent.command)
+        elif isinstance(intent, StopAll):
+            for camera in self._cameras(intent.target):
+                self.mixer.forget(camera)
+                self.controllers[camera].stop()
+        elif isinstance(intent, Select):
+            self.select(intent.camera)
+
+    def select(self, camera: str) -> None:
+        if camera == self.selected or camera not in self.controllers:
+            return
+        previous = self.selected
+        if previous is not None:
+            # The hand is still on the stick, but it now means another camera: the one
+            # it was moving must not keep going.
+            self.mixer.stop_driven_by(lambda driver: driver in self._via_selected, {previous})
+        self.selected = camera
+        self.log.info("selected camera '%s'", camera)
+
+    def _cameras(self, target: str) -> list[str]:
+        if target == SELECTED:
+            return [self.selected] if self.selected is not None else []
+        if target == ALL:
+            return list(self.controllers)
+        return [target] if target in self.controllers else []
+
+    def _send_motion(self, camera: str, command: Command) -> None:
+        self.controllers[camera].set_motion(command)

@@ -1,0 +1,70 @@
+"""The transport contract: one endpoint's wire, shared by every camera on it.
+
+A transport moves bytes and nothing else: it never interprets them. Each camera on the
+endpoint registers a listener; every chunk received is offered to every listener (a codec
+ignores replies that are not for its camera, e.g. another VISCA address on a daisy chain).
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import Callable
+
+
+DataListener = Callable[[bytes], None]
+StateListener = Callable[[bool], None]
+
+
+class Transport(ABC):
+    """Base class: listener bookkeeping; subclasses implement open/send/close."""
+
+    def __init__(self, endpoint: str, log: logging.Logger | None = None) -> None:
+        self.endpoint = endpoint
+        self.log = log or logging.getLogger("ptzmapd.transport")
+        self._data_listeners: list[DataListener] = []
+        self._state_listeners: list[StateListener] = []
+        self._connected = False
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    def add_listener(self, on_data: DataListener, on_state: StateListener | None = None) -> None:
+        self._data_listeners.append(on_data)
+        if on_state is not None:
+            self._state_listeners.append(on_state)
+
+    def remove_listener(self, on_data: DataListener, on_state: StateListener | None = None) -> None:
+        if on_data in self._data_listeners:
+            self._data_listeners.remove(on_data)
+        if on_state is not None and on_state in self._state_listeners:
+            self._state_listeners.remove(on_state)
+
+    def _deliver(self, data: bytes) -> None:
+        for listener in list(self._data_listeners):
+            try:
+                listener(data)
+            except Exception:  # one camera's bug must not silence the others on the wire
+                self.log.exception("[%s] listener failed on %d bytes", self.endpoint, len(data))
+
+    def _set_connected(self, connected: bool) -> None:
+        if connected == self._connected:
+            return
+        self._connected = connected
+        for listener in list(self._state_listeners):
+            try:
+                listener(connected)
+            except Exception:
+                self.log.exception("[%s] state listener failed", self.endpoint)
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Open the wire (or start trying to, in the background)."""
+
+    @abstractmethod
+    def send(self, data: bytes) -> None:
+        """Queue ``data`` for the wire without blocking; TransportError when it is down."""
+
+    async def close(self) -> None:
+        self._set_connected(False)

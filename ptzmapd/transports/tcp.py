@@ -1,0 +1,96 @@
+"""TCP transport: one stream per camera endpoint (raw VISCA on 5678), reconnecting with backoff.
+
+The stream is opened in the background: a camera that is off at start, or that resets the
+connection later, is retried with exponential backoff (0.5 s doubling to 10 s) while the
+rest of the daemon runs on. Writes never block: asyncio buffers them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+
+from ptzmapd.errors import TransportError
+from ptzmapd.transports.base import Transport
+
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 10.0
+
+
+class _Protocol(asyncio.Protocol):
+    def __init__(self, owner: "TcpTransport") -> None:
+        self.owner = owner
+
+    def data_received(self, data: bytes) -> None:
+        self.owner._deliver(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.owner._lost(exc)
+
+
+class TcpTransport(Transport):
+    def __init__(self, host: str, port: int, log: logging.Logger | None = None) -> None:
+        super().__init__(f"tcp://{host}:{port}", log)
+        self.host = host
+        self.port = port
+        self._stream: asyncio.Transport | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._lost_event = asyncio.Event()
+
+    async def open(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._keep_connected())
+
+    async def _keep_connected(self) -> None:
+        loop = asyncio.get_running_loop()
+        backoff = BACKOFF_FIRST
+        failures = 0
+        while not self._closing:
+            try:
+                stream, _ = await asyncio.wait_for(
+                    loop.create_connection(lambda: _Protocol(self), self.host, self.port), timeout=5.0
+                )
+            except (OSError, asyncio.TimeoutError) as exc:
+                failures += 1
+                # Say it once, then quietly keep trying: a camera that is off is not news every second.
+                level = logging.WARNING if failures == 1 else logging.DEBUG
+                self.log.log(level, "[%s] cannot connect (%s); retrying with backoff", self.endpoint, exc or "timeout")
+                await asyncio.sleep(backoff)
+                backoff = min(BACKOFF_MAX, backoff * 2)
+                continue
+            sock = stream.get_extra_info("socket")
+            if sock is not None:  # commands are tiny and latency matters more than packing
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if failures:
+                self.log.info("[%s] connected", self.endpoint)
+            self._stream = stream
+            self._lost_event.clear()
+            backoff = BACKOFF_FIRST
+            failures = 0
+            self._set_connected(True)
+            await self._lost_event.wait()
+
+    def _lost(self, exc: Exception | None) -> None:
+        self._stream = None
+        self._set_connected(False)
+        if not self._closing:
+            self.log.warning("[%s] connection lost%s; reconnecting", self.endpoint, f" ({exc})" if exc else "")
+        self._lost_event.set()
+
+    def send(self, data: bytes) -> None:
+        if self._stream is None or self._stream.is_closing():
+            raise TransportError(f"{self.endpoint}: not connected")
+        self._stream.write(data)
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._stream is not None:
+            self._stream.close()
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await super().close()

@@ -1,0 +1,57 @@
+"""UDP transport: one datagram socket per camera endpoint (VISCA over IP, raw VISCA/UDP).
+
+The socket is bound to an ephemeral local port, never to the camera's port: some VISCA
+controllers bind 52381 locally, which collides with a camera or simulator on the same host
+(DESIGN.md, pitfalls). It is connected to the camera so only its datagrams reach us and an
+ICMP "port unreachable" surfaces as an error we can log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ptzmapd.errors import TransportError
+from ptzmapd.transports.base import Transport
+
+
+class _Protocol(asyncio.DatagramProtocol):
+    def __init__(self, owner: "UdpTransport") -> None:
+        self.owner = owner
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.owner._deliver(data)
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port/host unreachable: the camera is not there (yet). The controller's
+        # ACK timeout handles it; log at debug so a dead camera does not flood the log.
+        self.owner.log.debug("[%s] %s", self.owner.endpoint, exc)
+
+
+class UdpTransport(Transport):
+    def __init__(self, host: str, port: int, log: logging.Logger | None = None) -> None:
+        super().__init__(f"udp://{host}:{port}", log)
+        self.host = host
+        self.port = port
+        self._sock: asyncio.DatagramTransport | None = None
+
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            self._sock, _ = await loop.create_datagram_endpoint(
+                lambda: _Protocol(self), remote_addr=(self.host, self.port)
+            )
+        except OSError as exc:
+            raise TransportError(f"{self.endpoint}: cannot open UDP socket: {exc}") from exc
+        self._set_connected(True)
+
+    def send(self, data: bytes) -> None:
+        if self._sock is None or self._sock.is_closing():
+            raise TransportError(f"{self.endpoint}: socket is closed")
+        self._sock.sendto(data)
+
+    async def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        await super().close()
