@@ -139,7 +139,11 @@ class CameraController:
     # ----------------------------------------------------------------- inputs to the controller
 
     def start(self) -> None:
-        """Attach to the transport and send the protocol's opening words (e.g. RESET)."""
+        """Attach to the transport and send the protocol's opening words (e.g. RESET).
+
+        Every slot starts as "unknown", so the first thing a camera hears is a stop: after a
+        crash or a restart nobody knows whether it is still moving.
+        """
         self.transport.add_listener(self.on_data, self.on_transport_state)
         self._urgent.extend(self.codec.start())
         self._service()
@@ -173,6 +177,11 @@ class CameraController:
             dropped = self._queue.popleft()
             self.log.warning("[%s] too many commands waiting; dropped %r", self.label, dropped)
         self._service()
+
+    @property
+    def awaiting(self) -> Outgoing | None:
+        """The command sent and not yet answered, if any."""
+        return self._in_flight.outgoing if self._in_flight is not None else None
 
     @property
     def idle(self) -> bool:

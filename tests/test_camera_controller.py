@@ -26,7 +26,24 @@ def make(settings: ControllerSettings = SETTINGS, codec: object | None = None) -
     wire = MemoryWire(clock)
     controller = CameraController("stage", codec or ViscaCodec(VISCA_LIMITS), wire, clock, settings)  # type: ignore[arg-type]
     controller.start()
+    wire.settle(controller)  # the opening stops (and RESET), answered
     return controller, wire, clock
+
+
+def test_the_first_words_to_a_camera_are_a_reset_and_stops() -> None:
+    clock = FakeClock()
+    wire = MemoryWire(clock)
+    controller = CameraController("stage", ViscaIpCodec(VISCA_LIMITS), wire, clock, SETTINGS)
+    controller.start()
+    for _ in range(4):
+        wire.answer_awaiting(controller)
+        clock.advance(SETTINGS.min_interval)
+    assert wire.frames == [
+        "02 00 00 01 00 00 00 00 01",  # RESET of the sequence number
+        "01 00 00 09 00 00 00 01 81 01 06 01 01 01 03 03 FF",  # nobody knows if it is moving:
+        "01 00 00 06 00 00 00 02 81 01 04 07 00 FF",  # stop pan/tilt, zoom and focus
+        "01 00 00 06 00 00 00 03 81 01 04 08 00 FF",
+    ]
 
 
 def ack(wire: MemoryWire) -> None:
@@ -55,8 +72,7 @@ def test_never_two_commands_closer_than_the_minimum_interval() -> None:
     controller, wire, clock = make()
     for step in range(200):  # 1 kHz flood for 200 ms, every command answered at once
         controller.set_motion(PanTilt((step % 24 + 1) / 24, 0.0))
-        if wire.sent and wire.sent[-1][0] == clock.now():
-            ack(wire)
+        wire.answer_awaiting(controller)
         clock.advance(0.001)
     times = [t for t, _ in wire.sent]
     assert len(times) >= 3
@@ -67,8 +83,7 @@ def test_the_last_value_of_a_flood_is_on_the_wire_within_one_interval() -> None:
     controller, wire, clock = make()
     for step in range(100):
         controller.set_motion(PanTilt(-(step + 1) / 100, 0.0))
-        if wire.sent and wire.sent[-1][0] == clock.now():
-            ack(wire)
+        wire.answer_awaiting(controller)
         clock.advance(0.001)
     flood_end = clock.now()
     clock.advance(SETTINGS.min_interval)
@@ -82,7 +97,7 @@ def test_a_resting_hand_sends_nothing_new() -> None:
     controller.set_motion(PanTilt(0.5, 0.0))
     ack(wire)
     clock.advance(1.0)
-    for wobble in (0.49, 0.5, 0.51, 0.5):  # all quantise to the same VISCA speed
+    for wobble in (0.47, 0.5, 0.48, 0.49):  # all quantise to the same VISCA speed (12)
         controller.set_motion(PanTilt(wobble, 0.0))
         clock.advance(0.1)
     assert len(wire.sent) == 1
@@ -101,10 +116,9 @@ def test_one_command_in_flight_until_acknowledged() -> None:
 def test_unanswered_command_is_retransmitted_with_the_same_bytes() -> None:
     codec = ViscaIpCodec(VISCA_LIMITS, sequence=True)
     controller, wire, clock = make(codec=codec)
-    wire.answer("02 01 00 01 00 00 00 00 01")  # RESET acknowledged
     controller.submit(PresetRecall(1))
     first = wire.frames[-1]
-    assert first == "01 00 00 07 00 00 00 01 81 01 04 3F 02 01 FF"
+    assert first == "01 00 00 07 00 00 00 04 81 01 04 3F 02 01 FF"  # after RESET and three stops
     clock.advance(SETTINGS.ack_timeout)
     assert wire.frames[-1] == first  # same sequence number: the camera can tell it is a repeat
     assert controller.state.retransmissions == 1
@@ -130,11 +144,9 @@ def test_presets_survive_a_motion_flood() -> None:
         controller.set_motion(PanTilt((step % 10 + 1) / 10, 0.0))
         if step == 10:
             controller.submit(PresetRecall(7))
-        if wire.sent and wire.sent[-1][0] == clock.now():
-            ack(wire)
+        wire.answer_awaiting(controller)
         clock.advance(0.002)
-    clock.advance(0.2)
-    ack(wire)
+    wire.settle(controller, forget=False)
     assert "81 01 04 3F 02 07 FF" in wire.frames
 
 
@@ -201,9 +213,9 @@ def test_a_motion_that_times_out_is_replaced_by_the_newest_value() -> None:
 def test_sequence_error_resets_then_sends_again() -> None:
     codec = ViscaIpCodec(VISCA_LIMITS, sequence=True)
     controller, wire, clock = make(codec=codec)
-    wire.answer("02 01 00 01 00 00 00 00 01")
     controller.submit(PresetRecall(4))
-    wire.answer("02 01 00 02 00 00 00 01 0F 01")  # abnormality in sequence number
+    wire.answer("02 01 00 02 00 00 00 04 0F 01")  # abnormality in sequence number
+    clock.advance(SETTINGS.min_interval)
     assert wire.frames[-1] == "02 00 00 01 00 00 00 00 01"
     wire.answer("02 01 00 01 00 00 00 00 01")
     clock.advance(SETTINGS.min_interval)
@@ -216,8 +228,11 @@ def test_a_down_wire_holds_commands_until_it_is_back() -> None:
     controller.submit(PresetRecall(5))
     clock.advance(1.0)
     assert wire.sent == []
-    wire.plug(True)
-    assert wire.frames[-1] == "81 01 04 3F 02 05 FF"
+    wire.plug(True)  # a reconnection: the camera may have missed anything
+    assert wire.frames[0] == PAN_STOP  # so the newest state goes first, stops ahead
+    wire.settle(controller)
+    clock.advance(1.0)
+    assert controller.idle
 
 
 def test_garbage_is_counted_and_logged_once_a_minute(caplog: pytest.LogCaptureFixture) -> None:

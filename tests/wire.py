@@ -6,9 +6,15 @@ real :class:`~ptzmapd.transports.base.Transport`, only without a socket behind i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ptzmapd.clock import Clock
+from ptzmapd.protocols.visca_ip import PayloadType, pack
 from ptzmapd.errors import TransportError
 from ptzmapd.transports.base import Transport
+
+if TYPE_CHECKING:
+    from ptzmapd.camera import CameraController
 
 
 class MemoryWire(Transport):
@@ -31,6 +37,30 @@ class MemoryWire(Transport):
 
     def plug(self, connected: bool) -> None:
         self._set_connected(connected)
+
+    def answer_awaiting(self, controller: "CameraController") -> bool:
+        """Answer the controller's command in flight the way a camera would (ACK)."""
+        outgoing = controller.awaiting
+        if outgoing is None:
+            return False
+        if outgoing.data.startswith(b"\x02\x00"):  # VISCA-over-IP RESET
+            self._deliver(pack(PayloadType.CONTROL_REPLY, outgoing.token or 0, b"\x01"))
+        elif outgoing.token is not None:
+            self._deliver(pack(PayloadType.REPLY, outgoing.token, b"\x90\x41\xff"))
+        else:
+            self._deliver(b"\x90\x41\xff")
+        return True
+
+    def settle(self, controller: "CameraController", forget: bool = True) -> None:
+        """Answer everything the controller sends until it is idle (then forget it was sent)."""
+        for _ in range(50):
+            if controller.idle:
+                break
+            if not self.answer_awaiting(controller):
+                self.clock.advance(controller.settings.min_interval)  # type: ignore[attr-defined]
+        self.clock.advance(controller.settings.min_interval)  # type: ignore[attr-defined]
+        if forget:
+            self.sent.clear()
 
     @property
     def frames(self) -> list[str]:

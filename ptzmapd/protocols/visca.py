@@ -1,0 +1,589 @@
+"""Raw VISCA: command frames, reply parsing and stream reassembly (sans-io).
+
+This module owns the VISCA message layer that every VISCA transport shares: the bytes of
+each command (``8x … FF``), the speed scaling from normalised -1..1 speeds to VISCA levels,
+the parsing of replies (``z0 4y FF`` ACK, ``z0 5y FF`` completion, ``z0 50 … FF`` inquiry
+answers, ``z0 6y EE FF`` errors), reading a command frame back into its parts (for logs and
+the simulated camera), and splitting a byte stream on the ``FF`` terminator.
+
+:class:`ViscaCodec` is the codec for bare frames (PTZOptics UDP 1259 and TCP 5678);
+:mod:`ptzmapd.protocols.visca_ip` wraps the same payloads in the Sony header.
+
+The tables below are the single source of truth for both directions: encoding a command
+and reading a frame back use the same rows, so a new camera action is one new row.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ptzmapd.commands import (
+    Autofocus,
+    Command,
+    Focus,
+    Home,
+    PanTilt,
+    PanTiltPositionInquiry,
+    PresetRecall,
+    PresetStore,
+    Zoom,
+    ZoomPositionInquiry,
+)
+from ptzmapd.errors import ProtocolError
+from ptzmapd.protocols.base import (
+    Ack,
+    Completion,
+    ErrorReply,
+    Garbage,
+    InquiryAnswer,
+    Outgoing,
+    Reply,
+    SpeedLimits,
+)
+
+TERMINATOR = 0xFF
+#: VISCA messages are 3..16 bytes long, terminator included.
+MAX_FRAME = 16
+#: Camera addresses 1..7 (8 is the serial broadcast address).
+ADDRESSES = range(1, 8)
+
+#: The protocol's own top levels: Pan_TiltDrive VV 0x01-0x18, WW 0x01-0x14, zoom/focus p 0-7.
+PAN_TOP = 0x18
+TILT_TOP = 0x14
+VARIABLE_TOP = 7
+
+#: Preset memory numbers the command can carry (ERRATA: sent as is, 0-127).
+PRESET_NUMBERS = range(0, 128)
+
+
+def hexbytes(data: bytes) -> str:
+    """``81 01 06 01 18 14 02 03 FF``: how traces and tests show VISCA bytes."""
+    return " ".join(f"{byte:02X}" for byte in data)
+
+
+def is_reply_start(byte: int) -> bool:
+    """A reply opens with ``z0``, z = camera address + 8 (0x90 for camera 1, up to 0xF0)."""
+    return 0x90 <= byte <= 0xF0 and byte & 0x0F == 0
+
+
+def is_command_start(byte: int) -> bool:
+    """A command opens with ``8x``: x = 1..7 a camera, 8 the serial broadcast."""
+    return 0x81 <= byte <= 0x88
+
+
+# --------------------------------------------------------------------------- speed scaling
+
+
+def _finite(speed: float) -> float:
+    if not math.isfinite(speed):
+        raise ProtocolError(f"speed must be a finite number in -1..1, got {speed!r}")
+    return speed
+
+
+def drive_level(speed: float, top: int) -> int:
+    """Pan/tilt level 1..top for a nonzero normalised speed; full deflection gives ``top``.
+
+    The 1e-9 keeps exact fractions (0.5 * 0x18 = 12) from rounding up a level through
+    floating-point noise.
+    """
+    return min(top, max(1, math.ceil(abs(_finite(speed)) * top - 1e-9)))
+
+
+def variable_level(speed: float, top: int) -> int:
+    """Zoom/focus ``p`` 0..top for a nonzero speed: the range is cut into top+1 equal bands."""
+    return min(top, max(0, math.ceil(abs(_finite(speed)) * (top + 1) - 1e-9) - 1))
+
+
+def _direction(speed: float) -> int:
+    """+1, -1 or 0 (stop); ProtocolError for NaN or infinity."""
+    return (_finite(speed) > 0) - (speed < 0)
+
+
+# --------------------------------------------------------------------------- the tables
+
+
+@dataclass(frozen=True, slots=True)
+class DriveAxis:
+    """One axis of Pan_TiltDrive ``8x 01 06 01 VV WW pp tt FF``."""
+
+    name: str
+    top: int
+    #: The pp/tt byte for a direction (+1 = right/up, -1 = left/down, 0 = stop).
+    byte_of: dict[int, int]
+    word_of: dict[int, str]
+
+    def direction_of(self, byte: int) -> int | None:
+        for direction, candidate in self.byte_of.items():
+            if candidate == byte:
+                return direction
+        return None
+
+
+# Pan and tilt number their directions the other way round: pan 01 is left, tilt 01 is up.
+PAN_AXIS = DriveAxis("pan", PAN_TOP, {-1: 0x01, 1: 0x02, 0: 0x03}, {-1: "left", 1: "right"})
+TILT_AXIS = DriveAxis("tilt", TILT_TOP, {1: 0x01, -1: 0x02, 0: 0x03}, {1: "up", -1: "down"})
+PANTILT_DRIVE = bytes.fromhex("01 06 01")
+#: A stopped axis still carries a speed byte; some cameras reject 0x00 there.
+STOPPED_SPEED = 0x01
+
+
+@dataclass(frozen=True, slots=True)
+class VariableAxis:
+    """Zoom or focus drive ``8x 01 04 <opcode> {00 stop | 2p | 3p} FF``."""
+
+    name: str
+    opcode: int
+    #: Words for the 2p (+1: tele, far) and 3p (-1: wide, near) directions.
+    word_of: dict[int, str]
+
+
+ZOOM_AXIS = VariableAxis("zoom", 0x07, {1: "tele", -1: "wide"})
+FOCUS_AXIS = VariableAxis("focus", 0x08, {1: "far", -1: "near"})
+VARIABLE_AXES: dict[int, VariableAxis] = {axis.opcode: axis for axis in (ZOOM_AXIS, FOCUS_AXIS)}
+#: High nibble of the zoom/focus byte by direction; the low nibble is p.
+_VARIABLE_NIBBLE = {1: 0x20, -1: 0x30}
+
+#: CAM_Memory ``8x 01 04 3F 0a pp FF``: the operation byte a.
+MEMORY = bytes.fromhex("01 04 3F")
+MEMORY_OPERATIONS: dict[int, str] = {0x00: "reset", 0x01: "store", 0x02: "recall"}
+_MEMORY_BYTE: dict[str, int] = {name: byte for byte, name in MEMORY_OPERATIONS.items()}
+
+#: Commands without parameters: readable name → the bytes between the address and FF.
+#: Named camera actions (power, white balance, exposure, …) are added here as rows.
+FIXED_COMMANDS: dict[str, bytes] = {
+    "home": bytes.fromhex("01 06 04"),
+    "autofocus on": bytes.fromhex("01 04 38 02"),
+    "autofocus off": bytes.fromhex("01 04 38 03"),
+    "autofocus toggle": bytes.fromhex("01 04 38 10"),
+    # CAM_Focus One Push Trigger: focuses once and stays in manual focus.
+    "autofocus one-push": bytes.fromhex("01 04 18 01"),
+}
+_FIXED_BY_BODY: dict[bytes, str] = {body: name for name, body in FIXED_COMMANDS.items()}
+
+
+def _signed16(value: int) -> int:
+    return value - 0x10000 if value & 0x8000 else value
+
+
+@dataclass(frozen=True, slots=True)
+class Inquiry:
+    """An inquiry and the shape of its answer ``z0 50 <values as 0n nibble bytes> FF``.
+
+    Each value takes four nibble bytes; ``signed`` says per value whether it is a 16-bit
+    two's complement number (pan/tilt positions left of and below centre are negative).
+    """
+
+    what: str
+    text: str
+    body: bytes
+    signed: tuple[bool, ...]
+
+    def decode(self, data: bytes) -> tuple[int, ...] | None:
+        """The values in an answer's data bytes, or None when the data do not fit."""
+        if len(data) != 4 * len(self.signed) or any(byte > 0x0F for byte in data):
+            return None
+        values: list[int] = []
+        for index, signed in enumerate(self.signed):
+            value = 0
+            for nibble in data[4 * index : 4 * index + 4]:
+                value = value << 4 | nibble
+            values.append(_signed16(value) if signed else value)
+        return tuple(values)
+
+    def answer(self, values: tuple[int, ...], address: int = 1) -> bytes:
+        """The answer a camera at ``address`` sends (the simulator's side)."""
+        data = bytearray()
+        for value in values:
+            word = value & 0xFFFF
+            data += bytes((word >> shift) & 0x0F for shift in (12, 8, 4, 0))
+        return bytes([reply_start(address), 0x50]) + bytes(data) + bytes([TERMINATOR])
+
+
+INQUIRIES: dict[str, Inquiry] = {
+    inquiry.what: inquiry
+    for inquiry in (
+        Inquiry("pantilt-position", "inquiry pan/tilt position", bytes.fromhex("09 06 12"), (True, True)),
+        Inquiry("zoom-position", "inquiry zoom position", bytes.fromhex("09 04 47"), (False,)),
+    )
+}
+_INQUIRY_BY_BODY: dict[bytes, Inquiry] = {inquiry.body: inquiry for inquiry in INQUIRIES.values()}
+#: Which inquiry each inquiry command is.
+INQUIRY_OF: dict[type[Command], str] = {
+    PanTiltPositionInquiry: "pantilt-position",
+    ZoomPositionInquiry: "zoom-position",
+}
+
+# --------------------------------------------------------------------------- encoding
+
+
+def _pantilt_body(command: PanTilt, limits: SpeedLimits) -> bytes:
+    speed_bytes: list[int] = []
+    direction_bytes: list[int] = []
+    for axis, speed, limit in ((PAN_AXIS, command.pan, limits.pan), (TILT_AXIS, command.tilt, limits.tilt)):
+        top = min(max(limit, 1), axis.top)
+        direction = _direction(speed)
+        speed_bytes.append(drive_level(speed, top) if direction else STOPPED_SPEED)
+        direction_bytes.append(axis.byte_of[direction])
+    return PANTILT_DRIVE + bytes(speed_bytes + direction_bytes)
+
+
+def _variable_body(axis: VariableAxis, speed: float, limit: int) -> bytes:
+    direction = _direction(speed)
+    if not direction:
+        return bytes([0x01, 0x04, axis.opcode, 0x00])
+    level = variable_level(speed, min(max(limit, 0), VARIABLE_TOP))
+    return bytes([0x01, 0x04, axis.opcode, _VARIABLE_NIBBLE[direction] | level])
+
+
+def _memory_body(operation: str, number: int) -> bytes:
+    if number not in PRESET_NUMBERS:
+        raise ProtocolError(
+            f"visca preset number must be {PRESET_NUMBERS.start}..{PRESET_NUMBERS.stop - 1}, got {number!r}"
+        )
+    # ERRATA: the memory number goes out as is (preset 1 is 81 01 04 3F 02 01 FF).
+    return MEMORY + bytes([_MEMORY_BYTE[operation], number])
+
+
+def _zoom_body(command: Zoom, limits: SpeedLimits) -> bytes:
+    return _variable_body(ZOOM_AXIS, command.speed, limits.zoom)
+
+
+def _focus_body(command: Focus, limits: SpeedLimits) -> bytes:
+    return _variable_body(FOCUS_AXIS, command.speed, limits.focus)
+
+
+def _home_body(command: Home, limits: SpeedLimits) -> bytes:
+    return FIXED_COMMANDS["home"]
+
+
+def _recall_body(command: PresetRecall, limits: SpeedLimits) -> bytes:
+    return _memory_body("recall", command.number)
+
+
+def _store_body(command: PresetStore, limits: SpeedLimits) -> bytes:
+    return _memory_body("store", command.number)
+
+
+def _autofocus_body(command: Autofocus, limits: SpeedLimits) -> bytes:
+    return FIXED_COMMANDS[f"autofocus {command.mode}"]
+
+
+def _inquiry_body(command: Command, limits: SpeedLimits) -> bytes:
+    return INQUIRIES[INQUIRY_OF[type(command)]].body
+
+
+#: Command type → the bytes between the address byte and FF. Each encoder is typed for its
+#: own command class; the table holds them loosely because a dict cannot pair key and value types.
+_ENCODERS: dict[type[Command], Callable[[Any, SpeedLimits], bytes]] = {
+    PanTilt: _pantilt_body,
+    Zoom: _zoom_body,
+    Focus: _focus_body,
+    Home: _home_body,
+    PresetRecall: _recall_body,
+    PresetStore: _store_body,
+    Autofocus: _autofocus_body,
+    PanTiltPositionInquiry: _inquiry_body,
+    ZoomPositionInquiry: _inquiry_body,
+}
+
+
+def encode_payload(command: Command, limits: SpeedLimits, address: int = 1) -> bytes:
+    """The VISCA frame ``8x … FF`` for ``command``; ProtocolError if VISCA cannot say it."""
+    if address not in ADDRESSES:
+        raise ProtocolError(f"visca camera address must be 1..7, got {address!r}")
+    encoder = _ENCODERS.get(type(command))
+    if encoder is None:
+        valid = ", ".join(kind.__name__ for kind in _ENCODERS)
+        raise ProtocolError(f"visca cannot send {type(command).__name__} (valid: {valid})")
+    return bytes([0x80 | address]) + encoder(command, limits) + bytes([TERMINATOR])
+
+
+def inquiry_what(command: Command) -> str | None:
+    """The ``InquiryAnswer.what`` an inquiry command will be answered with, else None."""
+    return INQUIRY_OF.get(type(command))
+
+
+def reply_start(address: int) -> int:
+    """The first byte of a reply from the camera at ``address``: z0 with z = address + 8."""
+    return (address + 8) << 4
+
+
+# --------------------------------------------------------------------------- reading commands
+
+
+@dataclass(frozen=True, slots=True)
+class CommandFrame:
+    """A command frame read back into its parts: what a camera (the simulator) acts on.
+
+    ``action`` is ``pantilt`` (args: pan direction, VV, tilt direction, WW; direction +1
+    right/up, -1 left/down, 0 stop), ``zoom`` / ``focus`` (args: direction, p),
+    ``preset recall`` / ``preset store`` / ``preset reset`` (args: memory number), a
+    :data:`FIXED_COMMANDS` name, or an :data:`INQUIRIES` key (``pantilt-position``, …).
+    """
+
+    address: int
+    action: str
+    args: tuple[int, ...]
+    text: str
+
+
+def _read_pantilt(address: int, body: bytes) -> CommandFrame | None:
+    pan_speed, tilt_speed, pan_byte, tilt_byte = body[3:7]
+    pan_direction = PAN_AXIS.direction_of(pan_byte)
+    tilt_direction = TILT_AXIS.direction_of(tilt_byte)
+    if pan_direction is None or tilt_direction is None:
+        return None
+    parts: list[str] = []
+    for axis, direction, level in ((PAN_AXIS, pan_direction, pan_speed), (TILT_AXIS, tilt_direction, tilt_speed)):
+        if direction and not 1 <= level <= axis.top:
+            return None
+        parts.append(f"{axis.name} {axis.word_of[direction]} 0x{level:02X}" if direction else f"{axis.name} stop")
+    return CommandFrame(
+        address, "pantilt", (pan_direction, pan_speed, tilt_direction, tilt_speed), ", ".join(parts)
+    )
+
+
+def _read_variable(address: int, body: bytes) -> CommandFrame | None:
+    axis = VARIABLE_AXES[body[2]]
+    value = body[3]
+    if value == 0x00:
+        return CommandFrame(address, axis.name, (0, 0), f"{axis.name} stop")
+    for direction, nibble in _VARIABLE_NIBBLE.items():
+        if value & 0xF0 == nibble and value & 0x0F <= VARIABLE_TOP:
+            level = value & 0x0F
+            return CommandFrame(address, axis.name, (direction, level), f"{axis.name} {axis.word_of[direction]} {level}")
+    return None
+
+
+def _read_memory(address: int, body: bytes) -> CommandFrame | None:
+    operation = MEMORY_OPERATIONS.get(body[3])
+    number = body[4]
+    if operation is None or number not in PRESET_NUMBERS:
+        return None
+    return CommandFrame(address, f"preset {operation}", (number,), f"preset {operation} {number}")
+
+
+#: Parametrised commands by (leading body bytes, body length). The length matters: Preset
+#: Recall Speed ``8x 01 06 01 pp FF`` shares Pan_TiltDrive's prefix (ERRATA).
+_READERS: dict[tuple[bytes, int], Callable[[int, bytes], CommandFrame | None]] = {
+    (PANTILT_DRIVE, 7): _read_pantilt,
+    (bytes([0x01, 0x04, ZOOM_AXIS.opcode]), 4): _read_variable,
+    (bytes([0x01, 0x04, FOCUS_AXIS.opcode]), 4): _read_variable,
+    (MEMORY, 5): _read_memory,
+}
+
+
+def read_command(frame: bytes) -> CommandFrame | None:
+    """Read a command frame ``8x … FF`` back into its parts; None if it is not one we know."""
+    if len(frame) < 3 or not is_command_start(frame[0]) or frame[-1] != TERMINATOR:
+        return None
+    body = frame[1:-1]
+    if TERMINATOR in body:
+        return None
+    address = frame[0] & 0x0F
+    name = _FIXED_BY_BODY.get(body)
+    if name is not None:
+        return CommandFrame(address, name, (), name)
+    inquiry = _INQUIRY_BY_BODY.get(body)
+    if inquiry is not None:
+        return CommandFrame(address, inquiry.what, (), inquiry.text)
+    reader = _READERS.get((body[:3], len(body)))
+    return reader(address, body) if reader is not None else None
+
+
+def describe_command(frame: bytes) -> str:
+    """Readable text for a command frame: ``pan right 0x18, tilt stop``, ``preset recall 3``."""
+    command = read_command(frame)
+    return command.text if command is not None else f"unknown {hexbytes(frame)}"
+
+
+# --------------------------------------------------------------------------- replies
+
+#: Error replies ``z0 6y EE FF`` by EE.
+ERROR_KINDS: dict[int, str] = {
+    0x01: "message-length",
+    0x02: "syntax",
+    0x03: "buffer-full",
+    0x04: "cancelled",
+    0x05: "no-socket",
+    0x41: "not-executable",
+}
+
+
+def _ack(frame: bytes, token: int | None, pending_inquiry: str | None) -> Reply:
+    if len(frame) != 3:
+        return Garbage(token, frame, "ack with data")
+    return Ack(token, socket=frame[1] & 0x0F)
+
+
+def _completion(frame: bytes, token: int | None, pending_inquiry: str | None) -> Reply:
+    data = frame[2:-1]
+    if not data:
+        return Completion(token, socket=frame[1] & 0x0F)
+    if pending_inquiry is None:
+        # No inquiry was asked: hand the raw bytes on rather than guess their meaning.
+        return InquiryAnswer(token, what="", values=tuple(data))
+    inquiry = INQUIRIES.get(pending_inquiry)
+    values = inquiry.decode(data) if inquiry is not None else None
+    if values is None:
+        return Garbage(token, frame, f"answer does not fit inquiry {pending_inquiry!r}")
+    return InquiryAnswer(token, what=pending_inquiry, values=values)
+
+
+def _error(frame: bytes, token: int | None, pending_inquiry: str | None) -> Reply:
+    kind = ERROR_KINDS.get(frame[2]) if len(frame) == 4 else None
+    if kind is None:
+        return Garbage(token, frame, "unknown error reply")
+    return ErrorReply(token, kind=kind, data=frame)
+
+
+#: Reply parsers by the high nibble of the second byte: 4 ACK, 5 completion/answer, 6 error.
+_REPLY_PARSERS: dict[int, Callable[[bytes, int | None, str | None], Reply]] = {
+    0x4: _ack,
+    0x5: _completion,
+    0x6: _error,
+}
+
+
+def parse_reply(frame: bytes, token: int | None, pending_inquiry: str | None) -> Reply:
+    """One complete reply frame ``z0 … FF`` → a Reply event; Garbage for anything else.
+
+    ``pending_inquiry`` names the inquiry in flight (an :data:`INQUIRIES` key) so that
+    ``z0 50 <data> FF`` decodes into its values.
+    """
+    if len(frame) < 3 or frame[-1] != TERMINATOR or TERMINATOR in frame[:-1]:
+        return Garbage(token, frame, "not one frame ending in FF")
+    if not is_reply_start(frame[0]):
+        return Garbage(token, frame, "not a reply start byte")
+    parser = _REPLY_PARSERS.get(frame[1] >> 4)
+    if parser is None:
+        return Garbage(token, frame, "unknown reply type")
+    return parser(frame, token, pending_inquiry)
+
+
+# --------------------------------------------------------------------------- stream reassembly
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """What a :class:`FrameSplitter` found: a whole frame, or junk (``junk`` says why)."""
+
+    data: bytes
+    junk: str = ""
+
+
+class FrameSplitter:
+    """Cut a byte stream into ``FF``-terminated frames that open with a given start byte.
+
+    Bytes before a start byte are junk. Start bytes never occur inside a frame (data bytes
+    are nibbles or small numbers), so a start byte before the FF means the frame in hand
+    lost its FF: it becomes junk and the new frame is read, so one lost FF costs one frame,
+    not the stream. More than :data:`MAX_FRAME` bytes without FF or a new start are junk.
+    Adjacent junk is reported as one piece.
+    """
+
+    def __init__(self, is_start: Callable[[int], bool]) -> None:
+        self._is_start = is_start
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[Piece]:
+        self._buffer += data
+        pieces: list[Piece] = []
+        junk = bytearray()
+        junk_reason = ""
+        while self._buffer:
+            start = next((i for i, byte in enumerate(self._buffer) if self._is_start(byte)), None)
+            if start is None:
+                junk += self._buffer
+                junk_reason = junk_reason or "no frame start"
+                self._buffer.clear()
+                break
+            if start:
+                junk += self._buffer[:start]
+                junk_reason = junk_reason or "bytes before a frame start"
+                del self._buffer[:start]
+            end = next(
+                (i for i, byte in enumerate(self._buffer) if i and (byte == TERMINATOR or self._is_start(byte))),
+                None,
+            )
+            if end is None and len(self._buffer) <= MAX_FRAME:
+                break  # the rest of the frame is still on its way
+            if end is None or end + 1 > MAX_FRAME:
+                junk += self._buffer
+                junk_reason = junk_reason or f"no FF within {MAX_FRAME} bytes"
+                self._buffer.clear()
+                break
+            if self._buffer[end] != TERMINATOR:
+                # Another frame starts before this one ended: this one lost its FF.
+                junk += self._buffer[:end]
+                junk_reason = junk_reason or "frame cut short"
+                del self._buffer[:end]
+                continue
+            if junk:
+                pieces.append(Piece(bytes(junk), junk_reason))
+                junk.clear()
+                junk_reason = ""
+            pieces.append(Piece(bytes(self._buffer[: end + 1])))
+            del self._buffer[: end + 1]
+        if junk:
+            pieces.append(Piece(bytes(junk), junk_reason))
+        return pieces
+
+    def flush(self) -> list[Piece]:
+        """Whatever is left as junk (a datagram ended inside a frame)."""
+        rest = bytes(self._buffer)
+        self._buffer.clear()
+        return [Piece(rest, "truncated frame")] if rest else []
+
+    def clear(self) -> None:
+        self._buffer.clear()
+
+
+def replies_from(pieces: list[Piece], token: int | None, pending_inquiry: str | None) -> list[Reply]:
+    """Reply events for the pieces a splitter found."""
+    return [
+        Garbage(token, piece.data, piece.junk) if piece.junk else parse_reply(piece.data, token, pending_inquiry)
+        for piece in pieces
+    ]
+
+
+# --------------------------------------------------------------------------- the codec
+
+
+class ViscaCodec:
+    """Bare VISCA frames to one camera, over UDP datagrams or a TCP stream alike.
+
+    Raw VISCA has no token: the controller keeps one command in flight, and the codec
+    remembers the last inquiry it encoded so the answer can be decoded.
+    """
+
+    def __init__(self, limits: SpeedLimits, address: int = 1) -> None:
+        if address not in ADDRESSES:
+            raise ProtocolError(f"visca camera address must be 1..7, got {address!r}")
+        self.limits = limits
+        self.address = address
+        self._splitter = FrameSplitter(is_reply_start)
+        self._pending_inquiry: str | None = None
+
+    def start(self) -> list[Outgoing]:
+        return []
+
+    def reset(self) -> list[Outgoing]:
+        self._splitter.clear()
+        return []
+
+    def key(self, command: Command) -> bytes:
+        return encode_payload(command, self.limits, self.address)
+
+    def encode(self, command: Command) -> Outgoing:
+        data = encode_payload(command, self.limits, self.address)
+        self._pending_inquiry = inquiry_what(command)
+        return Outgoing(data=data, token=None)
+
+    def receive(self, data: bytes) -> list[Reply]:
+        return replies_from(self._splitter.feed(data), None, self._pending_inquiry)
+
+    def describe(self, data: bytes) -> str:
+        return describe_command(data)
