@@ -83,7 +83,7 @@ SCRIPT: tuple[Step, ...] = (
     Step(9.5, "back to stage, pan it away", press(41) + fader(0, 64, 0)),
     Step(11.0, "release stage", fader(0, 0, 64, 6)),
     Step(11.5, "recall preset 1 on stage", press(43)),
-    Step(13.5, "home every camera", press(44)),
+    Step(12.5, "home every camera", press(44)),
 )
 
 
@@ -195,6 +195,13 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
                     await _play(step, daemon, sender)
                 view.draw(elapsed)
                 await asyncio.sleep(0.1 if tty else 1.0)
+            # A preset or home move may still be under way: let it arrive before judging.
+            view.step = "waiting for the cameras to come to rest"
+            settle_until = time.monotonic() + 5.0
+            while time.monotonic() < settle_until and any(
+                sim.camera.state(time.monotonic()).moving for sim in sims.values()
+            ):
+                await asyncio.sleep(0.1)
             view.step = "done"
             view.draw(time.monotonic() - start)
         finally:

@@ -1,0 +1,854 @@
+"""Load a config file into typed :mod:`.model` objects, reporting every problem at once.
+
+Validation is driven by tables. Each kind of entry (a camera, an input, a binding, an
+``include`` entry, the top level) has a :class:`Schema`: rows of :class:`Field` (key, check,
+required, default) and the condition under which each key applies. Conditions are written
+on *facts* about the entry, read from its raw YAML before validation:
+
+=========== ====================================================
+entry       facts
+=========== ====================================================
+camera      ``protocol``, ``transport`` (from :data:`PROTOCOLS`)
+input       ``type``
+binding     ``action``, ``control``, ``input_type``
+=========== ====================================================
+
+So a later protocol key is one row (``Field("device", Text(), required=when(transport="serial"),
+applies=when(transport="serial"))``), and a new input type is a name in :data:`INPUT_TYPES`
+plus rows for its keys and its binding controls (``axis``, ``button``, ``hat`` with
+``applies=when(input_type="gamepad")``, named in :data:`CONTROL_KEYS`). A key whose row does
+not apply is reported as "key 'x' does not apply to action 'pan'"; a key with no row at all as
+an unknown key with suggestions. Keys that are not fields of the model class land in its
+``options`` dict, already validated.
+
+Every problem is collected, then all are raised together as one :class:`ConfigError`, each
+line ``FILE:LINE:COL: dotted.path: problem``. Never a traceback for a user's mistake.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from ptzmapd.commands import AUTOFOCUS_MODES
+from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, Mark
+from ptzmapd.config.yamlmarks import (
+    MappingNode,
+    Node,
+    Problem,
+    ScalarNode,
+    SequenceNode,
+    child_path,
+    read_yaml,
+)
+from ptzmapd.errors import ConfigError
+from ptzmapd.protocols import PROTOCOLS
+
+# --------------------------------------------------------------------------- checks
+
+
+class Invalid(Exception):
+    """A check rejects a value; the message says why, the caller adds the place."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a check may look at besides the value: the entry's facts and the known names."""
+
+    facts: Mapping[str, str]
+    cameras: Sequence[str] = ()
+    inputs: Sequence[str] = ()
+
+
+class Check(Protocol):
+    """Turns a node into a config value, or raises :class:`Invalid`."""
+
+    def __call__(self, node: Node, scope: Scope) -> Any: ...
+
+
+#: A range bound: fixed, or read from the scope (a protocol's own top speed); None = unknown.
+Bound = int | Callable[[Scope], int | None]
+
+
+def show(node: Node) -> str:
+    """The bad value for a message: its repr, or YAML's own spelling for true/false/null."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if node.value is None or isinstance(node.value, bool):
+        # "got yes" says more than "got True" to someone who wrote "yes".
+        return node.text or "nothing"
+    return repr(node.value)
+
+
+def is_broken(node: Node) -> bool:
+    """A stand-in for a value YAML could not give; its problem is reported already."""
+    return isinstance(node, ScalarNode) and node.broken
+
+
+def word(node: Node | None) -> str | None:
+    """A scalar as a name: strings as they are, and true/false/null as written.
+
+    YAML 1.1 reads an unquoted ``on``, ``off``, ``yes``, ``no`` as booleans; where a name is
+    expected (``mode: on``) the user meant the word.
+    """
+    if not isinstance(node, ScalarNode):
+        return None
+    if isinstance(node.value, str):
+        return node.value
+    if node.value is None or isinstance(node.value, bool):
+        return node.text
+    return None
+
+
+def suggest(given: str | None, valid: Sequence[str]) -> str:
+    """`` (did you mean 'x'? valid: a, b)`` for a message; "" when there is nothing to say."""
+    parts: list[str] = []
+    if given is not None:
+        by_lower = {name.lower(): name for name in valid}
+        close = difflib.get_close_matches(given.lower(), list(by_lower), n=1)
+        if close:
+            parts.append(f"did you mean {by_lower[close[0]]!r}?")
+    if valid:
+        parts.append("valid: " + ", ".join(valid))
+    return f" ({' '.join(parts)})" if parts else ""
+
+
+def _resolve(bound: Bound, scope: Scope) -> int | None:
+    return bound(scope) if callable(bound) else bound
+
+
+@dataclass(frozen=True, slots=True)
+class Integer:
+    """A whole number in ``low..high``; a YAML bool is not a number."""
+
+    low: Bound
+    high: Bound
+
+    def __call__(self, node: Node, scope: Scope) -> int:
+        value = node.value if isinstance(node, ScalarNode) else None
+        # bool is a subclass of int in Python; "port: true" is a mistake, not port 1.
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise Invalid(f"expected an integer, got {show(node)}")
+        low, high = _resolve(self.low, scope), _resolve(self.high, scope)
+        # An unknown bound (a protocol that is itself wrong) is reported there, not here.
+        if low is not None and high is not None and not low <= value <= high:
+            raise Invalid(f"{value} is out of range (valid: {low}..{high})")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """An int or float in ``low..high`` (or ``low < x <= high`` with ``above_low``)."""
+
+    low: float
+    high: float
+    above_low: bool = False
+
+    def __call__(self, node: Node, scope: Scope) -> float:
+        value = node.value if isinstance(node, ScalarNode) else None
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise Invalid(f"expected a number, got {show(node)}")
+        # Written so NaN (".nan") fails every comparison and is refused.
+        above = value > self.low if self.above_low else value >= self.low
+        if not (above and value <= self.high):
+            valid = (
+                f"more than {self.low:g}, at most {self.high:g}" if self.above_low
+                else f"{self.low:g}..{self.high:g}"
+            )
+            raise Invalid(f"{value!r} is out of range (valid: {valid})")
+        return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A non-empty string (a host name, a port-name glob)."""
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        value = node.value if isinstance(node, ScalarNode) else None
+        if not isinstance(value, str):
+            raise Invalid(f"expected a string, got {show(node)}")
+        if not value.strip():
+            raise Invalid("must not be empty")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Boolean:
+    def __call__(self, node: Node, scope: Scope) -> bool:
+        value = node.value if isinstance(node, ScalarNode) else None
+        if not isinstance(value, bool):
+            raise Invalid(f"expected true or false, got {show(node)}")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A key whose presence is the information (``pitchbend: true``); only true is allowed."""
+
+    def __call__(self, node: Node, scope: Scope) -> bool:
+        if not (isinstance(node, ScalarNode) and node.value is True):
+            raise Invalid(f"expected true, got {show(node)}")
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One name out of a fixed list, or out of names the scope knows (cameras, inputs)."""
+
+    noun: str
+    choices: Sequence[str] | Callable[[Scope], Sequence[str]]
+    #: Names that exist but do not fit here (``all`` where one camera is needed).
+    not_here: Collection[str] = ()
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        choices = self.choices(scope) if callable(self.choices) else self.choices
+        given = word(node)
+        if given is not None and given in choices:
+            return given
+        if given in self.not_here:
+            raise Invalid(f"{self.noun} {given!r} is not allowed here{suggest(None, choices)}")
+        if given == "":
+            raise Invalid(f"expected a {self.noun}, got nothing{suggest(None, choices)}")
+        shown = repr(given) if given is not None else show(node)
+        raise Invalid(f"unknown {self.noun} {shown}{suggest(given, choices)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A section: a mapping or a list, handed on as nodes; an empty YAML value is empty."""
+
+    kind: type[MappingNode] | type[SequenceNode]
+
+    def __call__(self, node: Node, scope: Scope) -> MappingNode | SequenceNode:
+        if isinstance(node, self.kind):
+            return node
+        if isinstance(node, ScalarNode) and node.value is None:
+            # "inputs:" with nothing under it.
+            return MappingNode({}, node.mark, {}) if self.kind is MappingNode else SequenceNode([], node.mark)
+        raise Invalid(f"expected {'a mapping' if self.kind is MappingNode else 'a list'}, got {show(node)}")
+
+
+# --------------------------------------------------------------------------- the table engine
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """A condition on an entry's facts: each fact in ``only`` is one of its values, and no
+    fact in ``unless`` is one of its values.
+
+    :meth:`test` answers None when a fact it needs is unknown (the entry's action is itself
+    misspelt): then the key is neither refused nor demanded, so one mistake makes one message.
+    """
+
+    only: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    unless: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def but_not(self, **facts: str | Iterable[str]) -> When:
+        return When(self.only, {**self.unless, **_fact_sets(facts)})
+
+    def test(self, facts: Mapping[str, str]) -> bool | None:
+        unknown = False
+        for fact, values in self.only.items():
+            if fact not in facts:
+                unknown = True
+            elif facts[fact] not in values:
+                return False
+        for fact, values in self.unless.items():
+            if fact not in facts:
+                unknown = True
+            elif facts[fact] in values:
+                return False
+        return None if unknown else True
+
+    def blame(self, facts: Mapping[str, str]) -> str:
+        """The fact that makes :meth:`test` false, as words: ``action 'pan'``."""
+        for fact, values in self.only.items():
+            if fact in facts and facts[fact] not in values:
+                return _fact_words(fact, facts[fact])
+        for fact, values in self.unless.items():
+            if fact in facts and facts[fact] in values:
+                return _fact_words(fact, facts[fact])
+        return ""
+
+    def purpose(self, facts: Mapping[str, str]) -> str:
+        """What the condition is for, as words: ``action 'preset'``."""
+        return ", ".join(_fact_words(fact, facts[fact]) for fact in self.only if fact in facts)
+
+
+def _fact_sets(facts: Mapping[str, str | Iterable[str]]) -> dict[str, frozenset[str]]:
+    # A lone string is one value, not a set of characters.
+    return {fact: frozenset([values] if isinstance(values, str) else values) for fact, values in facts.items()}
+
+
+def _fact_words(fact: str, value: str) -> str:
+    return f"{fact.replace('_', ' ')} {value!r}"
+
+
+def when(**facts: str | Iterable[str]) -> When:
+    """Applies when every named fact has one of the given values."""
+    return When(_fact_sets(facts))
+
+
+def unless(**facts: str | Iterable[str]) -> When:
+    """Applies unless a named fact has one of the given values."""
+    return When({}, _fact_sets(facts))
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One row of a schema. A key may have several rows with different ``applies``
+    conditions (a binding's ``camera`` is a target in general, one camera for ``select``);
+    the first row that applies is used.
+    """
+
+    key: str
+    check: Check
+    required: bool | When = False
+    #: None: the key applies to every entry of the section.
+    applies: When | None = None
+    #: Used when the key is absent and applies; None leaves the model's own default.
+    default: Any = None
+    default_from: Callable[[Scope], Any] | None = None
+
+    def applies_to(self, facts: Mapping[str, str]) -> bool | None:
+        return True if self.applies is None else self.applies.test(facts)
+
+    def required_for(self, facts: Mapping[str, str]) -> bool:
+        if isinstance(self.required, When):
+            return self.required.test(facts) is True
+        return self.required
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    fields: tuple[Field, ...]
+    #: Groups of keys of which exactly one must be given (among those that apply).
+    one_of: tuple[tuple[str, ...], ...] = ()
+
+    def keys(self) -> list[str]:
+        return list(dict.fromkeys(row.key for row in self.fields))
+
+    def rows(self, key: str) -> list[Field]:
+        return [row for row in self.fields if row.key == key]
+
+
+def read_fields(
+    schema: Schema,
+    node: MappingNode,
+    path: str,
+    scope: Scope,
+    problems: list[Problem],
+    *,
+    where: Mark | None = None,
+    supplied: Mapping[str, Any] | None = None,
+    partial: bool = False,
+) -> dict[str, Any] | None:
+    """Validate one mapping against ``schema``; None if any problem was found in it.
+
+    ``where`` is the place to report missing keys (the entry's name, if it has one).
+    ``supplied`` holds values given from outside the mapping (an include entry's ``input``):
+    they count as present. ``partial`` returns the values that passed even when others did
+    not (the top level: an unknown key beside good cameras must not hide their problems).
+    """
+    found_before = len(problems)
+    facts = scope.facts
+    supplied = supplied or {}
+    where = where or node.mark
+    values: dict[str, Any] = {}
+    # A value YAML could not give is reported already; it still spoils the entry.
+    broken = False
+
+    # The keys written: known, applying, valid?
+    for key, child in node.value.items():
+        key_path = child_path(path, key)
+        key_mark = node.key_marks[key]
+        rows = schema.rows(key)
+        if not rows:
+            valid = [k for k in schema.keys() if any(r.applies_to(facts) is not False for r in schema.rows(k))]
+            problems.append(Problem(key_mark, key_path, f"unknown key {key!r}{suggest(key, valid)}"))
+            continue
+        row = next((r for r in rows if r.applies_to(facts) is True), None)
+        row = row or next((r for r in rows if r.applies_to(facts) is None), None)
+        if row is None:
+            blame = rows[0].applies.blame(facts) if rows[0].applies else ""
+            problems.append(Problem(key_mark, key_path, f"key {key!r} does not apply to {blame}"))
+            continue
+        if is_broken(child):
+            broken = True
+            continue
+        try:
+            values[key] = row.check(child, scope)
+        except Invalid as invalid:
+            problems.append(Problem(child.mark, key_path, str(invalid)))
+
+    # The keys not written: supplied from outside, missing, or defaulted.
+    for key in schema.keys():
+        if key in node.value:
+            continue
+        if key in supplied:
+            values[key] = supplied[key]
+            continue
+        rows = schema.rows(key)
+        needed = next((r for r in rows if r.required_for(facts)), None)
+        if needed is not None:
+            purpose = needed.required.purpose(facts) if isinstance(needed.required, When) else ""
+            because = f" (required for {purpose})" if purpose else ""
+            problems.append(Problem(where, path, f"missing key {key!r}{because}"))
+            continue
+        row = next((r for r in rows if r.applies_to(facts) is True), None)
+        if row is not None and row.default_from is not None:
+            values[key] = row.default_from(scope)
+        elif row is not None and row.default is not None:
+            values[key] = row.default
+
+    # Exactly one key of each group (a binding's control, a MIDI input's port or virtual).
+    for group in schema.one_of:
+        candidates = [k for k in group if any(r.applies_to(facts) is not False for r in schema.rows(k))]
+        given = [k for k in candidates if k in node.value]
+        listed = ", ".join(map(repr, candidates))
+        if candidates and not given:
+            problems.append(Problem(where, path, f"missing one of {listed}"))
+        for extra in given[1:]:
+            problems.append(Problem(
+                node.key_marks[extra], child_path(path, extra),
+                f"{given[0]!r} and {extra!r} cannot be used together (choose one of {listed})",
+            ))
+
+    return values if partial or (len(problems) == found_before and not broken) else None
+
+
+Model = TypeVar("Model", CameraConfig, InputConfig)
+
+
+def build(model: type[Model], values: dict[str, Any], **fixed: Any) -> Model:
+    """Make a model object; keys that are not its fields go to its ``options`` dict
+    (protocol- and device-specific settings)."""
+    names = {f.name for f in dataclasses.fields(model)}
+    options = {k: v for k, v in values.items() if k not in names}
+    known = {k: v for k, v in values.items() if k in names}
+    return model(**fixed, **known, options=options)
+
+
+# --------------------------------------------------------------------------- the tables
+
+#: Transports whose cameras are reached by host and port (later also "http").
+NETWORK_TRANSPORTS = ("udp", "tcp")
+
+
+def _top_speed(axis: str) -> Callable[[Scope], int | None]:
+    """A bound read from the camera's protocol: its fastest speed on ``axis``."""
+
+    def top(scope: Scope) -> int | None:
+        spec = PROTOCOLS.get(scope.facts.get("protocol", ""))
+        return None if spec is None else int(getattr(spec.limits, axis))
+
+    return top
+
+
+def _default_port(scope: Scope) -> int | None:
+    spec = PROTOCOLS.get(scope.facts.get("protocol", ""))
+    return None if spec is None else spec.default_port
+
+
+CAMERA = Schema((
+    Field("protocol", Choice("protocol", tuple(PROTOCOLS)), required=True),
+    Field("host", Text(), required=when(transport=NETWORK_TRANSPORTS), applies=when(transport=NETWORK_TRANSPORTS)),
+    Field("port", Integer(1, 65535), applies=when(transport=NETWORK_TRANSPORTS), default_from=_default_port),
+    # "on": Sony's header with sequence numbers; "none": some cameras ignore them.
+    Field("sequence", Choice("sequence", ("on", "none")), applies=when(protocol="visca-ip"), default="on"),
+    # Seconds. Above 10 s a camera is no longer being controlled live.
+    Field("min_interval", Number(0, 10, above_low=True)),
+    Field("ack_timeout", Number(0, 10, above_low=True)),
+    Field("max_pan_speed", Integer(1, _top_speed("pan"))),
+    Field("max_tilt_speed", Integer(1, _top_speed("tilt"))),
+    # Zoom and focus start at 0: VISCA's slowest zoom/focus speed is 0, and it still moves.
+    Field("max_zoom_speed", Integer(0, _top_speed("zoom"))),
+    Field("max_focus_speed", Integer(0, _top_speed("focus"))),
+))
+
+#: Input types a config can name (later "gamepad", "joystick").
+INPUT_TYPES: tuple[str, ...] = ("midi",)
+
+INPUT = Schema(
+    (
+        Field("type", Choice("input type", INPUT_TYPES), required=True),
+        Field("port", Text(), applies=when(type="midi")),  # a glob over port names
+        Field("virtual", Text(), applies=when(type="midi")),  # a port we create
+        Field("api", Choice("api", ("alsa", "jack")), applies=when(type="midi")),
+        Field("channel", Integer(1, 16), applies=when(type="midi")),
+    ),
+    one_of=(("port", "virtual"),),
+)
+
+MOTION_ACTIONS = ("pan", "tilt", "zoom", "focus")
+ACTIONS: tuple[str, ...] = (*MOTION_ACTIONS, "stop", "home", "preset", "select", "autofocus")
+#: Binding targets besides camera names; so no camera may be called this.
+TARGETS = ("selected", "all")
+#: The keys that name a binding's control; exactly one per binding. A flag control
+#: (pitchbend, program) has no number.
+CONTROL_KEYS: tuple[str, ...] = ("cc", "note", "pitchbend", "program")
+#: A binding's input, and an include entry's: one of the inputs defined in any file.
+INPUT_NAME = Choice("input", lambda scope: scope.inputs)
+
+BINDING = Schema(
+    (
+        Field("input", INPUT_NAME, required=True),
+        Field("cc", Integer(0, 127), applies=when(input_type="midi")),
+        Field("note", Integer(0, 127), applies=when(input_type="midi")),
+        Field("pitchbend", Flag(), applies=when(input_type="midi")),
+        Field("program", Flag(), applies=when(input_type="midi")),
+        Field("channel", Integer(1, 16), applies=when(input_type="midi")),
+        Field("action", Choice("action", ACTIONS), required=True),
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
+              applies=unless(action="select"), default="selected"),
+        Field("camera", Choice("camera", lambda scope: scope.cameras, not_here=TARGETS),
+              required=when(action="select"), applies=when(action="select")),
+        # A program change may stand for the preset of the same number.
+        Field("preset", Integer(0, 127), required=when(action="preset").but_not(control="program"),
+              applies=when(action="preset")),
+        Field("store", Boolean(), applies=when(action="preset"), default=False),
+        # Speed while a note/button is held: -1..1 like every speed above the codec.
+        Field("value", Number(-1, 1), applies=when(action=MOTION_ACTIONS)),
+        Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS),
+              default="bipolar"),
+        # "toggle" by default: one button, pressed again, gives back manual focus.
+        Field("mode", Choice("mode", AUTOFOCUS_MODES), applies=when(action="autofocus"), default="toggle"),
+    ),
+    one_of=(CONTROL_KEYS,),
+)
+
+INCLUDE_ENTRY = Schema((
+    Field("file", Text(), required=True),
+    # Checked against the known inputs once every file is read (it may name one defined
+    # in the included file itself).
+    Field("input", Text()),
+))
+
+TOP = Schema((
+    Field("cameras", Shape(MappingNode)),
+    Field("inputs", Shape(MappingNode)),
+    Field("bindings", Shape(SequenceNode)),
+    Field("include", Shape(SequenceNode)),
+))
+
+#: Camera and input names appear in paths, logs and targets: keep them plain.
+NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass(slots=True)
+class _Named:
+    """A camera or input found in some file, waiting to be validated."""
+
+    name: str
+    node: Node
+    key_mark: Mark
+    path: str
+
+
+@dataclass(slots=True)
+class _Binding:
+    node: Node
+    path: str
+    #: The input named by the include entry that brought this binding's file in.
+    input: str | None
+
+
+@dataclass(slots=True)
+class _Loader:
+    """Reads the config file and its includes, then validates what they hold."""
+
+    problems: list[Problem] = field(default_factory=list)
+    cameras: dict[str, _Named] = field(default_factory=dict)
+    inputs: dict[str, _Named] = field(default_factory=dict)
+    bindings: list[_Binding] = field(default_factory=list)
+    #: ``input:`` nodes of include entries, checked once every input is known.
+    include_inputs: list[tuple[Node, str]] = field(default_factory=list)
+    camera_keys_seen: int = 0
+    #: Parsed trees by real path, so a profile included twice is read (and its YAML
+    #: problems reported) once.
+    trees: dict[str, tuple[Node | None, list[Problem]]] = field(default_factory=dict)
+    #: Files in the order first read, to sort problems by file, then line.
+    file_order: dict[str, int] = field(default_factory=dict)
+
+    def read_tree(self, file: str) -> Node | None:
+        real = os.path.realpath(file)
+        if real not in self.trees:
+            self.trees[real] = read_yaml(file)  # OSError goes to the caller
+            self.file_order.setdefault(file, len(self.file_order))
+            self.problems.extend(self.trees[real][1])
+        return self.trees[real][0]
+
+    def gather(self, file: str, root: Node, supplied_input: str | None, chain: list[tuple[str, str]]) -> None:
+        """Collect the cameras, inputs, bindings of one parsed file, then of its includes."""
+        if is_broken(root):
+            return
+        if not isinstance(root, MappingNode):
+            self.problems.append(Problem(
+                root.mark, "",
+                f"expected a mapping of cameras, inputs, bindings, include at the top level, got {show(root)}",
+            ))
+            return
+        sections = read_fields(TOP, root, "", Scope({}), self.problems, partial=True) or {}
+        cameras = sections.get("cameras")
+        if isinstance(cameras, MappingNode):
+            self.camera_keys_seen += len(cameras.value)
+            self.collect_names(cameras, "cameras", "camera", self.cameras, reserved=TARGETS)
+        inputs = sections.get("inputs")
+        if isinstance(inputs, MappingNode):
+            self.collect_names(inputs, "inputs", "input", self.inputs, reserved=())
+        bindings = sections.get("bindings")
+        if isinstance(bindings, SequenceNode):
+            for index, item in enumerate(bindings.value):
+                self.bindings.append(_Binding(item, child_path("bindings", index), supplied_input))
+        include = sections.get("include")
+        if isinstance(include, SequenceNode):
+            for index, entry in enumerate(include.value):
+                self.include(file, entry, child_path("include", index), supplied_input, chain)
+
+    def collect_names(
+        self, section: MappingNode, section_path: str, noun: str, into: dict[str, _Named], reserved: Collection[str],
+    ) -> None:
+        for name, node in section.value.items():
+            path = child_path(section_path, name)
+            key_mark = section.key_marks[name]
+            if not NAME.fullmatch(name):
+                self.problems.append(Problem(
+                    key_mark, path, f"{noun} name {name!r} may only use letters, digits, '_' and '-'",
+                ))
+            elif name in reserved:
+                self.problems.append(Problem(
+                    key_mark, path, f"{noun} name {name!r} is reserved for binding targets; choose another name",
+                ))
+            elif name in into and into[name].key_mark == key_mark:
+                self.problems.append(Problem(
+                    key_mark, path, f"{noun} {name!r} is defined again: {key_mark.file} is included more than once",
+                ))
+            elif name in into:
+                # Within one file YAML duplicates are caught already: this is across includes.
+                self.problems.append(Problem(
+                    key_mark, path, f"{noun} {name!r} is already defined at {into[name].key_mark}",
+                ))
+            else:
+                into[name] = _Named(name, node, key_mark, path)
+
+    def include(
+        self, file: str, entry: Node, path: str, supplied_input: str | None, chain: list[tuple[str, str]],
+    ) -> None:
+        """Follow one ``include`` entry: a path, or ``{file: PATH, input: NAME}``."""
+        own_input: str | None = None
+        if is_broken(entry):
+            return
+        if isinstance(entry, MappingNode):
+            values = read_fields(INCLUDE_ENTRY, entry, path, Scope({}), self.problems)
+            if values is None:
+                return
+            relative, file_node = values["file"], entry.value["file"]
+            if "input" in values:
+                own_input = values["input"]
+                self.include_inputs.append((entry.value["input"], child_path(path, "input")))
+        else:
+            try:
+                relative, file_node = Text()(entry, Scope({})), entry
+            except Invalid:
+                self.problems.append(Problem(
+                    entry.mark, path, f"expected a file path or a mapping with 'file' and 'input', got {show(entry)}",
+                ))
+                return
+        # Relative to the including file, so a config and its profiles move together.
+        target = os.path.normpath(os.path.join(os.path.dirname(file), relative))
+        real = os.path.realpath(target)
+        reals = [seen for seen, _ in chain]
+        if real in reals:
+            loop = [shown for _, shown in chain[reals.index(real):]] + [target]
+            self.problems.append(Problem(file_node.mark, path, "include cycle: " + " -> ".join(loop)))
+            return
+        try:
+            root = self.read_tree(target)
+        except OSError as error:
+            self.problems.append(Problem(file_node.mark, path, f"cannot read {relative!r}: {_reason(error)}"))
+            return
+        if root is not None:
+            # A nested include without its own input passes the outer one on.
+            self.gather(target, root, own_input or supplied_input, chain + [(real, target)])
+
+    def validate(self, file: str, main_root: Node | None) -> Config | None:
+        """Turn everything gathered into model objects; None if there were problems."""
+        cameras = {name: camera for name, entry in self.cameras.items() if (camera := self.camera(entry))}
+        inputs = {name: one for name, entry in self.inputs.items() if (one := self.input(entry))}
+        if not self.camera_keys_seen and isinstance(main_root, MappingNode):
+            section = main_root.value.get("cameras")
+            if section is None:
+                self.problems.append(Problem(
+                    main_root.mark, "", "missing key 'cameras' (at least one camera is required)",
+                ))
+            else:
+                self.problems.append(Problem(section.mark, "cameras", "no cameras defined (at least one is required)"))
+        scope = Scope({}, cameras=list(self.cameras), inputs=list(self.inputs))
+        for node, path in self.include_inputs:
+            try:
+                INPUT_NAME(node, scope)
+            except Invalid as invalid:
+                self.problems.append(Problem(node.mark, path, str(invalid)))
+        bindings = [(b, entry.path) for entry in self.bindings if (b := self.binding(entry, scope, inputs))]
+        self.check_unique_controls(bindings, inputs)
+        return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings])
+
+    def camera(self, entry: _Named) -> CameraConfig | None:
+        node = self.entry_mapping(entry.node, entry.path, "camera settings")
+        if node is None:
+            return None
+        facts: dict[str, str] = {}
+        protocol = word(node.value.get("protocol"))
+        if protocol in PROTOCOLS:
+            facts = {"protocol": protocol, "transport": PROTOCOLS[protocol].transport}
+        values = read_fields(CAMERA, node, entry.path, Scope(facts), self.problems, where=entry.key_mark)
+        # The mark is the camera's name: later messages about a camera point at it.
+        return None if values is None else build(CameraConfig, values, name=entry.name, mark=entry.key_mark)
+
+    def input(self, entry: _Named) -> InputConfig | None:
+        node = self.entry_mapping(entry.node, entry.path, "input settings")
+        if node is None:
+            return None
+        input_type = word(node.value.get("type"))
+        facts = {"type": input_type} if input_type in INPUT_TYPES else {}
+        values = read_fields(INPUT, node, entry.path, Scope(facts), self.problems, where=entry.key_mark)
+        return None if values is None else build(InputConfig, values, name=entry.name, mark=entry.key_mark)
+
+    def binding(self, entry: _Binding, scope: Scope, inputs: Mapping[str, InputConfig]) -> BindingConfig | None:
+        node = self.entry_mapping(entry.node, entry.path, "binding keys")
+        if node is None:
+            return None
+        # Facts come from the raw values; a wrong one is reported by its own check.
+        facts: dict[str, str] = {}
+        input_name = word(node.value["input"]) if "input" in node.value else entry.input
+        device = inputs.get(input_name) if input_name is not None else None
+        if device is not None:
+            facts["input_type"] = device.type
+        action = word(node.value.get("action"))
+        if action in ACTIONS:
+            facts["action"] = action
+        controls = [key for key in CONTROL_KEYS if key in node.value]
+        if len(controls) == 1:
+            facts["control"] = controls[0]
+        supplied = {"input": entry.input} if entry.input is not None else {}
+        values = read_fields(
+            BINDING, node, entry.path, Scope(facts, scope.cameras, scope.inputs), self.problems, supplied=supplied,
+        )
+        if values is None:
+            return None
+        control = controls[0]
+        number = values.pop(control)
+        if isinstance(number, bool):
+            number = None  # a flag control (pitchbend: true) carries no number
+        return BindingConfig(control=control, number=number, mark=node.mark, **values)
+
+    def entry_mapping(self, node: Node, path: str, what: str) -> MappingNode | None:
+        if isinstance(node, MappingNode):
+            return node
+        if is_broken(node):
+            return None
+        self.problems.append(Problem(node.mark, path, f"expected a mapping of {what}, got {show(node)}"))
+        return None
+
+    def check_unique_controls(
+        self, bindings: list[tuple[BindingConfig, str]], inputs: Mapping[str, InputConfig],
+    ) -> None:
+        """One control, one binding. A binding without a channel listens on every channel
+        (or its input's), so it collides with any binding of the same control."""
+        seen: dict[tuple[str, str, int | str | None], list[tuple[BindingConfig, str, int | None]]] = {}
+        for binding, path in bindings:
+            device = inputs.get(binding.input)  # absent if the input itself has problems
+            channel = binding.channel if binding.channel is not None or device is None else device.channel
+            earlier = seen.setdefault((binding.input, binding.control, binding.number), [])
+            for other, other_path, other_channel in earlier:
+                if channel is None or other_channel is None or channel == other_channel:
+                    self.problems.append(Problem(
+                        binding.mark, path,
+                        f"{_control_words(binding)} on input {binding.input!r} "
+                        f"is already bound at {other.mark} ({other_path})",
+                    ))
+                    break
+            else:
+                earlier.append((binding, path, channel))
+
+    def sorted_problems(self) -> list[str]:
+        """By file (in reading order), line and column; each problem once."""
+        ordered = sorted(
+            self.problems,
+            key=lambda p: (self.file_order.get(p.mark.file, len(self.file_order)), p.mark.line, p.mark.column),
+        )
+        return list(dict.fromkeys(str(p) for p in ordered))
+
+
+def _reason(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    return reason[:1].lower() + reason[1:]
+
+
+def _control_words(binding: BindingConfig) -> str:
+    words = binding.control if binding.number is None else f"{binding.control} {binding.number}"
+    return words + (f" on channel {binding.channel}" if binding.channel is not None else "")
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read, validate and return the config at ``path`` (and every file it includes).
+
+    :raises ConfigError: listing every problem found, one ``FILE:LINE:COL: path: problem``
+        per line; or naming the file when it cannot be read at all.
+    """
+    file = os.fsdecode(path)
+    loader = _Loader()
+    try:
+        root = loader.read_tree(file)
+    except OSError as error:
+        raise ConfigError([f"{file}: cannot read config file: {_reason(error)}"]) from None
+    if root is not None:
+        loader.gather(file, root, None, [(os.path.realpath(file), file)])
+    config = loader.validate(file, root)
+    if config is None:
+        raise ConfigError(loader.sorted_problems())
+    return config
+
+
+def summarize(config: Config) -> str:
+    """A few lines for ``ptzmapd check``: cameras, inputs and how many bindings each input has."""
+    per_input = Counter(binding.input for binding in config.bindings)
+    lines = [
+        f"{config.path}: {_count(len(config.cameras), 'camera')}, {_count(len(config.inputs), 'input')}, "
+        f"{_count(len(config.bindings), 'binding')}"
+    ]
+    for camera in config.cameras.values():
+        lines.append(f"  camera {camera.name}: {camera.protocol}{_endpoint(camera)}")
+    for device in config.inputs.values():
+        bound = _count(per_input[device.name], "binding")
+        lines.append(f"  input {device.name}: {device.type}{_source(device)}, {bound}")
+    return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _endpoint(camera: CameraConfig) -> str:
+    if camera.host is None:
+        return ""
+    host = f"[{camera.host}]" if ":" in camera.host else camera.host  # IPv6 literal
+    return f" {host}:{camera.port}" if camera.port is not None else f" {host}"
+
+
+def _source(device: InputConfig) -> str:
+    if device.port is not None:
+        return f" port {device.port!r}"
+    if device.virtual is not None:
+        return f" virtual port {device.virtual!r}"
+    return ""
