@@ -48,6 +48,7 @@ from ptzmapd.config.yamlmarks import (
     read_yaml,
 )
 from ptzmapd.errors import ConfigError
+from ptzmapd.mapping.actions import ACTIONS, MOTION_ACTIONS
 from ptzmapd.protocols import PROTOCOLS
 
 # --------------------------------------------------------------------------- checks
@@ -488,8 +489,6 @@ INPUT = Schema(
     one_of=(("port", "virtual"),),
 )
 
-MOTION_ACTIONS = ("pan", "tilt", "zoom", "focus")
-ACTIONS: tuple[str, ...] = (*MOTION_ACTIONS, "stop", "home", "preset", "select", "autofocus")
 #: Binding targets besides camera names; so no camera may be called this.
 TARGETS = ("selected", "all")
 #: The keys that name a binding's control; exactly one per binding. A flag control

@@ -11,12 +11,10 @@ from collections import defaultdict
 from ptzmapd.commands import Autofocus, Command, Home, PresetRecall, PresetStore
 from ptzmapd.config.model import BindingConfig
 from ptzmapd.events import ControlEvent
+from ptzmapd.mapping.actions import MOTION_ACTIONS
 from ptzmapd.mapping.intents import Do, Intent, Move, Select, StopAll
 from ptzmapd.mapping.values import is_press, motion_speed
 
-MOTION_ACTIONS = ("pan", "tilt", "zoom", "focus")
-DISCRETE_ACTIONS = ("stop", "home", "preset", "select", "autofocus")
-ACTIONS = MOTION_ACTIONS + DISCRETE_ACTIONS
 
 
 class Mapper:
