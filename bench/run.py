@@ -22,7 +22,7 @@ import argparse
 import os
 import random
 import socket
-import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -77,11 +77,22 @@ bindings:
 """
 
 
+def wall() -> float:
+    """Send times on the clock the kernel stamps received datagrams with (CLOCK_REALTIME)."""
+    return time.time()
+
+
 class Camera:
-    """A UDP camera that records arrival times and answers like raw VISCA (ACK, completion)."""
+    """A UDP camera that records arrival times and answers like raw VISCA (ACK, completion).
+
+    Arrival times are the kernel's receive timestamps (SO_TIMESTAMPNS), not the time this
+    thread got round to reading: the flood loop in this process holds the GIL, and a thread's
+    own clock reading would add up to 5 ms of its own jitter to every figure.
+    """
 
     def __init__(self) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMPNS, 1)
         self.sock.bind((HOST, 0))
         self.port = self.sock.getsockname()[1]
         self.packets: list[tuple[float, bytes]] = []
@@ -94,10 +105,14 @@ class Camera:
         self.sock.settimeout(0.2)
         while self.running:
             try:
-                data, peer = self.sock.recvfrom(256)
+                data, ancillary, _, peer = self.sock.recvmsg(256, 1024)
             except socket.timeout:
                 continue
-            now = time.monotonic()
+            now = wall()
+            for level, kind, payload in ancillary:
+                if level == socket.SOL_SOCKET and kind == socket.SO_TIMESTAMPNS:
+                    seconds, nanoseconds = struct.unpack("qq", payload[:16])
+                    now = seconds + nanoseconds / 1e9
             with self.lock:
                 self.packets.append((now, data))
             if data[:1] == b"\x81":
@@ -109,8 +124,8 @@ class Camera:
             self.packets.clear()
 
     def wait_count(self, count: int, timeout: float = 1.0) -> float | None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        deadline = wall() + timeout
+        while wall() < deadline:
             with self.lock:
                 if len(self.packets) >= count:
                     return self.packets[count - 1][0]
@@ -148,7 +163,7 @@ def latency(out: rtmidi.MidiOut, camera: Camera, events: int) -> list[float]:
     for _ in range(events):
         value = 127 if value != 127 else 10  # a new speed each time, so every event is a packet
         before = len(camera.packets)
-        sent = time.monotonic()
+        sent = wall()
         out.send_message([0xB0, 0, value])
         arrived = camera.wait_count(before + 1)
         if arrived is not None:
@@ -168,7 +183,7 @@ def flood(out: rtmidi.MidiOut, camera: Camera, seconds: float = 2.0) -> dict[str
         next_at = start + count * 0.001
         while time.monotonic() < next_at:
             pass
-    released = time.monotonic()
+    released = wall()
     out.send_message([0xB0, 0, 64])  # the hand lets go
     time.sleep(0.5)
     with camera.lock:
