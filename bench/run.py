@@ -41,6 +41,8 @@ from jack import ensure_jack, stop_jack  # noqa: E402
 from ptzmapd.inputs.midi import quiet_c_stderr  # noqa: E402
 
 HOST = "127.0.0.2"
+#: Linux's SO_TIMESTAMPNS (Python's socket module does not name it).
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 MIN_INTERVAL = 0.05
 PAN_STOP = bytes.fromhex("81 01 06 01 01 01 03 03 FF")
 
@@ -92,7 +94,7 @@ class Camera:
 
     def __init__(self) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMPNS, 1)
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self.sock.bind((HOST, 0))
         self.port = self.sock.getsockname()[1]
         self.packets: list[tuple[float, bytes]] = []
@@ -110,7 +112,7 @@ class Camera:
                 continue
             now = wall()
             for level, kind, payload in ancillary:
-                if level == socket.SOL_SOCKET and kind == socket.SO_TIMESTAMPNS:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
                     seconds, nanoseconds = struct.unpack("qq", payload[:16])
                     now = seconds + nanoseconds / 1e9
             with self.lock:
