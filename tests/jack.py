@@ -1,0 +1,90 @@
+"""A real JACK server for tests and benchmarks: use the one running, or start a dummy one.
+
+Shared by ``tests/conftest.py`` (the ``jack`` fixture) and the scripts in ``bench/``, which
+put ``tests/`` on ``sys.path`` and call :func:`ensure_jack` / :func:`stop_jack`.
+``JACK_DEFAULT_SERVER`` is honoured by both the probe and the server started here, so a run
+can use a private server name.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import rtmidi
+
+from ptzmapd.inputs.midi import quiet_c_stderr
+
+#: The server DESIGN.md names: no realtime privileges needed, no sound card, 64-frame periods.
+JACKD_ARGS = ("--no-realtime", "-d", "dummy", "-r", "48000", "-p", "64")
+START_TIMEOUT = 10.0
+
+
+def jack_running() -> bool:
+    """Whether a JACK server accepts a client (rtmidi never auto-starts one)."""
+    try:
+        with quiet_c_stderr():
+            probe = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name="ptzmapd jack probe")
+    except rtmidi.RtMidiError:
+        return False
+    probe.delete()
+    return True
+
+
+def ensure_jack() -> subprocess.Popen[bytes] | None:
+    """Make sure a JACK server is reachable.
+
+    Returns the ``jackd`` process started here (give it to :func:`stop_jack` when done), or
+    None if a server was already running. Raises RuntimeError with the reason otherwise.
+    """
+    if jack_running():
+        return None
+    jackd = shutil.which("jackd")
+    if jackd is None:
+        raise RuntimeError(
+            "no JACK server is running and jackd is not installed (Debian package jackd2)"
+        )
+    # A file, not a pipe: nobody reads jackd's chatter while it runs, and a full pipe would
+    # block it. The file is only read back to explain a failed start.
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            [jackd, *JACKD_ARGS],
+            # Without this jackd asks D-Bus to reserve an audio device it does not use.
+            env={**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"},
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if jack_running():
+                # If ours died meanwhile, another run's server won the race: use that one.
+                return process if process.poll() is None else None
+            if process.poll() is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        exited = process.poll()
+        stop_jack(process)
+        output.seek(0)
+        said = " | ".join(output.read().decode(errors="replace").strip().splitlines()[-5:])
+    problem = (
+        f"jackd exited with status {exited}"
+        if exited is not None
+        else f"jackd did not answer within {START_TIMEOUT:g} s"
+    )
+    raise RuntimeError(f"{problem}: {said or 'no output'}")
+
+
+def stop_jack(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server :func:`ensure_jack` started; None (a server found running) is left alone."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
