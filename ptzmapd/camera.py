@@ -58,7 +58,8 @@ MAX_QUEUED = 32
 BUSY_RETRY = 0.1
 #: Offline probing backs off from the ACK timeout up to this many seconds.
 BACKOFF_MAX = 5.0
-#: Garbage replies are logged at most once per camera per this many seconds.
+#: Garbage replies, and the same refusal again, are logged at most once per camera per this
+#: many seconds (a fader on a camera with wrong credentials must not flood the log).
 GARBAGE_LOG_INTERVAL = 60.0
 
 
@@ -70,6 +71,11 @@ class ControllerSettings:
     retries: int = 2
     #: Ask for the position this often while the camera moves (0 = never).
     position_poll: float = 0.0
+    #: Protocols that never answer (Pelco on one-way wiring): send each stop this many extra
+    #: times, since a lost stop is a runaway camera...
+    stop_repeats: int = 0
+    #: ...and send a held motion again this often, so a lost frame is soon made good (0 = never).
+    refresh: float = 0.0
 
 
 @dataclass(slots=True)
@@ -134,6 +140,11 @@ class CameraController:
         self._failures = 0
         self._last_garbage_log = -GARBAGE_LOG_INTERVAL
         self._last_poll = 0.0
+        # Reply-less protocols: extra stops still owed per slot, and when each slot was sent.
+        self._stops_owed: dict[str, int] = {slot: 0 for slot in MOTION_SLOTS}
+        self._slot_sent_at: dict[str, float] = {slot: 0.0 for slot in MOTION_SLOTS}
+        self._error_logged_at: dict[str, float] = {}
+        self._waiting_turn = False
         self._closed = False
 
     # ----------------------------------------------------------------- inputs to the controller
@@ -269,6 +280,14 @@ class CameraController:
         else:
             message = f"camera refused {self.codec.describe(flight.outgoing.data)!r}: {reply.kind} ({reply.data.hex(' ')})"
             self.state.last_error = message
+            self._log_once(reply.kind, message)
+
+    def _log_once(self, kind: str, message: str) -> None:
+        """Warn about a kind of refusal once a minute, not once per fader message."""
+        now = self.clock.now()
+        last = self._error_logged_at.get(kind)
+        if last is None or now - last >= GARBAGE_LOG_INTERVAL:
+            self._error_logged_at[kind] = now
             self.log.warning("[%s] %s", self.label, message)
 
     def _done(self) -> None:
@@ -300,14 +319,17 @@ class CameraController:
         motion = self.state.motion
         for slot in MOTION_SLOTS:
             command = motion[slot]
-            if command.is_stop() and self._key(command) != self._sent_keys[slot]:
+            if command.is_stop() and (self._stops_owed[slot] > 0 or self._key(command) != self._sent_keys[slot]):
                 return command, slot
         if self._queue:
             return self._queue[0], None
+        refresh_before = self.clock.now() - self.settings.refresh if self.settings.refresh > 0 else None
         for offset in range(len(MOTION_SLOTS)):
             slot = MOTION_SLOTS[(self._next_slot + offset) % len(MOTION_SLOTS)]
             command = motion[slot]
             if self._key(command) != self._sent_keys[slot]:
+                return command, slot
+            if refresh_before is not None and not command.is_stop() and self._slot_sent_at[slot] <= refresh_before:
                 return command, slot
         return None
 
@@ -325,9 +347,30 @@ class CameraController:
         flight = self._in_flight
         if flight is not None and now >= flight.last_sent + self.settings.ack_timeout:
             self._on_timeout(flight, now)
-        if self._in_flight is None and now >= self._next_send_at and self.transport.connected:
-            self._send_next(now)
+        if self._in_flight is None and now >= self._next_send_at and self.transport.connected and self._has_work(now):
+            # On a shared slow bus the wire decides when it is our turn (see _take_turn).
+            if self.transport.request_turn(self._take_turn):
+                self._send_next(now)
+            else:
+                self._waiting_turn = True  # the wire calls _take_turn; no timer of our own
         self._arm_timer(now)
+
+    def _has_work(self, now: float) -> bool:
+        return bool(self._urgent) or self._next_command() is not None or self._poll_due(now)
+
+    def _take_turn(self) -> bool:
+        """The shared wire's call: our turn has come. Send the newest thing, if any."""
+        self._waiting_turn = False
+        if self._closed:
+            return False
+        now = self.clock.now()
+        if self._in_flight is not None or now < self._next_send_at or not self._has_work(now):
+            return False
+        sent = self.state.commands_sent
+        urgent = len(self._urgent)
+        self._send_next(now)
+        self._arm_timer(now)
+        return self.state.commands_sent != sent or len(self._urgent) != urgent
 
     def _on_timeout(self, flight: _InFlight, now: float) -> None:
         slot = flight.command.slot
@@ -379,6 +422,13 @@ class CameraController:
             return
         self._consume(command, slot, self._key(command))
         self.state.commands_sent += 1
+        if slot is not None:
+            self._slot_sent_at[slot] = now
+            if not outgoing.expects_reply:
+                if self._stops_owed[slot] > 0:
+                    self._stops_owed[slot] -= 1
+                elif command.is_stop():
+                    self._stops_owed[slot] = self.settings.stop_repeats
         if outgoing.expects_reply:
             self._in_flight = _InFlight(command, outgoing, now, now)
         if slot is not None:
@@ -390,10 +440,13 @@ class CameraController:
         elif self._queue and self._queue[0] is command:
             self._queue.popleft()
 
+    def _poll_due(self, now: float) -> bool:
+        interval = self.settings.position_poll
+        return interval > 0 and self.state.moving and now - self._last_poll >= interval
+
     def _position_inquiry(self, now: float) -> tuple[Command, None] | None:
         """Poll the position lightly while moving, when there is nothing else to send."""
-        interval = self.settings.position_poll
-        if interval <= 0 or not self.state.moving or now - self._last_poll < interval:
+        if not self._poll_due(now):
             return None
         self._last_poll = now
         # Alternate the two inquiries so each costs one slot of the command budget.
@@ -419,13 +472,18 @@ class CameraController:
         flight = self._in_flight
         if flight is not None:
             return flight.last_sent + self.settings.ack_timeout
-        if not self.transport.connected:
-            return None  # the transport's state callback wakes us
+        if not self.transport.connected or self._waiting_turn:
+            return None  # the transport's state callback, or our turn on the wire, wakes us
         if self._urgent or self._next_command() is not None:
             return self._next_send_at
+        deadlines = []
         if self.settings.position_poll > 0 and self.state.moving:
-            return max(self._next_send_at, self._last_poll + self.settings.position_poll)
-        return None
+            deadlines.append(self._last_poll + self.settings.position_poll)
+        if self.settings.refresh > 0:
+            moving = [self._slot_sent_at[slot] + self.settings.refresh
+                      for slot, command in self.state.motion.items() if not command.is_stop()]
+            deadlines.extend(moving)
+        return max(self._next_send_at, min(deadlines)) if deadlines else None
 
     def _arm_timer(self, now: float) -> None:
         deadline = self._deadline()

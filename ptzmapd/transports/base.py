@@ -14,6 +14,8 @@ from typing import Callable
 
 DataListener = Callable[[bytes], None]
 StateListener = Callable[[bool], None]
+#: Called when it is a waiting camera's turn on a shared wire; returns whether it sent.
+TurnCallback = Callable[[], bool]
 
 
 class Transport(ABC):
@@ -57,6 +59,15 @@ class Transport(ABC):
                 listener(connected)
             except Exception:
                 self.log.exception("[%s] state listener failed", self.endpoint)
+
+    def request_turn(self, take_turn: TurnCallback) -> bool:
+        """May a camera write now? A wire without contention always says yes.
+
+        A shared slow wire (an RS-485 bus) says no while it is busy or others are waiting,
+        and calls ``take_turn`` when this camera's turn comes (round-robin). The camera picks
+        what to send only then, so the newest value is what goes on the wire.
+        """
+        return True
 
     @abstractmethod
     async def open(self) -> None:
