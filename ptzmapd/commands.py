@@ -91,3 +91,28 @@ class PanTiltPositionInquiry(Command):
 @dataclass(frozen=True, slots=True)
 class ZoomPositionInquiry(Command):
     inquiry: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class CameraAction(Command):
+    """A named camera function beyond pan/tilt/zoom: ``iris up``, ``tally on``, ``menu enter``.
+
+    ``name`` and ``mode`` come from :data:`ptzmapd.mapping.actions.NAMED_ACTIONS`; ``level``
+    is the number of a ``direct`` mode (iris/shutter/gain/bright). Each codec encodes the
+    names its protocol has and lists them in its capabilities.
+    """
+
+    name: str = ""
+    mode: str = ""
+    level: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawCommand(Command):
+    """Protocol bytes or an HTTP request given by the user, for everything else.
+
+    ``text`` is as written in the config: hex for VISCA/Pelco (``"81 01 04 38 02 FF"``,
+    address nibble filled in by the codec), ``"PUT /ISAPI/… <body>"`` for HTTP cameras.
+    """
+
+    text: str = ""

@@ -53,11 +53,14 @@ async def make_controller(
     """One camera's codec, shared transport and controller, started."""
     spec = PROTOCOLS[camera.protocol]
     codec = spec.make_codec(camera, speed_limits(camera))
-    assert camera.host is not None and camera.port is not None  # the config validator requires them
-    transport = await pool.get(spec.transport, camera.host, camera.port)
+    transport = await pool.for_camera(spec.transport, camera)
+    options = camera.options
     settings = ControllerSettings(
         min_interval=camera.min_interval if camera.min_interval is not None else spec.min_interval,
         ack_timeout=camera.ack_timeout if camera.ack_timeout is not None else spec.ack_timeout,
+        position_poll=float(options.get("position_poll", 0.0)),
+        stop_repeats=int(options.get("stop_repeats", spec.stop_repeats)),
+        refresh=float(options.get("refresh", spec.refresh)),
     )
     controller = CameraController(
         camera.name, codec, transport, clock, settings, log, label=f"{camera.name}/{camera.protocol}"

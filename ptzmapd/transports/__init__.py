@@ -1,34 +1,48 @@
-"""Thin transports (udp, tcp; later serial, http), one per endpoint, shared by its cameras.
+"""Thin transports (udp, tcp; serial, http), one per endpoint, shared by its cameras.
 
-:class:`TransportPool` hands out one transport per endpoint key and counts its users, so
-several cameras on one daisy chain or RS-485 bus share a single writer.
+:class:`TransportPool` hands out one transport per endpoint and counts who uses it, so
+several cameras on one daisy chain or RS-485 bus share a single writer. ``TRANSPORTS`` maps a
+protocol's transport kind onto how to key and build one for a camera.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Callable, Hashable
 
-from ptzmapd.errors import PtzmapdError
 from ptzmapd.transports.base import Transport
 from ptzmapd.transports.tcp import TcpTransport
 from ptzmapd.transports.udp import UdpTransport
+
+if TYPE_CHECKING:
+    from ptzmapd.config.model import CameraConfig
+
+#: kind -> (endpoint key of a camera, factory). Cameras with the same key share a transport.
+TransportKind = tuple[Callable[["CameraConfig"], Hashable], Callable[["CameraConfig", logging.Logger], Transport]]
+
+
+def _host_port(camera: "CameraConfig") -> Hashable:
+    return (camera.host, camera.port)
+
+
+TRANSPORTS: dict[str, TransportKind] = {
+    "udp": (_host_port, lambda camera, log: UdpTransport(str(camera.host), int(camera.port or 0), log)),
+    "tcp": (_host_port, lambda camera, log: TcpTransport(str(camera.host), int(camera.port or 0), log)),
+}
 
 
 class TransportPool:
     def __init__(self, log: logging.Logger | None = None) -> None:
         self.log = log or logging.getLogger("ptzmapd.transport")
-        self._transports: dict[tuple[str, str, int], Transport] = {}
+        self._transports: dict[tuple[str, Hashable], Transport] = {}
 
-    async def get(self, kind: str, host: str, port: int) -> Transport:
-        key = (kind, host, port)
+    async def for_camera(self, kind: str, camera: "CameraConfig") -> Transport:
+        """The transport for ``camera``'s endpoint, opened on first use and shared after."""
+        endpoint_key, factory = TRANSPORTS[kind]
+        key = (kind, endpoint_key(camera))
         transport = self._transports.get(key)
         if transport is None:
-            if kind == "udp":
-                transport = UdpTransport(host, port, self.log)
-            elif kind == "tcp":
-                transport = TcpTransport(host, port, self.log)
-            else:
-                raise PtzmapdError(f"unknown transport {kind!r} (valid: tcp, udp)")
+            transport = factory(camera, self.log)
             await transport.open()
             self._transports[key] = transport
         return transport
