@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from ptzmapd.mapping.actions import ACTIONS
+from ptzmapd.protocols import PROTOCOLS
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -270,14 +273,14 @@ colour: blue
 """)
     assert problems_of(path) == [
         f"{path}:3:15: cameras.stage.protocol: unknown protocol 'visac' (did you mean 'visca-ip'? "
-        "valid: visca-ip, visca-udp, visca-tcp)",
+        f"valid: {', '.join(PROTOCOLS)})",
         f"{path}:5:3: cameras.pulpit: missing key 'host' (required for transport 'tcp')",
         f"{path}:7:11: cameras.pulpit.port: 0 is out of range (valid: 1..65535)",
         f"{path}:9:42: inputs.desk.channel: 17 is out of range (valid: 1..16)",
         f"{path}:11:23: bindings[0].cc: 128 is out of range (valid: 0..127)",
         f"{path}:12:13: bindings[1].input: unknown input 'dsek' (did you mean 'desk'? valid: desk)",
         f"{path}:12:36: bindings[1].action: unknown action 'zom' (did you mean 'zoom'? "
-        "valid: pan, tilt, zoom, focus, stop, home, preset, select, autofocus)",
+        f"valid: {', '.join(ACTIONS)})",
         f"{path}:13:5: bindings[2]: missing key 'preset' (required for action 'preset')",
         f"{path}:14:1: colour: unknown key 'colour' (valid: cameras, inputs, bindings, include)",
     ]

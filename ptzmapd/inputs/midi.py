@@ -151,18 +151,19 @@ def _port_names(client: rtmidi.MidiIn | rtmidi.MidiOut) -> list[str]:
 def _open_listed_port(
     client: rtmidi.MidiIn | rtmidi.MidiOut, ports: Sequence[str], index: int, own_port: str
 ) -> bool:
-    """Open ``ports[index]``; False (and nothing open) if it may have been another port.
+    """Open ``ports[index]``; False, with nothing left open, if it may have been another port.
 
-    rtmidi opens by index, into a list it reads again; if a port before ours came or went
-    in between, that index names another port. Reading the list once more after opening
-    catches that, short of a second change within the same few milliseconds.
+    rtmidi opens by index into a list it reads again, so a port that came or went since
+    ``ports`` was read shifts the index onto another port; rtmidi may even raise half way,
+    with our end registered. A list that reads the same after opening says nothing moved
+    (short of a change and its undoing within those few milliseconds).
     """
-    client.open_port(index, own_port)
     try:
-        if _port_names(client)[index : index + 1] == [ports[index]]:
+        client.open_port(index, own_port)
+        if _port_names(client) == list(ports):
             return True
     except rtmidi.RtMidiError:
-        pass  # unsure is not good enough
+        pass
     client.close_port()
     return False
 
@@ -395,13 +396,9 @@ class MidiInput:
             return
         index = matches[0]
         self._listen(client)
-        try:
-            opened = _open_listed_port(client, ports, index, _OWN_PORT_NAME)
-        except rtmidi.RtMidiError as exc:
-            opened = False
-            self._log.debug("midi input %r: opening %r failed: %s", self.name, ports[index], exc)
-        if not opened:
+        if not _open_listed_port(client, ports, index, _OWN_PORT_NAME):
             # The list changed while we opened; the next poll reads the new one.
+            self._log.debug("midi input %r: ports moved while opening %r", self.name, ports[index])
             return
         self._port_name = ports[index]
         self._waiting_logged = False
