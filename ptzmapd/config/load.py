@@ -49,7 +49,7 @@ from ptzmapd.config.yamlmarks import (
 )
 from ptzmapd.errors import ConfigError
 from ptzmapd.mapping.actions import ACTIONS, MOTION_ACTIONS
-from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols import DEFAULT_BAUD, PROTOCOLS
 
 # --------------------------------------------------------------------------- checks
 
@@ -459,6 +459,10 @@ def _default_port(scope: Scope) -> int | None:
     return None if spec is None else spec.default_port
 
 
+def _default_baud(scope: Scope) -> int | None:
+    return DEFAULT_BAUD.get(scope.facts.get("protocol", ""))
+
+
 CAMERA = Schema((
     Field("protocol", Choice("protocol", tuple(PROTOCOLS)), required=True),
     Field("host", Text(), required=when(transport=NETWORK_TRANSPORTS), applies=when(transport=NETWORK_TRANSPORTS)),
@@ -473,6 +477,29 @@ CAMERA = Schema((
     # Zoom and focus start at 0: VISCA's slowest zoom/focus speed is 0, and it still moves.
     Field("max_zoom_speed", Integer(0, _top_speed("zoom"))),
     Field("max_focus_speed", Integer(0, _top_speed("focus"))),
+    # Seconds between position inquiries while the camera moves; 0 = never.
+    Field("position_poll", Number(0, 60)),
+    # -- serial cameras: a device path (/dev/ttyUSB0) or a pyserial URL (socket://host:port,
+    # rfc2217://...). Every camera on one device shares it (daisy chain, RS-485 bus).
+    Field("device", Text(), required=when(transport="serial"), applies=when(transport="serial")),
+    Field("address", Integer(1, 7), required=when(protocol="visca-serial"), applies=when(protocol="visca-serial")),
+    # Pelco addresses as the camera's dial shows them (Pelco-P sends them zero-based).
+    Field("address", Integer(1, 255), required=when(protocol=("pelco-d", "pelco-p")),
+          applies=when(protocol=("pelco-d", "pelco-p"))),
+    Field("baud", Integer(300, 921600), applies=when(transport="serial"), default_from=_default_baud),
+    Field("turbo", Boolean(), applies=when(protocol=("pelco-d", "pelco-p")), default=False),
+    # Reply-less wiring: a lost stop is a runaway camera, so stops are sent again...
+    Field("stop_repeats", Integer(0, 10), applies=when(protocol=("pelco-d", "pelco-p"))),
+    # ...and a held motion is refreshed this often (seconds; 0 = never).
+    Field("refresh", Number(0, 10), applies=when(protocol=("pelco-d", "pelco-p"))),
+    # -- HTTP cameras. Passwords come from the environment or a file, never from logs.
+    Field("url", Text(), required=when(transport="http"), applies=when(transport="http")),
+    Field("channel", Integer(1, 512), applies=when(protocol="isapi"), default=1),
+    Field("username", Text(), applies=when(transport="http")),
+    Field("password_env", Text(), applies=when(transport="http")),
+    Field("password_file", Text(), applies=when(transport="http")),
+    Field("password", Text(), applies=when(transport="http")),  # accepted, with a warning
+    Field("timeout", Number(0, 60, above_low=True), applies=when(transport="http"), default=2.5),
 ))
 
 #: Input types a config can name (later "gamepad", "joystick").

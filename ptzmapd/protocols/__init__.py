@@ -54,7 +54,49 @@ def _visca_raw(camera: "CameraConfig", limits: SpeedLimits) -> Codec:
     return ViscaCodec(limits=limits)
 
 
+def _visca_serial(camera: "CameraConfig", limits: SpeedLimits) -> Codec:
+    from ptzmapd.protocols.visca_serial import ViscaSerialCodec
+
+    return ViscaSerialCodec(limits=limits, address=int(camera.options["address"]))
+
+
+def _pelco_d(camera: "CameraConfig", limits: SpeedLimits) -> Codec:
+    from ptzmapd.protocols.pelco import PelcoDCodec
+
+    return PelcoDCodec(limits=limits, address=int(camera.options["address"]), turbo=bool(camera.options.get("turbo", False)))
+
+
+def _pelco_p(camera: "CameraConfig", limits: SpeedLimits) -> Codec:
+    from ptzmapd.protocols.pelco import PelcoPCodec
+
+    return PelcoPCodec(limits=limits, address=int(camera.options["address"]), turbo=bool(camera.options.get("turbo", False)))
+
+
+def _isapi(camera: "CameraConfig", limits: SpeedLimits) -> Codec:
+    from ptzmapd.protocols.isapi import IsapiCodec
+
+    return IsapiCodec(limits=limits, channel=int(camera.options.get("channel", 1)))
+
+
+def _ipcam_cgi(camera: "CameraConfig", limits: SpeedLimits) -> Codec:
+    from ptzmapd.protocols.ipcam_cgi import IpcamCgiCodec
+
+    return IpcamCgiCodec(limits=limits)
+
+
+def _ptzoptics_cgi(camera: "CameraConfig", limits: SpeedLimits) -> Codec:
+    from ptzmapd.protocols.ptzoptics_cgi import PtzopticsCgiCodec
+
+    return PtzopticsCgiCodec(limits=limits)
+
+
 VISCA_LIMITS = SpeedLimits(pan=0x18, tilt=0x14, zoom=7, focus=7)
+#: Pelco pan/tilt 0x00-0x3F; zoom and focus are on/off (1 = moving).
+PELCO_LIMITS = SpeedLimits(pan=0x3F, tilt=0x3F, zoom=1, focus=1)
+#: ISAPI continuous moves: -100..100 on every axis.
+ISAPI_LIMITS = SpeedLimits(pan=100, tilt=100, zoom=100, focus=100)
+#: IPCam CGI step moves: degrees per step 1..10; no zoom or focus over this API.
+IPCAM_LIMITS = SpeedLimits(pan=10, tilt=10, zoom=0, focus=0)
 VISCA_CAPABILITIES = BASIC_CAPABILITIES | {"autofocus", "position"}
 
 PROTOCOLS: dict[str, ProtocolSpec] = {
@@ -70,4 +112,33 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
         "visca-tcp", "tcp", 5678, VISCA_LIMITS, 0.05, 0.3, _visca_raw,
         "raw VISCA frames on a TCP stream (PTZOptics and others)", VISCA_CAPABILITIES,
     ),
+    # -- issue 3: serial and HTTP cameras (capabilities are refined by each codec module) --
+    "visca-serial": ProtocolSpec(
+        "visca-serial", "serial", None, VISCA_LIMITS, 0.05, 0.3, _visca_serial,
+        "VISCA on RS-232/RS-422 (daisy chain of up to 7 cameras), or a serial device server", VISCA_CAPABILITIES,
+    ),
+    "pelco-d": ProtocolSpec(
+        "pelco-d", "serial", None, PELCO_LIMITS, 0.05, 0.0, _pelco_d,
+        "Pelco-D on RS-485 (no replies expected)", BASIC_CAPABILITIES, stop_repeats=2, refresh=1.0,
+    ),
+    "pelco-p": ProtocolSpec(
+        "pelco-p", "serial", None, PELCO_LIMITS, 0.05, 0.0, _pelco_p,
+        "Pelco-P on RS-485 (no replies expected)", BASIC_CAPABILITIES, stop_repeats=2, refresh=1.0,
+    ),
+    "isapi": ProtocolSpec(
+        "isapi", "http", None, ISAPI_LIMITS, 0.1, 3.0, _isapi,
+        "Hikvision ISAPI over HTTP(S), Digest or Basic auth", BASIC_CAPABILITIES | {"position"},
+    ),
+    "ipcam-cgi": ProtocolSpec(
+        "ipcam-cgi", "http", None, IPCAM_LIMITS, 0.1, 3.0, _ipcam_cgi,
+        "IP camera CGI (CAS-3xx): step moves, presets 1-24, Basic auth",
+        frozenset({"pan", "tilt", "stop", "home", "preset"}),
+    ),
+    "ptzoptics-cgi": ProtocolSpec(
+        "ptzoptics-cgi", "http", None, VISCA_LIMITS, 0.1, 3.0, _ptzoptics_cgi,
+        "PTZOptics HTTP-CGI (ptzctrl.cgi)", BASIC_CAPABILITIES,
+    ),
 }
+
+#: Default line speeds of the serial protocols (8N1).
+DEFAULT_BAUD: dict[str, int] = {"visca-serial": 9600, "pelco-d": 2400, "pelco-p": 4800}
