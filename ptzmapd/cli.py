@@ -18,9 +18,9 @@ from ptzmapd.commands import AUTOFOCUS_MODES, Autofocus, Command, Focus, Home, P
 from ptzmapd.config import load_config, summarize
 from ptzmapd.errors import ConfigError, PtzmapdError
 from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.simulators import SIMULATORS, starter
 
 SEND_ACTIONS = ("pan", "tilt", "zoom", "focus", "stop", "home", "preset", "autofocus")
-SIMULATED = ("visca-ip", "visca-udp", "visca-tcp")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,10 +53,35 @@ def build_parser() -> argparse.ArgumentParser:
                       help="move for this long, then stop (required for pan/tilt/zoom/focus)")
     send.add_argument("--store", action="store_true", help="with preset: store instead of recall")
 
-    simulate = commands.add_parser("simulate", help="run a simulated camera")
-    simulate.add_argument("protocol", choices=SIMULATED)
-    simulate.add_argument("--host", default="127.0.0.1")
-    simulate.add_argument("--port", type=int, help="default: the protocol's port")
+    simulate = commands.add_parser(
+        "simulate", help="run a simulated camera",
+        description="A simulated camera that prints every command it decodes and tracks its position.",
+    )
+    simulate.add_argument("protocol", choices=tuple(SIMULATORS))
+    simulate.add_argument("--host", default="127.0.0.1", help="network simulators: the address to listen on")
+    simulate.add_argument("--port", type=int, help="network simulators: default the protocol's port; 0 = any free port")
+    simulate.add_argument("--serial", choices=("pty", "tcp"), default="pty",
+                          help="serial simulators: on a pty (prints /dev/pts/N) or a TCP port (socket://)")
+    simulate.add_argument("--cameras", type=int, default=1, metavar="N",
+                          help="serial simulators: cameras on the chain/bus, addresses 1..N")
+    simulate.add_argument("--user", default="admin", help="HTTP simulators: the user name they accept")
+    simulate.add_argument("--password-env", metavar="VAR",
+                          help="HTTP simulators: read the password they accept from this variable (default 'secret')")
+
+    snapshot = commands.add_parser("snapshot", help="save a still image from an HTTP camera")
+    snapshot.add_argument("-c", "--config", required=True, metavar="FILE")
+    snapshot.add_argument("camera")
+    snapshot.add_argument("-o", "--output", metavar="FILE", help="default: CAMERA-YYYYmmdd-HHMMSS.jpg")
+
+    upload = commands.add_parser(
+        "upload-ptz-image", help="upload a PTZ driver image to a video encoder",
+        description="The four-stage upload of specs/ptz-image-upload-cgi.txt. Exit 0 only when the device says OK.",
+    )
+    upload.add_argument("--url", required=True, help="the device, e.g. http://192.168.1.20")
+    upload.add_argument("--user", required=True)
+    upload.add_argument("--password-env", required=True, metavar="VAR", help="the variable holding the password")
+    upload.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
+    upload.add_argument("file")
 
     demo = commands.add_parser("demo", help="the whole pipeline against two simulated cameras, no hardware")
     demo.add_argument("--duration", type=float, default=15.0, metavar="SECONDS")
@@ -77,7 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "send":
             return asyncio.run(send(args, log))
         if args.command == "simulate":
-            return asyncio.run(simulate(args.protocol, args.host, args.port))
+            return asyncio.run(simulate(args))
+        if args.command == "snapshot":
+            from ptzmapd.snapshot import run_snapshot
+
+            return asyncio.run(run_snapshot(args, log))
+        if args.command == "upload-ptz-image":
+            from ptzmapd.upload import run_upload
+
+            return asyncio.run(run_upload(args, log))
         if args.command == "demo":
             from ptzmapd.demo import run_demo
 
@@ -183,12 +216,15 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     return 1
 
 
-async def simulate(protocol: str, host: str, port: int | None) -> int:
-    from ptzmapd.simulators.visca import start_simulator
-
-    port = port if port is not None else PROTOCOLS[protocol].default_port or 0
-    handle = await start_simulator(protocol, host, port, log=lambda line: print(line, flush=True))
-    print(f"simulated {protocol} camera on {host}:{handle.port} (Ctrl-C to stop)", flush=True)
+async def simulate(args: argparse.Namespace) -> int:
+    protocol = args.protocol
+    spec = PROTOCOLS.get(protocol)
+    port = args.port if args.port is not None else (spec.default_port if spec and spec.default_port else 0)
+    handle = await starter(protocol)(
+        protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
+        serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
+    )
+    print(f"simulated {protocol} camera on {handle.where} (Ctrl-C to stop)", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

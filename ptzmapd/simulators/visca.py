@@ -353,6 +353,11 @@ class SimulatorHandle(ABC):
         self._owners: dict[int, ReplySender] = {}
         self._poller: asyncio.Task[None] | None = None
 
+    @property
+    def where(self) -> str:
+        """What a config's ``host``/``port`` should say to reach this camera."""
+        return f"{self.host}:{self.port}"
+
     @abstractmethod
     async def _open(self, host: str, port: int) -> None:
         """Bind the server's socket and set ``host`` and ``port``."""
@@ -587,3 +592,10 @@ async def start_simulator(
     await handle._open(host, port)
     handle._start_polling()
     return handle
+
+
+async def start(
+    kind: str, *, host: str = "127.0.0.1", port: int = 0, log: Callable[[str], None] | None = None, **_: object
+) -> SimulatorHandle:
+    """The ``ptzmapd simulate`` entry point (see :data:`ptzmapd.simulators.SIMULATORS`)."""
+    return await start_simulator(kind, host, port, log=log)
