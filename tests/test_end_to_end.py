@@ -1,0 +1,147 @@
+"""A MIDI surface drives simulated cameras through the whole daemon, in one process.
+
+Real parts only: a JACK MIDI port the test creates and removes, the daemon's own input,
+mapping and controllers, and simulated cameras on real loopback sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import mido
+
+from ptzmapd.config import load_config
+from ptzmapd.daemon import Daemon
+from ptzmapd.simulators.visca import SimulatorHandle, start_simulator
+
+CONFIG = """\
+cameras:
+  stage: {{protocol: visca-ip, host: 127.0.0.2, port: {stage}}}
+  pulpit: {{protocol: visca-tcp, host: 127.0.0.2, port: {pulpit}}}
+inputs:
+  desk: {{type: midi, port: "*{port}*", api: jack}}
+bindings:
+  - {{input: desk, cc: 0, action: pan}}
+  - {{input: desk, cc: 2, action: zoom}}
+  - {{input: desk, note: 42, action: select, camera: pulpit}}
+  - {{input: desk, note: 43, action: preset, preset: 1}}
+  - {{input: desk, note: 44, action: home, camera: all}}
+"""
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+async def resend_until(send: Callable[[], None], check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """A fresh JACK connection takes a cycle or two to carry: send until it shows."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("the camera never saw it")
+        send()
+        await asyncio.sleep(0.1)
+
+
+def run(body: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(body())
+
+
+def test_a_surface_pans_switches_recalls_and_its_disappearance_stops_the_camera(jack: int, tmp_path: Path) -> None:
+    async def body() -> None:
+        stage = await start_simulator("visca-ip", "127.0.0.2", 0, log=lambda line: None)
+        pulpit = await start_simulator("visca-tcp", "127.0.0.2", 0, log=lambda line: None)
+        path = tmp_path / "studio.yaml"
+        path.write_text(CONFIG.format(stage=stage.port, pulpit=pulpit.port, port="E2E nanoKONTROL2"))
+        daemon = Daemon(load_config(path))
+        await daemon.start()
+        backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+        surface = backend.open_output("E2E nanoKONTROL2", virtual=True)
+        try:
+            await eventually(lambda: daemon.inputs["desk"].connected)
+            cc = lambda number, value: surface.send(mido.Message("control_change", control=number, value=value))  # noqa: E731
+            note = lambda number: surface.send(mido.Message("note_on", note=number, velocity=127))  # noqa: E731
+
+            await resend_until(lambda: cc(0, 127), lambda: "pan right 0x18, tilt stop" in stage.received)
+            cc(0, 64)
+            await eventually(lambda: stage.received[-1] == "pan stop, tilt stop")
+
+            note(42)  # select pulpit, then a fader flood: only the newest speeds reach it
+            for value in range(65, 128):  # a hand on a fader: a message a millisecond
+                cc(2, value)
+                await asyncio.sleep(0.001)
+            await eventually(lambda: pulpit.received[-1:] == ["zoom tele 7"])
+            assert len([r for r in pulpit.received if r.startswith("zoom tele")]) < 20
+            cc(2, 64)
+            note(43)
+            await eventually(lambda: "preset recall 1" in pulpit.received)
+            note(44)
+            await eventually(lambda: "home" in stage.received and "home" in pulpit.received)
+
+            cc(0, 0)  # pulpit pans left... and the surface is unplugged mid-move
+            await eventually(lambda: pulpit.received[-1] == "pan left 0x18, tilt stop")
+            surface.close()
+            await eventually(lambda: pulpit.received[-1] == "pan stop, tilt stop", timeout=3)
+            await eventually(lambda: not daemon.inputs["desk"].connected)
+
+            surface = backend.open_output("E2E nanoKONTROL2", virtual=True)  # plugged back in
+            await eventually(lambda: daemon.inputs["desk"].connected, timeout=5)
+            try:
+                await resend_until(lambda: cc(0, 100), lambda: pulpit.received[-1].startswith("pan right"))
+            except AssertionError:
+                raise AssertionError(f"{pulpit.received[-5:]} {stage.received[-5:]} {daemon.inputs['desk'].port_name} {daemon.pipeline.selected}")
+        finally:
+            surface.close()
+            await daemon.shutdown()
+            await stage.close()
+            await pulpit.close()
+
+    run(body)
+
+
+def test_a_camera_that_stops_answering_does_not_hold_up_the_others(tmp_path: Path) -> None:
+    async def body() -> None:
+        live = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
+        dead = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
+        path = tmp_path / "two.yaml"
+        path.write_text(
+            "cameras:\n"
+            f"  dead: {{protocol: visca-udp, host: 127.0.0.2, port: {dead.port}}}\n"
+            f"  live: {{protocol: visca-udp, host: 127.0.0.2, port: {live.port}}}\n"
+            "bindings: []\n"
+        )
+        daemon = Daemon(load_config(path))
+        await daemon.start()
+        try:
+            await eventually(lambda: daemon.controllers["live"].idle and daemon.controllers["dead"].idle)
+            dead.silent = True
+            assert daemon.pipeline is not None
+            from ptzmapd.mapping.intents import Do, Move
+            from ptzmapd.commands import PresetRecall
+
+            for step in range(1, 11):  # both cameras driven at once while one is silent
+                for camera in ("dead", "live"):
+                    daemon.pipeline.apply(Move(camera, "pan", step / 10, ("test", 0)))
+                await asyncio.sleep(0.06)
+            daemon.pipeline.apply(Do("all", PresetRecall(2)))
+            await eventually(lambda: "preset recall 2" in live.received, timeout=1.0)
+            assert "pan right 0x18, tilt stop" in live.received
+            await eventually(lambda: not daemon.controllers["dead"].state.online, timeout=2.0)
+            assert daemon.controllers["live"].state.online
+
+            dead.silent = False  # it comes back: newest state and pending preset go out
+            await eventually(lambda: daemon.controllers["dead"].state.online, timeout=8.0)
+            await eventually(lambda: "preset recall 2" in dead.received, timeout=3.0)
+        finally:
+            await daemon.shutdown()
+            await live.close()
+            await dead.close()
+
+    run(body)
