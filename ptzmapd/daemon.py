@@ -23,6 +23,8 @@ from ptzmapd.config import load_config
 from ptzmapd.config.model import CameraConfig, Config
 from ptzmapd.errors import ConfigError, PtzmapdError
 from ptzmapd.inputs import Input, make_input
+from ptzmapd.motion.mixer import MotionProfile
+from ptzmapd.motion.shaping import RampLimits, ZoomCurve
 from ptzmapd.pipeline import Pipeline
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.base import SpeedLimits
@@ -44,6 +46,32 @@ def speed_limits(camera: CameraConfig) -> SpeedLimits:
         tilt=pick(camera.max_tilt_speed, top.tilt),
         zoom=pick(camera.max_zoom_speed, top.zoom),
         focus=pick(camera.max_focus_speed, top.focus),
+    )
+
+
+#: Protocols whose zoom/focus speed 0 still moves (VISCA's 0-7): one more step than their top.
+ZERO_BASED_LENS_SPEEDS = frozenset({"visca-ip", "visca-udp", "visca-tcp", "visca-serial", "ptzoptics-cgi"})
+#: Full-tele zoom position as each protocol reports it (VISCA 0x0000-0x4000, ISAPI tenths 0-1000).
+ZOOM_MAX = {"visca-ip": 0x4000, "visca-udp": 0x4000, "visca-tcp": 0x4000, "visca-serial": 0x4000, "isapi": 1000}
+
+
+def motion_profile(camera: CameraConfig) -> MotionProfile:
+    """How the camera's motion is shaped: its ramps, speed steps, zoom curve and watchdog."""
+    options = camera.options
+    limits = speed_limits(camera)
+    lens_extra = 1 if camera.protocol in ZERO_BASED_LENS_SPEEDS else 0
+    ramps: dict[str, RampLimits] = {}
+    soft_stop = bool(options.get("soft_stop", False))
+    for axis, ramp in dict(options.get("ramps") or {}).items():
+        ramps[axis] = RampLimits(float(ramp.get("accel", 0.0)), float(ramp.get("decel", 0.0)), soft_stop)
+    return MotionProfile(
+        ramps=ramps,
+        steps={"pan": limits.pan, "tilt": limits.tilt,
+               "zoom": limits.zoom + lens_extra, "focus": limits.focus + lens_extra},
+        hysteresis=float(options.get("hysteresis", 0.3)),
+        zoom_curve=ZoomCurve(float(options.get("zoom_speed_at_tele", 1.0)), float(options.get("zoom_curve", 1.0))),
+        zoom_travel_time=float(options.get("zoom_travel_time", 4.0)),
+        max_move=float(options.get("max_move", 0.0)),
     )
 
 
@@ -84,7 +112,11 @@ class Daemon:
     async def start(self) -> None:
         for camera in self.config.cameras.values():
             self.controllers[camera.name] = await make_controller(camera, self.pool, self.clock, self.log)
-        self.pipeline = Pipeline(self.config.bindings, self.controllers, self.log)
+        self.pipeline = Pipeline(
+            self.config.bindings, self.controllers, self.log, self.clock,
+            {camera.name: motion_profile(camera) for camera in self.config.cameras.values()},
+            self._zoom_position,
+        )
         loop = asyncio.get_running_loop()
         for input_config in self.config.inputs.values():
             device = make_input(input_config, self.pipeline.on_event, self.pipeline.on_input_state, loop, self.log)
@@ -95,6 +127,15 @@ class Daemon:
             len(self.controllers), ", ".join(self.controllers),
             len(self.inputs), ", ".join(self.inputs), self.pipeline.selected,
         )
+
+    def _zoom_position(self, camera: str) -> float | None:
+        """The lens position 0 (wide)..1 (tele) the camera last reported, if it can."""
+        config = self.config.cameras[camera]
+        reported = self.controllers[camera].state.zoom_position
+        top = config.options.get("zoom_max", ZOOM_MAX.get(config.protocol))
+        if reported is None or not top:
+            return None
+        return min(1.0, max(0.0, reported / top))
 
     async def shutdown(self, grace: float = STOP_GRACE) -> None:
         """Stop every camera, wait up to ``grace`` for the stops to be answered, close all."""
@@ -110,6 +151,8 @@ class Daemon:
             c.idle or not c.state.online for c in self.controllers.values()
         ):
             await asyncio.sleep(0.01)
+        if self.pipeline is not None:
+            self.pipeline.close()
         for controller in self.controllers.values():
             controller.close()
         await self.pool.close()

@@ -8,14 +8,16 @@ what must stop when the selection changes or an input vanishes.
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from ptzmapd.camera import CameraController
+from ptzmapd.clock import Clock
 from ptzmapd.commands import Command
 from ptzmapd.config.model import BindingConfig
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.intents import ALL, SELECTED, Do, Intent, Move, Select, StopAll
 from ptzmapd.mapping.mapper import Mapper
-from ptzmapd.motion.mixer import Driver, MotionMixer
+from ptzmapd.motion.mixer import Driver, MotionMixer, MotionProfile
 
 
 class Pipeline:
@@ -24,11 +26,14 @@ class Pipeline:
         bindings: list[BindingConfig],
         controllers: dict[str, CameraController],
         log: logging.Logger | None = None,
+        clock: Clock | None = None,
+        profiles: dict[str, MotionProfile] | None = None,
+        zoom_position: Callable[[str], float | None] | None = None,
     ) -> None:
         self.controllers = controllers
         self.log = log or logging.getLogger("ptzmapd")
         self.mapper = Mapper(bindings)
-        self.mixer = MotionMixer(self._send_motion)
+        self.mixer = MotionMixer(self._send_motion, clock, profiles, zoom_position, self.log)
         # The first camera listed is selected at start.
         self.selected: str | None = next(iter(controllers), None)
         # Drivers that reached their camera through "selected": a switch stops them.
@@ -52,6 +57,9 @@ class Pipeline:
         for name, controller in self.controllers.items():
             self.mixer.forget(name)
             controller.stop()
+
+    def close(self) -> None:
+        self.mixer.close()
 
     # ------------------------------------------------------------------ intents
 
