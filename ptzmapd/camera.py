@@ -102,6 +102,11 @@ class CameraState:
     retransmissions: int = 0
     last_error: str | None = None
     garbage_replies: int = 0
+    #: When the most recent commands were sent, for ``commands_per_second``.
+    recent_sends: deque[float] = field(default_factory=lambda: deque(maxlen=64))
+
+    def commands_per_second(self, now: float, window: float = 2.0) -> float:
+        return sum(1 for sent in self.recent_sends if now - sent <= window) / window
 
     @property
     def moving(self) -> bool:
@@ -422,6 +427,7 @@ class CameraController:
             return
         self._consume(command, slot, self._key(command))
         self.state.commands_sent += 1
+        self.state.recent_sends.append(now)
         if slot is not None:
             self._slot_sent_at[slot] = now
             if not outgoing.expects_reply:

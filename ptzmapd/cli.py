@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from ptzmapd import __version__, logs
 from ptzmapd.camera import CameraController
@@ -36,6 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the daemon in the foreground")
     run.add_argument("-c", "--config", required=True, metavar="FILE")
+    run.add_argument("--status-socket", metavar="PATH",
+                     help="where `ptzmapd status` reads from (default: $RUNTIME_DIRECTORY, "
+                     "$XDG_RUNTIME_DIR or /tmp/ptzmapd-UID, file ptzmapd.sock)")
+    run.add_argument("--no-status-socket", action="store_true", help="do not offer a status socket")
+
+    status = commands.add_parser("status", help="what the running daemon knows: cameras and inputs")
+    status.add_argument("--socket", metavar="PATH", help="the daemon's --status-socket")
+    status.add_argument("--watch", action="store_true", help="keep showing it, twice a second")
+    status.add_argument("--json", action="store_true", help="the raw JSON")
 
     check = commands.add_parser("check", help="validate a config and summarise it")
     check.add_argument("-c", "--config", required=True, metavar="FILE")
@@ -97,8 +107,14 @@ def main(argv: list[str] | None = None) -> int:
             return check(args.config)
         if args.command == "run":
             from ptzmapd.daemon import run
+            from ptzmapd.status import default_socket_path
 
-            return asyncio.run(run(args.config, log))
+            socket_path = None if args.no_status_socket else Path(args.status_socket or default_socket_path())
+            return asyncio.run(run(args.config, log, socket_path))
+        if args.command == "status":
+            from ptzmapd.status import default_socket_path, run_status
+
+            return asyncio.run(run_status(Path(args.socket or default_socket_path()), args.watch, args.json))
         if args.command == "send":
             return asyncio.run(send(args, log))
         if args.command == "simulate":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 from ptzmapd import systemd
 from ptzmapd.camera import CameraController, ControllerSettings
@@ -26,6 +27,7 @@ from ptzmapd.inputs import Input, make_input
 from ptzmapd.motion.mixer import MotionProfile
 from ptzmapd.motion.shaping import RampLimits, ZoomCurve
 from ptzmapd.pipeline import Pipeline
+from ptzmapd.status import StatusServer
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.base import SpeedLimits
 from ptzmapd.transports import TransportPool
@@ -158,8 +160,11 @@ class Daemon:
         await self.pool.close()
 
 
-async def run(config_path: str, log: logging.Logger) -> int:
-    """``ptzmapd run``: the foreground daemon. Returns the exit code."""
+async def run(config_path: str, log: logging.Logger, status_socket: Path | None = None) -> int:
+    """``ptzmapd run``: the foreground daemon. Returns the exit code.
+
+    ``status_socket``: where ``ptzmapd status`` finds it (None: no status socket).
+    """
     try:
         config = load_config(config_path)
     except ConfigError as error:
@@ -173,6 +178,16 @@ async def run(config_path: str, log: logging.Logger) -> int:
         log.error("cannot start: %s", error)
         await daemon.shutdown(grace=0.2)
         return 1
+
+    status: StatusServer | None = None
+    if status_socket is not None:
+        status = StatusServer(daemon, status_socket)
+        try:
+            await status.start()
+            log.info("status: ptzmapd status --socket %s", status_socket)
+        except (OSError, PtzmapdError) as error:
+            log.warning("no status socket at %s: %s", status_socket, error)
+            status = None
 
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
@@ -191,6 +206,8 @@ async def run(config_path: str, log: logging.Logger) -> int:
         await daemon.shutdown(grace=0.3)
         daemon = Daemon(new_config, log=log)
         await daemon.start()
+        if status is not None:
+            status.daemon = daemon
         log.info("configuration reloaded")
 
     def on_hup() -> None:
@@ -220,6 +237,8 @@ async def run(config_path: str, log: logging.Logger) -> int:
                 pass
         log.info("stopping every camera and exiting")
         await daemon.shutdown()
+        if status is not None:
+            await status.close()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
     return 0

@@ -38,10 +38,13 @@ class Pipeline:
         self.selected: str | None = next(iter(controllers), None)
         # Drivers that reached their camera through "selected": a switch stops them.
         self._via_selected: set[Driver] = set()
+        #: The newest event of each input, for ``ptzmapd status``.
+        self.last_events: dict[str, ControlEvent] = {}
 
     # ------------------------------------------------------------------ entry points
 
     def on_event(self, event: ControlEvent) -> None:
+        self.last_events[event.input] = event
         for intent in self.mapper.handle(event):
             self.apply(intent)
 

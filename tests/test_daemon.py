@@ -203,3 +203,40 @@ def test_demo_runs_without_midi_and_leaves_every_camera_still(capsys: pytest.Cap
     out = capsys.readouterr().out
     assert "every camera stopped" in out
     assert "straight into the mapping layer" in out
+
+
+def test_status_shows_cameras_and_inputs_from_the_running_daemon(jack: int, stage: Simulator, tmp_path: Path) -> None:
+    config = write_config(tmp_path, stage.port, "daemon-status")
+    socket_path = tmp_path / "run" / "ptzmapd.sock"
+    daemon = Proc("run", "-c", str(config), "--status-socket", str(socket_path))
+    try:
+        daemon.wait_for("running: 1 camera")
+        daemon.wait_for("status: ptzmapd status")
+        assert socket_path.stat().st_mode & 0o777 == 0o600
+        assert socket_path.parent.stat().st_mode & 0o777 == 0o700
+        with midi_out("daemon-status") as out:
+            send_until(out, mido.Message("control_change", control=0, value=127), stage, "pan right 0x18")
+            status = Proc("status", "--socket", str(socket_path))
+            assert status.process.wait(timeout=10) == 0
+            status.stop()
+            assert "stage" in status.output and "online" in status.output
+            assert "pan +1.00" in status.output
+            assert "desk" in status.output and "connected" in status.output and "last cc 0 = 127" in status.output
+            as_json = Proc("status", "--socket", str(socket_path), "--json")
+            as_json.process.wait(timeout=10)
+            as_json.stop()
+            import json
+            data = json.loads(as_json.output)
+            assert data["cameras"]["stage"]["speeds"]["pan"] == 1.0
+            assert data["inputs"]["desk"]["connected"] is True
+        second = Proc("run", "-c", str(config), "--status-socket", str(socket_path))
+        second.wait_for("another ptzmapd is running")
+        second.stop()
+    finally:
+        daemon.stop()
+    assert not socket_path.exists()
+
+
+def test_status_without_a_daemon_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", "--socket", str(tmp_path / "none.sock")]) == 1
+    assert "no ptzmapd is running" in capsys.readouterr().err
