@@ -143,6 +143,8 @@ class CameraController:
         self._timer: Timer | None = None
         self._timer_at: float | None = None
         self._failures = 0
+        #: Sends in a row that got no answer (retransmissions and replaced motions alike).
+        self._unanswered = 0
         self._last_garbage_log = -GARBAGE_LOG_INTERVAL
         self._last_poll = 0.0
         # Reply-less protocols: extra stops still owed per slot, and when each slot was sent.
@@ -248,6 +250,8 @@ class CameraController:
                     self.label, reply.reason, reply.data.hex(" "),
                 )
             return
+        # Any well-formed reply proves the camera is there, even a late one.
+        self._mark_online()
         if not self._matches(reply):
             # Late completions (a preset that finished) and answers to abandoned commands.
             return
@@ -301,6 +305,7 @@ class CameraController:
 
     def _mark_online(self) -> None:
         self._failures = 0
+        self._unanswered = 0
         if not self.state.online:
             self.state.online = True
             self.log.info("[%s] camera is answering again", self.label)
@@ -378,9 +383,13 @@ class CameraController:
         return self.state.commands_sent != sent or len(self._urgent) != urgent
 
     def _on_timeout(self, flight: _InFlight, now: float) -> None:
+        # Every unanswered send counts toward "offline", whether it is retransmitted or
+        # replaced by a newer speed: a dead camera under a moving fader is still dead.
+        self._unanswered += 1
         slot = flight.command.slot
         stale = slot is not None and not flight.is_reset and self._key(self.state.motion[slot]) != self._key(flight.command)
-        if flight.attempts <= self.settings.retries and not stale:
+        giving_up = self._unanswered > self.settings.retries
+        if not giving_up and not stale:
             self.log.debug("[%s] no answer; retransmitting %s", self.label, self.codec.describe(flight.outgoing.data))
             if self._write(flight.outgoing, now):
                 flight.attempts += 1
@@ -388,15 +397,13 @@ class CameraController:
                 self.state.retransmissions += 1
                 return
         self._in_flight = None
-        if stale:
-            # The slot has a newer value: send that instead of repeating an old speed.
-            self._sent_keys[slot] = None  # type: ignore[index]
+        self._requeue(flight)  # a motion slot goes again with its newest value
+        if not giving_up:
             return
         self._failures += 1
-        self._requeue(flight)
         if self.state.online:
             self.state.online = False
-            self.state.last_error = f"no answer after {flight.attempts} tries"
+            self.state.last_error = f"no answer after {self._unanswered} tries"
             self.log.warning(
                 "[%s] camera is not answering (%s); retrying with backoff", self.label, self.state.last_error
             )

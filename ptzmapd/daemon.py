@@ -119,6 +119,10 @@ class Daemon:
             {camera.name: motion_profile(camera) for camera in self.config.cameras.values()},
             self._zoom_position,
         )
+        self.pipeline.deadman = {
+            name: float(device.options["deadman"])
+            for name, device in self.config.inputs.items() if device.options.get("deadman")
+        }
         loop = asyncio.get_running_loop()
         for input_config in self.config.inputs.values():
             device = make_input(input_config, self.pipeline.on_event, self.pipeline.on_input_state, loop, self.log)
@@ -215,6 +219,15 @@ async def run(config_path: str, log: logging.Logger, status_socket: Path | None 
         if reloading is None or reloading.done():
             reloading = loop.create_task(reload())
 
+    def on_unexpected(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        # A bug, not a user mistake: say so loudly, and since nobody knows what state the
+        # motion is in any more, stop every camera rather than let one run on.
+        loop.default_exception_handler(context)
+        log.error("unexpected error (a bug in ptzmapd); stopping every camera to be safe")
+        if daemon.pipeline is not None:
+            daemon.pipeline.stop_everything()
+
+    loop.set_exception_handler(on_unexpected)
     loop.add_signal_handler(signal.SIGTERM, stopping.set)
     loop.add_signal_handler(signal.SIGINT, stopping.set)
     loop.add_signal_handler(signal.SIGHUP, on_hup)

@@ -11,7 +11,7 @@ import logging
 from typing import Callable
 
 from ptzmapd.camera import CameraController
-from ptzmapd.clock import Clock
+from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import Command
 from ptzmapd.config.model import BindingConfig
 from ptzmapd.events import ControlEvent
@@ -38,8 +38,12 @@ class Pipeline:
         self.selected: str | None = next(iter(controllers), None)
         # Drivers that reached their camera through "selected": a switch stops them.
         self._via_selected: set[Driver] = set()
-        #: The newest event of each input, for ``ptzmapd status``.
+        #: The newest event of each input, for ``ptzmapd status`` and the deadman.
         self.last_events: dict[str, ControlEvent] = {}
+        self._clock = clock
+        #: Input name -> seconds of silence after which what it drives is stopped.
+        self.deadman: dict[str, float] = {}
+        self._deadman_timer: Timer | None = None
 
     # ------------------------------------------------------------------ entry points
 
@@ -47,6 +51,37 @@ class Pipeline:
         self.last_events[event.input] = event
         for intent in self.mapper.handle(event):
             self.apply(intent)
+        if event.input in self.deadman and self._deadman_timer is None:
+            self._arm_deadman()
+
+    # ------------------------------------------------------------------ deadman
+
+    def _arm_deadman(self) -> None:
+        """One timer for all inputs, running only while some deadman input drives a motion."""
+        if self._clock is None or not self.deadman:
+            return
+        self._deadman_timer = self._clock.call_later(min(self.deadman.values()) / 4, self._check_deadman)
+
+    def _check_deadman(self) -> None:
+        self._deadman_timer = None
+        assert self._clock is not None
+        now = self._clock.now()
+        busy = False
+        for name, timeout in self.deadman.items():
+            driving = self.mixer.driven_by(lambda driver: driver[0] == name)
+            if not driving:
+                continue
+            last = self.last_events.get(name)
+            if last is not None and now - last.time > timeout:
+                stopped = self.mixer.stop_driven_by(lambda driver: driver[0] == name)
+                self.log.warning(
+                    "input '%s' has been silent for %.1f s (deadman %.1f s); stopped %s",
+                    name, now - last.time, timeout, ", ".join(f"{c} {a}" for c, a in stopped),
+                )
+            else:
+                busy = True
+        if busy:
+            self._arm_deadman()
 
     def on_input_state(self, input_name: str, connected: bool) -> None:
         if connected:
@@ -63,6 +98,9 @@ class Pipeline:
 
     def close(self) -> None:
         self.mixer.close()
+        if self._deadman_timer is not None:
+            self._deadman_timer.cancel()
+            self._deadman_timer = None
 
     # ------------------------------------------------------------------ intents
 

@@ -36,10 +36,10 @@ class Rig:
             wire.settle(controller)
             self.wires[name] = wire
             controllers[name] = controller
-        self.pipeline = Pipeline(bindings, controllers)
+        self.pipeline = Pipeline(bindings, controllers, clock=self.clock)
 
     def send(self, kind: str, number: int | None, value: float, channel: int = 1, source: str = "desk") -> None:
-        self.pipeline.on_event(ControlEvent(source, kind, number, value, channel))
+        self.pipeline.on_event(ControlEvent(source, kind, number, value, channel, self.clock.now()))
         for wire in self.wires.values():
             if wire.sent:  # the camera answers whatever it was sent
                 wire.answer("90 41 FF")
@@ -162,3 +162,19 @@ def test_unbound_controls_do_nothing() -> None:
     rig.send("cc", 99, 127)
     rig.send("pitchbend", None, 8191)
     assert rig.frames("stage") == []
+
+
+def test_an_input_that_goes_silent_past_its_deadman_stops_what_it_drives(caplog: pytest.LogCaptureFixture) -> None:
+    rig = Rig([bind("cc", 0, "pan", input="osc"), bind("cc", 1, "pan", camera="pulpit")])
+    rig.pipeline.deadman = {"osc": 0.5}
+    rig.send("cc", 0, 127, source="osc")
+    rig.send("cc", 1, 127)  # another input, no deadman: keeps going
+    for _ in range(4):  # the stream keeps coming: nothing stops
+        rig.clock.advance(0.2)
+        rig.send("cc", 0, 127, source="osc")
+    assert rig.frames("stage")[-1] == "81 01 06 01 18 01 02 03 FF"
+    with caplog.at_level("WARNING"):
+        rig.clock.advance(0.8)  # silence
+    assert rig.frames("stage")[-1] == "81 01 06 01 01 01 03 03 FF"
+    assert rig.frames("pulpit")[-1] == "81 01 06 01 18 01 02 03 FF"
+    assert "silent" in caplog.text and "deadman" in caplog.text

@@ -119,6 +119,10 @@ class MotionMixer:
         for key in [key for key in self._drivers if key[0] == camera]:
             del self._drivers[key]
 
+    def driven_by(self, match: Callable[[Driver], bool]) -> list[tuple[str, str]]:
+        """The (camera, axis) pairs moving under a matching driver."""
+        return [key for key, driver in self._drivers.items() if match(driver)]
+
     def stop_driven_by(self, match: Callable[[Driver], bool], cameras: set[str] | None = None) -> list[tuple[str, str]]:
         """Stop every moving axis whose driver matches; returns the (camera, axis) stopped."""
         stopped = [

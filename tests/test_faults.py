@@ -1,0 +1,115 @@
+"""Faults a live show meets: packet loss, a TCP reset, a camera that stops answering."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Callable
+
+from ptzmapd.camera import CameraController, ControllerSettings
+from ptzmapd.clock import FakeClock, MonotonicClock
+from ptzmapd.commands import PanTilt, PresetRecall, Zoom
+from ptzmapd.protocols import VISCA_LIMITS
+from ptzmapd.protocols.visca import ViscaCodec
+from ptzmapd.protocols.visca_ip import ViscaIpCodec
+from ptzmapd.simulators.visca import start_simulator
+from ptzmapd.transports.tcp import TcpTransport
+from ptzmapd.transports.udp import UdpTransport
+from lossy import LossyRelay
+from wire import MemoryWire
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+def test_twenty_percent_loss_reaches_the_final_state_and_runs_no_preset_twice() -> None:
+    async def body() -> None:
+        camera = await start_simulator("visca-ip", "127.0.0.2", 0, log=lambda line: None)
+        relay = await LossyRelay.start(("127.0.0.2", camera.port), loss=0.2)
+        transport = UdpTransport("127.0.0.2", relay.port)
+        await transport.open()
+        controller = CameraController(
+            "stage", ViscaIpCodec(VISCA_LIMITS), transport, MonotonicClock(),
+            ControllerSettings(min_interval=0.01, ack_timeout=0.05, retries=20),
+        )
+        controller.start()
+        try:
+            for preset in range(1, 9):
+                controller.submit(PresetRecall(preset))
+                for step in range(1, 6):
+                    controller.set_motion(PanTilt(step / 5, -step / 5))
+                    await asyncio.sleep(0.005)
+            controller.set_motion(Zoom(0.5))
+            controller.set_motion(PanTilt(-0.25, 0.0))
+            await eventually(lambda: controller.idle, timeout=20)
+            assert sum(relay.dropped.values()) > 5  # the loss really happened, both ways
+            assert relay.dropped["to controller"] > 0
+            executed = [line for line in camera.received if "retransmission" not in line]
+            for preset in range(1, 9):
+                assert executed.count(f"preset recall {preset}") == 1, camera.received
+            assert executed[-1] in ("pan left 0x06, tilt stop", "zoom tele 3")
+            assert "pan left 0x06, tilt stop" in executed and "zoom tele 3" in executed
+            state = camera.camera.state(time.monotonic())
+            assert state.pan_speed < 0 and state.zoom_speed > 0
+        finally:
+            controller.close()
+            await transport.close()
+            relay.close()
+            await camera.close()
+
+    asyncio.run(body())
+
+
+def test_a_tcp_reset_reconnects_and_resends_the_newest_state() -> None:
+    async def body() -> None:
+        camera = await start_simulator("visca-tcp", "127.0.0.2", 0, log=lambda line: None)
+        port = camera.port
+        transport = TcpTransport("127.0.0.2", port)
+        await transport.open()
+        controller = CameraController("pulpit", ViscaCodec(VISCA_LIMITS), transport, MonotonicClock(),
+                                      ControllerSettings(min_interval=0.02, ack_timeout=0.2))
+        controller.start()
+        try:
+            controller.set_motion(PanTilt(1.0, 0.0))
+            await eventually(lambda: "pan right 0x18, tilt stop" in camera.received)
+            await camera.close()  # the camera resets: every connection dropped
+            await eventually(lambda: not transport.connected)
+            controller.set_motion(PanTilt(0.0, 0.5))  # the hand moves on while it is away
+            camera = await start_simulator("visca-tcp", "127.0.0.2", port, log=lambda line: None)
+            await eventually(lambda: transport.connected, timeout=15)
+            await eventually(lambda: "pan stop, tilt up 0x0A" in camera.received)
+            assert controller.state.online
+        finally:
+            controller.close()
+            await transport.close()
+            await camera.close()
+
+    asyncio.run(body())
+
+
+def test_a_silent_camera_adds_nothing_to_the_others_latency() -> None:
+    """Measured exactly: with one clock, a command to a live camera leaves in the very call
+    that asked for it, while its neighbour is retrying and backing off."""
+    clock = FakeClock()
+    settings = ControllerSettings(min_interval=0.05, ack_timeout=0.2, retries=2)
+    wires = {name: MemoryWire(clock) for name in ("dead", "live")}
+    controllers = {name: CameraController(name, ViscaCodec(VISCA_LIMITS), wire, clock, settings) for name, wire in wires.items()}
+    for name, controller in controllers.items():
+        controller.start()
+        wires[name].settle(controller)
+    asked: list[float] = []
+    for step in range(40):
+        speed = ((step % 24) + 1) / 24
+        for name in ("dead", "live"):
+            controllers[name].set_motion(PanTilt(speed, 0.0))
+        asked.append(clock.now())
+        wires["live"].answer_awaiting(controllers["live"])  # only the live camera answers
+        clock.advance(0.06)
+    assert not controllers["dead"].state.online
+    sent_at = [when for when, _ in wires["live"].sent]
+    assert sent_at == asked  # zero added delay, every time
