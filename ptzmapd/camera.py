@@ -33,8 +33,10 @@ from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import (
     MOTION_SLOTS,
     STOPS,
+    CameraAction,
     Command,
     PanTiltPositionInquiry,
+    RawCommand,
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import ProtocolError, TransportError
@@ -61,6 +63,28 @@ BACKOFF_MAX = 5.0
 #: Garbage replies, and the same refusal again, are logged at most once per camera per this
 #: many seconds (a fader on a camera with wrong credentials must not flood the log).
 GARBAGE_LOG_INTERVAL = 60.0
+
+
+def command_kind(command: Command) -> str:
+    """What a command is for a log line: ``PresetRecall``, ``tally on``, ``raw visca``."""
+    if isinstance(command, CameraAction):
+        return f"{command.name} {command.mode}"
+    if isinstance(command, RawCommand):
+        return f"raw {command.kind}".rstrip()
+    return type(command).__name__
+
+
+def wire_text(data: bytes) -> str:
+    """Bytes for a trace or a message: HTTP requests and replies (and the readable messages
+    HTTP codecs put in an ErrorReply) as their text on one line; binary protocols in hex, the
+    way their specs print them."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if text and all(char.isprintable() or char in "\r\n\t" for char in text):
+        return " ".join(text.split())
+    return data.hex(" ").upper()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +175,8 @@ class CameraController:
         self._stops_owed: dict[str, int] = {slot: 0 for slot in MOTION_SLOTS}
         self._slot_sent_at: dict[str, float] = {slot: 0.0 for slot in MOTION_SLOTS}
         self._error_logged_at: dict[str, float] = {}
+        #: Kinds of command the codec refused to encode, each logged once (see _send_next).
+        self._unsendable: set[str] = set()
         self._waiting_turn = False
         self._closed = False
 
@@ -223,7 +249,7 @@ class CameraController:
 
     def on_data(self, data: bytes) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug("[%s] <-- %s", self.label, data.hex(" ").upper())
+            self.log.debug("[%s] <-- %s", self.label, wire_text(data))
         try:
             replies = self.codec.receive(data)
         except Exception as exc:  # a codec must not raise, but a live daemon must not die if it does
@@ -287,7 +313,7 @@ class CameraController:
         elif reply.kind in ("cancelled", "no-socket"):
             self.log.debug("[%s] %s reply: %s", self.label, reply.kind, reply.data.hex(" "))
         else:
-            message = f"camera refused {self.codec.describe(flight.outgoing.data)!r}: {reply.kind} ({reply.data.hex(' ')})"
+            message = f"camera refused {self.codec.describe(flight.outgoing.data)!r}: {reply.kind} ({wire_text(reply.data)})"
             self.state.last_error = message
             self._log_once(reply.kind, message)
 
@@ -329,8 +355,13 @@ class CameraController:
         motion = self.state.motion
         for slot in MOTION_SLOTS:
             command = motion[slot]
-            if command.is_stop() and (self._stops_owed[slot] > 0 or self._key(command) != self._sent_keys[slot]):
+            if command.is_stop() and self._key(command) != self._sent_keys[slot]:
                 return command, slot
+        # Repeats (reply-less protocols) come after every first stop: on Pelco each frame
+        # carries every axis, so a zoom stop must not wait behind the pan stop's repeats.
+        for slot in MOTION_SLOTS:
+            if motion[slot].is_stop() and self._stops_owed[slot] > 0:
+                return motion[slot], slot
         if self._queue:
             return self._queue[0], None
         refresh_before = self.clock.now() - self.settings.refresh if self.settings.refresh > 0 else None
@@ -339,7 +370,9 @@ class CameraController:
             command = motion[slot]
             if self._key(command) != self._sent_keys[slot]:
                 return command, slot
-            if refresh_before is not None and not command.is_stop() and self._slot_sent_at[slot] <= refresh_before:
+            # Only what the codec can say is refreshed (a zoom held on a camera without zoom is not).
+            if refresh_before is not None and not command.is_stop() and self._slot_sent_at[slot] <= refresh_before \
+                    and self._key(command) is not None:
                 return command, slot
         return None
 
@@ -427,7 +460,14 @@ class CameraController:
         try:
             outgoing = self.codec.encode(command)
         except ProtocolError as exc:
-            self.log.error("[%s] cannot send %r: %s", self.label, command, exc)
+            # A binding to "all" or "selected" may reach a camera whose protocol cannot do it
+            # (``ptzmapd check`` allows that): skip it, and say so once per kind, not per press.
+            kind = command_kind(command)
+            if kind in self._unsendable:
+                self.log.debug("[%s] cannot send %r: %s", self.label, command, exc)
+            else:
+                self._unsendable.add(kind)
+                self.log.error("[%s] cannot send %s (skipped from now on, said once): %s", self.label, kind, exc)
             self._consume(command, slot, None)
             return
         if not self._write(outgoing, now):
@@ -438,9 +478,11 @@ class CameraController:
         if slot is not None:
             self._slot_sent_at[slot] = now
             if not outgoing.expects_reply:
-                if self._stops_owed[slot] > 0:
+                if not command.is_stop():
+                    self._stops_owed[slot] = 0  # the next stop is a new one, with all its repeats
+                elif self._stops_owed[slot] > 0:
                     self._stops_owed[slot] -= 1
-                elif command.is_stop():
+                else:
                     self._stops_owed[slot] = self.settings.stop_repeats
         if outgoing.expects_reply:
             self._in_flight = _InFlight(command, outgoing, now, now)
@@ -477,7 +519,7 @@ class CameraController:
             self._next_send_at = now + max(self.settings.min_interval, BUSY_RETRY)
             return False
         if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug("[%s] --> %s", self.label, outgoing.data.hex(" ").upper())
+            self.log.debug("[%s] --> %s", self.label, wire_text(outgoing.data))
         self._next_send_at = now + self.settings.min_interval
         return True
 
@@ -494,7 +536,8 @@ class CameraController:
             deadlines.append(self._last_poll + self.settings.position_poll)
         if self.settings.refresh > 0:
             moving = [self._slot_sent_at[slot] + self.settings.refresh
-                      for slot, command in self.state.motion.items() if not command.is_stop()]
+                      for slot, command in self.state.motion.items()
+                      if not command.is_stop() and self._key(command) is not None]
             deadlines.extend(moving)
         return max(self._next_send_at, min(deadlines)) if deadlines else None
 

@@ -15,13 +15,27 @@ from pathlib import Path
 from ptzmapd import __version__, logs
 from ptzmapd.camera import CameraController
 from ptzmapd.clock import MonotonicClock
-from ptzmapd.commands import AUTOFOCUS_MODES, Autofocus, Command, Focus, Home, PanTilt, PresetRecall, PresetStore, Zoom
+from ptzmapd.commands import (
+    AUTOFOCUS_MODES,
+    Autofocus,
+    CameraAction,
+    Command,
+    Focus,
+    Home,
+    PanTilt,
+    PresetRecall,
+    PresetStore,
+    RawCommand,
+    Zoom,
+)
 from ptzmapd.config import load_config, summarize
-from ptzmapd.errors import ConfigError, PtzmapdError
+from ptzmapd.config.load import check_raw, inability
+from ptzmapd.errors import ConfigError, ProtocolError, PtzmapdError
+from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS, RAW_ACTION, modes_of
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.simulators import SIMULATORS, starter
 
-SEND_ACTIONS = ("pan", "tilt", "zoom", "focus", "stop", "home", "preset", "autofocus")
+SEND_ACTIONS = ("pan", "tilt", "zoom", "focus", "stop", "home", "preset", "autofocus", *NAMED_ACTIONS, RAW_ACTION)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,12 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     send = commands.add_parser(
         "send", help="send one command to one camera",
         description="Send one command and wait for the camera to acknowledge it. "
-        "Examples: 'send -c studio.yaml stage preset 3', 'send -c studio.yaml stage pan 0.5 --for 1.5'.",
+        "Examples: 'send -c studio.yaml stage preset 3', 'send -c studio.yaml stage pan 0.5 --for 1.5', "
+        "'send -c studio.yaml stage tally on', 'send -c studio.yaml stage iris direct --level 8', "
+        "'send -c studio.yaml stage raw \"81 01 04 38 02 FF\"'.",
     )
     send.add_argument("-c", "--config", required=True, metavar="FILE")
     send.add_argument("camera")
-    send.add_argument("action", choices=SEND_ACTIONS)
-    send.add_argument("value", nargs="?", help="speed -1..1 for pan/tilt/zoom/focus, preset number, or autofocus mode")
+    send.add_argument("action", choices=SEND_ACTIONS, metavar="ACTION", help=f"one of: {', '.join(SEND_ACTIONS)}")
+    send.add_argument("value", nargs="?", help="speed -1..1 for pan/tilt/zoom/focus, preset number, the mode of "
+                      "autofocus or a named action (tally on), or a raw command (hex or 'METHOD /path [body]')")
+    send.add_argument("--level", type=int, metavar="N", help="with a named action's direct mode: the level to set")
     send.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
                       help="move for this long, then stop (required for pan/tilt/zoom/focus)")
     send.add_argument("--store", action="store_true", help="with preset: store instead of recall")
@@ -149,8 +167,28 @@ def check(path: str) -> int:
     return 0
 
 
-def send_command(action: str, value: str | None, store: bool) -> Command:
-    """The command ``ptzmapd send`` sends for ACTION VALUE; ValueError with a clear text."""
+def send_command(
+    action: str, value: str | None, store: bool, level: int | None = None, raw_kind: str | None = None,
+) -> Command:
+    """The command ``ptzmapd send`` sends for ACTION VALUE; ValueError with a clear text.
+
+    ``level`` is ``--level`` (a named action's direct mode); ``raw_kind`` what a raw VALUE is
+    written in, the camera's own kind (None: the camera takes no raw commands).
+    """
+    if level is not None and not (action in LEVELS and value == DIRECT_MODE):
+        raise ValueError(f"--level goes with a direct mode ({', '.join(f'{name} {DIRECT_MODE}' for name in LEVELS)})")
+    if action in NAMED_ACTIONS:
+        return _named_command(action, value, level)
+    if action == RAW_ACTION:
+        if raw_kind is None:
+            raise ValueError("this camera's protocol takes no raw commands")
+        if not value:
+            raise ValueError(f"raw needs the command, written for {raw_kind}, e.g. {_RAW_EXAMPLES[raw_kind]}")
+        try:
+            check_raw(raw_kind, value)
+        except (ValueError, ProtocolError) as error:
+            raise ValueError(f"raw {raw_kind}: {error}") from None
+        return RawCommand(value, raw_kind)
     if action in ("pan", "tilt", "zoom", "focus"):
         if value is None:
             raise ValueError(f"{action} needs a speed from -1 to 1")
@@ -176,6 +214,27 @@ def send_command(action: str, value: str | None, store: bool) -> Command:
     return Autofocus(value)  # type: ignore[arg-type]
 
 
+#: What a raw command looks like, per kind, for the message when it is missing.
+_RAW_EXAMPLES: dict[str, str] = {
+    "visca": "'81 01 04 38 02 FF'",
+    "pelco": "'00 07 00 05'",
+    "http": "'PUT /ISAPI/PTZCtrl/channels/1/presets/2/goto'",
+}
+
+
+def _named_command(action: str, mode: str | None, level: int | None) -> CameraAction:
+    modes = NAMED_ACTIONS[action]
+    if mode not in modes:
+        given = "no mode" if mode is None else f"no mode {mode!r}"
+        raise ValueError(f"{action} has {given} (valid: {', '.join(modes)})")
+    if mode == DIRECT_MODE:
+        levels = LEVELS[action]
+        if level is None or level not in levels:
+            got = "" if level is None else f", not {level}"
+            raise ValueError(f"{action} {DIRECT_MODE} needs --level {levels.start}..{levels.stop - 1}{got}")
+    return CameraAction(action, mode, level)
+
+
 async def settle(controller: CameraController, timeout: float) -> bool:
     """Wait until everything sent was acknowledged; False if the camera did not answer."""
     clock = controller.clock
@@ -198,11 +257,22 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     if camera is None:
         print(f"ptzmapd: no camera {args.camera!r} in {args.config} (valid: {', '.join(config.cameras)})", file=sys.stderr)
         return 2
+    raw_kinds = modes_of(PROTOCOLS[camera.protocol].capabilities, RAW_ACTION)
+    if args.action == RAW_ACTION and not raw_kinds:
+        print(f"ptzmapd: {inability(camera, RAW_ACTION)}", file=sys.stderr)
+        return 2
     try:
-        command = send_command(args.action, args.value, args.store)
+        command = send_command(args.action, args.value, args.store, args.level, raw_kinds[0] if raw_kinds else None)
     except ValueError as error:
         print(f"ptzmapd: {error}", file=sys.stderr)
         return 2
+    if isinstance(command, (CameraAction, RawCommand)):
+        # What the camera's protocol cannot do is said here, not as a silence from the camera.
+        mode = command.kind if isinstance(command, RawCommand) else command.mode
+        problem = inability(camera, args.action, mode)
+        if problem is not None:
+            print(f"ptzmapd: {problem}", file=sys.stderr)
+            return 2
     moving = command.slot is not None and not command.is_stop()
     if moving and args.duration is None:
         print(f"ptzmapd: {args.action} needs --for SECONDS (a one-shot move must end)", file=sys.stderr)
@@ -225,6 +295,7 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         controller.close()
         await pool.close()
     what = f"{args.action}{' ' + args.value if args.value else ''}{' (store)' if args.store else ''}"
+    what += f" {args.level}" if args.level is not None else ""
     if answered:
         print(f"{camera.name}: {what}: acknowledged")
         return 0

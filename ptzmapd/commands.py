@@ -113,6 +113,10 @@ class RawCommand(Command):
 
     ``text`` is as written in the config: hex for VISCA/Pelco (``"81 01 04 38 02 FF"``,
     address nibble filled in by the codec), ``"PUT /ISAPI/… <body>"`` for HTTP cameras.
+    ``kind`` is what it is written in (:data:`ptzmapd.mapping.actions.RAW_KINDS`: the
+    binding key ``visca:``, ``pelco:`` or ``http:``), so that a codec refuses text meant for
+    another protocol (``camera: all`` reaches every camera); "" means the codec's own kind.
     """
 
     text: str = ""
+    kind: str = ""

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ptzmapd.config import ConfigError, load_config, summarize
-from ptzmapd.config.model import BindingConfig, Config, Mark
+from ptzmapd.config.model import BindingConfig, Config, Mark, RawText
 from ptzmapd.config.yamlmarks import MappingNode, ScalarNode, SequenceNode, parse_yaml
 
 CONFIGS = Path(__file__).parent / "configs"
@@ -187,6 +187,30 @@ bindings:
     config = load_config(path)
     assert config.cameras["stage"].sequence == "on"
     assert [b.mode for b in config.bindings] == ["on", "off"]
+
+
+def test_named_actions_and_raw_commands_give_typed_bindings(tmp_path: Path) -> None:
+    path = write(tmp_path, "ptzmapd.yaml", """\
+cameras:
+  stage: {protocol: visca-ip, host: 127.0.0.2}
+inputs:
+  desk: {type: midi, port: "*nano*"}
+bindings:
+  - {input: desk, note: 50, action: iris, mode: up}
+  - {input: desk, note: 51, action: iris, mode: direct, level: 8}
+  - {input: desk, note: 52, action: tally, mode: on}
+  - {input: desk, note: 53, action: menu, mode: enter}
+  - {input: desk, note: 54, action: raw, visca: "8x 01 04 38 02 FF"}
+""")
+    config = load_config(path)
+    got = [(b.action, b.mode, b.level, b.raw, b.camera) for b in config.bindings]
+    assert got == [
+        ("iris", "up", None, None, "selected"),
+        ("iris", "direct", 8, None, "selected"),
+        ("tally", "on", None, None, "selected"),  # YAML's boolean `on`, read as the word written
+        ("menu", "enter", None, None, "selected"),
+        ("raw", None, None, RawText("visca", "8x 01 04 38 02 FF"), "selected"),
+    ]
 
 
 def test_the_same_control_on_other_channels_is_no_duplicate(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ptzmapd.commands import (
     Autofocus,
+    CameraAction,
     Command,
     Focus,
     Home,
@@ -18,6 +19,7 @@ from ptzmapd.commands import (
     PanTiltPositionInquiry,
     PresetRecall,
     PresetStore,
+    RawCommand,
     Zoom,
     ZoomPositionInquiry,
 )
@@ -81,6 +83,13 @@ GOLDEN: list[tuple[Command, str]] = [
     (Autofocus("one-push"), "81 01 04 18 01 FF"),
     (PanTiltPositionInquiry(), "81 09 06 12 FF"),
     (ZoomPositionInquiry(), "81 09 04 47 FF"),
+    # Named actions (every one of them: tests/test_named_actions.py) and raw frames.
+    (CameraAction("tally", "on"), "81 0A 02 02 02 FF"),
+    (CameraAction("iris", "direct", 8), "81 01 04 4B 00 00 00 08 FF"),
+    (CameraAction("gain", "direct", 0x12), "81 01 04 4C 00 00 01 02 FF"),  # ERRATA: 4C, not 0C
+    (CameraAction("bright", "direct", 0x12), "81 01 04 4D 00 00 01 02 FF"),  # ERRATA: 4D, not 0D
+    (CameraAction("menu", "enter"), "81 01 06 06 05 FF"),
+    (RawCommand("8x 01 04 38 02 FF", "visca"), "81 01 04 38 02 FF"),  # the address filled in
 ]
 
 
@@ -311,6 +320,10 @@ class Wobble(Command):
         (Wobble(), "Wobble"),
         (PanTilt(float("nan"), 0.0), "finite"),
         (Zoom(float("inf")), "finite"),
+        (CameraAction("swing", "on"), "visca cannot do swing on"),
+        (CameraAction("iris", "direct", 300), "0..255"),
+        (RawCommand("PUT /ISAPI/PTZCtrl/channels/1/presets/2/goto", "http"), "raw http"),
+        (RawCommand("81 01 04 38 02", "visca"), "ends with FF"),
     ],
 )
 def test_what_visca_cannot_say_is_a_protocol_error(command: Command, message: str) -> None:
@@ -497,6 +510,13 @@ def test_describe_never_raises(frame: bytes) -> None:
         ("81 01 04 18 01 FF", "autofocus one-push"),
         ("81 09 06 12 FF", "inquiry pan/tilt position"),
         ("81 09 04 47 FF", "inquiry zoom position"),
+        ("81 01 04 4B 00 00 01 0A FF", "iris direct 26"),
+        ("81 01 04 4C 00 00 00 03 FF", "gain direct 3"),
+        ("81 01 04 4C 00 00 10 03 FF", "unknown 81 01 04 4C 00 00 10 03 FF"),  # a level byte above 0F
+        ("81 0A 02 02 01 FF", "tally flash"),
+        ("81 01 04 3F 02 5F FF", "menu open"),  # ERRATA: preset 95 is PTZOptics' menu key
+        ("81 01 06 01 0E 0E 02 03 FF", "menu right"),
+        ("81 01 04 A5 10 FF", "save-settings save"),
         # Preset Recall Speed shares Pan_TiltDrive's prefix; its length tells it apart (ERRATA).
         ("81 01 06 01 18 FF", "unknown 81 01 06 01 18 FF"),
         ("81 01 06 01 19 01 02 03 FF", "unknown 81 01 06 01 19 01 02 03 FF"),  # pan speed above 0x18

@@ -10,7 +10,7 @@ entry       facts
 =========== ====================================================
 camera      ``protocol``, ``transport`` (from :data:`PROTOCOLS`)
 input       ``type``
-binding     ``action``, ``control``, ``input_type``
+binding     ``action``, ``control``, ``input_type``, ``mode`` (when it is one of the action's)
 =========== ====================================================
 
 So a later protocol key is one row (``Field("device", Text(), required=when(transport="serial"),
@@ -23,12 +23,17 @@ an unknown key with suggestions. Keys that are not fields of the model class lan
 
 Every problem is collected, then all are raised together as one :class:`ConfigError`, each
 line ``FILE:LINE:COL: dotted.path: problem``. Never a traceback for a user's mistake.
+
+Once cameras and bindings are built, each binding is checked against the capabilities of the
+protocols it can reach (:func:`ptzmapd.mapping.actions.can`): a camera named in a binding
+must be able to do what it asks.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import importlib
 import os
 import re
 from collections import Counter
@@ -37,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from ptzmapd.commands import AUTOFOCUS_MODES
-from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, Mark
+from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, Mark, RawText
 from ptzmapd.config.yamlmarks import (
     MappingNode,
     Node,
@@ -47,8 +52,18 @@ from ptzmapd.config.yamlmarks import (
     child_path,
     read_yaml,
 )
-from ptzmapd.errors import ConfigError
-from ptzmapd.mapping.actions import ACTIONS, MOTION_ACTIONS
+from ptzmapd.errors import ConfigError, ProtocolError
+from ptzmapd.mapping.actions import (
+    ACTIONS,
+    DIRECT_MODE,
+    LEVELS,
+    MOTION_ACTIONS,
+    NAMED_ACTIONS,
+    RAW_ACTION,
+    RAW_KINDS,
+    can,
+    modes_of,
+)
 from ptzmapd.protocols import DEFAULT_BAUD, PROTOCOLS
 
 # --------------------------------------------------------------------------- checks
@@ -220,6 +235,37 @@ class Choice:
             raise Invalid(f"expected a {self.noun}, got nothing{suggest(None, choices)}")
         shown = repr(given) if given is not None else show(node)
         raise Invalid(f"unknown {self.noun} {shown}{suggest(given, choices)}")
+
+
+#: Each raw kind's validator: a function of the codec module that sends it, which raises
+#: ValueError or ProtocolError with the reason. Imported when a config first uses the kind.
+RAW_PARSERS: dict[str, tuple[str, str]] = {
+    "visca": ("ptzmapd.protocols.visca", "parse_visca_raw"),
+    "pelco": ("ptzmapd.protocols.pelco", "parse_pelco_raw"),
+    "http": ("ptzmapd.protocols.http", "parse_http_raw"),
+}
+
+
+def check_raw(kind: str, text: str) -> None:
+    """Raise ValueError or ProtocolError saying why ``text`` is no raw ``kind`` command."""
+    module, function = RAW_PARSERS[kind]
+    parse: Callable[[str], object] = getattr(importlib.import_module(module), function)
+    parse(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """A raw action's text, valid for its kind (the binding key: ``visca``, ``pelco``, ``http``)."""
+
+    kind: str
+
+    def __call__(self, node: Node, scope: Scope) -> RawText:
+        text = Text()(node, scope)
+        try:
+            check_raw(self.kind, text)
+        except (ValueError, ProtocolError) as error:
+            raise Invalid(str(error)) from None
+        return RawText(self.kind, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,7 +461,10 @@ def read_fields(
         candidates = [k for k in group if any(r.applies_to(facts) is not False for r in schema.rows(k))]
         given = [k for k in candidates if k in node.value]
         listed = ", ".join(map(repr, candidates))
-        if candidates and not given:
+        # Demanded only when some key of the group surely applies: with the fact they hang
+        # on unknown (a misspelt action), the mistake is reported once, at that fact.
+        demanded = any(r.applies_to(facts) is True for k in candidates for r in schema.rows(k))
+        if demanded and not given:
             problems.append(Problem(where, path, f"missing one of {listed}"))
         for extra in given[1:]:
             problems.append(Problem(
@@ -521,6 +570,27 @@ TARGETS = ("selected", "all")
 #: The keys that name a binding's control; exactly one per binding. A flag control
 #: (pitchbend, program) has no number.
 CONTROL_KEYS: tuple[str, ...] = ("cc", "note", "pitchbend", "program")
+#: Named actions, and those of them with a direct mode (which takes ``level:``).
+NAMED = tuple(NAMED_ACTIONS)
+LEVELLED = tuple(LEVELS)
+
+
+def _named_modes(scope: Scope) -> Sequence[str]:
+    return NAMED_ACTIONS.get(scope.facts.get("action", ""), ())
+
+
+def _level_bound(end: str) -> Callable[[Scope], int | None]:
+    """The lowest or highest ``level`` of the binding's action (mapping.actions.LEVELS)."""
+
+    def bound(scope: Scope) -> int | None:
+        levels = LEVELS.get(scope.facts.get("action", ""))
+        if levels is None:
+            return None
+        return levels.start if end == "low" else levels.stop - 1
+
+    return bound
+
+
 #: A binding's input, and an include entry's: one of the inputs defined in any file.
 INPUT_NAME = Choice("input", lambda scope: scope.inputs)
 
@@ -547,8 +617,14 @@ BINDING = Schema(
               default="bipolar"),
         # "toggle" by default: one button, pressed again, gives back manual focus.
         Field("mode", Choice("mode", AUTOFOCUS_MODES), applies=when(action="autofocus"), default="toggle"),
+        # A named action does one thing per press: which one is not guessed.
+        Field("mode", Choice("mode", _named_modes), required=when(action=NAMED), applies=when(action=NAMED)),
+        Field("level", Integer(_level_bound("low"), _level_bound("high")),
+              required=when(action=LEVELLED, mode=DIRECT_MODE), applies=when(action=LEVELLED, mode=DIRECT_MODE)),
+        # The raw action: exactly one of visca/pelco/http, written for the target's protocol.
+        *(Field(kind, Raw(kind), applies=when(action=RAW_ACTION)) for kind in RAW_KINDS),
     ),
-    one_of=(CONTROL_KEYS,),
+    one_of=(CONTROL_KEYS, RAW_KINDS),
 )
 
 INCLUDE_ENTRY = Schema((
@@ -725,8 +801,13 @@ class _Loader:
                 INPUT_NAME(node, scope)
             except Invalid as invalid:
                 self.problems.append(Problem(node.mark, path, str(invalid)))
-        bindings = [(b, entry.path) for entry in self.bindings if (b := self.binding(entry, scope, inputs))]
+        built = [(b, entry) for entry in self.bindings if (b := self.binding(entry, scope, inputs))]
+        bindings = [(b, entry.path) for b, entry in built]
         self.check_unique_controls(bindings, inputs)
+        if len(cameras) == len(self.cameras):
+            # With a camera in error its protocol is unknown: checking against the others
+            # would blame a binding for what the broken camera may well do.
+            self.check_capabilities(built, cameras)
         return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings])
 
     def camera(self, entry: _Named) -> CameraConfig | None:
@@ -763,6 +844,9 @@ class _Loader:
         action = word(node.value.get("action"))
         if action in ACTIONS:
             facts["action"] = action
+        mode = word(node.value.get("mode"))
+        if mode is not None and mode in NAMED_ACTIONS.get(action or "", ()):
+            facts["mode"] = mode
         controls = [key for key in CONTROL_KEYS if key in node.value]
         if len(controls) == 1:
             facts["control"] = controls[0]
@@ -776,7 +860,8 @@ class _Loader:
         number = values.pop(control)
         if isinstance(number, bool):
             number = None  # a flag control (pitchbend: true) carries no number
-        return BindingConfig(control=control, number=number, mark=node.mark, **values)
+        raw = [values.pop(kind) for kind in RAW_KINDS if kind in values]
+        return BindingConfig(control=control, number=number, mark=node.mark, raw=raw[0] if raw else None, **values)
 
     def entry_mapping(self, node: Node, path: str, what: str) -> MappingNode | None:
         if isinstance(node, MappingNode):
@@ -807,6 +892,31 @@ class _Loader:
             else:
                 earlier.append((binding, path, channel))
 
+    def check_capabilities(
+        self, bindings: list[tuple[BindingConfig, _Binding]], cameras: Mapping[str, CameraConfig],
+    ) -> None:
+        """Each binding asks only for what its camera's protocol can do.
+
+        A binding to a named camera must fit that camera's protocol. ``selected`` and ``all``
+        reach cameras of several protocols: they only need one camera that can; the
+        controller of a camera whose codec refuses the command skips it and says so once.
+        """
+        for binding, entry in bindings:
+            for key, action, mode in _asks(binding):
+                if binding.camera in cameras:
+                    problem = inability(cameras[binding.camera], action, mode)
+                    if problem is None:
+                        continue
+                elif any(can(PROTOCOLS[camera.protocol].capabilities, action, mode) for camera in cameras.values()):
+                    continue
+                else:
+                    protocols = ", ".join(f"{camera.name!r} is {camera.protocol}" for camera in cameras.values())
+                    problem = f"no camera here can {_words(action, mode)!r} ({protocols})"
+                node = entry.node
+                mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
+                self.problems.append(Problem(mark, child_path(entry.path, key), problem))
+                break  # the action itself missing says it all; its mode need not be blamed too
+
     def sorted_problems(self) -> list[str]:
         """By file (in reading order), line and column; each problem once."""
         ordered = sorted(
@@ -819,6 +929,49 @@ class _Loader:
 def _reason(error: OSError) -> str:
     reason = error.strerror or str(error)
     return reason[:1].lower() + reason[1:]
+
+
+def _asks(binding: BindingConfig) -> list[tuple[str, str, str | None]]:
+    """What a binding asks of a camera, as (binding key to blame, action, mode) checks.
+
+    A named action is asked for itself, then in its mode; a raw action in its kind.
+    """
+    action = binding.action
+    if action == "select":
+        return []  # not a camera command
+    if action == RAW_ACTION:
+        return [(binding.raw.kind, RAW_ACTION, binding.raw.kind)] if binding.raw is not None else []
+    if action in NAMED_ACTIONS:
+        return [("action", action, None), ("mode", action, binding.mode)]
+    return [("action", action, None)]
+
+
+def inability(camera: CameraConfig, action: str, mode: str | None = None) -> str | None:
+    """Why ``camera`` cannot do ``action`` (in ``mode``; for raw, the kind), or None if it can."""
+    capabilities = PROTOCOLS[camera.protocol].capabilities
+    if can(capabilities, action, mode):
+        return None
+    if action in NAMED_ACTIONS and not can(capabilities, action):
+        mode = None  # the action itself is missing: that is what to say
+    return (
+        f"camera {camera.name!r} ({camera.protocol}) cannot {_words(action, mode)!r} "
+        f"(it can: {_alternatives(capabilities, action)})"
+    )
+
+
+def _words(action: str, mode: str | None) -> str:
+    return action if mode is None else f"{action} {mode}"
+
+
+def _alternatives(capabilities: Collection[str], action: str) -> str:
+    """What a protocol can do instead of ``action``: its modes (raw kinds) when it has the
+    action (for raw: any kind), else every action it can do."""
+    modes = modes_of(capabilities, action)
+    if modes and (action in capabilities or action == RAW_ACTION):
+        return ", ".join(f"{action} {mode}" for mode in modes)
+    can_do = [name for name in ACTIONS if name not in (RAW_ACTION, "select") and can(capabilities, name)]
+    can_do += [f"{RAW_ACTION} {kind}" for kind in modes_of(capabilities, RAW_ACTION)]
+    return ", ".join(can_do) or "nothing"
 
 
 def _control_words(binding: BindingConfig) -> str:

@@ -59,6 +59,15 @@ class InputConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RawText:
+    """A raw action as written: ``kind`` is its binding key (``visca``, ``pelco``, ``http``),
+    ``text`` the hex bytes or the HTTP request, already validated for that kind."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class BindingConfig:
     input: str
     #: "cc", "note", "pitchbend", "program" (later: "axis", "button", "hat").
@@ -76,8 +85,13 @@ class BindingConfig:
     value: float | None = None
     #: CC on a motion action: "bipolar" (64 = stop) or "unipolar" (0..127 -> 0..1).
     range: str = "bipolar"
-    #: autofocus: "on", "off", "toggle", "one-push".
+    #: autofocus: "on", "off", "toggle", "one-push"; a named action: one of its modes
+    #: (mapping.actions.NAMED_ACTIONS).
     mode: str | None = None
+    #: A named action's ``direct`` mode: the level to set (mapping.actions.LEVELS).
+    level: int | None = None
+    #: The raw action: what to send, written for one protocol family.
+    raw: RawText | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ptzmapd.commands import Autofocus, Command, Home, PresetRecall, PresetStore
+from ptzmapd.commands import Autofocus, CameraAction, Command, Home, PresetRecall, PresetStore, RawCommand
 from ptzmapd.config.model import BindingConfig
 from ptzmapd.events import ControlEvent
-from ptzmapd.mapping.actions import MOTION_ACTIONS
+from ptzmapd.mapping.actions import MOTION_ACTIONS, NAMED_ACTIONS, RAW_ACTION
 from ptzmapd.mapping.intents import Do, Intent, Move, Select, StopAll
 from ptzmapd.mapping.values import is_press, motion_speed
-
 
 
 class Mapper:
@@ -61,6 +60,10 @@ class Mapper:
             command = PresetStore(number) if binding.store else PresetRecall(number)
         elif action == "autofocus":
             command = Autofocus(binding.mode or "toggle")  # type: ignore[arg-type]
-        else:  # the config validator only lets ACTIONS through
+        elif action in NAMED_ACTIONS and binding.mode is not None:
+            command = CameraAction(action, binding.mode, binding.level)
+        elif action == RAW_ACTION and binding.raw is not None:
+            command = RawCommand(binding.raw.text, binding.raw.kind)
+        else:  # the config validator only lets ACTIONS through, with their keys
             return None
         return Do(binding.camera, command)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from ptzmapd.protocols import visca
 from ptzmapd.protocols.base import Codec, SpeedLimits
 
 if TYPE_CHECKING:
@@ -97,7 +98,8 @@ PELCO_LIMITS = SpeedLimits(pan=0x3F, tilt=0x3F, zoom=1, focus=1)
 ISAPI_LIMITS = SpeedLimits(pan=100, tilt=100, zoom=100, focus=100)
 #: IPCam CGI step moves: degrees per step 1..10; no zoom or focus over this API.
 IPCAM_LIMITS = SpeedLimits(pan=10, tilt=10, zoom=0, focus=0)
-VISCA_CAPABILITIES = BASIC_CAPABILITIES | {"autofocus", "position"}
+#: Every VISCA protocol can do what the VISCA codec's tables encode (named actions, raw frames).
+VISCA_CAPABILITIES = visca.CAPABILITIES
 
 PROTOCOLS: dict[str, ProtocolSpec] = {
     "visca-ip": ProtocolSpec(
@@ -127,16 +129,23 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
     ),
     "isapi": ProtocolSpec(
         "isapi", "http", None, ISAPI_LIMITS, 0.1, 3.0, _isapi,
-        "Hikvision ISAPI over HTTP(S), Digest or Basic auth", BASIC_CAPABILITIES | {"position"},
+        "Hikvision ISAPI over HTTP(S), Digest or Basic auth",
+        # No focus speed in the PTZ service; autofocus is one-push only (onepushfoucs).
+        frozenset({"pan", "tilt", "zoom", "stop", "home", "preset", "autofocus", "position",
+                   "light", "light on", "light off", "wiper", "wiper on", "wiper off", "raw http"}),
     ),
     "ipcam-cgi": ProtocolSpec(
         "ipcam-cgi", "http", None, IPCAM_LIMITS, 0.1, 3.0, _ipcam_cgi,
         "IP camera CGI (CAS-3xx): step moves, presets 1-24, Basic auth",
-        frozenset({"pan", "tilt", "stop", "home", "preset"}),
+        frozenset({"pan", "tilt", "stop", "home", "preset", "swing", "swing on", "swing off", "raw http"}),
+        # Step moves only: a held speed is one step (sized by the speed) every half second.
+        refresh=0.5,
     ),
     "ptzoptics-cgi": ProtocolSpec(
         "ptzoptics-cgi", "http", None, VISCA_LIMITS, 0.1, 3.0, _ptzoptics_cgi,
-        "PTZOptics HTTP-CGI (ptzctrl.cgi)", BASIC_CAPABILITIES,
+        "PTZOptics HTTP-CGI (ptzctrl.cgi)",
+        frozenset({"pan", "tilt", "zoom", "focus", "stop", "home", "preset",
+                   "auto-tracking", "auto-tracking on", "auto-tracking off", "raw http"}),
     ),
 }
 

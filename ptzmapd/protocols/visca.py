@@ -4,7 +4,10 @@ This module owns the VISCA message layer that every VISCA transport shares: the 
 each command (``8x … FF``), the speed scaling from normalised -1..1 speeds to VISCA levels,
 the parsing of replies (``z0 4y FF`` ACK, ``z0 5y FF`` completion, ``z0 50 … FF`` inquiry
 answers, ``z0 6y EE FF`` errors), reading a command frame back into its parts (for logs and
-the simulated camera), and splitting a byte stream on the ``FF`` terminator.
+the simulated camera), and splitting a byte stream on the ``FF`` terminator. It also owns
+the named camera actions VISCA has (:data:`NAMED_COMMANDS`, :data:`DIRECT_COMMANDS`), raw
+frames written in a config (:func:`parse_visca_raw`), and what all of that lets a binding do
+(:data:`CAPABILITIES`, which every VISCA protocol declares).
 
 :class:`ViscaCodec` is the codec for bare frames (PTZOptics UDP 1259 and TCP 5678);
 :mod:`ptzmapd.protocols.visca_ip` wraps the same payloads in the Sony header.
@@ -21,6 +24,7 @@ from typing import Any, Callable
 
 from ptzmapd.commands import (
     Autofocus,
+    CameraAction,
     Command,
     Focus,
     Home,
@@ -28,10 +32,19 @@ from ptzmapd.commands import (
     PanTiltPositionInquiry,
     PresetRecall,
     PresetStore,
+    RawCommand,
     Zoom,
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import ProtocolError
+from ptzmapd.mapping.actions import (
+    DIRECT_MODE,
+    LEVELS,
+    MOTION_ACTIONS,
+    NAMED_ACTIONS,
+    named_capabilities,
+    raw_capability,
+)
 from ptzmapd.protocols.base import (
     Ack,
     Completion,
@@ -150,8 +163,86 @@ MEMORY = bytes.fromhex("01 04 3F")
 MEMORY_OPERATIONS: dict[int, str] = {0x00: "reset", 0x01: "store", 0x02: "recall"}
 _MEMORY_BYTE: dict[str, int] = {name: byte for byte, name in MEMORY_OPERATIONS.items()}
 
-#: Commands without parameters: readable name → the bytes between the address and FF.
-#: Named camera actions (power, white balance, exposure, …) are added here as rows.
+#: Named camera actions (:data:`~ptzmapd.mapping.actions.NAMED_ACTIONS`) that VISCA has:
+#: (action, mode) → the bytes between the address and FF, as the PTZOptics VISCA tables
+#: (``specs/ptzoptics-visca-over-ip-commands.txt``, the Move 4K manual) print them.
+NAMED_COMMANDS: dict[tuple[str, str], bytes] = {
+    ("power", "on"): bytes.fromhex("01 04 00 02"),
+    ("power", "off"): bytes.fromhex("01 04 00 03"),
+    # The same bytes as autofocus on/off/toggle: the two names are one VISCA command.
+    ("focus-mode", "auto"): bytes.fromhex("01 04 38 02"),
+    ("focus-mode", "manual"): bytes.fromhex("01 04 38 03"),
+    ("focus-mode", "toggle"): bytes.fromhex("01 04 38 10"),
+    # Focus Lock is a PTZOptics extension: category 0A, not 01.
+    ("focus-lock", "on"): bytes.fromhex("0A 04 68 02"),
+    ("focus-lock", "off"): bytes.fromhex("0A 04 68 03"),
+    ("white-balance", "auto"): bytes.fromhex("01 04 35 00"),
+    ("white-balance", "indoor"): bytes.fromhex("01 04 35 01"),
+    ("white-balance", "outdoor"): bytes.fromhex("01 04 35 02"),
+    ("white-balance", "one-push"): bytes.fromhex("01 04 35 03"),
+    ("white-balance", "manual"): bytes.fromhex("01 04 35 05"),
+    ("white-balance", "color-temperature"): bytes.fromhex("01 04 35 20"),
+    # The trigger measures white once; the camera must be in the one-push mode above.
+    ("white-balance-trigger", "one-push"): bytes.fromhex("01 04 10 05"),
+    ("exposure", "auto"): bytes.fromhex("01 04 39 00"),
+    ("exposure", "manual"): bytes.fromhex("01 04 39 03"),
+    ("exposure", "shutter-priority"): bytes.fromhex("01 04 39 0A"),
+    ("exposure", "iris-priority"): bytes.fromhex("01 04 39 0B"),
+    ("exposure", "bright"): bytes.fromhex("01 04 39 0D"),
+    ("iris", "reset"): bytes.fromhex("01 04 0B 00"),
+    ("iris", "up"): bytes.fromhex("01 04 0B 02"),
+    ("iris", "down"): bytes.fromhex("01 04 0B 03"),
+    ("shutter", "reset"): bytes.fromhex("01 04 0A 00"),
+    ("shutter", "up"): bytes.fromhex("01 04 0A 02"),
+    ("shutter", "down"): bytes.fromhex("01 04 0A 03"),
+    ("gain", "reset"): bytes.fromhex("01 04 0C 00"),
+    ("gain", "up"): bytes.fromhex("01 04 0C 02"),
+    ("gain", "down"): bytes.fromhex("01 04 0C 03"),
+    ("bright", "reset"): bytes.fromhex("01 04 0D 00"),
+    ("bright", "up"): bytes.fromhex("01 04 0D 02"),
+    ("bright", "down"): bytes.fromhex("01 04 0D 03"),
+    ("backlight", "on"): bytes.fromhex("01 04 33 02"),
+    ("backlight", "off"): bytes.fromhex("01 04 33 03"),
+    # CAM_Flip: one command for both directions (Flip-HV is in the Move 4K manual's table
+    # and in CAM_FlipInq's answers). A ceiling mount needs "both".
+    ("flip", "off"): bytes.fromhex("01 04 A4 00"),
+    ("flip", "horizontal"): bytes.fromhex("01 04 A4 01"),
+    ("flip", "vertical"): bytes.fromhex("01 04 A4 02"),
+    ("flip", "both"): bytes.fromhex("01 04 A4 03"),
+    # CAM_TallyLight 8x 0A 02 02 0p FF: p = 1 flashing, 2 always on, 3 normal (off).
+    ("tally", "on"): bytes.fromhex("0A 02 02 02"),
+    ("tally", "off"): bytes.fromhex("0A 02 02 03"),
+    ("tally", "flash"): bytes.fromhex("0A 02 02 01"),
+    # OSD_Control. ERRATA: PTZOptics reserves presets 90-99 for functions, and recalling 95
+    # is its menu key, the table's "Open / Close": on an open menu it closes it. "close" is
+    # a close that never opens (8x 01 06 06 03 FF, SYS_Menu off).
+    ("menu", "open"): bytes.fromhex("01 04 3F 02 5F"),
+    ("menu", "close"): bytes.fromhex("01 06 06 03"),
+    # With the menu open the camera reads Pan_TiltDrive at speed 0x0E as a cursor key;
+    # with it closed these move the camera like any drive command.
+    ("menu", "up"): bytes.fromhex("01 06 01 0E 0E 03 01"),
+    ("menu", "down"): bytes.fromhex("01 06 01 0E 0E 03 02"),
+    ("menu", "left"): bytes.fromhex("01 06 01 0E 0E 01 03"),
+    ("menu", "right"): bytes.fromhex("01 06 01 0E 0E 02 03"),
+    ("menu", "enter"): bytes.fromhex("01 06 06 05"),
+    ("menu", "back"): bytes.fromhex("01 06 06 04"),
+    # CAM_SettingSave: keeps the picture settings over a power cycle.
+    ("save-settings", "save"): bytes.fromhex("01 04 A5 10"),
+}
+
+#: Named actions whose ``direct`` mode sets a level: the bytes before the level, which goes
+#: out as two nibble bytes ``0p 0q`` (``8x 01 04 4B 00 00 0p 0q FF`` for iris 0xpq).
+DIRECT_COMMANDS: dict[str, bytes] = {
+    "iris": bytes.fromhex("01 04 4B 00 00"),
+    "shutter": bytes.fromhex("01 04 4A 00 00"),
+    # ERRATA: Gain Direct is 4C and Bright Direct 4D; the tables print 0C / 0D, which are
+    # the Reset/Up/Down commands above (the Bright inquiry 8x 09 04 4D agrees).
+    "gain": bytes.fromhex("01 04 4C 00 00"),
+    "bright": bytes.fromhex("01 04 4D 00 00"),
+}
+
+#: Commands without parameters: readable name → the bytes between the address and FF. A
+#: named action's rows read as ``"<action> <mode>"`` (``tally on``).
 FIXED_COMMANDS: dict[str, bytes] = {
     "home": bytes.fromhex("01 06 04"),
     "autofocus on": bytes.fromhex("01 04 38 02"),
@@ -159,8 +250,25 @@ FIXED_COMMANDS: dict[str, bytes] = {
     "autofocus toggle": bytes.fromhex("01 04 38 10"),
     # CAM_Focus One Push Trigger: focuses once and stays in manual focus.
     "autofocus one-push": bytes.fromhex("01 04 18 01"),
+    **{f"{name} {mode}": body for (name, mode), body in NAMED_COMMANDS.items()},
 }
-_FIXED_BY_BODY: dict[bytes, str] = {body: name for name, body in FIXED_COMMANDS.items()}
+#: Reading a frame back: the first name with those bytes (``autofocus on`` before the
+#: ``focus-mode auto`` that is the same command).
+_FIXED_BY_BODY: dict[bytes, str] = {body: name for name, body in reversed(FIXED_COMMANDS.items())}
+
+
+def named_mode_known(name: str, mode: str) -> bool:
+    """Whether VISCA encodes the named action ``name`` in ``mode``."""
+    return (name, mode) in NAMED_COMMANDS or (mode == DIRECT_MODE and name in DIRECT_COMMANDS)
+
+
+#: What a binding can ask of a VISCA camera (the vocabulary of :mod:`ptzmapd.mapping.actions`),
+#: read from the tables of this module. Every VISCA protocol declares exactly this.
+CAPABILITIES: frozenset[str] = (
+    frozenset(MOTION_ACTIONS)
+    | {"stop", "home", "preset", "autofocus", "position", raw_capability("visca")}
+    | named_capabilities([*NAMED_COMMANDS, *((name, DIRECT_MODE) for name in DIRECT_COMMANDS)])
+)
 
 
 def _signed16(value: int) -> int:
@@ -274,6 +382,35 @@ def _inquiry_body(command: Command, limits: SpeedLimits) -> bytes:
     return INQUIRIES[INQUIRY_OF[type(command)]].body
 
 
+def _level_nibbles(command: CameraAction) -> bytes:
+    levels = LEVELS[command.name]
+    if command.level is None or command.level not in levels:
+        raise ProtocolError(
+            f"visca {command.name} {DIRECT_MODE} needs a level {levels.start}..{levels.stop - 1}, got {command.level!r}"
+        )
+    return bytes([command.level >> 4, command.level & 0x0F])
+
+
+def _named_body(command: CameraAction, limits: SpeedLimits) -> bytes:
+    if command.mode == DIRECT_MODE and command.name in DIRECT_COMMANDS:
+        return DIRECT_COMMANDS[command.name] + _level_nibbles(command)
+    body = NAMED_COMMANDS.get((command.name, command.mode))
+    if body is None:
+        modes = [mode for mode in NAMED_ACTIONS.get(command.name, ()) if named_mode_known(command.name, mode)]
+        valid = ", ".join(modes) if modes else "none; it has " + ", ".join(dict.fromkeys(n for n, _ in NAMED_COMMANDS))
+        raise ProtocolError(f"visca cannot do {command.name} {command.mode} (valid: {valid})")
+    if command.level is not None:
+        raise ProtocolError(f"visca {command.name} {command.mode} takes no level (only {DIRECT_MODE} does)")
+    return body
+
+
+def _raw_body(command: RawCommand, limits: SpeedLimits) -> bytes:
+    if command.kind not in ("", "visca"):
+        raise ProtocolError(f"visca cannot send a raw {command.kind} command")
+    # The body alone: encode_payload puts the camera's own address in front.
+    return parse_visca_raw(command.text)[1:-1]
+
+
 #: Command type → the bytes between the address byte and FF. Each encoder is typed for its
 #: own command class; the table holds them loosely because a dict cannot pair key and value types.
 _ENCODERS: dict[type[Command], Callable[[Any, SpeedLimits], bytes]] = {
@@ -286,6 +423,8 @@ _ENCODERS: dict[type[Command], Callable[[Any, SpeedLimits], bytes]] = {
     Autofocus: _autofocus_body,
     PanTiltPositionInquiry: _inquiry_body,
     ZoomPositionInquiry: _inquiry_body,
+    CameraAction: _named_body,
+    RawCommand: _raw_body,
 }
 
 
@@ -298,6 +437,43 @@ def encode_payload(command: Command, limits: SpeedLimits, address: int = 1) -> b
         valid = ", ".join(kind.__name__ for kind in _ENCODERS)
         raise ProtocolError(f"visca cannot send {type(command).__name__} (valid: {valid})")
     return bytes([0x80 | address]) + encoder(command, limits) + bytes([TERMINATOR])
+
+
+def parse_visca_raw(text: str, address: int = 1) -> bytes:
+    """The frame for a raw VISCA command written in hex (``"81 01 04 38 02 FF"``), with the
+    address nibble set to ``address``; ProtocolError saying what is wrong otherwise.
+
+    Bytes are pairs of hex digits, spaced or not (``"8101043802FF"``); the first may be
+    written ``8x`` as the spec tables do, since the address is filled in either way. The
+    frame opens with ``8x``, ends with its only ``FF`` and is 3..16 bytes long.
+    """
+    if address not in ADDRESSES:
+        raise ProtocolError(f"visca camera address must be 1..7, got {address!r}")
+    tokens = text.split()
+    if not tokens:
+        raise ProtocolError(f"expected VISCA bytes in hex like '81 01 04 38 02 FF', got {text!r}")
+    if tokens[0][:2] in ("8x", "8X"):
+        tokens[0] = "80" + tokens[0][2:]
+    frame = bytearray()
+    for token in tokens:
+        try:
+            if len(token) % 2:
+                raise ValueError
+            frame += bytes.fromhex(token)
+        except ValueError:
+            raise ProtocolError(
+                f"{token!r} is not hex bytes: write each byte as two hex digits, like '81 01 04 38 02 FF'"
+            ) from None
+    if frame[0] >> 4 != 0x8:
+        raise ProtocolError(f"a VISCA command starts with 8x (x: the camera address), not {frame[0]:02X}")
+    if frame[-1] != TERMINATOR:
+        raise ProtocolError(f"a VISCA command ends with FF, not {frame[-1]:02X}")
+    if TERMINATOR in frame[:-1]:
+        raise ProtocolError(f"FF ends a VISCA command, so it cannot be byte {frame.index(TERMINATOR) + 1} as well")
+    if not 3 <= len(frame) <= MAX_FRAME:
+        raise ProtocolError(f"a VISCA command is 3 to {MAX_FRAME} bytes long, not {len(frame)}")
+    frame[0] = 0x80 | address
+    return bytes(frame)
 
 
 def inquiry_what(command: Command) -> str | None:
@@ -320,7 +496,9 @@ class CommandFrame:
     ``action`` is ``pantilt`` (args: pan direction, VV, tilt direction, WW; direction +1
     right/up, -1 left/down, 0 stop), ``zoom`` / ``focus`` (args: direction, p),
     ``preset recall`` / ``preset store`` / ``preset reset`` (args: memory number), a
-    :data:`FIXED_COMMANDS` name, or an :data:`INQUIRIES` key (``pantilt-position``, …).
+    :data:`FIXED_COMMANDS` name (``tally on``; args those of the parametrised command with
+    the same bytes, if any), ``<action> direct`` (args: level), or an :data:`INQUIRIES` key
+    (``pantilt-position``, …).
     """
 
     address: int
@@ -365,6 +543,17 @@ def _read_memory(address: int, body: bytes) -> CommandFrame | None:
     return CommandFrame(address, f"preset {operation}", (number,), f"preset {operation} {number}")
 
 
+_DIRECT_BY_PREFIX: dict[bytes, str] = {prefix[:3]: name for name, prefix in DIRECT_COMMANDS.items()}
+
+
+def _read_direct(address: int, body: bytes) -> CommandFrame | None:
+    name = _DIRECT_BY_PREFIX[body[:3]]
+    if body[:-2] != DIRECT_COMMANDS[name] or body[-2] > 0x0F or body[-1] > 0x0F:
+        return None
+    level = body[-2] << 4 | body[-1]
+    return CommandFrame(address, f"{name} {DIRECT_MODE}", (level,), f"{name} {DIRECT_MODE} {level}")
+
+
 #: Parametrised commands by (leading body bytes, body length). The length matters: Preset
 #: Recall Speed ``8x 01 06 01 pp FF`` shares Pan_TiltDrive's prefix (ERRATA).
 _READERS: dict[tuple[bytes, int], Callable[[int, bytes], CommandFrame | None]] = {
@@ -372,6 +561,7 @@ _READERS: dict[tuple[bytes, int], Callable[[int, bytes], CommandFrame | None]] =
     (bytes([0x01, 0x04, ZOOM_AXIS.opcode]), 4): _read_variable,
     (bytes([0x01, 0x04, FOCUS_AXIS.opcode]), 4): _read_variable,
     (MEMORY, 5): _read_memory,
+    **{(prefix[:3], len(prefix) + 2): _read_direct for prefix in DIRECT_COMMANDS.values()},
 }
 
 
@@ -383,18 +573,23 @@ def read_command(frame: bytes) -> CommandFrame | None:
     if TERMINATOR in body:
         return None
     address = frame[0] & 0x0F
+    reader = _READERS.get((body[:3], len(body)))
     name = _FIXED_BY_BODY.get(body)
     if name is not None:
-        return CommandFrame(address, name, (), name)
+        # A named row that is also a parametrised command (menu up is a Pan_TiltDrive, menu
+        # open a preset recall) keeps that reading's args, for a camera on which the name
+        # does not apply (the menu is closed: menu up moves the camera).
+        reading = reader(address, body) if reader is not None else None
+        return CommandFrame(address, name, reading.args if reading is not None else (), name)
     inquiry = _INQUIRY_BY_BODY.get(body)
     if inquiry is not None:
         return CommandFrame(address, inquiry.what, (), inquiry.text)
-    reader = _READERS.get((body[:3], len(body)))
     return reader(address, body) if reader is not None else None
 
 
 def describe_command(frame: bytes) -> str:
-    """Readable text for a command frame: ``pan right 0x18, tilt stop``, ``preset recall 3``."""
+    """Readable text for a command frame: ``pan right 0x18, tilt stop``, ``preset recall 3``,
+    ``iris direct 8``, ``menu enter``."""
     command = read_command(frame)
     return command.text if command is not None else f"unknown {hexbytes(frame)}"
 

@@ -12,7 +12,10 @@ Units of the model (VISCA's own position units):
 - zoom 0 (wide)..0x4000 (tele), (p+1)/8 × 0x4000/3 units/s: p = 7 crosses the range in 3 s;
 - focus 0 (near)..0x1000 (far), (p+1)/8 × 0x1000/3 units/s;
 - preset recall and home move every axis at its top speed (800, 400, 0x4000/3, 0x1000/3
-  units/s) toward the target; the command holds its socket until the last axis arrives.
+  units/s) toward the target; the command holds its socket until the last axis arrives;
+- named camera actions (``tally on``, ``iris direct 8``) are remembered as settings; the OSD
+  menu opens and closes (ERRATA: recalling preset 95 is PTZOptics' menu key), and while it is
+  open the menu's cursor commands move the cursor, not the camera.
 """
 
 from __future__ import annotations
@@ -22,14 +25,18 @@ from abc import ABC, abstractmethod
 import logging
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable
 
 from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.protocols.base import Ack, Completion
+from ptzmapd.mapping.actions import DIRECT_MODE
 from ptzmapd.protocols.visca import (
+    DIRECT_COMMANDS,
     INQUIRIES,
+    NAMED_COMMANDS,
     PAN_TOP,
     TERMINATOR,
     TILT_TOP,
@@ -112,6 +119,9 @@ class CameraState:
     autofocus: bool
     moving: bool
     last_command: str
+    #: Named camera actions last set, by action: ``{"tally": "on", "iris": "direct 8"}``.
+    settings: Mapping[str, str] = field(default_factory=dict)
+    menu_open: bool = False
 
 
 @dataclass(slots=True)
@@ -156,6 +166,8 @@ class SimulatedCamera:
         self._presets: dict[int, tuple[tuple[str, float], ...]] = {}
         self._autofocus = True
         self._last_command = ""
+        self._settings: dict[str, str] = {}
+        self._menu_open = False
         self._actions: dict[str, Callable[[CommandFrame, int], list[bytes]]] = {
             "pantilt": self._pantilt,
             "zoom": self._variable,
@@ -168,6 +180,13 @@ class SimulatedCamera:
             "autofocus off": self._set_autofocus,
             "autofocus toggle": self._set_autofocus,
             "autofocus one-push": self._done,
+            **{f"{name} {mode}": self._set for name, mode in NAMED_COMMANDS if name != "menu"},
+            **{f"{name} {DIRECT_MODE}": self._set for name in DIRECT_COMMANDS},
+            "menu open": self._menu_key,
+            "menu close": self._menu_close,
+            **{f"menu {key}": self._menu_cursor for key in ("up", "down", "left", "right")},
+            "menu enter": self._done,
+            "menu back": self._done,
         }
         self._answers: dict[str, Callable[[], tuple[int, ...]]] = {
             "pantilt-position": lambda: (round(self._axes["pan"].position), round(self._axes["tilt"].position)),
@@ -212,6 +231,8 @@ class SimulatedCamera:
             autofocus=self._autofocus,
             moving=bool(self._moves) or any(speeds.values()),
             last_command=self._last_command,
+            settings=dict(self._settings),
+            menu_open=self._menu_open,
         )
 
     # ------------------------------------------------------------------ commands
@@ -233,6 +254,23 @@ class SimulatedCamera:
     def _set_autofocus(self, command: CommandFrame, socket: int) -> list[bytes]:
         self._autofocus = {"autofocus on": True, "autofocus off": False}.get(command.action, not self._autofocus)
         return self._done(command, socket)
+
+    def _set(self, command: CommandFrame, socket: int) -> list[bytes]:
+        name, mode = command.action.split(" ", 1)
+        self._settings[name] = f"{mode} {command.args[0]}" if mode == DIRECT_MODE else mode
+        return self._done(command, socket)
+
+    def _menu_key(self, command: CommandFrame, socket: int) -> list[bytes]:
+        self._menu_open = not self._menu_open
+        return self._done(command, socket)
+
+    def _menu_close(self, command: CommandFrame, socket: int) -> list[bytes]:
+        self._menu_open = False
+        return self._done(command, socket)
+
+    def _menu_cursor(self, command: CommandFrame, socket: int) -> list[bytes]:
+        # The same bytes drive the camera while the menu is closed (args: the drive's).
+        return self._done(command, socket) if self._menu_open else self._pantilt(command, socket)
 
     def _store(self, command: CommandFrame, socket: int) -> list[bytes]:
         self._presets[command.args[0]] = tuple((name, axis.position) for name, axis in self._axes.items())
