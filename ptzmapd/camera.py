@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import (
@@ -179,6 +180,8 @@ class CameraController:
         self._unsendable: set[str] = set()
         self._waiting_turn = False
         self._closed = False
+        #: Told when the camera stops answering or answers again (LEDs blink an offline camera).
+        self.on_online: Callable[[str, bool], None] | None = None
 
     # ----------------------------------------------------------------- inputs to the controller
 
@@ -240,6 +243,8 @@ class CameraController:
             # newest state of every slot is sent again, and the protocol starts afresh.
             for slot in MOTION_SLOTS:
                 self._sent_keys[slot] = None
+            # Opening words queued before (a line that came up after start()) are said once.
+            self._urgent.clear()
             self._urgent.extend(self.codec.start())
             self._next_send_at = 0.0
         elif self._in_flight is not None:
@@ -336,6 +341,8 @@ class CameraController:
             self.state.online = True
             self.log.info("[%s] camera is answering again", self.label)
             self._next_send_at = 0.0
+            if self.on_online is not None:
+                self.on_online(self.name, True)
 
     def _requeue(self, flight: _InFlight) -> None:
         """Put a command that did not get through back where it will be sent again."""
@@ -408,6 +415,7 @@ class CameraController:
             return False
         now = self.clock.now()
         if self._in_flight is not None or now < self._next_send_at or not self._has_work(now):
+            self._arm_timer(now)  # nothing to send after all: the refresh timer still matters
             return False
         sent = self.state.commands_sent
         urgent = len(self._urgent)
@@ -436,6 +444,8 @@ class CameraController:
         self._failures += 1
         if self.state.online:
             self.state.online = False
+            if self.on_online is not None:
+                self.on_online(self.name, False)
             self.state.last_error = f"no answer after {self._unanswered} tries"
             self.log.warning(
                 "[%s] camera is not answering (%s); retrying with backoff", self.label, self.state.last_error
