@@ -79,6 +79,8 @@ def wire_text(data: bytes) -> str:
     """Bytes for a trace or a message: HTTP requests and replies (and the readable messages
     HTTP codecs put in an ErrorReply) as their text on one line; binary protocols in hex, the
     way their specs print them."""
+    if not data:
+        return "(nothing)"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

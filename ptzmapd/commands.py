@@ -79,6 +79,11 @@ class PresetStore(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class PresetClear(Command):
+    number: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Autofocus(Command):
     mode: AutofocusMode = "on"
 

@@ -169,6 +169,24 @@ async def run(config_path: str, log: logging.Logger, status_socket: Path | None 
 
     ``status_socket``: where ``ptzmapd status`` finds it (None: no status socket).
     """
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    hup = asyncio.Event()
+    # Signals first: a SIGHUP or SIGTERM that arrives while cameras are being set up must
+    # not meet the default action (which would kill the process with cameras moving).
+    loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    loop.add_signal_handler(signal.SIGINT, stopping.set)
+    loop.add_signal_handler(signal.SIGHUP, hup.set)
+    try:
+        return await _serve(config_path, log, status_socket, stopping, hup)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+
+
+async def _serve(config_path: str, log: logging.Logger, status_socket: Path | None,
+                 stopping: asyncio.Event, hup: asyncio.Event) -> int:
+    loop = asyncio.get_running_loop()
     try:
         config = load_config(config_path)
     except ConfigError as error:
@@ -193,10 +211,6 @@ async def run(config_path: str, log: logging.Logger, status_socket: Path | None 
             log.warning("no status socket at %s: %s", status_socket, error)
             status = None
 
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
-    reloading: asyncio.Task[None] | None = None
-
     async def reload() -> None:
         nonlocal daemon
         log.info("SIGHUP: reading %s again", config_path)
@@ -207,17 +221,19 @@ async def run(config_path: str, log: logging.Logger, status_socket: Path | None 
                 log.error("%s", problem)
             log.error("the new configuration is invalid; keeping the one that is running")
             return
+        old_config = daemon.config
         await daemon.shutdown(grace=0.3)
         daemon = Daemon(new_config, log=log)
-        await daemon.start()
+        try:
+            await daemon.start()
+        except PtzmapdError as error:
+            log.error("cannot start the new configuration (%s); going back to the old one", error)
+            await daemon.shutdown(grace=0.1)
+            daemon = Daemon(old_config, log=log)
+            await daemon.start()
         if status is not None:
             status.daemon = daemon
         log.info("configuration reloaded")
-
-    def on_hup() -> None:
-        nonlocal reloading
-        if reloading is None or reloading.done():
-            reloading = loop.create_task(reload())
 
     def on_unexpected(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
         # A bug, not a user mistake: say so loudly, and since nobody knows what state the
@@ -228,30 +244,27 @@ async def run(config_path: str, log: logging.Logger, status_socket: Path | None 
             daemon.pipeline.stop_everything()
 
     loop.set_exception_handler(on_unexpected)
-    loop.add_signal_handler(signal.SIGTERM, stopping.set)
-    loop.add_signal_handler(signal.SIGINT, stopping.set)
-    loop.add_signal_handler(signal.SIGHUP, on_hup)
-
     systemd.notify("READY=1")
     watchdog_interval = systemd.watchdog_interval()
     watchdog = systemd.Watchdog(watchdog_interval) if watchdog_interval else None
     if watchdog:
         watchdog.start()
     try:
-        await stopping.wait()
+        while not stopping.is_set():
+            stop_wait = asyncio.ensure_future(stopping.wait())
+            hup_wait = asyncio.ensure_future(hup.wait())
+            await asyncio.wait({stop_wait, hup_wait}, return_when=asyncio.FIRST_COMPLETED)
+            stop_wait.cancel()
+            hup_wait.cancel()
+            if hup.is_set() and not stopping.is_set():
+                hup.clear()
+                await reload()
     finally:
         systemd.notify("STOPPING=1")
         if watchdog:
             watchdog.stop()
-        if reloading is not None and not reloading.done():
-            try:
-                await asyncio.wait_for(reloading, timeout=1.0)
-            except (asyncio.TimeoutError, Exception):
-                pass
         log.info("stopping every camera and exiting")
         await daemon.shutdown()
         if status is not None:
             await status.close()
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            loop.remove_signal_handler(sig)
     return 0

@@ -1,8 +1,10 @@
 """Events in, camera commands out: mapping → selection → motion → per-camera controllers.
 
 This is the part of the daemon that runs on every control event. It knows which camera is
-selected, resolves binding targets (``selected``, ``all`` or a name), and stops exactly
-what must stop when the selection changes or an input vanishes.
+selected (or that all are), resolves binding targets (``selected``, ``all`` or a name),
+applies the fine-control factor, keeps each camera's preset cursor, and stops exactly what
+must stop when the selection changes, a layer changes, or an input vanishes or goes silent.
+Observers (surface LEDs) hear about selections, presets, layers, toggles and cameras.
 """
 
 from __future__ import annotations
@@ -12,12 +14,28 @@ from typing import Callable
 
 from ptzmapd.camera import CameraController
 from ptzmapd.clock import Clock, Timer
-from ptzmapd.commands import Command
+from ptzmapd.commands import Command, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config.model import BindingConfig
 from ptzmapd.events import ControlEvent
-from ptzmapd.mapping.intents import ALL, SELECTED, Do, Intent, Move, Select, StopAll
+from ptzmapd.mapping.intents import (
+    ALL,
+    SELECTED,
+    Do,
+    Driver,
+    Fine,
+    Intent,
+    LayerChanged,
+    Move,
+    PresetStep,
+    Select,
+    StopAll,
+    Toggled,
+)
 from ptzmapd.mapping.mapper import Mapper
-from ptzmapd.motion.mixer import Driver, MotionMixer, MotionProfile
+from ptzmapd.mapping.observers import PipelineObserver
+from ptzmapd.motion.mixer import MotionMixer, MotionProfile
+
+PRESET_WORDS = {PresetRecall: "recalled", PresetStore: "stored", PresetClear: "cleared"}
 
 
 class Pipeline:
@@ -32,10 +50,11 @@ class Pipeline:
     ) -> None:
         self.controllers = controllers
         self.log = log or logging.getLogger("ptzmapd")
-        self.mapper = Mapper(bindings)
+        self.mapper = Mapper(bindings, clock, self._apply_all)
         self.mixer = MotionMixer(self._send_motion, clock, profiles, zoom_position, self.log)
         # The first camera listed is selected at start.
         self.selected: str | None = next(iter(controllers), None)
+        self.observers: list[PipelineObserver] = []
         # Drivers that reached their camera through "selected": a switch stops them.
         self._via_selected: set[Driver] = set()
         #: The newest event of each input, for ``ptzmapd status`` and the deadman.
@@ -44,6 +63,13 @@ class Pipeline:
         #: Input name -> seconds of silence after which what it drives is stopped.
         self.deadman: dict[str, float] = {}
         self._deadman_timer: Timer | None = None
+        #: The fine-control factor (1 = off) and what each driver asked before it.
+        self.fine_factor = 1.0
+        self._asked: dict[tuple[str, str, Driver], float] = {}
+        #: Each camera's preset cursor, for preset up/down and encoders.
+        self._preset_cursor: dict[str, int] = {}
+        for name, controller in controllers.items():
+            controller.on_online = self._camera_online
 
     # ------------------------------------------------------------------ entry points
 
@@ -53,6 +79,155 @@ class Pipeline:
             self.apply(intent)
         if event.input in self.deadman and self._deadman_timer is None:
             self._arm_deadman()
+
+    def on_input_state(self, input_name: str, connected: bool) -> None:
+        if connected:
+            self.log.info("input '%s' connected", input_name)
+            return
+        stopped = self.mixer.stop_driven_by(lambda driver: driver[0] == input_name)
+        what = ", ".join(f"{camera} {axis}" for camera, axis in stopped) or "nothing was moving"
+        self.log.warning("input '%s' vanished; stopped what it drove (%s)", input_name, what)
+
+    def stop_everything(self) -> None:
+        for name, controller in self.controllers.items():
+            self.mixer.forget(name)
+            controller.stop()
+        self._asked.clear()
+
+    def close(self) -> None:
+        self.mixer.close()
+        self.mapper.close()
+        if self._deadman_timer is not None:
+            self._deadman_timer.cancel()
+            self._deadman_timer = None
+
+    # ------------------------------------------------------------------ intents
+
+    def _apply_all(self, intents: list[Intent]) -> None:
+        for intent in intents:
+            self.apply(intent)
+
+    def apply(self, intent: Intent) -> None:
+        if isinstance(intent, Move):
+            if intent.target == SELECTED:
+                self._via_selected.add(intent.driver)
+            for camera in self._cameras(intent.target):
+                self._move(camera, intent.axis, intent.speed, intent.driver)
+        elif isinstance(intent, Do):
+            for camera in self._cameras(intent.target):
+                self._do(camera, intent.command, intent.binding)
+        elif isinstance(intent, StopAll):
+            for camera in self._cameras(intent.target):
+                self.mixer.forget(camera)
+                self.controllers[camera].stop()
+        elif isinstance(intent, Select):
+            self.select(intent.camera, intent.carry)
+        elif isinstance(intent, PresetStep):
+            for camera in self._cameras(intent.target):
+                self._step_preset(camera, intent)
+        elif isinstance(intent, LayerChanged):
+            self._layer(intent)
+        elif isinstance(intent, Fine):
+            self._fine(intent)
+        elif isinstance(intent, Toggled):
+            self._tell(lambda observer: observer.toggled(intent.binding, intent.on))
+
+    def _move(self, camera: str, axis: str, speed: float, driver: Driver) -> None:
+        key = (camera, axis, driver)
+        if speed:
+            self._asked[key] = speed
+        else:
+            self._asked.pop(key, None)
+        self.mixer.move(camera, axis, speed * self.fine_factor, driver)
+
+    def _do(self, camera: str, command: Command, binding: int | None) -> None:
+        self.controllers[camera].submit(command)
+        what = PRESET_WORDS.get(type(command))
+        if what is not None and binding is not None:
+            number = command.number  # type: ignore[attr-defined]
+            self._preset_cursor[camera] = number
+            self._tell(lambda observer: observer.preset(binding, camera, what, number))
+
+    def _step_preset(self, camera: str, step: PresetStep) -> None:
+        span = step.last - step.first + 1
+        current = self._preset_cursor.get(camera)
+        if current is None or not step.first <= current <= step.last:
+            target = step.first if step.delta > 0 else step.last
+        else:
+            target = step.first + (current - step.first + step.delta) % span  # wraps round
+        self._do(camera, PresetRecall(target), step.binding)
+
+    def _layer(self, change: LayerChanged) -> None:
+        stopped = self.mixer.stop_driven_by(lambda driver: driver in change.stop)
+        for key in [key for key in self._asked if key[2] in change.stop]:
+            del self._asked[key]
+        self.log.info(
+            "layer '%s' %s%s", change.name, "on" if change.active else "off",
+            f"; stopped {', '.join(f'{c} {a}' for c, a in stopped)}" if stopped else "",
+        )
+        self._tell(lambda observer: observer.layer(change.name, change.active))
+
+    def _fine(self, fine: Fine) -> None:
+        factor = fine.factor if fine.active else 1.0
+        if factor == self.fine_factor:
+            return
+        self.fine_factor = factor
+        # What is moving now slows down (or speeds up) at once, not at the next touch.
+        for (camera, axis, driver), speed in list(self._asked.items()):
+            self.mixer.move(camera, axis, speed * factor, driver)
+        self._tell(lambda observer: observer.fine(fine.active))
+        if fine.binding is not None:
+            binding = fine.binding
+            self._tell(lambda observer: observer.toggled(binding, fine.active))
+
+    def select(self, camera: str, carry: bool = False) -> None:
+        names = list(self.controllers)
+        if camera in ("next", "previous"):
+            if not names:
+                return
+            current = names.index(self.selected) if self.selected in names else (-1 if camera == "next" else 0)
+            camera = names[(current + (1 if camera == "next" else -1)) % len(names)]
+        if camera == self.selected or (camera != ALL and camera not in self.controllers):
+            return
+        previous = self._cameras(SELECTED)
+        carried = [
+            (axis, driver, speed) for (name, axis, driver), speed in self._asked.items()
+            if name in previous and driver in self._via_selected
+        ]
+        # The hand is still on the stick, but it now means another camera: the one(s) it was
+        # moving must not keep going.
+        self.mixer.stop_driven_by(lambda driver: driver in self._via_selected, set(previous))
+        for key in [key for key in self._asked if key[0] in previous and key[2] in self._via_selected]:
+            del self._asked[key]
+        self.selected = camera
+        self.log.info("selected %s", "every camera" if camera == ALL else f"camera '{camera}'")
+        if carry:
+            for axis, driver, speed in carried:
+                for target in self._cameras(SELECTED):
+                    self._move(target, axis, speed, driver)
+        self._tell(lambda observer: observer.selected(camera))
+
+    def _cameras(self, target: str) -> list[str]:
+        if target == SELECTED:
+            if self.selected == ALL:
+                return list(self.controllers)
+            return [self.selected] if self.selected is not None else []
+        if target == ALL:
+            return list(self.controllers)
+        return [target] if target in self.controllers else []
+
+    def _send_motion(self, camera: str, command: Command) -> None:
+        self.controllers[camera].set_motion(command)
+
+    def _camera_online(self, camera: str, online: bool) -> None:
+        self._tell(lambda observer: observer.camera_online(camera, online))
+
+    def _tell(self, call: Callable[[PipelineObserver], None]) -> None:
+        for observer in self.observers:
+            try:
+                call(observer)
+            except Exception:  # a broken LED must never stop a camera
+                self.log.exception("feedback observer failed")
 
     # ------------------------------------------------------------------ deadman
 
@@ -68,8 +243,7 @@ class Pipeline:
         now = self._clock.now()
         busy = False
         for name, timeout in self.deadman.items():
-            driving = self.mixer.driven_by(lambda driver: driver[0] == name)
-            if not driving:
+            if not self.mixer.driven_by(lambda driver: driver[0] == name):
                 continue
             last = self.last_events.get(name)
             if last is not None and now - last.time > timeout:
@@ -82,61 +256,3 @@ class Pipeline:
                 busy = True
         if busy:
             self._arm_deadman()
-
-    def on_input_state(self, input_name: str, connected: bool) -> None:
-        if connected:
-            self.log.info("input '%s' connected", input_name)
-            return
-        stopped = self.mixer.stop_driven_by(lambda driver: driver[0] == input_name)
-        what = ", ".join(f"{camera} {axis}" for camera, axis in stopped) or "nothing was moving"
-        self.log.warning("input '%s' vanished; stopped what it drove (%s)", input_name, what)
-
-    def stop_everything(self) -> None:
-        for name, controller in self.controllers.items():
-            self.mixer.forget(name)
-            controller.stop()
-
-    def close(self) -> None:
-        self.mixer.close()
-        if self._deadman_timer is not None:
-            self._deadman_timer.cancel()
-            self._deadman_timer = None
-
-    # ------------------------------------------------------------------ intents
-
-    def apply(self, intent: Intent) -> None:
-        if isinstance(intent, Move):
-            if intent.target == SELECTED:
-                self._via_selected.add(intent.driver)
-            for camera in self._cameras(intent.target):
-                self.mixer.move(camera, intent.axis, intent.speed, intent.driver)
-        elif isinstance(intent, Do):
-            for camera in self._cameras(intent.target):
-                self.controllers[camera].submit(intent.command)
-        elif isinstance(intent, StopAll):
-            for camera in self._cameras(intent.target):
-                self.mixer.forget(camera)
-                self.controllers[camera].stop()
-        elif isinstance(intent, Select):
-            self.select(intent.camera)
-
-    def select(self, camera: str) -> None:
-        if camera == self.selected or camera not in self.controllers:
-            return
-        previous = self.selected
-        if previous is not None:
-            # The hand is still on the stick, but it now means another camera: the one
-            # it was moving must not keep going.
-            self.mixer.stop_driven_by(lambda driver: driver in self._via_selected, {previous})
-        self.selected = camera
-        self.log.info("selected camera '%s'", camera)
-
-    def _cameras(self, target: str) -> list[str]:
-        if target == SELECTED:
-            return [self.selected] if self.selected is not None else []
-        if target == ALL:
-            return list(self.controllers)
-        return [target] if target in self.controllers else []
-
-    def _send_motion(self, camera: str, command: Command) -> None:
-        self.controllers[camera].set_motion(command)

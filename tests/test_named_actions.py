@@ -245,12 +245,12 @@ def test_a_press_on_a_named_action_binding_does_it_once() -> None:
         binding(54, "raw", raw=RawText("visca", "81 01 04 38 02 FF")),
         binding(55, "raw", raw=RawText("http", "PUT /ISAPI/x"), camera="pulpit"),
     ])
-    assert press(mapper, 50) == [Do("selected", CameraAction("iris", "up"))]
-    assert press(mapper, 51) == [Do("stage", CameraAction("iris", "direct", 8))]
-    assert press(mapper, 52) == [Do("all", CameraAction("tally", "on"))]
-    assert press(mapper, 53) == [Do("selected", CameraAction("menu", "enter"))]
-    assert press(mapper, 54) == [Do("selected", RawCommand("81 01 04 38 02 FF", "visca"))]
-    assert press(mapper, 55) == [Do("pulpit", RawCommand("PUT /ISAPI/x", "http"))]
+    assert press(mapper, 50) == [Do("selected", CameraAction("iris", "up"), 0)]
+    assert press(mapper, 51) == [Do("stage", CameraAction("iris", "direct", 8), 1)]
+    assert press(mapper, 52) == [Do("all", CameraAction("tally", "on"), 2)]
+    assert press(mapper, 53) == [Do("selected", CameraAction("menu", "enter"), 3)]
+    assert press(mapper, 54) == [Do("selected", RawCommand("81 01 04 38 02 FF", "visca"), 4)]
+    assert press(mapper, 55) == [Do("pulpit", RawCommand("PUT /ISAPI/x", "http"), 5)]
 
 
 # ---------------------------------------------------------------------------- the simulated camera

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from ptzmapd.commands import AUTOFOCUS_MODES
-from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, Mark, RawText
+from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark, RawText
 from ptzmapd.config.yamlmarks import (
     MappingNode,
     Node,
@@ -53,9 +53,15 @@ from ptzmapd.config.yamlmarks import (
     read_yaml,
 )
 from ptzmapd.errors import ConfigError, ProtocolError
+from ptzmapd.mapping.midi_values import ENCODINGS
+from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import (
     ACTIONS,
     DIRECT_MODE,
+    HOLD_MODES,
+    SURFACE_ACTIONS,
+    SWITCH_MODES,
+    switchable,
     LEVELS,
     MOTION_ACTIONS,
     NAMED_ACTIONS,
@@ -266,6 +272,81 @@ class Raw:
         except (ValueError, ProtocolError) as error:
             raise Invalid(str(error)) from None
         return RawText(self.kind, text)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceMatch:
+    """A gamepad/joystick ``match:``: SDL's index, a 32-hex-digit GUID, or a name glob."""
+
+    def __call__(self, node: Node, scope: Scope) -> int | str:
+        value = node.value if isinstance(node, ScalarNode) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        if isinstance(value, str) and value.strip():
+            return value
+        raise Invalid(f"expected a device name glob, a GUID or an index, got {show(node)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Curve:
+    """``linear``, ``{expo: K}`` (0..1), or points ``[[x, y], ...]`` from (0, 0) rising to x = 1."""
+
+    def __call__(self, node: Node, scope: Scope) -> tuple[float, tuple[tuple[float, float], ...]]:
+        if isinstance(node, ScalarNode) and node.value == "linear":
+            return 0.0, ()
+        if isinstance(node, MappingNode) and set(node.value) == {"expo"}:
+            return Number(0, 1)(node.value["expo"], scope), ()
+        if isinstance(node, SequenceNode) and len(node.value) >= 2:
+            points: list[tuple[float, float]] = []
+            for item in node.value:
+                pair = item.value if isinstance(item, SequenceNode) else None
+                if pair is None or len(pair) != 2:
+                    raise Invalid("each curve point is [x, y]")
+                points.append((Number(0, 1)(pair[0], scope), Number(0, 1)(pair[1], scope)))
+            xs = [x for x, _ in points]
+            if xs != sorted(xs) or len(set(xs)) != len(xs):
+                raise Invalid("curve points must have rising x")
+            return 0.0, tuple(points)
+        raise Invalid(f"expected linear, {{expo: K}} or a list of [x, y] points, got {show(node)}")
+
+
+@dataclass(frozen=True, slots=True)
+class PresetRange:
+    """``presets: [first, last]``: the presets a step binding walks through."""
+
+    def __call__(self, node: Node, scope: Scope) -> tuple[int, int]:
+        items = node.value if isinstance(node, SequenceNode) else None
+        if items is None or len(items) != 2:
+            raise Invalid(f"expected [first, last], got {show(node)}")
+        first, last = Integer(0, 255)(items[0], scope), Integer(0, 255)(items[1], scope)
+        if first > last:
+            raise Invalid(f"first preset {first} is above the last {last}")
+        return first, last
+
+
+@dataclass(frozen=True, slots=True)
+class Led:
+    """``led: true`` (the binding's own note/CC) or ``{note|cc: N, on: V, off: V, channel: C}``."""
+
+    def __call__(self, node: Node, scope: Scope) -> LedConfig | bool:
+        if isinstance(node, ScalarNode) and isinstance(node.value, bool):
+            return node.value
+        if not isinstance(node, MappingNode):
+            raise Invalid(f"expected true or a mapping with note or cc, got {show(node)}")
+        keys = set(node.value)
+        unknown = keys - {"note", "cc", "on", "off", "channel"}
+        if unknown:
+            raise Invalid(f"unknown key {sorted(unknown)[0]!r}{suggest(None, ('note', 'cc', 'on', 'off', 'channel'))}")
+        kinds = [kind for kind in ("note", "cc") if kind in keys]
+        if len(kinds) != 1:
+            raise Invalid("expected exactly one of 'note' or 'cc'")
+        byte = Integer(0, 127)
+        return LedConfig(
+            kinds[0], byte(node.value[kinds[0]], scope),
+            byte(node.value["on"], scope) if "on" in keys else 127,
+            byte(node.value["off"], scope) if "off" in keys else 0,
+            Integer(1, 16)(node.value["channel"], scope) if "channel" in keys else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -551,8 +632,9 @@ CAMERA = Schema((
     Field("timeout", Number(0, 60, above_low=True), applies=when(transport="http"), default=2.5),
 ))
 
-#: Input types a config can name (later "gamepad", "joystick").
-INPUT_TYPES: tuple[str, ...] = ("midi",)
+#: Input types a config can name.
+INPUT_TYPES: tuple[str, ...] = ("midi", "gamepad", "joystick")
+SDL_TYPES = ("gamepad", "joystick")
 
 INPUT = Schema(
     (
@@ -561,6 +643,15 @@ INPUT = Schema(
         Field("virtual", Text(), applies=when(type="midi")),  # a port we create
         Field("api", Choice("api", ("alsa", "jack")), applies=when(type="midi")),
         Field("channel", Integer(1, 16), applies=when(type="midi")),
+        # LEDs: the MIDI output port (a glob) that lights the surface, and its usual values.
+        Field("feedback", Text(), applies=when(type="midi")),
+        Field("led_on", Integer(0, 127), applies=when(type="midi")),
+        Field("led_off", Integer(0, 127), applies=when(type="midi")),
+        # Which SDL device: its index, GUID or a name glob; absent = the first one.
+        Field("match", DeviceMatch(), applies=when(type=SDL_TYPES)),
+        # Seconds of silence after which what the input drives is stopped (for inputs that
+        # stream continuously; a fader at rest is silent, so off by default).
+        Field("deadman", Number(0, 60, above_low=True)),
     ),
     one_of=(("port", "virtual"),),
 )
@@ -569,14 +660,20 @@ INPUT = Schema(
 TARGETS = ("selected", "all")
 #: The keys that name a binding's control; exactly one per binding. A flag control
 #: (pitchbend, program) has no number.
-CONTROL_KEYS: tuple[str, ...] = ("cc", "note", "pitchbend", "program")
+CONTROL_KEYS: tuple[str, ...] = ("cc", "note", "pitchbend", "program", "cc14", "nrpn", "axis", "button", "hat")
 #: Named actions, and those of them with a direct mode (which takes ``level:``).
 NAMED = tuple(NAMED_ACTIONS)
 LEVELLED = tuple(LEVELS)
 
 
 def _named_modes(scope: Scope) -> Sequence[str]:
-    return NAMED_ACTIONS.get(scope.facts.get("action", ""), ())
+    action = scope.facts.get("action", "")
+    modes = NAMED_ACTIONS.get(action, ())
+    return (*modes, *SWITCH_MODES) if switchable(action) else modes
+
+
+#: ``select`` targets besides camera names: step through the cameras, or drive them all.
+SELECT_STEPS = ("next", "previous", "all")
 
 
 def _level_bound(end: str) -> Callable[[Scope], int | None]:
@@ -601,23 +698,53 @@ BINDING = Schema(
         Field("note", Integer(0, 127), applies=when(input_type="midi")),
         Field("pitchbend", Flag(), applies=when(input_type="midi")),
         Field("program", Flag(), applies=when(input_type="midi")),
+        # A 14-bit controller: MSB on CC n (0..31), LSB on CC n+32.
+        Field("cc14", Integer(0, 31), applies=when(input_type="midi")),
+        Field("nrpn", Integer(0, 16383), applies=when(input_type="midi")),
         Field("channel", Integer(1, 16), applies=when(input_type="midi")),
+        # Gamepads by SDL's names; joysticks by SDL's indexes.
+        Field("axis", Choice("gamepad axis", GAMEPAD_AXES), applies=when(input_type="gamepad")),
+        Field("button", Choice("gamepad button", GAMEPAD_BUTTONS), applies=when(input_type="gamepad")),
+        Field("axis", Integer(0, 63), applies=when(input_type="joystick")),
+        Field("button", Integer(0, 127), applies=when(input_type="joystick")),
+        Field("hat", Integer(0, 15), applies=when(input_type="joystick")),
+        # A hat used as a button; without it, a hat on pan/tilt moves at `value` speed.
+        Field("direction", Choice("direction", tuple(HAT_DIRECTIONS)), applies=when(control="hat")),
+        Field("layer", Text()),
         Field("action", Choice("action", ACTIONS), required=True),
         Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
-              applies=unless(action="select"), default="selected"),
-        Field("camera", Choice("camera", lambda scope: scope.cameras, not_here=TARGETS),
+              applies=unless(action=("select", *SURFACE_ACTIONS)), default="selected"),
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *SELECT_STEPS), not_here=("selected",)),
               required=when(action="select"), applies=when(action="select")),
-        # A program change may stand for the preset of the same number.
-        Field("preset", Integer(0, 127), required=when(action="preset").but_not(control="program"),
-              applies=when(action="preset")),
+        Field("carry", Boolean(), applies=when(action="select"), default=False),
+        # Motion shaping (pan/tilt/zoom/focus).
+        Field("deadzone", Number(0, 0.9), applies=when(action=MOTION_ACTIONS)),
+        Field("curve", Curve(), applies=when(action=MOTION_ACTIONS)),
+        Field("invert", Boolean(), applies=when(action=MOTION_ACTIONS), default=False),
+        Field("scale", Number(0, 1, above_low=True), applies=when(action=MOTION_ACTIONS), default=1.0),
+        Field("velocity", Boolean(), applies=when(action=MOTION_ACTIONS, control="note"), default=False),
+        Field("encoding", Choice("encoding", ENCODINGS), applies=when(action=(*MOTION_ACTIONS, "preset"), control="cc")),
+        # Surface actions: a shift layer, the fine-control modifier.
+        Field("mode", Choice("mode", HOLD_MODES), applies=when(action=SURFACE_ACTIONS), default="hold"),
+        Field("factor", Number(0, 1, above_low=True), applies=when(action="fine"), default=0.25),
+        Field("led", Led()),
+        # A program change may stand for the preset of the same number; a step binding (or a
+        # relative encoder) walks through `presets` instead of naming one.
+        Field("preset", Integer(0, 127), applies=when(action="preset"),
+              required=when(action="preset").but_not(control="program", preset_by="step")),
         Field("store", Boolean(), applies=when(action="preset"), default=False),
+        Field("clear", Boolean(), applies=when(action="preset"), default=False),
+        Field("hold", Number(0.2, 10), applies=when(action="preset")),
+        Field("step", Integer(-16, 16), applies=when(action="preset")),
+        Field("presets", PresetRange(), applies=when(action="preset")),
         # Speed while a note/button is held: -1..1 like every speed above the codec.
         Field("value", Number(-1, 1), applies=when(action=MOTION_ACTIONS)),
         Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS),
               default="bipolar"),
         # "toggle" by default: one button, pressed again, gives back manual focus.
         Field("mode", Choice("mode", AUTOFOCUS_MODES), applies=when(action="autofocus"), default="toggle"),
-        # A named action does one thing per press: which one is not guessed.
+        # A named action does one thing per press: which one is not guessed. On/off actions
+        # also take `toggle` (alternate) and `momentary` (on while held).
         Field("mode", Choice("mode", _named_modes), required=when(action=NAMED), applies=when(action=NAMED)),
         Field("level", Integer(_level_bound("low"), _level_bound("high")),
               required=when(action=LEVELLED, mode=DIRECT_MODE), applies=when(action=LEVELLED, mode=DIRECT_MODE)),
@@ -850,6 +977,8 @@ class _Loader:
         controls = [key for key in CONTROL_KEYS if key in node.value]
         if len(controls) == 1:
             facts["control"] = controls[0]
+        # A preset binding names its preset, or walks through them (a step or an encoder).
+        facts["preset_by"] = "step" if "step" in node.value or "encoding" in node.value else "number"
         supplied = {"input": entry.input} if entry.input is not None else {}
         values = read_fields(
             BINDING, node, entry.path, Scope(facts, scope.cameras, scope.inputs), self.problems, supplied=supplied,
@@ -861,7 +990,23 @@ class _Loader:
         if isinstance(number, bool):
             number = None  # a flag control (pitchbend: true) carries no number
         raw = [values.pop(kind) for kind in RAW_KINDS if kind in values]
+        if "curve" in values:
+            values["expo"], values["points"] = values.pop("curve")
+        led = values.pop("led", None)
+        if led is True:
+            led = self.own_led(control, number, values.get("channel"), device, node, entry.path)
+        values["led"] = led or None
         return BindingConfig(control=control, number=number, mark=node.mark, raw=raw[0] if raw else None, **values)
+
+    def own_led(self, control: str, number: object, channel: int | None, device: InputConfig | None,
+                node: MappingNode, path: str) -> LedConfig | None:
+        """``led: true``: light the note/CC the binding itself listens to, with the input's values."""
+        if control not in ("note", "cc") or not isinstance(number, int):
+            self.problems.append(Problem(node.value["led"].mark, child_path(path, "led"),
+                                         f"'led: true' needs a note or cc control; give {{note: N}} or {{cc: N}}"))
+            return None
+        options = device.options if device is not None else {}
+        return LedConfig(control, number, int(options.get("led_on", 127)), int(options.get("led_off", 0)), channel)
 
     def entry_mapping(self, node: Node, path: str, what: str) -> MappingNode | None:
         if isinstance(node, MappingNode):
@@ -876,11 +1021,13 @@ class _Loader:
     ) -> None:
         """One control, one binding. A binding without a channel listens on every channel
         (or its input's), so it collides with any binding of the same control."""
-        seen: dict[tuple[str, str, int | str | None], list[tuple[BindingConfig, str, int | None]]] = {}
+        seen: dict[tuple[object, ...], list[tuple[BindingConfig, str, int | None]]] = {}
         for binding, path in bindings:
             device = inputs.get(binding.input)  # absent if the input itself has problems
             channel = binding.channel if binding.channel is not None or device is None else device.channel
-            earlier = seen.setdefault((binding.input, binding.control, binding.number), [])
+            # One control may do different things in different layers (that is what layers are for).
+            layer = None if binding.action == "layer" else binding.layer
+            earlier = seen.setdefault((binding.input, binding.control, binding.number, binding.direction, layer), [])
             for other, other_path, other_channel in earlier:
                 if channel is None or other_channel is None or channel == other_channel:
                     self.problems.append(Problem(
@@ -891,6 +1038,32 @@ class _Loader:
                     break
             else:
                 earlier.append((binding, path, channel))
+        self.check_layers(bindings)
+
+    def check_layers(self, bindings: list[tuple[BindingConfig, str]]) -> None:
+        """A layer button does nothing else, and a binding's layer is one a button switches."""
+        buttons = {
+            (b.input, b.control, b.number, b.direction): (b, path) for b, path in bindings if b.action == "layer"
+        }
+        layers = sorted({b.layer for b, _ in bindings if b.action == "layer" and b.layer})
+        for binding, path in bindings:
+            if binding.action == "layer":
+                if not binding.layer:
+                    self.problems.append(Problem(binding.mark, path, "action 'layer' needs 'layer: NAME' (the layer it switches)"))
+                continue
+            button = buttons.get((binding.input, binding.control, binding.number, binding.direction))
+            if button is not None:
+                self.problems.append(Problem(
+                    binding.mark, path,
+                    f"{_control_words(binding)} on input {binding.input!r} switches layer "
+                    f"{button[0].layer!r} ({button[0].mark}); it cannot also be bound to an action",
+                ))
+            if binding.layer is not None and binding.layer not in layers:
+                self.problems.append(Problem(
+                    binding.mark, child_path(path, "layer"),
+                    f"no binding switches layer {binding.layer!r} (add one with action: layer)"
+                    + suggest(binding.layer, layers),
+                ))
 
     def check_capabilities(
         self, bindings: list[tuple[BindingConfig, _Binding]], cameras: Mapping[str, CameraConfig],
@@ -937,7 +1110,7 @@ def _asks(binding: BindingConfig) -> list[tuple[str, str, str | None]]:
     A named action is asked for itself, then in its mode; a raw action in its kind.
     """
     action = binding.action
-    if action == "select":
+    if action in ("select", *SURFACE_ACTIONS):
         return []  # not a camera command
     if action == RAW_ACTION:
         return [(binding.raw.kind, RAW_ACTION, binding.raw.kind)] if binding.raw is not None else []

@@ -70,13 +70,13 @@ class RawText:
 @dataclass(frozen=True, slots=True)
 class BindingConfig:
     input: str
-    #: "cc", "note", "pitchbend", "program" (later: "axis", "button", "hat").
+    #: "cc", "note", "pitchbend", "program", "cc14", "nrpn" (MIDI); "axis", "button", "hat".
     control: str
     #: CC/note number; None for pitchbend/program.
     number: int | str | None
     action: str
     mark: Mark
-    #: Camera name, "selected" or "all".
+    #: Camera name, "selected" or "all" (``select`` also: "next", "previous").
     camera: str = "selected"
     channel: int | None = None
     preset: int | None = None
@@ -92,6 +92,44 @@ class BindingConfig:
     level: int | None = None
     #: The raw action: what to send, written for one protocol family.
     raw: RawText | None = None
+    #: The layer this binding belongs to (None = the base layer). For ``action: layer`` it
+    #: is the layer the button switches, and the binding works from every layer.
+    layer: str | None = None
+    #: A hat used as a button: which direction.
+    direction: str | None = None
+    #: Motion shaping: deadzone, curve, invert, scale (None: the control's default deadzone).
+    deadzone: float | None = None
+    expo: float = 0.0
+    points: tuple[tuple[float, float], ...] = ()
+    invert: bool = False
+    scale: float = 1.0
+    #: A note's velocity scales its speed.
+    velocity: bool = False
+    #: A relative encoder: how its messages count detents.
+    encoding: str | None = None
+    #: Presets: step the preset cursor by this much (D-pad preset up/down), within ``presets``.
+    step: int | None = None
+    presets: tuple[int, int] = (1, 16)
+    #: Presets: held this long = store (a tap recalls); clear instead of recall.
+    hold: float | None = None
+    clear: bool = False
+    #: ``action: fine``: the speed factor while it is on.
+    factor: float = 0.25
+    #: ``action: select``: keep moving on the newly selected camera what moved the old one.
+    carry: bool = False
+    #: Light for this binding on the input's feedback output.
+    led: "LedConfig | None" = None
+
+
+@dataclass(frozen=True, slots=True)
+class LedConfig:
+    """One LED on a surface: the MIDI message that lights it, and its on/off values."""
+
+    kind: str  # "note" or "cc"
+    number: int
+    on: int = 127
+    off: int = 0
+    channel: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,8 @@ def _gamepad(config: InputConfig, emit: EmitEvent, on_state: InputStateChanged,
 
 INPUTS: dict[str, InputFactory] = {
     "midi": _midi,
+    "gamepad": _gamepad,
+    "joystick": _gamepad,
 }
 
 

@@ -62,7 +62,23 @@ RAW_ACTION = "raw"
 #: What a raw action is written in, each the binding key that holds it (``visca: "81 01 …"``).
 RAW_KINDS: tuple[str, ...] = ("visca", "pelco", "http")
 
-ACTIONS: tuple[str, ...] = MOTION_ACTIONS + DISCRETE_ACTIONS + tuple(NAMED_ACTIONS) + (RAW_ACTION,)
+#: Actions on the surface itself, not on a camera: a shift layer, the fine-control modifier.
+SURFACE_ACTIONS: tuple[str, ...] = ("layer", "fine")
+#: How a layer or fine button behaves: active while held, or flipped by each press.
+HOLD_MODES: tuple[str, ...] = ("hold", "toggle")
+#: Extra modes of a named action that has both "on" and "off": alternate them press by press
+#: (``toggle``), or "on" while held and "off" on release (``momentary``).
+SWITCH_MODES: tuple[str, ...] = ("toggle", "momentary")
+
+
+def switchable(action: str) -> bool:
+    modes = NAMED_ACTIONS.get(action, ())
+    return "on" in modes and "off" in modes
+
+
+ACTIONS: tuple[str, ...] = (
+    MOTION_ACTIONS + DISCRETE_ACTIONS + tuple(NAMED_ACTIONS) + (RAW_ACTION,) + SURFACE_ACTIONS
+)
 
 
 def named_capabilities(pairs: Iterable[tuple[str, str]]) -> frozenset[str]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ptzmapd.commands import Command
 
 #: Camera targets a binding can name besides a camera's own name.
 SELECTED = "selected"
 ALL = "all"
+
+Driver = tuple[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +22,7 @@ class Move:
     speed: float
     #: Who drives the axis (input name, binding index): when the input vanishes or the
     #: selection changes, exactly the motions it drove are stopped.
-    driver: tuple[str, int]
+    driver: Driver
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class Do:
 
     target: str
     command: Command
+    #: The binding that asked, for surface feedback (None: not from a binding).
+    binding: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +44,47 @@ class StopAll:
 
 @dataclass(frozen=True, slots=True)
 class Select:
+    #: A camera name, "next", "previous" or "all".
     camera: str
+    #: Keep moving on the new camera what moved the old one.
+    carry: bool = False
 
 
-Intent = Move | Do | StopAll | Select
+@dataclass(frozen=True, slots=True)
+class PresetStep:
+    """Move the target camera(s)' preset cursor by ``delta`` within [first, last], and recall it."""
+
+    target: str
+    delta: int
+    first: int
+    last: int
+    binding: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LayerChanged:
+    name: str
+    active: bool
+    #: Motions driven by bindings that stopped applying (their layer went, or a layer
+    #: now shadows them): they stop, so a held stick cannot keep moving a camera unseen.
+    stop: frozenset[Driver] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class Fine:
+    """The fine-control modifier: speeds are multiplied by ``factor`` while it is active."""
+
+    active: bool
+    factor: float
+    binding: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Toggled:
+    """A toggle binding changed state (for its LED); the command itself comes as a Do."""
+
+    binding: int
+    on: bool
+
+
+Intent = Move | Do | StopAll | Select | PresetStep | LayerChanged | Fine | Toggled

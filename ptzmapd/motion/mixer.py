@@ -76,7 +76,9 @@ class MotionMixer:
         self._zoom_position = zoom_position or (lambda camera: None)
         self.log = log or logging.getLogger("ptzmapd")
         self._cameras: dict[str, _CameraMotion] = {}
-        self._drivers: dict[tuple[str, str], Driver] = {}
+        # Per (camera, axis): what each driver asks. Two controls on one axis (a trigger
+        # for tele, another for wide) add up; None stands for a request from no binding.
+        self._contributions: dict[tuple[str, str], dict[Driver | None, float]] = {}
         self._timer: Timer | None = None
         self._timer_at: float | None = None
 
@@ -96,16 +98,20 @@ class MotionMixer:
     # ------------------------------------------------------------------ requests
 
     def move(self, camera: str, axis: str, speed: float, driver: Driver | None) -> None:
-        motion = self._camera(camera)
-        if driver is not None and speed != 0.0:
-            self._drivers[(camera, axis)] = driver
+        contributions = self._contributions.setdefault((camera, axis), {})
+        if driver is None:
+            contributions.clear()  # a stop (or a command) from no binding overrides them all
+        if speed:
+            contributions[driver] = speed
         else:
-            self._drivers.pop((camera, axis), None)
-        if motion.requested[axis] == speed:
+            contributions.pop(driver, None)
+        total = max(-1.0, min(1.0, sum(contributions.values())))
+        motion = self._camera(camera)
+        if motion.requested[axis] == total:
             return  # a resting control repeating its value changes nothing
-        motion.requested[axis] = speed
+        motion.requested[axis] = total
         now = self._now()
-        motion.ramps[axis].set_target(speed, now)
+        motion.ramps[axis].set_target(total, now)
         self._update(camera, motion, now)
 
     def forget(self, camera: str) -> None:
@@ -115,22 +121,31 @@ class MotionMixer:
             motion.requested[axis] = 0.0
             motion.ramps[axis].current = motion.ramps[axis].target = 0.0
             motion.sent[axis] = 0.0
+            self._contributions.pop((camera, axis), None)
         motion.moving_since = None
-        for key in [key for key in self._drivers if key[0] == camera]:
-            del self._drivers[key]
 
     def driven_by(self, match: Callable[[Driver], bool]) -> list[tuple[str, str]]:
         """The (camera, axis) pairs moving under a matching driver."""
-        return [key for key, driver in self._drivers.items() if match(driver)]
+        return [
+            key for key, contributions in self._contributions.items()
+            if any(driver is not None and match(driver) for driver in contributions)
+        ]
+
+    def contributions(self, match: Callable[[Driver], bool]) -> list[tuple[str, str, Driver, float]]:
+        """(camera, axis, driver, speed) for every matching driver's request."""
+        return [
+            (camera, axis, driver, speed)
+            for (camera, axis), contributions in self._contributions.items()
+            for driver, speed in contributions.items() if driver is not None and match(driver)
+        ]
 
     def stop_driven_by(self, match: Callable[[Driver], bool], cameras: set[str] | None = None) -> list[tuple[str, str]]:
-        """Stop every moving axis whose driver matches; returns the (camera, axis) stopped."""
-        stopped = [
-            key for key, driver in self._drivers.items()
-            if match(driver) and (cameras is None or key[0] in cameras)
-        ]
-        for camera, axis in stopped:
-            self.move(camera, axis, 0.0, None)
+        """Stop what matching drivers ask; returns the (camera, axis) they were moving."""
+        stopped: list[tuple[str, str]] = []
+        for camera, axis, driver, _ in self.contributions(match):
+            if cameras is None or camera in cameras:
+                self.move(camera, axis, 0.0, driver)
+                stopped.append((camera, axis))
         return stopped
 
     # ------------------------------------------------------------------ shaping
@@ -203,7 +218,7 @@ class MotionMixer:
                 )
                 for axis in AXES:
                     if motion.requested[axis]:
-                        self.move(camera, axis, 0.0, None)
+                        self.move(camera, axis, 0.0, None)  # every driver of it, at once
                 motion.moving_since = None
                 continue
             if any(not ramp.settled for ramp in motion.ramps.values()) or motion.profile.zoom_curve.active:

@@ -32,6 +32,7 @@ from ptzmapd.commands import (
     PanTiltPositionInquiry,
     PresetRecall,
     PresetStore,
+    PresetClear,
     RawCommand,
     Zoom,
     ZoomPositionInquiry,
@@ -374,6 +375,10 @@ def _store_body(command: PresetStore, limits: SpeedLimits) -> bytes:
     return _memory_body("store", command.number)
 
 
+def _clear_body(command: PresetClear, limits: SpeedLimits) -> bytes:
+    return _memory_body("reset", command.number)  # VISCA calls clearing a memory "reset"
+
+
 def _autofocus_body(command: Autofocus, limits: SpeedLimits) -> bytes:
     return FIXED_COMMANDS[f"autofocus {command.mode}"]
 
@@ -420,6 +425,7 @@ _ENCODERS: dict[type[Command], Callable[[Any, SpeedLimits], bytes]] = {
     Home: _home_body,
     PresetRecall: _recall_body,
     PresetStore: _store_body,
+    PresetClear: _clear_body,
     Autofocus: _autofocus_body,
     PanTiltPositionInquiry: _inquiry_body,
     ZoomPositionInquiry: _inquiry_body,
