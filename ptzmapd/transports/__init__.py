@@ -28,6 +28,10 @@ def _host_port(camera: "CameraConfig") -> Hashable:
 TRANSPORTS: dict[str, TransportKind] = {
     "udp": (_host_port, lambda camera, log: UdpTransport(str(camera.host), int(camera.port or 0), log)),
     "tcp": (_host_port, lambda camera, log: TcpTransport(str(camera.host), int(camera.port or 0), log)),
+    # One per device (a daisy chain or bus shares its line); pyserial is imported only when a config has a serial camera.
+    "serial": (lambda camera: __import__("ptzmapd.transports.serial", fromlist=["serial_endpoint"]).serial_endpoint(camera), lambda camera, log: __import__("ptzmapd.transports.serial", fromlist=["make_serial_transport"]).make_serial_transport(camera, log)),
+    # One per camera (its own credentials); httpx is imported only when a config has an HTTP camera.
+    "http": (lambda camera: camera.name, lambda camera, log: __import__("ptzmapd.transports.http", fromlist=["HttpTransport"]).HttpTransport.for_camera(camera, log)),
 }
 
 
