@@ -1115,6 +1115,8 @@ def _asks(binding: BindingConfig) -> list[tuple[str, str, str | None]]:
     if action == RAW_ACTION:
         return [(binding.raw.kind, RAW_ACTION, binding.raw.kind)] if binding.raw is not None else []
     if action in NAMED_ACTIONS:
+        if binding.mode in SWITCH_MODES:  # toggle/momentary send "on" and "off"
+            return [("action", action, None), ("mode", action, "on"), ("mode", action, "off")]
         return [("action", action, None), ("mode", action, binding.mode)]
     return [("action", action, None)]
 

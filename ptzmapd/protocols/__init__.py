@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from ptzmapd.protocols import visca
+from ptzmapd.protocols import pelco, visca
 from ptzmapd.protocols.base import Codec, SpeedLimits
 
 if TYPE_CHECKING:
@@ -121,11 +121,11 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
     ),
     "pelco-d": ProtocolSpec(
         "pelco-d", "serial", None, PELCO_LIMITS, 0.05, 0.0, _pelco_d,
-        "Pelco-D on RS-485 (no replies expected)", BASIC_CAPABILITIES, stop_repeats=2, refresh=1.0,
+        "Pelco-D on RS-485 (no replies expected)", pelco.CAPABILITIES, stop_repeats=2, refresh=1.0,
     ),
     "pelco-p": ProtocolSpec(
         "pelco-p", "serial", None, PELCO_LIMITS, 0.05, 0.0, _pelco_p,
-        "Pelco-P on RS-485 (no replies expected)", BASIC_CAPABILITIES, stop_repeats=2, refresh=1.0,
+        "Pelco-P on RS-485 (no replies expected)", pelco.CAPABILITIES, stop_repeats=2, refresh=1.0,
     ),
     "isapi": ProtocolSpec(
         "isapi", "http", None, ISAPI_LIMITS, 0.1, 3.0, _isapi,
