@@ -284,6 +284,9 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         deadline = asyncio.get_running_loop().time() + 3.0
         while not controller.transport.connected and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.02)
+        # The opening words (RESET, stops) go first; a timed move is timed from when it can
+        # really start, not eaten by them (on a 2400-baud Pelco bus they take ~0.5 s).
+        await settle(controller, timeout=3.0)
         if moving:
             controller.set_motion(command)
             await asyncio.sleep(args.duration)
@@ -297,7 +300,8 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     what = f"{args.action}{' ' + args.value if args.value else ''}{' (store)' if args.store else ''}"
     what += f" {args.level}" if args.level is not None else ""
     if answered:
-        print(f"{camera.name}: {what}: acknowledged")
+        replies = PROTOCOLS[camera.protocol].ack_timeout > 0
+        print(f"{camera.name}: {what}: {'acknowledged' if replies else 'sent (the protocol has no replies)'}")
         return 0
     print(f"{camera.name}: {what}: the camera did not answer ({controller.state.last_error or 'not connected'})", file=sys.stderr)
     return 1

@@ -931,6 +931,7 @@ class _Loader:
         built = [(b, entry) for entry in self.bindings if (b := self.binding(entry, scope, inputs))]
         bindings = [(b, entry.path) for b, entry in built]
         self.check_unique_controls(bindings, inputs)
+        self.check_shared_devices(cameras)
         if len(cameras) == len(self.cameras):
             # With a camera in error its protocol is unknown: checking against the others
             # would blame a binding for what the broken camera may well do.
@@ -1039,6 +1040,26 @@ class _Loader:
             else:
                 earlier.append((binding, path, channel))
         self.check_layers(bindings)
+
+    def check_shared_devices(self, cameras: Mapping[str, CameraConfig]) -> None:
+        """Cameras on one serial device share its wire: one line speed, one address each."""
+        first: dict[str, CameraConfig] = {}
+        addresses: dict[tuple[str, int], CameraConfig] = {}
+        for camera in cameras.values():
+            device = camera.options.get("device")
+            if device is None:
+                continue
+            other = first.setdefault(device, camera)
+            if other is not camera and other.options.get("baud") != camera.options.get("baud"):
+                self.problems.append(Problem(camera.mark, f"cameras.{camera.name}.baud",
+                    f"{camera.options.get('baud')} baud, but camera {other.name!r} on {device} ({other.mark}) "
+                    f"uses {other.options.get('baud')}: one wire has one line speed"))
+            address = camera.options.get("address")
+            if address is not None:
+                clash = addresses.setdefault((device, int(address)), camera)
+                if clash is not camera:
+                    self.problems.append(Problem(camera.mark, f"cameras.{camera.name}.address",
+                        f"address {address} on {device} is already camera {clash.name!r} ({clash.mark})"))
 
     def check_layers(self, bindings: list[tuple[BindingConfig, str]]) -> None:
         """A layer button does nothing else, and a binding's layer is one a button switches."""
