@@ -145,3 +145,61 @@ def test_a_camera_that_stops_answering_does_not_hold_up_the_others(tmp_path: Pat
             await dead.close()
 
     run(body)
+
+
+def test_a_gamepad_drives_the_cameras_and_unplugging_it_stops_them(tmp_path: Path) -> None:
+    """SDL's own virtual gamepad, through the daemon, to simulated cameras on real sockets."""
+    import sdl_virtual
+    from ptzmapd.inputs.gamepad import joystick_service
+
+    async def body() -> None:
+        stage = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
+        pulpit = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
+        pad = sdl_virtual.attach_gamepad("E2E pad")
+        path = tmp_path / "pad.yaml"
+        path.write_text(
+            "cameras:\n"
+            f"  stage: {{protocol: visca-udp, host: 127.0.0.2, port: {stage.port}}}\n"
+            f"  pulpit: {{protocol: visca-udp, host: 127.0.0.2, port: {pulpit.port}}}\n"
+            "inputs:\n  pad: {type: gamepad, match: \"E2E*\"}\n"
+            "bindings:\n"
+            "  - {input: pad, axis: leftx, action: pan}\n"
+            "  - {input: pad, axis: lefty, action: tilt}\n"
+            "  - {input: pad, axis: righttrigger, action: zoom, range: unipolar}\n"
+            "  - {input: pad, button: rightshoulder, action: fine, factor: 0.25}\n"
+            "  - {input: pad, button: dpright, action: select, camera: next}\n"
+            "  - {input: pad, button: a, action: preset, preset: 3}\n"
+        )
+        daemon = Daemon(load_config(path))
+        await daemon.start()
+        try:
+            await eventually(lambda: daemon.inputs["pad"].connected)
+            pad.move("leftx", sdl_virtual.AXIS_MAX)
+            pad.move("lefty", sdl_virtual.AXIS_MIN)  # pushed up
+            await eventually(lambda: stage.received[-1:] == ["pan right 0x18, tilt up 0x14"])
+            pad.press("rightshoulder")  # fine control: the same stick, a quarter of the speed
+            await eventually(lambda: stage.received[-1:] == ["pan right 0x06, tilt up 0x05"])
+            pad.release("rightshoulder")
+            pad.move("leftx", 0)
+            pad.move("lefty", 0)
+            await eventually(lambda: stage.received[-1:] == ["pan stop, tilt stop"])
+
+            pad.press("dpright")
+            await eventually(lambda: daemon.pipeline is not None and daemon.pipeline.selected == "pulpit")
+            pad.release("dpright")
+            pad.press("a")
+            await eventually(lambda: "preset recall 3" in pulpit.received)
+            pad.release("a")
+            pad.move("righttrigger", sdl_virtual.AXIS_MAX)
+            await eventually(lambda: pulpit.received[-1:] == ["zoom tele 7"])
+            pad.detach()  # unplugged mid-zoom
+            await eventually(lambda: pulpit.received[-1:] == ["zoom stop"], timeout=2)
+            await eventually(lambda: not daemon.inputs["pad"].connected)
+        finally:
+            await daemon.shutdown()
+            await stage.close()
+            await pulpit.close()
+            sdl_virtual.detach_all()
+        assert not joystick_service().running
+
+    run(body)
