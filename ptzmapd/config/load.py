@@ -311,6 +311,23 @@ class Curve:
 
 
 @dataclass(frozen=True, slots=True)
+class Ramps:
+    """``ramps: {pan: {accel: 2, decel: 4}, zoom: {accel: 1}}``: normalised speed per second."""
+
+    def __call__(self, node: Node, scope: Scope) -> dict[str, dict[str, float]]:
+        if not isinstance(node, MappingNode):
+            raise Invalid(f"expected a mapping of axes (pan, tilt, zoom, focus), got {show(node)}")
+        ramps: dict[str, dict[str, float]] = {}
+        for axis, limits in node.value.items():
+            if axis not in MOTION_ACTIONS:
+                raise Invalid(f"unknown axis {axis!r}{suggest(axis, MOTION_ACTIONS)}")
+            if not isinstance(limits, MappingNode) or not limits.value or set(limits.value) - {"accel", "decel"}:
+                raise Invalid(f"{axis}: expected {{accel: N, decel: N}} (speed per second)")
+            ramps[axis] = {key: Number(0, 1000)(value, scope) for key, value in limits.value.items()}
+        return ramps
+
+
+@dataclass(frozen=True, slots=True)
 class PresetRange:
     """``presets: [first, last]``: the presets a step binding walks through."""
 
@@ -609,6 +626,16 @@ CAMERA = Schema((
     Field("max_focus_speed", Integer(0, _top_speed("focus"))),
     # Seconds between position inquiries while the camera moves; 0 = never.
     Field("position_poll", Number(0, 60)),
+    # Motion feel: ramps per axis, a soft release, steps that hold against a resting hand,
+    # pan/tilt slowed as the lens zooms in, and a watchdog on endless moves.
+    Field("ramps", Ramps()),
+    Field("soft_stop", Boolean()),
+    Field("hysteresis", Number(0, 0.5)),
+    Field("zoom_speed_at_tele", Number(0, 1, above_low=True)),
+    Field("zoom_curve", Number(0.2, 5)),
+    Field("zoom_travel_time", Number(0, 60, above_low=True)),
+    Field("zoom_max", Integer(1, 1 << 20)),
+    Field("max_move", Number(0, 3600)),
     # -- serial cameras: a device path (/dev/ttyUSB0) or a pyserial URL (socket://host:port,
     # rfc2217://...). Every camera on one device shares it (daisy chain, RS-485 bus).
     Field("device", Text(), required=when(transport="serial"), applies=when(transport="serial")),
