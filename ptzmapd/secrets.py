@@ -1,0 +1,155 @@
+"""Passwords of HTTP cameras and devices: where they come from, and keeping them out of sight.
+
+A camera's password comes from one of its config keys:
+
+- ``password_env: VAR`` — the environment variable ``VAR`` (systemd ``Environment=``/
+  ``EnvironmentFile=``, a secrets manager);
+- ``password_file: PATH`` — the first line of a file (relative paths are read from the config
+  file's folder, since a service's working directory is ``/``);
+- ``password:`` in the config itself — accepted, with a warning at start: config files get
+  copied, shared and committed.
+
+A :class:`Secret` prints as ``***`` (repr, str, f-strings, exceptions), so it cannot leak into
+a log line by accident; :func:`redact` scrubs text that might hold one (the upload URL carries
+``PWD=`` in its query), and :func:`install_log_redaction` applies it to httpx's own log
+records, which name every request URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ptzmapd.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ptzmapd.config.model import CameraConfig
+
+#: The user name when a camera has a password and no ``username`` (the factory default of
+#: Hikvision, PTZOptics and the CAS-3xx cameras alike).
+DEFAULT_USER = "admin"
+PASSWORD_KEYS: tuple[str, ...] = ("password_env", "password_file", "password")
+#: Loggers of the HTTP client (a filter on a logger does not cover its children).
+LIBRARY_LOGGERS: tuple[str, ...] = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy")
+_QUERY_PASSWORD = re.compile(r"((?:^|[?&\s])PWD=)[^&\s\"'<>]*", re.IGNORECASE)
+#: Every password read in this process, so log records can be scrubbed of them.
+_KNOWN: set[str] = set()
+
+
+class Secret:
+    """A password that shows as ``***`` everywhere except :meth:`reveal`."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        if value:
+            _KNOWN.add(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    username: str
+    password: Secret
+
+
+class SecretMissing(ValueError):
+    """A password source that gives nothing; the message names the source, never a value."""
+
+
+def password_from_env(variable: str) -> Secret:
+    value = os.environ.get(variable)
+    if value is None:
+        raise SecretMissing(f"environment variable {variable!r} is not set")
+    if value == "":
+        raise SecretMissing(f"environment variable {variable!r} is empty")
+    return Secret(value)
+
+
+def password_from_file(path: Path) -> Secret:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            first = handle.readline()
+    except OSError as exc:
+        raise SecretMissing(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SecretMissing(f"{str(path)!r} is not UTF-8 text") from None
+    value = first.rstrip("\r\n")
+    if not value:
+        raise SecretMissing(f"the first line of {str(path)!r} is empty")
+    return Secret(value)
+
+
+def camera_credentials(camera: "CameraConfig", log: logging.Logger) -> Credentials | None:
+    """The camera's user and password, or None when its config gives neither.
+
+    Raises :class:`ConfigError` (``FILE:LINE:COL: cameras.NAME.KEY: problem``) when a source
+    gives nothing, so the daemon says so at start instead of failing every request.
+    """
+    options = camera.options
+    where = f"{camera.mark}: cameras.{camera.name}"
+    given = [key for key in PASSWORD_KEYS if key in options]
+    if len(given) > 1:
+        raise ConfigError([f"{where}: give one password source, not {' and '.join(given)}"])
+    username = str(options.get("username", DEFAULT_USER))
+    if not given:
+        return Credentials(username, Secret("")) if "username" in options else None
+    key = given[0]
+    try:
+        if key == "password_env":
+            password = password_from_env(str(options[key]))
+        elif key == "password_file":
+            path = Path(str(options[key])).expanduser()
+            if not path.is_absolute():
+                path = Path(camera.mark.file).resolve().parent / path
+            password = password_from_file(path)
+        else:
+            log.warning("camera %r: password in the config file; use password_env or password_file", camera.name)
+            password = Secret(str(options[key]))
+    except SecretMissing as exc:
+        raise ConfigError([f"{where}.{key}: {exc}"]) from None
+    return Credentials(username, password)
+
+
+def redact(text: str) -> str:
+    """``text`` without any known password and with every ``PWD=`` query value hidden."""
+    text = _QUERY_PASSWORD.sub(r"\1***", text)
+    for value in _KNOWN:
+        if value in text:
+            text = text.replace(value, "***")
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Scrubs a logger's records with :func:`redact` (they are formatted once, here)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+def install_log_redaction(*names: str) -> None:
+    """Put a :class:`RedactingFilter` on each named logger once (httpx logs request URLs)."""
+    for name in names or LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, RedactingFilter) for existing in logger.filters):
+            logger.addFilter(RedactingFilter())

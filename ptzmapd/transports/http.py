@@ -1,0 +1,297 @@
+"""HTTP transport: one camera's HTTP(S) endpoint, carrying the requests its codec writes.
+
+The codec hands over a request as bytes (:mod:`ptzmapd.protocols.http`); this transport
+sends it with httpx (keep-alive, the camera's ``timeout``, certificates verified for
+https) and delivers the response as bytes. It interprets nothing.
+
+- **One request at a time.** The controller keeps one command in flight, but when it stops
+  waiting (its ack timeout) it sends again; the request it gave up on is cancelled first and
+  the new one starts only when the old one is gone, so a camera never has two requests
+  from us. The HTTP timeout is kept below the controller's ``ack_timeout`` for the same
+  reason: a request is over (answered or failed) before the controller retries it.
+- **Failures deliver nothing.** A timeout, a refused connection or a certificate problem
+  is logged (once per streak, with the reason) and left to the controller's ack timeout,
+  retries and offline backoff.
+- **Auth**: Digest when the camera offers it, else Basic, learnt from its first 401 and kept
+  (:class:`CameraAuth`). A stale nonce (a 401 to a request signed with the old nonce) is
+  answered with a fresh signature once, transparently. When the camera still says 401, the
+  response goes to the codec (one clear error) and requests are held back for
+  :data:`AUTH_HOLD_OFF` seconds: a fader must not hammer a camera with a wrong password
+  (Hikvision locks a user out after a few failed logins).
+- An empty request is "nothing to send" (a step-move camera's stop) and is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import re
+import ssl
+import time
+from typing import TYPE_CHECKING, Callable, Generator
+from urllib.parse import urlsplit
+
+import httpx
+
+from ptzmapd.errors import ConfigError, TransportError
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols.http import HttpRequest, HttpResponse
+from ptzmapd.secrets import Credentials, camera_credentials, install_log_redaction, redact
+from ptzmapd.transports.base import Transport
+
+if TYPE_CHECKING:
+    from ptzmapd.config.model import CameraConfig
+
+#: Seconds a request may take, all in (connect, auth round trips, body), when the config is silent.
+DEFAULT_TIMEOUT = 2.5
+#: Seconds requests are held back after the camera rejected the credentials.
+AUTH_HOLD_OFF = 30.0
+#: The HTTP timeout is cut to this share of the controller's ack timeout when it is not below it.
+PATIENCE_SHARE = 0.9
+
+_CHALLENGE = re.compile(r"(?:^|,)\s*(digest|basic)\b", re.IGNORECASE)
+
+install_log_redaction()
+
+
+def offered_schemes(response: httpx.Response) -> set[str]:
+    """The auth schemes a 401 offers (``digest``, ``basic``), lower case."""
+    schemes: set[str] = set()
+    for header in response.headers.get_list("www-authenticate"):
+        schemes.update(match.group(1).lower() for match in _CHALLENGE.finditer(header))
+    return schemes
+
+
+def _resume(
+    flow: Generator[httpx.Request, httpx.Response, None], response: httpx.Response
+) -> Generator[httpx.Request, httpx.Response, None]:
+    """Continue an httpx auth flow whose first, unsigned request was already answered."""
+    next(flow)
+    try:
+        request = flow.send(response)
+    except StopIteration:
+        return
+    while True:
+        response = yield request
+        try:
+            request = flow.send(response)
+        except StopIteration:
+            return
+
+
+class CameraAuth(httpx.Auth):
+    """Digest first, Basic when that is all the camera offers.
+
+    The first request goes unsigned; the camera's 401 names its schemes. Digest wins when
+    offered (httpx's :class:`~httpx.DigestAuth` signs, and signs again once on a 401 with a
+    fresh challenge: a stale nonce). Basic is sent up front from then on. A Basic camera that
+    starts offering Digest (new firmware) is followed.
+    """
+
+    def __init__(self, credentials: Credentials, on_scheme: Callable[[str], None] | None = None) -> None:
+        self._username = credentials.username
+        self._password = credentials.password
+        self._digest = httpx.DigestAuth(credentials.username, credentials.password.reveal())
+        self._on_scheme = on_scheme
+        self.scheme: str | None = None
+
+    def __repr__(self) -> str:
+        return f"CameraAuth(user={self._username!r}, scheme={self.scheme!r})"
+
+    def _basic_header(self) -> str:
+        token = base64.b64encode(f"{self._username}:{self._password.reveal()}".encode("utf-8")).decode("ascii")
+        return f"Basic {token}"
+
+    def _choose(self, scheme: str) -> None:
+        if scheme != self.scheme:
+            self.scheme = scheme
+            if self._on_scheme is not None:
+                self._on_scheme(scheme)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self.scheme == "digest":
+            yield from self._digest.auth_flow(request)
+            return
+        if self.scheme == "basic":
+            request.headers["Authorization"] = self._basic_header()
+        response = yield request
+        if response.status_code != 401:
+            return
+        offered = offered_schemes(response)
+        if "digest" in offered:
+            self._choose("digest")
+            yield from _resume(self._digest.auth_flow(request), response)
+        elif "basic" in offered and self.scheme != "basic":
+            self._choose("basic")
+            request.headers["Authorization"] = self._basic_header()
+            yield request
+
+
+def camera_url(camera: "CameraConfig") -> str:
+    """The camera's base url without a trailing slash; ConfigError when it cannot be one.
+
+    A url with ``user:password@`` in it is refused without repeating it: the password
+    belongs in ``password_env`` or ``password_file``.
+    """
+    where = f"{camera.mark}: cameras.{camera.name}.url"
+    url = str(camera.options.get("url", ""))
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError([f"{where}: expected http://HOST[:PORT][/PATH] or https://…, got {redact(url)!r}"])
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError([f"{where}: put the user in 'username' and the password in 'password_env' or 'password_file', not in the url"])
+    if parts.query or parts.fragment:
+        raise ConfigError([f"{where}: the url is the camera's base address; it takes no ?query or #fragment"])
+    return url.rstrip("/")
+
+
+def certificate_check() -> ssl.SSLContext | bool:
+    """Certificates are always verified: against ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set
+    (a camera's self-signed CA), else against httpx's bundle."""
+    cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
+    return True
+
+
+class HttpTransport(Transport):
+    def __init__(
+        self,
+        url: str,
+        credentials: Credentials | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        log: logging.Logger | None = None,
+        name: str = "",
+        auth_hold_off: float = AUTH_HOLD_OFF,
+    ) -> None:
+        super().__init__(url.rstrip("/"), log)
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        #: The camera's name, for log lines.
+        self.name = name or self.url
+        self.auth_hold_off = auth_hold_off
+        self.auth = CameraAuth(credentials, self._on_scheme) if credentials is not None else None
+        self._client: httpx.AsyncClient | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._rejected_at: float | None = None
+        self._failing = False
+
+    @classmethod
+    def for_camera(cls, camera: "CameraConfig", log: logging.Logger) -> "HttpTransport":
+        """The transport for a camera's config: its url, credentials and timeout."""
+        url = camera_url(camera)
+        credentials = camera_credentials(camera, log)
+        timeout = float(camera.options.get("timeout", DEFAULT_TIMEOUT))
+        ack_timeout = camera.ack_timeout if camera.ack_timeout is not None else PROTOCOLS[camera.protocol].ack_timeout
+        if timeout >= ack_timeout * PATIENCE_SHARE:
+            capped = round(ack_timeout * PATIENCE_SHARE, 3)
+            log.warning(
+                "camera %r: timeout %g s is not below ack_timeout %g s; requests are cut off after %g s",
+                camera.name, timeout, ack_timeout, capped,
+            )
+            timeout = capped
+        return cls(url, credentials, timeout, log, name=camera.name)
+
+    def __repr__(self) -> str:
+        return f"HttpTransport({self.url!r}, name={self.name!r}, timeout={self.timeout}, auth={self.auth!r})"
+
+    def _on_scheme(self, scheme: str) -> None:
+        if scheme == "basic" and self.url.startswith("http://"):
+            self.log.info("camera %r uses Basic auth over plain HTTP: its password crosses the network readable", self.name)
+        else:
+            self.log.debug("camera %r: %s auth", self.name, scheme)
+
+    async def open(self) -> None:
+        # trust_env=False: cameras live on the local network; a desktop's HTTP_PROXY or
+        # ~/.netrc must not reroute or re-sign their control traffic. The CA variables are
+        # still honoured (verification stays on): they are how a camera's own CA is trusted.
+        self._client = httpx.AsyncClient(
+            auth=self.auth,
+            verify=certificate_check(),
+            timeout=httpx.Timeout(self.timeout),
+            limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
+            follow_redirects=False,
+            trust_env=False,
+        )
+        self._set_connected(True)
+
+    def send(self, data: bytes) -> None:
+        if self._client is None:
+            raise TransportError(f"{self.url}: not open")
+        if not data:
+            return  # nothing to put on the wire (see the module docstring)
+        loop = asyncio.get_running_loop()
+        if self._rejected_at is not None:
+            left = self.auth_hold_off - (loop.time() - self._rejected_at)
+            if left > 0:
+                raise TransportError(f"{self.url}: the camera rejected the credentials; asking again in {left:.0f} s")
+        try:
+            request = HttpRequest.from_bytes(data)
+        except ValueError as exc:
+            raise TransportError(f"{self.url}: not an HTTP request ({exc})") from None
+        previous = self._task
+        if previous is not None and not previous.done():
+            # The controller gave up on it. Cancelled here, it can no longer deliver an answer
+            # the controller would take for the new command's; the new one waits until it is
+            # off the wire.
+            previous.cancel()
+        else:
+            previous = None
+        self._task = loop.create_task(self._exchange(request, previous))
+
+    async def _exchange(self, request: HttpRequest, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            await asyncio.wait({previous})
+        started = time.monotonic()
+        try:
+            response = await self.fetch(request)
+        except TransportError as exc:
+            level = logging.DEBUG if self._failing else logging.WARNING
+            self._failing = True
+            self.log.log(level, "[%s] %s %s failed: %s", self.name, request.method, request.path, exc)
+            return
+        if self._failing:
+            self._failing = False
+            self.log.debug("[%s] %s answers again", self.name, self.url)
+        self._rejected_at = asyncio.get_running_loop().time() if response.status == 401 else None
+        if self.log.isEnabledFor(logging.DEBUG):
+            self.log.debug(
+                "[%s] %s %s -> %d %s (%.0f ms)", self.name, request.method, request.target,
+                response.status, response.reason, (time.monotonic() - started) * 1000,
+            )
+        self._deliver(response.to_bytes())
+
+    async def fetch(self, request: HttpRequest) -> HttpResponse:
+        """Send one request and read the whole answer, within ``timeout`` all told.
+
+        Raises :class:`TransportError` with the reason (never a password) when no answer
+        came; any HTTP status is an answer.
+        """
+        client = self._client
+        if client is None:
+            raise TransportError(f"{self.url}: not open")
+        try:
+            async with asyncio.timeout(self.timeout):
+                answer = await client.send(
+                    client.build_request(
+                        request.method, self.url + request.target,
+                        content=request.body or None, headers=list(request.headers),
+                    )
+                )
+        except (TimeoutError, httpx.TimeoutException):
+            raise TransportError(f"no answer within {self.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise TransportError(redact(str(exc) or type(exc).__name__)) from None
+        return HttpResponse(answer.status_code, answer.reason_phrase, answer.content, tuple(answer.headers.multi_items()))
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task})
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        await super().close()
