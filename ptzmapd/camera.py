@@ -59,6 +59,10 @@ from ptzmapd.transports.base import Transport
 MAX_QUEUED = 32
 #: A busy camera ("buffer full") is asked again after at least this long.
 BUSY_RETRY = 0.1
+#: A refused stop is sent again after this long (until the camera takes it)...
+STOP_RETRY = 0.5
+#: ...unless the refusal says the bytes themselves are wrong: sending them again cannot help.
+PERMANENT_REFUSALS = frozenset({"syntax", "not-executable", "message-length"})
 #: Offline probing backs off from the ACK timeout up to this many seconds.
 BACKOFF_MAX = 5.0
 #: Garbage replies, and the same refusal again, are logged at most once per camera per this
@@ -323,6 +327,11 @@ class CameraController:
             message = f"camera refused {self.codec.describe(flight.outgoing.data)!r}: {reply.kind} ({wire_text(reply.data)})"
             self.state.last_error = message
             self._log_once(reply.kind, message)
+            if flight.command.is_stop() and reply.kind not in PERMANENT_REFUSALS:
+                # A refused stop is a camera that may still be moving: ask again, gently,
+                # until it takes it (an HTTP 503 from a busy camera passes).
+                self._requeue(flight)
+                self._next_send_at = max(self._next_send_at, self.clock.now() + STOP_RETRY)
 
     def _log_once(self, kind: str, message: str) -> None:
         """Warn about a kind of refusal once a minute, not once per fader message."""

@@ -258,3 +258,23 @@ def test_position_is_polled_while_moving() -> None:
     else:
         wire.answer("90 50 01 00 00 00 FF")
         assert controller.state.zoom_position == 0x1000
+
+
+def test_a_refused_stop_is_sent_again_until_the_camera_takes_it() -> None:
+    controller, wire, clock = make()
+    controller.set_motion(PanTilt(1.0, 0.0))
+    ack(wire)
+    clock.advance(SETTINGS.min_interval)
+    controller.stop()
+    assert wire.frames[-1] == PAN_STOP
+    wire.answer("90 60 41 FF")  # not executable now
+    clock.advance(0.1)
+    assert wire.frames[-1] == PAN_STOP and len(wire.frames) == 2  # logged, not retried: bytes are wrong for it
+    controller.set_motion(PanTilt(1.0, 0.0))
+    ack(wire)
+    clock.advance(SETTINGS.min_interval)
+    controller.stop()
+    wire.answer("90 60 04 FF")  # cancelled: nothing to retry
+    sent = len(wire.frames)
+    clock.advance(1.0)
+    assert len(wire.frames) == sent

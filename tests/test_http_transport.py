@@ -248,6 +248,27 @@ def test_a_503_is_logged_and_the_next_command_goes_through(caplog: pytest.LogCap
     assert "[stage/isapi] camera refused 'home goto': http-503 (HTTP 503 Service Unavailable" in caplog.text
 
 
+def test_a_stop_refused_with_a_503_is_sent_again_until_the_camera_takes_it() -> None:
+    async def main() -> None:
+        rig = Rig()
+        sim, stage = await rig.camera("isapi")
+        try:
+            await until(lambda: stage.idle)
+            stage.set_motion(PanTilt(1.0, 0.0))
+            await until(saw(sim, "continuous pan 100 tilt 0 zoom 0"))
+            await until(lambda: stage.idle)
+            sim.fail_status, sim.fail_count = 503, 2  # busy: the first two stops are refused
+            stage.stop()
+            await until(lambda: stage.state.last_error is not None)
+            await until(lambda: sim.fail_status is None and stage.idle, timeout=5.0)
+            stops = [line for line in sim.received if line.startswith("continuous pan 0 tilt 0")]
+            assert stops, sim.received  # the third try got through: the camera stopped
+        finally:
+            await rig.close(stage)
+
+    run(main())
+
+
 def test_a_slow_camera_goes_offline_and_back_while_another_keeps_moving(caplog: pytest.LogCaptureFixture) -> None:
     async def main() -> None:
         rig = Rig()

@@ -39,7 +39,8 @@ class CameraConfig:
     max_zoom_speed: int | None = None
     max_focus_speed: int | None = None
     #: Protocol-specific settings (serial device, address, credentials...), already validated.
-    options: dict[str, Any] = field(default_factory=dict)
+    #: Left out of repr: a plain ``password:`` lives here and a repr can end up in a log.
+    options: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
