@@ -111,6 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
     upload.add_argument("file")
 
+    commands.add_parser("devices", help="list MIDI ports, gamepads, joysticks and serial ports")
+
+    learn = commands.add_parser(
+        "learn", help="print what each control sends, with a binding line to paste",
+        description="Move a control: its event is printed, and the first time, a binding for it. "
+        "Without -c: every MIDI port, gamepad and joystick found. Ctrl-C to stop.",
+    )
+    learn.add_argument("-c", "--config", metavar="FILE", help="listen to this config's inputs")
+    learn.add_argument("--input", metavar="NAME", help="with -c: only this input")
+    learn.add_argument("--gamepads", action="store_true",
+                       help="without -c: also look for gamepads and joysticks when no joystick device node is seen")
+
     demo = commands.add_parser("demo", help="the whole pipeline against two simulated cameras, no hardware")
     demo.add_argument("--duration", type=float, default=15.0, metavar="SECONDS")
     demo.add_argument("--no-midi", action="store_true", help="feed the mapping layer directly, not a MIDI port")
@@ -145,6 +157,15 @@ def main(argv: list[str] | None = None) -> int:
             from ptzmapd.upload import run_upload
 
             return asyncio.run(run_upload(args, log))
+        if args.command == "devices":
+            from ptzmapd.devices import report
+
+            print(report(), end="")
+            return 0
+        if args.command == "learn":
+            from ptzmapd.learn import run_learn
+
+            return asyncio.run(run_learn(args.config, args.input, args.gamepads, log))
         if args.command == "demo":
             from ptzmapd.demo import run_demo
 

@@ -7,6 +7,7 @@ other test runs, and a glob must only ever find this test's fake device.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import itertools
 import logging
 import threading
@@ -508,6 +509,47 @@ def test_unreachable_midi_api_is_retried_quietly(
     run(body)
     # libjack's own complaints ("Cannot connect to server socket...") stayed off the terminal.
     assert capfd.readouterr().err == ""
+
+
+def test_closing_while_a_fader_floods_the_input_neither_hangs_nor_crashes(jack: int) -> None:
+    """rtmidi's thread may be delivering a message while close() runs (python-rtmidi frees
+    the callback under it; deleting the client waits for that thread): seen as hangs and
+    segfaults before MidiInput took care of both."""
+    tag = token()
+    device = f"Fake fader {tag}"
+    flooding = threading.Event()
+    flooding.set()
+    controller = fake_device(device, "out")
+
+    def flood() -> None:
+        value = 0
+        while flooding.is_set():
+            controller.send(mido.Message("control_change", control=0, value=value))
+            value = (value + 1) % 128
+            time.sleep(0.0005)
+
+    async def body() -> None:
+        loop = asyncio.get_running_loop()
+        for cycle in range(15):
+            seen = Collected()
+            config = midi_config(f"fader-{tag}-{cycle}", port=f"{device}:*")
+            midi = MidiInput(config, seen.emit, seen.on_state, loop, poll_interval=0.05)
+            await midi.start()
+            await wait_until(lambda: bool(seen.events), "the flood")
+            await midi.close()
+
+    pump = threading.Thread(target=flood, daemon=True)
+    pump.start()
+    # A hang here would be a deadlock in C with the GIL held: nothing in Python can time it
+    # out, so have the interpreter dump the stacks and exit instead of hanging the run.
+    faulthandler.dump_traceback_later(120, exit=True)
+    try:
+        run(body)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        flooding.clear()
+        pump.join()
+        controller.close()
 
 
 # -- the helpers the CLI and the demo use -------------------------------------------------------

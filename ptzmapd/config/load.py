@@ -1242,6 +1242,12 @@ def _count(n: int, noun: str) -> str:
 
 
 def _endpoint(camera: CameraConfig) -> str:
+    options = camera.options
+    if "url" in options:
+        return f" {options['url']}" + (f" channel {options['channel']}" if camera.protocol == "isapi" else "")
+    if "device" in options:
+        address = f" address {options['address']}" if "address" in options else ""
+        return f" {options['device']}{address} at {options.get('baud')} baud"
     if camera.host is None:
         return ""
     host = f"[{camera.host}]" if ":" in camera.host else camera.host  # IPv6 literal

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import gc
 import logging
 import os
 import sys
@@ -49,6 +50,10 @@ _API_RETRY_POLLS = 5
 # The name of the port an input registers on its own client when it connects to a device:
 # on JACK the graph shows "ptzmapd desk:in".
 _OWN_PORT_NAME = "in"
+
+# How long close() lets rtmidi's thread finish a message it is delivering before the client
+# is deleted: a few JACK periods, with room for a busy machine.
+_SETTLE_SECONDS = 0.05
 
 
 def resolve_api(name: str | None) -> int:
@@ -132,6 +137,8 @@ def _describe_ports(ports: Sequence[str]) -> str:
 
 # How often to read a port list again when it changes while being read.
 _LIST_ATTEMPTS = 3
+# How often MidiSender tries to open its port while the list keeps changing (about 0.5 s).
+_OPEN_ATTEMPTS = 10
 
 
 def _port_names(client: rtmidi.MidiIn | rtmidi.MidiOut) -> list[str]:
@@ -237,6 +244,8 @@ class MidiInput:
         self._log = log if log is not None else _LOG
         self._api = resolve_api(config.api)
         self._client: rtmidi.MidiIn | None = None
+        # See _listen(): what python-rtmidi would free under rtmidi's thread's feet.
+        self._pinned_callbacks: list[object] = []
         self._port_name: str | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._started = False
@@ -275,9 +284,13 @@ class MidiInput:
         client, self._client = self._client, None
         self._port_name = None
         if client is not None:
-            client.cancel_callback()
-            client.close_port()
+            client.close_port()  # python-rtmidi cancels the callback too
+            # rtmidi's thread may be waiting for the GIL to deliver one last message, and
+            # delete() waits for that thread (jack_client_close) while holding the GIL: give it
+            # the GIL first, or both wait forever (seen on JACK with messages arriving).
+            await asyncio.sleep(_SETTLE_SECONDS)
             client.delete()
+        self._pinned_callbacks.clear()
 
     # -- the watcher, on the loop -------------------------------------------------------------
 
@@ -341,6 +354,16 @@ class MidiInput:
         # Before every open: python-rtmidi's close_port() drops the callback, and setting it
         # before the port opens leaves nothing queued where nobody reads it.
         client.set_callback(self._on_message)
+        # python-rtmidi gives rtmidi a bare pointer to a (callback, data) tuple and frees the
+        # tuple when the callback is cancelled (close_port() does). rtmidi's thread may then be
+        # waiting for the GIL to call it, and reads freed memory once it gets it: segfaults
+        # when closing with messages arriving. Holding our own reference to the tuple until
+        # the client is deleted makes that late call harmless (_deliver drops it).
+        self._pinned_callbacks += [
+            held
+            for held in gc.get_referents(client)
+            if isinstance(held, tuple) and held[:1] == (self._on_message,)
+        ]
 
     def _open_virtual(self, client: rtmidi.MidiIn, virtual: str) -> bool:
         self._listen(client)
@@ -503,7 +526,7 @@ class MidiSender:
             out.open_virtual_port(virtual)
             return virtual
         assert port is not None
-        for _attempt in range(_LIST_ATTEMPTS):
+        for attempt in range(_OPEN_ATTEMPTS):
             ports = _port_names(out)
             matches = matching_ports(port, ports)
             if not matches:
@@ -511,6 +534,8 @@ class MidiSender:
                 raise PtzmapdError(f"no MIDI port matches {port!r} (available: {available})")
             if _open_listed_port(out, ports, matches[0], "out"):
                 return ports[matches[0]]
+            # Other programs' ports are coming and going: give them a moment.
+            time.sleep(0.01 * (attempt + 1))
         raise PtzmapdError(f"the MIDI port list kept changing while opening {port!r}")
 
     def send(self, message: bytes | Sequence[int]) -> None:

@@ -102,12 +102,12 @@ def drive_level(speed: float, top: int) -> int:
     The 1e-9 keeps exact fractions (0.5 * 0x18 = 12) from rounding up a level through
     floating-point noise.
     """
-    return min(top, max(1, math.ceil(abs(_finite(speed)) * top - 1e-9)))
+    return min(top, max(1, math.ceil(min(1.0, abs(_finite(speed))) * top - 1e-9)))
 
 
 def variable_level(speed: float, top: int) -> int:
     """Zoom/focus ``p`` 0..top for a nonzero speed: the range is cut into top+1 equal bands."""
-    return min(top, max(0, math.ceil(abs(_finite(speed)) * (top + 1) - 1e-9) - 1))
+    return min(top, max(0, math.ceil(min(1.0, abs(_finite(speed))) * (top + 1) - 1e-9) - 1))
 
 
 def _direction(speed: float) -> int:
