@@ -462,3 +462,36 @@ def test_https_certificates_are_verified(certificate: tuple[Path, Path], caplog:
     assert "CERTIFICATE_VERIFY_FAILED" in caplog.text or "certificate verify failed" in caplog.text
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the camera's own certificate, trusted
     assert "home goto" in asyncio.run(attempt())
+
+
+def test_a_pinned_certificate_is_trusted_and_any_other_refused(certificate: tuple[Path, Path],
+                                                                 caplog: pytest.LogCaptureFixture,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from ptzmapd.transports.http import fingerprint_of
+
+    cert, key = certificate
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    pin = fingerprint_of(ssl.PEM_cert_to_DER_cert(cert.read_text()))
+
+    async def attempt(fingerprint: str) -> list[str]:
+        sim = await start("isapi", host="127.0.0.2", password_env="PTZMAPD_SIM_PW", log=lambda line: None, tls=tls)
+        pool = TransportPool(LOG)
+        stage = await make_controller(config(sim, ack_timeout=0.5, timeout=0.4, tls_fingerprint=fingerprint),
+                                      pool, MonotonicClock(), LOG)
+        try:
+            stage.submit(Home())
+            await until(lambda: "home goto" in sim.received, timeout=1.5) if fingerprint == pin else await asyncio.sleep(1.0)
+            return list(sim.received)
+        finally:
+            stage.close()
+            await pool.close()
+            await sim.close()
+
+    assert "home goto" in asyncio.run(attempt(pin.lower()))  # any case, colons or not
+    wrong = "00" * 32
+    with caplog.at_level(logging.ERROR):
+        assert asyncio.run(attempt(wrong)) == []  # not a single request reaches it
+    assert "not the configured tls_fingerprint" in caplog.text and pin in caplog.text

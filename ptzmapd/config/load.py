@@ -311,6 +311,18 @@ class Curve:
 
 
 @dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """A SHA-256 certificate fingerprint: 64 hex digits, colons allowed."""
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        text = Text()(node, scope)
+        digits = text.replace(":", "").replace(" ", "")
+        if len(digits) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise Invalid(f"expected a SHA-256 fingerprint (64 hex digits, colons allowed), got {text!r}")
+        return text
+
+
+@dataclass(frozen=True, slots=True)
 class Ramps:
     """``ramps: {pan: {accel: 2, decel: 4}, zoom: {accel: 1}}``: normalised speed per second."""
 
@@ -657,6 +669,9 @@ CAMERA = Schema((
     Field("password_file", Text(), applies=when(transport="http")),
     Field("password", Text(), applies=when(transport="http")),  # accepted, with a warning
     Field("timeout", Number(0, 60, above_low=True), applies=when(transport="http"), default=2.5),
+    # Pin a self-signed camera certificate (SHA-256, as `openssl x509 -fingerprint -sha256`
+    # prints it) instead of turning verification off.
+    Field("tls_fingerprint", Fingerprint(), applies=when(transport="http")),
 ))
 
 #: Input types a config can name.

@@ -28,6 +28,7 @@ import base64
 import logging
 import os
 import re
+import hashlib
 import ssl
 import time
 from typing import TYPE_CHECKING, Callable, Generator
@@ -147,6 +148,27 @@ def camera_url(camera: "CameraConfig") -> str:
     return url.rstrip("/")
 
 
+def fingerprint_of(der: bytes) -> str:
+    """A certificate's SHA-256 fingerprint as ``ptzmapd`` and ``openssl x509 -fingerprint`` write it."""
+    return ":".join(f"{byte:02X}" for byte in hashlib.sha256(der).digest())
+
+
+def normalise_fingerprint(text: str) -> str:
+    return text.replace(":", "").replace(" ", "").upper()
+
+
+def pinned_context(pem: str) -> ssl.SSLContext:
+    """Trust exactly this certificate, for every connection to the camera.
+
+    A self-signed camera certificate rarely names the address it is reached at, so the name
+    check is off; the pin is what identifies the camera: anyone else would need its key.
+    """
+    context = ssl.create_default_context(cadata=pem)
+    context.check_hostname = False
+    context.verify_flags |= getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0)
+    return context
+
+
 def certificate_check() -> ssl.SSLContext | bool:
     """Certificates are always verified: against ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set
     (a camera's self-signed CA), else against httpx's bundle."""
@@ -165,6 +187,7 @@ class HttpTransport(Transport):
         log: logging.Logger | None = None,
         name: str = "",
         auth_hold_off: float = AUTH_HOLD_OFF,
+        tls_fingerprint: str | None = None,
     ) -> None:
         super().__init__(url.rstrip("/"), log)
         self.url = url.rstrip("/")
@@ -177,6 +200,9 @@ class HttpTransport(Transport):
         self._task: asyncio.Task[None] | None = None
         self._rejected_at: float | None = None
         self._failing = False
+        #: A pinned certificate (``tls_fingerprint:``): SHA-256, upper-case hex without colons.
+        self.tls_fingerprint = normalise_fingerprint(tls_fingerprint) if tls_fingerprint else None
+        self._pinning: asyncio.Task[None] | None = None
 
     @classmethod
     def for_camera(cls, camera: "CameraConfig", log: logging.Logger) -> "HttpTransport":
@@ -192,7 +218,8 @@ class HttpTransport(Transport):
                 camera.name, timeout, ack_timeout, capped,
             )
             timeout = capped
-        return cls(url, credentials, timeout, log, name=camera.name)
+        fingerprint = camera.options.get("tls_fingerprint")
+        return cls(url, credentials, timeout, log, name=camera.name, tls_fingerprint=fingerprint)
 
     def __repr__(self) -> str:
         return f"HttpTransport({self.url!r}, name={self.name!r}, timeout={self.timeout}, auth={self.auth!r})"
@@ -204,12 +231,45 @@ class HttpTransport(Transport):
             self.log.debug("camera %r: %s auth", self.name, scheme)
 
     async def open(self) -> None:
+        if self.tls_fingerprint is not None and self.url.startswith("https://"):
+            # Nothing goes to the camera until its certificate matches the pin.
+            self._pinning = asyncio.get_running_loop().create_task(self._pin())
+            return
+        self._open_client(certificate_check())
+
+    async def _pin(self) -> None:
+        """Fetch the camera's certificate until it answers; use it only if it matches the pin."""
+        parts = urlsplit(self.url)
+        address = (parts.hostname or "", parts.port or 443)
+        delay = 1.0
+        while True:
+            try:
+                pem = await asyncio.get_running_loop().run_in_executor(
+                    None, lambda: ssl.get_server_certificate(address, timeout=self.timeout)
+                )
+            except (OSError, ssl.SSLError) as exc:
+                self.log.warning("camera %r: cannot fetch its certificate (%s); retrying in %.0f s", self.name, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(30.0, delay * 2)
+                continue
+            got = fingerprint_of(ssl.PEM_cert_to_DER_cert(pem))
+            if normalise_fingerprint(got) == self.tls_fingerprint:
+                self._open_client(pinned_context(pem))
+                self.log.info("camera %r: certificate matches its tls_fingerprint", self.name)
+                return
+            self.log.error(
+                "camera %r: its certificate's fingerprint is %s, not the configured tls_fingerprint; "
+                "nothing is sent to it (another device, or someone in between)", self.name, got,
+            )
+            await asyncio.sleep(60.0)  # a replaced camera is rare: look again now and then
+
+    def _open_client(self, verify: ssl.SSLContext | bool) -> None:
         # trust_env=False: cameras live on the local network; a desktop's HTTP_PROXY or
         # ~/.netrc must not reroute or re-sign their control traffic. The CA variables are
         # still honoured (verification stays on): they are how a camera's own CA is trusted.
         self._client = httpx.AsyncClient(
             auth=self.auth,
-            verify=certificate_check(),
+            verify=verify,
             timeout=httpx.Timeout(self.timeout),
             limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
             follow_redirects=False,
@@ -287,6 +347,9 @@ class HttpTransport(Transport):
         return HttpResponse(answer.status_code, answer.reason_phrase, answer.content, tuple(answer.headers.multi_items()))
 
     async def close(self) -> None:
+        if self._pinning is not None and not self._pinning.done():
+            self._pinning.cancel()
+            await asyncio.wait({self._pinning})
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
