@@ -23,6 +23,7 @@ from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.config import load_config
 from ptzmapd.config.model import CameraConfig, Config
 from ptzmapd.errors import ConfigError, PtzmapdError
+from ptzmapd.feedback import SurfaceFeedback
 from ptzmapd.inputs import Input, make_input
 from ptzmapd.motion.mixer import MotionProfile
 from ptzmapd.motion.shaping import RampLimits, ZoomCurve
@@ -110,6 +111,7 @@ class Daemon:
         self.controllers: dict[str, CameraController] = {}
         self.inputs: dict[str, Input] = {}
         self.pipeline: Pipeline | None = None
+        self.feedback: SurfaceFeedback | None = None
 
     async def start(self) -> None:
         for camera in self.config.cameras.values():
@@ -123,6 +125,11 @@ class Daemon:
             name: float(device.options["deadman"])
             for name, device in self.config.inputs.items() if device.options.get("deadman")
         }
+        # Surface LEDs, before the inputs: a surface that connects finds its lights set.
+        self.feedback = SurfaceFeedback.for_config(self.config, self.clock, self.pipeline.selected, self.log)
+        if self.feedback is not None:
+            self.pipeline.observers.append(self.feedback.feedback)
+            await self.feedback.start()
         loop = asyncio.get_running_loop()
         for input_config in self.config.inputs.values():
             device = make_input(input_config, self.pipeline.on_event, self.pipeline.on_input_state, loop, self.log)
@@ -161,6 +168,8 @@ class Daemon:
             self.pipeline.close()
         for controller in self.controllers.values():
             controller.close()
+        if self.feedback is not None:
+            await self.feedback.close()  # the lights go out: nobody is acting on them now
         await self.pool.close()
 
 
