@@ -370,10 +370,11 @@ class Led:
         if len(kinds) != 1:
             raise Invalid("expected exactly one of 'note' or 'cc'")
         byte = Integer(0, 127)
+        # on/off left out here take the input's led_on/led_off (filled in by the binding).
         return LedConfig(
             kinds[0], byte(node.value[kinds[0]], scope),
-            byte(node.value["on"], scope) if "on" in keys else 127,
-            byte(node.value["off"], scope) if "off" in keys else 0,
+            byte(node.value["on"], scope) if "on" in keys else -1,
+            byte(node.value["off"], scope) if "off" in keys else -1,
             Integer(1, 16)(node.value["channel"], scope) if "channel" in keys else None,
         )
 
@@ -769,7 +770,7 @@ BINDING = Schema(
         # Surface actions: a shift layer, the fine-control modifier.
         Field("mode", Choice("mode", HOLD_MODES), applies=when(action=SURFACE_ACTIONS), default="hold"),
         Field("factor", Number(0, 1, above_low=True), applies=when(action="fine"), default=0.25),
-        Field("led", Led()),
+        Field("led", Led(), applies=when(input_type="midi")),
         # A program change may stand for the preset of the same number; a step binding (or a
         # relative encoder) walks through `presets` instead of naming one.
         Field("preset", Integer(0, 127), applies=when(action="preset"),
@@ -1038,6 +1039,13 @@ class _Loader:
         led = values.pop("led", None)
         if led is True:
             led = self.own_led(control, number, values.get("channel"), device, node, entry.path)
+        elif isinstance(led, LedConfig) and (led.on < 0 or led.off < 0):
+            options = device.options if device is not None else {}
+            led = dataclasses.replace(
+                led,
+                on=led.on if led.on >= 0 else int(options.get("led_on", 127)),
+                off=led.off if led.off >= 0 else int(options.get("led_off", 0)),
+            )
         values["led"] = led or None
         return BindingConfig(control=control, number=number, mark=node.mark, raw=raw[0] if raw else None, **values)
 
