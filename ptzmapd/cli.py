@@ -1,4 +1,5 @@
-"""The ``ptzmapd`` command: run, check, send, simulate, demo.
+"""The ``ptzmapd`` command: run, check, status, send, devices, learn, simulate, snapshot,
+upload-ptz-image, demo.
 
 Every user mistake ends in a clear message and exit code 2, never a traceback.
 """
