@@ -26,9 +26,23 @@ class _Formatter(logging.Formatter):
         return text
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is logged, not when set up: a stream
+    replaced since (a test harness's capture, a redirected console) must not be written to
+    after it is closed."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def setup(verbose: int = 0, quiet: bool = False) -> logging.Logger:
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(_Formatter(colour=sys.stderr.isatty()))
     log = logging.getLogger("ptzmapd")
     log.handlers[:] = [handler]

@@ -36,3 +36,15 @@ def jack() -> Iterator[int]:
         yield rtmidi.API_UNIX_JACK
     finally:
         stop_jack(process)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ptzmapd_logger() -> Iterator[None]:
+    """``ptzmapd.cli.main`` sets the "ptzmapd" logger up for a terminal (a stderr handler, no
+    propagation); tests that call it in-process must not leave that for the next test."""
+    import logging
+
+    log = logging.getLogger("ptzmapd")
+    saved = (list(log.handlers), log.level, log.propagate)
+    yield
+    log.handlers[:], log.level, log.propagate = saved
