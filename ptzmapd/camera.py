@@ -61,6 +61,9 @@ MAX_QUEUED = 32
 BUSY_RETRY = 0.1
 #: A refused stop is sent again after this long (until the camera takes it)...
 STOP_RETRY = 0.5
+#: A stop to a camera that stopped answering is tried at every chance this many times before
+#: it, too, waits for the offline backoff (a camera that is really gone is not flooded).
+STOP_EAGER_TRIES = 8
 #: ...unless the refusal says the bytes themselves are wrong: sending them again cannot help.
 PERMANENT_REFUSALS = frozenset({"syntax", "not-executable", "message-length"})
 #: Offline probing backs off from the ACK timeout up to this many seconds.
@@ -186,6 +189,12 @@ class CameraController:
         self._unsendable: set[str] = set()
         self._waiting_turn = False
         self._closed = False
+        #: Command sockets holding an acknowledged command whose completion is still to come.
+        self._busy_sockets: set[int] = set()
+        self._mismatched = 0
+        self._tolerant_tokens = False
+        #: Offline probing waits until then; a pending stop does not (see _service).
+        self._backoff_until = 0.0
         #: Told when the camera stops answering or answers again (LEDs blink an offline camera).
         self.on_online: Callable[[str, bool], None] | None = None
 
@@ -270,11 +279,24 @@ class CameraController:
             self._on_reply(reply)
         self._service()
 
-    def _matches(self, reply: Reply) -> bool:
+    def _matches(self, reply: Reply, late_completion: bool = False) -> bool:
         flight = self._in_flight
-        if flight is None:
+        if flight is None or late_completion:
+            # A late completion is an earlier command's (a preset arriving), not this one's answer.
             return False
-        return reply.token is None or flight.outgoing.token is None or reply.token == flight.outgoing.token
+        if reply.token is None or flight.outgoing.token is None or reply.token == flight.outgoing.token:
+            return True
+        # ERRATA: some cameras answer every command with the same sequence number. With one
+        # command in flight, order pairs them as well as the number would.
+        if self._tolerant_tokens:
+            return True
+        self._mismatched += 1
+        if self._mismatched >= 3:
+            self._tolerant_tokens = True
+            self.log.warning("[%s] the camera answers with other sequence numbers than it is sent; "
+                             "pairing its replies by order", self.label)
+            return True
+        return False
 
     def _on_reply(self, reply: Reply) -> None:
         if isinstance(reply, Garbage):
@@ -287,14 +309,26 @@ class CameraController:
                     self.label, reply.reason, reply.data.hex(" "),
                 )
             return
-        # Any well-formed reply proves the camera is there, even a late one.
-        self._mark_online()
-        if not self._matches(reply):
+        late_completion = (
+            isinstance(reply, Completion) and reply.token is None and reply.socket in self._busy_sockets
+        )
+        if late_completion:
+            self._busy_sockets.discard(reply.socket)  # type: ignore[attr-defined]
+        if self._in_flight is None:
+            # A late answer with nothing waiting: the camera is there, that is all it says.
+            self._mark_online()
+            return
+        if not self._matches(reply, late_completion):
             # Late completions (a preset that finished) and answers to abandoned commands.
             return
+        self._mismatched = 0
         flight = self._in_flight
         assert flight is not None
-        if isinstance(reply, (Ack, SequenceReset)):
+        if isinstance(reply, Ack):
+            if reply.token is None and flight.command.slot is None:
+                self._busy_sockets.add(reply.socket)  # its completion comes later
+            self._done()
+        elif isinstance(reply, SequenceReset):
             self._done()
         elif isinstance(reply, Completion):
             # Some cameras skip the ACK; a completion answers the command all the same.
@@ -348,6 +382,7 @@ class CameraController:
     def _mark_online(self) -> None:
         self._failures = 0
         self._unanswered = 0
+        self._backoff_until = 0.0
         if not self.state.online:
             self.state.online = True
             self.log.info("[%s] camera is answering again", self.label)
@@ -408,13 +443,27 @@ class CameraController:
         flight = self._in_flight
         if flight is not None and now >= flight.last_sent + self.settings.ack_timeout:
             self._on_timeout(flight, now)
-        if self._in_flight is None and now >= self._next_send_at and self.transport.connected and self._has_work(now):
+        if self._in_flight is None and now >= self._send_at() and self.transport.connected and self._has_work(now):
             # On a shared slow bus the wire decides when it is our turn (see _take_turn).
             if self.transport.request_turn(self._take_turn):
                 self._send_next(now)
             else:
                 self._waiting_turn = True  # the wire calls _take_turn; no timer of our own
         self._arm_timer(now)
+
+    def _send_at(self) -> float:
+        """When the next send may go: pacing always; the offline backoff only when no stop is
+        waiting (a stop to a camera that may be moving goes at every chance)."""
+        urgent_stop = self._failures < STOP_EAGER_TRIES and self._stop_pending()
+        if self._backoff_until > self._next_send_at and not urgent_stop:
+            return self._backoff_until
+        return self._next_send_at
+
+    def _stop_pending(self) -> bool:
+        return any(
+            command.is_stop() and self._key(command) != self._sent_keys[slot]
+            for slot, command in self.state.motion.items()
+        )
 
     def _has_work(self, now: float) -> bool:
         return bool(self._urgent) or self._next_command() is not None or self._poll_due(now)
@@ -425,7 +474,7 @@ class CameraController:
         if self._closed:
             return False
         now = self.clock.now()
-        if self._in_flight is not None or now < self._next_send_at or not self._has_work(now):
+        if self._in_flight is not None or now < self._send_at() or not self._has_work(now):
             self._arm_timer(now)  # nothing to send after all: the refresh timer still matters
             return False
         sent = self.state.commands_sent
@@ -449,7 +498,12 @@ class CameraController:
                 self.state.retransmissions += 1
                 return
         self._in_flight = None
-        self._requeue(flight)  # a motion slot goes again with its newest value
+        if flight.is_reset and giving_up:
+            # A camera that never answers the VISCA-over-IP RESET may still take commands.
+            self.log.warning("[%s] no answer to the sequence RESET; carrying on without it "
+                             "(if the camera takes no command either, try sequence: none)", self.label)
+        else:
+            self._requeue(flight)  # a motion slot goes again with its newest value
         if not giving_up:
             return
         self._failures += 1
@@ -462,7 +516,7 @@ class CameraController:
                 "[%s] camera is not answering (%s); retrying with backoff", self.label, self.state.last_error
             )
         backoff = min(BACKOFF_MAX, self.settings.ack_timeout * (2 ** min(self._failures, 6)))
-        self._next_send_at = now + backoff
+        self._backoff_until = now + backoff
 
     def _send_next(self, now: float) -> None:
         if self._urgent:
@@ -551,7 +605,7 @@ class CameraController:
         if not self.transport.connected or self._waiting_turn:
             return None  # the transport's state callback, or our turn on the wire, wakes us
         if self._urgent or self._next_command() is not None:
-            return self._next_send_at
+            return self._send_at()
         deadlines = []
         if self.settings.position_poll > 0 and self.state.moving:
             deadlines.append(self._last_poll + self.settings.position_poll)
@@ -560,7 +614,7 @@ class CameraController:
                       for slot, command in self.state.motion.items()
                       if not command.is_stop() and self._key(command) is not None]
             deadlines.extend(moving)
-        return max(self._next_send_at, min(deadlines)) if deadlines else None
+        return max(self._send_at(), min(deadlines)) if deadlines else None
 
     def _arm_timer(self, now: float) -> None:
         deadline = self._deadline()

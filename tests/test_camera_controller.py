@@ -192,9 +192,15 @@ def test_a_silent_camera_goes_offline_then_comes_back_with_the_newest_state(capl
         assert not controller.state.online
         assert "not answering" in caplog.text
         sent_while_down = len(wire.sent)
-        controller.stop()  # the hand lets go while the camera is away
+        controller.set_motion(PanTilt(0.5, 0.0))  # a new speed waits for the backoff...
         clock.advance(0.3)
         assert len(wire.sent) == sent_while_down  # backing off, not hammering
+        controller.stop()  # ...but when the hand lets go, the stop is tried at every chance
+        clock.advance(0.01)
+        assert wire.frames[-1] == PAN_STOP
+        clock.advance(1.0)
+        stop_times = [t for t, data in wire.sent[sent_while_down:]]
+        assert all(b - a >= SETTINGS.ack_timeout - 1e-9 for a, b in zip(stop_times, stop_times[1:]))
         clock.advance(2.0)
         wire.answer(ACK)
         assert controller.state.online
@@ -278,3 +284,44 @@ def test_a_refused_stop_is_sent_again_until_the_camera_takes_it() -> None:
     sent = len(wire.frames)
     clock.advance(1.0)
     assert len(wire.frames) == sent
+
+
+def test_a_late_completion_does_not_answer_the_command_in_flight() -> None:
+    controller, wire, clock = make()
+    controller.submit(PresetRecall(1))
+    wire.answer("90 41 FF")  # ACK on socket 1: the preset moves, its completion comes later
+    clock.advance(SETTINGS.min_interval)
+    controller.set_motion(PanTilt(1.0, 0.0))
+    wire.answer("90 42 FF")
+    clock.advance(SETTINGS.min_interval)
+    controller.stop()  # in flight...
+    wire.answer("90 51 FF")  # ...when the preset's completion arrives: not the stop's answer
+    wire.answer("90 60 03 FF")  # the stop's real answer: buffer full
+    clock.advance(0.2)
+    assert wire.frames[-1] == PAN_STOP and wire.frames.count(PAN_STOP) == 2  # so it is sent again
+
+
+def test_a_camera_answering_with_one_sequence_number_is_paired_by_order(caplog: pytest.LogCaptureFixture) -> None:
+    codec = ViscaIpCodec(VISCA_LIMITS, sequence=True)
+    controller, wire, clock = make(codec=codec)
+    with caplog.at_level(logging.WARNING):
+        for preset in (2, 3, 4, 5):
+            controller.submit(PresetRecall(preset))
+        for _ in range(12):
+            wire.answer("01 11 00 03 00 00 00 01 90 41 FF")  # always "sequence 1"
+            clock.advance(SETTINGS.ack_timeout / 2)
+    recalls = [f for f in wire.frames if f.endswith("81 01 04 3F 02 05 FF")]
+    assert recalls, wire.frames  # the queue moved on to the last preset
+    assert "pairing its replies by order" in caplog.text
+
+
+def test_a_camera_that_never_answers_the_reset_still_gets_commands(caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    wire = MemoryWire(clock)
+    controller = CameraController("stage", ViscaIpCodec(VISCA_LIMITS), wire, clock, SETTINGS)
+    with caplog.at_level(logging.WARNING):
+        controller.start()
+        clock.advance(SETTINGS.ack_timeout * 4)
+    assert "no answer to the sequence RESET" in caplog.text
+    clock.advance(5.0)
+    assert any(frame.startswith("01 00") for frame in wire.frames)  # commands went out after it
