@@ -84,6 +84,8 @@ class Pipeline:
         if connected:
             self.log.info("input '%s' connected", input_name)
             return
+        for intent in self.mapper.input_gone(input_name):  # held buttons count as released
+            self.apply(intent)
         stopped = self.mixer.stop_driven_by(lambda driver: driver[0] == input_name)
         what = ", ".join(f"{camera} {axis}" for camera, axis in stopped) or "nothing was moving"
         self.log.warning("input '%s' vanished; stopped what it drove (%s)", input_name, what)
@@ -173,7 +175,7 @@ class Pipeline:
             return
         self.fine_factor = factor
         # What is moving now slows down (or speeds up) at once, not at the next touch.
-        for (camera, axis, driver), speed in list(self._asked.items()):
+        for camera, axis, driver, speed in self._live_asks():
             self.mixer.move(camera, axis, speed * factor, driver)
         self._tell(lambda observer: observer.fine(fine.active))
         if fine.binding is not None:
@@ -191,7 +193,7 @@ class Pipeline:
             return
         previous = self._cameras(SELECTED)
         carried = [
-            (axis, driver, speed) for (name, axis, driver), speed in self._asked.items()
+            (axis, driver, speed) for name, axis, driver, speed in self._live_asks()
             if name in previous and driver in self._via_selected
         ]
         # The hand is still on the stick, but it now means another camera: the one(s) it was
@@ -215,6 +217,19 @@ class Pipeline:
         if target == ALL:
             return list(self.controllers)
         return [target] if target in self.controllers else []
+
+    def _live_asks(self) -> list[tuple[str, str, Driver, float]]:
+        """What each driver asked before the fine factor, for the motions still going: a
+        motion stopped some other way (input gone, deadman, stop button, watchdog) is dropped,
+        never brought back."""
+        live = []
+        for key, speed in list(self._asked.items()):
+            camera, axis, driver = key
+            if self.mixer.contribution(camera, axis, driver) is None:
+                del self._asked[key]
+            else:
+                live.append((camera, axis, driver, speed))
+        return live
 
     def _send_motion(self, camera: str, command: Command) -> None:
         self.controllers[camera].set_motion(command)

@@ -351,3 +351,66 @@ bindings:
     assert (first.control, first.number, first.deadzone, first.expo) == ("axis", "leftx", 0.15, 0.4)
     assert config.bindings[1].points == ((0, 0), (0.5, 0.2), (1, 1))
     assert config.bindings[8].presets == (1, 6)
+
+
+def test_a_motion_stopped_by_a_vanished_input_is_not_brought_back_by_fine_or_carry() -> None:
+    rig = Rig([
+        bind("axis", "leftx", "pan"),
+        bind("note", 1, "fine", mode="toggle", input="desk"),
+        bind("note", 2, "select", camera="pulpit", carry=True, input="desk"),
+    ])
+    rig.event("axis", "leftx", 1.0)
+    rig.pipeline.on_input_state("pad", False)  # the pad is unplugged mid-pan
+    rig.settle()
+    assert rig.last("stage") == "pan stop, tilt stop"
+    rig.press("note", 1, "desk")  # fine on: must not restart the pan at a quarter speed
+    rig.press("note", 2, "desk")  # carry: nothing to carry
+    assert rig.last("stage") == "pan stop, tilt stop"
+    assert not [c for c in rig.said("pulpit") if c.startswith("pan right")]
+
+
+def test_a_tap_across_a_layer_change_does_not_store_a_preset() -> None:
+    rig = Rig([
+        bind("note", 36, "preset", preset=1, hold=1.0, input="desk"),
+        bind("note", 36, "preset", preset=11, layer="shift", input="desk"),
+        bind("note", 40, "layer", layer="shift", input="desk"),
+    ])
+    rig.event("note", 36, 100, "desk")
+    rig.event("note", 40, 100, "desk")  # shift comes on while the pad is still down
+    rig.event("note", 36, 0, "desk")
+    rig.settle(2.0)
+    assert "preset store 1" not in rig.said("stage")
+
+
+def test_an_unplugged_surface_releases_its_momentary_buttons() -> None:
+    rig = Rig([bind("button", "y", "tally", mode="momentary")])
+    rig.event("button", "y", 1)
+    assert rig.said("stage") == ["tally on"]
+    rig.pipeline.on_input_state("pad", False)
+    rig.settle()
+    assert rig.said("stage") == ["tally on", "tally off"]
+
+
+def test_a_reversed_encoder_nudge_starts_afresh() -> None:
+    rig = Rig([bind("cc", 16, "zoom", encoding="offset-64", input="desk")])
+    rig.event("cc", 16, 67, "desk")  # three detents tele: 0.3 s
+    rig.event("cc", 16, 63, "desk")  # one back: 0.1 s wide, not the 0.3 s left over
+    assert rig.last("stage") == "zoom wide 3"
+    rig.settle(0.15)
+    assert rig.last("stage") == "zoom stop"
+
+
+def test_stop_also_stops_the_zoom_estimate() -> None:
+    from ptzmapd.motion.mixer import MotionProfile
+    from ptzmapd.motion.shaping import ZoomCurve
+
+    rig = Rig([bind("axis", "righttrigger", "zoom"), bind("axis", "leftx", "pan"), bind("button", "b", "stop")])
+    rig.pipeline.mixer._profiles["stage"] = MotionProfile(zoom_curve=ZoomCurve(at_tele=0.2), zoom_travel_time=4.0)
+    rig.event("axis", "righttrigger", 1.0)
+    rig.settle(0.4)  # a tenth of the way to tele
+    rig.press("button", "b")
+    rig.settle(10.0)
+    rig.event("axis", "righttrigger", 0.0)
+    rig.event("axis", "leftx", 1.0)
+    level = int(rig.last("stage").split()[2], 16)
+    assert level >= 0x15  # about 0.9 of full speed (the lens stopped an eighth of the way), not 0.2

@@ -9,6 +9,7 @@ the curve shapes the magnitude and the sign is kept.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 
 
@@ -53,6 +54,8 @@ def apply_points(magnitude: float, points: tuple[tuple[float, float], ...]) -> f
 
 def shape(value: float, axis: AxisShape) -> float:
     """The speed a control position asks for, -1..1."""
+    if not math.isfinite(value):
+        return 0.0  # min()/max() would turn NaN into full speed
     if axis is IDENTITY:
         return value
     value = apply_deadzone(max(-1.0, min(1.0, value)), axis.deadzone)

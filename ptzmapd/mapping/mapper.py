@@ -102,6 +102,9 @@ class Mapper:
         self._held_fired: set[int] = set()
         self._nudge_timers: dict[int, Timer] = {}
         self._nudge_until: dict[int, float] = {}
+        self._nudge_direction: dict[int, int] = {}
+        #: Buttons held down now (binding index), so a vanished input can release them.
+        self._held: set[int] = set()
 
     # ------------------------------------------------------------------ lookup
 
@@ -150,6 +153,10 @@ class Mapper:
         if action in MOTION_ACTIONS:
             return self._motion(index, binding, event)
         pressed, released = self._edges(binding, event, previous)
+        if pressed:
+            self._held.add(index)
+        elif released:
+            self._held.discard(index)
         if action == "layer":
             return self._layer(binding, pressed, released)
         if action == "fine":
@@ -249,10 +256,13 @@ class Mapper:
         speed = (NUDGE_SPEED if binding.value is None else abs(binding.value)) * (1 if steps > 0 else -1)
         speed = shape(speed, AxisShape(invert=binding.invert, scale=binding.scale))
         now = self._clock.now()
-        previous_until = self._nudge_until.get(index, now)
+        direction = 1 if steps > 0 else -1
         # Detents in the same direction add up; a reversal starts afresh.
-        until = (max(previous_until, now) if steps * speed > 0 else now) + abs(steps) * NUDGE_SECONDS
+        same_way = self._nudge_direction.get(index) == direction
+        previous_until = self._nudge_until.get(index, now) if same_way else now
+        until = max(previous_until, now) + abs(steps) * NUDGE_SECONDS
         self._nudge_until[index] = until
+        self._nudge_direction[index] = direction
         timer = self._nudge_timers.pop(index, None)
         if timer is not None:
             timer.cancel()
@@ -364,7 +374,36 @@ class Mapper:
             self.layers.remove(name)
         after = {i for i in motion if self._applies(i)}
         lost = frozenset((self._bindings[i].input, i) for i in before - after)
+        # A tap/hold whose binding no longer applies must not store a preset a second later.
+        for index in [i for i in self._hold_timers if not self._applies(i)]:
+            self._hold_timers.pop(index).cancel()
+            self._held_fired.discard(index)
         return [LayerChanged(name, turn_on, lost)]
+
+    def input_gone(self, name: str) -> list[Intent]:
+        """An input vanished: its held buttons count as released (a momentary tally goes
+        off, a held layer or fine modifier ends), and nothing of it fires later."""
+        intents: list[Intent] = []
+        for index, binding in enumerate(self._bindings):
+            if binding.input != name:
+                continue
+            for timers in (self._hold_timers, self._nudge_timers):
+                timer = timers.pop(index, None)
+                if timer is not None:
+                    timer.cancel()
+            self._held_fired.discard(index)
+            if index not in self._held:
+                continue
+            self._held.discard(index)
+            if binding.action == "layer" and binding.mode != "toggle":
+                intents.extend(self._layer(binding, False, True))
+            elif binding.action == "fine" and binding.mode != "toggle":
+                intents.extend(self._fine(index, binding, False, True))
+            elif binding.mode == "momentary":
+                intents.extend(self._switch(index, binding, False, True))
+        for key in [key for key in self._last_value if key[0] == name]:
+            del self._last_value[key]  # a fresh start when it comes back
+        return intents
 
     def close(self) -> None:
         for timer in [*self._hold_timers.values(), *self._nudge_timers.values()]:

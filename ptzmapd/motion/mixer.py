@@ -14,6 +14,7 @@ longer than its ``max_move`` (a stuck fader, a jammed stick).
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -98,6 +99,8 @@ class MotionMixer:
     # ------------------------------------------------------------------ requests
 
     def move(self, camera: str, axis: str, speed: float, driver: Driver | None) -> None:
+        if not math.isfinite(speed):
+            speed = 0.0  # min()/max() would turn NaN into full speed
         contributions = self._contributions.setdefault((camera, axis), {})
         if driver is None:
             contributions.clear()  # a stop (or a command) from no binding overrides them all
@@ -117,12 +120,20 @@ class MotionMixer:
     def forget(self, camera: str) -> None:
         """The camera was stopped as a whole: its axes are at rest and driven by nobody."""
         motion = self._camera(camera)
+        now = self._now()
         for axis in AXES:
             motion.requested[axis] = 0.0
             motion.ramps[axis].current = motion.ramps[axis].target = 0.0
             motion.sent[axis] = 0.0
             self._contributions.pop((camera, axis), None)
+        motion.zoom.set_speed(0.0, now)  # the lens estimate stops where the lens stopped
+        for steps in motion.steps.values():
+            steps.level = 0
         motion.moving_since = None
+
+    def contribution(self, camera: str, axis: str, driver: Driver) -> float | None:
+        """What one driver asks of one axis now, or None if nothing (it was stopped)."""
+        return self._contributions.get((camera, axis), {}).get(driver)
 
     def driven_by(self, match: Callable[[Driver], bool]) -> list[tuple[str, str]]:
         """The (camera, axis) pairs moving under a matching driver."""
