@@ -35,6 +35,8 @@ from ptzmapd.transports import TransportPool
 
 #: How long shutdown waits for the cameras to acknowledge their stops.
 STOP_GRACE = 1.0
+#: How long shutdown gives each input to close (the stops are already on their way).
+INPUT_CLOSE_LIMIT = 0.5
 
 
 def speed_limits(camera: CameraConfig) -> SpeedLimits:
@@ -151,14 +153,16 @@ class Daemon:
         return min(1.0, max(0.0, reported / top))
 
     async def shutdown(self, grace: float = STOP_GRACE) -> None:
-        """Stop every camera, wait up to ``grace`` for the stops to be answered, close all."""
-        for device in self.inputs.values():
-            try:
-                await device.close()
-            except Exception as exc:  # closing a vanished device must not block the stops
-                self.log.debug("closing an input failed: %s", exc)
+        """Stop every camera, close the inputs, wait up to ``grace`` for the stops to be
+        answered, close all. The stops go first: closing a device can take its time."""
         if self.pipeline is not None:
+            self.pipeline.muted = True  # whatever the inputs still deliver moves nothing
             self.pipeline.stop_everything()
+        for name, device in self.inputs.items():
+            try:
+                await asyncio.wait_for(device.close(), timeout=INPUT_CLOSE_LIMIT)
+            except Exception as exc:  # a vanished or hung device must not hold up the exit
+                self.log.debug("closing input %r failed: %r", name, exc)
         deadline = self.clock.now() + grace
         while self.clock.now() < deadline and not all(
             c.idle or not c.state.online for c in self.controllers.values()

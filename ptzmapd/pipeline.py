@@ -55,6 +55,8 @@ class Pipeline:
         # The first camera listed is selected at start.
         self.selected: str | None = next(iter(controllers), None)
         self.observers: list[PipelineObserver] = []
+        #: Set at shutdown: events still in flight from the inputs move nothing.
+        self.muted = False
         # Drivers that reached their camera through "selected": a switch stops them.
         self._via_selected: set[Driver] = set()
         #: The newest event of each input, for ``ptzmapd status`` and the deadman.
@@ -74,6 +76,8 @@ class Pipeline:
     # ------------------------------------------------------------------ entry points
 
     def on_event(self, event: ControlEvent) -> None:
+        if self.muted:
+            return
         self.last_events[event.input] = event
         for intent in self.mapper.handle(event):
             self.apply(intent)

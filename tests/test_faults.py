@@ -113,3 +113,91 @@ def test_a_silent_camera_adds_nothing_to_the_others_latency() -> None:
     assert not controllers["dead"].state.online
     sent_at = [when for when, _ in wires["live"].sent]
     assert sent_at == asked  # zero added delay, every time
+
+
+def test_a_camera_whose_name_does_not_resolve_does_not_keep_the_others_from_starting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ptzmapd.config import load_config
+    from ptzmapd.daemon import Daemon
+
+    async def body() -> None:
+        live = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
+        path = tmp_path / "two.yaml"
+        path.write_text(
+            "cameras:\n"
+            "  gone: {protocol: visca-udp, host: pulpit-camera.invalid}\n"
+            f"  live: {{protocol: visca-udp, host: 127.0.0.2, port: {live.port}}}\n"
+        )
+        daemon = Daemon(load_config(path))
+        await daemon.start()
+        try:
+            assert daemon.pipeline is not None
+            daemon.pipeline.select("live")
+            from ptzmapd.commands import Home
+            from ptzmapd.mapping.intents import Do
+
+            daemon.pipeline.apply(Do("all", Home()))
+            await eventually(lambda: "home" in live.received, timeout=3)
+            assert not daemon.controllers["gone"].transport.connected
+        finally:
+            await daemon.shutdown(grace=0.2)
+            await live.close()
+
+    asyncio.run(body())
+
+
+def test_a_peer_that_accepts_and_closes_does_not_cause_a_reconnect_storm() -> None:
+    async def body() -> None:
+        connections = 0
+
+        async def slam(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            writer.close()
+
+        server = await asyncio.start_server(slam, "127.0.0.2", 0)
+        port = server.sockets[0].getsockname()[1]
+        transport = TcpTransport("127.0.0.2", port)
+        await transport.open()
+        await asyncio.sleep(2.0)
+        await transport.close()
+        server.close()
+        await server.wait_closed()
+        assert 1 <= connections <= 5  # backing off: 0.5 s, 1 s, ... not thousands a second
+
+    asyncio.run(body())
+
+
+def test_shutdown_sends_the_stops_before_a_slow_input_has_closed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A device whose close hangs (a wedged driver) is a fault we cannot produce with real
+    hardware here, so this input is a stand-in; everything else is real."""
+    from ptzmapd.config import load_config
+    from ptzmapd.daemon import Daemon
+    from ptzmapd.mapping.intents import Move
+
+    class WedgedInput:
+        connected = True
+
+        async def start(self) -> None:
+            pass
+
+        async def close(self) -> None:
+            await asyncio.sleep(5.0)
+
+    async def body() -> None:
+        camera = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
+        path = tmp_path / "one.yaml"
+        path.write_text(f"cameras:\n  stage: {{protocol: visca-udp, host: 127.0.0.2, port: {camera.port}}}\n")
+        daemon = Daemon(load_config(path))
+        await daemon.start()
+        daemon.inputs["wedged"] = WedgedInput()  # type: ignore[assignment]
+        assert daemon.pipeline is not None
+        daemon.pipeline.apply(Move("stage", "pan", 1.0, ("wedged", 0)))
+        await eventually(lambda: "pan right 0x18, tilt stop" in camera.received)
+        started = time.monotonic()
+        closing = asyncio.ensure_future(daemon.shutdown())
+        await eventually(lambda: camera.received[-1] == "pan stop, tilt stop", timeout=0.3)
+        await closing
+        assert time.monotonic() - started < 2.0
+        await camera.close()
+
+    asyncio.run(body())

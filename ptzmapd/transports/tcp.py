@@ -16,6 +16,9 @@ from ptzmapd.transports.base import Transport
 
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 10.0
+#: A connection that lasted less than this was not a real recovery (a peer that accepts and
+#: closes at once): the backoff keeps growing instead of starting over.
+STABLE_AFTER = 5.0
 
 
 class _Protocol(asyncio.Protocol):
@@ -38,6 +41,7 @@ class TcpTransport(Transport):
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._lost_event = asyncio.Event()
+        self._losses = 0
 
     async def open(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._keep_connected())
@@ -66,16 +70,24 @@ class TcpTransport(Transport):
                 self.log.info("[%s] connected", self.endpoint)
             self._stream = stream
             self._lost_event.clear()
-            backoff = BACKOFF_FIRST
-            failures = 0
+            connected_at = loop.time()
             self._set_connected(True)
             await self._lost_event.wait()
+            if loop.time() - connected_at >= STABLE_AFTER:
+                backoff, failures = BACKOFF_FIRST, 0
+            else:
+                # Dropped at once: wait before the next try, and say so only once per burst.
+                failures += 1
+                await asyncio.sleep(backoff)
+                backoff = min(BACKOFF_MAX, backoff * 2)
 
     def _lost(self, exc: Exception | None) -> None:
         self._stream = None
         self._set_connected(False)
-        if not self._closing:
-            self.log.warning("[%s] connection lost%s; reconnecting", self.endpoint, f" ({exc})" if exc else "")
+        if not self._closing and not self._lost_event.is_set():
+            self._losses += 1
+            level = logging.WARNING if self._losses <= 3 else logging.DEBUG
+            self.log.log(level, "[%s] connection lost%s; reconnecting", self.endpoint, f" ({exc})" if exc else "")
         self._lost_event.set()
 
     def send(self, data: bytes) -> None:

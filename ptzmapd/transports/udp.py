@@ -34,15 +34,30 @@ class UdpTransport(Transport):
         self.host = host
         self.port = port
         self._sock: asyncio.DatagramTransport | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
+        # In the background: a camera whose name does not resolve yet (DNS, mDNS after a
+        # power cut) must not keep the daemon, or the other cameras, from starting.
+        self._task = asyncio.get_running_loop().create_task(self._keep_open())
+
+    async def _keep_open(self) -> None:
         loop = asyncio.get_running_loop()
-        try:
-            self._sock, _ = await loop.create_datagram_endpoint(
-                lambda: _Protocol(self), remote_addr=(self.host, self.port)
-            )
-        except OSError as exc:
-            raise TransportError(f"{self.endpoint}: cannot open UDP socket: {exc}") from exc
+        backoff = 0.5
+        failures = 0
+        while self._sock is None:
+            try:
+                self._sock, _ = await loop.create_datagram_endpoint(
+                    lambda: _Protocol(self), remote_addr=(self.host, self.port)
+                )
+            except OSError as exc:
+                failures += 1
+                level = logging.WARNING if failures == 1 else logging.DEBUG
+                self.log.log(level, "[%s] cannot open a UDP socket (%s); retrying with backoff", self.endpoint, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(10.0, backoff * 2)
+        if failures:
+            self.log.info("[%s] reachable", self.endpoint)
         self._set_connected(True)
 
     def send(self, data: bytes) -> None:
@@ -51,6 +66,12 @@ class UdpTransport(Transport):
         self._sock.sendto(data)
 
     async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
         if self._sock is not None:
             self._sock.close()
             self._sock = None
