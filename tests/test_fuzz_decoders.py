@@ -1,0 +1,98 @@
+"""Every decoder, fed replies that are almost right: real replies with bytes flipped, cut,
+doubled or inserted. Nothing may escape as an exception (a camera's garbage is logged and
+survived, never a traceback); every result is a Reply."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ptzmapd.commands import PanTiltPositionInquiry, ZoomPositionInquiry
+from ptzmapd.inputs.midi import parse_midi
+from ptzmapd.protocols import ISAPI_LIMITS, IPCAM_LIMITS, PELCO_LIMITS, VISCA_LIMITS
+from ptzmapd.protocols.base import Codec, Reply
+from ptzmapd.protocols.ipcam_cgi import IpcamCgiCodec
+from ptzmapd.protocols.isapi import IsapiCodec
+from ptzmapd.protocols.pelco import PelcoDCodec, PelcoPCodec
+from ptzmapd.protocols.ptzoptics_cgi import PtzopticsCgiCodec
+from ptzmapd.protocols.visca import ViscaCodec
+from ptzmapd.protocols.visca_ip import ViscaIpCodec
+from ptzmapd.protocols.visca_serial import ViscaSerialCodec
+
+OK_XML = (b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n\r\n"
+          b'<?xml version="1.0"?><ResponseStatus xmlns="http://www.hikvision.com/ver20/XMLSchema">'
+          b"<statusCode>1</statusCode><statusString>OK</statusString><subStatusCode>ok</subStatusCode></ResponseStatus>")
+STATUS_XML = (b"HTTP/1.1 200 OK\r\n\r\n<PTZStatus><AbsoluteHigh><elevation>120</elevation>"
+              b"<azimuth>900</azimuth><absoluteZoom>35</absoluteZoom></AbsoluteHigh></PTZStatus>")
+
+#: decoder name -> (a fresh codec, replies it really gets)
+DECODERS: dict[str, tuple[Callable[[], Codec], list[bytes]]] = {
+    "visca": (lambda: ViscaCodec(VISCA_LIMITS), [bytes.fromhex(h) for h in (
+        "90 41 FF", "90 51 FF", "90 60 03 FF", "90 61 41 FF", "90 50 00 01 02 03 0F 0E 0D 0C FF", "90 50 01 02 03 04 FF")]),
+    "visca-ip": (lambda: ViscaIpCodec(VISCA_LIMITS), [bytes.fromhex(h) for h in (
+        "01 11 00 03 00 00 00 01 90 41 FF", "01 11 00 03 00 00 00 01 90 51 FF",
+        "02 01 00 01 00 00 00 00 01", "02 01 00 02 00 00 00 05 0F 01")]),
+    "visca-serial": (lambda: ViscaSerialCodec(VISCA_LIMITS, 2), [bytes.fromhex(h) for h in (
+        "A0 41 FF", "A0 51 FF", "88 30 04 FF", "90 41 FF", "A0 60 02 FF")]),
+    "pelco-d": (lambda: PelcoDCodec(PELCO_LIMITS, 1, False), [bytes.fromhex("FF 01 00 04 20 00 25")]),
+    "pelco-p": (lambda: PelcoPCodec(PELCO_LIMITS, 1, False), [bytes.fromhex("A0 00 00 04 20 00 AF 2B")]),
+    "isapi": (lambda: IsapiCodec(ISAPI_LIMITS, 1), [OK_XML, STATUS_XML, b"HTTP/1.1 401 Unauthorized\r\n\r\n"]),
+    "ipcam-cgi": (lambda: IpcamCgiCodec(IPCAM_LIMITS), [b"HTTP/1.1 204 No Content\r\n\r\n", b"HTTP/1.1 200 OK\r\n\r\nOK"]),
+    "ptzoptics-cgi": (lambda: PtzopticsCgiCodec(VISCA_LIMITS), [b"HTTP/1.1 200 OK\r\n\r\n", b"HTTP/1.1 500 Oops\r\n\r\nx"]),
+}
+
+
+@st.composite
+def mutated(draw: st.DrawFn, originals: list[bytes]) -> bytes:
+    data = bytearray(draw(st.sampled_from(originals)))
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(("flip", "cut", "insert", "double", "truncate")))
+        where = draw(st.integers(0, max(0, len(data) - 1)))
+        if kind == "flip" and data:
+            data[where] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "cut" and data:
+            del data[where]
+        elif kind == "insert":
+            data.insert(where, draw(st.integers(0, 255)))
+        elif kind == "double":
+            data.extend(bytes(data))
+        elif kind == "truncate":
+            del data[where:]
+    return bytes(data)
+
+
+def feed(name: str, chunks: list[bytes]) -> None:
+    make, _ = DECODERS[name]
+    codec = make()
+    codec.start()
+    for inquiry in (PanTiltPositionInquiry(), ZoomPositionInquiry()):
+        try:
+            codec.encode(inquiry)  # so answers to inquiries are decoded too
+        except Exception:
+            pass  # a protocol without inquiries
+    for chunk in chunks:
+        replies = codec.receive(chunk)
+        assert all(isinstance(reply, Reply) for reply in replies)
+        assert isinstance(codec.describe(chunk), str)
+
+
+def make_test(name: str) -> Callable[..., None]:
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(mutated(DECODERS[name][1]), min_size=1, max_size=4))
+    def test(chunks: list[bytes]) -> None:
+        feed(name, chunks)
+
+    test.__name__ = f"test_{name.replace('-', '_')}_survives_mutated_replies"
+    return test
+
+
+for _name in DECODERS:
+    globals()[f"test_{_name.replace('-', '_')}_survives_mutated_replies"] = make_test(_name)
+
+
+@given(st.lists(st.integers(0, 255), max_size=4))
+def test_the_midi_parser_survives_any_message(message: list[int]) -> None:
+    event = parse_midi("desk", message, 0.0)
+    assert event is None or event.input == "desk"
