@@ -75,7 +75,12 @@ class FakeClock:
 
     async def sleep(self, seconds: float) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.call_later(seconds, lambda: future.done() or future.set_result(None))
+
+        def wake() -> None:
+            if not future.done():
+                future.set_result(None)
+
+        self.call_later(seconds, wake)
         await future
 
     def advance(self, seconds: float) -> None:

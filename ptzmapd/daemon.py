@@ -150,7 +150,7 @@ class Daemon:
         top = config.options.get("zoom_max", ZOOM_MAX.get(config.protocol))
         if reported is None or not top:
             return None
-        return min(1.0, max(0.0, reported / top))
+        return min(1.0, max(0.0, reported / float(top)))
 
     async def shutdown(self, grace: float = STOP_GRACE) -> None:
         """Stop every camera, close the inputs, wait up to ``grace`` for the stops to be

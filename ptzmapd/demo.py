@@ -18,7 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from ptzmapd.config import load_config
 from ptzmapd.daemon import Daemon
@@ -111,7 +111,7 @@ def _midi_api() -> str | None:
 class View:
     """A compact live view of every camera; redrawn in place on a terminal."""
 
-    def __init__(self, daemon: Daemon, sims: dict[str, object], out: Callable[[str], None], tty: bool) -> None:
+    def __init__(self, daemon: Daemon, sims: Mapping[str, Any], out: Callable[[str], object], tty: bool) -> None:
         self.daemon = daemon
         self.sims = sims
         self.out = out
@@ -123,14 +123,14 @@ class View:
         pipeline = self.daemon.pipeline
         lines = [f"t={elapsed:5.1f}s  {self.step}"]
         for name, sim in self.sims.items():
-            state = sim.camera.state(time.monotonic())  # type: ignore[attr-defined]
+            state = sim.camera.state(time.monotonic())
             controller = self.daemon.controllers[name]
             marker = ">" if pipeline is not None and pipeline.selected == name else " "
             pan_deg = state.pan * 170 / 2448
             tilt_deg = state.tilt * 90 / 1296
             zoom_pct = state.zoom * 100 / 0x4000
             lines.append(
-                f" {marker} {name:<7} {sim.kind:<9} pan {pan_deg:+7.1f}°  tilt {tilt_deg:+6.1f}°  "  # type: ignore[attr-defined]
+                f" {marker} {name:<7} {sim.kind:<9} pan {pan_deg:+7.1f}°  tilt {tilt_deg:+6.1f}°  "
                 f"zoom {zoom_pct:5.1f}%  {'moving' if state.moving else 'still ':<6}  "
                 f"sent {controller.state.commands_sent:3d}  {'online' if controller.state.online else 'OFFLINE'}"
             )

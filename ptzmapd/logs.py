@@ -31,7 +31,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     replaced since (a test harness's capture, a redirected console) must not be written to
     after it is closed."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> object:
         return sys.stderr
 

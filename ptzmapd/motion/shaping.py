@@ -142,7 +142,7 @@ class ZoomCurve:
 def zoom_factor(zoom: float, curve: ZoomCurve) -> float:
     """``zoom`` is the lens position, 0 (wide) .. 1 (tele)."""
     zoom = min(1.0, max(0.0, zoom))
-    return 1.0 - (1.0 - curve.at_tele) * zoom**curve.exponent
+    return 1.0 - (1.0 - curve.at_tele) * float(zoom**curve.exponent)
 
 
 class ZoomEstimate:

@@ -31,7 +31,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-import serial  # type: ignore[import-untyped]
+import serial
 
 from ptzmapd.errors import TransportError
 from ptzmapd.protocols import DEFAULT_BAUD
