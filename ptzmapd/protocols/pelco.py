@@ -39,7 +39,8 @@ from ptzmapd.commands import (
 from ptzmapd.errors import ProtocolError
 from ptzmapd.mapping.actions import MOTION_ACTIONS, named_capabilities, raw_capability
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
-from ptzmapd.protocols.visca import Piece, drive_level, hexbytes
+from ptzmapd.protocols.framing import Cut, StreamSplitter
+from ptzmapd.protocols.visca import drive_level, hexbytes
 
 #: Pan/tilt speed bytes 0x00-0x3F (ERRATA); turbo is a dialect's own value above that.
 PAN_TOP = 0x3F
@@ -270,62 +271,29 @@ def read_frame(dialect: Dialect, frame: bytes) -> PelcoFrame | None:
     return PelcoFrame(address, body, "motion", dialect.motion_text(motion), motion=motion)
 
 
-class PelcoSplitter:
+class PelcoSplitter(StreamSplitter):
     """Cut a byte stream into frames of one dialect, resynchronising after garbage.
 
     A frame is a start byte, the right length and a good checksum. The start byte can also
     occur inside a frame (Pelco-D's 0xFF turbo speed, any checksum), so a candidate with a
-    bad checksum costs one byte: the search goes on from the next start byte. Adjacent junk
-    is reported as one piece.
+    bad checksum costs one byte: the search goes on from the next start byte.
     """
 
     def __init__(self, dialect: Dialect) -> None:
+        super().__init__()
         self.dialect = dialect
-        self._buffer = bytearray()
 
-    def feed(self, data: bytes) -> list[Piece]:
-        self._buffer += data
-        pieces: list[Piece] = []
-        junk = bytearray()
-        reason = ""
+    def _find_start(self, buffer: bytearray) -> int | None:
+        start = buffer.find(self.dialect.start)
+        return None if start < 0 else start
+
+    def _cut(self, buffer: bytearray) -> Cut | None:
         length = self.dialect.length
-        while self._buffer:
-            start = self._buffer.find(self.dialect.start)
-            if start < 0:
-                junk += self._buffer
-                reason = reason or "no frame start"
-                self._buffer.clear()
-                break
-            if start:
-                junk += self._buffer[:start]
-                reason = reason or "bytes before a frame start"
-                del self._buffer[:start]
-            if len(self._buffer) < length:
-                break  # the rest of the frame is still on its way
-            candidate = bytes(self._buffer[:length])
-            if not self.dialect.is_frame(candidate):
-                junk.append(self._buffer[0])
-                reason = reason or "bad checksum or framing"
-                del self._buffer[0]
-                continue
-            if junk:
-                pieces.append(Piece(bytes(junk), reason))
-                junk.clear()
-                reason = ""
-            pieces.append(Piece(candidate))
-            del self._buffer[:length]
-        if junk:
-            pieces.append(Piece(bytes(junk), reason))
-        return pieces
-
-    def flush(self) -> list[Piece]:
-        """Whatever is left, as junk (bytes that ended inside a frame)."""
-        rest = bytes(self._buffer)
-        self._buffer.clear()
-        return [Piece(rest, "truncated frame")] if rest else []
-
-    def clear(self) -> None:
-        self._buffer.clear()
+        if len(buffer) < length:
+            return None
+        if not self.dialect.is_frame(bytes(buffer[:length])):
+            return Cut(1, "bad checksum or framing")
+        return Cut(length)
 
 
 def describe_frames(dialect: Dialect, data: bytes) -> str:

@@ -56,6 +56,7 @@ from ptzmapd.protocols.base import (
     Reply,
     SpeedLimits,
 )
+from ptzmapd.protocols.framing import Cut, Piece, StreamSplitter
 
 TERMINATOR = 0xFF
 #: VISCA messages are 3..16 bytes long, terminator included.
@@ -667,79 +668,37 @@ def parse_reply(frame: bytes, token: int | None, pending_inquiry: str | None) ->
 # --------------------------------------------------------------------------- stream reassembly
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """What a :class:`FrameSplitter` found: a whole frame, or junk (``junk`` says why)."""
-
-    data: bytes
-    junk: str = ""
-
-
-class FrameSplitter:
+class FrameSplitter(StreamSplitter):
     """Cut a byte stream into ``FF``-terminated frames that open with a given start byte.
 
     Bytes before a start byte are junk. Start bytes never occur inside a frame (data bytes
     are nibbles or small numbers), so a start byte before the FF means the frame in hand
     lost its FF: it becomes junk and the new frame is read, so one lost FF costs one frame,
     not the stream. More than :data:`MAX_FRAME` bytes without FF or a new start are junk.
-    Adjacent junk is reported as one piece.
     """
 
     def __init__(self, is_start: Callable[[int], bool]) -> None:
+        super().__init__()
         self._is_start = is_start
-        self._buffer = bytearray()
 
-    def feed(self, data: bytes) -> list[Piece]:
-        self._buffer += data
-        pieces: list[Piece] = []
-        junk = bytearray()
-        junk_reason = ""
-        while self._buffer:
-            start = next((i for i, byte in enumerate(self._buffer) if self._is_start(byte)), None)
-            if start is None:
-                junk += self._buffer
-                junk_reason = junk_reason or "no frame start"
-                self._buffer.clear()
-                break
-            if start:
-                junk += self._buffer[:start]
-                junk_reason = junk_reason or "bytes before a frame start"
-                del self._buffer[:start]
-            end = next(
-                (i for i, byte in enumerate(self._buffer) if i and (byte == TERMINATOR or self._is_start(byte))),
-                None,
-            )
-            if end is None and len(self._buffer) <= MAX_FRAME:
-                break  # the rest of the frame is still on its way
-            if end is None or end + 1 > MAX_FRAME:
-                junk += self._buffer
-                junk_reason = junk_reason or f"no FF within {MAX_FRAME} bytes"
-                self._buffer.clear()
-                break
-            if self._buffer[end] != TERMINATOR:
-                # Another frame starts before this one ended: this one lost its FF.
-                junk += self._buffer[:end]
-                junk_reason = junk_reason or "frame cut short"
-                del self._buffer[:end]
-                continue
-            if junk:
-                pieces.append(Piece(bytes(junk), junk_reason))
-                junk.clear()
-                junk_reason = ""
-            pieces.append(Piece(bytes(self._buffer[: end + 1])))
-            del self._buffer[: end + 1]
-        if junk:
-            pieces.append(Piece(bytes(junk), junk_reason))
-        return pieces
+    def _find_start(self, buffer: bytearray) -> int | None:
+        return next((i for i, byte in enumerate(buffer) if self._is_start(byte)), None)
 
-    def flush(self) -> list[Piece]:
-        """Whatever is left as junk (a datagram ended inside a frame)."""
-        rest = bytes(self._buffer)
-        self._buffer.clear()
-        return [Piece(rest, "truncated frame")] if rest else []
-
-    def clear(self) -> None:
-        self._buffer.clear()
+    def _cut(self, buffer: bytearray) -> Cut | None:
+        end = next(
+            (i for i, byte in enumerate(buffer) if i and (byte == TERMINATOR or self._is_start(byte))),
+            None,
+        )
+        if end is None:
+            if len(buffer) <= MAX_FRAME:
+                return None
+            return Cut(len(buffer), f"no FF within {MAX_FRAME} bytes")
+        if end + 1 > MAX_FRAME:
+            return Cut(end + 1 if buffer[end] == TERMINATOR else end, f"no FF within {MAX_FRAME} bytes")
+        if buffer[end] != TERMINATOR:
+            # Another frame starts before this one ended: this one lost its FF.
+            return Cut(end, "frame cut short")
+        return Cut(end + 1)
 
 
 def replies_from(pieces: list[Piece], token: int | None, pending_inquiry: str | None) -> list[Reply]:

@@ -43,7 +43,8 @@ from ptzmapd.protocols.pelco import (
     PelcoSplitter,
     read_frame,
 )
-from ptzmapd.protocols.visca import TERMINATOR, FrameSplitter, Piece, hexbytes, is_command_start, reply_start
+from ptzmapd.protocols.framing import Piece
+from ptzmapd.protocols.visca import TERMINATOR, FrameSplitter, hexbytes, is_command_start, reply_start
 from ptzmapd.protocols.visca_serial import (
     ADDRESS_SET,
     BROADCAST,

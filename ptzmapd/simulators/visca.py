@@ -32,6 +32,7 @@ from typing import Callable
 from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.protocols.base import Ack, Completion
+from ptzmapd.protocols.framing import Piece
 from ptzmapd.mapping.actions import DIRECT_MODE
 from ptzmapd.protocols.visca import (
     DIRECT_COMMANDS,
@@ -43,7 +44,6 @@ from ptzmapd.protocols.visca import (
     VARIABLE_TOP,
     CommandFrame,
     FrameSplitter,
-    Piece,
     describe_command,
     hexbytes,
     is_command_start,
