@@ -15,7 +15,7 @@ from ptzmapd.errors import PtzmapdError
 def midi_section() -> list[str]:
     import rtmidi
 
-    from ptzmapd.inputs.midi import api_label, list_ports, midi_api_works
+    from ptzmapd.inputs.midi_ports import api_label, list_ports, midi_api_works
 
     lines = ["MIDI (port: \"*glob*\" matches these names):"]
     apis = [api for api in rtmidi.get_compiled_api() if api in (rtmidi.API_LINUX_ALSA, rtmidi.API_UNIX_JACK)]

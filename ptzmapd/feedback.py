@@ -303,7 +303,7 @@ class SurfaceFeedback:
         cls, config: Config, clock: Clock, selected: str | None = None, log: logging.Logger | None = None,
     ) -> SurfaceFeedback | None:
         """None when no input has ``feedback:`` or no binding asks for a light."""
-        from ptzmapd.inputs.midi import resolve_api
+        from ptzmapd.inputs.midi_ports import resolve_api
         from ptzmapd.inputs.midi_out import MidiFeedbackOutput
 
         log = log or logging.getLogger("ptzmapd")

@@ -23,14 +23,8 @@ import rtmidi
 
 from ptzmapd.config.model import InputConfig, Mark
 from ptzmapd.events import ControlEvent
-from ptzmapd.inputs.midi import (
-    MidiInput,
-    MidiSender,
-    list_ports,
-    midi_api_works,
-    parse_midi,
-    resolve_api,
-)
+from ptzmapd.inputs.midi import MidiInput, parse_midi
+from ptzmapd.inputs.midi_ports import MidiSender, PortWatcher, list_ports, midi_api_works, resolve_api
 
 # The test side of the wire, independent of the code under test.
 MIDO_JACK = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
@@ -422,6 +416,63 @@ def test_port_glob_follows_the_device_out_and_back(jack: int) -> None:
         assert jack_ports_of(f"ptzmapd {name}") == []
 
     run(body)
+
+
+def test_port_watcher_follows_an_output_port_and_reports_each_change_once(
+    jack: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The watcher both MIDI inputs and LED outputs stand on, here driving an rtmidi output
+    towards a device's input port: each plug and unplug is reported once, with the port's name,
+    and a device that stays away is logged once, not on every poll."""
+    tag = token()
+    device = f"Fake lights {tag}"
+    client = f"ptzmapd watcher {tag}"
+    log = logging.getLogger("ptzmapd.test.watcher")
+
+    async def body() -> None:
+        changes: list[tuple[str, str]] = []
+        watcher = PortWatcher(
+            "test watcher",
+            rtmidi.MidiOut,
+            rtmidi.API_UNIX_JACK,
+            client,
+            "out",
+            pattern=f"*lights {tag}*",
+            on_open=lambda port: changes.append(("open", port)),
+            on_lost=lambda port: changes.append(("lost", port)),
+            poll_interval=0.05,
+            log=log,
+        )
+        with caplog.at_level(logging.INFO, logger="ptzmapd.test.watcher"):
+            watcher.start()
+            with pytest.raises(RuntimeError, match="already started"):
+                watcher.start()
+            await asyncio.sleep(0.3)  # several polls without the device
+            assert changes == [] and watcher.port_name is None
+            lamp = MIDO_JACK.open_input("in", virtual=True, client_name=device)
+            try:
+                await wait_until(lambda: changes == [("open", f"{device}:in")], "the device")
+                assert jack_ports_of(client) == [f"{client}:out"]
+            finally:
+                lamp.close()
+            await wait_until(lambda: len(changes) == 2, "the unplug")
+            assert changes[1] == ("lost", f"{device}:in") and watcher.port_name is None
+            await asyncio.sleep(0.3)
+            await watcher.close()
+        waiting = [m for m in caplog.messages if "waiting for a port matching" in m]
+        assert len(waiting) == 1, caplog.messages  # logged when it began, not on every poll
+        assert sum("disappeared" in m for m in caplog.messages) == 1
+        assert watcher.client is None
+        assert jack_ports_of(client) == []  # the client is unregistered
+
+    run(body)
+
+
+def test_port_watcher_needs_exactly_one_of_a_glob_or_a_virtual_port() -> None:
+    log = logging.getLogger("ptzmapd.test.watcher")
+    for where in ({}, {"pattern": "*x*", "virtual": "x"}):
+        with pytest.raises(ValueError, match="exactly one"):
+            PortWatcher("w", rtmidi.MidiOut, rtmidi.API_UNIX_JACK, "c", "out", on_open=print, log=log, **where)
 
 
 def test_missing_device_at_start_is_waited_for(

@@ -1,0 +1,482 @@
+"""Finding and following MIDI ports: the rtmidi side that inputs, LED outputs and tools share.
+
+Choosing the rtmidi API (ALSA, JACK), matching a port by glob, opening exactly the port that
+was listed, and :class:`PortWatcher`, which keeps one port open as its device is unplugged
+and plugged back. Also the small tools the CLI, ``learn`` and the demo use:
+:func:`list_ports`, :func:`midi_api_works`, :class:`MidiSender` and :func:`quiet_c_stderr`.
+
+Every watcher keeps ONE rtmidi client for its whole life, used both to list ports and to
+read or write the open one: on JACK every client registration reorders the graph and stalls
+MIDI delivery for every client (DESIGN.md, "Port hot-plug polling").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
+from typing import TypeAlias, TypeVar
+
+import rtmidi
+
+from ptzmapd.errors import PtzmapdError
+
+#: The rtmidi APIs a config may name with ``api:``.
+MIDI_APIS: dict[str, int] = {"alsa": rtmidi.API_LINUX_ALSA, "jack": rtmidi.API_UNIX_JACK}
+
+# mido names the rtmidi API after a slash in MIDO_BACKEND: "mido.backends.rtmidi/UNIX_JACK".
+_MIDO_API_SUFFIXES: dict[str, int] = {
+    "UNIX_JACK": rtmidi.API_UNIX_JACK,
+    "LINUX_ALSA": rtmidi.API_LINUX_ALSA,
+}
+
+# A MIDI API that failed (no JACK server, no ALSA sequencer) is retried this many poll
+# intervals apart: it rarely comes back within a second, and every attempt is a client
+# registration the JACK server has to process.
+API_RETRY_POLLS = 5
+
+
+def resolve_api(name: str | None) -> int:
+    """The rtmidi API constant for a config's ``api:`` value.
+
+    None means: the API named in ``MIDO_BACKEND`` (so one variable steers both mido tools and
+    ptzmapd), else ``rtmidi.API_UNSPECIFIED`` (rtmidi's platform default: ALSA on Linux).
+    """
+    if name is not None:
+        try:
+            return MIDI_APIS[name]
+        except KeyError:
+            valid = ", ".join(MIDI_APIS)
+            raise ValueError(f"unknown midi api {name!r} (valid: {valid})") from None
+    _, _, suffix = os.environ.get("MIDO_BACKEND", "").partition("/")
+    api: int = _MIDO_API_SUFFIXES.get(suffix.upper(), rtmidi.API_UNSPECIFIED)
+    return api
+
+
+def api_label(api: int) -> str:
+    """A short name for an rtmidi API, for log lines: "jack", "alsa", "default"."""
+    if api == rtmidi.API_UNSPECIFIED:
+        return "default"
+    return str(rtmidi.get_api_name(api))
+
+
+@contextlib.contextmanager
+def quiet_c_stderr() -> Iterator[None]:
+    """Send what C libraries write to file descriptor 2 to /dev/null while the block runs.
+
+    libjack and alsa-lib print several lines of their own ("Cannot connect to server
+    socket", "ALSA lib seq_hw.c:...") when a client cannot be created, and rtmidi's exception
+    already says the same in one line. The redirection is process-wide: whatever another
+    thread writes to stderr meanwhile is lost too, so keep the block short.
+    """
+    if sys.stderr is not None:
+        sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+        finally:
+            os.close(devnull)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+_Client = TypeVar("_Client")
+
+#: Either kind of rtmidi client: the watcher lists, opens and closes both the same way.
+Client: TypeAlias = "rtmidi.MidiIn | rtmidi.MidiOut"
+
+
+def new_client(factory: Callable[..., _Client], api: int, client_name: str) -> _Client:
+    """An rtmidi client, created with the C libraries' own complaints silenced.
+
+    Raises ``rtmidi.RtMidiError`` when the API is not usable.
+    """
+    with quiet_c_stderr():
+        return factory(api, name=client_name)
+
+
+def matching_ports(pattern: str, ports: Sequence[str]) -> list[int]:
+    """Indexes of the ports whose name matches a glob, in the order the API lists them.
+
+    Case matters first, as in a shell; if no port matches that way, case is ignored, since
+    someone who writes ``*nanokontrol2*`` means the device, not its capitalisation.
+    """
+    exact = [index for index, name in enumerate(ports) if fnmatch.fnmatchcase(name, pattern)]
+    if exact:
+        return exact
+    folded = pattern.casefold()
+    return [
+        index for index, name in enumerate(ports) if fnmatch.fnmatchcase(name.casefold(), folded)
+    ]
+
+
+def describe_ports(ports: Sequence[str]) -> str:
+    return ", ".join(repr(name) for name in ports) if ports else "none"
+
+
+# How often to read a port list again when it changes while being read.
+_LIST_ATTEMPTS = 3
+# How often MidiSender tries to open its port while the list keeps changing (about 0.5 s).
+_OPEN_ATTEMPTS = 10
+
+
+def port_names(client: rtmidi.MidiIn | rtmidi.MidiOut) -> list[str]:
+    """``client.get_ports()``, read again if another program's port comes or goes meanwhile.
+
+    rtmidi asks for the count, then for each name by index; a port that disappears in
+    between makes it raise InvalidPortError (seen on a shared JACK server).
+    """
+    for _attempt in range(_LIST_ATTEMPTS - 1):
+        try:
+            return [str(name) for name in client.get_ports()]
+        except rtmidi.InvalidPortError:
+            pass
+    return [str(name) for name in client.get_ports()]
+
+
+def open_listed_port(
+    client: rtmidi.MidiIn | rtmidi.MidiOut, ports: Sequence[str], index: int, own_port: str
+) -> bool:
+    """Open ``ports[index]``; False, with nothing left open, if it may have been another port.
+
+    rtmidi opens by index into a list it reads again, so a port that came or went since
+    ``ports`` was read shifts the index onto another port; rtmidi may even raise half way,
+    with our end registered. A list that reads the same after opening says nothing moved
+    (short of a change and its undoing within those few milliseconds).
+    """
+    try:
+        client.open_port(index, own_port)
+        if port_names(client) == list(ports):
+            return True
+    except rtmidi.RtMidiError:
+        pass
+    client.close_port()
+    return False
+
+
+
+class PortWatcher:
+    """One rtmidi client, kept for life, and the port it should have open, kept open.
+
+    Give ``pattern`` (a glob) to follow a device's port: it is polled for every
+    ``poll_interval`` seconds, opened when it appears and closed as soon as it is gone. Give
+    ``virtual`` to create a port of our own instead: it never vanishes, so once it is open
+    nothing polls. A MIDI API that cannot be used (no JACK server, no ALSA sequencer) is never
+    an error: it is logged once and retried.
+
+    ``on_open(port)`` runs each time the port is (re)opened, ``on_lost(port)`` as soon as a
+    followed device is gone; ``setup(client)`` once per new client and ``before_open(client)``
+    before every open. All run on the event loop; log lines start with ``what``.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        factory: Callable[..., Client],
+        api: int,
+        client_name: str,
+        own_port: str,
+        *,
+        pattern: str | None = None,
+        virtual: str | None = None,
+        on_open: Callable[[str], None],
+        on_lost: Callable[[str], None] | None = None,
+        setup: Callable[[Client], None] | None = None,
+        before_open: Callable[[Client], None] | None = None,
+        poll_interval: float = 1.0,
+        log: logging.Logger,
+    ) -> None:
+        if (pattern is None) == (virtual is None):
+            raise ValueError("PortWatcher needs exactly one of pattern= or virtual=")
+        self.what = what
+        self._factory = factory
+        self._api = api
+        self._client_name = client_name
+        self._own_port = own_port
+        self._pattern = pattern
+        self._virtual = virtual
+        self._on_open = on_open
+        self._on_lost = on_lost
+        self._setup = setup
+        self._before_open = before_open
+        self._poll_interval = poll_interval
+        self._log = log
+        self._client: Client | None = None
+        self._port_name: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._closed = False
+        # Each condition is logged when it starts, not on every poll that finds it unchanged.
+        self._api_failing = False
+        self._waiting_logged = False
+
+    @property
+    def client(self) -> Client | None:
+        """The rtmidi client; None until the API could be opened, and after :meth:`close`."""
+        return self._client
+
+    @property
+    def port_name(self) -> str | None:
+        """The open port: the device's full name, or the ``virtual`` name; None while waiting."""
+        return self._port_name
+
+    def start(self) -> None:
+        """Open the port now if possible, and keep watching it from the running loop."""
+        if self._loop is not None:
+            raise RuntimeError(f"{self.what} is already started")
+        self._loop = asyncio.get_running_loop()
+        self._poll()
+
+    async def close(self, *, drain: float = 0.0, settle: float = 0.0) -> None:
+        """Stop watching, close the port and unregister the client.
+
+        ``drain``: seconds to wait before closing an open port, so that messages still in
+        rtmidi's ring buffer go out (on JACK they leave at the next process cycle).
+        ``settle``: seconds between closing the port and deleting the client, so that a
+        message rtmidi's thread is delivering finishes first: ``delete()`` waits for that
+        thread while holding the GIL, and the thread may be waiting for the GIL (a hang seen
+        on JACK with messages arriving).
+        """
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        client = self._client
+        if client is None:
+            self._port_name = None
+            return
+        if drain and self._port_name is not None:
+            await asyncio.sleep(drain)
+        self._client, self._port_name = None, None
+        client.close_port()
+        if settle:
+            await asyncio.sleep(settle)
+        client.delete()
+
+    # -- on the loop ------------------------------------------------------------------------------
+
+    def _poll(self) -> None:
+        self._timer = None
+        if self._closed:
+            return
+        delay: float | None = None  # None: nothing left to watch
+        try:
+            if self._client is None:
+                self._client = self._create_client()
+            if self._client is None:
+                delay = self._poll_interval * API_RETRY_POLLS
+            elif self._virtual is not None:
+                if not self._open_virtual(self._client, self._virtual):
+                    delay = self._poll_interval * API_RETRY_POLLS
+            else:
+                assert self._pattern is not None
+                delay = self._poll_interval
+                self._follow_port(self._client, self._pattern)
+        except rtmidi.RtMidiError as exc:
+            # The port list kept changing while being read: other programs' ports coming and
+            # going. The next poll reads it again.
+            self._log.debug("%s: reading ports failed: %s", self.what, exc)
+            delay = self._poll_interval
+        except Exception:
+            # The watcher must outlive any surprise: an input that stops reconnecting is
+            # worse on air than one odd log line.
+            self._log.exception("%s: port watch failed; retrying", self.what)
+            delay = self._poll_interval
+        if delay is not None and not self._closed and self._loop is not None:
+            self._timer = self._loop.call_later(delay, self._poll)
+
+    def _create_client(self) -> Client | None:
+        try:
+            client = new_client(self._factory, self._api, self._client_name)
+        except rtmidi.RtMidiError as exc:
+            if not self._api_failing:
+                self._api_failing = True
+                self._log.warning(
+                    "%s: cannot open the %s MIDI API: %s; retrying every %g s",
+                    self.what,
+                    api_label(self._api),
+                    exc,
+                    self._poll_interval * API_RETRY_POLLS,
+                )
+            else:
+                self._log.debug("%s: MIDI API still unusable: %s", self.what, exc)
+            return None
+        if self._api_failing:
+            self._api_failing = False
+            self._log.info("%s: the %s MIDI API is usable again", self.what, api_label(self._api))
+        if self._setup is not None:
+            self._setup(client)
+        return client
+
+    def _open_virtual(self, client: Client, virtual: str) -> bool:
+        if self._before_open is not None:
+            self._before_open(client)
+        try:
+            client.open_virtual_port(virtual)
+        except rtmidi.RtMidiError as exc:
+            self._log.warning("%s: cannot create virtual port %r: %s; retrying", self.what, virtual, exc)
+            # A fresh client next time: this one may hold a half-made port.
+            self._client = None
+            client.delete()
+            return False
+        self._port_name = virtual
+        self._log.info("%s: virtual port %r is open", self.what, virtual)
+        self._on_open(virtual)
+        return True
+
+    def _follow_port(self, client: Client, pattern: str) -> None:
+        ports = port_names(client)
+        if self._port_name is not None:
+            if self._port_name in ports:
+                return
+            # A second look before calling it gone: a list read while other ports come and go
+            # can skip one that is still there, and a false alarm stops a moving camera.
+            ports = port_names(client)
+            if self._port_name in ports:
+                return
+            # rtmidi does not notice: our end stays open and silent. Close it and say so now,
+            # so whatever this device was moving stops.
+            client.close_port()
+            lost, self._port_name = self._port_name, None
+            self._waiting_logged = True
+            self._log.warning("%s: port %r disappeared; waiting for it to come back", self.what, lost)
+            if self._on_lost is not None:
+                self._on_lost(lost)
+            # No return: a device plugged back at once may already be listed under a new name
+            # (ALSA numbers clients anew).
+        matches = matching_ports(pattern, ports)
+        if not matches:
+            if not self._waiting_logged:
+                self._waiting_logged = True
+                self._log.warning(
+                    "%s: waiting for a port matching %r (available: %s)", self.what, pattern, describe_ports(ports)
+                )
+            return
+        index = matches[0]
+        if self._before_open is not None:
+            self._before_open(client)
+        if not open_listed_port(client, ports, index, self._own_port):
+            # The list changed while we opened; the next poll reads the new one.
+            self._log.debug("%s: ports moved while opening %r", self.what, ports[index])
+            return
+        self._port_name = ports[index]
+        self._waiting_logged = False
+        also = [ports[other] for other in matches[1:]]
+        if also:
+            self._log.info("%s: connected to %r (also matching: %s)", self.what, self._port_name, describe_ports(also))
+        else:
+            self._log.info("%s: connected to %r", self.what, self._port_name)
+        self._on_open(self._port_name)
+
+
+def list_ports(api: int) -> tuple[list[str], list[str]]:
+    """The MIDI ports ptzmapd could read from and write to: ``(inputs, outputs)``.
+
+    Raises PtzmapdError when the API is not usable.
+    """
+    try:
+        reader = new_client(rtmidi.MidiIn, api, "ptzmapd devices")
+        writer = new_client(rtmidi.MidiOut, api, "ptzmapd devices")
+    except rtmidi.RtMidiError as exc:
+        raise PtzmapdError(f"cannot open the {api_label(api)} MIDI API: {exc}") from exc
+    try:
+        return port_names(reader), port_names(writer)
+    finally:
+        reader.delete()
+        writer.delete()
+
+
+def midi_api_works(api: int) -> bool:
+    """Whether a client of this API can be created and can open a virtual port; silent."""
+    try:
+        probe = new_client(rtmidi.MidiIn, api, "ptzmapd probe")
+    except rtmidi.RtMidiError:
+        return False
+    try:
+        with quiet_c_stderr():
+            probe.open_virtual_port("probe")
+            probe.close_port()
+    except rtmidi.RtMidiError:
+        return False
+    finally:
+        probe.delete()
+    return True
+
+
+class MidiSender:
+    """A MIDI output: the demo's scripted controller, playing into ptzmapd's input.
+
+    Give ``port`` (a glob, matched as an input's ``port:`` is) to connect to an existing
+    port, or ``virtual`` to create one that others connect to.
+    """
+
+    def __init__(
+        self,
+        api: int,
+        *,
+        port: str | None = None,
+        virtual: str | None = None,
+        client_name: str = "ptzmapd sender",
+    ) -> None:
+        if (port is None) == (virtual is None):
+            raise ValueError("MidiSender needs exactly one of port= or virtual=")
+        try:
+            self._out: rtmidi.MidiOut | None = new_client(rtmidi.MidiOut, api, client_name)
+        except rtmidi.RtMidiError as exc:
+            raise PtzmapdError(f"cannot open the {api_label(api)} MIDI API: {exc}") from exc
+        try:
+            self.port_name = self._open(self._out, port, virtual)
+        except BaseException:
+            self.close()
+            raise
+
+    @staticmethod
+    def _open(out: rtmidi.MidiOut, port: str | None, virtual: str | None) -> str:
+        if virtual is not None:
+            out.open_virtual_port(virtual)
+            return virtual
+        assert port is not None
+        for attempt in range(_OPEN_ATTEMPTS):
+            ports = port_names(out)
+            matches = matching_ports(port, ports)
+            if not matches:
+                available = describe_ports(ports)
+                raise PtzmapdError(f"no MIDI port matches {port!r} (available: {available})")
+            if open_listed_port(out, ports, matches[0], "out"):
+                return ports[matches[0]]
+            # Other programs' ports are coming and going: give them a moment.
+            time.sleep(0.01 * (attempt + 1))
+        raise PtzmapdError(f"the MIDI port list kept changing while opening {port!r}")
+
+    def send(self, message: bytes | Sequence[int]) -> None:
+        """Send one complete MIDI message, e.g. ``bytes([0xB0, 7, 100])``."""
+        if self._out is None:
+            raise PtzmapdError(f"midi sender on {self.port_name!r} is closed")
+        self._out.send_message(message)
+
+    def close(self) -> None:
+        out, self._out = self._out, None
+        if out is not None:
+            out.close_port()
+            out.delete()
+
+    def __enter__(self) -> MidiSender:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
