@@ -579,10 +579,11 @@ class HttpSimulator:
         self._note(decoded.text)
         return self._status(1, "OK", "ok", request)
 
-    # ------------------------------------------------------------------------ IP camera CGI
+    # ------------------------------------------------------------------------ both CGIs
 
-    async def _ipcam(self, request: HttpRequest) -> HttpResponse:
-        decoded = ipcam_cgi.read_request(request)
+    def _cgi_request(self, request: HttpRequest, decoded: Decoded | None) -> Decoded | HttpResponse:
+        """The request to act on, noted in the log; or the whole answer to one that moves
+        nothing (unknown, invalid, a snapshot)."""
         if decoded is None:
             self._log(f"unknown request {request.method} {request.target}")
             return response(404, b"404 Not Found\n", "text/plain")
@@ -592,6 +593,14 @@ class HttpSimulator:
         self._note(decoded.text)
         if decoded.action == "snapshot":
             return response(200, JPEG, "image/jpeg")
+        return decoded
+
+    # ------------------------------------------------------------------------ IP camera CGI
+
+    async def _ipcam(self, request: HttpRequest) -> HttpResponse:
+        decoded = self._cgi_request(request, ipcam_cgi.read_request(request))
+        if isinstance(decoded, HttpResponse):
+            return decoded
         head = self.state
         values = decoded.values
         if decoded.action == "step":
@@ -619,16 +628,9 @@ class HttpSimulator:
     # ------------------------------------------------------------------------ PTZOptics CGI
 
     async def _ptzoptics(self, request: HttpRequest) -> HttpResponse:
-        decoded = ptzoptics_cgi.read_request(request)
-        if decoded is None:
-            self._log(f"unknown request {request.method} {request.target}")
-            return response(404, b"404 Not Found\n", "text/plain")
-        if decoded.action == "invalid":
-            self._log(decoded.text)
-            return response(400, decoded.text.encode(), "text/plain")
-        self._note(decoded.text)
-        if decoded.action == "snapshot":
-            return response(200, JPEG, "image/jpeg")
+        decoded = self._cgi_request(request, ptzoptics_cgi.read_request(request))
+        if isinstance(decoded, HttpResponse):
+            return decoded
         self._ptzoptics_move(self.state, decoded)
         return response(200)
 

@@ -54,6 +54,7 @@ from ptzmapd.protocols.visca_serial import (
 )
 from ptzmapd.simulators.visca import POLL_INTERVAL, SimulatedCamera
 from ptzmapd.transports.serial import BITS_PER_BYTE
+from ptzmapd.tasks import cancel_and_wait
 
 _logger = logging.getLogger(__name__)
 
@@ -390,13 +391,8 @@ class SerialSimulator:
             self._write(self.line.poll(self.now()))
 
     async def close(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
-            try:
-                await self._poller
-            except asyncio.CancelledError:
-                pass
-            self._poller = None
+        await cancel_and_wait(self._poller)
+        self._poller = None
         if self._master is not None:
             self._loop.remove_reader(self._master)
             os.close(self._master)

@@ -59,6 +59,7 @@ from ptzmapd.protocols.visca_ip import (
     pack,
     unpack,
 )
+from ptzmapd.tasks import cancel_and_wait
 
 _logger = logging.getLogger(__name__)
 
@@ -405,13 +406,8 @@ class SimulatorHandle(ABC):
         """Stop listening and drop every connection."""
 
     async def close(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
-            try:
-                await self._poller
-            except asyncio.CancelledError:
-                pass
-            self._poller = None
+        await cancel_and_wait(self._poller)
+        self._poller = None
         await self._close_transport()
 
     def _log(self, text: str) -> None:

@@ -36,6 +36,7 @@ import serial
 from ptzmapd.errors import TransportError
 from ptzmapd.protocols import DEFAULT_BAUD
 from ptzmapd.transports.base import Transport, TurnCallback
+from ptzmapd.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from ptzmapd.config.model import CameraConfig
@@ -227,12 +228,7 @@ class SerialTransport(Transport):
                 await asyncio.sleep(max(0.001, min(self.schedule.free_at, deadline) - loop.time()))
         self._closing = True
         self._cancel_timer()
-        if self._keeper is not None:
-            self._keeper.cancel()
-            try:
-                await self._keeper
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._keeper)
         if self._io is not None and loop is not None:
             await loop.run_in_executor(self._io, self._close_io)
             self._io.shutdown(wait=False)

@@ -13,6 +13,7 @@ import socket
 
 from ptzmapd.errors import TransportError
 from ptzmapd.transports.base import Transport
+from ptzmapd.tasks import cancel_and_wait
 
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 10.0
@@ -99,10 +100,5 @@ class TcpTransport(Transport):
         self._closing = True
         if self._stream is not None:
             self._stream.close()
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         await super().close()

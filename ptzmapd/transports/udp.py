@@ -13,6 +13,7 @@ import logging
 
 from ptzmapd.errors import TransportError
 from ptzmapd.transports.base import Transport
+from ptzmapd.tasks import cancel_and_wait
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -66,12 +67,7 @@ class UdpTransport(Transport):
         self._sock.sendto(data)
 
     async def close(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         if self._sock is not None:
             self._sock.close()
             self._sock = None
