@@ -23,7 +23,10 @@ from ptzmapd.commands import (
     Command,
     Focus,
     Home,
+    Jog,
+    MoveTo,
     PanTilt,
+    PresetClear,
     PresetRecall,
     PresetStore,
     RawCommand,
@@ -32,11 +35,13 @@ from ptzmapd.commands import (
 from ptzmapd.config import load_config, summarize
 from ptzmapd.config.load import check_raw, inability
 from ptzmapd.errors import ConfigError, ProtocolError, PtzmapdError
-from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS, RAW_ACTION, modes_of
+from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS, PRESET_CLEAR, RAW_ACTION, modes_of
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.simulators import SIMULATORS, starter
 
-SEND_ACTIONS = ("pan", "tilt", "zoom", "focus", "stop", "home", "preset", "autofocus", *NAMED_ACTIONS, RAW_ACTION)
+SEND_ACTIONS = (
+    "pan", "tilt", "zoom", "focus", "stop", "home", "preset", "autofocus", "move-to", "jog", *NAMED_ACTIONS, RAW_ACTION,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Send one command and wait for the camera to acknowledge it. "
         "Examples: 'send -c studio.yaml stage preset 3', 'send -c studio.yaml stage pan 0.5 --for 1.5', "
         "'send -c studio.yaml stage tally on', 'send -c studio.yaml stage iris direct --level 8', "
-        "'send -c studio.yaml stage raw \"81 01 04 38 02 FF\"'.",
+        "'send -c studio.yaml stage raw \"81 01 04 38 02 FF\"', "
+        "'send -c studio.yaml hik move-to --pan 90 --tilt 10', 'send -c studio.yaml hik jog --pan 0.5 --for 0.4'.",
     )
     send.add_argument("-c", "--config", required=True, metavar="FILE")
     send.add_argument("camera")
@@ -81,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
                       help="move for this long, then stop (required for pan/tilt/zoom/focus)")
     send.add_argument("--store", action="store_true", help="with preset: store instead of recall")
+    send.add_argument("--clear", action="store_true", help="with preset: clear (forget) it instead of recall")
+    for axis, meaning in (("pan", "degrees"), ("tilt", "degrees"), ("zoom", "0..100")):
+        send.add_argument(f"--{axis}", type=float, metavar="N",
+                          help=f"move-to: the {axis} position ({meaning}); jog: the {axis} speed -1..1")
 
     simulate = commands.add_parser(
         "simulate", help="run a simulated camera",
@@ -191,12 +201,27 @@ def check(path: str) -> int:
 
 def send_command(
     action: str, value: str | None, store: bool, level: int | None = None, raw_kind: str | None = None,
+    *, clear: bool = False, axes: dict[str, float | None] | None = None, duration: float | None = None,
 ) -> Command:
     """The command ``ptzmapd send`` sends for ACTION VALUE; ValueError with a clear text.
 
     ``level`` is ``--level`` (a named action's direct mode); ``raw_kind`` what a raw VALUE is
-    written in, the camera's own kind (None: the camera takes no raw commands).
+    written in, the camera's own kind (None: the camera takes no raw commands). ``axes`` are
+    ``--pan/--tilt/--zoom`` (move-to positions, jog speeds); ``duration`` is a jog's ``--for``.
     """
+    given = {axis: number for axis, number in (axes or {}).items() if number is not None}
+    if given and action not in ("move-to", "jog"):
+        raise ValueError("--pan/--tilt/--zoom go with move-to or jog")
+    if action == "move-to":
+        if not given:
+            raise ValueError("move-to needs at least one of --pan, --tilt, --zoom")
+        return MoveTo(given.get("pan"), given.get("tilt"), given.get("zoom"))
+    if action == "jog":
+        if not any(given.values()) or any(not -1.0 <= speed <= 1.0 for speed in given.values()):
+            raise ValueError("jog needs --pan, --tilt or --zoom speeds from -1 to 1, not all zero")
+        if duration is None or not 0.0 < duration <= 10.0:
+            raise ValueError("jog needs --for SECONDS (above 0, at most 10): the camera stops by itself after it")
+        return Jog(given.get("pan", 0.0), given.get("tilt", 0.0), given.get("zoom", 0.0), duration)
     if level is not None and not (action in LEVELS and value == DIRECT_MODE):
         raise ValueError(f"--level goes with a direct mode ({', '.join(f'{name} {DIRECT_MODE}' for name in LEVELS)})")
     if action in NAMED_ACTIONS:
@@ -230,6 +255,10 @@ def send_command(
     if action == "preset":
         if value is None or not value.isdigit():
             raise ValueError(f"preset needs a number, not {value!r}")
+        if store and clear:
+            raise ValueError("preset takes --store or --clear, not both")
+        if clear:
+            return PresetClear(int(value))
         return PresetStore(int(value)) if store else PresetRecall(int(value))
     if value not in AUTOFOCUS_MODES:
         raise ValueError(f"autofocus mode must be one of {', '.join(AUTOFOCUS_MODES)}, not {value!r}")
@@ -284,17 +313,24 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         print(f"ptzmapd: {inability(camera, RAW_ACTION)}", file=sys.stderr)
         return 2
     try:
-        command = send_command(args.action, args.value, args.store, args.level, raw_kinds[0] if raw_kinds else None)
+        command = send_command(
+            args.action, args.value, args.store, args.level, raw_kinds[0] if raw_kinds else None,
+            clear=args.clear, axes={"pan": args.pan, "tilt": args.tilt, "zoom": args.zoom}, duration=args.duration,
+        )
     except ValueError as error:
         print(f"ptzmapd: {error}", file=sys.stderr)
         return 2
+    # What the camera's protocol cannot do is said here, not as a silence from the camera.
     if isinstance(command, (CameraAction, RawCommand)):
-        # What the camera's protocol cannot do is said here, not as a silence from the camera.
         mode = command.kind if isinstance(command, RawCommand) else command.mode
         problem = inability(camera, args.action, mode)
-        if problem is not None:
-            print(f"ptzmapd: {problem}", file=sys.stderr)
-            return 2
+    elif isinstance(command, PresetClear):
+        problem = inability(camera, PRESET_CLEAR)
+    else:
+        problem = inability(camera, args.action) if args.action in ("move-to", "jog") else None
+    if problem is not None:
+        print(f"ptzmapd: {problem}", file=sys.stderr)
+        return 2
     moving = command.slot is not None and not command.is_stop()
     if moving and args.duration is None:
         print(f"ptzmapd: {args.action} needs --for SECONDS (a one-shot move must end)", file=sys.stderr)
@@ -320,6 +356,9 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         controller.close()
         await pool.close()
     what = f"{args.action}{' ' + args.value if args.value else ''}{' (store)' if args.store else ''}"
+    what += " (clear)" if args.clear else ""
+    what += "".join(f" {axis} {number:g}" for axis, number in (("pan", args.pan), ("tilt", args.tilt), ("zoom", args.zoom))
+                    if number is not None)
     what += f" {args.level}" if args.level is not None else ""
     if answered:
         replies = PROTOCOLS[camera.protocol].ack_timeout > 0

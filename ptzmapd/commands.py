@@ -84,6 +84,31 @@ class PresetClear(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class MoveTo(Command):
+    """Go to an absolute position. Pan and tilt in degrees, zoom on the 0..100 scale of the
+    ISAPI document; None leaves that axis where it is. Cameras with absolute positioning
+    (ISAPI, IPCam CGI) take it; each codec checks the numbers against its own ranges."""
+
+    pan: float | None = None
+    tilt: float | None = None
+    zoom: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Jog(Command):
+    """Move at these speeds (-1..1) for ``seconds``, then the camera stops by itself.
+
+    Not a motion slot: the camera times the move (ISAPI "momentary"), so a lost stop
+    cannot leave it running.
+    """
+
+    pan: float = 0.0
+    tilt: float = 0.0
+    zoom: float = 0.0
+    seconds: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
 class Autofocus(Command):
     mode: AutofocusMode = "on"
 

@@ -11,6 +11,7 @@ from ptzmapd.config import ConfigError, load_config
 from ptzmapd.mapping.actions import (
     ACTIONS,
     NAMED_ACTIONS,
+    PRESET_CLEAR,
     RAW_KINDS,
     can,
     modes_of,
@@ -38,7 +39,7 @@ def test_visca_capabilities_are_read_from_its_tables() -> None:
     # Every named entry is one the codec encodes, and nothing else is claimed.
     named = {entry for entry in capabilities if entry.split(" ")[0] in NAMED_ACTIONS}
     assert named == named_capabilities([*visca.NAMED_COMMANDS, *((name, "direct") for name in visca.DIRECT_COMMANDS)])
-    assert capabilities - named == BASIC_CAPABILITIES | {"autofocus", "position", "raw visca"}
+    assert capabilities - named == BASIC_CAPABILITIES | {"autofocus", "position", PRESET_CLEAR, "raw visca"}
 
 
 def test_what_visca_lacks() -> None:
@@ -65,7 +66,7 @@ def test_can_reads_the_vocabulary() -> None:
 
 
 def test_every_protocol_declares_only_words_of_the_vocabulary() -> None:
-    words = set(ACTIONS) | {"position"} | {f"{name} {mode}" for name, modes in NAMED_ACTIONS.items() for mode in modes}
+    words = set(ACTIONS) | {"position", PRESET_CLEAR} | {f"{name} {mode}" for name, modes in NAMED_ACTIONS.items() for mode in modes}
     words |= {raw_capability(kind) for kind in RAW_KINDS}
     for name, spec in PROTOCOLS.items():
         assert spec.capabilities <= words, (name, sorted(spec.capabilities - words))
@@ -120,6 +121,37 @@ def test_a_mode_the_protocol_lacks_is_blamed_on_the_mode(tmp_path: Path) -> None
         "7:48: bindings[0].mode: camera 'stage' (visca-ip) cannot 'iris open' "
         "(it can: iris up, iris down, iris reset, iris direct)",
     ]
+
+
+def test_clearing_a_preset_needs_a_camera_that_can_forget_one(tmp_path: Path) -> None:
+    clear = "  - {input: desk, note: 1, action: preset, preset: 3, clear: true, camera: %s}\n"
+    assert problems(tmp_path, clear % "stage") == []  # VISCA memory reset
+    assert problems(tmp_path, clear % "pulpit") == []  # Pelco clear preset
+    cgi = CONFIG.replace("{protocol: visca-ip, host: 127.0.0.2}", "{protocol: ptzoptics-cgi, url: http://127.0.0.2}")
+    (problem,) = problems(tmp_path, clear % "stage", cgi)
+    assert problem.startswith("7:62: bindings[0].clear: camera 'stage' (ptzoptics-cgi) cannot 'preset clear' (it can: ")
+    # Recalling and storing stay fine there.
+    assert problems(tmp_path, clear.replace("clear: true", "store: true") % "stage", cgi) == []
+
+
+def test_move_to_and_jog_are_checked_for_their_axes_and_the_protocol(tmp_path: Path) -> None:
+    hik = CONFIG.replace("{protocol: visca-ip, host: 127.0.0.2}", "{protocol: isapi, url: http://127.0.0.2, password_env: X}")
+    assert problems(tmp_path, "  - {input: desk, note: 1, action: move-to, pan: 90, tilt: -10, zoom: 25, camera: stage}\n", hik) == []
+    assert problems(tmp_path, "  - {input: desk, note: 1, action: jog, pan: -0.5, duration: 1.5, camera: stage}\n", hik) == []
+    assert problems(tmp_path, "  - {input: desk, note: 1, action: move-to, camera: stage}\n", hik) == [
+        "7:5: bindings[0]: move-to needs at least one of pan, tilt, zoom",
+    ]
+    assert problems(tmp_path, "  - {input: desk, note: 1, action: jog, pan: 0, camera: stage}\n", hik) == [
+        "7:5: bindings[0]: jog needs a nonzero speed for pan, tilt or zoom",
+    ]
+    # Positions and speeds have their own ranges under the same key names.
+    (problem,) = problems(tmp_path, "  - {input: desk, note: 1, action: jog, pan: 90, camera: stage}\n", hik)
+    assert "bindings[0].pan: 90 is out of range (valid: -1..1)" in problem
+    (problem,) = problems(tmp_path, "  - {input: desk, note: 1, action: move-to, tilt: 300, camera: stage}\n", hik)
+    assert "bindings[0].tilt: 300 is out of range (valid: -90..270)" in problem
+    # A Pelco dome has no absolute positioning.
+    (problem,) = problems(tmp_path, "  - {input: desk, note: 1, action: move-to, pan: 90, camera: pulpit}\n", hik)
+    assert problem.startswith("7:36: bindings[0].action: camera 'pulpit' (pelco-d) cannot 'move-to' (it can: ")
 
 
 def test_a_raw_command_must_fit_the_cameras_protocol(tmp_path: Path) -> None:

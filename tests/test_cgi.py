@@ -16,9 +16,12 @@ from ptzmapd.commands import (
     Command,
     Focus,
     Home,
+    Jog,
+    MoveTo,
     PanTilt,
     PanTiltPositionInquiry,
     PresetRecall,
+    PresetClear,
     PresetStore,
     RawCommand,
     Zoom,
@@ -56,6 +59,9 @@ IPCAM_GOLDEN: list[tuple[Command, list[tuple[str, str]]]] = [
     (PresetStore(7), [("SetPosition", "7"), ("SetName", "Preset 7")]),
     (CameraAction("swing", "on"), [("PanTiltSwingMode", "2")]),
     (CameraAction("swing", "off"), [("PanTiltSwingMode", "0")]),
+    (PresetClear(3), [("ClearPosition", "3")]),
+    (MoveTo(pan=170.0, tilt=45.4), [("PanTiltHorizontal", "170"), ("PanTiltVertical", "45"), ("PanTiltPositionMove", "true")]),
+    (MoveTo(pan=340.0, tilt=0.0), [("PanTiltHorizontal", "340"), ("PanTiltVertical", "0"), ("PanTiltPositionMove", "true")]),
     (RawCommand("POST /pantiltcontrol.cgi ClearPosition=3"), [("ClearPosition", "3")]),
 ]
 
@@ -105,6 +111,12 @@ def test_ipcam_max_speed_caps_the_step() -> None:
     (PresetRecall(0), r"presets are 1\.\.24, got 0"),
     (PresetStore(25), r"presets are 1\.\.24, got 25"),
     (CameraAction("light", "on"), r"no action 'light' \(valid: swing\)"),
+    (PresetClear(0), r"presets are 1\.\.24, got 0"),
+    (MoveTo(pan=10.0), "needs both pan and tilt"),
+    (MoveTo(pan=10.0, tilt=10.0, zoom=5.0), "no zoom"),
+    (MoveTo(pan=341.0, tilt=10.0), r"pan position must be 0\.\.340"),
+    (MoveTo(pan=10.0, tilt=136.0), r"tilt position must be 0\.\.135"),
+    (Jog(pan=1.0), "cannot send Jog"),
 ])
 def test_ipcam_refuses_what_it_cannot_do(command: Command, message: str) -> None:
     with pytest.raises(ProtocolError, match=message):
@@ -260,7 +272,8 @@ def test_every_declared_cgi_capability_is_encoded() -> None:
         ("ipcam-cgi", IpcamCgiCodec(IPCAM_LIMITS), {}),
     ):
         common: dict[str, Command] = {"pan": PanTilt(1, 0), "tilt": PanTilt(0, 1), "stop": PanTilt(0, 0),
-                                      "home": Home(), "preset": PresetRecall(1), "raw http": RawCommand("GET /x")}
+                                      "home": Home(), "preset": PresetRecall(1), "raw http": RawCommand("GET /x"),
+                                      "preset clear": PresetClear(1), "move-to": MoveTo(pan=1.0, tilt=1.0)}
         for capability in PROTOCOLS[name].capabilities:
             action, _, mode = capability.partition(" ")
             codec.encode({**common, **examples}.get(capability) or CameraAction(action, mode or "on"))

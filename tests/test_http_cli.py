@@ -66,6 +66,38 @@ def test_send_a_preset_and_a_move(camera: HttpSimulatorProc, tmp_path: Path) -> 
     assert PASSWORD not in camera.output + move.output + preset.output
 
 
+def test_send_an_absolute_move_a_jog_and_a_preset_clear_to_isapi(tmp_path: Path) -> None:
+    camera = HttpSimulatorProc("isapi")
+    try:
+        config = write_config(tmp_path, "isapi", camera.url)
+        runs = [
+            (("move-to", "--pan", "90", "--tilt", "-12.5"), "absolute azimuth 900 elevation -125"),
+            (("jog", "--zoom", "-0.5", "--for", "0.4"), "momentary pan 0 tilt 0 zoom -50 for 400 ms"),
+            (("preset", "4", "--clear"), "preset clear 4"),
+        ]
+        for args, printed in runs:
+            run = Proc("send", "-c", str(config), "stage", *args, env=ENV)
+            assert run.process.wait(timeout=15) == 0, run.output
+            assert "acknowledged" in run.output and "Traceback" not in run.output
+            camera.wait_for(printed)
+    finally:
+        camera.stop()
+
+
+def test_send_refuses_what_the_camera_cannot_do_before_connecting(tmp_path: Path) -> None:
+    # Nothing listens at this URL: the refusal must come from the config, not a timeout.
+    config = write_config(tmp_path, "ptzoptics-cgi", "http://127.0.0.2:9")
+    for args, message in (
+        (("preset", "4", "--clear"), "cannot 'preset clear'"),
+        (("move-to", "--pan", "90"), "cannot 'move-to'"),
+        (("jog", "--pan", "0.5"), "jog needs --for SECONDS"),
+        (("pan", "0.5", "--tilt", "3", "--for", "1"), "--pan/--tilt/--zoom go with move-to or jog"),
+    ):
+        run = Proc("send", "-c", str(config), "stage", *args, env=ENV)
+        assert run.process.wait(timeout=15) == 2, run.output
+        assert message in run.output and "Traceback" not in run.output
+
+
 def test_send_with_a_wrong_password_fails_clearly(tmp_path: Path) -> None:
     simulator = HttpSimulatorProc("isapi")
     try:

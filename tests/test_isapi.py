@@ -12,9 +12,12 @@ from ptzmapd.commands import (
     Command,
     Focus,
     Home,
+    Jog,
+    MoveTo,
     PanTilt,
     PanTiltPositionInquiry,
     PresetRecall,
+    PresetClear,
     PresetStore,
     RawCommand,
     Zoom,
@@ -55,6 +58,18 @@ GOLDEN: list[tuple[Command, tuple[str, str, str]]] = [
     (PresetRecall(3), ("PUT", f"{CH1}/presets/3/goto", "")),
     (PresetStore(12), ("PUT", f"{CH1}/presets/12",
                        "<PTZPreset><enabled>true</enabled><id>12</id><presetName>Preset 12</presetName></PTZPreset>")),
+    (PresetClear(12), ("DELETE", f"{CH1}/presets/12", "")),
+    # Absolute positions in tenths (ERRATA); only the axes asked for go on the wire.
+    (MoveTo(pan=90.0, tilt=-12.5, zoom=30.0), ("PUT", f"{CH1}/absolute",
+     "<PTZData><AbsoluteHigh><elevation>-125</elevation><azimuth>900</azimuth>"
+     "<absoluteZoom>300</absoluteZoom></AbsoluteHigh></PTZData>")),
+    (MoveTo(pan=359.9), ("PUT", f"{CH1}/absolute", "<PTZData><AbsoluteHigh><azimuth>3599</azimuth></AbsoluteHigh></PTZData>")),
+    (MoveTo(zoom=0.0), ("PUT", f"{CH1}/absolute", "<PTZData><AbsoluteHigh><absoluteZoom>0</absoluteZoom></AbsoluteHigh></PTZData>")),
+    # Momentary: the camera stops by itself after the duration (milliseconds).
+    (Jog(pan=0.5, seconds=0.3), ("PUT", f"{CH1}/momentary",
+     "<PTZData><pan>50</pan><tilt>0</tilt><zoom>0</zoom><Momentary><duration>300</duration></Momentary></PTZData>")),
+    (Jog(tilt=-1.0, zoom=0.2, seconds=2.0), ("PUT", f"{CH1}/momentary",
+     "<PTZData><pan>0</pan><tilt>-100</tilt><zoom>20</zoom><Momentary><duration>2000</duration></Momentary></PTZData>")),
     (Autofocus("one-push"), ("PUT", f"{CH1}/onepushfoucs/start", "")),
     (CameraAction("light", "on"), ("PUT", f"{CH1}/auxcontrols/1",
                                    "<PTZAux><id>1</id><type>LIGHT</type><status>on</status></PTZAux>")),
@@ -119,6 +134,12 @@ def test_keys_compare_each_slot_on_its_own_axes() -> None:
     (CameraAction("light", "flash"), "on or off"),
     (PanTilt(float("nan"), 0.0), "finite"),
     (RawCommand("81 01 04 00 02 FF", kind="visca"), "not for an HTTP camera"),
+    (MoveTo(), "at least one of pan, tilt, zoom"),
+    (MoveTo(pan=361.0), r"pan must be 0\.\.360"),
+    (MoveTo(tilt=-91.0), r"tilt must be -90\.\.270"),
+    (MoveTo(zoom=float("nan")), r"zoom must be 0\.\.100"),
+    (Jog(pan=0.5, seconds=0.0), "duration above 0"),
+    (PresetClear(0), "numbered from 1"),
 ])
 def test_what_isapi_cannot_say_is_refused(command: Command, message: str) -> None:
     codec = IsapiCodec(ISAPI_LIMITS)
@@ -134,6 +155,7 @@ def test_every_declared_capability_is_encoded() -> None:
     examples: dict[str, Command] = {
         "pan": PanTilt(1, 0), "tilt": PanTilt(0, 1), "zoom": Zoom(1), "stop": PanTilt(0, 0), "home": Home(),
         "preset": PresetRecall(1), "autofocus": Autofocus("one-push"), "position": PanTiltPositionInquiry(),
+        "preset clear": PresetClear(1), "move-to": MoveTo(pan=10.0), "jog": Jog(pan=1.0),
         "raw http": RawCommand("GET /ISAPI/PTZCtrl/channels/1/status", kind="http"),
     }
     for capability in capabilities:

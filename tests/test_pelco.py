@@ -17,6 +17,7 @@ from ptzmapd.commands import (
     Home,
     PanTilt,
     PanTiltPositionInquiry,
+    PresetClear,
     PresetRecall,
     PresetStore,
     RawCommand,
@@ -62,6 +63,7 @@ GOLDEN: list[tuple[Command, str, str, str]] = [
     (Focus(-1.0), "FF 01 01 00 00 00 02", "A0 00 02 00 00 00 AF 0D", "focus near"),
     (PanTilt(0.0, 0.0), "FF 01 00 00 00 00 01", "A0 00 00 00 00 00 AF 0F", "stop"),
     (PresetStore(5), "FF 01 00 03 00 05 09", "A0 00 00 03 00 05 AF 09", "preset set 5"),
+    (PresetClear(5), "FF 01 00 05 00 05 0B", "A0 00 00 05 00 05 AF 0F", "preset clear 5"),
     (PresetRecall(1), "FF 01 00 07 00 01 09", "A0 00 00 07 00 01 AF 09", "preset goto 1"),
     (PresetRecall(255), "FF 01 00 07 00 FF 07", "A0 00 00 07 00 FF AF F7", "preset goto 255"),
     # Pelco has no home command: preset 34 is Pelco's "pan zero" (see pelco.HOME_PRESET).

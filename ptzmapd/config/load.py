@@ -65,6 +65,7 @@ from ptzmapd.mapping.actions import (
     LEVELS,
     MOTION_ACTIONS,
     NAMED_ACTIONS,
+    PRESET_CLEAR,
     RAW_ACTION,
     RAW_KINDS,
     can,
@@ -780,6 +781,13 @@ BINDING = Schema(
         Field("hold", Number(0.2, 10), applies=when(action="preset")),
         Field("step", Integer(-16, 16), applies=when(action="preset")),
         Field("presets", PresetRange(), applies=when(action="preset")),
+        # move-to: an absolute position, in degrees (zoom on the ISAPI 0..100 scale); an axis
+        # left out stays where it is. jog: speeds for `duration` seconds, timed by the camera.
+        Field("pan", Number(0, 360), applies=when(action="move-to")),
+        Field("tilt", Number(-90, 270), applies=when(action="move-to")),
+        Field("zoom", Number(0, 100), applies=when(action="move-to")),
+        *(Field(axis, Number(-1, 1), applies=when(action="jog")) for axis in ("pan", "tilt", "zoom")),
+        Field("duration", Number(0.05, 10), applies=when(action="jog"), default=0.5),
         # Speed while a note/button is held: -1..1 like every speed above the codec.
         Field("value", Number(-1, 1), applies=when(action=MOTION_ACTIONS)),
         Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS),
@@ -1047,6 +1055,11 @@ class _Loader:
                 off=led.off if led.off >= 0 else int(options.get("led_off", 0)),
             )
         values["led"] = led or None
+        axes = [axis for axis in ("pan", "tilt", "zoom") if values.get(axis) is not None]
+        if action == "move-to" and not axes:
+            self.problems.append(Problem(node.mark, entry.path, "move-to needs at least one of pan, tilt, zoom"))
+        if action == "jog" and not any(values.get(axis) for axis in axes):
+            self.problems.append(Problem(node.mark, entry.path, "jog needs a nonzero speed for pan, tilt or zoom"))
         return BindingConfig(control=control, number=number, mark=node.mark, raw=raw[0] if raw else None, **values)
 
     def own_led(self, control: str, number: object, channel: int | None, device: InputConfig | None,
@@ -1185,6 +1198,8 @@ def _asks(binding: BindingConfig) -> list[tuple[str, str, str | None]]:
         return []  # not a camera command
     if action == RAW_ACTION:
         return [(binding.raw.kind, RAW_ACTION, binding.raw.kind)] if binding.raw is not None else []
+    if action == "preset" and binding.clear:
+        return [("action", action, None), ("clear", PRESET_CLEAR, None)]
     if action in NAMED_ACTIONS:
         if binding.mode in SWITCH_MODES:  # toggle/momentary send "on" and "off"
             return [("action", action, None), ("mode", action, "on"), ("mode", action, "off")]

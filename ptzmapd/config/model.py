@@ -114,6 +114,13 @@ class BindingConfig:
     #: Presets: held this long = store (a tap recalls); clear instead of recall.
     hold: float | None = None
     clear: bool = False
+    #: ``action: move-to``: the position (degrees; zoom 0..100), None = leave that axis;
+    #: ``action: jog``: the speeds (-1..1), None = 0.
+    pan: float | None = None
+    tilt: float | None = None
+    zoom: float | None = None
+    #: ``action: jog``: seconds the camera moves before it stops by itself.
+    duration: float = 0.5
     #: ``action: fine``: the speed factor while it is on.
     factor: float = 0.25
     #: ``action: select``: keep moving on the newly selected camera what moved the old one.

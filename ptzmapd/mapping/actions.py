@@ -15,7 +15,10 @@ from collections.abc import Collection, Iterable
 #: Actions that set a speed while the control is held or deflected.
 MOTION_ACTIONS: tuple[str, ...] = ("pan", "tilt", "zoom", "focus")
 #: Actions that fire once per press.
-DISCRETE_ACTIONS: tuple[str, ...] = ("stop", "home", "preset", "select", "autofocus")
+DISCRETE_ACTIONS: tuple[str, ...] = ("stop", "home", "preset", "select", "autofocus", "move-to", "jog")
+#: The capability of clearing a stored preset (``action: preset`` with ``clear: true``):
+#: not every protocol that recalls and stores presets can forget one.
+PRESET_CLEAR = "preset clear"
 
 #: Named camera functions (:class:`~ptzmapd.commands.CameraAction`) and their modes. A
 #: ``direct`` mode takes a ``level:`` number (see :data:`LEVELS`). Where two protocols have

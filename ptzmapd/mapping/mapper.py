@@ -30,6 +30,8 @@ from ptzmapd.commands import (
     CameraAction,
     Command,
     Home,
+    Jog,
+    MoveTo,
     PresetClear,
     PresetRecall,
     PresetStore,
@@ -176,6 +178,10 @@ class Mapper:
             command = Home()
         elif action == "autofocus":
             command = Autofocus(binding.mode or "toggle")  # type: ignore[arg-type]
+        elif action == "move-to":
+            command = MoveTo(binding.pan, binding.tilt, binding.zoom)
+        elif action == "jog":
+            command = Jog(binding.pan or 0.0, binding.tilt or 0.0, binding.zoom or 0.0, binding.duration)
         elif action in NAMED_ACTIONS and binding.mode is not None:
             command = CameraAction(action, binding.mode, binding.level)
         elif action == RAW_ACTION and binding.raw is not None:

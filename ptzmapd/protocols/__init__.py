@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from ptzmapd.mapping.actions import PRESET_CLEAR
 from ptzmapd.protocols import pelco, visca
 from ptzmapd.protocols.base import Codec, SpeedLimits
 
@@ -131,13 +132,14 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
         "isapi", "http", None, ISAPI_LIMITS, 0.1, 3.0, _isapi,
         "Hikvision ISAPI over HTTP(S), Digest or Basic auth",
         # No focus speed in the PTZ service; autofocus is one-push only (onepushfoucs).
-        frozenset({"pan", "tilt", "zoom", "stop", "home", "preset", "autofocus", "position",
+        frozenset({"pan", "tilt", "zoom", "stop", "home", "preset", PRESET_CLEAR, "move-to", "jog", "autofocus", "position",
                    "light", "light on", "light off", "wiper", "wiper on", "wiper off", "raw http"}),
     ),
     "ipcam-cgi": ProtocolSpec(
         "ipcam-cgi", "http", None, IPCAM_LIMITS, 0.1, 3.0, _ipcam_cgi,
         "IP camera CGI (CAS-3xx): step moves, presets 1-24, Basic auth",
-        frozenset({"pan", "tilt", "stop", "home", "preset", "swing", "swing on", "swing off", "raw http"}),
+        frozenset({"pan", "tilt", "stop", "home", "preset", PRESET_CLEAR, "move-to",
+                   "swing", "swing on", "swing off", "raw http"}),
         # Step moves only: a held speed is one step (sized by the speed) every half second.
         refresh=0.5,
     ),

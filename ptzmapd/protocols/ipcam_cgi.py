@@ -30,7 +30,9 @@ from ptzmapd.commands import (
     CameraAction,
     Command,
     Home,
+    MoveTo,
     PanTilt,
+    PresetClear,
     PresetRecall,
     PresetStore,
     RawCommand,
@@ -54,6 +56,9 @@ MOVES: dict[str, int] = {"up": 1, "left": 3, "home": 4, "right": 5, "down": 7}
 MOVE_NAMES: dict[int, str] = {code: name for name, code in MOVES.items()}
 STEP_DEGREES = range(1, 11)
 PRESETS = range(1, 25)
+#: ``PanTiltPositionMove`` positions, as the document gives them (PanTiltHorizontal, PanTiltVertical).
+PAN_POSITIONS = range(0, 341)
+TILT_POSITIONS = range(0, 136)
 #: ``PanTiltSwingMode``: 0 disable, 2 preset position swing (1 is reserved).
 SWING_MODES: dict[str, int] = {"on": 2, "off": 0}
 #: Names are cut to the camera's 12 characters.
@@ -111,6 +116,26 @@ def _store(command: PresetStore) -> HttpRequest:
     return _post([("SetPosition", number), ("SetName", f"Preset {number}"[:PRESET_NAME_LENGTH])])
 
 
+def _clear(command: PresetClear) -> HttpRequest:
+    return _post([("ClearPosition", _preset(command.number))])
+
+
+def _position(value: float | None, valid: range, what: str) -> int:
+    if value is None:
+        raise ProtocolError("ipcam-cgi move-to needs both pan and tilt (it has no zoom)")
+    if not math.isfinite(value) or round(value) not in valid:
+        raise ProtocolError(f"ipcam-cgi {what} position must be {valid.start}..{valid.stop - 1}, got {value!r}")
+    return round(value)
+
+
+def _move_to(command: MoveTo) -> HttpRequest:
+    if command.zoom is not None:
+        raise ProtocolError("ipcam-cgi has no zoom: move-to takes pan and tilt only")
+    pan = _position(command.pan, PAN_POSITIONS, "pan")
+    tilt = _position(command.tilt, TILT_POSITIONS, "tilt")
+    return _post([("PanTiltHorizontal", pan), ("PanTiltVertical", tilt), ("PanTiltPositionMove", "true")])
+
+
 def _action(command: CameraAction) -> HttpRequest:
     if command.name != "swing":
         raise ProtocolError(f"ipcam-cgi has no action {command.name!r} (valid: swing)")
@@ -128,6 +153,8 @@ _REQUESTS: dict[type[Command], Callable[..., HttpRequest]] = {
     Home: _home,
     PresetRecall: _recall,
     PresetStore: _store,
+    PresetClear: _clear,
+    MoveTo: _move_to,
     CameraAction: _action,
     RawCommand: _raw,
 }

@@ -36,8 +36,11 @@ from ptzmapd.commands import (
     Command,
     Focus,
     Home,
+    Jog,
+    MoveTo,
     PanTilt,
     PanTiltPositionInquiry,
+    PresetClear,
     PresetRecall,
     PresetStore,
     RawCommand,
@@ -124,6 +127,46 @@ def _recall(command: PresetRecall, channel: int) -> HttpRequest:
     return _put(f"{channel_base(channel)}/presets/{_preset_number(command.number)}/goto")
 
 
+def _clear(command: PresetClear, channel: int) -> HttpRequest:
+    return HttpRequest("DELETE", f"{channel_base(channel)}/presets/{_preset_number(command.number)}")
+
+
+def _tenths(value: float, valid: range, what: str) -> int:
+    """Degrees (or zoom) as the document's tenths, checked against its range."""
+    if not math.isfinite(value) or round(value * 10) not in valid:
+        raise ProtocolError(f"isapi {what} must be {valid.start / 10:g}..{(valid.stop - 1) / 10:g}, got {value!r}")
+    return round(value * 10)
+
+
+def _move_to(command: MoveTo, channel: int) -> HttpRequest:
+    # Only the axes asked for are sent: the camera leaves the others where they are.
+    fields = [
+        (tag, _tenths(value, valid, what))
+        for tag, value, valid, what in (
+            ("elevation", command.tilt, ELEVATION_RANGE, "tilt"),
+            ("azimuth", command.pan, AZIMUTH_RANGE, "pan"),
+            ("absoluteZoom", command.zoom, ZOOM_RANGE, "zoom"),
+        )
+        if value is not None
+    ]
+    if not fields:
+        raise ProtocolError("move-to needs at least one of pan, tilt, zoom")
+    inner = "".join(f"<{tag}>{number}</{tag}>" for tag, number in fields)
+    return _put(f"{channel_base(channel)}/absolute", f"<PTZData><AbsoluteHigh>{inner}</AbsoluteHigh></PTZData>")
+
+
+def _jog(command: Jog, channel: int, limits: SpeedLimits) -> HttpRequest:
+    if not (math.isfinite(command.seconds) and command.seconds > 0):
+        raise ProtocolError(f"jog needs a duration above 0 s, got {command.seconds!r}")
+    pan, tilt = speed_units(command.pan, limits.pan), speed_units(command.tilt, limits.tilt)
+    zoom = speed_units(command.zoom, limits.zoom)
+    return _put(
+        f"{channel_base(channel)}/momentary",
+        f"<PTZData><pan>{pan}</pan><tilt>{tilt}</tilt><zoom>{zoom}</zoom>"
+        f"<Momentary><duration>{round(command.seconds * 1000)}</duration></Momentary></PTZData>",
+    )
+
+
 def _store(command: PresetStore, channel: int) -> HttpRequest:
     number = _preset_number(command.number)
     # presetName is required; "Preset N" is the name the camera's own UI gives a new preset.
@@ -166,6 +209,8 @@ _REQUESTS: dict[type[Command], Callable[..., HttpRequest]] = {
     Home: _home,
     PresetRecall: _recall,
     PresetStore: _store,
+    PresetClear: _clear,
+    MoveTo: _move_to,
     Autofocus: _autofocus,
     CameraAction: _aux,
     PanTiltPositionInquiry: _status,
@@ -210,11 +255,13 @@ class IsapiCodec:
         return self._request(command).to_bytes()
 
     def _request(self, command: Command) -> HttpRequest:
+        if isinstance(command, Jog):
+            return _jog(command, self.channel, self.limits)
         build = _REQUESTS.get(type(command))
         if build is None:
             if isinstance(command, Focus):
                 raise ProtocolError("isapi PTZ control has no focus speed (use autofocus one-push)")
-            valid = ", ".join(kind.__name__ for kind in (PanTilt, Zoom, *_REQUESTS))
+            valid = ", ".join(kind.__name__ for kind in (PanTilt, Zoom, Jog, *_REQUESTS))
             raise ProtocolError(f"isapi cannot send {type(command).__name__} (valid: {valid})")
         return build(command, self.channel)
 
@@ -358,6 +405,11 @@ def _read_preset_set(request: HttpRequest, rest: re.Match[str]) -> Decoded:
     return Decoded("preset-set", f"preset set {number} {name!r}", {"number": number, "name": name})
 
 
+def _read_preset_clear(request: HttpRequest, rest: re.Match[str]) -> Decoded:
+    number = int(rest.group(1))
+    return Decoded("preset-clear", f"preset clear {number}", {"number": number})
+
+
 def _read_home(request: HttpRequest, rest: re.Match[str]) -> Decoded:
     return Decoded("home", "home goto")
 
@@ -384,6 +436,7 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], Callable[[HttpRequest, re.Match[str]]
     ("PUT", re.compile(r"absolute"), _read_absolute),
     ("PUT", re.compile(r"presets/(\d+)/goto"), _read_goto),
     ("PUT", re.compile(r"presets/(\d+)"), _read_preset_set),
+    ("DELETE", re.compile(r"presets/(\d+)"), _read_preset_clear),
     ("PUT", re.compile(r"homeposition/goto"), _read_home),
     ("PUT", re.compile(r"auxcontrols/(\d+)"), _read_aux),
     ("PUT", re.compile(r"onepushfoucs/start"), _read_focus),

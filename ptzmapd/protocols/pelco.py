@@ -31,13 +31,14 @@ from ptzmapd.commands import (
     Focus,
     Home,
     PanTilt,
+    PresetClear,
     PresetRecall,
     PresetStore,
     RawCommand,
     Zoom,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.mapping.actions import MOTION_ACTIONS, named_capabilities, raw_capability
+from ptzmapd.mapping.actions import MOTION_ACTIONS, PRESET_CLEAR, named_capabilities, raw_capability
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
 from ptzmapd.protocols.framing import Cut, StreamSplitter
 from ptzmapd.protocols.visca import drive_level, hexbytes
@@ -75,7 +76,7 @@ IRIS_MODES: dict[str, int] = {"open": 1, "up": 1, "close": -1, "down": -1}
 #: read from the tables of this module: no autofocus and no position inquiries in Pelco.
 CAPABILITIES: frozenset[str] = (
     frozenset(MOTION_ACTIONS)
-    | {"stop", "home", "preset", raw_capability("pelco")}
+    | {"stop", "home", "preset", PRESET_CLEAR, raw_capability("pelco")}
     | named_capabilities(("iris", mode) for mode in IRIS_MODES)
 )
 
@@ -387,6 +388,10 @@ def _store(codec: "PelcoCodec", command: PresetStore, motion: Motion) -> _Plan:
     return _preset("set", command.number, motion)
 
 
+def _clear(codec: "PelcoCodec", command: PresetClear, motion: Motion) -> _Plan:
+    return _preset("clear", command.number, motion)
+
+
 def _home(codec: "PelcoCodec", command: Home, motion: Motion) -> _Plan:
     return _preset("goto", HOME_PRESET, motion)
 
@@ -421,6 +426,7 @@ _ENCODERS: dict[type[Command], Callable[[Any, Any, Motion], _Plan]] = {
     Focus: _focus,
     PresetRecall: _recall,
     PresetStore: _store,
+    PresetClear: _clear,
     Home: _home,
     CameraAction: _action,
     RawCommand: _raw,

@@ -43,6 +43,7 @@ from ptzmapd.mapping.actions import (
     LEVELS,
     MOTION_ACTIONS,
     NAMED_ACTIONS,
+    PRESET_CLEAR,
     named_capabilities,
     raw_capability,
 )
@@ -268,7 +269,7 @@ def named_mode_known(name: str, mode: str) -> bool:
 #: read from the tables of this module. Every VISCA protocol declares exactly this.
 CAPABILITIES: frozenset[str] = (
     frozenset(MOTION_ACTIONS)
-    | {"stop", "home", "preset", "autofocus", "position", raw_capability("visca")}
+    | {"stop", "home", "preset", PRESET_CLEAR, "autofocus", "position", raw_capability("visca")}
     | named_capabilities([*NAMED_COMMANDS, *((name, DIRECT_MODE) for name in DIRECT_COMMANDS)])
 )
 

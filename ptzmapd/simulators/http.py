@@ -563,6 +563,8 @@ class HttpSimulator:
             head.go(head.presets.get(int(values["number"]), dict(head.position)))
         elif decoded.action == "preset-set":
             head.presets[int(values["number"])] = dict(head.position)
+        elif decoded.action == "preset-clear":
+            head.presets.pop(int(values["number"]), None)
         elif decoded.action == "home":
             head.go({"pan": 0.0, "tilt": 0.0, "zoom": 0.0})
         elif decoded.action == "aux":

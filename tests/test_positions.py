@@ -1,0 +1,110 @@
+"""Absolute moves, camera-timed jogs and cleared presets, end to end: a binding in a config,
+the daemon's mapping and controller, the codec, real HTTP with the camera's own auth, and the
+simulated camera's head."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ptzmapd.config import load_config
+from ptzmapd.daemon import Daemon
+from ptzmapd.events import ControlEvent
+from ptzmapd.simulators.http import HttpSimulator, start
+
+PASSWORD_VARIABLE = "PTZMAPD_POSITIONS_PW"
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+def press(daemon: Daemon, note: int) -> None:
+    assert daemon.pipeline is not None
+    for velocity in (127, 0):
+        daemon.pipeline.on_event(ControlEvent("desk", "note", note, velocity, 1, time.monotonic()))
+
+
+async def running(kind: str, bindings: str, tmp_path: Path) -> tuple[HttpSimulator, Daemon]:
+    sim = await start(kind, host="127.0.0.2", password_env=PASSWORD_VARIABLE, log=lambda line: None)
+    path = tmp_path / "studio.yaml"
+    path.write_text(
+        f"cameras:\n  cam: {{protocol: {kind}, url: \"{sim.where}\", username: admin, password_env: {PASSWORD_VARIABLE}}}\n"
+        # The input is never opened here: events go straight into the mapping.
+        "inputs:\n  desk: {type: midi, port: \"*no such surface*\"}\n"
+        f"bindings:\n{bindings}"
+    )
+    daemon = Daemon(load_config(path))
+    await daemon.start()
+    return sim, daemon
+
+
+def test_isapi_absolute_move_jog_and_preset_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PASSWORD_VARIABLE, "positions-secret")
+    bindings = (
+        "  - {input: desk, note: 1, action: move-to, pan: 90, tilt: -12.5, zoom: 30}\n"
+        "  - {input: desk, note: 2, action: move-to, pan: 180}\n"
+        "  - {input: desk, note: 3, action: jog, pan: 1, duration: 0.3}\n"
+        "  - {input: desk, note: 4, action: preset, preset: 5, store: true}\n"
+        "  - {input: desk, note: 5, action: preset, preset: 5, clear: true}\n"
+    )
+
+    async def body() -> None:
+        sim, daemon = await running("isapi", bindings, tmp_path)
+        try:
+            press(daemon, 1)
+            await until(lambda: sim.state.position == {"pan": 900.0, "tilt": -125.0, "zoom": 300.0}, "the absolute move")
+            press(daemon, 2)  # only pan given: tilt and zoom stay
+            await until(lambda: sim.state.position["pan"] == 1800.0, "the pan-only move")
+            assert (sim.state.position["tilt"], sim.state.position["zoom"]) == (-125.0, 300.0)
+
+            press(daemon, 3)
+            await until(lambda: sim.state.moving, "the jog to start")
+            # Nothing is sent to stop it: the camera ends the move itself after 0.3 s.
+            await until(lambda: not sim.state.moving, "the camera to stop the jog by itself", timeout=2.0)
+            assert sim.state.position["pan"] > 1800.0
+            assert [line for line in sim.received if line.startswith("momentary")] == ["momentary pan 100 tilt 0 zoom 0 for 300 ms"]
+
+            press(daemon, 4)
+            await until(lambda: 5 in sim.state.presets, "the preset to be stored")
+            press(daemon, 5)
+            await until(lambda: 5 not in sim.state.presets, "the preset to be cleared")
+            assert daemon.controllers["cam"].state.online
+        finally:
+            await daemon.shutdown(grace=0.5)
+            await sim.close()
+
+    asyncio.run(body())
+
+
+def test_ipcam_move_to_position_and_preset_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PASSWORD_VARIABLE, "positions-secret")
+    bindings = (
+        "  - {input: desk, note: 1, action: move-to, pan: 170, tilt: 45}\n"
+        "  - {input: desk, note: 4, action: preset, preset: 7, store: true}\n"
+        "  - {input: desk, note: 5, action: preset, preset: 7, clear: true}\n"
+    )
+
+    async def body() -> None:
+        sim, daemon = await running("ipcam-cgi", bindings, tmp_path)
+        try:
+            press(daemon, 1)
+            await until(lambda: (sim.state.position["pan"], sim.state.position["tilt"]) == (170.0, 45.0), "the move")
+            press(daemon, 4)
+            await until(lambda: sim.state.presets.get(7) == {"pan": 170.0, "tilt": 45.0}, "the preset to be stored")
+            press(daemon, 5)
+            await until(lambda: 7 not in sim.state.presets, "the preset to be cleared")
+            assert "preset clear 7" in sim.received
+        finally:
+            await daemon.shutdown(grace=0.5)
+            await sim.close()
+
+    asyncio.run(body())
