@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import signal
 import sys
 from pathlib import Path
@@ -210,6 +211,8 @@ def send_command(
     ``--pan/--tilt/--zoom`` (move-to positions, jog speeds); ``duration`` is a jog's ``--for``.
     """
     given = {axis: number for axis, number in (axes or {}).items() if number is not None}
+    if not all(math.isfinite(number) for number in given.values()):
+        raise ValueError("--pan/--tilt/--zoom must be finite numbers")
     if given and action not in ("move-to", "jog"):
         raise ValueError("--pan/--tilt/--zoom go with move-to or jog")
     if action == "move-to":

@@ -92,6 +92,7 @@ def test_send_refuses_what_the_camera_cannot_do_before_connecting(tmp_path: Path
         (("move-to", "--pan", "90"), "cannot 'move-to'"),
         (("jog", "--pan", "0.5"), "jog needs --for SECONDS"),
         (("pan", "0.5", "--tilt", "3", "--for", "1"), "--pan/--tilt/--zoom go with move-to or jog"),
+        (("move-to", "--pan", "nan"), "must be finite numbers"),
     ):
         run = Proc("send", "-c", str(config), "stage", *args, env=ENV)
         assert run.process.wait(timeout=15) == 2, run.output

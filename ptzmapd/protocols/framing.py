@@ -9,6 +9,7 @@ per protocol: where a frame may start, and where it ends.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -28,7 +29,7 @@ class Cut(NamedTuple):
     junk: str = ""
 
 
-class StreamSplitter:
+class StreamSplitter(ABC):
     """Frames out of a byte stream, whatever sizes it arrives in.
 
     A subclass says where a frame may start (:meth:`_find_start`) and, for a buffer that
@@ -49,12 +50,14 @@ class StreamSplitter:
         while buffer:
             start = self._find_start(buffer)
             if start is None:
-                start = len(buffer)
+                junk += buffer
+                reason = reason or "no frame start"
+                buffer.clear()
+                break
             if start:
                 junk += buffer[:start]
-                reason = reason or ("bytes before a frame start" if start < len(buffer) else "no frame start")
-                del buffer[:start]
-                continue
+                reason = reason or "bytes before a frame start"
+                del buffer[:start]  # the buffer now begins at the start found: no second search
             cut = self._cut(buffer)
             if cut is None:
                 break  # the rest of the frame is still on its way
@@ -82,13 +85,13 @@ class StreamSplitter:
         """Forget a partial frame: after a reconnect its rest will never come."""
         self._buffer.clear()
 
+    @abstractmethod
     def _find_start(self, buffer: bytearray) -> int | None:
         """Index of the first byte that may start a frame; None if there is none."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _cut(self, buffer: bytearray) -> Cut | None:
         """The piece at the front of ``buffer`` (which begins at a start byte); None: wait for more.
 
         A cut must be at least one byte long, so that the stream always moves on.
         """
-        raise NotImplementedError
