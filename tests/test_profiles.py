@@ -18,7 +18,10 @@ import yaml
 from ptzmapd.cli import main
 from ptzmapd.config import ConfigError, load_config
 from ptzmapd.clock import FakeClock
-from ptzmapd.config.model import LedConfig
+from ptzmapd.config.model import BindingConfig, LedConfig
+from ptzmapd.events import ControlEvent
+from ptzmapd.mapping.intents import Do, Move
+from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.feedback import SurfaceFeedback
 from test_feedback import Leds
 
@@ -264,3 +267,39 @@ def test_an_x_touch_mini_receives_lamp_messages_it_obeys_on_jack(jack: int, tmp_
             leds.unplug()
 
     asyncio.run(asyncio.wait_for(body(), timeout=60))
+
+
+# -- safety: what a thumb nudges never swings the camera to another shot ---------------------
+
+NUDGES = {"hat": (1, 2, 4, 8), "button": (1,)}  # a hat's directions; a d-pad button pressed
+
+
+def nudge_controls(bindings: list[BindingConfig]) -> list[tuple[str, object]]:
+    """The controls a thumb rests on and taps for small moves: hats and the d-pad."""
+    found = {(b.control, b.number) for b in bindings
+             if b.control == "hat" or (b.control == "button" and str(b.number).startswith("dp"))}
+    return sorted(found, key=str)
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda path: path.name)
+def test_a_hat_or_d_pad_moves_slowly_while_held_stops_when_let_go_and_never_recalls_a_preset(
+    profile: Path, tmp_path: Path,
+) -> None:
+    """A user nudging the hat for a slow pan once recalled a preset on air (the flight stick's
+    hat was previous/next preset; the gamepad's d-pad too). A nudge is a slow move, and it
+    ends with the hand."""
+    path = tmp_path / "studio.yaml"
+    path.write_text(CAMERAS["visca"] + usage(profile))
+    config = load_config(path)
+    (input_name,) = config.inputs
+    mapper = Mapper(config.bindings, FakeClock())
+    for control, number in nudge_controls(config.bindings):
+        for value in NUDGES[control]:
+            pressed = mapper.handle(ControlEvent(input_name, control, number, value, None, 0.0))
+            released = mapper.handle(ControlEvent(input_name, control, number, 0, None, 0.0))
+            assert not [i for i in pressed + released if isinstance(i, Do)], (control, number, value)
+            moving = [i for i in pressed if isinstance(i, Move) and i.speed]
+            assert moving and all(abs(i.speed) <= 0.3 for i in moving), (control, number, value, pressed)
+            assert {(i.axis, i.driver) for i in moving} <= {
+                (i.axis, i.driver) for i in released if isinstance(i, Move) and i.speed == 0
+            }, (control, number, value, released)
