@@ -3,7 +3,9 @@
 Each profile's header shows how to use it (an ``inputs:`` entry and an ``include:`` line);
 the test loads exactly those lines, with two cameras, through the real loader. Profiles stick
 to what every PTZ protocol can do, so they are loaded beside VISCA cameras and beside Pelco
-ones.
+ones. Then: what a profile lights is what its device shows (its ``leds:`` rules, and the
+messages on a real JACK port); a hat or d-pad never swings a camera to a preset; the README's
+table and example say what the profiles and the example do.
 """
 
 from __future__ import annotations
@@ -15,19 +17,19 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ptzmapd import profiles_doc
 from ptzmapd.cli import main
-from ptzmapd.config import ConfigError, load_config
 from ptzmapd.clock import FakeClock
+from ptzmapd.config import ConfigError, load_config
 from ptzmapd.config.model import BindingConfig, LedConfig
 from ptzmapd.events import ControlEvent
+from ptzmapd.feedback import SurfaceFeedback
 from ptzmapd.mapping.intents import Do, Move
 from ptzmapd.mapping.mapper import Mapper
-from ptzmapd.feedback import SurfaceFeedback
 from test_feedback import Leds
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = sorted((ROOT / "mappings").glob("*.yaml"))
-USAGE_HEADER = "# Use it (tests/test_profiles.py loads exactly these lines):"
 
 CAMERAS = {
     "visca": (
@@ -43,16 +45,9 @@ CAMERAS = {
 }
 
 
-def usage(profile: Path) -> str:
-    """The YAML of a profile's "Use it" comment, with the include pointing at the profile."""
-    lines = profile.read_text().splitlines()
-    assert USAGE_HEADER in lines, f"{profile.name}: no '{USAGE_HEADER}' comment"
-    snippet: list[str] = []
-    for line in lines[lines.index(USAGE_HEADER) + 1 :]:
-        if not line.startswith("#   "):
-            break
-        snippet.append(line[4:])
-    return "\n".join(snippet).replace(f"mappings/{profile.name}", str(profile)) + "\n"
+#: A profile's "Use it" lines as YAML (the include pointing at the profile); the README's
+#: table is written from them too.
+usage = profiles_doc.usage
 
 
 def test_there_are_profiles() -> None:
@@ -88,6 +83,37 @@ def test_a_profile_loads_as_its_header_says(profile: Path, cameras: str, tmp_pat
 def test_studio_example_passes_check(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "-c", str(ROOT / "studio.example.yaml")]) == 0
     assert "2 cameras" in capsys.readouterr().out
+
+
+def test_studio_example_is_what_the_readme_says() -> None:
+    """"two cameras, a nanoKONTROL2 through its profile, and lit camera-select buttons"."""
+    config = load_config(ROOT / "studio.example.yaml")
+    assert len(config.cameras) == 2
+    profile = str(ROOT / "mappings" / "nanokontrol2.yaml")
+    (desk,) = config.inputs
+    assert any(b.mark.file == profile and b.input == desk for b in config.bindings)
+    lit_selects = {b.camera for b in config.bindings if b.action == "select" and b.led is not None}
+    assert set(config.cameras) <= lit_selects
+
+
+def commented_bindings(profile: Path) -> list[str]:
+    """The bindings a profile offers commented out (``# - {cc: 41, ...}``), for some cameras."""
+    return [line.split("# - ", 1)[1] for line in profile.read_text().splitlines() if line.startswith("  # - {")]
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda path: path.name)
+def test_a_profiles_commented_extras_load_beside_visca_cameras(profile: Path, tmp_path: Path) -> None:
+    """What a header offers to uncomment works as written (the example uses the nanoKONTROL2's)."""
+    extras = commented_bindings(profile)
+    if not extras:
+        return
+    path = tmp_path / "studio.yaml"
+    path.write_text(CAMERAS["visca"] + usage(profile))
+    (name,) = load_config(path).inputs
+    path.write_text(CAMERAS["visca"] + usage(profile) + "bindings:\n"
+                    + "".join(f"  - {{input: {name}, {extra.lstrip('{')}\n" for extra in extras))
+    config = load_config(path)
+    assert len(config.bindings) == len(yaml.safe_load(profile.read_text())["bindings"]) + len(extras)
 
 
 # -- LEDs: what a profile lights must be what its device shows -------------------------------
@@ -303,3 +329,46 @@ def test_a_hat_or_d_pad_moves_slowly_while_held_stops_when_let_go_and_never_reca
             assert {(i.axis, i.driver) for i in moving} <= {
                 (i.axis, i.driver) for i in released if isinstance(i, Move) and i.speed == 0
             }, (control, number, value, released)
+
+
+# -- the README's table is the profiles' own ------------------------------------------------
+
+
+def test_the_readmes_profile_table_is_written_from_the_profiles() -> None:
+    """Run `python -m ptzmapd.profiles_doc` after changing a profile."""
+    readme = (ROOT / "README.md").read_text()
+    assert profiles_doc.rewritten(readme, ROOT) == readme, "README.md's profiles table is out of date"
+    assert profiles_doc.main(["--root", str(ROOT), "--check"]) == 0
+
+
+def test_profiles_doc_check_fails_on_a_stale_table_and_rewrites_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "mappings").mkdir()
+    for profile in PROFILES:
+        (tmp_path / "mappings" / profile.name).write_text(profile.read_text())
+    readme = (ROOT / "README.md").read_text()
+    # The table the issue found: "triggers zoom, shoulder = fine" for a profile that does neither.
+    stale = readme.replace("focus: lefttrigger, righttrigger", "zoom: lefttrigger, righttrigger")
+    (tmp_path / "README.md").write_text(stale)
+    assert profiles_doc.main(["--root", str(tmp_path), "--check"]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert profiles_doc.main(["--root", str(tmp_path)]) == 0
+    assert (tmp_path / "README.md").read_text() == readme
+
+
+def test_the_table_says_what_the_bindings_do() -> None:
+    """The rows the issue found wrong, now read off the bindings."""
+    rows = {line.split("|")[1].strip(" `"): line for line in profiles_doc.table(ROOT).splitlines()[2:]}
+    gamepad, stick = rows["mappings/gamepad.yaml"], rows["mappings/flight-stick.yaml"]
+    assert "zoom: righty;" in gamepad and "focus: lefttrigger, righttrigger;" in gamepad
+    assert "previous camera: leftshoulder" in gamepad and "fine (toggle): back" in gamepad
+    assert "hat 0 left (left 0.2 while held)" in stick and "preset" not in stick.split("hat 0")[1].split(";")[0]
+    # The nanoKONTROL2's knobs (CC 16-23) are not bound, so the table does not name them.
+    assert "cc 16" not in rows["mappings/nanokontrol2.yaml"]
+
+
+def test_profiles_doc_without_markers_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "README.md").write_text("# no table here\n")
+    assert profiles_doc.main(["--root", str(tmp_path), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("profiles_doc: README.md has no profiles table markers") and err.count("\n") == 1
