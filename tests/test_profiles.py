@@ -372,3 +372,33 @@ def test_profiles_doc_without_markers_is_a_one_line_error(tmp_path: Path, capsys
     assert profiles_doc.main(["--root", str(tmp_path), "--check"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("profiles_doc: README.md has no profiles table markers") and err.count("\n") == 1
+
+
+def readme_configs() -> list[str]:
+    """The README's ```yaml blocks that are whole configs (they have cameras)."""
+    blocks = (ROOT / "README.md").read_text().split("```yaml\n")[1:]
+    return [block.split("```", 1)[0] for block in blocks if block.startswith("cameras:")]
+
+
+def test_the_readmes_whole_configs_pass_check_and_use_the_controls_their_controller_sends(tmp_path: Path) -> None:
+    """The quick start's config named a nanoKONTROL2 and bound notes 41-44 to select cameras:
+    the nanoKONTROL2 sends only CCs, so those buttons did nothing. A README config for a
+    controller a profile ships for binds the kinds of control that profile binds."""
+    configs = readme_configs()
+    assert configs, "no whole config in README.md"
+    kinds_by_port: dict[str, set[str]] = {}
+    for profile in PROFILES:
+        path = tmp_path / f"{profile.stem}.yaml"
+        path.write_text(CAMERAS["visca"] + usage(profile))
+        config = load_config(path)
+        (device,) = config.inputs.values()
+        if device.port is not None:
+            kinds_by_port[device.port] = {b.control for b in config.bindings}
+    for index, text in enumerate(configs):
+        path = tmp_path / f"readme-{index}.yaml"
+        path.write_text(text)
+        config = load_config(path)
+        for binding in config.bindings:
+            port = config.inputs[binding.input].port
+            if port in kinds_by_port:
+                assert binding.control in kinds_by_port[port], (port, binding.control, binding.number)
