@@ -23,7 +23,7 @@ from ptzmapd.clock import FakeClock
 from ptzmapd.config import ConfigError, load_config
 from ptzmapd.config.model import BindingConfig, LedConfig
 from ptzmapd.events import ControlEvent
-from ptzmapd.feedback import SurfaceFeedback
+from ptzmapd.feedback import Feedback, SurfaceFeedback, lights_of
 from ptzmapd.mapping.intents import Do, Move
 from ptzmapd.mapping.mapper import Mapper
 from test_feedback import Leds
@@ -247,6 +247,60 @@ def test_without_rules_a_light_is_sent_as_written(tmp_path: Path) -> None:
     path.write_text(CAMERAS["visca"] + "inputs:\n  desk: {type: midi, port: x, led_on: 5}\n"
                     "bindings:\n  - {input: desk, note: 21, action: select, camera: stage, led: true}\n")
     assert load_config(path).bindings[0].led == LedConfig("note", 21, 5, 0, None)
+
+
+
+def obeyed(rules: list[dict[str, object]], status: int, number: int, value: int) -> bool:
+    """Whether a device with these ``leds:`` rules (as the profile writes them) shows a message."""
+    kind = {0x90: "note", 0xB0: "cc"}.get(status & 0xF0)
+    channel = (status & 0x0F) + 1
+    for rule in rules:
+        span = rule.get(kind or "")
+        if span is None:
+            continue
+        first, last = span if isinstance(span, list) else (span, span)
+        low, high = rule.get("channels", [rule["channel"], rule["channel"]])  # type: ignore[misc]
+        if not (first <= number <= last and low <= channel <= high):
+            continue
+        values = rule.get("values")
+        if isinstance(values, list):
+            return bool(values[0] <= value <= values[1])
+        return value in (rule["on"], rule["off"], rule.get("blink"))
+    return False
+
+
+@pytest.mark.parametrize("profile", [p for p in PROFILES if "leds" in yaml.safe_load(p.read_text())],
+                         ids=lambda path: path.name)
+def test_every_message_a_profiles_lights_send_is_one_its_device_obeys(profile: Path, tmp_path: Path) -> None:
+    """Through every state a light shows: at start, a preset stored (its flash) and recalled,
+    fine on, a layer held, a camera selected and one offline (its blink)."""
+    path = tmp_path / "studio.yaml"
+    path.write_text(CAMERAS["visca"] + usage(profile))
+    config = load_config(path)
+    # PyYAML reads the keys `on` and `off` as YAML 1.1 booleans; ptzmapd's loader does not.
+    rules = [{ {True: "on", False: "off"}.get(key, key): value for key, value in rule.items()}
+             for rule in yaml.safe_load(profile.read_text())["leds"]]
+    sent: list[bytes] = []
+    clock = FakeClock()
+    feedback = Feedback(lights_of(config.bindings, config.inputs), clock, lambda _, message: sent.append(message) or True,
+                        selected="stage")
+    for index, binding in enumerate(config.bindings):
+        if binding.action == "preset" and binding.led is not None:
+            feedback.preset(index, "stage", "stored", binding.preset or 0)
+            clock.advance(2.0)
+            feedback.preset(index, "stage", "recalled", binding.preset or 0)
+            clock.advance(2.0)
+        if binding.action == "layer":
+            feedback.layer(str(binding.layer), True)
+            feedback.layer(str(binding.layer), False)
+    feedback.fine(True)
+    feedback.selected("pulpit")
+    feedback.camera_online("stage", False)
+    clock.advance(2.0)
+    feedback.close()
+    assert sent, "nothing lit"
+    refused = [message.hex(" ") for message in sent if not obeyed(rules, *message)]
+    assert not refused, refused
 
 
 # -- on JACK: what an X-Touch Mini receives ---------------------------------------------------
