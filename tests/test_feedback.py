@@ -197,6 +197,8 @@ class Leds:
         self.name = name
         self.port = self._backend.open_input(name, virtual=True)
         self.state: dict[int, int] = {}
+        #: The MIDI channels (1-16) the LED messages came on.
+        self.channels: set[int] = set()
 
     def unplug(self) -> None:
         self.port.close()
@@ -229,6 +231,7 @@ class Leds:
             for message in self.port.iter_pending():
                 assert message.type == "note_on", message
                 self.state[message.note] = message.velocity
+                self.channels.add(message.channel + 1)
             await asyncio.sleep(0.01)
 
 

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from ptzmapd.commands import AUTOFOCUS_MODES
+from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
 from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark, RawText
 from ptzmapd.config.yamlmarks import (
     MappingNode,
@@ -378,6 +379,39 @@ class Led:
             byte(node.value["off"], scope) if "off" in keys else -1,
             Integer(1, 16)(node.value["channel"], scope) if "channel" in keys else None,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """``N`` or ``[first, last]``, each in ``low..high``: a range of MIDI numbers."""
+
+    low: int
+    high: int
+
+    def __call__(self, node: Node, scope: Scope) -> tuple[int, int]:
+        number = Integer(self.low, self.high)
+        if isinstance(node, ScalarNode):
+            value = number(node, scope)
+            return value, value
+        items = node.value if isinstance(node, SequenceNode) else None
+        if items is None or len(items) != 2:
+            raise Invalid(f"expected a number or [first, last], got {show(node)}")
+        first, last = number(items[0], scope), number(items[1], scope)
+        if first > last:
+            raise Invalid(f"first {first} is above the last {last}")
+        return first, last
+
+
+@dataclass(frozen=True, slots=True)
+class LedControls:
+    """``controls: {note|cc: [first, last]}``: the buttons a range of lights belongs to."""
+
+    def __call__(self, node: Node, scope: Scope) -> tuple[str, int, int]:
+        if not isinstance(node, MappingNode) or len(node.value) != 1 or set(node.value) - {"note", "cc"}:
+            raise Invalid(f"expected {{note: [first, last]}} or {{cc: [first, last]}}, got {show(node)}")
+        ((kind, span),) = node.value.items()
+        first, last = Span(0, 127)(span, scope)
+        return kind, first, last
 
 
 @dataclass(frozen=True, slots=True)
@@ -812,11 +846,29 @@ INCLUDE_ENTRY = Schema((
     Field("input", Text()),
 ))
 
+#: One rule of a profile's ``leds:`` (:mod:`ptzmapd.config.led_rules`): what the device lights.
+LED_RULE = Schema(
+    (
+        Field("note", Span(0, 127)),
+        Field("cc", Span(0, 127)),
+        Field("channel", Integer(1, 16), required=True),
+        Field("channels", Span(1, 16)),
+        Field("on", Integer(0, 127), required=True),
+        Field("off", Integer(0, 127), required=True),
+        Field("blink", Integer(0, 127)),
+        Field("values", Span(0, 127)),
+        Field("controls", LedControls()),
+    ),
+    one_of=(("note", "cc"),),
+)
+
 TOP = Schema((
     Field("cameras", Shape(MappingNode)),
     Field("inputs", Shape(MappingNode)),
     Field("bindings", Shape(SequenceNode)),
     Field("include", Shape(SequenceNode)),
+    # A profile's device: the LED messages it obeys (for the input its include entry names).
+    Field("leds", Shape(SequenceNode)),
 ))
 
 #: Camera and input names appear in paths, logs and targets: keep them plain.
@@ -859,6 +911,8 @@ class _Loader:
     trees: dict[str, tuple[Node | None, list[Problem]]] = field(default_factory=dict)
     #: Files in the order first read, to sort problems by file, then line.
     file_order: dict[str, int] = field(default_factory=dict)
+    #: The LED rules profiles declare, by the input their include entry names.
+    led_rules: dict[str, list[LedRule]] = field(default_factory=dict)
 
     def read_tree(self, file: str) -> Node | None:
         real = os.path.realpath(file)
@@ -890,10 +944,49 @@ class _Loader:
         if isinstance(bindings, SequenceNode):
             for index, item in enumerate(bindings.value):
                 self.bindings.append(_Binding(item, child_path("bindings", index), supplied_input))
+        leds = sections.get("leds")
+        if isinstance(leds, SequenceNode):
+            self.read_led_rules(leds, supplied_input)
         include = sections.get("include")
         if isinstance(include, SequenceNode):
             for index, entry in enumerate(include.value):
                 self.include(file, entry, child_path("include", index), supplied_input, chain)
+
+    def read_led_rules(self, section: SequenceNode, input_name: str | None) -> None:
+        """A profile's ``leds:``: the device's rules, kept for the input it is included for."""
+        if input_name is None:
+            self.problems.append(Problem(
+                section.mark, "leds",
+                "'leds' describes a controller: write it in a profile and include that with "
+                "{file: PROFILE, input: NAME}",
+            ))
+            return
+        rules = self.led_rules.setdefault(input_name, [])
+        for index, node in enumerate(section.value):
+            path = child_path("leds", index)
+            entry = self.entry_mapping(node, path, "LED rule keys")
+            values = None if entry is None else read_fields(LED_RULE, entry, path, Scope({}), self.problems)
+            if entry is None or values is None:
+                continue
+            kind = "note" if "note" in values else "cc"
+            first, last = values[kind]
+            channel = values["channel"]
+            channels = values.get("channels", (channel, channel))
+            controls = values.get("controls")
+            problem = None
+            if not channels[0] <= channel <= channels[1]:
+                problem = f"channel {channel} is not among its channels {channels[0]}-{channels[1]}"
+            elif controls is not None and controls[2] - controls[1] != last - first:
+                problem = f"controls name {controls[2] - controls[1] + 1} buttons for {last - first + 1} lights"
+            elif values.get("values") is not None and not values["values"][0] <= values["on"] <= values["values"][1]:
+                problem = f"on {values['on']} is not among its values"
+            if problem is not None:
+                self.problems.append(Problem(entry.mark, path, problem))
+                continue
+            rules.append(LedRule(
+                kind, first, last, channel, channels, values["on"], values["off"], values.get("blink"),
+                values.get("values"), None if controls is None else (controls[0], controls[1]),
+            ))
 
     def collect_names(
         self, section: MappingNode, section_path: str, noun: str, into: dict[str, _Named], reserved: Collection[str],
@@ -1044,17 +1137,8 @@ class _Loader:
         raw = [values.pop(kind) for kind in RAW_KINDS if kind in values]
         if "curve" in values:
             values["expo"], values["points"] = values.pop("curve")
-        led = values.pop("led", None)
-        if led is True:
-            led = self.own_led(control, number, values.get("channel"), device, node, entry.path)
-        elif isinstance(led, LedConfig) and (led.on < 0 or led.off < 0):
-            options = device.options if device is not None else {}
-            led = dataclasses.replace(
-                led,
-                on=led.on if led.on >= 0 else int(options.get("led_on", 127)),
-                off=led.off if led.off >= 0 else int(options.get("led_off", 0)),
-            )
-        values["led"] = led or None
+        values["led"] = self.light(values.pop("led", None), control, number, values.get("channel"), device,
+                                   input_name, node, entry.path)
         axes = [axis for axis in ("pan", "tilt", "zoom") if values.get(axis) is not None]
         if action == "move-to" and not axes:
             self.problems.append(Problem(node.mark, entry.path, "move-to needs at least one of pan, tilt, zoom"))
@@ -1062,15 +1146,45 @@ class _Loader:
             self.problems.append(Problem(node.mark, entry.path, "jog needs a nonzero speed for pan, tilt or zoom"))
         return BindingConfig(control=control, number=number, mark=node.mark, raw=raw[0] if raw else None, **values)
 
-    def own_led(self, control: str, number: object, channel: int | None, device: InputConfig | None,
-                node: MappingNode, path: str) -> LedConfig | None:
-        """``led: true``: light the note/CC the binding itself listens to, with the input's values."""
-        if control not in ("note", "cc") or not isinstance(number, int):
-            self.problems.append(Problem(node.value["led"].mark, child_path(path, "led"),
-                                         f"'led: true' needs a note or cc control; give {{note: N}} or {{cc: N}}"))
+    def light(self, led: LedConfig | bool | None, control: str, number: object, channel: int | None,
+              device: InputConfig | None, input_name: str | None, node: MappingNode, path: str) -> LedConfig | None:
+        """A binding's ``led:`` as the message it sends. The input's ``led_on``/``led_off``
+        fill what the binding leaves out, then its profile's LED rules (which also say
+        where ``led: true`` goes); a light the rules say the device cannot show is refused."""
+        if led is None or led is False:
             return None
+        rules = self.led_rules.get(input_name or "", [])
         options = device.options if device is not None else {}
-        return LedConfig(control, number, int(options.get("led_on", 127)), int(options.get("led_off", 0)), channel)
+        given = {key: int(options[key]) for key in ("led_on", "led_off") if key in options}
+        where, led_path = node.value["led"].mark, child_path(path, "led")
+        if led is True:
+            if control not in ("note", "cc") or not isinstance(number, int):
+                self.problems.append(Problem(where, led_path,
+                                             "'led: true' needs a note or cc control; give {note: N} or {cc: N}"))
+                return None
+            if rules:
+                found = own_light(rules, control, number)
+                if found is None:
+                    self.problems.append(Problem(where, led_path, (
+                        f"{control} {number} has no light the device can show; it lights "
+                        + "; ".join(rule.describe() for rule in rules)
+                    )))
+                    return None
+                # Its place and channel from the rule; its values as a written light's.
+                led = dataclasses.replace(found, on=-1, off=-1)
+            else:
+                led = LedConfig(control, number, -1, -1, channel)
+        led = dataclasses.replace(
+            led,
+            on=led.on if led.on >= 0 else given.get("led_on", -1),
+            off=led.off if led.off >= 0 else given.get("led_off", -1),
+        )
+        led = settle(rules, led)
+        led = dataclasses.replace(led, on=127 if led.on < 0 else led.on, off=0 if led.off < 0 else led.off)
+        if rules and (why := refusal(rules, led)) is not None:
+            self.problems.append(Problem(where, led_path, why))
+            return None
+        return led
 
     def entry_mapping(self, node: Node, path: str, what: str) -> MappingNode | None:
         if isinstance(node, MappingNode):
