@@ -48,9 +48,12 @@ REALM = "ptzmapd simulated camera"
 HIKVISION_NAMESPACE = "http://www.hikvision.com/ver20/XMLSchema"
 #: Heads bigger than this are refused (a real camera's limit is smaller still).
 MAX_HEAD = 16 * 1024
-#: Authentication by kind: how the camera checks who asks.
-DEFAULT_AUTH: dict[str, str] = {"isapi": "digest", "ipcam-cgi": "basic", "ptzoptics-cgi": "basic", "upload": "query"}
-AUTH_SCHEMES: tuple[str, ...] = ("digest", "basic", "none", "query")
+#: Authentication by kind: how the camera checks who asks. The PTZOptics manual shows its
+#: CGI urls without credentials, so that camera is open unless a user is given (``--user``).
+DEFAULT_AUTH: dict[str, str] = {"isapi": "digest", "ipcam-cgi": "basic", "ptzoptics-cgi": "none", "upload": "query"}
+#: ``bearer``: a camera that asks for a scheme no camera client here answers (it accepts nothing).
+AUTH_SCHEMES: tuple[str, ...] = ("digest", "basic", "none", "query", "bearer")
+DEFAULT_USER = "admin"
 
 REASONS: dict[int, str] = {
     200: "OK", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
@@ -161,20 +164,32 @@ HEADS: dict[str, Callable[[], Head]] = {
 # --------------------------------------------------------------------------- auth
 
 
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()
+#: Digest algorithms the simulated camera can check (RFC 7616 names), and their hash.
+DIGEST_HASHES: dict[str, str] = {"MD5": "md5", "SHA-256": "sha256", "SHA-512-256": "sha512_256"}
+#: The ``qop`` values a simulated camera may offer (``--digest-qop``).
+DIGEST_QOPS: tuple[str, ...] = ("auth", "auth-int")
+
+
+def _hash(algorithm: str, text: str | bytes) -> str:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.new(DIGEST_HASHES[algorithm.upper().removesuffix("-SESS")], data).hexdigest()
 
 
 class DigestServer:
-    """The server side of RFC 7616 Digest with MD5 and ``qop=auth``.
+    """The server side of RFC 7616 Digest.
 
-    Nonces live until :meth:`expire` (a camera forgets them after a reboot or a timeout); a
-    correct signature over a forgotten nonce gets a new challenge marked ``stale=true``.
+    ``qop`` is what the challenge offers (``auth``, ``auth-int`` or both: quirk modes for
+    clients that only do ``auth``); ``algorithm`` is MD5 by default, or SHA-256,
+    SHA-512-256, with or without ``-sess``. Nonces live until :meth:`expire` (a camera
+    forgets them after a reboot or a timeout); a correct signature over a forgotten nonce
+    gets a new challenge marked ``stale=true``.
     """
 
-    def __init__(self, user: str, password: str) -> None:
+    def __init__(self, user: str, password: str, qop: tuple[str, ...] = ("auth",), algorithm: str = "MD5") -> None:
         self.user = user
         self._password = password
+        self.qop = qop
+        self.algorithm = algorithm
         self.opaque = secrets.token_hex(8)
         #: nonce → the highest nonce count seen (replays are refused).
         self._nonces: dict[str, int] = {}
@@ -183,8 +198,8 @@ class DigestServer:
         nonce = secrets.token_hex(16)
         self._nonces[nonce] = 0
         return (
-            f'Digest realm="{REALM}", qop="auth", nonce="{nonce}", opaque="{self.opaque}", algorithm=MD5'
-            + (", stale=true" if stale else "")
+            f'Digest realm="{REALM}", qop="{",".join(self.qop)}", nonce="{nonce}", opaque="{self.opaque}", '
+            f"algorithm={self.algorithm}" + (", stale=true" if stale else "")
         )
 
     def expire(self) -> None:
@@ -202,11 +217,18 @@ class DigestServer:
             return "bad"
         if fields["username"] != self.user or fields["realm"] != REALM or fields["uri"] != request.target:
             return "bad"
-        if fields["qop"] != "auth" or fields.get("algorithm", "MD5").upper() != "MD5":
+        algorithm = fields.get("algorithm", "MD5")
+        if fields["qop"] not in self.qop or algorithm.upper() != self.algorithm.upper():
             return "bad"
-        ha1 = _md5(f"{self.user}:{REALM}:{self._password}")
-        ha2 = _md5(f"{request.method}:{fields['uri']}")
-        expected = _md5(f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:auth:{ha2}")
+        if algorithm.upper().removesuffix("-SESS") not in DIGEST_HASHES:
+            return "bad"
+        ha1 = _hash(algorithm, f"{self.user}:{REALM}:{self._password}")
+        if algorithm.upper().endswith("-SESS"):
+            ha1 = _hash(algorithm, f"{ha1}:{fields['nonce']}:{fields['cnonce']}")
+        # RFC 7616 3.4.3: auth-int also signs the body.
+        body = f":{_hash(algorithm, request.body)}" if fields["qop"] == "auth-int" else ""
+        ha2 = _hash(algorithm, f"{request.method}:{fields['uri']}{body}")
+        expected = _hash(algorithm, f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:{fields['qop']}:{ha2}")
         if not secrets.compare_digest(expected, fields["response"]):
             return "bad"
         try:
@@ -334,6 +356,7 @@ class HttpSimulator:
         auth: str,
         clock: Clock,
         log: Callable[[str], None] | None,
+        digest: DigestServer | None = None,
     ) -> None:
         self.kind = kind
         self.host = ""
@@ -342,7 +365,7 @@ class HttpSimulator:
         self._password = password
         #: "digest", "basic", "none" (open camera) or "query" (the upload device).
         self.auth = auth
-        self.digest = DigestServer(user, password)
+        self.digest = digest or DigestServer(user, password)
         self.head = HEADS[kind]()
         #: Readable text of every request the camera acted on, in order.
         self.received: list[str] = []
@@ -510,6 +533,8 @@ class HttpSimulator:
         """None when the request may go on, else the 401 to send."""
         if self.auth in ("none", "query"):
             return None
+        if self.auth == "bearer":
+            return response(401, b"401 Unauthorized\n", "text/plain", ("WWW-Authenticate", f'Bearer realm="{REALM}"'))
         if self.auth == "basic":
             if basic_ok(request, self.user, self._password):
                 return None
@@ -703,9 +728,11 @@ async def start(
     host: str = "127.0.0.1",
     port: int = 0,
     log: Callable[[str], None] | None = None,
-    user: str = "admin",
+    user: str | None = None,
     password_env: str | None = None,
     auth: str | None = None,
+    digest_qop: str = "auth",
+    digest_algorithm: str = "MD5",
     clock: Clock | None = None,
     tls: ssl.SSLContext | None = None,
     **_: object,
@@ -713,21 +740,33 @@ async def start(
     """Serve a simulated ``kind`` on ``host:port`` (port 0: any free port; see ``.where``).
 
     The password it accepts comes from the variable ``password_env``, else it is
-    ``"secret"``. ``auth`` overrides the kind's scheme (``basic`` makes a Basic-only ISAPI
-    camera, as older firmware is); ``tls`` serves HTTPS.
+    ``"secret"``; the user is ``user``, else ``admin``. ``auth`` overrides the kind's scheme
+    (``basic`` makes a Basic-only ISAPI camera, as older firmware is; ``bearer`` one that
+    asks for a scheme nobody here answers); a PTZOptics camera given a ``user`` asks for
+    Basic. ``digest_qop`` is what a Digest challenge offers (``auth``, ``auth-int`` or
+    ``auth,auth-int``), ``digest_algorithm`` its algorithm (MD5, SHA-256, SHA-512-256, each
+    also ``-sess``); ``tls`` serves HTTPS. PtzmapdError for a value it cannot serve.
     """
     if kind not in KINDS:
         raise PtzmapdError(f"unknown HTTP simulator {kind!r} (valid: {', '.join(KINDS)})")
-    scheme = auth or DEFAULT_AUTH[kind]
+    scheme = auth or ("basic" if kind == "ptzoptics-cgi" and user is not None else DEFAULT_AUTH[kind])
     if scheme not in AUTH_SCHEMES:
         raise PtzmapdError(f"unknown auth {scheme!r} (valid: {', '.join(AUTH_SCHEMES)})")
+    qop = tuple(part.strip() for part in digest_qop.split(","))
+    if not qop or any(part not in DIGEST_QOPS for part in qop):
+        raise PtzmapdError(f"unknown Digest qop {digest_qop!r} (valid: auth, auth-int, or both comma-separated)")
+    if digest_algorithm.upper().removesuffix("-SESS") not in DIGEST_HASHES:
+        valid = ", ".join(f"{name}[-sess]" for name in DIGEST_HASHES)
+        raise PtzmapdError(f"unknown Digest algorithm {digest_algorithm!r} (valid: {valid})")
+    user = user if user is not None else DEFAULT_USER
     password = DEFAULT_PASSWORD
     if password_env is not None:
         value = os.environ.get(password_env)
         if not value:
             raise PtzmapdError(f"environment variable {password_env!r} is not set (the simulator's password)")
         password = value
-    handle = HttpSimulator(kind, user, password, scheme, clock or MonotonicClock(), log)
+    digest = DigestServer(user, password, qop, digest_algorithm)
+    handle = HttpSimulator(kind, user, password, scheme, clock or MonotonicClock(), log, digest)
     handle.tls = tls
     await handle.open(host, port)
     return handle
