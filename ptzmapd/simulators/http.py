@@ -26,6 +26,7 @@ import base64
 import hashlib
 import logging
 import os
+import re
 import secrets
 import ssl
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.protocols import ipcam_cgi, isapi, ptzoptics_cgi
 from ptzmapd.protocols.http import Decoded, HttpRequest, HttpResponse, ResponseStatus, split_message
+from ptzmapd.simulators.ipcam_device import MJPEG_BOUNDARY, IpcamDevice, mjpeg_stream, parameters_of
+from ptzmapd.simulators.isapi_device import IsapiDevice
 
 _logger = logging.getLogger(__name__)
 
@@ -54,6 +57,16 @@ DEFAULT_AUTH: dict[str, str] = {"isapi": "digest", "ipcam-cgi": "basic", "ptzopt
 #: ``bearer``: a camera that asks for a scheme no camera client here answers (it accepts nothing).
 AUTH_SCHEMES: tuple[str, ...] = ("digest", "basic", "none", "query", "bearer")
 DEFAULT_USER = "admin"
+
+#: Photo booth downloads (``/photo[num].jpg``, ``/video[num].mp4``, num 1..4) and what they hold:
+#: a JPEG, and the smallest MP4 a player recognises (an ``ftyp`` box).
+_BOOTH_FILE = re.compile(r"/(photo|video)([1-4])\.(?:jpg|mp4)")
+BOOTH_FILES: dict[str, tuple[bytes, str]] = {
+    "photo": (JPEG, "image/jpeg"),
+    "video": (bytes.fromhex("00000018667479706973736f6d0000020069736f6d69736f32"), "video/mp4"),
+}
+#: A PTZ channel and what follows it (the codec's reader needs something after the number).
+_ISAPI_CHANNEL = re.compile(r"/ISAPI/PTZCtrl/channels/(\d+)(?:/(.+))?")
 
 REASONS: dict[int, str] = {
     200: "OK", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
@@ -367,6 +380,12 @@ class HttpSimulator:
         self.auth = auth
         self.digest = digest or DigestServer(user, password)
         self.head = HEADS[kind]()
+        #: The CAS-3xx camera's settings CGIs.
+        self.ipcam_device = IpcamDevice(user)
+        #: PTZOptics photo booth: numbers of the photos and videos taken (1..4).
+        self.booth: dict[str, set[int]] = {"photo": set(), "video": set()}
+        #: ISAPI resources beyond the PTZ commands (documents, lists, patrols…).
+        self.isapi_device = IsapiDevice(self.head, HIKVISION_NAMESPACE)
         #: Readable text of every request the camera acted on, in order.
         self.received: list[str] = []
         #: Every request that arrived, answered or not (401s included).
@@ -390,6 +409,7 @@ class HttpSimulator:
         self.tls: ssl.SSLContext | None = None
         self._upload_armed = False
         self._clock = clock
+        self._started = clock.now()
         self._log_line: Callable[[str], None] = log if log is not None else _logger.info
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -552,11 +572,32 @@ class HttpSimulator:
         body = ResponseStatus(code, text, sub, request.path).to_xml(self.namespace)
         return response(http_status, body, "application/xml")
 
+    def _isapi_resource(self, request: HttpRequest) -> HttpResponse:
+        """Every ISAPI resource ptzmapd does not send itself (:mod:`.isapi_device`'s table)."""
+        device = self.isapi_device
+        device.namespace = self.namespace
+        now = self._clock.now()
+        self.head.advance(now)
+        answer = device.system(request, now, self._started)
+        if answer is None:
+            match = _ISAPI_CHANNEL.fullmatch(request.path)
+            if match is not None and int(match.group(1)) != self.channel:
+                self._log(f"no PTZ channel {match.group(1)}")
+                return self._status(4, "Invalid Operation", "invalidChannel", request, 403)
+            if match is not None:
+                answer = device.answer(request, self.channel, match.group(2) or "", now)
+        for note in device.notes:
+            self._note(note)
+        device.notes.clear()
+        if answer is None:
+            self._log(f"unknown request {request.method} {request.target}")
+            return self._status(4, "Invalid Operation", "notSupport", request, 404)
+        return answer
+
     async def _isapi(self, request: HttpRequest) -> HttpResponse:
         decoded = isapi.read_request(request)
         if decoded is None:
-            self._log(f"unknown request {request.method} {request.target}")
-            return self._status(4, "Invalid Operation", "notSupport", request, 404)
+            return self._isapi_resource(request)
         if decoded.action == "invalid":
             self._log(decoded.text)
             return self._status(5, "Invalid XML Format", "badXmlFormat", request, 400)
@@ -588,10 +629,12 @@ class HttpSimulator:
             head.go(head.presets.get(int(values["number"]), dict(head.position)))
         elif decoded.action == "preset-set":
             head.presets[int(values["number"])] = dict(head.position)
+            self.isapi_device.preset_names[int(values["number"])] = str(values.get("name", ""))
         elif decoded.action == "preset-clear":
             head.presets.pop(int(values["number"]), None)
+            self.isapi_device.preset_names.pop(int(values["number"]), None)
         elif decoded.action == "home":
-            head.go({"pan": 0.0, "tilt": 0.0, "zoom": 0.0})
+            head.go(dict(self.isapi_device.home))
         elif decoded.action == "aux":
             if values.get("type") not in ("light", "wiper", "fan", "heater") or values.get("status") not in ("on", "off"):
                 return self._status(6, "Invalid XML Content", "badXmlContent", request, 400)
@@ -625,6 +668,17 @@ class HttpSimulator:
     # ------------------------------------------------------------------------ IP camera CGI
 
     async def _ipcam(self, request: HttpRequest) -> HttpResponse:
+        device = self.ipcam_device
+        if device.handles(request.path):
+            answer = device.answer(request.method, request.path, parameters_of(request.method, request.query, request.body))
+            if answer.note:
+                self._note(answer.note)
+            return response(answer.status, answer.body.encode("utf-8"), "text/html" if answer.body else None)
+        if request.path == "/mjpeg.cgi" and request.method == "GET":
+            self._note("motion JPEG stream")
+            head = self.state
+            stream = mjpeg_stream(JPEG, head.position["pan"], head.position["tilt"], device.switches)
+            return response(200, stream, f"multipart/x-mixed-replace;boundary={MJPEG_BOUNDARY}")
         decoded = self._cgi_request(request, ipcam_cgi.read_request(request))
         if isinstance(decoded, HttpResponse):
             return decoded
@@ -655,9 +709,20 @@ class HttpSimulator:
     # ------------------------------------------------------------------------ PTZOptics CGI
 
     async def _ptzoptics(self, request: HttpRequest) -> HttpResponse:
+        download = _BOOTH_FILE.fullmatch(request.path)
+        if download is not None and request.method == "GET":
+            kind, number = download.group(1), int(download.group(2))
+            if number not in self.booth[kind]:
+                self._log(f"no {kind} {number} taken yet")
+                return response(404, b"404 Not Found\n", "text/plain")
+            self._note(f"{kind} {number} downloaded")
+            return response(200, *BOOTH_FILES[kind])
         decoded = self._cgi_request(request, ptzoptics_cgi.read_request(request))
         if isinstance(decoded, HttpResponse):
             return decoded
+        if decoded.action == "booth":
+            # The manual's series of four; taken at once here (the delay is a camera's wait).
+            self.booth[str(decoded.values["kind"])] = {1, 2, 3, 4}
         self._ptzoptics_move(self.state, decoded)
         return response(200)
 
