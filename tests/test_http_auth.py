@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from procs import Proc
@@ -160,3 +161,36 @@ def test_challenges_are_read_with_several_in_one_header() -> None:
         Challenge("Basic", {"realm": "a, b"}),
         Challenge("Digest", {"realm": "r", "nonce": 'n"x'}),
     ]
+
+
+# ---------------------------------------------------------------------------- the simulated camera's side
+
+
+@pytest.mark.parametrize(
+    ("kind", "auth", "request_bytes"),
+    [
+        ("upload", None, b"GET /cgi-bin/update?PTZ_IMAGE&USER=\xff&PWD=x HTTP/1.1\r\n\r\n"),
+        ("ipcam-cgi", None, b"GET /image.jpg HTTP/1.1\r\nAuthorization: Basic w7xzZXI6cMOkc3M=\r\n\r\n"),
+        ("isapi", None, b'GET /ISAPI/System/status HTTP/1.1\r\nAuthorization: Digest username="admin", '
+                        b'realm="ptzmapd simulated camera", nonce="n", uri="/ISAPI/System/status", '
+                        b'response="\xe4\xf6", qop=auth, nc=00000001, cnonce="c"\r\n\r\n'),
+        ("isapi", "none", b"GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70000 + b"\r\n"),
+    ],
+    ids=["upload-non-ascii-user", "basic-non-ascii", "digest-non-ascii-response", "huge-chunk-line"],
+)
+def test_what_a_client_sends_never_kills_a_simulated_camera(kind: str, auth: str | None, request_bytes: bytes) -> None:
+    async def main() -> None:
+        sim = await start(kind, host="127.0.0.2", log=lambda line: None, auth=auth)
+        try:
+            reader, writer = await asyncio.open_connection(sim.host, sim.port)
+            writer.write(request_bytes)
+            await writer.drain()
+            answer = await asyncio.wait_for(reader.read(200), 5)
+            writer.close()
+            assert answer == b"" or answer.startswith((b"HTTP/1.1 4", b"HTTP/1.1 5")), answer
+            async with httpx.AsyncClient(auth=httpx.DigestAuth("admin", "secret")) as client:  # still serving
+                assert (await client.get(f"{sim.where}/ISAPI/System/status")).status_code in (200, 401, 404)
+        finally:
+            await sim.close()
+
+    assert run_catching(main) == []

@@ -181,6 +181,8 @@ def test_isapi_state_carries_from_one_resource_to_another(isapi: tuple[Simulator
     wrong = client.put("/ISAPI/PTZCtrl/channels/1/parkaction", content="<PTZOSDDisplay/>")
     assert wrong.status_code == 400 and "badXmlContent" in wrong.text
     assert client.get("/ISAPI/PTZCtrl/channels/7/capabilities").status_code == 403  # no such channel
+    beyond = client.put("/ISAPI/PTZCtrl/channels/1/presets/300/goto")  # maxPresetNum is 256
+    assert beyond.status_code == 403 and "notSupport" in beyond.text
     assert client.get("/ISAPI/PTZCtrl/channels/1/nonsense").status_code == 404
 
 

@@ -58,6 +58,8 @@ DEFAULT_AUTH: dict[str, str] = {"isapi": "digest", "ipcam-cgi": "basic", "ptzopt
 AUTH_SCHEMES: tuple[str, ...] = ("digest", "basic", "none", "query", "bearer")
 DEFAULT_USER = "admin"
 
+#: The ISAPI camera's presets (its capabilities' maxPresetNum).
+PRESET_NUMBERS = range(1, 257)
 #: Photo booth downloads (``/photo[num].jpg``, ``/video[num].mp4``, num 1..4) and what they hold:
 #: a JPEG, and the smallest MP4 a player recognises (an ``ftyp`` box).
 _BOOTH_FILE = re.compile(r"/(photo|video)([1-4])\.(?:jpg|mp4)")
@@ -242,7 +244,7 @@ class DigestServer:
         body = f":{_hash(algorithm, request.body)}" if fields["qop"] == "auth-int" else ""
         ha2 = _hash(algorithm, f"{request.method}:{fields['uri']}{body}")
         expected = _hash(algorithm, f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:{fields['qop']}:{ha2}")
-        if not secrets.compare_digest(expected, fields["response"]):
+        if not same(expected, fields["response"]):
             return "bad"
         try:
             count = int(fields["nc"], 16)
@@ -255,6 +257,11 @@ class DigestServer:
         return "ok"
 
 
+def same(given: str, expected: str) -> bool:
+    """A constant-time comparison that also takes non-ASCII text (a client may send any)."""
+    return secrets.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape"))
+
+
 def basic_ok(request: HttpRequest, user: str, password: str) -> bool:
     scheme, _, token = (request.header("Authorization") or "").partition(" ")
     if scheme.lower() != "basic":
@@ -263,7 +270,7 @@ def basic_ok(request: HttpRequest, user: str, password: str) -> bool:
         given = base64.b64decode(token.strip(), validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return False
-    return secrets.compare_digest(given, f"{user}:{password}")
+    return same(given, f"{user}:{password}")
 
 
 # --------------------------------------------------------------------------- reading requests
@@ -506,6 +513,8 @@ class HttpSimulator:
                     break
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client went away (a cancelled request): nothing to answer
+        except Exception as exc:  # noqa: BLE001 - whatever a client sends, the camera lives on
+            self._log(f"connection dropped: {type(exc).__name__}: {exc}")
 
     async def _answer(self, request: HttpRequest, reader: asyncio.StreamReader) -> HttpResponse:
         self.requests += 1
@@ -515,6 +524,9 @@ class HttpSimulator:
             if self.delay > 0:
                 await self._hold(reader)
             return await self._answer_one(request)
+        except Exception as exc:  # noqa: BLE001 - a camera answers 500 to what it cannot handle; it never dies of it
+            self._log(f"internal error on {request.method} {request.path}: {type(exc).__name__}: {exc}")
+            return response(500, b"500 Internal Server Error\n", "text/plain")
         finally:
             self._active -= 1
 
@@ -592,7 +604,7 @@ class HttpSimulator:
         if answer is None:
             self._log(f"unknown request {request.method} {request.target}")
             return self._status(4, "Invalid Operation", "notSupport", request, 404)
-        return answer
+        return HttpResponse(answer.status, REASONS.get(answer.status, ""), answer.body, answer.headers)
 
     async def _isapi(self, request: HttpRequest) -> HttpResponse:
         decoded = isapi.read_request(request)
@@ -625,6 +637,9 @@ class HttpSimulator:
             if any(value is not None and int(value) not in ranges[axis] for axis, value in target.items()):
                 return self._status(6, "Invalid XML Content", "badXmlContent", request, 400)
             head.go({axis: float(value) for axis, value in target.items() if value is not None})
+        elif decoded.action.startswith("preset-") and int(values["number"]) not in PRESET_NUMBERS:
+            self._log(f"no preset {values['number']} (1..{PRESET_NUMBERS.stop - 1})")
+            return self._status(4, "Invalid Operation", "notSupport", request, 403)
         elif decoded.action == "preset-goto":
             head.go(head.presets.get(int(values["number"]), dict(head.position)))
         elif decoded.action == "preset-set":
@@ -758,7 +773,7 @@ class HttpSimulator:
         query = parse_qs(request.query, keep_blank_values=True)
         if request.method == "GET" and "PTZ_IMAGE" in query:
             user, password = query.get("USER", [""])[0], query.get("PWD", [""])[0]
-            if not (secrets.compare_digest(user, self.user) and secrets.compare_digest(password, self._password)):
+            if not (same(user, self.user) and same(password, self._password)):
                 self.unauthorized += 1
                 self._log(f"upload form refused to user {user!r}")  # never the password
                 return response(401, b"ERROR: wrong user name or password\n", "text/plain")
