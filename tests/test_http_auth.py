@@ -194,3 +194,16 @@ def test_what_a_client_sends_never_kills_a_simulated_camera(kind: str, auth: str
             await sim.close()
 
     assert run_catching(main) == []
+
+
+def test_a_refusal_reads_the_status_document_instead_of_quoting_its_xml() -> None:
+    from ptzmapd.protocols.http import HttpResponse, ResponseStatus, http_error
+
+    body = ResponseStatus(4, "Invalid Operation", "unAuthorized", "/ISAPI/x").to_xml()
+    headers = (("WWW-Authenticate", 'Digest realm="r", qop="auth-int", nonce="n"'),)
+    reply = http_error(HttpResponse(401, "Unauthorized", body, headers))
+    assert reply.data.decode() == (
+        'HTTP 401 Unauthorized: the camera asks for Digest qop="auth-int", which ptzmapd cannot answer '
+        "(it answers Basic, and Digest with qop=auth (or none) and MD5, SHA, SHA-256 or SHA-512): "
+        "Invalid Operation (unAuthorized)"
+    )

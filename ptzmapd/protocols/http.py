@@ -261,7 +261,9 @@ def http_error(response: HttpResponse, detail: str = "") -> ErrorReply:
     """``http-<status>`` with a readable message (status, hint, and what the camera said)."""
     hint = (_unanswerable_hint(response) if response.status == 401 else None) or _HINTS.get(response.status) \
         or ("the camera failed or is overloaded" if response.status >= 500 else "")
-    said = detail or quote_body(response.body)
+    status = None if detail else parse_response_status(response.body)
+    # A ResponseStatus is read, not quoted: its words, not its XML, go in the message.
+    said = detail or (status.message if status is not None else quote_body(response.body))
     message = f"HTTP {response.status} {response.reason}".rstrip()
     message += "".join(f": {part}" for part in (hint, said) if part)
     return ErrorReply(None, kind=f"http-{response.status}", data=message.encode("utf-8"))
