@@ -2,10 +2,17 @@
 ``upload`` device, served on real sockets for ``ptzmapd simulate``, the demo and the tests.
 
 The server is a small HTTP/1.1 implementation on asyncio streams: keep-alive, bodies by
-``Content-Length`` or chunked, and real authentication — Digest (RFC 7616: MD5,
-``qop=auth``, nonces that :meth:`HttpSimulator.expire_nonces` can make stale) for ISAPI,
-Basic for the CGI cameras, and the credentials in the query string for the upload device
-(``specs/ptz-image-upload-cgi.txt``). Requests are read with the codecs' own readers
+``Content-Length`` or chunked, and real authentication — Digest (RFC 7616: MD5 by default,
+``qop=auth`` by default, nonces that :meth:`HttpSimulator.expire_nonces` can make stale) for
+ISAPI, Basic for the IP camera CGI, none for PTZOptics unless given a user (its manual shows
+its urls without credentials), and the credentials in the query string for the upload
+device (``specs/ptz-image-upload-cgi.txt``). Auth quirk modes: ``auth`` (``bearer``: a scheme
+no client here answers), ``digest_qop`` (``auth-int``), ``digest_algorithm``.
+
+Every command and inquiry of each document is answered: what ptzmapd sends is read by the
+codecs, the rest comes from the tables of :mod:`.isapi_device` (ISAPI's PTZ service and the
+``/ISAPI/System`` resources clients connect with) and :mod:`.ipcam_device` (the IP camera's
+configuration and control CGIs); PTZOptics' photo booth is here. Requests are read with the codecs' own readers
 (``read_request`` of each protocol module), so what a camera understands and what a trace
 shows are one piece of code.
 

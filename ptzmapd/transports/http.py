@@ -12,8 +12,10 @@ https) and delivers the response as bytes. It interprets nothing.
 - **Failures deliver nothing.** A timeout, a refused connection or a certificate problem
   is logged (once per streak, with the reason) and left to the controller's ack timeout,
   retries and offline backoff.
-- **Auth**: Digest when the camera offers it, else Basic, learnt from its first 401 and kept
-  (:class:`CameraAuth`). A stale nonce (a 401 to a request signed with the old nonce) is
+- **Auth**: Digest when the camera offers a challenge ptzmapd can sign, else Basic, learnt
+  from its first 401 and kept (:class:`CameraAuth`); a challenge it cannot answer (Digest
+  ``qop="auth-int"`` alone, another algorithm, another scheme) leaves the camera's 401 as
+  the answer, and the refusal names what the camera asks for. A stale nonce (a 401 to a request signed with the old nonce) is
   answered with a fresh signature once, transparently. When the camera still says 401, the
   response goes to the codec (one clear error) and requests are held back for
   :data:`AUTH_HOLD_OFF` seconds: a fader must not hammer a camera with a wrong password
