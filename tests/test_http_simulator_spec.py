@@ -300,6 +300,11 @@ def test_ipcam_settings_are_kept_and_nonsense_refused(ipcam: tuple[Simulator, ht
     assert client.get("/pantiltcontrol.cgi").status_code == 400  # no PanTilt parameter at all
     assert client.get("/nonexistent.cgi").status_code == 404
     simulator.wait_for(r"step right 5°")  # the GET-with-query step moved the camera
+    # 5.1.7 stores the position given, 5.1.6 goes there.
+    store = {"PanTiltHorizontal": "300", "PanTiltVertical": "20", "SetPosition": "4", "SetName": "gate"}
+    assert client.post("/pantiltcontrol.cgi", data=store).status_code == 204
+    assert client.post("/pantiltcontrol.cgi", data={"PanTiltPresetPositionMove": "4"}).status_code == 204
+    assert "PT_300_020" in client.get("/mjpeg.cgi").text
 
 
 # ---------------------------------------------------------------------------- PTZOptics rows

@@ -243,7 +243,13 @@ def read_request(request: HttpRequest) -> Decoded | None:
         if number is not None:
             name = fields.get("SetName", "")
             text = f"{verb} {number}" + (f" {name!r}" if action == "preset-set" and name else "")
-            return Decoded(action, text, {"number": number, "name": name})
+            values: dict[str, int | str] = {"number": number, "name": name}
+            horizontal, vertical = _number(fields, "PanTiltHorizontal"), _number(fields, "PanTiltVertical")
+            if action == "preset-set" and horizontal is not None and vertical is not None:
+                # 5.1.7: the preset is that position; without it, where the camera points now.
+                values.update(pan=horizontal, tilt=vertical)
+                text += f" at {horizontal},{vertical}"
+            return Decoded(action, text, values)
     swing = _number(fields, "PanTiltSwingMode")
     if swing is not None:
         word = {mode: name for name, mode in SWING_MODES.items()}.get(swing, f"mode {swing}")

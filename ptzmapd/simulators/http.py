@@ -719,7 +719,8 @@ class HttpSimulator:
         elif decoded.action == "preset-set":
             if int(values["number"]) not in ipcam_cgi.PRESETS:  # 0 is home: "Can't modify"
                 return response(400, b"preset out of range\n", "text/plain")
-            head.presets[int(values["number"])] = dict(head.position)
+            given = {"pan": float(values["pan"]), "tilt": float(values["tilt"])} if "pan" in values else None
+            head.presets[int(values["number"])] = given or dict(head.position)
         elif decoded.action == "preset-clear":
             head.presets.pop(int(values["number"]), None)
         elif decoded.action == "swing":
