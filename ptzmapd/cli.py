@@ -104,9 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
                           help="serial simulators: on a pty (prints /dev/pts/N) or a TCP port (socket://)")
     simulate.add_argument("--cameras", type=int, default=1, metavar="N",
                           help="serial simulators: cameras on the chain/bus, addresses 1..N")
-    simulate.add_argument("--user", default="admin", help="HTTP simulators: the user name they accept")
+    simulate.add_argument("--user", help="HTTP simulators: the user name they accept (default admin; "
+                          "ptzoptics-cgi asks for Basic auth only when given one)")
     simulate.add_argument("--password-env", metavar="VAR",
                           help="HTTP simulators: read the password they accept from this variable (default 'secret')")
+    simulate.add_argument("--auth", choices=("digest", "basic", "none", "bearer"),
+                          help="HTTP simulators: how the camera checks who asks (default: the kind's own; "
+                          "bearer: a scheme ptzmapd cannot answer)")
+    simulate.add_argument("--digest-qop", default="auth", metavar="QOP",
+                          help="HTTP simulators: what a Digest challenge offers: auth, auth-int or auth,auth-int")
+    simulate.add_argument("--digest-algorithm", default="MD5", metavar="NAME",
+                          help="HTTP simulators: the Digest algorithm: MD5, SHA-256, SHA-512-256 (each also -sess)")
 
     snapshot = commands.add_parser("snapshot", help="save a still image from an HTTP camera")
     snapshot.add_argument("-c", "--config", required=True, metavar="FILE")
@@ -378,6 +386,7 @@ async def simulate(args: argparse.Namespace) -> int:
     handle = await starter(protocol)(
         protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
         serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
+        auth=args.auth, digest_qop=args.digest_qop, digest_algorithm=args.digest_algorithm,
     )
     print(f"simulated {protocol} camera on {handle.where} (Ctrl-C to stop)", flush=True)
     stopping = asyncio.Event()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 from ptzmapd.commands import RawCommand
 from ptzmapd.errors import ProtocolError
@@ -145,6 +145,110 @@ def quote_body(body: bytes, limit: int = QUOTE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# --------------------------------------------------------------------------- auth challenges
+
+#: Digest algorithms ptzmapd's HTTP client (httpx's DigestAuth) answers, RFC 7616 names.
+DIGEST_ALGORITHMS: frozenset[str] = frozenset(
+    {"MD5", "MD5-SESS", "SHA", "SHA-SESS", "SHA-256", "SHA-256-SESS", "SHA-512", "SHA-512-SESS"}
+)
+#: What the client answers, for messages.
+ANSWERABLE = "Basic, and Digest with qop=auth (or none) and MD5, SHA, SHA-256 or SHA-512"
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_PARAM = re.compile(r"""([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))""")
+_SEPARATORS = re.compile(r"[\s,]*")
+_ESCAPE = re.compile(r"\\(.)")
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """One ``WWW-Authenticate`` challenge (RFC 9110 11.6.1): its scheme as the camera wrote
+    it, its parameters by lower-case name with quotes and escapes removed."""
+
+    scheme: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """The challenge as a person reads it: ``Digest qop="auth-int"``, ``Bearer``."""
+        if self.scheme.lower() != "digest":
+            return self.scheme
+        problem = _digest_problem(self)
+        return problem or "Digest"
+
+
+def parse_challenges(values: Iterable[str]) -> list[Challenge]:
+    """Every challenge in these ``WWW-Authenticate`` header values, in order; never raises.
+
+    One header may carry several challenges (``Basic realm="a", Digest realm="b", …``); a
+    header that stops making sense is read up to there.
+    """
+    challenges: list[Challenge] = []
+    for value in values:
+        position, current = 0, None
+        while True:
+            position = _SEPARATORS.match(value, position).end()  # type: ignore[union-attr]
+            if position >= len(value):
+                break
+            param = _PARAM.match(value, position)
+            if param is not None and current is not None:
+                quoted, bare = param.group(2), param.group(3)
+                current.params[param.group(1).lower()] = _ESCAPE.sub(r"\1", quoted) if quoted is not None else bare
+                position = param.end()
+                continue
+            token = _TOKEN.match(value, position)
+            if token is None:
+                break
+            current = Challenge(token.group(0))
+            challenges.append(current)
+            position = token.end()
+    return challenges
+
+
+def _digest_problem(challenge: Challenge) -> str | None:
+    """Why ptzmapd cannot answer this Digest challenge, or None when it can."""
+    params = challenge.params
+    for needed in ("realm", "nonce"):
+        if needed not in params:
+            return f"Digest without a {needed}"
+    algorithm = params.get("algorithm", "MD5")
+    if algorithm.upper() not in DIGEST_ALGORITHMS:
+        return f"Digest algorithm={algorithm}"
+    qop = params.get("qop")
+    if qop is not None and "auth" not in (part.strip() for part in qop.split(",")):
+        return f'Digest qop="{qop}"'
+    return None
+
+
+def answerable_scheme(challenges: list[Challenge]) -> str | None:
+    """``digest`` or ``basic``: the scheme ptzmapd answers these challenges with; None: neither.
+
+    Digest is preferred. Only the first Digest challenge counts: it is the one the client signs.
+    """
+    digest = next((challenge for challenge in challenges if challenge.scheme.lower() == "digest"), None)
+    if digest is not None and _digest_problem(digest) is None:
+        return "digest"
+    if any(challenge.scheme.lower() == "basic" for challenge in challenges):
+        return "basic"
+    return None
+
+
+def auth_problem(challenges: list[Challenge]) -> str | None:
+    """None when ptzmapd can answer one of these challenges; else what the camera asks for."""
+    if answerable_scheme(challenges) is not None:
+        return None
+    if not challenges:
+        return "no WWW-Authenticate challenge"
+    return ", ".join(dict.fromkeys(challenge.describe() for challenge in challenges))
+
+
+def _unanswerable_hint(response: "HttpResponse") -> str | None:
+    challenges = parse_challenges(value for key, value in response.headers if key.lower() == "www-authenticate")
+    problem = auth_problem(challenges)
+    if problem is None or not challenges:  # no challenge at all: the credentials were refused
+        return None
+    return f"the camera asks for {problem}, which ptzmapd cannot answer (it answers {ANSWERABLE})"
+
+
 #: What a person should check, by status: the bare number rarely says it.
 _HINTS: dict[int, str] = {
     401: "the camera rejected the user name or password (username, password_env, password_file)",
@@ -155,8 +259,11 @@ _HINTS: dict[int, str] = {
 
 def http_error(response: HttpResponse, detail: str = "") -> ErrorReply:
     """``http-<status>`` with a readable message (status, hint, and what the camera said)."""
-    hint = _HINTS.get(response.status) or ("the camera failed or is overloaded" if response.status >= 500 else "")
-    said = detail or quote_body(response.body)
+    hint = (_unanswerable_hint(response) if response.status == 401 else None) or _HINTS.get(response.status) \
+        or ("the camera failed or is overloaded" if response.status >= 500 else "")
+    status = None if detail else parse_response_status(response.body)
+    # A ResponseStatus is read, not quoted: its words, not its XML, go in the message.
+    said = detail or (status.message if status is not None else quote_body(response.body))
     message = f"HTTP {response.status} {response.reason}".rstrip()
     message += "".join(f": {part}" for part in (hint, said) if part)
     return ErrorReply(None, kind=f"http-{response.status}", data=message.encode("utf-8"))

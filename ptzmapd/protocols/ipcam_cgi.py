@@ -45,6 +45,7 @@ from ptzmapd.protocols.http import (
     HttpRequest,
     describe_request,
     plain_reply,
+    quote_body,
     raw_command_request,
     read_response,
 )
@@ -216,10 +217,11 @@ def read_request(request: HttpRequest) -> Decoded | None:
     """What a CGI request asks (for traces and the simulator); None if it is not one of these."""
     if request.method == "GET" and request.path == SNAPSHOT_PATH:
         return Decoded("snapshot", "snapshot")
-    if request.method != "POST" or request.path != CONTROL_PATH:
+    # Section 2.1: parameters may come as a GET query or a POST form (5.1.x show POST).
+    if request.method not in ("GET", "POST") or request.path != CONTROL_PATH:
         return None
-    body = request.body.decode("utf-8", "replace") or request.query
-    fields = dict(parse_qsl(body, keep_blank_values=True))
+    body = request.body.decode("utf-8", "replace") if request.method == "POST" else ""
+    fields = dict(parse_qsl(body or request.query, keep_blank_values=True))
     move = _number(fields, "PanTiltSingleMove")
     if move is not None:
         name = MOVE_NAMES.get(move)
@@ -241,7 +243,13 @@ def read_request(request: HttpRequest) -> Decoded | None:
         if number is not None:
             name = fields.get("SetName", "")
             text = f"{verb} {number}" + (f" {name!r}" if action == "preset-set" and name else "")
-            return Decoded(action, text, {"number": number, "name": name})
+            values: dict[str, int | str] = {"number": number, "name": name}
+            horizontal, vertical = _number(fields, "PanTiltHorizontal"), _number(fields, "PanTiltVertical")
+            if action == "preset-set" and horizontal is not None and vertical is not None:
+                # 5.1.7: the preset is that position; without it, where the camera points now.
+                values.update(pan=horizontal, tilt=vertical)
+                text += f" at {horizontal},{vertical}"
+            return Decoded(action, text, values)
     swing = _number(fields, "PanTiltSwingMode")
     if swing is not None:
         word = {mode: name for name, mode in SWING_MODES.items()}.get(swing, f"mode {swing}")
@@ -251,4 +259,4 @@ def read_request(request: HttpRequest) -> Decoded | None:
         if horizontal is None or vertical is None:
             return Decoded("invalid", "PanTiltPositionMove needs PanTiltHorizontal and PanTiltVertical")
         return Decoded("move-to", f"move to {horizontal},{vertical}", {"pan": horizontal, "tilt": vertical})
-    return None
+    return Decoded("invalid", f"no PanTilt parameter in {quote_body((body or request.query).encode(), 60)!r}")

@@ -37,6 +37,11 @@ from ptzmapd.protocols.visca import drive_level, variable_level
 
 CONTROL_PATH = "/cgi-bin/ptzctrl.cgi"
 SNAPSHOT_PATH = "/snapshot.jpg"
+#: The photo booth: four photos or videos, DELAY 1..9 s apart, videos LENGTH 1..10 s.
+BOOTH_PATH = "/cgi-bin/booth.cgi"
+BOOTH_KINDS: tuple[str, ...] = ("photo", "video")
+BOOTH_DELAYS = range(1, 10)
+BOOTH_LENGTHS = range(1, 11)
 #: (tilt sign, pan sign) → the direction word.
 DIRECTIONS: dict[tuple[int, int], str] = {
     (1, 0): "up", (-1, 0): "down", (0, -1): "left", (0, 1): "right",
@@ -162,6 +167,22 @@ class PtzopticsCgiCodec:
         return describe_request(data, read_request)
 
 
+def _read_booth(query: str) -> Decoded:
+    """``0&4&DELAY&photo&0`` or ``0&4&DELAY&video&LENGTH`` (manual, Photobooth Functionality)."""
+    # The manual prints "&;photo": an "&amp;" that lost its "amp" on the way to paper.
+    words = query.replace("&;", "&").split("&")
+    if len(words) != 5 or words[:2] != ["0", "4"] or words[3] not in BOOTH_KINDS:
+        return Decoded("invalid", f"booth.cgi takes 0&4&DELAY&photo&0 or 0&4&DELAY&video&LENGTH, got {query[:60]!r}")
+    delay, length = _int(words[2]), _int(words[4])
+    kind = words[3]
+    if delay is None or delay not in BOOTH_DELAYS:
+        return Decoded("invalid", f"booth delay must be 1..9 s, got {words[2][:10]!r}")
+    if kind == "video" and (length is None or length not in BOOTH_LENGTHS):
+        return Decoded("invalid", f"booth video length must be 1..10 s, got {words[4][:10]!r}")
+    text = f"booth 4 {kind}s {delay} s apart" + (f", {length} s each" if kind == "video" else "")
+    return Decoded("booth", text, {"kind": kind, "delay": delay, "length": length or 0})
+
+
 def _int(word: str) -> int | None:
     return int(word) if word.isdigit() else None
 
@@ -170,6 +191,8 @@ def read_request(request: HttpRequest) -> Decoded | None:
     """What a ``ptzctrl.cgi`` request asks (for traces and the simulator)."""
     if request.method == "GET" and request.path == SNAPSHOT_PATH:
         return Decoded("snapshot", "snapshot")
+    if request.method == "GET" and request.path == BOOTH_PATH:
+        return _read_booth(request.query)
     if request.method != "GET" or request.path != CONTROL_PATH:
         return None
     words = request.query.split("&")

@@ -2,10 +2,17 @@
 ``upload`` device, served on real sockets for ``ptzmapd simulate``, the demo and the tests.
 
 The server is a small HTTP/1.1 implementation on asyncio streams: keep-alive, bodies by
-``Content-Length`` or chunked, and real authentication — Digest (RFC 7616: MD5,
-``qop=auth``, nonces that :meth:`HttpSimulator.expire_nonces` can make stale) for ISAPI,
-Basic for the CGI cameras, and the credentials in the query string for the upload device
-(``specs/ptz-image-upload-cgi.txt``). Requests are read with the codecs' own readers
+``Content-Length`` or chunked, and real authentication — Digest (RFC 7616: MD5 by default,
+``qop=auth`` by default, nonces that :meth:`HttpSimulator.expire_nonces` can make stale) for
+ISAPI, Basic for the IP camera CGI, none for PTZOptics unless given a user (its manual shows
+its urls without credentials), and the credentials in the query string for the upload
+device (``specs/ptz-image-upload-cgi.txt``). Auth quirk modes: ``auth`` (``bearer``: a scheme
+no client here answers), ``digest_qop`` (``auth-int``), ``digest_algorithm``.
+
+Every command and inquiry of each document is answered: what ptzmapd sends is read by the
+codecs, the rest comes from the tables of :mod:`.isapi_device` (ISAPI's PTZ service and the
+``/ISAPI/System`` resources clients connect with) and :mod:`.ipcam_device` (the IP camera's
+configuration and control CGIs); PTZOptics' photo booth is here. Requests are read with the codecs' own readers
 (``read_request`` of each protocol module), so what a camera understands and what a trace
 shows are one piece of code.
 
@@ -26,6 +33,7 @@ import base64
 import hashlib
 import logging
 import os
+import re
 import secrets
 import ssl
 from dataclasses import dataclass, field
@@ -37,6 +45,8 @@ from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.protocols import ipcam_cgi, isapi, ptzoptics_cgi
 from ptzmapd.protocols.http import Decoded, HttpRequest, HttpResponse, ResponseStatus, split_message
+from ptzmapd.simulators.ipcam_device import MJPEG_BOUNDARY, IpcamDevice, mjpeg_stream, parameters_of
+from ptzmapd.simulators.isapi_device import IsapiDevice
 
 _logger = logging.getLogger(__name__)
 
@@ -48,9 +58,24 @@ REALM = "ptzmapd simulated camera"
 HIKVISION_NAMESPACE = "http://www.hikvision.com/ver20/XMLSchema"
 #: Heads bigger than this are refused (a real camera's limit is smaller still).
 MAX_HEAD = 16 * 1024
-#: Authentication by kind: how the camera checks who asks.
-DEFAULT_AUTH: dict[str, str] = {"isapi": "digest", "ipcam-cgi": "basic", "ptzoptics-cgi": "basic", "upload": "query"}
-AUTH_SCHEMES: tuple[str, ...] = ("digest", "basic", "none", "query")
+#: Authentication by kind: how the camera checks who asks. The PTZOptics manual shows its
+#: CGI urls without credentials, so that camera is open unless a user is given (``--user``).
+DEFAULT_AUTH: dict[str, str] = {"isapi": "digest", "ipcam-cgi": "basic", "ptzoptics-cgi": "none", "upload": "query"}
+#: ``bearer``: a camera that asks for a scheme no camera client here answers (it accepts nothing).
+AUTH_SCHEMES: tuple[str, ...] = ("digest", "basic", "none", "query", "bearer")
+DEFAULT_USER = "admin"
+
+#: The ISAPI camera's presets (its capabilities' maxPresetNum).
+PRESET_NUMBERS = range(1, 257)
+#: Photo booth downloads (``/photo[num].jpg``, ``/video[num].mp4``, num 1..4) and what they hold:
+#: a JPEG, and the smallest MP4 a player recognises (an ``ftyp`` box).
+_BOOTH_FILE = re.compile(r"/(photo|video)([1-4])\.(?:jpg|mp4)")
+BOOTH_FILES: dict[str, tuple[bytes, str]] = {
+    "photo": (JPEG, "image/jpeg"),
+    "video": (bytes.fromhex("00000018667479706973736f6d0000020069736f6d69736f32"), "video/mp4"),
+}
+#: A PTZ channel and what follows it (the codec's reader needs something after the number).
+_ISAPI_CHANNEL = re.compile(r"/ISAPI/PTZCtrl/channels/(\d+)(?:/(.+))?")
 
 REASONS: dict[int, str] = {
     200: "OK", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
@@ -161,20 +186,32 @@ HEADS: dict[str, Callable[[], Head]] = {
 # --------------------------------------------------------------------------- auth
 
 
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()
+#: Digest algorithms the simulated camera can check (RFC 7616 names), and their hash.
+DIGEST_HASHES: dict[str, str] = {"MD5": "md5", "SHA-256": "sha256", "SHA-512-256": "sha512_256"}
+#: The ``qop`` values a simulated camera may offer (``--digest-qop``).
+DIGEST_QOPS: tuple[str, ...] = ("auth", "auth-int")
+
+
+def _hash(algorithm: str, text: str | bytes) -> str:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.new(DIGEST_HASHES[algorithm.upper().removesuffix("-SESS")], data).hexdigest()
 
 
 class DigestServer:
-    """The server side of RFC 7616 Digest with MD5 and ``qop=auth``.
+    """The server side of RFC 7616 Digest.
 
-    Nonces live until :meth:`expire` (a camera forgets them after a reboot or a timeout); a
-    correct signature over a forgotten nonce gets a new challenge marked ``stale=true``.
+    ``qop`` is what the challenge offers (``auth``, ``auth-int`` or both: quirk modes for
+    clients that only do ``auth``); ``algorithm`` is MD5 by default, or SHA-256,
+    SHA-512-256, with or without ``-sess``. Nonces live until :meth:`expire` (a camera
+    forgets them after a reboot or a timeout); a correct signature over a forgotten nonce
+    gets a new challenge marked ``stale=true``.
     """
 
-    def __init__(self, user: str, password: str) -> None:
+    def __init__(self, user: str, password: str, qop: tuple[str, ...] = ("auth",), algorithm: str = "MD5") -> None:
         self.user = user
         self._password = password
+        self.qop = qop
+        self.algorithm = algorithm
         self.opaque = secrets.token_hex(8)
         #: nonce → the highest nonce count seen (replays are refused).
         self._nonces: dict[str, int] = {}
@@ -183,8 +220,8 @@ class DigestServer:
         nonce = secrets.token_hex(16)
         self._nonces[nonce] = 0
         return (
-            f'Digest realm="{REALM}", qop="auth", nonce="{nonce}", opaque="{self.opaque}", algorithm=MD5'
-            + (", stale=true" if stale else "")
+            f'Digest realm="{REALM}", qop="{",".join(self.qop)}", nonce="{nonce}", opaque="{self.opaque}", '
+            f"algorithm={self.algorithm}" + (", stale=true" if stale else "")
         )
 
     def expire(self) -> None:
@@ -202,12 +239,19 @@ class DigestServer:
             return "bad"
         if fields["username"] != self.user or fields["realm"] != REALM or fields["uri"] != request.target:
             return "bad"
-        if fields["qop"] != "auth" or fields.get("algorithm", "MD5").upper() != "MD5":
+        algorithm = fields.get("algorithm", "MD5")
+        if fields["qop"] not in self.qop or algorithm.upper() != self.algorithm.upper():
             return "bad"
-        ha1 = _md5(f"{self.user}:{REALM}:{self._password}")
-        ha2 = _md5(f"{request.method}:{fields['uri']}")
-        expected = _md5(f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:auth:{ha2}")
-        if not secrets.compare_digest(expected, fields["response"]):
+        if algorithm.upper().removesuffix("-SESS") not in DIGEST_HASHES:
+            return "bad"
+        ha1 = _hash(algorithm, f"{self.user}:{REALM}:{self._password}")
+        if algorithm.upper().endswith("-SESS"):
+            ha1 = _hash(algorithm, f"{ha1}:{fields['nonce']}:{fields['cnonce']}")
+        # RFC 7616 3.4.3: auth-int also signs the body.
+        body = f":{_hash(algorithm, request.body)}" if fields["qop"] == "auth-int" else ""
+        ha2 = _hash(algorithm, f"{request.method}:{fields['uri']}{body}")
+        expected = _hash(algorithm, f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:{fields['qop']}:{ha2}")
+        if not same(expected, fields["response"]):
             return "bad"
         try:
             count = int(fields["nc"], 16)
@@ -220,6 +264,11 @@ class DigestServer:
         return "ok"
 
 
+def same(given: str, expected: str) -> bool:
+    """A constant-time comparison that also takes non-ASCII text (a client may send any)."""
+    return secrets.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape"))
+
+
 def basic_ok(request: HttpRequest, user: str, password: str) -> bool:
     scheme, _, token = (request.header("Authorization") or "").partition(" ")
     if scheme.lower() != "basic":
@@ -228,7 +277,7 @@ def basic_ok(request: HttpRequest, user: str, password: str) -> bool:
         given = base64.b64decode(token.strip(), validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return False
-    return secrets.compare_digest(given, f"{user}:{password}")
+    return same(given, f"{user}:{password}")
 
 
 # --------------------------------------------------------------------------- reading requests
@@ -334,6 +383,7 @@ class HttpSimulator:
         auth: str,
         clock: Clock,
         log: Callable[[str], None] | None,
+        digest: DigestServer | None = None,
     ) -> None:
         self.kind = kind
         self.host = ""
@@ -342,8 +392,14 @@ class HttpSimulator:
         self._password = password
         #: "digest", "basic", "none" (open camera) or "query" (the upload device).
         self.auth = auth
-        self.digest = DigestServer(user, password)
+        self.digest = digest or DigestServer(user, password)
         self.head = HEADS[kind]()
+        #: The CAS-3xx camera's settings CGIs.
+        self.ipcam_device = IpcamDevice(user)
+        #: PTZOptics photo booth: numbers of the photos and videos taken (1..4).
+        self.booth: dict[str, set[int]] = {"photo": set(), "video": set()}
+        #: ISAPI resources beyond the PTZ commands (documents, lists, patrols…).
+        self.isapi_device = IsapiDevice(self.head, HIKVISION_NAMESPACE)
         #: Readable text of every request the camera acted on, in order.
         self.received: list[str] = []
         #: Every request that arrived, answered or not (401s included).
@@ -367,6 +423,7 @@ class HttpSimulator:
         self.tls: ssl.SSLContext | None = None
         self._upload_armed = False
         self._clock = clock
+        self._started = clock.now()
         self._log_line: Callable[[str], None] = log if log is not None else _logger.info
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -463,6 +520,8 @@ class HttpSimulator:
                     break
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client went away (a cancelled request): nothing to answer
+        except Exception as exc:  # noqa: BLE001 - whatever a client sends, the camera lives on
+            self._log(f"connection dropped: {type(exc).__name__}: {exc}")
 
     async def _answer(self, request: HttpRequest, reader: asyncio.StreamReader) -> HttpResponse:
         self.requests += 1
@@ -472,6 +531,9 @@ class HttpSimulator:
             if self.delay > 0:
                 await self._hold(reader)
             return await self._answer_one(request)
+        except Exception as exc:  # noqa: BLE001 - a camera answers 500 to what it cannot handle; it never dies of it
+            self._log(f"internal error on {request.method} {request.path}: {type(exc).__name__}: {exc}")
+            return response(500, b"500 Internal Server Error\n", "text/plain")
         finally:
             self._active -= 1
 
@@ -510,6 +572,8 @@ class HttpSimulator:
         """None when the request may go on, else the 401 to send."""
         if self.auth in ("none", "query"):
             return None
+        if self.auth == "bearer":
+            return response(401, b"401 Unauthorized\n", "text/plain", ("WWW-Authenticate", f'Bearer realm="{REALM}"'))
         if self.auth == "basic":
             if basic_ok(request, self.user, self._password):
                 return None
@@ -527,11 +591,32 @@ class HttpSimulator:
         body = ResponseStatus(code, text, sub, request.path).to_xml(self.namespace)
         return response(http_status, body, "application/xml")
 
+    def _isapi_resource(self, request: HttpRequest) -> HttpResponse:
+        """Every ISAPI resource ptzmapd does not send itself (:mod:`.isapi_device`'s table)."""
+        device = self.isapi_device
+        device.namespace = self.namespace
+        now = self._clock.now()
+        self.head.advance(now)
+        answer = device.system(request, now, self._started)
+        if answer is None:
+            match = _ISAPI_CHANNEL.fullmatch(request.path)
+            if match is not None and int(match.group(1)) != self.channel:
+                self._log(f"no PTZ channel {match.group(1)}")
+                return self._status(4, "Invalid Operation", "invalidChannel", request, 403)
+            if match is not None:
+                answer = device.answer(request, self.channel, match.group(2) or "", now)
+        for note in device.notes:
+            self._note(note)
+        device.notes.clear()
+        if answer is None:
+            self._log(f"unknown request {request.method} {request.target}")
+            return self._status(4, "Invalid Operation", "notSupport", request, 404)
+        return HttpResponse(answer.status, REASONS.get(answer.status, ""), answer.body, answer.headers)
+
     async def _isapi(self, request: HttpRequest) -> HttpResponse:
         decoded = isapi.read_request(request)
         if decoded is None:
-            self._log(f"unknown request {request.method} {request.target}")
-            return self._status(4, "Invalid Operation", "notSupport", request, 404)
+            return self._isapi_resource(request)
         if decoded.action == "invalid":
             self._log(decoded.text)
             return self._status(5, "Invalid XML Format", "badXmlFormat", request, 400)
@@ -559,14 +644,19 @@ class HttpSimulator:
             if any(value is not None and int(value) not in ranges[axis] for axis, value in target.items()):
                 return self._status(6, "Invalid XML Content", "badXmlContent", request, 400)
             head.go({axis: float(value) for axis, value in target.items() if value is not None})
+        elif decoded.action.startswith("preset-") and int(values["number"]) not in PRESET_NUMBERS:
+            self._log(f"no preset {values['number']} (1..{PRESET_NUMBERS.stop - 1})")
+            return self._status(4, "Invalid Operation", "notSupport", request, 403)
         elif decoded.action == "preset-goto":
             head.go(head.presets.get(int(values["number"]), dict(head.position)))
         elif decoded.action == "preset-set":
             head.presets[int(values["number"])] = dict(head.position)
+            self.isapi_device.preset_names[int(values["number"])] = str(values.get("name", ""))
         elif decoded.action == "preset-clear":
             head.presets.pop(int(values["number"]), None)
+            self.isapi_device.preset_names.pop(int(values["number"]), None)
         elif decoded.action == "home":
-            head.go({"pan": 0.0, "tilt": 0.0, "zoom": 0.0})
+            head.go(dict(self.isapi_device.home))
         elif decoded.action == "aux":
             if values.get("type") not in ("light", "wiper", "fan", "heater") or values.get("status") not in ("on", "off"):
                 return self._status(6, "Invalid XML Content", "badXmlContent", request, 400)
@@ -600,6 +690,17 @@ class HttpSimulator:
     # ------------------------------------------------------------------------ IP camera CGI
 
     async def _ipcam(self, request: HttpRequest) -> HttpResponse:
+        device = self.ipcam_device
+        if device.handles(request.path):
+            answer = device.answer(request.method, request.path, parameters_of(request.method, request.query, request.body))
+            if answer.note:
+                self._note(answer.note)
+            return response(answer.status, answer.body.encode("utf-8"), "text/html" if answer.body else None)
+        if request.path == "/mjpeg.cgi" and request.method == "GET":
+            self._note("motion JPEG stream")
+            head = self.state
+            stream = mjpeg_stream(JPEG, head.position["pan"], head.position["tilt"], device.switches)
+            return response(200, stream, f"multipart/x-mixed-replace;boundary={MJPEG_BOUNDARY}")
         decoded = self._cgi_request(request, ipcam_cgi.read_request(request))
         if isinstance(decoded, HttpResponse):
             return decoded
@@ -618,7 +719,8 @@ class HttpSimulator:
         elif decoded.action == "preset-set":
             if int(values["number"]) not in ipcam_cgi.PRESETS:  # 0 is home: "Can't modify"
                 return response(400, b"preset out of range\n", "text/plain")
-            head.presets[int(values["number"])] = dict(head.position)
+            given = {"pan": float(values["pan"]), "tilt": float(values["tilt"])} if "pan" in values else None
+            head.presets[int(values["number"])] = given or dict(head.position)
         elif decoded.action == "preset-clear":
             head.presets.pop(int(values["number"]), None)
         elif decoded.action == "swing":
@@ -630,9 +732,20 @@ class HttpSimulator:
     # ------------------------------------------------------------------------ PTZOptics CGI
 
     async def _ptzoptics(self, request: HttpRequest) -> HttpResponse:
+        download = _BOOTH_FILE.fullmatch(request.path)
+        if download is not None and request.method == "GET":
+            kind, number = download.group(1), int(download.group(2))
+            if number not in self.booth[kind]:
+                self._log(f"no {kind} {number} taken yet")
+                return response(404, b"404 Not Found\n", "text/plain")
+            self._note(f"{kind} {number} downloaded")
+            return response(200, *BOOTH_FILES[kind])
         decoded = self._cgi_request(request, ptzoptics_cgi.read_request(request))
         if isinstance(decoded, HttpResponse):
             return decoded
+        if decoded.action == "booth":
+            # The manual's series of four; taken at once here (the delay is a camera's wait).
+            self.booth[str(decoded.values["kind"])] = {1, 2, 3, 4}
         self._ptzoptics_move(self.state, decoded)
         return response(200)
 
@@ -668,7 +781,7 @@ class HttpSimulator:
         query = parse_qs(request.query, keep_blank_values=True)
         if request.method == "GET" and "PTZ_IMAGE" in query:
             user, password = query.get("USER", [""])[0], query.get("PWD", [""])[0]
-            if not (secrets.compare_digest(user, self.user) and secrets.compare_digest(password, self._password)):
+            if not (same(user, self.user) and same(password, self._password)):
                 self.unauthorized += 1
                 self._log(f"upload form refused to user {user!r}")  # never the password
                 return response(401, b"ERROR: wrong user name or password\n", "text/plain")
@@ -703,9 +816,11 @@ async def start(
     host: str = "127.0.0.1",
     port: int = 0,
     log: Callable[[str], None] | None = None,
-    user: str = "admin",
+    user: str | None = None,
     password_env: str | None = None,
     auth: str | None = None,
+    digest_qop: str = "auth",
+    digest_algorithm: str = "MD5",
     clock: Clock | None = None,
     tls: ssl.SSLContext | None = None,
     **_: object,
@@ -713,21 +828,33 @@ async def start(
     """Serve a simulated ``kind`` on ``host:port`` (port 0: any free port; see ``.where``).
 
     The password it accepts comes from the variable ``password_env``, else it is
-    ``"secret"``. ``auth`` overrides the kind's scheme (``basic`` makes a Basic-only ISAPI
-    camera, as older firmware is); ``tls`` serves HTTPS.
+    ``"secret"``; the user is ``user``, else ``admin``. ``auth`` overrides the kind's scheme
+    (``basic`` makes a Basic-only ISAPI camera, as older firmware is; ``bearer`` one that
+    asks for a scheme nobody here answers); a PTZOptics camera given a ``user`` asks for
+    Basic. ``digest_qop`` is what a Digest challenge offers (``auth``, ``auth-int`` or
+    ``auth,auth-int``), ``digest_algorithm`` its algorithm (MD5, SHA-256, SHA-512-256, each
+    also ``-sess``); ``tls`` serves HTTPS. PtzmapdError for a value it cannot serve.
     """
     if kind not in KINDS:
         raise PtzmapdError(f"unknown HTTP simulator {kind!r} (valid: {', '.join(KINDS)})")
-    scheme = auth or DEFAULT_AUTH[kind]
+    scheme = auth or ("basic" if kind == "ptzoptics-cgi" and user is not None else DEFAULT_AUTH[kind])
     if scheme not in AUTH_SCHEMES:
         raise PtzmapdError(f"unknown auth {scheme!r} (valid: {', '.join(AUTH_SCHEMES)})")
+    qop = tuple(part.strip() for part in digest_qop.split(","))
+    if not qop or any(part not in DIGEST_QOPS for part in qop):
+        raise PtzmapdError(f"unknown Digest qop {digest_qop!r} (valid: auth, auth-int, or both comma-separated)")
+    if digest_algorithm.upper().removesuffix("-SESS") not in DIGEST_HASHES:
+        valid = ", ".join(f"{name}[-sess]" for name in DIGEST_HASHES)
+        raise PtzmapdError(f"unknown Digest algorithm {digest_algorithm!r} (valid: {valid})")
+    user = user if user is not None else DEFAULT_USER
     password = DEFAULT_PASSWORD
     if password_env is not None:
         value = os.environ.get(password_env)
         if not value:
             raise PtzmapdError(f"environment variable {password_env!r} is not set (the simulator's password)")
         password = value
-    handle = HttpSimulator(kind, user, password, scheme, clock or MonotonicClock(), log)
+    digest = DigestServer(user, password, qop, digest_algorithm)
+    handle = HttpSimulator(kind, user, password, scheme, clock or MonotonicClock(), log, digest)
     handle.tls = tls
     await handle.open(host, port)
     return handle

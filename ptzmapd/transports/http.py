@@ -12,8 +12,10 @@ https) and delivers the response as bytes. It interprets nothing.
 - **Failures deliver nothing.** A timeout, a refused connection or a certificate problem
   is logged (once per streak, with the reason) and left to the controller's ack timeout,
   retries and offline backoff.
-- **Auth**: Digest when the camera offers it, else Basic, learnt from its first 401 and kept
-  (:class:`CameraAuth`). A stale nonce (a 401 to a request signed with the old nonce) is
+- **Auth**: Digest when the camera offers a challenge ptzmapd can sign, else Basic, learnt
+  from its first 401 and kept (:class:`CameraAuth`); a challenge it cannot answer (Digest
+  ``qop="auth-int"`` alone, another algorithm, another scheme) leaves the camera's 401 as
+  the answer, and the refusal names what the camera asks for. A stale nonce (a 401 to a request signed with the old nonce) is
   answered with a fresh signature once, transparently. When the camera still says 401, the
   response goes to the codec (one clear error) and requests are held back for
   :data:`AUTH_HOLD_OFF` seconds: a fader must not hammer a camera with a wrong password
@@ -27,7 +29,6 @@ import asyncio
 import base64
 import logging
 import os
-import re
 import hashlib
 import ssl
 import time
@@ -38,7 +39,7 @@ import httpx
 
 from ptzmapd.errors import ConfigError, TransportError
 from ptzmapd.protocols import PROTOCOLS
-from ptzmapd.protocols.http import HttpRequest, HttpResponse
+from ptzmapd.protocols.http import Challenge, HttpRequest, HttpResponse, answerable_scheme, parse_challenges
 from ptzmapd.secrets import Credentials, camera_credentials, install_log_redaction, redact
 from ptzmapd.transports.base import Transport
 
@@ -52,22 +53,17 @@ AUTH_HOLD_OFF = 30.0
 #: The HTTP timeout is cut to this share of the controller's ack timeout when it is not below it.
 PATIENCE_SHARE = 0.9
 
-_CHALLENGE = re.compile(r"(?:^|,)\s*(digest|basic)\b", re.IGNORECASE)
-
 install_log_redaction()
 
-
-def offered_schemes(response: httpx.Response) -> set[str]:
-    """The auth schemes a 401 offers (``digest``, ``basic``), lower case."""
-    schemes: set[str] = set()
-    for header in response.headers.get_list("www-authenticate"):
-        schemes.update(match.group(1).lower() for match in _CHALLENGE.finditer(header))
-    return schemes
+#: What an httpx auth flow is fed and yields.
+Flow = Generator[httpx.Request, httpx.Response, None]
 
 
-def _resume(
-    flow: Generator[httpx.Request, httpx.Response, None], response: httpx.Response
-) -> Generator[httpx.Request, httpx.Response, None]:
+def challenges_of(response: httpx.Response) -> list[Challenge]:
+    return parse_challenges(response.headers.get_list("www-authenticate"))
+
+
+def _resume(flow: Flow, response: httpx.Response) -> Flow:
     """Continue an httpx auth flow whose first, unsigned request was already answered."""
     next(flow)
     try:
@@ -82,13 +78,44 @@ def _resume(
             return
 
 
-class CameraAuth(httpx.Auth):
-    """Digest first, Basic when that is all the camera offers.
+def _guarded(flow: Flow, unsigned: httpx.Request | None = None) -> Flow:
+    """Run httpx's Digest flow; if it fails on a challenge it cannot sign, end it there.
 
-    The first request goes unsigned; the camera's 401 names its schemes. Digest wins when
-    offered (httpx's :class:`~httpx.DigestAuth` signs, and signs again once on a 401 with a
-    fresh challenge: a stale nonce). Basic is sent up front from then on. A Basic camera that
-    starts offering Digest (new firmware) is followed.
+    httpx raises NotImplementedError (``qop="auth-int"``), KeyError (an algorithm it lacks),
+    ValueError or its ProtocolError (a challenge it cannot read) from inside the flow. Ending
+    the flow instead hands the camera's 401 to the codec: the camera is then treated like
+    one that refused the password, and its challenge is named in that refusal
+    (:func:`ptzmapd.protocols.http.http_error`). A flow that fails before its first request
+    sends ``unsigned`` instead when given (a request must go out for the camera to answer).
+    """
+    try:
+        request = next(flow)
+    except StopIteration:
+        return
+    except Exception:  # noqa: BLE001 - see above: any failure of the library's signing
+        if unsigned is not None:
+            yield unsigned
+        return
+    while True:
+        response = yield request
+        try:
+            request = flow.send(response)
+        except StopIteration:
+            return
+        except Exception:  # noqa: BLE001
+            return
+
+
+class CameraAuth(httpx.Auth):
+    """Digest first, Basic when that is all the camera offers; nothing it cannot answer.
+
+    The first request goes unsigned; the camera's 401 names its schemes
+    (:func:`~ptzmapd.protocols.http.answerable_scheme` decides). Digest wins when ptzmapd can
+    sign its challenge (httpx's :class:`~httpx.DigestAuth` signs, and signs again once on a
+    401 with a fresh challenge: a stale nonce). Basic is sent up front from then on. A Basic
+    camera that starts offering Digest (new firmware) is followed. A challenge nobody here
+    answers (``qop="auth-int"`` alone, an unknown algorithm or scheme) is not answered: its
+    401 is the camera's answer.
     """
 
     def __init__(self, credentials: Credentials, on_scheme: Callable[[str], None] | None = None) -> None:
@@ -111,20 +138,20 @@ class CameraAuth(httpx.Auth):
             if self._on_scheme is not None:
                 self._on_scheme(scheme)
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(self, request: httpx.Request) -> Flow:
         if self.scheme == "digest":
-            yield from self._digest.auth_flow(request)
+            yield from _guarded(self._digest.auth_flow(request), request)
             return
         if self.scheme == "basic":
             request.headers["Authorization"] = self._basic_header()
         response = yield request
         if response.status_code != 401:
             return
-        offered = offered_schemes(response)
-        if "digest" in offered:
+        scheme = answerable_scheme(challenges_of(response))
+        if scheme == "digest":
             self._choose("digest")
-            yield from _resume(self._digest.auth_flow(request), response)
-        elif "basic" in offered and self.scheme != "basic":
+            yield from _guarded(_resume(self._digest.auth_flow(request), response))
+        elif scheme == "basic" and self.scheme != "basic":
             self._choose("basic")
             request.headers["Authorization"] = self._basic_header()
             yield request
@@ -247,12 +274,17 @@ class HttpTransport(Transport):
                 pem = await asyncio.get_running_loop().run_in_executor(
                     None, lambda: ssl.get_server_certificate(address, timeout=self.timeout)
                 )
-            except (OSError, ssl.SSLError) as exc:
+            except Exception as exc:  # noqa: BLE001 - OSError, SSLError, UnicodeError (a host name IDNA refuses)
                 self.log.warning("camera %r: cannot fetch its certificate (%s); retrying in %.0f s", self.name, exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(30.0, delay * 2)
                 continue
-            got = fingerprint_of(ssl.PEM_cert_to_DER_cert(pem))
+            try:
+                got = fingerprint_of(ssl.PEM_cert_to_DER_cert(pem))
+            except ValueError as exc:
+                self.log.warning("camera %r: its certificate cannot be read (%s); retrying in 60 s", self.name, exc)
+                await asyncio.sleep(60.0)
+                continue
             if normalise_fingerprint(got) == self.tls_fingerprint:
                 self._open_client(pinned_context(pem))
                 self.log.info("camera %r: certificate matches its tls_fingerprint", self.name)
@@ -327,7 +359,8 @@ class HttpTransport(Transport):
         """Send one request and read the whole answer, within ``timeout`` all told.
 
         Raises :class:`TransportError` with the reason (never a password) when no answer
-        came; any HTTP status is an answer.
+        came; any HTTP status is an answer. Whatever the HTTP client raises becomes that
+        TransportError too: nothing a library throws may escape the transport's task.
         """
         client = self._client
         if client is None:
@@ -344,6 +377,8 @@ class HttpTransport(Transport):
             raise TransportError(f"no answer within {self.timeout:g} s") from None
         except httpx.HTTPError as exc:
             raise TransportError(redact(str(exc) or type(exc).__name__)) from None
+        except Exception as exc:  # noqa: BLE001 - httpx.InvalidURL, or a fault inside the library
+            raise TransportError(f"the HTTP client failed: {type(exc).__name__}: {redact(str(exc))}") from None
         return HttpResponse(answer.status_code, answer.reason_phrase, answer.content, tuple(answer.headers.multi_items()))
 
     async def close(self) -> None:

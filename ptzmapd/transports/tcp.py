@@ -56,7 +56,7 @@ class TcpTransport(Transport):
                 stream, _ = await asyncio.wait_for(
                     loop.create_connection(lambda: _Protocol(self), self.host, self.port), timeout=5.0
                 )
-            except (OSError, asyncio.TimeoutError) as exc:
+            except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, UnicodeError (a name IDNA refuses): never end the task
                 failures += 1
                 # Say it once, then quietly keep trying: a camera that is off is not news every second.
                 level = logging.WARNING if failures == 1 else logging.DEBUG

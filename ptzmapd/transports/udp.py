@@ -51,7 +51,7 @@ class UdpTransport(Transport):
                 self._sock, _ = await loop.create_datagram_endpoint(
                     lambda: _Protocol(self), remote_addr=(self.host, self.port)
                 )
-            except OSError as exc:
+            except Exception as exc:  # noqa: BLE001 - OSError, UnicodeError (a name IDNA refuses): never end the task
                 failures += 1
                 level = logging.WARNING if failures == 1 else logging.DEBUG
                 self.log.log(level, "[%s] cannot open a UDP socket (%s); retrying with backoff", self.endpoint, exc)
