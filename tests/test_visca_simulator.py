@@ -330,7 +330,7 @@ def test_visca_ip_sequence_wraps_and_bare_frames_are_accepted() -> None:
         for expected in (2**32 - 1, 0):
             peer.send(peer.codec.encode(Zoom(0.0)).data)
             assert await peer.replies(2) == [Ack(expected, socket=1), Completion(expected, socket=1)]
-        bare = await udp_peer(sim, ViscaIpCodec(VISCA_LIMITS, sequence=False))
+        bare = await udp_peer(sim, ViscaIpCodec(VISCA_LIMITS, sequence="none"))
         bare.send(bare.codec.encode(Zoom(0.0)).data)
         assert await bare.replies(2) == [Ack(None, socket=1), Completion(None, socket=1)]
 
