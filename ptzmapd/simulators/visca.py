@@ -15,7 +15,11 @@ Units of the model (VISCA's own position units):
   units/s) toward the target; the command holds its socket until the last axis arrives;
 - named camera actions (``tally on``, ``iris direct 8``) are remembered as settings; the OSD
   menu opens and closes (ERRATA: recalling preset 95 is PTZOptics' menu key), and while it is
-  open the menu's cursor commands move the cursor, not the camera.
+  open the menu's cursor commands move the cursor, not the camera;
+- every other command and inquiry row of the spec files (:mod:`ptzmapd.simulators.visca_spec`)
+  gets an answer: commands ACK and complete and store what they set (direct zoom/focus and
+  absolute/relative pan-tilt positions move the model; standard-speed zoom/focus drive at
+  p = 2), inquiries answer from what was stored or from the model, IF_Clear answers ``z0 50 FF``.
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ from ptzmapd.protocols.visca_ip import (
     pack,
     unpack,
 )
+from ptzmapd.simulators import visca_spec
+from ptzmapd.simulators.visca_spec import SpecCommand
 from ptzmapd.tasks import cancel_and_wait
 
 _logger = logging.getLogger(__name__)
@@ -72,6 +78,8 @@ SOCKETS = (1, 2)
 POLL_INTERVAL = 0.02
 #: Floating-point slack when deciding that a move has arrived.
 _EPSILON = 1e-9
+#: The p a standard-speed zoom or focus drive (``8x 01 04 07 02 FF``) runs at.
+STANDARD_LEVEL = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +150,10 @@ class _Move:
     targets: tuple[tuple[str, float], ...]
 
 
+def _signed16(value: int) -> int:
+    return value - 0x10000 if value & 0x8000 else value
+
+
 def _reply(address: int, kind: int, socket: int, *data: int) -> bytes:
     return bytes([reply_start(address), kind << 4 | socket, *data, TERMINATOR])
 
@@ -181,6 +193,7 @@ class SimulatedCamera:
             "autofocus off": self._set_autofocus,
             "autofocus toggle": self._set_autofocus,
             "autofocus one-push": self._done,
+            "autofocus one-push sony": self._done,
             **{f"{name} {mode}": self._set for name, mode in NAMED_COMMANDS if name != "menu"},
             **{f"{name} {DIRECT_MODE}": self._set for name in DIRECT_COMMANDS},
             "menu open": self._menu_key,
@@ -188,6 +201,21 @@ class SimulatedCamera:
             **{f"menu {key}": self._menu_cursor for key in ("up", "down", "left", "right")},
             "menu enter": self._done,
             "menu back": self._done,
+        }
+        #: Settings the spec rows store, read back by their inquiries (visca_spec.DEFAULTS).
+        self._registers: dict[str, int] = dict(visca_spec.DEFAULTS)
+        self._spec_actions: dict[str, Callable[[SpecCommand, dict[str, int], int], list[bytes]]] = {
+            "": lambda row, values, socket: self._acked(socket),
+            "zoom tele": lambda row, values, socket: self._drive("zoom", 1, socket),
+            "zoom wide": lambda row, values, socket: self._drive("zoom", -1, socket),
+            "focus far": lambda row, values, socket: self._drive("focus", 1, socket),
+            "focus near": lambda row, values, socket: self._drive("focus", -1, socket),
+            "zoom direct": lambda row, values, socket: self._start_move(_Move(socket, (("zoom", values["p"]),))),
+            "focus direct": lambda row, values, socket: self._start_move(_Move(socket, (("focus", values["p"]),))),
+            "absolute": self._absolute,
+            "relative": self._relative,
+            "home": lambda row, values, socket: self._start_move(_Move(socket, (("pan", 0.0), ("tilt", 0.0)))),
+            "rtmp": self._rtmp,
         }
         self._answers: dict[str, Callable[[], tuple[int, ...]]] = {
             "pantilt-position": lambda: (round(self._axes["pan"].position), round(self._axes["tilt"].position)),
@@ -201,15 +229,80 @@ class SimulatedCamera:
         self._advance(now)
         self._last_command = describe_command(frame)
         command = read_command(frame)
-        if command is None or (command.action not in self._actions and command.action not in self._answers):
-            return [_reply(self.address, 6, 0, SYNTAX_ERROR)]
-        answer = self._answers.get(command.action)
-        if answer is not None:
+        answer = self._answers.get(command.action) if command is not None else None
+        if command is not None and answer is not None:
             return [INQUIRIES[command.action].answer(answer(), self.address)]
+        if command is not None and command.action in self._actions:
+            socket = self._free_socket()
+            if socket is None:
+                return [_reply(self.address, 6, 0, BUFFER_FULL)]
+            self._keep_setting(frame)
+            return self._actions[command.action](command, socket)
+        return self._spec_row(frame)
+
+    def _spec_row(self, frame: bytes) -> list[bytes]:
+        """Any other row of the spec files: inquiries answer from the registers, commands
+        store what they set; anything else is a syntax error."""
+        inquiry = visca_spec.find_inquiry(frame)
+        if inquiry is not None:
+            self._last_command = inquiry.name
+            registers = self.registers()
+            values = {letter: registers.get(name, 0) for letter, name in inquiry.letters.items()}
+            return [visca_spec.fill(inquiry.answer, values, self.address)]
+        found = visca_spec.find_command(frame)
+        if found is None:
+            return [_reply(self.address, 6, 0, SYNTAX_ERROR)]
+        row, values = found
+        self._last_command = row.name
+        if row.action == "if-clear":
+            # IF_Clear empties the command buffers: it needs no socket and answers z0 50 FF.
+            return [_reply(self.address, 5, 0)]
         socket = self._free_socket()
         if socket is None:
             return [_reply(self.address, 6, 0, BUFFER_FULL)]
-        return self._actions[command.action](command, socket)
+        self._keep_setting(frame)
+        return self._spec_actions[row.action](row, values, socket)
+
+    def _keep_setting(self, frame: bytes) -> None:
+        """Keep what a command sets, for the inquiries that read it back."""
+        found = visca_spec.find_command(frame)
+        if found is None or not found[0].register:
+            return
+        row, values = found
+        value = row.value
+        if value is None:
+            value = 0
+            for letter in sorted(values, key=row.pattern.index):
+                value = value << 8 | values[letter]
+        self._registers[row.register] = value
+
+    def registers(self) -> dict[str, int]:
+        """What the inquiries report: stored settings, and the model's own state."""
+        stored = self._registers
+        axes = self._axes
+        focus_range = stored["focus-range"]
+        return {
+            **stored,
+            "pan": round(axes["pan"].position), "tilt": round(axes["tilt"].position),
+            "zoom": round(axes["zoom"].position), "focus": round(axes["focus"].position),
+            "focus-mode": 0x02 if self._autofocus else 0x03,
+            "menu": 0x02 if self._menu_open else 0x03,
+            # The block inquiries' bits (specs: CAM_*BlockInq).
+            "lens-block-w": 1 if self._autofocus else 0,
+            "wb-mode-nibble": stored["wb-mode"] & 0x0F,
+            "aperture-nibble": stored["aperture"] & 0x0F,
+            "camera-block-u": (4 if stored["backlight"] == 0x02 else 0) | (2 if stored["exp-comp-mode"] == 0x02 else 0),
+            "exp-comp-nibble": stored["exp-comp"] & 0x0F,
+            "power-bit": 1 if stored["power"] == 0x02 else 0,
+            "lr-reverse-bit": 4 if stored["lr-reverse"] == 0x02 else 0,
+            "picture-effect-nibble": stored["picture-effect"] & 0x0F,
+            "picture-flip-bit": 1 if stored["picture-flip"] == 0x02 else 0,
+            "color-gain-bits": (stored["color-gain"] & 0x0F) << 3,
+            "motion-sync-on": 1 if stored["motion-sync"] == 0x02 else 0,
+            "focus-range-on": focus_range >> 16 & 0x0F,
+            "focus-range-far": focus_range >> 8 & 0xFF,
+            "focus-range-near": focus_range & 0xFF,
+        }
 
     def poll(self, now: float) -> list[bytes]:
         """Completions of moves that have arrived by ``now``."""
@@ -239,7 +332,29 @@ class SimulatedCamera:
     # ------------------------------------------------------------------ commands
 
     def _done(self, command: CommandFrame, socket: int) -> list[bytes]:
+        return self._acked(socket)
+
+    def _acked(self, socket: int) -> list[bytes]:
         return [_reply(self.address, 4, socket), _reply(self.address, 5, socket)]
+
+    def _drive(self, axis: str, direction: int, socket: int) -> list[bytes]:
+        self._take_over(axis, _variable_rate(axis, direction, STANDARD_LEVEL))
+        return self._acked(socket)
+
+    def _absolute(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:
+        return self._start_move(_Move(socket, (("pan", _signed16(values["Y"])), ("tilt", _signed16(values["Z"])))))
+
+    def _relative(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:
+        pan, tilt = self._axes["pan"].position, self._axes["tilt"].position
+        return self._start_move(_Move(socket, (("pan", pan + _signed16(values["Y"])), ("tilt", tilt + _signed16(values["Z"])))))
+
+    def _rtmp(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:
+        # Toggle RTMP pq: p the stream (1, 2), q 2 on / 3 off; the inquiry has a bit per stream.
+        stream, state = values["p"] >> 4, values["p"] & 0x0F
+        if stream in (1, 2) and state in (2, 3):
+            bit = 1 << (stream - 1)
+            self._registers["rtmp"] = self._registers["rtmp"] | bit if state == 2 else self._registers["rtmp"] & ~bit
+        return self._acked(socket)
 
     def _pantilt(self, command: CommandFrame, socket: int) -> list[bytes]:
         pan_direction, pan_level, tilt_direction, tilt_level = command.args
