@@ -38,7 +38,7 @@ from ptzmapd.config.load import check_raw, inability
 from ptzmapd.errors import ConfigError, ProtocolError, PtzmapdError
 from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS, PRESET_CLEAR, RAW_ACTION, modes_of
 from ptzmapd.protocols import PROTOCOLS
-from ptzmapd.simulators import SIMULATORS, starter
+from ptzmapd.simulators import QUIRKS, SIMULATORS, starter
 
 SEND_ACTIONS = (
     "pan", "tilt", "zoom", "focus", "stop", "home", "preset", "autofocus", "move-to", "jog", *NAMED_ACTIONS, RAW_ACTION,
@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--user", default="admin", help="HTTP simulators: the user name they accept")
     simulate.add_argument("--password-env", metavar="VAR",
                           help="HTTP simulators: read the password they accept from this variable (default 'secret')")
+    simulate.add_argument("--quirk", action="append", default=[], metavar="NAME",
+                          help="behave like a camera with this quirk (repeatable): " + "; ".join(
+                              f"{kind}: {', '.join(quirks)}" for kind, quirks in QUIRKS.items()))
 
     snapshot = commands.add_parser("snapshot", help="save a still image from an HTTP camera")
     snapshot.add_argument("-c", "--config", required=True, metavar="FILE")
@@ -373,11 +376,18 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
 
 async def simulate(args: argparse.Namespace) -> int:
     protocol = args.protocol
+    known = QUIRKS.get(protocol, {})
+    for quirk in args.quirk:
+        if quirk not in known:
+            print(f"ptzmapd: simulate {protocol} has no quirk {quirk!r} (valid: {', '.join(known) or 'none'})",
+                  file=sys.stderr)
+            return 2
     spec = PROTOCOLS.get(protocol)
     port = args.port if args.port is not None else (spec.default_port if spec and spec.default_port else 0)
     handle = await starter(protocol)(
         protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
         serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
+        quirks=args.quirk,
     )
     print(f"simulated {protocol} camera on {handle.where} (Ctrl-C to stop)", flush=True)
     stopping = asyncio.Event()

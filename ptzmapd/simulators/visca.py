@@ -29,7 +29,7 @@ from abc import ABC, abstractmethod
 import logging
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -63,7 +63,7 @@ from ptzmapd.protocols.visca_ip import (
     pack,
     unpack,
 )
-from ptzmapd.simulators import visca_spec
+from ptzmapd.simulators import QUIRKS, visca_spec
 from ptzmapd.simulators.visca_spec import SpecCommand
 from ptzmapd.tasks import cancel_and_wait
 
@@ -626,11 +626,23 @@ class _Peer:
 
 
 class _ViscaIpSimulator(_UdpSimulator):
-    """Sony VISCA over IP: header, sequence numbers, RESET, retransmissions executed once."""
+    """Sony VISCA over IP: header, sequence numbers, RESET, retransmissions executed once.
+
+    ``quirks`` (:data:`ptzmapd.simulators.QUIRKS` ``["visca-ip"]``) make it behave like the
+    loose implementations ERRATA lists.
+    """
 
     def __init__(self, kind: str, clock: Clock, log: Callable[[str], None] | None) -> None:
         super().__init__(kind, clock, log)
         self._peers: dict[tuple[str, int], _Peer] = {}
+        self.quirks: frozenset[str] = frozenset()
+
+    def _pack(self, payload_type: int, sequence: int, payload: bytes) -> bytes:
+        """A reply datagram, as this camera's quirks write it."""
+        datagram = pack(payload_type, 1 if "reply-seq-1" in self.quirks else sequence, payload)
+        if "length-ignored" in self.quirks:
+            datagram = datagram[:2] + b"\x00\x00" + datagram[4:]
+        return datagram
 
     def _datagram(self, data: bytes, addr: tuple[str, int]) -> None:
         if not self._accept():
@@ -639,6 +651,9 @@ class _ViscaIpSimulator(_UdpSimulator):
         if split is None:
             self._bare(data, addr)  # cameras take bare frames on this port too
             return
+        if "header-refused" in self.quirks:
+            self._log(f"header refused, ignored: {hexbytes(data)}")
+            return
         header, payload = split
         send = self._sender(addr)
         peer = self._peers.setdefault(addr, _Peer())
@@ -646,12 +661,19 @@ class _ViscaIpSimulator(_UdpSimulator):
         if header.payload_type == PayloadType.CONTROL and payload == RESET_PAYLOAD:
             peer.last_sequence, peer.replies = None, []
             self._log(f"#{sequence} reset sequence")
-            send(pack(PayloadType.CONTROL_REPLY, sequence, RESET_PAYLOAD))
+            send(self._pack(PayloadType.CONTROL_REPLY, sequence, RESET_PAYLOAD))
             return
         if header.payload_type not in (PayloadType.COMMAND, PayloadType.INQUIRY):
             self._log(f"#{sequence} ignored payload type 0x{header.payload_type:04X}: {hexbytes(payload)}")
             return
         text = describe_command(payload)
+        if "seq-1-3" in self.quirks:
+            # ERRATA: acts on 1-3 only, whatever their order; anything else is ignored forever.
+            if sequence not in (1, 2, 3):
+                self._log(f"#{sequence} {text}: sequence number outside 1-3, ignored")
+                return
+            self._execute(payload, lambda frame: send(self._pack(PayloadType.REPLY, sequence, frame)))
+            return
         if peer.last_sequence is not None and sequence == peer.last_sequence:
             # A retransmission: the controller missed our reply. Answer again, run nothing.
             self._note(f"{text} (retransmission #{sequence})")
@@ -660,12 +682,12 @@ class _ViscaIpSimulator(_UdpSimulator):
             return
         if peer.last_sequence is not None and not newer(sequence, peer.last_sequence):
             self._log(f"#{sequence} {text}: sequence number behind #{peer.last_sequence}, refused")
-            send(pack(PayloadType.CONTROL_REPLY, sequence, BAD_SEQUENCE))
+            send(self._pack(PayloadType.CONTROL_REPLY, sequence, BAD_SEQUENCE))
             return
         peer.last_sequence, peer.replies = sequence, []
 
         def reply(frame: bytes) -> None:
-            datagram = pack(PayloadType.REPLY, sequence, frame)
+            datagram = self._pack(PayloadType.REPLY, sequence, frame)
             if peer.last_sequence == sequence:
                 peer.replies.append(datagram)
             send(datagram)
@@ -729,22 +751,38 @@ async def start_simulator(
     port: int = 0,
     clock: Clock | None = None,
     log: Callable[[str], None] | None = None,
+    quirks: Iterable[str] = (),
 ) -> SimulatorHandle:
     """Serve a simulated camera on ``host:port`` (port 0: any free port, see ``.port``).
 
-    ``log`` gets one line per command received (default: this module's logger at INFO).
+    ``log`` gets one line per command received (default: this module's logger at INFO);
+    ``quirks`` are names from :data:`ptzmapd.simulators.QUIRKS` for ``kind`` (PtzmapdError
+    listing the valid ones otherwise).
     """
     factory = SIMULATOR_KINDS.get(kind)
     if factory is None:
         raise PtzmapdError(f"unknown simulator {kind!r} (valid: {', '.join(sorted(SIMULATOR_KINDS))})")
+    wanted = frozenset(quirks)
+    known = QUIRKS.get(kind, {})
+    unknown = sorted(wanted - set(known))
+    if unknown:
+        raise PtzmapdError(f"simulate {kind} has no quirk {unknown[0]!r} (valid: {', '.join(known) or 'none'})")
     handle = factory(kind, clock if clock is not None else MonotonicClock(), log)
+    if isinstance(handle, _ViscaIpSimulator):
+        handle.quirks = wanted
     await handle._open(host, port)
     handle._start_polling()
     return handle
 
 
 async def start(
-    kind: str, *, host: str = "127.0.0.1", port: int = 0, log: Callable[[str], None] | None = None, **_: object
+    kind: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    log: Callable[[str], None] | None = None,
+    quirks: Iterable[str] = (),
+    **_: object,
 ) -> SimulatorHandle:
     """The ``ptzmapd simulate`` entry point (see :data:`ptzmapd.simulators.SIMULATORS`)."""
-    return await start_simulator(kind, host, port, log=log)
+    return await start_simulator(kind, host, port, log=log, quirks=quirks)
