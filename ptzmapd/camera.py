@@ -315,7 +315,7 @@ class CameraController:
                 self._last_garbage_log = now
                 self.log.warning(
                     "[%s] ignoring garbage from the camera (%s): %s",
-                    self.label, reply.reason, reply.data.hex(" "),
+                    self.label, reply.reason, wire_text(reply.data, self.codec.text_wire),
                 )
             return
         late_completion = (
@@ -377,7 +377,7 @@ class CameraController:
             self._requeue(flight)
             self._urgent.extend(self.codec.reset())
         elif reply.kind in ("cancelled", "no-socket"):
-            self.log.debug("[%s] %s reply: %s", self.label, reply.kind, reply.data.hex(" "))
+            self.log.debug("[%s] %s reply: %s", self.label, reply.kind, wire_text(reply.data, self.codec.text_wire))
         else:
             message = f"camera refused {self.codec.describe(flight.outgoing.data)!r}: {reply.kind} ({wire_text(reply.data, self.codec.text_wire)})"
             self.state.last_error = message

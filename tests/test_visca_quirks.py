@@ -251,3 +251,10 @@ def test_visca_camera_keys_are_checked(tmp_path: Path, camera: str, message: str
         load_config(str(path))
     assert message in str(error.value)
     assert f"{path}:2:" in str(error.value)
+
+
+def test_garbage_is_logged_in_the_specs_hex_on_a_binary_wire(caplog: pytest.LogCaptureFixture) -> None:
+    controller, wire, clock = make(ViscaCodec(VISCA_LIMITS))
+    with caplog.at_level(logging.INFO, logger="ptzmapd.camera"):
+        wire.answer("90 41 51 FF")  # an ACK with a data byte that happens to be "Q"
+    assert "ignoring garbage from the camera (ack with data): 90 41 51 FF" in caplog.text
