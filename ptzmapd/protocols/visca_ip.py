@@ -3,7 +3,9 @@
 This module owns the header (payload type, payload length, 32-bit sequence number, all
 big-endian), the sequence counter and its RESET, the control replies, and the quirks
 of cameras that implement it loosely (ERRATA: wrong length fields, bare replies, cameras
-that reject the header). The VISCA payload itself is :mod:`ptzmapd.protocols.visca`'s.
+that reject the header, cameras that act only on sequence numbers 1-3 or answer everything
+with 1), each with its config switch (:data:`SEQUENCE_MODES`, :data:`REPLY_SEQUENCE`). The
+VISCA payload itself, dialect included, is :mod:`ptzmapd.protocols.visca`'s.
 """
 
 from __future__ import annotations
@@ -178,11 +180,6 @@ class ViscaIpCodec:
         #: For replies that carry no usable number (no header, or numbers not trusted).
         self._last_inquiry: str | None = None
 
-    @property
-    def sequence(self) -> bool:
-        """Whether commands carry a counted sequence number (and a RESET is meaningful)."""
-        return self.mode.counted
-
     def start(self) -> list[Outgoing]:
         return self.reset()
 
@@ -206,8 +203,8 @@ class ViscaIpCodec:
             return Outgoing(payload, token=None)
         payload_type = PayloadType.INQUIRY if command.inquiry else PayloadType.COMMAND
         if not self.mode.counted:
-            token = FIXED_SEQUENCE if self.replies_by_number else None
-            return Outgoing(pack(payload_type, FIXED_SEQUENCE, payload), token=token)
+            # Every message carries the same number: replies pair with it by order.
+            return Outgoing(pack(payload_type, FIXED_SEQUENCE, payload), token=None)
         sequence = self.next_sequence
         self.next_sequence = (sequence + 1) % SEQUENCE_MODULUS
         if what is not None:
