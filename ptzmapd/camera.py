@@ -379,7 +379,8 @@ class CameraController:
         elif reply.kind in ("cancelled", "no-socket"):
             self.log.debug("[%s] %s reply: %s", self.label, reply.kind, wire_text(reply.data, self.codec.text_wire))
         else:
-            message = f"camera refused {self.codec.describe(flight.outgoing.data)!r}: {reply.kind} ({wire_text(reply.data, self.codec.text_wire)})"
+            answer = wire_text(reply.data, self.codec.text_wire)
+            message = f"camera refused {self.codec.describe(flight.outgoing.data)!r}: {reply.kind} ({answer})"
             self.state.last_error = message
             self._log_once(reply.kind, message)
             if flight.command.is_stop() and reply.kind not in PERMANENT_REFUSALS:

@@ -166,7 +166,9 @@ class ViscaIpCodec:
         if sequence not in SEQUENCE_MODES:
             raise ProtocolError(f"unknown visca-ip sequence mode {sequence!r} (valid: {', '.join(SEQUENCE_MODES)})")
         if reply_sequence not in REPLY_SEQUENCE:
-            raise ProtocolError(f"unknown visca-ip reply_sequence {reply_sequence!r} (valid: {', '.join(REPLY_SEQUENCE)})")
+            raise ProtocolError(
+                f"unknown visca-ip reply_sequence {reply_sequence!r} (valid: {', '.join(REPLY_SEQUENCE)})"
+            )
         self.limits = limits
         self.mode = SEQUENCE_MODES[sequence]
         self.replies_by_number = self.mode.replies_by_number and reply_sequence == "checked"
@@ -225,7 +227,9 @@ class ViscaIpCodec:
         # size is what counts.
         token = header.sequence if self.replies_by_number else None
         if header.payload_type == PayloadType.REPLY:
-            inquiry = self._pending.get(header.sequence, self._last_inquiry) if self.replies_by_number else self._last_inquiry
+            inquiry = self._last_inquiry
+            if self.replies_by_number:
+                inquiry = self._pending.get(header.sequence, inquiry)
             return self._frames(payload, token, inquiry)
         if header.payload_type == PayloadType.CONTROL_REPLY:
             control = _CONTROL_REPLIES.get(payload)

@@ -346,7 +346,8 @@ class SimulatedCamera:
 
     def _relative(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:
         pan, tilt = self._axes["pan"].position, self._axes["tilt"].position
-        return self._start_move(_Move(socket, (("pan", pan + _signed16(values["Y"])), ("tilt", tilt + _signed16(values["Z"])))))
+        targets = (("pan", pan + _signed16(values["Y"])), ("tilt", tilt + _signed16(values["Z"])))
+        return self._start_move(_Move(socket, targets))
 
     def _rtmp(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:
         # Toggle RTMP pq: p the stream (1, 2), q 2 on / 3 off; the inquiry has a bit per stream.
