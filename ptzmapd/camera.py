@@ -48,6 +48,7 @@ from ptzmapd.protocols.base import (
     ErrorReply,
     Garbage,
     InquiryAnswer,
+    Notice,
     Outgoing,
     Reply,
     SequenceReset,
@@ -82,12 +83,15 @@ def command_kind(command: Command) -> str:
     return type(command).__name__
 
 
-def wire_text(data: bytes) -> str:
-    """Bytes for a trace or a message: HTTP requests and replies (and the readable messages
-    HTTP codecs put in an ErrorReply) as their text on one line; binary protocols in hex, the
-    way their specs print them."""
+def wire_text(data: bytes, as_text: bool = True) -> str:
+    """Bytes for a trace or a message: on a text wire (``Codec.text_wire``: HTTP requests
+    and replies, and the readable messages HTTP codecs put in an ErrorReply) their text on
+    one line when they are printable; binary protocols (``as_text=False``) always in hex, the
+    way their specs print them, even when the bytes happen to be printable (``51`` is not ``Q``)."""
     if not data:
         return "(nothing)"
+    if not as_text:
+        return data.hex(" ").upper()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -195,6 +199,8 @@ class CameraController:
         self._tolerant_tokens = False
         #: Offline probing waits until then; a pending stop does not (see _service).
         self._backoff_until = 0.0
+        #: Whether the camera has answered anything (opening words included) since start.
+        self._heard = False
         #: Told when the camera stops answering or answers again (LEDs blink an offline camera).
         self.on_online: Callable[[str, bool], None] | None = None
 
@@ -269,7 +275,7 @@ class CameraController:
 
     def on_data(self, data: bytes) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug("[%s] <-- %s", self.label, wire_text(data))
+            self.log.debug("[%s] <-- %s", self.label, wire_text(data, self.codec.text_wire))
         try:
             replies = self.codec.receive(data)
         except Exception as exc:  # a codec must not raise, but a live daemon must not die if it does
@@ -299,6 +305,9 @@ class CameraController:
         return False
 
     def _on_reply(self, reply: Reply) -> None:
+        if isinstance(reply, Notice):
+            self._on_notice(reply)
+            return
         if isinstance(reply, Garbage):
             self.state.garbage_replies += 1
             now = self.clock.now()
@@ -306,7 +315,7 @@ class CameraController:
                 self._last_garbage_log = now
                 self.log.warning(
                     "[%s] ignoring garbage from the camera (%s): %s",
-                    self.label, reply.reason, reply.data.hex(" "),
+                    self.label, reply.reason, wire_text(reply.data, self.codec.text_wire),
                 )
             return
         late_completion = (
@@ -342,6 +351,18 @@ class CameraController:
         elif isinstance(reply, ErrorReply):
             self._on_error(flight, reply)
 
+    def _on_notice(self, notice: Notice) -> None:
+        """Something the camera said unasked (a VISCA network change): the codec says what to send."""
+        if not notice.send:
+            self.log.debug("[%s] %s", self.label, notice.text)
+            return
+        self.log.info("[%s] %s", self.label, notice.text)
+        self._queue_opening(notice.send)
+
+    def _queue_opening(self, words: "tuple[Outgoing, ...] | list[Outgoing]") -> None:
+        """Queue the codec's opening words ahead of everything, each once."""
+        self._urgent.extend(word for word in words if word not in self._urgent)
+
     def _on_error(self, flight: _InFlight, reply: ErrorReply) -> None:
         self._mark_online()
         self._in_flight = None
@@ -356,9 +377,10 @@ class CameraController:
             self._requeue(flight)
             self._urgent.extend(self.codec.reset())
         elif reply.kind in ("cancelled", "no-socket"):
-            self.log.debug("[%s] %s reply: %s", self.label, reply.kind, reply.data.hex(" "))
+            self.log.debug("[%s] %s reply: %s", self.label, reply.kind, wire_text(reply.data, self.codec.text_wire))
         else:
-            message = f"camera refused {self.codec.describe(flight.outgoing.data)!r}: {reply.kind} ({wire_text(reply.data)})"
+            answer = wire_text(reply.data, self.codec.text_wire)
+            message = f"camera refused {self.codec.describe(flight.outgoing.data)!r}: {reply.kind} ({answer})"
             self.state.last_error = message
             self._log_once(reply.kind, message)
             if flight.command.is_stop() and reply.kind not in PERMANENT_REFUSALS:
@@ -380,6 +402,7 @@ class CameraController:
         self._mark_online()
 
     def _mark_online(self) -> None:
+        self._heard = True
         self._failures = 0
         self._unanswered = 0
         self._backoff_until = 0.0
@@ -499,9 +522,16 @@ class CameraController:
                 return
         self._in_flight = None
         if flight.is_reset and giving_up:
-            # A camera that never answers the VISCA-over-IP RESET may still take commands.
-            self.log.warning("[%s] no answer to the sequence RESET; carrying on without it "
-                             "(if the camera takes no command either, try sequence: none)", self.label)
+            # Opening words left unanswered (a RESET, an IF_Clear that is not echoed): the codec
+            # says what that means in its protocol's terms. The camera may still take commands,
+            # so one that has answered before (the AddressSet ahead of an IF_Clear) stays
+            # online: its commands' own answers will tell.
+            if self.state.online:
+                what = flight.outgoing.unanswered or f"no answer to {self.codec.describe(flight.outgoing.data)}"
+                self.log.warning("[%s] %s", self.label, what)
+                if self._heard:
+                    self._unanswered = 0
+                    return
         else:
             self._requeue(flight)  # a motion slot goes again with its newest value
         if not giving_up:
@@ -509,6 +539,10 @@ class CameraController:
         self._failures += 1
         if self.state.online:
             self.state.online = False
+            if self._heard:
+                # A camera that answered before and fell silent may have rebooted and lost
+                # its count (VISCA over IP): the codec's reset words go out with the probes.
+                self._queue_opening(self.codec.reset())
             if self.on_online is not None:
                 self.on_online(self.name, False)
             self.state.last_error = f"no answer after {self._unanswered} tries"
@@ -594,7 +628,7 @@ class CameraController:
             self._next_send_at = now + max(self.settings.min_interval, BUSY_RETRY)
             return False
         if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug("[%s] --> %s", self.label, wire_text(outgoing.data))
+            self.log.debug("[%s] --> %s", self.label, wire_text(outgoing.data, self.codec.text_wire))
         self._next_send_at = now + self.settings.min_interval
         return True
 

@@ -38,7 +38,7 @@ from ptzmapd.config.load import check_raw, inability
 from ptzmapd.errors import ConfigError, ProtocolError, PtzmapdError
 from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS, PRESET_CLEAR, RAW_ACTION, modes_of
 from ptzmapd.protocols import PROTOCOLS
-from ptzmapd.simulators import SIMULATORS, starter
+from ptzmapd.simulators import QUIRKS, SIMULATORS, starter
 
 SEND_ACTIONS = (
     "pan", "tilt", "zoom", "focus", "stop", "home", "preset", "autofocus", "move-to", "jog", *NAMED_ACTIONS, RAW_ACTION,
@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="HTTP simulators: what a Digest challenge offers: auth, auth-int or auth,auth-int")
     simulate.add_argument("--digest-algorithm", default="MD5", metavar="NAME",
                           help="HTTP simulators: the Digest algorithm: MD5, SHA-256, SHA-512-256 (each also -sess)")
+    simulate.add_argument("--quirk", action="append", default=[], metavar="NAME",
+                          help="behave like a camera with this quirk (repeatable): " + "; ".join(
+                              f"{kind}: {', '.join(quirks)}" for kind, quirks in QUIRKS.items()))
 
     snapshot = commands.add_parser("snapshot", help="save a still image from an HTTP camera")
     snapshot.add_argument("-c", "--config", required=True, metavar="FILE")
@@ -381,12 +384,19 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
 
 async def simulate(args: argparse.Namespace) -> int:
     protocol = args.protocol
+    known = QUIRKS.get(protocol, {})
+    for quirk in args.quirk:
+        if quirk not in known:
+            print(f"ptzmapd: simulate {protocol} has no quirk {quirk!r} (valid: {', '.join(known) or 'none'})",
+                  file=sys.stderr)
+            return 2
     spec = PROTOCOLS.get(protocol)
     port = args.port if args.port is not None else (spec.default_port if spec and spec.default_port else 0)
     handle = await starter(protocol)(
         protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
         serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
         auth=args.auth, digest_qop=args.digest_qop, digest_algorithm=args.digest_algorithm,
+        quirks=args.quirk,
     )
     print(f"simulated {protocol} camera on {handle.where} (Ctrl-C to stop)", flush=True)
     stopping = asyncio.Event()

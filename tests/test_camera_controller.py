@@ -114,7 +114,7 @@ def test_one_command_in_flight_until_acknowledged() -> None:
 
 
 def test_unanswered_command_is_retransmitted_with_the_same_bytes() -> None:
-    codec = ViscaIpCodec(VISCA_LIMITS, sequence=True)
+    codec = ViscaIpCodec(VISCA_LIMITS, sequence="on")
     controller, wire, clock = make(codec=codec)
     controller.submit(PresetRecall(1))
     first = wire.frames[-1]
@@ -217,7 +217,7 @@ def test_a_motion_that_times_out_is_replaced_by_the_newest_value() -> None:
 
 
 def test_sequence_error_resets_then_sends_again() -> None:
-    codec = ViscaIpCodec(VISCA_LIMITS, sequence=True)
+    codec = ViscaIpCodec(VISCA_LIMITS, sequence="on")
     controller, wire, clock = make(codec=codec)
     controller.submit(PresetRecall(4))
     wire.answer("02 01 00 02 00 00 00 04 0F 01")  # abnormality in sequence number
@@ -302,7 +302,7 @@ def test_a_late_completion_does_not_answer_the_command_in_flight() -> None:
 
 
 def test_a_camera_answering_with_one_sequence_number_is_paired_by_order(caplog: pytest.LogCaptureFixture) -> None:
-    codec = ViscaIpCodec(VISCA_LIMITS, sequence=True)
+    codec = ViscaIpCodec(VISCA_LIMITS, sequence="on")
     controller, wire, clock = make(codec=codec)
     with caplog.at_level(logging.WARNING):
         for preset in (2, 3, 4, 5):

@@ -154,7 +154,7 @@ def test_stop_and_autofocus_actions() -> None:
     rig.send("note", 1, 127)
     assert rig.frames("stage")[-1] == "81 01 06 01 01 01 03 03 FF"
     rig.send("note", 2, 127)
-    assert rig.frames("stage")[-1] == "81 01 04 18 01 FF"
+    assert rig.frames("stage")[-1] == "81 01 04 38 04 FF"  # one-push AF in the default (PTZOptics) dialect
 
 
 def test_unbound_controls_do_nothing() -> None:

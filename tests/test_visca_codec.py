@@ -46,7 +46,7 @@ from ptzmapd.protocols.visca import (
     read_command,
     variable_level,
 )
-from ptzmapd.protocols.visca_ip import ViscaIpCodec
+from ptzmapd.protocols.visca_ip import REPLY_SEQUENCE, SEQUENCE_MODES, ViscaIpCodec
 
 RESET = "02 00 00 01 00 00 00 00 01"
 
@@ -80,7 +80,9 @@ GOLDEN: list[tuple[Command, str]] = [
     (Autofocus("on"), "81 01 04 38 02 FF"),
     (Autofocus("off"), "81 01 04 38 03 FF"),
     (Autofocus("toggle"), "81 01 04 38 10 FF"),
-    (Autofocus("one-push"), "81 01 04 18 01 FF"),
+    # The default dialect is PTZOptics' (specs/ptzoptics-visca-over-ip-commands.txt,
+    # "OnePush Auto Focus"); Sony's 18 01 is in test_visca_dialects.py.
+    (Autofocus("one-push"), "81 01 04 38 04 FF"),
     (PanTiltPositionInquiry(), "81 09 06 12 FF"),
     (ZoomPositionInquiry(), "81 09 04 47 FF"),
     # Named actions (every one of them: tests/test_named_actions.py) and raw frames.
@@ -217,7 +219,7 @@ def test_inquiry_answers_are_matched_by_sequence_number() -> None:
 
 
 def test_no_sequence_mode_sends_bare_frames() -> None:
-    codec = ViscaIpCodec(VISCA_LIMITS, sequence=False)
+    codec = ViscaIpCodec(VISCA_LIMITS, sequence="none")
     assert codec.start() == []
     assert codec.reset() == []
     outgoing = codec.encode(PresetRecall(1))
@@ -236,7 +238,7 @@ def test_visca_ip_describe_shows_the_sequence_number() -> None:
     for _ in range(4):
         codec.encode(Home())
     assert codec.describe(codec.encode(PanTilt(1.0, 0.0)).data) == "#5 pan right 0x18, tilt stop"
-    assert ViscaIpCodec(VISCA_LIMITS, sequence=False).describe(h("81 01 06 04 FF")) == "home"
+    assert ViscaIpCodec(VISCA_LIMITS, sequence="none").describe(h("81 01 06 04 FF")) == "home"
 
 
 # ---------------------------------------------------------------------------- speed scaling
@@ -472,9 +474,9 @@ def test_raw_receive_never_raises(chunks: list[bytes]) -> None:
         assert all(isinstance(reply, Reply) for reply in codec.receive(chunk))
 
 
-@given(st.binary(max_size=40), st.booleans())
-def test_visca_ip_receive_never_raises(datagram: bytes, sequence: bool) -> None:
-    codec = ViscaIpCodec(VISCA_LIMITS, sequence=sequence)
+@given(st.binary(max_size=40), st.sampled_from(sorted(SEQUENCE_MODES)), st.sampled_from(REPLY_SEQUENCE))
+def test_visca_ip_receive_never_raises(datagram: bytes, sequence: str, reply_sequence: str) -> None:
+    codec = ViscaIpCodec(VISCA_LIMITS, sequence=sequence, reply_sequence=reply_sequence)
     codec.start()
     codec.encode(ZoomPositionInquiry())
     assert all(isinstance(reply, Reply) for reply in codec.receive(datagram))
@@ -507,7 +509,8 @@ def test_describe_never_raises(frame: bytes) -> None:
         ("81 01 04 3F 00 03 FF", "preset reset 3"),
         ("81 01 06 04 FF", "home"),
         ("81 01 04 38 02 FF", "autofocus on"),
-        ("81 01 04 18 01 FF", "autofocus one-push"),
+        ("81 01 04 38 04 FF", "autofocus one-push"),
+        ("81 01 04 18 01 FF", "autofocus one-push sony"),
         ("81 09 06 12 FF", "inquiry pan/tilt position"),
         ("81 09 04 47 FF", "inquiry zoom position"),
         ("81 01 04 4B 00 00 01 0A FF", "iris direct 26"),

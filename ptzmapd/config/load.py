@@ -72,7 +72,9 @@ from ptzmapd.mapping.actions import (
     can,
     modes_of,
 )
-from ptzmapd.protocols import DEFAULT_BAUD, PROTOCOLS
+from ptzmapd.protocols import DEFAULT_BAUD, PROTOCOLS, VISCA_PROTOCOLS
+from ptzmapd.protocols.visca import DIALECTS
+from ptzmapd.protocols.visca_ip import REPLY_SEQUENCE, SEQUENCE_MODES
 
 # --------------------------------------------------------------------------- checks
 
@@ -662,8 +664,16 @@ CAMERA = Schema((
     Field("protocol", Choice("protocol", tuple(PROTOCOLS)), required=True),
     Field("host", Text(), required=when(transport=NETWORK_TRANSPORTS), applies=when(transport=NETWORK_TRANSPORTS)),
     Field("port", Integer(1, 65535), applies=when(transport=NETWORK_TRANSPORTS), default_from=_default_port),
-    # "on": Sony's header with sequence numbers; "none": some cameras ignore them.
-    Field("sequence", Choice("sequence", ("on", "none")), applies=when(protocol="visca-ip"), default="on"),
+    # VISCA-over-IP quirks (ERRATA; protocols.visca_ip): "on" counts the sequence number,
+    # "fixed" keeps the header and numbers every message 1, "none" sends bare frames; a camera
+    # that counts but answers everything with 1 takes "reply_sequence: ignored".
+    Field("sequence", Choice("sequence", tuple(SEQUENCE_MODES)), applies=when(protocol="visca-ip"), default="on"),
+    Field("reply_sequence", Choice("reply_sequence", REPLY_SEQUENCE), applies=when(protocol="visca-ip")),
+    # Where VISCA vendors differ (protocols.visca.DIALECTS): one-push AF bytes, and the preset
+    # number the camera shows for memory 0 (preset_base; default the dialect's). Absent: the
+    # codec's defaults (DEFAULT_DIALECT, reply_sequence "checked").
+    Field("dialect", Choice("dialect", tuple(DIALECTS)), applies=when(protocol=VISCA_PROTOCOLS)),
+    Field("preset_base", Integer(0, 1), applies=when(protocol=VISCA_PROTOCOLS)),
     # Seconds. Above 10 s a camera is no longer being controlled live.
     Field("min_interval", Number(0, 10, above_low=True)),
     Field("ack_timeout", Number(0, 10, above_low=True)),

@@ -27,7 +27,9 @@ class CameraConfig:
     mark: Mark
     host: str | None = None
     port: int | None = None
-    #: VISCA over IP: "on" (Sony header with sequence numbers) or "none" (header, no check).
+    #: VISCA over IP (ERRATA quirks; protocols.visca_ip.SEQUENCE_MODES): "on" (Sony header,
+    #: sequence number counted from 1 after a RESET), "fixed" (header, every message numbered
+    #: 1, replies paired by order) or "none" (no header: bare VISCA frames).
     sequence: str = "on"
     #: Minimum seconds between two commands to this camera; None = protocol default.
     min_interval: float | None = None

@@ -9,7 +9,7 @@ is an error listing these keys.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ptzmapd.mapping.actions import PRESET_CLEAR
 from ptzmapd.protocols import pelco, visca
@@ -44,22 +44,30 @@ class ProtocolSpec:
     refresh: float = 0.0
 
 
+def _visca_wording(camera: "CameraConfig") -> dict[str, Any]:
+    """A VISCA camera's ``dialect:`` and ``preset_base:`` (None: the dialect's own)."""
+    base = camera.options.get("preset_base")
+    return {"dialect": str(camera.options.get("dialect", visca.DEFAULT_DIALECT)),
+            "preset_base": None if base is None else int(base)}
+
+
 def _visca_ip(camera: "CameraConfig", limits: SpeedLimits) -> Codec:
     from ptzmapd.protocols.visca_ip import ViscaIpCodec
 
-    return ViscaIpCodec(limits=limits, sequence=camera.sequence != "none")
+    return ViscaIpCodec(limits=limits, sequence=camera.sequence,
+                        reply_sequence=str(camera.options.get("reply_sequence", "checked")), **_visca_wording(camera))
 
 
 def _visca_raw(camera: "CameraConfig", limits: SpeedLimits) -> Codec:
     from ptzmapd.protocols.visca import ViscaCodec
 
-    return ViscaCodec(limits=limits)
+    return ViscaCodec(limits=limits, **_visca_wording(camera))
 
 
 def _visca_serial(camera: "CameraConfig", limits: SpeedLimits) -> Codec:
     from ptzmapd.protocols.visca_serial import ViscaSerialCodec
 
-    return ViscaSerialCodec(limits=limits, address=int(camera.options["address"]))
+    return ViscaSerialCodec(limits=limits, address=int(camera.options["address"]), **_visca_wording(camera))
 
 
 def _pelco_d(camera: "CameraConfig", limits: SpeedLimits) -> Codec:
@@ -150,6 +158,10 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
                    "auto-tracking", "auto-tracking on", "auto-tracking off", "raw http"}),
     ),
 }
+
+#: The protocols that speak VISCA (their cameras take ``dialect:`` and ``preset_base:``).
+VISCA_PROTOCOLS: tuple[str, ...] = tuple(name for name, spec in PROTOCOLS.items() if spec.make_codec in (
+    _visca_ip, _visca_raw, _visca_serial))
 
 #: Default line speeds of the serial protocols (8N1).
 DEFAULT_BAUD: dict[str, int] = {"visca-serial": 9600, "pelco-d": 2400, "pelco-p": 4800}

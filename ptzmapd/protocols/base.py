@@ -39,6 +39,9 @@ class Outgoing:
     token: int | None = None
     #: False for protocols that never answer (Pelco on one-way RS-485 wiring).
     expects_reply: bool = True
+    #: Opening words (:meth:`Codec.start`, :meth:`Codec.reset`): what to tell the user when
+    #: the camera leaves them unanswered, in the protocol's own terms and with its own advice.
+    unanswered: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,16 @@ class SequenceReset(Reply):
 
 
 @dataclass(frozen=True, slots=True)
+class Notice(Reply):
+    """Something the camera says unasked that answers no command (VISCA's network change
+    ``z0 38 FF``): ``text`` says what it means, and ``send`` goes out ahead of everything
+    else (a serial chain re-sends AddressSet); with nothing to send it is only traced."""
+
+    text: str = ""
+    send: tuple[Outgoing, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Garbage(Reply):
     """Bytes that are not a valid reply; logged (rate limited) and otherwise ignored."""
 
@@ -101,12 +114,17 @@ class Garbage(Reply):
 class Codec(Protocol):
     """One camera's protocol state (sequence numbers, reassembly buffers)."""
 
+    #: Whether the wire carries text (HTTP requests and replies, traced as text) or binary
+    #: frames (traced in hex, the way their specs print them, even when bytes look printable).
+    text_wire: bool
+
     def start(self) -> list[Outgoing]:
         """What to send when the link comes up (VISCA-over-IP RESET), possibly nothing."""
         ...
 
     def reset(self) -> list[Outgoing]:
-        """What to send after the camera reported a sequence error; possibly nothing."""
+        """What to send after the camera reported a sequence error, or fell silent after it
+        had answered (a camera that rebooted lost its count); possibly nothing."""
         ...
 
     def key(self, command: Command) -> bytes:

@@ -162,6 +162,8 @@ _REQUESTS: dict[type[Command], Callable[..., HttpRequest]] = {
 
 
 class IpcamCgiCodec:
+    text_wire = True  # HTTP: requests and replies are traced as their text
+
     def __init__(self, limits: SpeedLimits) -> None:
         self.limits = limits
         #: A diagonal alternates its axes; True: the next step is the tilt one.

@@ -229,6 +229,8 @@ class _Speeds:
 
 
 class IsapiCodec:
+    text_wire = True  # HTTP: requests and replies are traced as their text
+
     def __init__(self, limits: SpeedLimits, channel: int = 1) -> None:
         self.limits = limits
         self.channel = channel

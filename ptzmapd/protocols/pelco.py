@@ -437,6 +437,8 @@ class PelcoCodec:
     """One Pelco dome on a bus. Frames never expect a reply; bytes from the line (echoes of
     the bus, answers of domes that do talk) are only checked, and garbage is reported."""
 
+    text_wire = False
+
     dialect: ClassVar[Dialect]
 
     def __init__(self, limits: SpeedLimits, address: int, turbo: bool = False) -> None:

@@ -144,6 +144,8 @@ def encode_request(command: Command, limits: SpeedLimits) -> HttpRequest:
 
 
 class PtzopticsCgiCodec:
+    text_wire = True  # HTTP: requests and replies are traced as their text
+
     def __init__(self, limits: SpeedLimits) -> None:
         self.limits = limits
 

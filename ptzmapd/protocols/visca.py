@@ -53,6 +53,7 @@ from ptzmapd.protocols.base import (
     ErrorReply,
     Garbage,
     InquiryAnswer,
+    Notice,
     Outgoing,
     Reply,
     SpeedLimits,
@@ -72,6 +73,40 @@ VARIABLE_TOP = 7
 
 #: Preset memory numbers the command can carry (ERRATA: sent as is, 0-127).
 PRESET_NUMBERS = range(0, 128)
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """Where VISCA vendors differ (ERRATA "One-push autofocus" and "Presets").
+
+    ``one_push`` is the body of the one-push autofocus command (a :data:`FIXED_COMMANDS`
+    name); ``preset_base`` is the preset number the vendor's own menus and remotes show for
+    memory 0: a user's preset N goes out as memory ``N - preset_base``.
+    """
+
+    name: str
+    one_push: str
+    preset_base: int
+
+
+#: A camera's ``dialect:``. PTZOptics (the vendor of the tables in specs/) shows the memory
+#: number as is and triggers one-push AF with ``8x 01 04 38 04 FF``; Sony (and BirdDog, which
+#: follows Sony's numbering) shows memory 0 as preset 1 and uses CAM_AF One Push Trigger
+#: ``8x 01 04 18 01 FF`` (Sony's VISCA command lists, e.g. the BRC-X400 / SRG-X400 technical
+#: manual; ERRATA).
+DIALECTS: dict[str, Dialect] = {
+    dialect.name: dialect
+    for dialect in (
+        Dialect("ptzoptics", one_push="autofocus one-push", preset_base=0),
+        Dialect("sony", one_push="autofocus one-push sony", preset_base=1),
+    )
+}
+DEFAULT_DIALECT = "ptzoptics"
+
+
+def preset_numbers(preset_base: int) -> range:
+    """The preset numbers a user may write for a camera showing memory 0 as ``preset_base``."""
+    return range(PRESET_NUMBERS.start + preset_base, PRESET_NUMBERS.stop + preset_base)
 
 
 def hexbytes(data: bytes) -> str:
@@ -251,8 +286,11 @@ FIXED_COMMANDS: dict[str, bytes] = {
     "autofocus on": bytes.fromhex("01 04 38 02"),
     "autofocus off": bytes.fromhex("01 04 38 03"),
     "autofocus toggle": bytes.fromhex("01 04 38 10"),
-    # CAM_Focus One Push Trigger: focuses once and stays in manual focus.
-    "autofocus one-push": bytes.fromhex("01 04 18 01"),
+    # ERRATA: one-push autofocus differs by vendor (see DIALECTS); the PTZOptics tables'
+    # "OnePush Auto Focus" focuses once and stays in manual focus.
+    "autofocus one-push": bytes.fromhex("01 04 38 04"),
+    # Sony's CAM_AF One Push Trigger (Sony VISCA command lists; ERRATA "One-push autofocus").
+    "autofocus one-push sony": bytes.fromhex("01 04 18 01"),
     **{f"{name} {mode}": body for (name, mode), body in NAMED_COMMANDS.items()},
 }
 #: Reading a frame back: the first name with those bytes (``autofocus on`` before the
@@ -348,13 +386,14 @@ def _variable_body(axis: VariableAxis, speed: float, limit: int) -> bytes:
     return bytes([0x01, 0x04, axis.opcode, _VARIABLE_NIBBLE[direction] | level])
 
 
-def _memory_body(operation: str, number: int) -> bytes:
-    if number not in PRESET_NUMBERS:
-        raise ProtocolError(
-            f"visca preset number must be {PRESET_NUMBERS.start}..{PRESET_NUMBERS.stop - 1}, got {number!r}"
-        )
-    # ERRATA: the memory number goes out as is (preset 1 is 81 01 04 3F 02 01 FF).
-    return MEMORY + bytes([_MEMORY_BYTE[operation], number])
+def _memory_body(operation: str, number: int, preset_base: int) -> bytes:
+    numbers = preset_numbers(preset_base)
+    if number not in numbers:
+        shown = f" (this camera shows memory 0 as preset {preset_base})" if preset_base else ""
+        raise ProtocolError(f"visca preset number must be {numbers.start}..{numbers.stop - 1}{shown}, got {number!r}")
+    # ERRATA: the command carries the memory number 0-127; the dialect says which number the
+    # camera shows for memory 0 (PTZOptics: preset 1 is 81 01 04 3F 02 01 FF; Sony: 02 00).
+    return MEMORY + bytes([_MEMORY_BYTE[operation], number - preset_base])
 
 
 def _zoom_body(command: Zoom, limits: SpeedLimits) -> bytes:
@@ -369,20 +408,20 @@ def _home_body(command: Home, limits: SpeedLimits) -> bytes:
     return FIXED_COMMANDS["home"]
 
 
-def _recall_body(command: PresetRecall, limits: SpeedLimits) -> bytes:
-    return _memory_body("recall", command.number)
+def _recall_body(command: PresetRecall, dialect: Dialect, preset_base: int) -> bytes:
+    return _memory_body("recall", command.number, preset_base)
 
 
-def _store_body(command: PresetStore, limits: SpeedLimits) -> bytes:
-    return _memory_body("store", command.number)
+def _store_body(command: PresetStore, dialect: Dialect, preset_base: int) -> bytes:
+    return _memory_body("store", command.number, preset_base)
 
 
-def _clear_body(command: PresetClear, limits: SpeedLimits) -> bytes:
-    return _memory_body("reset", command.number)  # VISCA calls clearing a memory "reset"
+def _clear_body(command: PresetClear, dialect: Dialect, preset_base: int) -> bytes:
+    return _memory_body("reset", command.number, preset_base)  # VISCA calls clearing a memory "reset"
 
 
-def _autofocus_body(command: Autofocus, limits: SpeedLimits) -> bytes:
-    return FIXED_COMMANDS[f"autofocus {command.mode}"]
+def _autofocus_body(command: Autofocus, dialect: Dialect, preset_base: int) -> bytes:
+    return FIXED_COMMANDS[dialect.one_push if command.mode == "one-push" else f"autofocus {command.mode}"]
 
 
 def _inquiry_body(command: Command, limits: SpeedLimits) -> bytes:
@@ -425,10 +464,6 @@ _ENCODERS: dict[type[Command], Callable[[Any, SpeedLimits], bytes]] = {
     Zoom: _zoom_body,
     Focus: _focus_body,
     Home: _home_body,
-    PresetRecall: _recall_body,
-    PresetStore: _store_body,
-    PresetClear: _clear_body,
-    Autofocus: _autofocus_body,
     PanTiltPositionInquiry: _inquiry_body,
     ZoomPositionInquiry: _inquiry_body,
     CameraAction: _named_body,
@@ -436,13 +471,37 @@ _ENCODERS: dict[type[Command], Callable[[Any, SpeedLimits], bytes]] = {
 }
 
 
-def encode_payload(command: Command, limits: SpeedLimits, address: int = 1) -> bytes:
-    """The VISCA frame ``8x … FF`` for ``command``; ProtocolError if VISCA cannot say it."""
+#: Commands whose bytes depend on the camera's dialect (:data:`DIALECTS`): the same loose
+#: typing as :data:`_ENCODERS`, with the dialect and the preset base instead of the limits.
+_DIALECT_ENCODERS: dict[type[Command], Callable[[Any, Dialect, int], bytes]] = {
+    PresetRecall: _recall_body,
+    PresetStore: _store_body,
+    PresetClear: _clear_body,
+    Autofocus: _autofocus_body,
+}
+
+
+def encode_payload(
+    command: Command,
+    limits: SpeedLimits,
+    address: int = 1,
+    dialect: Dialect = DIALECTS[DEFAULT_DIALECT],
+    preset_base: int | None = None,
+) -> bytes:
+    """The VISCA frame ``8x … FF`` for ``command``; ProtocolError if VISCA cannot say it.
+
+    ``dialect`` decides the bytes where vendors differ; ``preset_base`` (default: the
+    dialect's) is the preset number the camera shows for memory 0.
+    """
     if address not in ADDRESSES:
         raise ProtocolError(f"visca camera address must be 1..7, got {address!r}")
+    worded = _DIALECT_ENCODERS.get(type(command))
+    if worded is not None:
+        base = dialect.preset_base if preset_base is None else preset_base
+        return bytes([0x80 | address]) + worded(command, dialect, base) + bytes([TERMINATOR])
     encoder = _ENCODERS.get(type(command))
     if encoder is None:
-        valid = ", ".join(kind.__name__ for kind in _ENCODERS)
+        valid = ", ".join(kind.__name__ for kind in [*_ENCODERS, *_DIALECT_ENCODERS])
         raise ProtocolError(f"visca cannot send {type(command).__name__} (valid: {valid})")
     return bytes([0x80 | address]) + encoder(command, limits) + bytes([TERMINATOR])
 
@@ -642,8 +701,21 @@ def _error(frame: bytes, token: int | None, pending_inquiry: str | None) -> Repl
     return ErrorReply(token, kind=kind, data=frame)
 
 
-#: Reply parsers by the high nibble of the second byte: 4 ACK, 5 completion/answer, 6 error.
+#: Network change ``z0 38 FF`` (ERRATA): the cameras on a serial chain were re-addressed or
+#: one was added; some IP cameras send it once at connect. Standard VISCA, not garbage.
+NETWORK_CHANGE = 0x38
+
+
+def _network_change(frame: bytes, token: int | None, pending_inquiry: str | None) -> Reply:
+    if frame[1:] != bytes([NETWORK_CHANGE, TERMINATOR]):
+        return Garbage(token, frame, "unknown reply type")
+    return Notice(token, text="network change (z0 38 FF)")
+
+
+#: Reply parsers by the high nibble of the second byte: 3 network change, 4 ACK,
+#: 5 completion/answer, 6 error.
 _REPLY_PARSERS: dict[int, Callable[[bytes, int | None, str | None], Reply]] = {
+    0x3: _network_change,
     0x4: _ack,
     0x5: _completion,
     0x6: _error,
@@ -713,18 +785,34 @@ def replies_from(pieces: list[Piece], token: int | None, pending_inquiry: str | 
 # --------------------------------------------------------------------------- the codec
 
 
+def dialect_of(name: str) -> Dialect:
+    """The :data:`DIALECTS` row called ``name``; ProtocolError listing them otherwise."""
+    dialect = DIALECTS.get(name)
+    if dialect is None:
+        raise ProtocolError(f"unknown visca dialect {name!r} (valid: {', '.join(DIALECTS)})")
+    return dialect
+
+
 class ViscaCodec:
     """Bare VISCA frames to one camera, over UDP datagrams or a TCP stream alike.
 
     Raw VISCA has no token: the controller keeps one command in flight, and the codec
-    remembers the last inquiry it encoded so the answer can be decoded.
+    remembers the last inquiry it encoded so the answer can be decoded. ``dialect`` and
+    ``preset_base`` (None: the dialect's) are the camera's :data:`DIALECTS` settings. A
+    network change message is accepted silently (some IP cameras send one at connect).
     """
 
-    def __init__(self, limits: SpeedLimits, address: int = 1) -> None:
+    text_wire = False
+
+    def __init__(
+        self, limits: SpeedLimits, address: int = 1, dialect: str = DEFAULT_DIALECT, preset_base: int | None = None
+    ) -> None:
         if address not in ADDRESSES:
             raise ProtocolError(f"visca camera address must be 1..7, got {address!r}")
         self.limits = limits
         self.address = address
+        self.dialect = dialect_of(dialect)
+        self.preset_base = self.dialect.preset_base if preset_base is None else preset_base
         self._splitter = FrameSplitter(is_reply_start)
         self._pending_inquiry: str | None = None
 
@@ -736,15 +824,22 @@ class ViscaCodec:
         return []
 
     def key(self, command: Command) -> bytes:
-        return encode_payload(command, self.limits, self.address)
+        return self.payload(command)
+
+    def payload(self, command: Command) -> bytes:
+        """The frame ``8x … FF`` for ``command`` in this camera's dialect."""
+        return encode_payload(command, self.limits, self.address, self.dialect, self.preset_base)
 
     def encode(self, command: Command) -> Outgoing:
-        data = encode_payload(command, self.limits, self.address)
+        data = self.payload(command)
         self._pending_inquiry = inquiry_what(command)
         return Outgoing(data=data, token=None)
 
     def receive(self, data: bytes) -> list[Reply]:
-        return replies_from(self._splitter.feed(data), None, self._pending_inquiry)
+        replies = replies_from(self._splitter.feed(data), None, self._pending_inquiry)
+        # A network change at connect (ERRATA) is accepted silently on the network: there is
+        # no chain to re-address (the serial codec overrides this).
+        return [reply for reply in replies if not isinstance(reply, Notice)]
 
     def describe(self, data: bytes) -> str:
         return describe_command(data)

@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ptzmapd.commands import Command
-from ptzmapd.protocols.base import Completion, Garbage, Outgoing, Reply, SpeedLimits
+from ptzmapd.protocols.base import Completion, Garbage, Notice, Outgoing, Reply, SpeedLimits
 from ptzmapd.protocols.visca import (
+    DEFAULT_DIALECT,
+    NETWORK_CHANGE,
     TERMINATOR,
     FrameSplitter,
     ViscaCodec,
@@ -37,10 +39,20 @@ class Broadcast:
     #: The answer starts with these bytes (AddressSet ``88 30 0w FF``; IF_Clear is echoed).
     answer_prefix: bytes
     answer_length: int
+    #: What the controller tells the user when the chain leaves it unanswered.
+    unanswered: str
 
 
-ADDRESS_SET = Broadcast("address set", bytes.fromhex("88 30 01 FF"), bytes.fromhex("88 30"), 4)
-IF_CLEAR = Broadcast("if clear", bytes.fromhex("88 01 00 01 FF"), bytes.fromhex("88 01 00 01 FF"), 5)
+ADDRESS_SET = Broadcast(
+    "address set", bytes.fromhex("88 30 01 FF"), bytes.fromhex("88 30"), 4,
+    "no answer to AddressSet (88 30 01 FF): check the chain's wiring (TX to RX, RX to TX), "
+    "the line speed and that the cameras are powered",
+)
+IF_CLEAR = Broadcast(
+    "if clear", bytes.fromhex("88 01 00 01 FF"), bytes.fromhex("88 01 00 01 FF"), 5,
+    "IF_Clear (88 01 00 01 FF) did not come back round the chain; carrying on "
+    "(some cameras do not pass broadcasts on; the commands' own answers will tell)",
+)
 #: What a controller sends when the line comes up, in this order (ERRATA: AddressSet, then
 #: IF_Clear). Each camera's controller sends them: they are idempotent, and every camera must
 #: know its address before the first command whichever controller speaks first.
@@ -75,14 +87,21 @@ class ViscaSerialCodec(ViscaCodec):
     the broadcast in flight; after that they belong to other cameras' controllers.
     """
 
-    def __init__(self, limits: SpeedLimits, address: int) -> None:
-        super().__init__(limits, address)
+    def __init__(
+        self, limits: SpeedLimits, address: int, dialect: str = DEFAULT_DIALECT, preset_base: int | None = None
+    ) -> None:
+        super().__init__(limits, address, dialect, preset_base)
         self._splitter = FrameSplitter(is_line_start)
         self._opening = False
 
     def start(self) -> list[Outgoing]:
         self._opening = True
-        return [Outgoing(broadcast.frame, token=None) for broadcast in OPENING]
+        return [Outgoing(broadcast.frame, token=None, unanswered=broadcast.unanswered) for broadcast in OPENING]
+
+    def reset(self) -> list[Outgoing]:
+        # A camera that fell silent may have been power-cycled and lost its address: open the
+        # chain again (idempotent for the cameras that kept theirs).
+        return self.start()
 
     def encode(self, command: Command) -> Outgoing:
         self._opening = False
@@ -96,6 +115,11 @@ class ViscaSerialCodec(ViscaCodec):
                 replies.append(Garbage(None, piece.data, piece.junk))
             elif piece.data[0] == BROADCAST:
                 replies.extend(self._broadcast_answer(piece.data))
+            elif piece.data[1:] == bytes([NETWORK_CHANGE, TERMINATOR]):
+                # ERRATA: a camera was added or the chain re-addressed (any camera may say
+                # so): every camera's controller numbers the chain again.
+                replies.append(Notice(None, text="network change on the chain: sending AddressSet again",
+                                      send=tuple(self.start())))
             elif piece.data[0] == own:
                 replies.extend(replies_from([piece], None, self._pending_inquiry))
             # Anything else is another camera's reply on the shared line.

@@ -26,6 +26,22 @@ SIMULATORS: dict[str, str] = {
 }
 
 
+#: Camera quirks a simulator can show (``ptzmapd simulate KIND --quirk NAME``), by kind: what
+#: each does, and the config switch that copes with it. ERRATA lists the VISCA-over-IP ones.
+QUIRKS: dict[str, dict[str, str]] = {
+    "visca-ip": {
+        "header-refused": "ignores datagrams with the VISCA-over-IP header, takes bare frames (config: sequence: none)",
+        "seq-1-3": "acts only on sequence numbers 1-3, never checks their order (config: sequence: fixed)",
+        "reply-seq-1": "numbers every reply 1 (config: reply_sequence: ignored; with seq-1-3: sequence: fixed)",
+        "length-ignored": "ignores the length field and sends a wrong one (0) in its replies (no switch needed)",
+    },
+    "visca-serial": {
+        "if-clear-silent": "does not echo the IF_Clear broadcast round the chain (no switch needed)",
+        "network-change": "announces a network change (z0 38 FF) after its first command, as a re-plugged camera does",
+    },
+}
+
+
 def starter(kind: str) -> Callable[..., Awaitable[Any]]:
     module_name, function = SIMULATORS[kind].split(":")
     return getattr(importlib.import_module(module_name), function)  # type: ignore[no-any-return]

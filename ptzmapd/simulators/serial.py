@@ -27,6 +27,7 @@ import logging
 import os
 import tty
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any, Callable
 
 from ptzmapd.errors import PtzmapdError
@@ -44,7 +45,7 @@ from ptzmapd.protocols.pelco import (
     read_frame,
 )
 from ptzmapd.protocols.framing import Piece
-from ptzmapd.protocols.visca import TERMINATOR, FrameSplitter, hexbytes, is_command_start, reply_start
+from ptzmapd.protocols.visca import NETWORK_CHANGE, TERMINATOR, FrameSplitter, hexbytes, is_command_start, reply_start
 from ptzmapd.protocols.visca_serial import (
     ADDRESS_SET,
     BROADCAST,
@@ -52,6 +53,7 @@ from ptzmapd.protocols.visca_serial import (
     address_set_answer,
     describe_frame,
 )
+from ptzmapd.simulators import QUIRKS
 from ptzmapd.simulators.visca import POLL_INTERVAL, SimulatedCamera
 from ptzmapd.transports.serial import BITS_PER_BYTE
 from ptzmapd.tasks import cancel_and_wait
@@ -90,19 +92,22 @@ class Recorder:
 
 # ---------------------------------------------------------------------------- VISCA chain
 
-#: IF_Clear addressed to one camera (``8x 01 00 01 FF``), answered with a completion.
-_CAMERA_IF_CLEAR = bytes.fromhex("01 00 01")
-
-
 class ViscaChain:
-    """Serial VISCA cameras 1..N on one daisy chain."""
+    """Serial VISCA cameras 1..N on one daisy chain.
 
-    def __init__(self, cameras: int, recorder: Recorder) -> None:
+    ``quirks`` (:data:`ptzmapd.simulators.QUIRKS` ``["visca-serial"]``): ``if-clear-silent``
+    leaves the IF_Clear broadcast unechoed; ``network-change`` has the addressed camera say
+    ``z0 38 FF`` after its first command (ERRATA: a camera re-plugged into the chain).
+    """
+
+    def __init__(self, cameras: int, recorder: Recorder, quirks: Iterable[str] = ()) -> None:
         if not 1 <= cameras <= 7:
             raise PtzmapdError(f"a VISCA daisy chain has 1..7 cameras, got {cameras}")
         self.cameras = {address: SimulatedCamera(address) for address in range(1, cameras + 1)}
         self._recorder = recorder
         self._splitter = FrameSplitter(is_command_start)
+        self.quirks = frozenset(quirks)
+        self._changes_to_announce = "network-change" in self.quirks
 
     def feed(self, data: bytes, now: float) -> list[bytes]:
         replies: list[bytes] = []
@@ -120,6 +125,8 @@ class ViscaChain:
             if frame == ADDRESS_SET.frame:
                 return [address_set_answer(len(self.cameras))]
             if frame == IF_CLEAR.frame:
+                if "if-clear-silent" in self.quirks:
+                    return []
                 return [IF_CLEAR.frame]  # the broadcast comes back round the chain
             for each in self.cameras.values():
                 each.handle(bytes([0x80 | each.address]) + frame[1:], now)
@@ -128,9 +135,11 @@ class ViscaChain:
         camera = self.cameras.get(address)
         if camera is None:
             return []  # nobody on the chain has that address
-        if frame[1:-1] == _CAMERA_IF_CLEAR:
-            return [bytes([reply_start(address), 0x50, TERMINATOR])]
-        return camera.handle(frame, now)
+        replies = camera.handle(frame, now)
+        if self._changes_to_announce:
+            self._changes_to_announce = False
+            replies.append(bytes([reply_start(address), NETWORK_CHANGE, TERMINATOR]))
+        return replies
 
     def poll(self, now: float) -> list[bytes]:
         return [reply for camera in self.cameras.values() for reply in camera.poll(now)]
@@ -421,6 +430,7 @@ async def start(
     serial: str = "pty",
     cameras: int = 1,
     baud: int | None = None,
+    quirks: Iterable[str] = (),
     **_: object,
 ) -> SerialSimulator:
     """The ``ptzmapd simulate`` entry point (see :data:`ptzmapd.simulators.SIMULATORS`).
@@ -428,16 +438,21 @@ async def start(
     ``serial="pty"`` serves a pty (``.where`` is its ``/dev/pts/N``); ``"tcp"`` a TCP port on
     ``host:port`` (``.where`` is ``socket://HOST:PORT``; port 0 picks a free one). ``baud`` is
     the line speed the Pelco bus checks arrival gaps against (default: the protocol's).
+    ``quirks``: names from :data:`ptzmapd.simulators.QUIRKS` for ``kind``.
     """
     if kind not in KINDS:
         raise PtzmapdError(f"unknown serial simulator {kind!r} (valid: {', '.join(KINDS)})")
+    known = QUIRKS.get(kind, {})
+    unknown = sorted(set(quirks) - set(known))
+    if unknown:
+        raise PtzmapdError(f"simulate {kind} has no quirk {unknown[0]!r} (valid: {', '.join(known) or 'none'})")
     if serial not in ("pty", "tcp"):
         raise PtzmapdError(f"serial simulators run on 'pty' or 'tcp', not {serial!r}")
     write_line = log if log is not None else _logger.info
     recorder = Recorder(kind, write_line)
     line: ViscaChain | PelcoBus
     if kind == "visca-serial":
-        line = ViscaChain(cameras, recorder)
+        line = ViscaChain(cameras, recorder, quirks)
     else:
         line = PelcoBus(DIALECTS[kind], cameras, baud or DEFAULT_BAUD[kind], recorder)
     handle = SerialSimulator(kind, line, recorder, write_line)

@@ -15,7 +15,11 @@ Units of the model (VISCA's own position units):
   units/s) toward the target; the command holds its socket until the last axis arrives;
 - named camera actions (``tally on``, ``iris direct 8``) are remembered as settings; the OSD
   menu opens and closes (ERRATA: recalling preset 95 is PTZOptics' menu key), and while it is
-  open the menu's cursor commands move the cursor, not the camera.
+  open the menu's cursor commands move the cursor, not the camera;
+- every other command and inquiry row of the spec files (:mod:`ptzmapd.simulators.visca_spec`)
+  gets an answer: commands ACK and complete and store what they set (direct zoom/focus and
+  absolute/relative pan-tilt positions move the model; standard-speed zoom/focus drive at
+  p = 2), inquiries answer from what was stored or from the model, IF_Clear answers ``z0 50 FF``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from abc import ABC, abstractmethod
 import logging
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -59,6 +63,8 @@ from ptzmapd.protocols.visca_ip import (
     pack,
     unpack,
 )
+from ptzmapd.simulators import QUIRKS, visca_spec
+from ptzmapd.simulators.visca_spec import SpecCommand
 from ptzmapd.tasks import cancel_and_wait
 
 _logger = logging.getLogger(__name__)
@@ -72,6 +78,8 @@ SOCKETS = (1, 2)
 POLL_INTERVAL = 0.02
 #: Floating-point slack when deciding that a move has arrived.
 _EPSILON = 1e-9
+#: The p a standard-speed zoom or focus drive (``8x 01 04 07 02 FF``) runs at.
+STANDARD_LEVEL = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +150,10 @@ class _Move:
     targets: tuple[tuple[str, float], ...]
 
 
+def _signed16(value: int) -> int:
+    return value - 0x10000 if value & 0x8000 else value
+
+
 def _reply(address: int, kind: int, socket: int, *data: int) -> bytes:
     return bytes([reply_start(address), kind << 4 | socket, *data, TERMINATOR])
 
@@ -181,6 +193,7 @@ class SimulatedCamera:
             "autofocus off": self._set_autofocus,
             "autofocus toggle": self._set_autofocus,
             "autofocus one-push": self._done,
+            "autofocus one-push sony": self._done,
             **{f"{name} {mode}": self._set for name, mode in NAMED_COMMANDS if name != "menu"},
             **{f"{name} {DIRECT_MODE}": self._set for name in DIRECT_COMMANDS},
             "menu open": self._menu_key,
@@ -188,6 +201,21 @@ class SimulatedCamera:
             **{f"menu {key}": self._menu_cursor for key in ("up", "down", "left", "right")},
             "menu enter": self._done,
             "menu back": self._done,
+        }
+        #: Settings the spec rows store, read back by their inquiries (visca_spec.DEFAULTS).
+        self._registers: dict[str, int] = dict(visca_spec.DEFAULTS)
+        self._spec_actions: dict[str, Callable[[SpecCommand, dict[str, int], int], list[bytes]]] = {
+            "": lambda row, values, socket: self._acked(socket),
+            "zoom tele": lambda row, values, socket: self._drive("zoom", 1, socket),
+            "zoom wide": lambda row, values, socket: self._drive("zoom", -1, socket),
+            "focus far": lambda row, values, socket: self._drive("focus", 1, socket),
+            "focus near": lambda row, values, socket: self._drive("focus", -1, socket),
+            "zoom direct": lambda row, values, socket: self._start_move(_Move(socket, (("zoom", values["p"]),))),
+            "focus direct": lambda row, values, socket: self._start_move(_Move(socket, (("focus", values["p"]),))),
+            "absolute": self._absolute,
+            "relative": self._relative,
+            "home": lambda row, values, socket: self._start_move(_Move(socket, (("pan", 0.0), ("tilt", 0.0)))),
+            "rtmp": self._rtmp,
         }
         self._answers: dict[str, Callable[[], tuple[int, ...]]] = {
             "pantilt-position": lambda: (round(self._axes["pan"].position), round(self._axes["tilt"].position)),
@@ -201,15 +229,80 @@ class SimulatedCamera:
         self._advance(now)
         self._last_command = describe_command(frame)
         command = read_command(frame)
-        if command is None or (command.action not in self._actions and command.action not in self._answers):
-            return [_reply(self.address, 6, 0, SYNTAX_ERROR)]
-        answer = self._answers.get(command.action)
-        if answer is not None:
+        answer = self._answers.get(command.action) if command is not None else None
+        if command is not None and answer is not None:
             return [INQUIRIES[command.action].answer(answer(), self.address)]
+        if command is not None and command.action in self._actions:
+            socket = self._free_socket()
+            if socket is None:
+                return [_reply(self.address, 6, 0, BUFFER_FULL)]
+            self._keep_setting(frame)
+            return self._actions[command.action](command, socket)
+        return self._spec_row(frame)
+
+    def _spec_row(self, frame: bytes) -> list[bytes]:
+        """Any other row of the spec files: inquiries answer from the registers, commands
+        store what they set; anything else is a syntax error."""
+        inquiry = visca_spec.find_inquiry(frame)
+        if inquiry is not None:
+            self._last_command = inquiry.name
+            registers = self.registers()
+            values = {letter: registers.get(name, 0) for letter, name in inquiry.letters.items()}
+            return [visca_spec.fill(inquiry.answer, values, self.address)]
+        found = visca_spec.find_command(frame)
+        if found is None:
+            return [_reply(self.address, 6, 0, SYNTAX_ERROR)]
+        row, values = found
+        self._last_command = row.name
+        if row.action == "if-clear":
+            # IF_Clear empties the command buffers: it needs no socket and answers z0 50 FF.
+            return [_reply(self.address, 5, 0)]
         socket = self._free_socket()
         if socket is None:
             return [_reply(self.address, 6, 0, BUFFER_FULL)]
-        return self._actions[command.action](command, socket)
+        self._keep_setting(frame)
+        return self._spec_actions[row.action](row, values, socket)
+
+    def _keep_setting(self, frame: bytes) -> None:
+        """Keep what a command sets, for the inquiries that read it back."""
+        found = visca_spec.find_command(frame)
+        if found is None or not found[0].register:
+            return
+        row, values = found
+        value = row.value
+        if value is None:
+            value = 0
+            for letter in sorted(values, key=row.pattern.index):
+                value = value << 8 | values[letter]
+        self._registers[row.register] = value
+
+    def registers(self) -> dict[str, int]:
+        """What the inquiries report: stored settings, and the model's own state."""
+        stored = self._registers
+        axes = self._axes
+        focus_range = stored["focus-range"]
+        return {
+            **stored,
+            "pan": round(axes["pan"].position), "tilt": round(axes["tilt"].position),
+            "zoom": round(axes["zoom"].position), "focus": round(axes["focus"].position),
+            "focus-mode": 0x02 if self._autofocus else 0x03,
+            "menu": 0x02 if self._menu_open else 0x03,
+            # The block inquiries' bits (specs: CAM_*BlockInq).
+            "lens-block-w": 1 if self._autofocus else 0,
+            "wb-mode-nibble": stored["wb-mode"] & 0x0F,
+            "aperture-nibble": stored["aperture"] & 0x0F,
+            "camera-block-u": (4 if stored["backlight"] == 0x02 else 0) | (2 if stored["exp-comp-mode"] == 0x02 else 0),
+            "exp-comp-nibble": stored["exp-comp"] & 0x0F,
+            "power-bit": 1 if stored["power"] == 0x02 else 0,
+            "lr-reverse-bit": 4 if stored["lr-reverse"] == 0x02 else 0,
+            "picture-effect-nibble": stored["picture-effect"] & 0x0F,
+            "picture-flip-bit": 1 if stored["picture-flip"] == 0x02 else 0,
+            "color-gain-bits": (stored["color-gain"] & 0x0F) << 3,
+            "motion-sync-on": 1 if stored["motion-sync"] == 0x02 else 0,
+            "focus-range-on": focus_range >> 16 & 0x0F,
+            "focus-range-far": focus_range >> 8 & 0xFF,
+            "focus-range-near": focus_range & 0xFF,
+        }
 
     def poll(self, now: float) -> list[bytes]:
         """Completions of moves that have arrived by ``now``."""
@@ -239,7 +332,30 @@ class SimulatedCamera:
     # ------------------------------------------------------------------ commands
 
     def _done(self, command: CommandFrame, socket: int) -> list[bytes]:
+        return self._acked(socket)
+
+    def _acked(self, socket: int) -> list[bytes]:
         return [_reply(self.address, 4, socket), _reply(self.address, 5, socket)]
+
+    def _drive(self, axis: str, direction: int, socket: int) -> list[bytes]:
+        self._take_over(axis, _variable_rate(axis, direction, STANDARD_LEVEL))
+        return self._acked(socket)
+
+    def _absolute(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:
+        return self._start_move(_Move(socket, (("pan", _signed16(values["Y"])), ("tilt", _signed16(values["Z"])))))
+
+    def _relative(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:
+        pan, tilt = self._axes["pan"].position, self._axes["tilt"].position
+        targets = (("pan", pan + _signed16(values["Y"])), ("tilt", tilt + _signed16(values["Z"])))
+        return self._start_move(_Move(socket, targets))
+
+    def _rtmp(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:
+        # Toggle RTMP pq: p the stream (1, 2), q 2 on / 3 off; the inquiry has a bit per stream.
+        stream, state = values["p"] >> 4, values["p"] & 0x0F
+        if stream in (1, 2) and state in (2, 3):
+            bit = 1 << (stream - 1)
+            self._registers["rtmp"] = self._registers["rtmp"] | bit if state == 2 else self._registers["rtmp"] & ~bit
+        return self._acked(socket)
 
     def _pantilt(self, command: CommandFrame, socket: int) -> list[bytes]:
         pan_direction, pan_level, tilt_direction, tilt_level = command.args
@@ -511,11 +627,23 @@ class _Peer:
 
 
 class _ViscaIpSimulator(_UdpSimulator):
-    """Sony VISCA over IP: header, sequence numbers, RESET, retransmissions executed once."""
+    """Sony VISCA over IP: header, sequence numbers, RESET, retransmissions executed once.
+
+    ``quirks`` (:data:`ptzmapd.simulators.QUIRKS` ``["visca-ip"]``) make it behave like the
+    loose implementations ERRATA lists.
+    """
 
     def __init__(self, kind: str, clock: Clock, log: Callable[[str], None] | None) -> None:
         super().__init__(kind, clock, log)
         self._peers: dict[tuple[str, int], _Peer] = {}
+        self.quirks: frozenset[str] = frozenset()
+
+    def _pack(self, payload_type: int, sequence: int, payload: bytes) -> bytes:
+        """A reply datagram, as this camera's quirks write it."""
+        datagram = pack(payload_type, 1 if "reply-seq-1" in self.quirks else sequence, payload)
+        if "length-ignored" in self.quirks:
+            datagram = datagram[:2] + b"\x00\x00" + datagram[4:]
+        return datagram
 
     def _datagram(self, data: bytes, addr: tuple[str, int]) -> None:
         if not self._accept():
@@ -524,6 +652,9 @@ class _ViscaIpSimulator(_UdpSimulator):
         if split is None:
             self._bare(data, addr)  # cameras take bare frames on this port too
             return
+        if "header-refused" in self.quirks:
+            self._log(f"header refused, ignored: {hexbytes(data)}")
+            return
         header, payload = split
         send = self._sender(addr)
         peer = self._peers.setdefault(addr, _Peer())
@@ -531,12 +662,19 @@ class _ViscaIpSimulator(_UdpSimulator):
         if header.payload_type == PayloadType.CONTROL and payload == RESET_PAYLOAD:
             peer.last_sequence, peer.replies = None, []
             self._log(f"#{sequence} reset sequence")
-            send(pack(PayloadType.CONTROL_REPLY, sequence, RESET_PAYLOAD))
+            send(self._pack(PayloadType.CONTROL_REPLY, sequence, RESET_PAYLOAD))
             return
         if header.payload_type not in (PayloadType.COMMAND, PayloadType.INQUIRY):
             self._log(f"#{sequence} ignored payload type 0x{header.payload_type:04X}: {hexbytes(payload)}")
             return
         text = describe_command(payload)
+        if "seq-1-3" in self.quirks:
+            # ERRATA: acts on 1-3 only, whatever their order; anything else is ignored forever.
+            if sequence not in (1, 2, 3):
+                self._log(f"#{sequence} {text}: sequence number outside 1-3, ignored")
+                return
+            self._execute(payload, lambda frame: send(self._pack(PayloadType.REPLY, sequence, frame)))
+            return
         if peer.last_sequence is not None and sequence == peer.last_sequence:
             # A retransmission: the controller missed our reply. Answer again, run nothing.
             self._note(f"{text} (retransmission #{sequence})")
@@ -545,12 +683,12 @@ class _ViscaIpSimulator(_UdpSimulator):
             return
         if peer.last_sequence is not None and not newer(sequence, peer.last_sequence):
             self._log(f"#{sequence} {text}: sequence number behind #{peer.last_sequence}, refused")
-            send(pack(PayloadType.CONTROL_REPLY, sequence, BAD_SEQUENCE))
+            send(self._pack(PayloadType.CONTROL_REPLY, sequence, BAD_SEQUENCE))
             return
         peer.last_sequence, peer.replies = sequence, []
 
         def reply(frame: bytes) -> None:
-            datagram = pack(PayloadType.REPLY, sequence, frame)
+            datagram = self._pack(PayloadType.REPLY, sequence, frame)
             if peer.last_sequence == sequence:
                 peer.replies.append(datagram)
             send(datagram)
@@ -614,22 +752,38 @@ async def start_simulator(
     port: int = 0,
     clock: Clock | None = None,
     log: Callable[[str], None] | None = None,
+    quirks: Iterable[str] = (),
 ) -> SimulatorHandle:
     """Serve a simulated camera on ``host:port`` (port 0: any free port, see ``.port``).
 
-    ``log`` gets one line per command received (default: this module's logger at INFO).
+    ``log`` gets one line per command received (default: this module's logger at INFO);
+    ``quirks`` are names from :data:`ptzmapd.simulators.QUIRKS` for ``kind`` (PtzmapdError
+    listing the valid ones otherwise).
     """
     factory = SIMULATOR_KINDS.get(kind)
     if factory is None:
         raise PtzmapdError(f"unknown simulator {kind!r} (valid: {', '.join(sorted(SIMULATOR_KINDS))})")
+    wanted = frozenset(quirks)
+    known = QUIRKS.get(kind, {})
+    unknown = sorted(wanted - set(known))
+    if unknown:
+        raise PtzmapdError(f"simulate {kind} has no quirk {unknown[0]!r} (valid: {', '.join(known) or 'none'})")
     handle = factory(kind, clock if clock is not None else MonotonicClock(), log)
+    if isinstance(handle, _ViscaIpSimulator):
+        handle.quirks = wanted
     await handle._open(host, port)
     handle._start_polling()
     return handle
 
 
 async def start(
-    kind: str, *, host: str = "127.0.0.1", port: int = 0, log: Callable[[str], None] | None = None, **_: object
+    kind: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    log: Callable[[str], None] | None = None,
+    quirks: Iterable[str] = (),
+    **_: object,
 ) -> SimulatorHandle:
     """The ``ptzmapd simulate`` entry point (see :data:`ptzmapd.simulators.SIMULATORS`)."""
-    return await start_simulator(kind, host, port, log=log)
+    return await start_simulator(kind, host, port, log=log, quirks=quirks)
