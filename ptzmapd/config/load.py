@@ -53,6 +53,7 @@ from ptzmapd.config.yamlmarks import (
     read_yaml,
 )
 from ptzmapd.errors import ConfigError, ProtocolError
+from ptzmapd.files import FileRefused, check_path
 from ptzmapd.mapping.midi_values import ENCODINGS
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import (
@@ -861,9 +862,10 @@ class _Loader:
     file_order: dict[str, int] = field(default_factory=dict)
 
     def read_tree(self, file: str) -> Node | None:
+        check_path(file)
         real = os.path.realpath(file)
         if real not in self.trees:
-            self.trees[real] = read_yaml(file)  # OSError goes to the caller
+            self.trees[real] = read_yaml(file)  # FileRefused goes to the caller
             self.file_order.setdefault(file, len(self.file_order))
             self.problems.extend(self.trees[real][1])
         return self.trees[real][0]
@@ -944,6 +946,11 @@ class _Loader:
                     entry.mark, path, f"expected a file path or a mapping with 'file' and 'input', got {show(entry)}",
                 ))
                 return
+        try:
+            check_path(relative)  # a NUL byte would make every path function raise
+        except FileRefused as refused:
+            self.problems.append(Problem(file_node.mark, path, f"cannot read {relative!r}: {refused}"))
+            return
         # Relative to the including file, so a config and its profiles move together.
         target = os.path.normpath(os.path.join(os.path.dirname(file), relative))
         real = os.path.realpath(target)
@@ -954,8 +961,8 @@ class _Loader:
             return
         try:
             root = self.read_tree(target)
-        except OSError as error:
-            self.problems.append(Problem(file_node.mark, path, f"cannot read {relative!r}: {_reason(error)}"))
+        except FileRefused as refused:
+            self.problems.append(Problem(file_node.mark, path, f"cannot read {relative!r}: {refused}"))
             return
         if root is not None:
             # A nested include without its own input passes the outer one on.
@@ -1183,11 +1190,6 @@ class _Loader:
         return list(dict.fromkeys(str(p) for p in ordered))
 
 
-def _reason(error: OSError) -> str:
-    reason = error.strerror or str(error)
-    return reason[:1].lower() + reason[1:]
-
-
 def _asks(binding: BindingConfig) -> list[tuple[str, str, str | None]]:
     """What a binding asks of a camera, as (binding key to blame, action, mode) checks.
 
@@ -1250,8 +1252,9 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     loader = _Loader()
     try:
         root = loader.read_tree(file)
-    except OSError as error:
-        raise ConfigError([f"{file}: cannot read config file: {_reason(error)}"]) from None
+    except FileRefused as refused:
+        # At 1:1 like every other config problem, so editors and tools can jump to it.
+        raise ConfigError([str(Problem(Mark(file, 1, 1), "", f"cannot read config file: {refused}"))]) from None
     if root is not None:
         loader.gather(file, root, None, [(os.path.realpath(file), file)])
     config = loader.validate(file, root)
