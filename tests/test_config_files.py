@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from urllib.parse import urlsplit
 
 from ptzmapd.config import ConfigError, load_config
 from ptzmapd.files import MAX_CONFIG_BYTES, MAX_SECRET_BYTES
@@ -149,3 +150,109 @@ def test_an_unreadable_include_is_reported_at_its_entry(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"{config}:6:5: include[0]: cannot read 'rig.yaml': permission denied"]
 
+
+
+# --------------------------------------------------------------------------- password sources
+
+
+def test_check_resolves_every_password_source_and_reports_each_missing_one_at_its_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("PTZMAPD_NO_SUCH_PW", raising=False)
+    monkeypatch.setenv("PTZMAPD_EMPTY_PW", "")
+    monkeypatch.setenv("PTZMAPD_GOOD_PW", "env-secret-4711")
+    (tmp_path / "good.pw").write_text("file-secret-0815\n")
+    (tmp_path / "blank.pw").write_text("\nsecond-line-secret\n")
+    fifo = tmp_path / "pw.fifo"
+    os.mkfifo(fifo)
+    main = write(tmp_path, "studio.yaml", """\
+cameras:
+  a: {protocol: isapi, url: "http://127.0.0.1:8001", password_env: PTZMAPD_NO_SUCH_PW}
+  b: {protocol: isapi, url: "http://127.0.0.1:8002", password_file: missing.pw}
+  c: {protocol: isapi, url: "http://127.0.0.1:8003", password_file: /dev/zero}
+  d: {protocol: isapi, url: "http://127.0.0.1:8004", password_env: PTZMAPD_EMPTY_PW}
+  e: {protocol: isapi, url: "http://127.0.0.1:8005", password_file: blank.pw}
+  f: {protocol: isapi, url: "http://127.0.0.1:8006", password_file: pw.fifo}
+  g: {protocol: isapi, url: "http://127.0.0.1:8007", password_env: PTZMAPD_GOOD_PW, password_file: good.pw}
+  h: {protocol: isapi, url: "http://127.0.0.1:8008", password_env: PTZMAPD_GOOD_PW}
+  i: {protocol: isapi, url: "http://127.0.0.1:8009", password_file: good.pw}
+""")
+    assert problems_of(main) == [
+        f"{main}:2:68: cameras.a.password_env: environment variable 'PTZMAPD_NO_SUCH_PW' is not set",
+        f"{main}:3:69: cameras.b.password_file: cannot read {str(tmp_path / 'missing.pw')!r}: no such file or directory",
+        f"{main}:4:69: cameras.c.password_file: cannot read '/dev/zero': is a character device, not a file",
+        f"{main}:5:68: cameras.d.password_env: environment variable 'PTZMAPD_EMPTY_PW' is empty",
+        f"{main}:6:69: cameras.e.password_file: the first line of {str(tmp_path / 'blank.pw')!r} is empty",
+        f"{main}:7:69: cameras.f.password_file: cannot read {str(fifo)!r}: is a named pipe (FIFO), not a file",
+        f"{main}:8:85: cameras.g.password_file: give one password source, not password_env and password_file",
+    ]
+    from ptzmapd.cli import main as cli
+    assert cli(["check", "-c", main]) == 2
+    printed = capsys.readouterr()
+    for secret in ("env-secret-4711", "file-secret-0815", "second-line-secret"):
+        assert secret not in printed.out + printed.err
+
+
+def test_check_passes_when_every_password_source_gives_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTZMAPD_GOOD_PW", "env-secret-4711")
+    (tmp_path / "pw").mkdir()
+    (tmp_path / "pw" / "good.pw").write_text("file-secret-0815\r\n")
+    main = write(tmp_path, "studio.yaml", """\
+cameras:
+  h: {protocol: isapi, url: "http://127.0.0.1:8008", password_env: PTZMAPD_GOOD_PW}
+  i: {protocol: ipcam-cgi, url: "http://127.0.0.1:8009", password_file: pw/good.pw}
+""")
+    assert list(load_config(main).cameras) == ["h", "i"]
+
+
+# --------------------------------------------------------------------------- hosts and urls
+
+
+@pytest.mark.parametrize(("host", "problem"), [
+    ("a" * 64 + ".example", "cannot be encoded as a host name (IDNA: label empty or too long)"),
+    ("cam..local", "cannot be encoded as a host name (IDNA: label empty or too long)"),
+    (".cam", "cannot be encoded as a host name (IDNA: label empty or too long)"),
+    ("stage cam", "is not a host name (letters, digits, '-' between them, dots between labels) or an IP address"),
+    ("-cam.local", "is not a host name (letters, digits, '-' between them, dots between labels) or an IP address"),
+    ("10.0.0.300", "is not an IPv4 address (four numbers 0..255)"),
+    ("cam.local:52381", "is not a host name: put the port in 'port'"),
+    ("http://10.0.0.5", None),
+])
+def test_check_refuses_a_host_the_transports_could_never_reach(tmp_path: Path, host: str, problem: str | None) -> None:
+    main = write(tmp_path, "studio.yaml", f'cameras:\n  stage: {{protocol: visca-tcp, host: "{host}"}}\n')
+    expected = problem and f"{host!r} {problem}"
+    if problem is None:
+        expected = "expected a host name or address, not a url (the protocol and port have their own keys)"
+    assert problems_of(main) == [f"{main}:2:38: cameras.stage.host: {expected}"]
+
+
+@pytest.mark.parametrize("host", [
+    "127.0.0.2", "::1", "fe80::1%eth0", "cam.local", "cam.local.", "stage-1", "kamera-büro.local", "CAM_2.studio.lan",
+])
+def test_check_accepts_names_and_addresses(tmp_path: Path, host: str) -> None:
+    main = write(tmp_path, "studio.yaml", f'cameras:\n  stage: {{protocol: visca-udp, host: "{host}"}}\n')
+    assert load_config(main).cameras["stage"].host == host
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("http://☃.net", "the HTTP client refuses it: Invalid IDNA hostname: '☃.net'"),
+    ("http://" + "a" * 64 + ".example", "cannot be encoded as a host name (IDNA: label empty or too long)"),
+    ("http://cam..local/", "cannot be encoded as a host name (IDNA: label empty or too long)"),
+    ("http://cam:99999/", "expected http://HOST[:PORT][/PATH] or https://… with a port 1..65535, got 'http://cam:99999/'"),
+    ("http://cam:0/", "the port must be a number 1..65535"),
+    ("ftp://admin:hunter2@cam.local/", "expected http://HOST[:PORT][/PATH] or https://…, got 'ftp://cam.local/'"),
+    ("http://admin:hunter2@cam.local/", "put the user in 'username' and the password in 'password_env' or "
+     "'password_file', not in the url"),
+    ("http://cam.local/?channel=2", "the url is the camera's base address; it takes no ?query or #fragment"),
+])
+def test_check_refuses_a_url_the_http_transport_would_refuse(
+    tmp_path: Path, url: str, problem: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    main = write(tmp_path, "studio.yaml", f'cameras:\n  stage: {{protocol: isapi, url: "{url}"}}\n')
+    host = urlsplit(url).hostname or ""
+    if "cannot be encoded" in problem:
+        problem = f"{host!r} {problem}"
+    assert problems_of(main) == [f"{main}:2:33: cameras.stage.url: {problem}"]
+    from ptzmapd.cli import main as cli
+    assert cli(["check", "-c", main]) == 2
+    assert "hunter2" not in "".join(capsys.readouterr())

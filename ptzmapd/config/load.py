@@ -54,6 +54,8 @@ from ptzmapd.config.yamlmarks import (
 )
 from ptzmapd.errors import ConfigError, ProtocolError
 from ptzmapd.files import FileRefused, check_path
+from ptzmapd.secrets import SecretMissing, one_password_source, password_source, password_sources
+from ptzmapd.transports.addresses import host_problem, url_problem
 from ptzmapd.mapping.midi_values import ENCODINGS
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import (
@@ -1005,8 +1007,32 @@ class _Loader:
         if protocol in PROTOCOLS:
             facts = {"protocol": protocol, "transport": PROTOCOLS[protocol].transport}
         values = read_fields(CAMERA, node, entry.path, Scope(facts), self.problems, where=entry.key_mark)
+        if values is None:
+            return None
+        self.check_os_answers(node, entry.path, values)
         # The mark is the camera's name: later messages about a camera point at it.
-        return None if values is None else build(CameraConfig, values, name=entry.name, mark=entry.key_mark)
+        return build(CameraConfig, values, name=entry.name, mark=entry.key_mark)
+
+    def check_os_answers(self, node: MappingNode, path: str, values: Mapping[str, Any]) -> None:
+        """Ask now what ``run`` will ask the OS about a camera, so ``check`` and ``run`` agree.
+
+        The host or url must be one the transports can connect to
+        (:mod:`ptzmapd.transports.addresses`); the password source is resolved (environment
+        variable set, file readable), never showing its value.
+        """
+        for key, problem_of in (("host", host_problem), ("url", url_problem)):
+            if key in values and (problem := problem_of(str(values[key]))) is not None:
+                self.problems.append(Problem(node.value[key].mark, child_path(path, key), problem))
+        given = password_sources(values)
+        if len(given) > 1:
+            second = given[1]
+            self.problems.append(Problem(node.key_marks[second], child_path(path, second), one_password_source(given)))
+        elif given:
+            key = given[0]
+            try:
+                password_source(key, str(values[key]), node.mark.file)
+            except SecretMissing as missing:
+                self.problems.append(Problem(node.value[key].mark, child_path(path, key), str(missing)))
 
     def input(self, entry: _Named) -> InputConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "input settings")

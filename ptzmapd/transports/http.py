@@ -40,6 +40,7 @@ from ptzmapd.errors import ConfigError, TransportError
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.http import HttpRequest, HttpResponse
 from ptzmapd.secrets import Credentials, camera_credentials, install_log_redaction, redact
+from ptzmapd.transports.addresses import url_problem
 from ptzmapd.transports.base import Transport
 
 if TYPE_CHECKING:
@@ -138,13 +139,9 @@ def camera_url(camera: "CameraConfig") -> str:
     """
     where = f"{camera.mark}: cameras.{camera.name}.url"
     url = str(camera.options.get("url", ""))
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError([f"{where}: expected http://HOST[:PORT][/PATH] or https://…, got {redact(url)!r}"])
-    if parts.username is not None or parts.password is not None:
-        raise ConfigError([f"{where}: put the user in 'username' and the password in 'password_env' or 'password_file', not in the url"])
-    if parts.query or parts.fragment:
-        raise ConfigError([f"{where}: the url is the camera's base address; it takes no ?query or #fragment"])
+    problem = url_problem(url)  # ptzmapd check applies the same rule
+    if problem is not None:
+        raise ConfigError([f"{where}: {problem}"])
     return url.rstrip("/")
 
 
