@@ -494,12 +494,20 @@ class Schema:
     fields: tuple[Field, ...]
     #: Groups of keys of which exactly one must be given (among those that apply).
     one_of: tuple[tuple[str, ...], ...] = ()
+    #: The rows of each key, in table order (every key of every entry is looked up here).
+    _rows: dict[str, list[Field]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rows: dict[str, list[Field]] = {}
+        for row in self.fields:
+            rows.setdefault(row.key, []).append(row)
+        object.__setattr__(self, "_rows", rows)
 
     def keys(self) -> list[str]:
-        return list(dict.fromkeys(row.key for row in self.fields))
+        return list(self._rows)
 
     def rows(self, key: str) -> list[Field]:
-        return [row for row in self.fields if row.key == key]
+        return list(self._rows.get(key, ()))
 
 
 def read_fields(

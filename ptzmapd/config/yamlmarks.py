@@ -7,8 +7,14 @@ each later check can point at the exact place a value came from.
 
 On the way we catch what YAML itself lets slip: a key given twice in one mapping (YAML keeps
 the last one without a word; a user never means that), tags we do not read, aliases that
-contain themselves. Problems are returned, not raised, so the loader can report all of them
+contain themselves, a tag on a key (keys are plain names; a tag there would be dropped
+silently). Problems are returned, not raised, so the loader can report all of them
 together with its own.
+
+Composing uses libyaml's C parser when PyYAML has it (a large config loads many times
+faster and in a fraction of the memory); a text libyaml refuses is parsed again by PyYAML's
+own parser, so syntax errors read the same with or without libyaml. Both compose the same
+nodes with the same marks (tests/test_yaml_loaders.py holds them to it).
 """
 
 from __future__ import annotations
@@ -243,6 +249,12 @@ class _TreeBuilder:
                 continue
             # Keys stay as written: "on:" names something "on", not True.
             key = key_source.value
+            if key_source.tag not in (_TAG + "str", self._loader.resolve(yaml.ScalarNode, key, (True, False))):
+                # An explicit tag (``!secret name:``, ``!!bool key:``) would be dropped here
+                # without a word; a key is a plain name.
+                self.problems.append(Problem(
+                    key_mark, child_path(path, key), f"unsupported yaml tag {key_source.tag!r} on a key (a key is a plain name)",
+                ))
             if key in values:
                 first = key_marks[key]
                 self.problems.append(Problem(
