@@ -249,7 +249,9 @@ class _TreeBuilder:
                 continue
             # Keys stay as written: "on:" names something "on", not True.
             key = key_source.value
-            if key_source.tag not in (_TAG + "str", self._loader.resolve(yaml.ScalarNode, key, (True, False))):
+            # The tag the key would have without one (PyYAML's resolver is not annotated).
+            plain_tag = self._loader.resolve(yaml.ScalarNode, key, (True, False))  # type: ignore[no-untyped-call]
+            if key_source.tag not in (_TAG + "str", plain_tag):
                 # An explicit tag (``!secret name:``, ``!!bool key:``) would be dropped here
                 # without a word; a key is a plain name.
                 self.problems.append(Problem(
