@@ -25,14 +25,20 @@ MAX_CONFIG_BYTES = 1 << 20
 #: Largest password file, in bytes.
 MAX_SECRET_BYTES = 64 << 10
 
-#: What a non-regular file is, in the user's words, by its ``stat`` type test.
-_NOT_REGULAR: tuple[tuple[str, Callable[[int], bool]], ...] = (
+#: What a file is, in the user's words, by its ``stat`` type test.
+_KINDS: tuple[tuple[str, Callable[[int], bool]], ...] = (
+    ("a regular file", stat.S_ISREG),
     ("a folder", stat.S_ISDIR),
     ("a character device", stat.S_ISCHR),
     ("a block device", stat.S_ISBLK),
     ("a named pipe (FIFO)", stat.S_ISFIFO),
     ("a socket", stat.S_ISSOCK),
 )
+
+
+def kind_of(mode: int) -> str:
+    """What a file of ``st_mode`` ``mode`` is, in words: "a folder", "a character device"…"""
+    return next((kind for kind, is_kind in _KINDS if is_kind(mode)), "not a regular file")
 
 
 class FileRefused(Exception):
@@ -57,11 +63,8 @@ def read_user_file(path: str, limit: int) -> bytes:
         raise FileRefused(os_reason(error)) from None
     try:
         info = os.fstat(descriptor)
-        for kind, is_kind in _NOT_REGULAR:
-            if is_kind(info.st_mode):
-                raise FileRefused(f"is {kind}, not a file")
         if not stat.S_ISREG(info.st_mode):
-            raise FileRefused("is not a regular file")
+            raise FileRefused(f"is {kind_of(info.st_mode)}, not a file")
         if info.st_size > limit:
             raise FileRefused(f"is {info.st_size} bytes, more than the limit of {_size(limit)}")
         # Read one byte past the limit: a file that grows while it is read (or reports no

@@ -256,3 +256,29 @@ def test_check_refuses_a_url_the_http_transport_would_refuse(
     from ptzmapd.cli import main as cli
     assert cli(["check", "-c", main]) == 2
     assert "hunter2" not in "".join(capsys.readouterr())
+
+
+@pytest.mark.parametrize(("device", "problem"), [
+    ("{tmp}", "'{tmp}' is a folder, not a serial device"),
+    ("{tmp}/studio.yaml", "'{tmp}/studio.yaml' is a regular file, not a serial device"),
+    ("/dev/ttyUSB0\\0", "the path contains a NUL byte"),
+    ("foo://bar", "unknown pyserial url scheme 'foo' (expected a device path such as /dev/ttyUSB0, "
+     "socket://HOST:PORT or rfc2217://HOST:PORT)"),
+    ("socket://cam..local:4001", "'cam..local' cannot be encoded as a host name (IDNA: label empty or too long)"),
+    ("socket://moxa.local:99999", "expected socket://HOST:PORT with a port 1..65535, got 'socket://moxa.local:99999'"),
+    ("rfc2217://moxa.local", "expected rfc2217://HOST:PORT with a port 1..65535, got 'rfc2217://moxa.local'"),
+])
+def test_check_refuses_a_serial_device_the_serial_transport_could_never_open(
+    tmp_path: Path, device: str, problem: str,
+) -> None:
+    device, problem = device.format(tmp=tmp_path), problem.format(tmp=tmp_path)
+    main = write(tmp_path, "studio.yaml", f'cameras:\n  dome: {{protocol: pelco-d, address: 1, device: "{device}"}}\n')
+    assert problems_of(main) == [f"{main}:2:49: cameras.dome.device: {problem}"]
+
+
+@pytest.mark.parametrize("device", [
+    "/dev/ttyUSB7", "/dev/null", "socket://127.0.0.1:4001", "rfc2217://moxa.local:2217", "loop://", "SOCKET://10.0.0.9:4001",
+])
+def test_check_accepts_a_serial_device_that_may_be_plugged_in_later_and_device_servers(tmp_path: Path, device: str) -> None:
+    main = write(tmp_path, "studio.yaml", f'cameras:\n  dome: {{protocol: pelco-d, address: 1, device: "{device}"}}\n')
+    assert load_config(main).cameras["dome"].options["device"] == device

@@ -55,7 +55,7 @@ from ptzmapd.config.yamlmarks import (
 from ptzmapd.errors import ConfigError, ProtocolError
 from ptzmapd.files import FileRefused, check_path
 from ptzmapd.secrets import SecretMissing, one_password_source, password_source, password_sources
-from ptzmapd.transports.addresses import host_problem, url_problem
+from ptzmapd.transports.addresses import host_problem, serial_device_problem, url_problem
 from ptzmapd.mapping.midi_values import ENCODINGS
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import (
@@ -1024,11 +1024,11 @@ class _Loader:
     def check_os_answers(self, node: MappingNode, path: str, values: Mapping[str, Any]) -> None:
         """Ask now what ``run`` will ask the OS about a camera, so ``check`` and ``run`` agree.
 
-        The host or url must be one the transports can connect to
+        The host, url or serial device must be one the transports can connect to
         (:mod:`ptzmapd.transports.addresses`); the password source is resolved (environment
         variable set, file readable), never showing its value.
         """
-        for key, problem_of in (("host", host_problem), ("url", url_problem)):
+        for key, problem_of in (("host", host_problem), ("url", url_problem), ("device", serial_device_problem)):
             if key in values and (problem := problem_of(str(values[key]))) is not None:
                 self.problems.append(Problem(node.value[key].mark, child_path(path, key), problem))
         given = password_sources(values)

@@ -1,10 +1,13 @@
-"""Which host names and camera URLs the transports can connect to: one rule for ``check`` and ``run``.
+"""Which host names, camera URLs and serial devices the transports can reach: one rule for
+``check`` and ``run``.
 
 The UDP and TCP transports hand a host to the OS resolver through Python's socket module,
 which first encodes it with the ``idna`` codec (IDNA 2003): a name it cannot encode (an
 empty label as in ``cam..local``, a label over 63 characters) raises ``UnicodeError``, not an
 ``OSError``, so it never resolves and no retry helps. The HTTP transport parses its URL with
-httpx, whose IDNA 2008 rules refuse more (``☃.net``). ``ptzmapd check`` asks these
+httpx, whose IDNA 2008 rules refuse more (``☃.net``). The serial transport hands its
+device to pyserial, which knows a fixed set of url schemes and retries a device for ever.
+``ptzmapd check`` asks these
 functions, so a camera that could never be reached is refused at its line instead of
 silently never connecting.
 """
@@ -12,9 +15,14 @@ silently never connecting.
 from __future__ import annotations
 
 import encodings.idna
+import importlib.util
 import ipaddress
+import os
 import re
+import stat
 from urllib.parse import urlsplit
+
+from ptzmapd.files import kind_of
 
 #: One label of a host name once IDNA-encoded (RFC 1123; '_' as some local names have it).
 _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
@@ -79,6 +87,47 @@ def url_problem(url: str) -> str | None:
         httpx.URL(url)
     except httpx.InvalidURL as error:
         return f"the HTTP client refuses it: {error}"
+    return None
+
+
+#: pyserial url schemes that reach a serial line over the network (a serial device server).
+NETWORK_SERIAL_SCHEMES = ("socket", "rfc2217")
+
+
+def serial_device_problem(device: str) -> str | None:
+    """Why the serial transport could never open ``device``, or None when it can try.
+
+    A device path that does not exist yet is fine (a USB adapter plugged in later is
+    opened then); one that exists must be a character device. A pyserial url must use a
+    scheme pyserial has, and ``socket://``/``rfc2217://`` a host :func:`host_problem`
+    accepts and a port 1..65535.
+    """
+    if "\0" in device:
+        return "the path contains a NUL byte"
+    scheme, separator, _ = device.partition("://")
+    if separator:
+        scheme = scheme.lower()
+        # pyserial imports serial.urlhandler.protocol_<scheme> for a url (serial_for_url).
+        known = scheme.isidentifier() and importlib.util.find_spec(f"serial.urlhandler.protocol_{scheme}") is not None
+        if not known:
+            return (f"unknown pyserial url scheme {scheme!r} (expected a device path such as /dev/ttyUSB0, "
+                    "socket://HOST:PORT or rfc2217://HOST:PORT)")
+        if scheme in NETWORK_SERIAL_SCHEMES:
+            try:
+                parts = urlsplit(device)
+                port = parts.port
+            except ValueError:
+                port = None
+            if not parts.hostname or not port:
+                return f"expected {scheme}://HOST:PORT with a port 1..65535, got {device!r}"
+            return host_problem(parts.hostname)
+        return None
+    try:
+        mode = os.stat(device).st_mode
+    except OSError:
+        return None  # not there yet: the transport opens it once it appears
+    if not stat.S_ISCHR(mode):
+        return f"{device!r} is {kind_of(mode)}, not a serial device"
     return None
 
 
