@@ -249,9 +249,11 @@ class _TreeBuilder:
                 continue
             # Keys stay as written: "on:" names something "on", not True.
             key = key_source.value
-            # The tag the key would have without one (PyYAML's resolver is not annotated).
-            plain_tag = self._loader.resolve(yaml.ScalarNode, key, (True, False))  # type: ignore[no-untyped-call]
-            if key_source.tag not in (_TAG + "str", plain_tag):
+            # Another tag than the one the key would have without one (PyYAML's resolver is
+            # not annotated; most keys are strings and need no second look).
+            if key_source.tag != _TAG + "str" and key_source.tag != self._loader.resolve(  # type: ignore[no-untyped-call]
+                yaml.ScalarNode, key, (True, False),
+            ):
                 # An explicit tag (``!secret name:``, ``!!bool key:``) would be dropped here
                 # without a word; a key is a plain name.
                 self.problems.append(Problem(
