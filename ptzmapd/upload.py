@@ -25,6 +25,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
+from ptzmapd.files import FileRefused, read_user_file
 from ptzmapd.secrets import Secret, SecretMissing, install_log_redaction, password_from_env, redact
 
 UPDATE_PATH = "/cgi-bin/update"
@@ -32,6 +33,9 @@ FILE_FIELD = "URL_PTZ_IMAGE"
 #: The documented submit button, used when the form does not name its own.
 SUBMIT = ("URL_FIRMWARE_SUBMIT", "Apply")
 CHUNK = 64 * 1024
+#: Largest image file read (bytes): PTZ driver images are tens to hundreds of kB; the bound
+#: keeps /dev/zero or a wrong file from being read into memory (ptzmapd/files.py).
+MAX_IMAGE_BYTES = 64 << 20
 BAR_WIDTH = 30
 
 _ACTION = re.compile(rb'<form\b[^>]*\baction="([^"]*)"', re.IGNORECASE)
@@ -146,9 +150,9 @@ async def run_upload(args: argparse.Namespace, log: logging.Logger) -> int:
         return _refuse(f"--timeout must be more than 0 seconds, got {args.timeout}")
     path = Path(args.file)
     try:
-        image = path.read_bytes()
-    except OSError as exc:
-        return _refuse(f"cannot read {str(path)!r}: {exc.strerror or exc}")
+        image = read_user_file(str(path), MAX_IMAGE_BYTES)
+    except FileRefused as refused:
+        return _refuse(f"cannot read {str(path)!r}: {refused}")
     if not image:
         return _refuse(f"{str(path)!r} is empty; refusing to upload it")
     try:

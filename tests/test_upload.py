@@ -159,3 +159,18 @@ def test_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
         assert f"[{'#' * 30}] 100%" in text and PASSWORD not in text
 
     asyncio.run(serve())
+
+
+@pytest.mark.parametrize(("file", "reason"), [
+    ("/dev/zero", "is a character device, not a file"),
+    ("{tmp}", "is a folder, not a file"),
+    ("{tmp}/pipe", "is a named pipe (FIFO), not a file"),
+])
+def test_an_image_that_is_no_regular_file_is_refused_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file: str, reason: str,
+) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    path = file.format(tmp=tmp_path)
+    code = asyncio.run(run_upload(args("http://127.0.0.2:9", Path(path)), logging.getLogger("tests.upload")))
+    assert code == 2
+    assert capsys.readouterr().err.strip() == f"ptzmapd: cannot read {path!r}: {reason}"
