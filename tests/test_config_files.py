@@ -282,3 +282,31 @@ def test_check_refuses_a_serial_device_the_serial_transport_could_never_open(
 def test_check_accepts_a_serial_device_that_may_be_plugged_in_later_and_device_servers(tmp_path: Path, device: str) -> None:
     main = write(tmp_path, "studio.yaml", f'cameras:\n  dome: {{protocol: pelco-d, address: 1, device: "{device}"}}\n')
     assert load_config(main).cameras["dome"].options["device"] == device
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "SSL_CERT_DIR"])
+def test_check_and_run_refuse_https_cameras_when_ssl_cert_variables_name_nothing_loadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str,
+) -> None:
+    (tmp_path / "not-a-cert.pem").write_text("hello\n")
+    given = {"SSL_CERT_FILE": str(tmp_path / "not-a-cert.pem"), "SSL_CERT_DIR": str(tmp_path / "no-such-dir")}[variable]
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    monkeypatch.setenv(variable, given)
+    main = write(tmp_path, "studio.yaml", """\
+cameras:
+  gate: {protocol: isapi, url: "https://127.0.0.1:9"}
+  pinned: {protocol: isapi, url: "https://127.0.0.1:9", tls_fingerprint: "%s"}
+  plain: {protocol: isapi, url: "http://127.0.0.1:9"}
+""" % ":".join(["AB"] * 32))
+    problems = problems_of(main)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{main}:2:32: cameras.gate.url: cannot load the certificates {variable}={given!r} names: ")
+    # run agrees: the same environment makes the daemon refuse to start, with no traceback.
+    result = subprocess.run([sys.executable, "-m", "ptzmapd.cli", "run", "-c", main],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "cameras.gate.url: cannot load the certificates" in result.stderr

@@ -56,6 +56,7 @@ from ptzmapd.errors import ConfigError, ProtocolError
 from ptzmapd.files import FileRefused, check_path
 from ptzmapd.secrets import SecretMissing, one_password_source, password_source, password_sources
 from ptzmapd.transports.addresses import host_problem, serial_device_problem, url_problem
+from ptzmapd.transports.tls import trust_problem
 from ptzmapd.mapping.midi_values import ENCODINGS
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import (
@@ -1025,12 +1026,20 @@ class _Loader:
         """Ask now what ``run`` will ask the OS about a camera, so ``check`` and ``run`` agree.
 
         The host, url or serial device must be one the transports can connect to
-        (:mod:`ptzmapd.transports.addresses`); the password source is resolved (environment
+        (:mod:`ptzmapd.transports.addresses`), an https camera's certificates loadable
+        (:mod:`ptzmapd.transports.tls`); the password source is resolved (environment
         variable set, file readable), never showing its value.
         """
+        reachable = True
         for key, problem_of in (("host", host_problem), ("url", url_problem), ("device", serial_device_problem)):
             if key in values and (problem := problem_of(str(values[key]))) is not None:
                 self.problems.append(Problem(node.value[key].mark, child_path(path, key), problem))
+                reachable = False
+        # An https camera without a pinned certificate is verified against SSL_CERT_FILE/DIR.
+        https = str(values.get("url", "")).lower().startswith("https:")
+        if reachable and https and "tls_fingerprint" not in values:
+            if (problem := trust_problem()) is not None:
+                self.problems.append(Problem(node.value["url"].mark, child_path(path, "url"), problem))
         given = password_sources(values)
         if len(given) > 1:
             second = given[1]

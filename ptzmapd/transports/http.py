@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import os
 import re
 import hashlib
 import ssl
@@ -42,6 +41,7 @@ from ptzmapd.protocols.http import HttpRequest, HttpResponse
 from ptzmapd.secrets import Credentials, camera_credentials, install_log_redaction, redact
 from ptzmapd.transports.addresses import url_problem
 from ptzmapd.transports.base import Transport
+from ptzmapd.transports.tls import certificate_check
 
 if TYPE_CHECKING:
     from ptzmapd.config.model import CameraConfig
@@ -164,15 +164,6 @@ def pinned_context(pem: str) -> ssl.SSLContext:
     context.check_hostname = False
     context.verify_flags |= getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0)
     return context
-
-
-def certificate_check() -> ssl.SSLContext | bool:
-    """Certificates are always verified: against ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set
-    (a camera's self-signed CA), else against httpx's bundle."""
-    cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
-    if cafile or capath:
-        return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
-    return True
 
 
 class HttpTransport(Transport):
