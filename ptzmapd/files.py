@@ -87,6 +87,15 @@ def read_user_file(path: str, limit: int) -> bytes:
         os.close(descriptor)
 
 
+def beside(config_file: str, path: str) -> str:
+    """Where ``path`` (``~`` expanded), named in ``config_file``, is: relative paths from the
+    folder the config file is in as its user named it (a symlinked config reads the files
+    beside the link), so a config and the files it names move together; a service's working
+    directory (``/``) plays no part."""
+    path = os.path.expanduser(path)
+    return os.path.normpath(os.path.join(os.path.dirname(config_file), path))
+
+
 def check_path(path: str) -> None:
     """Refuse a path no file can have (the OS calls would raise ValueError, not OSError).
 

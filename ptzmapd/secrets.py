@@ -4,8 +4,8 @@ A camera's password comes from one of its config keys:
 
 - ``password_env: VAR`` — the environment variable ``VAR`` (systemd ``Environment=``/
   ``EnvironmentFile=``, a secrets manager);
-- ``password_file: PATH`` — the first line of a file (relative paths are read from the config
-  file's folder, since a service's working directory is ``/``); a regular file of at most
+- ``password_file: PATH`` — the first line of a file (relative paths are read from the folder
+  of the config file that names it, like includes: :func:`ptzmapd.files.beside`); a regular file of at most
   64 KiB, like every file a config names (:mod:`ptzmapd.files`);
 - ``password:`` in the config itself — accepted, with a warning at start: config files get
   copied, shared and committed.
@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ptzmapd.errors import ConfigError
-from ptzmapd.files import MAX_SECRET_BYTES, FileRefused, read_user_file
+from ptzmapd.files import MAX_SECRET_BYTES, FileRefused, beside, read_user_file
 
 if TYPE_CHECKING:
     from ptzmapd.config.model import CameraConfig
@@ -118,10 +118,7 @@ def password_source(key: str, value: str, config_file: str) -> Secret:
     if key == "password_env":
         return password_from_env(value)
     if key == "password_file":
-        path = Path(value).expanduser()
-        if not path.is_absolute():
-            path = Path(config_file).resolve().parent / path
-        return password_from_file(path)
+        return password_from_file(Path(beside(config_file, value)))
     return Secret(value)
 
 

@@ -310,3 +310,23 @@ cameras:
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "cameras.gate.url: cannot load the certificates" in result.stderr
+
+
+# --------------------------------------------------------------------------- relative paths
+
+
+def test_includes_and_password_files_are_found_beside_the_config_as_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A config symlinked into /etc/ptzmapd reads its profiles and its password files from
+    the same folder: beside the link, as the user named it."""
+    target = write(tmp_path / "store", "studio.yaml", BASE + "include:\n  - rig.yaml\n  - ~/profiles/nano.yaml\n")
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "studio.yaml").symlink_to(target)
+    write(etc, "rig.yaml", 'cameras:\n  gate: {protocol: isapi, url: "http://127.0.0.1:9", password_file: gate.pw}\n')
+    (etc / "gate.pw").write_text("gate-secret\n")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    write(tmp_path / "home" / "profiles", "nano.yaml", "bindings:\n  - {input: desk, cc: 0, action: pan}\n")
+    config = load_config(str(etc / "studio.yaml"))
+    assert sorted(config.cameras) == ["gate", "stage"] and len(config.bindings) == 1

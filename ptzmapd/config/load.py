@@ -53,7 +53,7 @@ from ptzmapd.config.yamlmarks import (
     read_yaml,
 )
 from ptzmapd.errors import ConfigError, ProtocolError
-from ptzmapd.files import FileRefused, check_path
+from ptzmapd.files import FileRefused, beside, check_path
 from ptzmapd.secrets import SecretMissing, one_password_source, password_source, password_sources
 from ptzmapd.transports.addresses import host_problem, serial_device_problem, url_problem
 from ptzmapd.transports.tls import trust_problem
@@ -963,7 +963,7 @@ class _Loader:
             self.problems.append(Problem(file_node.mark, path, f"cannot read {relative!r}: {refused}"))
             return
         # Relative to the including file, so a config and its profiles move together.
-        target = os.path.normpath(os.path.join(os.path.dirname(file), relative))
+        target = beside(file, relative)
         real = os.path.realpath(target)
         reals = [seen for seen, _ in chain]
         if real in reals:
