@@ -27,6 +27,7 @@ import httpx
 
 from ptzmapd.files import FileRefused, read_user_file
 from ptzmapd.secrets import Secret, SecretMissing, install_log_redaction, password_from_env, redact
+from ptzmapd.transports.addresses import url_problem
 
 UPDATE_PATH = "/cgi-bin/update"
 FILE_FIELD = "URL_PTZ_IMAGE"
@@ -134,6 +135,9 @@ def _base_url(url: str) -> str:
         raise ValueError("--url must not hold credentials: use --user and --password-env")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValueError(f"--url is the device's address only (e.g. http://192.168.1.20), got {redact(url)!r}")
+    problem = url_problem(url)  # the host and port rules of the HTTP cameras' url
+    if problem is not None:
+        raise ValueError(f"--url: {problem}")
     return url.rstrip("/")
 
 

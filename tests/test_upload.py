@@ -116,6 +116,9 @@ def test_a_silent_device_times_out_instead_of_hanging(tmp_path: Path, capsys: py
     ("192.168.1.20", "--url must be http://HOST"),
     ("http://admin:pw@192.168.1.20", "--url must not hold credentials"),
     ("http://192.168.1.20/cgi-bin/update?USER=a&PWD=b", "PWD=***"),
+    ("http://encoder..local", "--url: 'encoder..local' cannot be encoded as a host name (IDNA: label empty or too long)"),
+    ("http://192.168.1.20:70000", "--url: expected http://HOST[:PORT][/PATH] or https://… with a port 1..65535"),
+    ("http://192.168.1.300", "--url: '192.168.1.300' is not an IPv4 address (four numbers 0..255)"),
 ])
 def test_bad_urls_are_refused(url: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     file = tmp_path / "x.bin"
