@@ -4,8 +4,11 @@ Lifecycle of ``ptzmapd run``:
 
 - start: one transport per endpoint, one controller per camera, one input per device,
   then READY=1 to systemd;
-- SIGHUP: read the config again; if it is invalid, report it and keep running the old one;
-  if valid, stop the cameras, tear down, and start again from the new config;
+- SIGHUP: read the config again and validate all of it as ``ptzmapd check`` does (hosts,
+  urls, password sources and the files it names included); if it is invalid, report every
+  problem and leave the running cameras and inputs untouched; if valid, stop the cameras,
+  tear down, and start again from the new config (going back to the old one should that
+  start still fail, e.g. a password file removed in between);
 - SIGTERM / SIGINT: stop every camera, wait briefly for the stops to be acknowledged, exit 0
   (well within 2 s).
 """
@@ -228,6 +231,8 @@ async def _serve(config_path: str, log: logging.Logger, status_socket: Path | No
         nonlocal daemon
         log.info("SIGHUP: reading %s again", config_path)
         try:
+            # Everything the new config asks of the OS (files, secrets, names) is asked here,
+            # before anything running is touched.
             new_config = await loop.run_in_executor(None, load_config, config_path)
         except ConfigError as error:
             for problem in error.problems:

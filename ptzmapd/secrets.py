@@ -4,10 +4,14 @@ A camera's password comes from one of its config keys:
 
 - ``password_env: VAR`` — the environment variable ``VAR`` (systemd ``Environment=``/
   ``EnvironmentFile=``, a secrets manager);
-- ``password_file: PATH`` — the first line of a file (relative paths are read from the config
-  file's folder, since a service's working directory is ``/``);
+- ``password_file: PATH`` — the first line of a file (relative paths are read from the folder
+  of the config file that names it, like includes: :func:`ptzmapd.files.beside`); a regular file of at most
+  64 KiB, like every file a config names (:mod:`ptzmapd.files`);
 - ``password:`` in the config itself — accepted, with a warning at start: config files get
   copied, shared and committed.
+
+``ptzmapd check`` resolves every source (:func:`password_source`), so a variable that is
+not set or a file that cannot be read is reported at its key before anything runs.
 
 A :class:`Secret` prints as ``***`` (repr, str, f-strings, exceptions), so it cannot leak into
 a log line by accident; :func:`redact` scrubs text that might hold one (the upload URL carries
@@ -22,9 +26,11 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ptzmapd.errors import ConfigError
+from ptzmapd.files import MAX_SECRET_BYTES, FileRefused, beside, read_user_file
 
 if TYPE_CHECKING:
     from ptzmapd.config.model import CameraConfig
@@ -83,48 +89,71 @@ def password_from_env(variable: str) -> Secret:
 
 
 def password_from_file(path: Path) -> Secret:
+    """The first line of the file at ``path`` (a regular file of at most
+    :data:`~ptzmapd.files.MAX_SECRET_BYTES`), without its line break."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            first = handle.readline()
-    except OSError as exc:
-        raise SecretMissing(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+        data = read_user_file(str(path), MAX_SECRET_BYTES)
+    except FileRefused as refused:
+        raise SecretMissing(f"cannot read {str(path)!r}: {refused}") from None
+    try:
+        first = data.decode("utf-8").split("\n", 1)[0]
     except UnicodeDecodeError:
         raise SecretMissing(f"{str(path)!r} is not UTF-8 text") from None
-    value = first.rstrip("\r\n")
+    value = first.rstrip("\r")
     if not value:
         raise SecretMissing(f"the first line of {str(path)!r} is empty")
     return Secret(value)
+
+
+def password_source(key: str, value: str, config_file: str) -> Secret:
+    """The password that the camera key ``key`` (one of :data:`PASSWORD_KEYS`) with ``value``
+    gives; ``config_file`` is the file the key is written in (a relative ``password_file``
+    is read from its folder).
+
+    ``ptzmapd check`` and ``run`` both call this, so a source that gives nothing fails the
+    check, not the start.
+
+    :raises SecretMissing: naming the source (never a value).
+    """
+    if key == "password_env":
+        return password_from_env(value)
+    if key == "password_file":
+        return password_from_file(Path(beside(config_file, value)))
+    return Secret(value)
+
+
+def password_sources(options: Mapping[str, object]) -> list[str]:
+    """The password keys a camera's options give (more than one is a config error)."""
+    return [key for key in PASSWORD_KEYS if key in options]
 
 
 def camera_credentials(camera: "CameraConfig", log: logging.Logger) -> Credentials | None:
     """The camera's user and password, or None when its config gives neither.
 
     Raises :class:`ConfigError` (``FILE:LINE:COL: cameras.NAME.KEY: problem``) when a source
-    gives nothing, so the daemon says so at start instead of failing every request.
+    gives nothing (``ptzmapd check`` reports that already, at the key; a file removed or a
+    variable unset since then ends here).
     """
     options = camera.options
     where = f"{camera.mark}: cameras.{camera.name}"
-    given = [key for key in PASSWORD_KEYS if key in options]
+    given = password_sources(options)
     if len(given) > 1:
-        raise ConfigError([f"{where}: give one password source, not {' and '.join(given)}"])
+        raise ConfigError([f"{where}: {one_password_source(given)}"])
     username = str(options.get("username", DEFAULT_USER))
     if not given:
         return Credentials(username, Secret("")) if "username" in options else None
     key = given[0]
+    if key == "password":
+        log.warning("camera %r: password in the config file; use password_env or password_file", camera.name)
     try:
-        if key == "password_env":
-            password = password_from_env(str(options[key]))
-        elif key == "password_file":
-            path = Path(str(options[key])).expanduser()
-            if not path.is_absolute():
-                path = Path(camera.mark.file).resolve().parent / path
-            password = password_from_file(path)
-        else:
-            log.warning("camera %r: password in the config file; use password_env or password_file", camera.name)
-            password = Secret(str(options[key]))
+        password = password_source(key, str(options[key]), camera.mark.file)
     except SecretMissing as exc:
         raise ConfigError([f"{where}.{key}: {exc}"]) from None
     return Credentials(username, password)
+
+
+def one_password_source(given: Sequence[str]) -> str:
+    return f"give one password source, not {' and '.join(given)}"
 
 
 def redact(text: str) -> str:

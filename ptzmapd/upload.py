@@ -25,13 +25,18 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
+from ptzmapd.files import FileRefused, read_user_file
 from ptzmapd.secrets import Secret, SecretMissing, install_log_redaction, password_from_env, redact
+from ptzmapd.transports.addresses import url_problem
 
 UPDATE_PATH = "/cgi-bin/update"
 FILE_FIELD = "URL_PTZ_IMAGE"
 #: The documented submit button, used when the form does not name its own.
 SUBMIT = ("URL_FIRMWARE_SUBMIT", "Apply")
 CHUNK = 64 * 1024
+#: Largest image file read (bytes): PTZ driver images are tens to hundreds of kB; the bound
+#: keeps /dev/zero or a wrong file from being read into memory (ptzmapd/files.py).
+MAX_IMAGE_BYTES = 64 << 20
 BAR_WIDTH = 30
 
 _ACTION = re.compile(rb'<form\b[^>]*\baction="([^"]*)"', re.IGNORECASE)
@@ -130,6 +135,9 @@ def _base_url(url: str) -> str:
         raise ValueError("--url must not hold credentials: use --user and --password-env")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValueError(f"--url is the device's address only (e.g. http://192.168.1.20), got {redact(url)!r}")
+    problem = url_problem(url)  # the host and port rules of the HTTP cameras' url
+    if problem is not None:
+        raise ValueError(f"--url: {problem}")
     return url.rstrip("/")
 
 
@@ -146,9 +154,9 @@ async def run_upload(args: argparse.Namespace, log: logging.Logger) -> int:
         return _refuse(f"--timeout must be more than 0 seconds, got {args.timeout}")
     path = Path(args.file)
     try:
-        image = path.read_bytes()
-    except OSError as exc:
-        return _refuse(f"cannot read {str(path)!r}: {exc.strerror or exc}")
+        image = read_user_file(str(path), MAX_IMAGE_BYTES)
+    except FileRefused as refused:
+        return _refuse(f"cannot read {str(path)!r}: {refused}")
     if not image:
         return _refuse(f"{str(path)!r} is empty; refusing to upload it")
     try:

@@ -134,7 +134,8 @@ def test_clearing_a_preset_needs_a_camera_that_can_forget_one(tmp_path: Path) ->
     assert problems(tmp_path, clear.replace("clear: true", "store: true") % "stage", cgi) == []
 
 
-def test_move_to_and_jog_are_checked_for_their_axes_and_the_protocol(tmp_path: Path) -> None:
+def test_move_to_and_jog_are_checked_for_their_axes_and_the_protocol(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X", "hik-password")  # check resolves the password source too
     hik = CONFIG.replace("{protocol: visca-ip, host: 127.0.0.2}", "{protocol: isapi, url: http://127.0.0.2, password_env: X}")
     assert problems(tmp_path, "  - {input: desk, note: 1, action: move-to, pan: 90, tilt: -10, zoom: 25, camera: stage}\n", hik) == []
     assert problems(tmp_path, "  - {input: desk, note: 1, action: jog, pan: -0.5, duration: 1.5, camera: stage}\n", hik) == []

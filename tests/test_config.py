@@ -326,11 +326,11 @@ bindings:
 
 def test_a_missing_config_file_is_named(tmp_path: Path) -> None:
     path = str(tmp_path / "nowhere.yaml")
-    assert problems_of(path) == [f"{path}: cannot read config file: no such file or directory"]
+    assert problems_of(path) == [f"{path}:1:1: cannot read config file: no such file or directory"]
 
 
 def test_a_directory_is_not_a_config_file(tmp_path: Path) -> None:
-    assert problems_of(str(tmp_path)) == [f"{tmp_path}: cannot read config file: is a directory"]
+    assert problems_of(str(tmp_path)) == [f"{tmp_path}:1:1: cannot read config file: is a folder, not a file"]
 
 
 def test_a_zero_byte_file_is_empty(tmp_path: Path) -> None:

@@ -115,7 +115,8 @@ def test_send_with_the_password_variable_unset_is_a_config_error(tmp_path: Path)
     config = write_config(tmp_path, "isapi", "http://127.0.0.2:9")
     send = Proc("send", "-c", str(config), "stage", "home", env={"PTZMAPD_TEST_PW": ""})
     assert send.process.wait(timeout=15) == 2
-    assert f"{config}:2:3: cameras.stage.password_env: environment variable 'PTZMAPD_TEST_PW' is empty" in send.output
+    # Reported by the config check, at the key that names the variable.
+    assert f"{config}:6:19: cameras.stage.password_env: environment variable 'PTZMAPD_TEST_PW' is empty" in send.output
 
 
 # ---------------------------------------------------------------------------- snapshot

@@ -116,6 +116,9 @@ def test_a_silent_device_times_out_instead_of_hanging(tmp_path: Path, capsys: py
     ("192.168.1.20", "--url must be http://HOST"),
     ("http://admin:pw@192.168.1.20", "--url must not hold credentials"),
     ("http://192.168.1.20/cgi-bin/update?USER=a&PWD=b", "PWD=***"),
+    ("http://encoder..local", "--url: 'encoder..local' cannot be encoded as a host name (IDNA: label empty or too long)"),
+    ("http://192.168.1.20:70000", "--url: expected http://HOST[:PORT][/PATH] or https://… with a port 1..65535"),
+    ("http://192.168.1.300", "--url: '192.168.1.300' is not an IPv4 address (four numbers 0..255)"),
 ])
 def test_bad_urls_are_refused(url: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     file = tmp_path / "x.bin"
@@ -159,3 +162,18 @@ def test_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
         assert f"[{'#' * 30}] 100%" in text and PASSWORD not in text
 
     asyncio.run(serve())
+
+
+@pytest.mark.parametrize(("file", "reason"), [
+    ("/dev/zero", "is a character device, not a file"),
+    ("{tmp}", "is a folder, not a file"),
+    ("{tmp}/pipe", "is a named pipe (FIFO), not a file"),
+])
+def test_an_image_that_is_no_regular_file_is_refused_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file: str, reason: str,
+) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    path = file.format(tmp=tmp_path)
+    code = asyncio.run(run_upload(args("http://127.0.0.2:9", Path(path)), logging.getLogger("tests.upload")))
+    assert code == 2
+    assert capsys.readouterr().err.strip() == f"ptzmapd: cannot read {path!r}: {reason}"

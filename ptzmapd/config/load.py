@@ -54,6 +54,10 @@ from ptzmapd.config.yamlmarks import (
     read_yaml,
 )
 from ptzmapd.errors import ConfigError, ProtocolError
+from ptzmapd.files import FileRefused, beside, check_path
+from ptzmapd.secrets import SecretMissing, one_password_source, password_source, password_sources
+from ptzmapd.transports.addresses import host_problem, serial_device_problem, url_problem
+from ptzmapd.transports.tls import trust_problem
 from ptzmapd.mapping.midi_values import ENCODINGS
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import (
@@ -527,12 +531,20 @@ class Schema:
     fields: tuple[Field, ...]
     #: Groups of keys of which exactly one must be given (among those that apply).
     one_of: tuple[tuple[str, ...], ...] = ()
+    #: The rows of each key, in table order (every key of every entry is looked up here).
+    _rows: dict[str, list[Field]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rows: dict[str, list[Field]] = {}
+        for row in self.fields:
+            rows.setdefault(row.key, []).append(row)
+        object.__setattr__(self, "_rows", rows)
 
     def keys(self) -> list[str]:
-        return list(dict.fromkeys(row.key for row in self.fields))
+        return list(self._rows)
 
     def rows(self, key: str) -> list[Field]:
-        return [row for row in self.fields if row.key == key]
+        return list(self._rows.get(key, ()))
 
 
 def read_fields(
@@ -925,9 +937,10 @@ class _Loader:
     led_rules: dict[str, list[LedRule]] = field(default_factory=dict)
 
     def read_tree(self, file: str) -> Node | None:
+        check_path(file)
         real = os.path.realpath(file)
         if real not in self.trees:
-            self.trees[real] = read_yaml(file)  # OSError goes to the caller
+            self.trees[real] = read_yaml(file)  # FileRefused goes to the caller
             self.file_order.setdefault(file, len(self.file_order))
             self.problems.extend(self.trees[real][1])
         return self.trees[real][0]
@@ -1047,8 +1060,13 @@ class _Loader:
                     entry.mark, path, f"expected a file path or a mapping with 'file' and 'input', got {show(entry)}",
                 ))
                 return
+        try:
+            check_path(relative)  # a NUL byte would make every path function raise
+        except FileRefused as refused:
+            self.problems.append(Problem(file_node.mark, path, f"cannot read {relative!r}: {refused}"))
+            return
         # Relative to the including file, so a config and its profiles move together.
-        target = os.path.normpath(os.path.join(os.path.dirname(file), relative))
+        target = beside(file, relative)
         real = os.path.realpath(target)
         reals = [seen for seen, _ in chain]
         if real in reals:
@@ -1057,8 +1075,8 @@ class _Loader:
             return
         try:
             root = self.read_tree(target)
-        except OSError as error:
-            self.problems.append(Problem(file_node.mark, path, f"cannot read {relative!r}: {_reason(error)}"))
+        except FileRefused as refused:
+            self.problems.append(Problem(file_node.mark, path, f"cannot read {relative!r}: {refused}"))
             return
         if root is not None:
             # A nested include without its own input passes the outer one on.
@@ -1101,8 +1119,40 @@ class _Loader:
         if protocol in PROTOCOLS:
             facts = {"protocol": protocol, "transport": PROTOCOLS[protocol].transport}
         values = read_fields(CAMERA, node, entry.path, Scope(facts), self.problems, where=entry.key_mark)
+        if values is None:
+            return None
+        self.check_os_answers(node, entry.path, values)
         # The mark is the camera's name: later messages about a camera point at it.
-        return None if values is None else build(CameraConfig, values, name=entry.name, mark=entry.key_mark)
+        return build(CameraConfig, values, name=entry.name, mark=entry.key_mark)
+
+    def check_os_answers(self, node: MappingNode, path: str, values: Mapping[str, Any]) -> None:
+        """Ask now what ``run`` will ask the OS about a camera, so ``check`` and ``run`` agree.
+
+        The host, url or serial device must be one the transports can connect to
+        (:mod:`ptzmapd.transports.addresses`), an https camera's certificates loadable
+        (:mod:`ptzmapd.transports.tls`); the password source is resolved (environment
+        variable set, file readable), never showing its value.
+        """
+        reachable = True
+        for key, problem_of in (("host", host_problem), ("url", url_problem), ("device", serial_device_problem)):
+            if key in values and (problem := problem_of(str(values[key]))) is not None:
+                self.problems.append(Problem(node.value[key].mark, child_path(path, key), problem))
+                reachable = False
+        # An https camera without a pinned certificate is verified against SSL_CERT_FILE/DIR.
+        https = str(values.get("url", "")).lower().startswith("https:")
+        if reachable and https and "tls_fingerprint" not in values:
+            if (problem := trust_problem()) is not None:
+                self.problems.append(Problem(node.value["url"].mark, child_path(path, "url"), problem))
+        given = password_sources(values)
+        if len(given) > 1:
+            second = given[1]
+            self.problems.append(Problem(node.key_marks[second], child_path(path, second), one_password_source(given)))
+        elif given:
+            key = given[0]
+            try:
+                password_source(key, str(values[key]), node.mark.file)
+            except SecretMissing as missing:
+                self.problems.append(Problem(node.value[key].mark, child_path(path, key), str(missing)))
 
     def input(self, entry: _Named) -> InputConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "input settings")
@@ -1307,11 +1357,6 @@ class _Loader:
         return list(dict.fromkeys(str(p) for p in ordered))
 
 
-def _reason(error: OSError) -> str:
-    reason = error.strerror or str(error)
-    return reason[:1].lower() + reason[1:]
-
-
 def _asks(binding: BindingConfig) -> list[tuple[str, str, str | None]]:
     """What a binding asks of a camera, as (binding key to blame, action, mode) checks.
 
@@ -1374,8 +1419,9 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     loader = _Loader()
     try:
         root = loader.read_tree(file)
-    except OSError as error:
-        raise ConfigError([f"{file}: cannot read config file: {_reason(error)}"]) from None
+    except FileRefused as refused:
+        # At 1:1 like every other config problem, so editors and tools can jump to it.
+        raise ConfigError([str(Problem(Mark(file, 1, 1), "", f"cannot read config file: {refused}"))]) from None
     if root is not None:
         loader.gather(file, root, None, [(os.path.realpath(file), file)])
     config = loader.validate(file, root)

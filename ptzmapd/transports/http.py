@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import os
 import hashlib
 import ssl
 import time
@@ -41,7 +40,9 @@ from ptzmapd.errors import ConfigError, TransportError
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.http import Challenge, HttpRequest, HttpResponse, answerable_scheme, parse_challenges
 from ptzmapd.secrets import Credentials, camera_credentials, install_log_redaction, redact
+from ptzmapd.transports.addresses import url_problem
 from ptzmapd.transports.base import Transport
+from ptzmapd.transports.tls import certificate_check
 
 if TYPE_CHECKING:
     from ptzmapd.config.model import CameraConfig
@@ -165,13 +166,9 @@ def camera_url(camera: "CameraConfig") -> str:
     """
     where = f"{camera.mark}: cameras.{camera.name}.url"
     url = str(camera.options.get("url", ""))
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError([f"{where}: expected http://HOST[:PORT][/PATH] or https://…, got {redact(url)!r}"])
-    if parts.username is not None or parts.password is not None:
-        raise ConfigError([f"{where}: put the user in 'username' and the password in 'password_env' or 'password_file', not in the url"])
-    if parts.query or parts.fragment:
-        raise ConfigError([f"{where}: the url is the camera's base address; it takes no ?query or #fragment"])
+    problem = url_problem(url)  # ptzmapd check applies the same rule
+    if problem is not None:
+        raise ConfigError([f"{where}: {problem}"])
     return url.rstrip("/")
 
 
@@ -194,15 +191,6 @@ def pinned_context(pem: str) -> ssl.SSLContext:
     context.check_hostname = False
     context.verify_flags |= getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0)
     return context
-
-
-def certificate_check() -> ssl.SSLContext | bool:
-    """Certificates are always verified: against ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set
-    (a camera's self-signed CA), else against httpx's bundle."""
-    cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
-    if cafile or capath:
-        return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
-    return True
 
 
 class HttpTransport(Transport):
