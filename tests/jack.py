@@ -2,13 +2,16 @@
 
 Shared by ``tests/conftest.py`` (the ``jack`` fixture) and the scripts in ``bench/``, which
 put ``tests/`` on ``sys.path`` and call :func:`ensure_jack` / :func:`stop_jack`.
-``JACK_DEFAULT_SERVER`` is honoured by both the probe and the server started here, so a run
-can use a private server name.
+``JACK_DEFAULT_SERVER`` is honoured by both the probe and the server started here. Unset, it
+is set to a name of this process's own (:func:`private_server_name`), so parallel test
+sessions never share a server: libjack in python-rtmidi's client segfaults under port churn
+when they do.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +26,17 @@ JACKD_ARGS = ("--no-realtime", "-d", "dummy", "-r", "48000", "-p", "64")
 START_TIMEOUT = 10.0
 
 
+def private_server_name() -> str:
+    """The JACK server this process uses: ``JACK_DEFAULT_SERVER``, set to a fresh unique name
+    (``ptzmapd-test-PID-XXXXXX``) when the environment names none. libjack and every child
+    process read the variable, so all of this session's clients meet on that server."""
+    name = os.environ.get("JACK_DEFAULT_SERVER")
+    if not name:
+        name = f"ptzmapd-test-{os.getpid()}-{secrets.token_hex(3)}"
+        os.environ["JACK_DEFAULT_SERVER"] = name
+    return name
+
+
 def jack_running() -> bool:
     """Whether a JACK server accepts a client (rtmidi never auto-starts one)."""
     try:
@@ -35,11 +49,12 @@ def jack_running() -> bool:
 
 
 def ensure_jack() -> subprocess.Popen[bytes] | None:
-    """Make sure a JACK server is reachable.
+    """Make sure a JACK server is reachable, under :func:`private_server_name`.
 
     Returns the ``jackd`` process started here (give it to :func:`stop_jack` when done), or
     None if a server was already running. Raises RuntimeError with the reason otherwise.
     """
+    private_server_name()
     if jack_running():
         return None
     jackd = shutil.which("jackd")

@@ -84,8 +84,10 @@ class BindingConfig:
     store: bool = False
     #: Motion speed for a note/button on a motion action (default 1.0 = full speed).
     value: float | None = None
-    #: CC on a motion action: "bipolar" (64 = stop) or "unipolar" (0..127 -> 0..1).
-    range: str = "bipolar"
+    #: A fader, stick or trigger on a motion action: "bipolar" (its middle is the stop) or
+    #: "unipolar" (its whole travel is 0..1). None: the control's own (a gamepad trigger,
+    #: resting at one end, is unipolar; everything else bipolar).
+    range: str | None = None
     #: autofocus: "on", "off", "toggle", "one-push"; a named action: one of its modes
     #: (mapping.actions.NAMED_ACTIONS).
     mode: str | None = None
