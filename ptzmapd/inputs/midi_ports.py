@@ -8,6 +8,11 @@ and plugged back. Also the small tools the CLI, ``learn`` and the demo use:
 Every watcher keeps ONE rtmidi client for its whole life, used both to list ports and to
 read or write the open one: on JACK every client registration reorders the graph and stalls
 MIDI delivery for every client (DESIGN.md, "Port hot-plug polling").
+
+A watcher does not wait for its next poll to notice a port that goes: it hears the MIDI API's
+own news (:func:`port_news_for`): JACK's port registration and shutdown callbacks
+(:mod:`.jack_ports`), ALSA's System:Announce port (:mod:`.alsa_ports`). The poll stays, slow,
+as a safety net for an API that says nothing.
 """
 
 from __future__ import annotations
@@ -18,14 +23,16 @@ import fnmatch
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import TypeAlias, TypeVar
+from typing import Protocol, TypeAlias, TypeVar
 
 import rtmidi
 
 from ptzmapd.errors import PtzmapdError
+from ptzmapd.inputs.jack_ports import PortNews, jack_port_news
 
 #: The rtmidi APIs a config may name with ``api:``.
 MIDI_APIS: dict[str, int] = {"alsa": rtmidi.API_LINUX_ALSA, "jack": rtmidi.API_UNIX_JACK}
@@ -120,6 +127,27 @@ def matching_ports(pattern: str, ports: Sequence[str]) -> list[int]:
     ]
 
 
+class PortNewsSource(Protocol):
+    """Where a watcher hears that ports came or went, or that the MIDI API itself went away."""
+
+    def subscribe(self, subscriber: PortNews) -> bool: ...
+
+    def unsubscribe(self, subscriber: PortNews) -> None: ...
+
+    def aliases(self, port_names: list[str]) -> dict[str, list[str]]: ...
+
+
+def port_news_for(api: int) -> PortNewsSource | None:
+    """The port news of a MIDI API in use (``client.get_current_api()``), if it has any here."""
+    if api == rtmidi.API_UNIX_JACK:
+        return jack_port_news()
+    if api == rtmidi.API_LINUX_ALSA:
+        from ptzmapd.inputs.alsa_ports import alsa_port_news
+
+        return alsa_port_news()
+    return None
+
+
 def describe_ports(ports: Sequence[str]) -> str:
     return ", ".join(repr(name) for name in ports) if ports else "none"
 
@@ -165,6 +193,11 @@ def open_listed_port(
 
 
 
+#: rtmidi clients whose JACK server died under them, kept so that nothing (not even their
+#: ``__del__``) calls into libjack for them again.
+_DEAD_CLIENTS: list[object] = []
+
+
 class PortWatcher:
     """One rtmidi client, kept for life, and the port it should have open, kept open.
 
@@ -172,7 +205,9 @@ class PortWatcher:
     ``poll_interval`` seconds, opened when it appears and closed as soon as it is gone. Give
     ``virtual`` to create a port of our own instead: it never vanishes, so once it is open
     nothing polls. A MIDI API that cannot be used (no JACK server, no ALSA sequencer) is never
-    an error: it is logged once and retried.
+    an error: it is logged once and retried. The API's port news (:func:`port_news_for`) makes
+    the watcher look at once when ports change, and drop its client when the JACK server shuts
+    down (everything it moved stops; it reconnects when the server is back).
 
     ``on_open(port)`` runs each time the port is (re)opened, ``on_lost(port)`` as soon as a
     followed device is gone; ``setup(client)`` once per new client and ``before_open(client)``
@@ -219,6 +254,11 @@ class PortWatcher:
         # Each condition is logged when it starts, not on every poll that finds it unchanged.
         self._api_failing = False
         self._waiting_logged = False
+        self._news: PortNewsSource | None = None
+        # Set on libjack's/ALSA's thread when news arrives, cleared on the loop when read: a
+        # burst of port registrations (a device with many ports) makes one look, not many.
+        self._news_pending: set[str] = set()
+        self._news_lock = threading.Lock()
 
     @property
     def client(self) -> Client | None:
@@ -251,6 +291,7 @@ class PortWatcher:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self._stop_news()
         client = self._client
         if client is None:
             self._port_name = None
@@ -295,6 +336,59 @@ class PortWatcher:
         if delay is not None and not self._closed and self._loop is not None:
             self._timer = self._loop.call_later(delay, self._poll)
 
+    def _start_news(self, client: Client) -> None:
+        news = port_news_for(int(client.get_current_api()))
+        if news is not None and news.subscribe(self._heard):
+            self._news = news
+        elif news is not None:
+            news.unsubscribe(self._heard)
+
+    def _stop_news(self) -> None:
+        news, self._news = self._news, None
+        if news is not None:
+            news.unsubscribe(self._heard)
+
+    def _heard(self, news: str) -> None:
+        # On libjack's notification thread (or the loop, for ALSA): hand over, once per burst.
+        with self._news_lock:
+            first = not self._news_pending
+            self._news_pending.add(news)
+        if first and self._loop is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._read_news)
+            except RuntimeError:  # the loop is closed: nobody is listening any more
+                pass
+
+    def _read_news(self) -> None:
+        with self._news_lock:
+            news, self._news_pending = self._news_pending, set()
+        if self._closed:
+            return
+        if "shutdown" in news:
+            self._api_gone()
+        elif self._pattern is None:
+            return  # a virtual port of our own does not follow other ports
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._poll()
+
+    def _api_gone(self) -> None:
+        """The JACK server shut down: our client and port are dead, and rtmidi does not know."""
+        self._stop_news()
+        client, self._client = self._client, None
+        lost, self._port_name = self._port_name, None
+        self._log.warning("%s: the %s MIDI API went away%s; reconnecting when it is back",
+                          self.what, api_label(self._api), f" with port {lost!r}" if lost else "")
+        self._api_failing = True
+        self._waiting_logged = False
+        if lost is not None and self._on_lost is not None:
+            self._on_lost(lost)
+        if client is not None:
+            # Never touched again: closing a port of a dead JACK server's client segfaults in
+            # libjack (seen with rtmidi's MidiOut). A few hundred bytes per server restart.
+            _DEAD_CLIENTS.append(client)
+
     def _create_client(self) -> Client | None:
         try:
             client = new_client(self._factory, self._api, self._client_name)
@@ -316,6 +410,7 @@ class PortWatcher:
             self._log.info("%s: the %s MIDI API is usable again", self.what, api_label(self._api))
         if self._setup is not None:
             self._setup(client)
+        self._start_news(client)
         return client
 
     def _open_virtual(self, client: Client, virtual: str) -> bool:

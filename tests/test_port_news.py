@@ -1,0 +1,260 @@
+"""Port watchers hear the MIDI API's own news (issue 9, items 3 and 17, and the port items).
+
+On a real JACK server: a port that comes or goes is acted on without waiting for a poll (the
+watchers here poll once an hour), and a JACK server that shuts down and comes back is noticed
+and reconnected to. ALSA's sequencer cannot run on these machines (no snd-seq module): its
+news source is tested against a stand-in for libasound, and for failing quietly for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import errno
+import logging
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import mido
+import pytest
+import rtmidi
+
+from jack import ensure_jack, stop_jack
+from ptzmapd.inputs import alsa_ports
+from ptzmapd.inputs.alsa_ports import AlsaPortNews
+from ptzmapd.inputs.jack_ports import jack_port_news
+from ptzmapd.inputs.midi_ports import PortWatcher
+
+MIDO_JACK = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+NEVER = 3600.0  # a poll interval no test outlives: only news can move these watchers
+
+
+def token() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def run(body: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    asyncio.run(asyncio.wait_for(body(), timeout=60))
+
+
+async def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        await asyncio.sleep(0.005)
+
+
+def watcher(
+    pattern: str, changes: list[tuple[str, str]], api: int = rtmidi.API_UNIX_JACK, factory: Any = rtmidi.MidiIn
+) -> PortWatcher:
+    return PortWatcher(
+        "test watcher",
+        factory,
+        api,
+        f"ptzmapd news {token()}",
+        "in",
+        pattern=pattern,
+        on_open=lambda port: changes.append(("open", port)),
+        on_lost=lambda port: changes.append(("lost", port)),
+        poll_interval=NEVER,
+        log=logging.getLogger("ptzmapd.test.news"),
+    )
+
+
+def test_a_port_that_comes_and_goes_is_followed_without_a_poll(jack: int) -> None:
+    """Item 3: unplugged mid-pan, the input reports the loss as the port goes, not up to a
+    poll interval later (before: only the once-a-second poll noticed it)."""
+    tag = token()
+    device = f"Fake news desk {tag}"
+
+    async def body() -> None:
+        changes: list[tuple[str, str]] = []
+        follow = watcher(f"*news desk {tag}*", changes)
+        follow.start()
+        try:
+            assert changes == []
+            controller = MIDO_JACK.open_output("out", virtual=True, client_name=device)
+            await wait_until(lambda: changes == [("open", f"{device}:out")], "the plug-in")
+            controller.close()
+            await wait_until(lambda: len(changes) == 2, "the unplug")
+            assert changes[1] == ("lost", f"{device}:out")
+        finally:
+            await follow.close()
+
+    run(body)
+
+
+def test_one_news_client_serves_every_watcher_and_leaves_with_the_last(jack: int) -> None:
+    news = jack_port_news()
+    assert news is not None
+
+    async def body() -> None:
+        first = watcher(f"*{token()}*", [])
+        second = watcher(f"*{token()}*", [])
+        first.start()
+        second.start()
+        assert news.open
+        await first.close()
+        assert news.open
+        await second.close()
+        assert not news.open
+
+    run(body)
+
+
+def fake_device(client: str, port: str, output: bool) -> subprocess.Popen[bytes]:
+    """A MIDI device in a process of its own: it dies with its JACK server, as a2jmidid's
+    ports do, and nothing in this process has to close a client of a dead server."""
+    kind = "MidiOut" if output else "MidiIn"
+    script = (
+        "import rtmidi, sys, time\n"
+        f"m = rtmidi.{kind}(rtmidi.API_UNIX_JACK, name={client!r})\n"
+        f"m.open_virtual_port({port!r})\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None and process.stdout.readline() == b"ready\n"
+    return process
+
+
+@pytest.mark.parametrize("factory", [rtmidi.MidiIn, rtmidi.MidiOut], ids=["input", "led output"])
+def test_a_jack_server_restart_is_noticed_and_reconnected(monkeypatch: pytest.MonkeyPatch, factory: Any) -> None:
+    """Item 17: killing the JACK server under an open input (or LED output) stops what it
+    moved (on_lost), and it reconnects when a server of that name is back. Before: the dead
+    client stayed "connected" forever. Runs on a server of its own, not the session's."""
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", f"ptzmapd-restart-{os.getpid()}-{token()}")
+    monkeypatch.setattr("ptzmapd.inputs.midi_ports.API_RETRY_POLLS", 1)
+    tag = token()
+    device = f"Fake restart desk {tag}"
+    server = ensure_jack()
+    assert server is not None
+    devices: list[subprocess.Popen[bytes]] = []
+
+    async def body() -> None:
+        nonlocal server
+        changes: list[tuple[str, str]] = []
+        follow = watcher(f"*restart desk {tag}*", changes, factory=factory)
+        # A server that comes back is looked for every poll interval.
+        follow._poll_interval = 0.2
+        devices.append(fake_device(device, "port", output=factory is rtmidi.MidiIn))
+        follow.start()
+        try:
+            await wait_until(lambda: changes == [("open", f"{device}:port")], "the device")
+            server.kill()  # no goodbye: what a crash or `killall jackd` does
+            server.wait()
+            await wait_until(lambda: len(changes) == 2, "the server's shutdown")
+            assert changes[1] == ("lost", f"{device}:port") and follow.port_name is None
+            server = ensure_jack()
+            devices.append(fake_device(device, "port", output=factory is rtmidi.MidiIn))
+            await wait_until(lambda: len(changes) == 3, "the reconnection")
+            assert changes[2] == ("open", f"{device}:port")
+        finally:
+            await follow.close()
+
+    try:
+        run(body)
+    finally:
+        for process in devices:
+            process.kill()
+            process.wait()
+        stop_jack(server)
+
+
+# -- ALSA: what can be tested without a sequencer ------------------------------------------------
+
+
+def test_without_an_alsa_sequencer_the_news_source_says_so_and_the_watcher_polls() -> None:
+    library = alsa_ports.libasound()
+    if library is None:
+        pytest.skip("libasound is not installed")
+    if os.path.exists("/dev/snd/seq"):
+        pytest.skip("this machine has an ALSA sequencer")
+
+    async def body() -> None:
+        news = AlsaPortNews(library)
+        assert news.subscribe(lambda _news: None) is False
+        assert not news.open
+
+    run(body)
+
+
+class FakeAlsa:
+    """libasound's sequencer calls, answering from a script of queued event types."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.queue: list[int] = []
+        self.closed = False
+        self._event = (ctypes.c_ubyte * 28)()
+
+    def snd_seq_open(self, handle: Any, name: bytes, streams: int, mode: int) -> int:
+        assert mode == alsa_ports.SND_SEQ_NONBLOCK
+        ctypes.cast(handle, ctypes.POINTER(ctypes.c_void_p))[0] = 0x1234
+        return 0
+
+    def snd_seq_set_client_name(self, seq: int, name: bytes) -> int:
+        return 0
+
+    def snd_seq_create_simple_port(self, seq: int, name: bytes, caps: int, type: int) -> int:
+        assert caps & alsa_ports.SND_SEQ_PORT_CAP_SUBS_WRITE
+        return 0
+
+    def snd_seq_connect_from(self, seq: int, port: int, client: int, source: int) -> int:
+        assert (client, source) == (0, 1)  # System:Announce
+        return 0
+
+    def snd_seq_poll_descriptors_count(self, seq: int, events: int) -> int:
+        return 1
+
+    def snd_seq_poll_descriptors(self, seq: int, pollfds: Any, space: int, events: int) -> int:
+        pollfds[0].fd = self.fd
+        return 1
+
+    def snd_seq_event_input(self, seq: int, event: Any) -> int:
+        if not self.queue:
+            os.read(self.fd, 4096)
+            return -errno.EAGAIN
+        self._event[0] = self.queue.pop(0)
+        ctypes.cast(event, ctypes.POINTER(ctypes.POINTER(ctypes.c_ubyte)))[0] = ctypes.cast(
+            self._event, ctypes.POINTER(ctypes.c_ubyte)
+        )
+        return len(self.queue)
+
+    def snd_seq_close(self, seq: int) -> int:
+        self.closed = True
+        return 0
+
+
+def test_alsa_announcements_of_ports_wake_subscribers_once_per_burst() -> None:
+    """A port exit (64) and a port start (63) read together make one "ports"; other events
+    on the announce port (a queue's tempo, 35) make none."""
+    readable, writable = os.pipe()
+
+    async def body() -> None:
+        alsa = FakeAlsa(readable)
+        news = AlsaPortNews(alsa)
+        heard: list[str] = []
+        assert news.subscribe(heard.append)
+        alsa.queue = [64, 63]
+        os.write(writable, b"x")
+        await wait_until(lambda: heard == ["ports"], "the news")
+        alsa.queue = [35]
+        os.write(writable, b"x")
+        await wait_until(lambda: not alsa.queue, "the read")
+        await asyncio.sleep(0.05)
+        assert heard == ["ports"]
+        news.unsubscribe(heard.append)
+        assert alsa.closed and not news.open
+
+    try:
+        run(body)
+    finally:
+        os.close(readable)
+        os.close(writable)
