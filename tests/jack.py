@@ -10,8 +10,10 @@ when they do.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
+import signal
 import shutil
 import subprocess
 import tempfile
@@ -48,6 +50,15 @@ def jack_running() -> bool:
     return True
 
 
+def _end_with_parent() -> None:
+    """In the child before exec: SIGTERM when the process that started it dies, even by a
+    segfault. jackd then unregisters its name; a killed jackd leaves its entry in JACK's
+    server registry (at most 8, shared by every user of the machine) until a server of the
+    same name starts again, and with unique names none ever does."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def ensure_jack() -> subprocess.Popen[bytes] | None:
     """Make sure a JACK server is reachable, under :func:`private_server_name`.
 
@@ -72,6 +83,7 @@ def ensure_jack() -> subprocess.Popen[bytes] | None:
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
+            preexec_fn=_end_with_parent,
         )
         deadline = time.monotonic() + START_TIMEOUT
         while True:

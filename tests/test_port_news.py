@@ -18,18 +18,22 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import mido
 import pytest
 import rtmidi
+import yaml
 
 from jack import ensure_jack, stop_jack
-from ptzmapd.inputs import alsa_ports
+from ptzmapd import devices
+from ptzmapd.inputs import alsa_ports, jack_ports
 from ptzmapd.inputs.alsa_ports import AlsaPortNews
 from ptzmapd.inputs.jack_ports import jack_port_news
 from ptzmapd.inputs.midi_ports import PortWatcher
 
+ROOT = Path(__file__).resolve().parent.parent
 MIDO_JACK = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
 NEVER = 3600.0  # a poll interval no test outlives: only news can move these watchers
 
@@ -126,7 +130,7 @@ def fake_device(client: str, port: str, output: bool) -> subprocess.Popen[bytes]
 
 @pytest.mark.parametrize("factory", [rtmidi.MidiIn, rtmidi.MidiOut], ids=["input", "led output"])
 def test_a_jack_server_restart_is_noticed_and_reconnected(monkeypatch: pytest.MonkeyPatch, factory: Any) -> None:
-    """Item 17: killing the JACK server under an open input (or LED output) stops what it
+    """Item 17: stopping the JACK server under an open input (or LED output) stops what it
     moved (on_lost), and it reconnects when a server of that name is back. Before: the dead
     client stayed "connected" forever. Runs on a server of its own, not the session's."""
     monkeypatch.setenv("JACK_DEFAULT_SERVER", f"ptzmapd-restart-{os.getpid()}-{token()}")
@@ -147,7 +151,9 @@ def test_a_jack_server_restart_is_noticed_and_reconnected(monkeypatch: pytest.Mo
         follow.start()
         try:
             await wait_until(lambda: changes == [("open", f"{device}:port")], "the device")
-            server.kill()  # no goodbye: what a crash or `killall jackd` does
+            # `killall jackd`, systemd restarting it. (Not SIGKILL: a killed jackd keeps its
+            # slot in JACK's machine-wide server registry until its name is used again.)
+            server.terminate()
             server.wait()
             await wait_until(lambda: len(changes) == 2, "the server's shutdown")
             assert changes[1] == ("lost", f"{device}:port") and follow.port_name is None
@@ -258,3 +264,139 @@ def test_alsa_announcements_of_ports_wake_subscribers_once_per_burst() -> None:
     finally:
         os.close(readable)
         os.close(writable)
+
+
+# -- which port: aliases, and a device with two ports ------------------------------------------
+
+
+class JackDevice:
+    """A client of its own with MIDI output ports registered through libjack, in the order
+    given: the order JACK lists them in. Ports may carry aliases, as jackd's ALSA bridge sets."""
+
+    def __init__(self, client: str, ports: list[str], aliases: dict[str, str] | None = None) -> None:
+        self._jack = jack_ports.libjack()
+        assert self._jack is not None
+        status = ctypes.c_int(0)
+        self._client = self._jack.jack_client_open(client.encode(), 1, ctypes.byref(status))
+        assert self._client, f"jack_client_open failed: status {status.value:#x}"
+        self.name = self._jack.jack_get_client_name(self._client).decode()
+        for port in ports:
+            handle = self._jack.jack_port_register(self._client, port.encode(), jack_ports.MIDI_TYPE, 0x2, 0)
+            assert handle
+            if aliases and port in aliases:
+                assert self._jack.jack_port_set_alias(handle, aliases[port].encode()) == 0
+        assert self._jack.jack_activate(self._client) == 0
+
+    def close(self) -> None:
+        if self._client:
+            self._jack.jack_client_close(self._client)
+            self._client = None
+
+
+def apc_port_setting() -> object:
+    """The ``port:`` value of the APC mini mk2 profile's usage lines, as a config reads it."""
+    text = (ROOT / "mappings" / "apc-mini-mk2.yaml").read_text()
+    line = next(line for line in text.splitlines() if line.startswith("#") and "apc: {type: midi" in line)
+    return yaml.safe_load(line.lstrip("# ").strip())["apc"]["port"]
+
+
+@pytest.mark.parametrize("order", [["Control", "Notes"], ["Notes", "Control"]])
+def test_a_two_port_surface_is_read_on_its_control_port_in_either_listing_order(jack: int, order: list[str]) -> None:
+    """The APC mini mk2 has a Control and a Notes port and ``*APC mini mk2*`` matches both;
+    JACK through a2j or PipeWire may list either first. Its profile prefers the control port
+    (before: the first listed was taken, and the surface was dead half the time)."""
+    tag = token()
+    device = JackDevice(f"APC mini mk2 {tag}", [f"APC mini mk2 {name}" for name in order])
+    pattern = apc_port_setting()
+    # This test's own device only: the globs, narrowed to its client.
+    globs = [pattern] if isinstance(pattern, str) else pattern
+    narrowed = tuple(glob.replace("*APC mini mk2", f"*APC mini mk2 {tag}*APC mini mk2", 1) for glob in globs)
+
+    async def body() -> None:
+        changes: list[tuple[str, str]] = []
+        follow = watcher("", changes)
+        follow._pattern = narrowed
+        follow.start()
+        try:
+            await wait_until(lambda: bool(changes), "the surface")
+            assert changes == [("open", f"{device.name}:APC mini mk2 Control")]
+        finally:
+            await follow.close()
+
+    try:
+        run(body)
+    finally:
+        device.close()
+
+
+def test_a_port_is_found_by_its_jack_alias_and_devices_shows_it(jack: int) -> None:
+    """jackd's own ALSA bridge (no a2jmidid) names a device ``system:midi_capture_1`` and
+    keeps ``alsa_pcm:<device>/midi_capture_1`` as an alias, which rtmidi does not list.
+    Before: no ``port:`` glob could match, and the daemon waited forever."""
+    tag = token()
+    alias = f"alsa_pcm:nanoKONTROL2-{tag}/midi_capture_1"
+    device = JackDevice(f"fakesystem-{tag}", ["midi_capture_1"], {"midi_capture_1": alias})
+
+    async def body() -> None:
+        changes: list[tuple[str, str]] = []
+        follow = watcher(f"*nanoKONTROL2-{tag}*", changes)
+        follow.start()
+        try:
+            await wait_until(lambda: bool(changes), "the device, by its alias")
+            assert changes == [("open", f"{device.name}:midi_capture_1")]
+        finally:
+            await follow.close()
+
+    try:
+        run(body)
+        listing = "\n".join(devices.midi_section())
+        assert f"'{device.name}:midi_capture_1' (alias '{alias}')" in listing
+    finally:
+        device.close()
+
+
+def test_each_test_session_gets_a_jack_server_name_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 17: sessions sharing one JACK server segfaulted libjack under port churn. With no
+    JACK_DEFAULT_SERVER given, a session names its own server (and exports the name, so its
+    clients and child processes meet there); a name given is kept."""
+    import jack
+
+    monkeypatch.delenv("JACK_DEFAULT_SERVER", raising=False)
+    first = jack.private_server_name()
+    assert first.startswith(f"ptzmapd-test-{os.getpid()}-") and os.environ["JACK_DEFAULT_SERVER"] == first
+    assert jack.private_server_name() == first
+    monkeypatch.delenv("JACK_DEFAULT_SERVER")
+    assert jack.private_server_name() != first  # another session in this process: another name
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "studio")
+    assert jack.private_server_name() == "studio"
+
+
+CAMERA = "cameras:\n  stage: {protocol: visca-ip, host: 127.0.0.2}\n"
+
+
+@pytest.mark.parametrize(
+    ("port", "expected"),
+    [('"*nano*"', "*nano*"), ('["*APC*Contr*", "*APC*"]', ("*APC*Contr*", "*APC*"))],
+)
+def test_a_midi_port_setting_is_a_glob_or_globs_in_order_of_preference(
+    tmp_path: Path, port: str, expected: object
+) -> None:
+    from ptzmapd.config import load_config
+
+    path = tmp_path / "studio.yaml"
+    path.write_text(f"{CAMERA}inputs:\n  desk: {{type: midi, port: {port}, feedback: {port}}}\n")
+    config = load_config(path)
+    assert config.inputs["desk"].port == expected
+    assert config.inputs["desk"].options["feedback"] == expected
+
+
+def test_an_empty_list_of_port_globs_is_refused_at_its_place(tmp_path: Path) -> None:
+    from ptzmapd.config import ConfigError, load_config
+
+    path = tmp_path / "studio.yaml"
+    path.write_text(f"{CAMERA}inputs:\n  desk: {{type: midi, port: []}}\n")
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    assert refused.value.problems == [
+        f"{path}:4:28: inputs.desk.port: expected a glob or a list of globs, got an empty list"
+    ]

@@ -205,6 +205,19 @@ class Text:
 
 
 @dataclass(frozen=True, slots=True)
+class Globs:
+    """A port-name glob, or a list of them in order of preference (the first that matches a
+    port wins: ``["*APC mini mk2*Contr*", "*APC mini mk2*"]``); a list is kept as a tuple."""
+
+    def __call__(self, node: Node, scope: Scope) -> str | tuple[str, ...]:
+        if isinstance(node, SequenceNode):
+            if not node.value:
+                raise Invalid("expected a glob or a list of globs, got an empty list")
+            return tuple(Text()(item, scope) for item in node.value)
+        return Text()(node, scope)
+
+
+@dataclass(frozen=True, slots=True)
 class Boolean:
     def __call__(self, node: Node, scope: Scope) -> bool:
         value = node.value if isinstance(node, ScalarNode) else None
@@ -686,12 +699,13 @@ SDL_TYPES = ("gamepad", "joystick")
 INPUT = Schema(
     (
         Field("type", Choice("input type", INPUT_TYPES), required=True),
-        Field("port", Text(), applies=when(type="midi")),  # a glob over port names
+        # A glob over port names (and JACK port aliases), or globs in order of preference.
+        Field("port", Globs(), applies=when(type="midi")),
         Field("virtual", Text(), applies=when(type="midi")),  # a port we create
         Field("api", Choice("api", ("alsa", "jack")), applies=when(type="midi")),
         Field("channel", Integer(1, 16), applies=when(type="midi")),
         # LEDs: the MIDI output port (a glob) that lights the surface, and its usual values.
-        Field("feedback", Text(), applies=when(type="midi")),
+        Field("feedback", Globs(), applies=when(type="midi")),
         Field("led_on", Integer(0, 127), applies=when(type="midi")),
         Field("led_off", Integer(0, 127), applies=when(type="midi")),
         # Which SDL device: its index, GUID or a name glob; absent = the first one.

@@ -48,8 +48,9 @@ class InputConfig:
     name: str
     type: str  # "midi" (later: "gamepad", "joystick")
     mark: Mark
-    #: MIDI: glob matched against port names (e.g. "*nanoKONTROL2*").
-    port: str | None = None
+    #: MIDI: glob matched against port names and JACK aliases (e.g. "*nanoKONTROL2*"), or
+    #: several globs in order of preference (midi_ports.matching_ports).
+    port: str | tuple[str, ...] | None = None
     #: MIDI: create a virtual port of this name that other programs connect to.
     virtual: str | None = None
     #: MIDI: rtmidi API, "alsa" or "jack"; None = MIDO_BACKEND or the platform default.

@@ -25,7 +25,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Protocol, TypeAlias, TypeVar
 
@@ -112,19 +112,42 @@ def new_client(factory: Callable[..., _Client], api: int, client_name: str) -> _
         return factory(api, name=client_name)
 
 
-def matching_ports(pattern: str, ports: Sequence[str]) -> list[int]:
-    """Indexes of the ports whose name matches a glob, in the order the API lists them.
+#: A ``port:`` or ``feedback:`` value: one glob, or globs in order of preference.
+PortPattern: TypeAlias = "str | tuple[str, ...]"
 
-    Case matters first, as in a shell; if no port matches that way, case is ignored, since
-    someone who writes ``*nanokontrol2*`` means the device, not its capitalisation.
+
+def matching_ports(
+    pattern: PortPattern, ports: Sequence[str], aliases: Mapping[str, Sequence[str]] | None = None
+) -> list[int]:
+    """Indexes of the ports a glob (or the first of several globs) matches, best first.
+
+    A port matches by its name or by one of its ``aliases`` (JACK: jackd's ALSA bridge names
+    a device ``system:midi_capture_1`` and keeps its real name as an alias). Case matters
+    first, as in a shell; if no port matches that way, case is ignored, since someone who
+    writes ``*nanokontrol2*`` means the device, not its capitalisation. Given several globs,
+    the first one that matches any port decides, whatever order the API lists the ports in
+    (a device with two ports: ``["*APC mini mk2*Contr*", "*APC mini mk2*"]``); within one
+    glob, the API's order.
     """
-    exact = [index for index, name in enumerate(ports) if fnmatch.fnmatchcase(name, pattern)]
-    if exact:
-        return exact
-    folded = pattern.casefold()
-    return [
-        index for index, name in enumerate(ports) if fnmatch.fnmatchcase(name.casefold(), folded)
-    ]
+    for glob in (pattern,) if isinstance(pattern, str) else pattern:
+        for fold in (False, True):
+            wanted = glob.casefold() if fold else glob
+            found = [
+                index
+                for index, name in enumerate(ports)
+                if any(
+                    fnmatch.fnmatchcase(known.casefold() if fold else known, wanted)
+                    for known in (name, *(aliases or {}).get(name, ()))
+                )
+            ]
+            if found:
+                return found
+    return []
+
+
+def describe_pattern(pattern: PortPattern) -> str:
+    """A ``port:`` value for a log line: ``'*nano*'`` or ``'*Contr*', then '*APC*'``."""
+    return repr(pattern) if isinstance(pattern, str) else ", then ".join(map(repr, pattern))
 
 
 class PortNewsSource(Protocol):
@@ -148,8 +171,14 @@ def port_news_for(api: int) -> PortNewsSource | None:
     return None
 
 
-def describe_ports(ports: Sequence[str]) -> str:
-    return ", ".join(repr(name) for name in ports) if ports else "none"
+def describe_ports(ports: Sequence[str], aliases: Mapping[str, Sequence[str]] | None = None) -> str:
+    """Port names for a message, each with its aliases: ``'system:midi_capture_1' (alias …)``."""
+    if not ports:
+        return "none"
+    known = aliases or {}
+    return ", ".join(
+        repr(name) + (f" (alias {', '.join(map(repr, known[name]))})" if known.get(name) else "") for name in ports
+    )
 
 
 # How often to read a port list again when it changes while being read.
@@ -222,7 +251,7 @@ class PortWatcher:
         client_name: str,
         own_port: str,
         *,
-        pattern: str | None = None,
+        pattern: PortPattern | None = None,
         virtual: str | None = None,
         on_open: Callable[[str], None],
         on_lost: Callable[[str], None] | None = None,
@@ -429,7 +458,7 @@ class PortWatcher:
         self._on_open(virtual)
         return True
 
-    def _follow_port(self, client: Client, pattern: str) -> None:
+    def _follow_port(self, client: Client, pattern: PortPattern) -> None:
         ports = port_names(client)
         if self._port_name is not None:
             if self._port_name in ports:
@@ -449,12 +478,14 @@ class PortWatcher:
                 self._on_lost(lost)
             # No return: a device plugged back at once may already be listed under a new name
             # (ALSA numbers clients anew).
-        matches = matching_ports(pattern, ports)
+        aliases = self._news.aliases(ports) if self._news is not None else {}
+        matches = matching_ports(pattern, ports, aliases)
         if not matches:
             if not self._waiting_logged:
                 self._waiting_logged = True
                 self._log.warning(
-                    "%s: waiting for a port matching %r (available: %s)", self.what, pattern, describe_ports(ports)
+                    "%s: waiting for a port matching %s (available: %s)",
+                    self.what, describe_pattern(pattern), describe_ports(ports, aliases),
                 )
             return
         index = matches[0]
@@ -467,10 +498,12 @@ class PortWatcher:
         self._port_name = ports[index]
         self._waiting_logged = False
         also = [ports[other] for other in matches[1:]]
+        known_as = aliases.get(self._port_name)
+        named = f"{self._port_name!r}" + (f" (alias {', '.join(map(repr, known_as))})" if known_as else "")
         if also:
-            self._log.info("%s: connected to %r (also matching: %s)", self.what, self._port_name, describe_ports(also))
+            self._log.info("%s: connected to %s (also matching: %s)", self.what, named, describe_ports(also))
         else:
-            self._log.info("%s: connected to %r", self.what, self._port_name)
+            self._log.info("%s: connected to %s", self.what, named)
         self._on_open(self._port_name)
 
 
@@ -489,6 +522,26 @@ def list_ports(api: int) -> tuple[list[str], list[str]]:
     finally:
         reader.delete()
         writer.delete()
+
+
+def list_port_aliases(api: int, names: list[str]) -> dict[str, list[str]]:
+    """The aliases of the named ports (JACK only: ALSA ports have none); {} if unknown."""
+    if api != rtmidi.API_UNIX_JACK:
+        return {}
+    from ptzmapd.inputs.jack_ports import JackPortNews, libjack
+
+    library = libjack()
+    if library is None:
+        return {}
+    news = JackPortNews(library, "ptzmapd devices")
+
+    def ignore(_news: str) -> None:
+        pass
+
+    try:
+        return news.aliases(names) if news.subscribe(ignore) else {}
+    finally:
+        news.unsubscribe(ignore)
 
 
 def midi_api_works(api: int) -> bool:
