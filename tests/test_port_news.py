@@ -400,3 +400,86 @@ def test_an_empty_list_of_port_globs_is_refused_at_its_place(tmp_path: Path) -> 
     assert refused.value.problems == [
         f"{path}:4:28: inputs.desk.port: expected a glob or a list of globs, got an empty list"
     ]
+
+
+# -- opening by index while the list changes ---------------------------------------------------
+
+
+class RacingClient:
+    """An rtmidi input whose ``open_port`` is raced by the device: between the list being read
+    and the port being opened, port A goes and C comes (taking A's freed JACK port id, so C
+    is listed where A was), and right after, C goes and A comes back. The list read after
+    opening is the list read before; the port rtmidi connected to is C, which is gone."""
+
+    def __init__(self, real: rtmidi.MidiIn, race: Callable[[], None], undo: Callable[[], None]) -> None:
+        self._real, self._race, self._undo = real, race, undo
+
+    def get_ports(self) -> list[str]:
+        return list(self._real.get_ports())
+
+    def open_port(self, index: int, name: str) -> None:
+        self._race()
+        try:
+            self._real.open_port(index, name)
+        finally:
+            self._undo()
+
+    def close_port(self) -> None:
+        self._real.close_port()
+
+
+def test_a_port_raced_away_while_opening_by_index_is_not_taken_for_the_one_listed(jack: int) -> None:
+    """Item 17: rtmidi opens by index into a list it reads again. Before: a change and its
+    undoing around the open left the input connected to a vanished port and reported as
+    connected to the listed one (the list read the same after opening). Now the JACK
+    connection itself is checked."""
+    from ptzmapd.inputs.midi_ports import open_listed_port, port_names
+
+    tag = token()
+    lib = jack_ports.libjack()
+    assert lib is not None
+    status = ctypes.c_int(0)
+    client = lib.jack_client_open(f"race-{tag}".encode(), 1, ctypes.byref(status))
+    assert client
+    client_name = lib.jack_get_client_name(client).decode()
+    ports: dict[str, int] = {}
+
+    def register(name: str) -> None:
+        ports[name] = lib.jack_port_register(client, name.encode(), jack_ports.MIDI_TYPE, 0x2, 0)
+        assert ports[name]
+
+    def unregister(name: str) -> None:
+        assert lib.jack_port_unregister(client, ports.pop(name)) == 0
+
+    register("A")
+    register("B")
+    assert lib.jack_activate(client) == 0
+    news = jack_port_news()
+    assert news is not None
+
+    def ignore(_news: str) -> None:
+        pass
+
+    assert news.subscribe(ignore)
+    reader = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name=f"ptzmapd race {tag}")
+    try:
+        listed = port_names(reader)
+        index = listed.index(f"{client_name}:A")
+
+        def race() -> None:
+            unregister("A")
+            register("C")
+
+        def undo() -> None:
+            unregister("C")
+            register("A")
+
+        racing = RacingClient(reader, race, undo)
+        opened = open_listed_port(racing, listed, index, "in", news=news)  # type: ignore[arg-type]
+        assert port_names(reader) == listed  # the race left no trace in the list
+        assert not opened, "an input connected to a vanished port was taken for the one listed"
+    finally:
+        news.unsubscribe(ignore)
+        reader.close_port()
+        reader.delete()
+        lib.jack_client_close(client)

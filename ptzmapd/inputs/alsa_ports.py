@@ -124,6 +124,10 @@ class AlsaPortNews:
         """ALSA ports have no aliases: rtmidi's names are all there is."""
         return {}
 
+    def connections(self, port_name: str) -> list[str] | None:
+        """Not asked of ALSA: the port list check is what opening relies on there."""
+        return None
+
     # -- libasound -------------------------------------------------------------------------------
 
     def _open(self, loop: asyncio.AbstractEventLoop) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -57,6 +58,7 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "jack_port_by_name": (_vp, [_vp, _cp]),
     "jack_port_name_size": (_int, []),
     "jack_port_get_aliases": (_int, [_vp, ctypes.POINTER(ctypes.c_char_p)]),
+    "jack_port_get_all_connections": (ctypes.POINTER(_cp), [_vp, _vp]),
     "jack_port_register": (_vp, [_vp, _cp, _cp, ctypes.c_ulong, ctypes.c_ulong]),
     "jack_port_unregister": (_int, [_vp, _vp]),
     "jack_port_set_alias": (_int, [_vp, _cp]),
@@ -162,6 +164,30 @@ class JackPortNews:
                 if names:
                     found[name] = names
             return found
+
+    def connections(self, port_name: str) -> list[str] | None:
+        """The full names of the ports connected to a port now; None if it cannot be asked
+        (no client, or the port is gone)."""
+        with self._lock:
+            client = self._client
+            if client is None:
+                return None
+            port = self._jack.jack_port_by_name(client, port_name.encode())
+            if not port:
+                return None
+            names = self._jack.jack_port_get_all_connections(client, port)
+            if not names:
+                return []
+            try:
+                found: list[str] = []
+                for index in itertools.count():
+                    name = names[index]
+                    if name is None:
+                        return found
+                    found.append(name.decode(errors="replace"))
+            finally:
+                self._jack.jack_free(ctypes.cast(names, ctypes.c_void_p))
+        return []
 
     # -- libjack ---------------------------------------------------------------------------------
 

@@ -159,6 +159,8 @@ class PortNewsSource(Protocol):
 
     def aliases(self, port_names: list[str]) -> dict[str, list[str]]: ...
 
+    def connections(self, port_name: str) -> list[str] | None: ...
+
 
 def port_news_for(api: int) -> PortNewsSource | None:
     """The port news of a MIDI API in use (``client.get_current_api()``), if it has any here."""
@@ -202,24 +204,42 @@ def port_names(client: rtmidi.MidiIn | rtmidi.MidiOut) -> list[str]:
 
 
 def open_listed_port(
-    client: rtmidi.MidiIn | rtmidi.MidiOut, ports: Sequence[str], index: int, own_port: str
+    client: rtmidi.MidiIn | rtmidi.MidiOut,
+    ports: Sequence[str],
+    index: int,
+    own_port: str,
+    news: PortNewsSource | None = None,
 ) -> bool:
     """Open ``ports[index]``; False, with nothing left open, if it may have been another port.
 
     rtmidi opens by index into a list it reads again, so a port that came or went since
     ``ports`` was read shifts the index onto another port; rtmidi may even raise half way,
-    with our end registered. A list that reads the same after opening says nothing moved
-    (short of a change and its undoing within those few milliseconds).
+    with our end registered. A list that reads the same after opening says nothing moved,
+    short of a change and its undoing meanwhile (a port gone and another taking its place,
+    then back). Where the API can say what is connected (JACK, through ``news``), the check
+    is exact: the listed port must have gained a connection to our own port.
     """
+    target = ports[index]
+    before = news.connections(target) if news is not None else None
     try:
         client.open_port(index, own_port)
-        if port_names(client) == list(ports):
+        if port_names(client) == list(ports) and _connected(news, target, before, own_port):
             return True
     except rtmidi.RtMidiError:
         pass
     client.close_port()
     return False
 
+
+def _connected(news: PortNewsSource | None, target: str, before: list[str] | None, own_port: str) -> bool:
+    """Whether ``target`` gained a connection to a port called ``own_port`` (True where the
+    API cannot tell: the list check is all there is)."""
+    if news is None or before is None:
+        return True
+    after = news.connections(target)
+    if after is None:
+        return False  # the listed port is gone
+    return any(name.rpartition(":")[2] == own_port for name in set(after) - set(before))
 
 
 #: rtmidi clients whose JACK server died under them, kept so that nothing (not even their
@@ -491,7 +511,7 @@ class PortWatcher:
         index = matches[0]
         if self._before_open is not None:
             self._before_open(client)
-        if not open_listed_port(client, ports, index, self._own_port):
+        if not open_listed_port(client, ports, index, self._own_port, self._news):
             # The list changed while we opened; the next poll reads the new one.
             self._log.debug("%s: ports moved while opening %r", self.what, ports[index])
             return
