@@ -431,8 +431,8 @@ class RacingClient:
 def test_a_port_raced_away_while_opening_by_index_is_not_taken_for_the_one_listed(jack: int) -> None:
     """Item 17: rtmidi opens by index into a list it reads again. Before: a change and its
     undoing around the open left the input connected to a vanished port and reported as
-    connected to the listed one (the list read the same after opening). Now the JACK
-    connection itself is checked."""
+    connected to the listed one (the list read the same after opening; failed in 13 of 15
+    runs). Now the JACK connection itself is checked."""
     from ptzmapd.inputs.midi_ports import open_listed_port, port_names
 
     tag = token()
@@ -477,7 +477,11 @@ def test_a_port_raced_away_while_opening_by_index_is_not_taken_for_the_one_liste
         racing = RacingClient(reader, race, undo)
         opened = open_listed_port(racing, listed, index, "in", news=news)  # type: ignore[arg-type]
         assert port_names(reader) == listed  # the race left no trace in the list
-        assert not opened, "an input connected to a vanished port was taken for the one listed"
+        # Mostly the race lands rtmidi on C (and the old check said yes); when JACK frees A's
+        # id late, rtmidi lands on A after all. Either way: "opened" means connected to A.
+        connected = news.connections(f"{client_name}:A") or []
+        assert not opened or any(name.endswith(f"race {tag}:in") for name in connected), (
+            "an input connected to a vanished port was taken for the one listed")
     finally:
         news.unsubscribe(ignore)
         reader.close_port()
