@@ -165,6 +165,8 @@ def main() -> int:
     print(f"| rounds measured | {len(samples)}/{args.rounds} | | |")
     print(f"| idle CPU, device connected (% of a core) | {daemon_idle:.2f} | {floor_idle:.2f} | "
           f"≤ {floor_idle + 0.5:.2f} {'✓' if daemon_idle <= floor_idle + 0.5 else '✗'} |")
+    print(f"\nslowest rounds (ms): {', '.join(f'{v:.1f}' for v in sorted(samples)[-5:])}; "
+          f"load average {os.getloadavg()[0]:.1f}")
     return 0 if missed == 0 else 1
 
 
