@@ -487,3 +487,27 @@ def test_a_port_raced_away_while_opening_by_index_is_not_taken_for_the_one_liste
         reader.close_port()
         reader.delete()
         lib.jack_client_close(client)
+
+
+def test_without_libjack_a_watcher_still_follows_its_port_by_polling(
+    jack: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ALSA-only Pi has no libjack: the news source is absent and polling does the work."""
+    monkeypatch.setattr("ptzmapd.inputs.midi_ports.jack_port_news", lambda: None)
+    tag = token()
+    device = f"Fake polled desk {tag}"
+
+    async def body() -> None:
+        changes: list[tuple[str, str]] = []
+        follow = watcher(f"*polled desk {tag}*", changes)
+        follow._poll_interval = 0.05
+        follow.start()
+        try:
+            controller = MIDO_JACK.open_output("out", virtual=True, client_name=device)
+            await wait_until(lambda: changes == [("open", f"{device}:out")], "the plug-in")
+            controller.close()
+            await wait_until(lambda: len(changes) == 2, "the unplug")
+        finally:
+            await follow.close()
+
+    run(body)
