@@ -181,3 +181,15 @@ def test_range_unipolar_maps_a_two_sided_control_onto_zero_to_one(tmp_path: Path
     assert speed(bottom) == 0.0
     assert speed(top) == 1.0
     assert speed(0) == pytest.approx(0.5, abs=0.01)
+
+
+def test_a_program_change_cannot_drive_a_motion(tmp_path: Path) -> None:
+    """A program change is never released: bound to pan it would start a move nothing stops
+    (before: check accepted it, and the camera panned until another program change 0)."""
+    path = tmp_path / "studio.yaml"
+    path.write_text(CONFIG.format(binding=flow({"input": "desk", "program": True, "action": "pan"})))
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    assert refused.value.problems == [
+        f"{path}:8:19: bindings[0].program: key 'program' does not apply to action 'pan'"
+    ]

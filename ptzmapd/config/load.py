@@ -592,7 +592,8 @@ def read_fields(
         # Demanded only when some key of the group surely applies: with the fact they hang
         # on unknown (a misspelt action), the mistake is reported once, at that fact.
         demanded = any(r.applies_to(facts) is True for k in candidates for r in schema.rows(k))
-        if demanded and not given:
+        # A key of the group that is there but does not apply is reported already, at itself.
+        if demanded and not given and not any(k in node.value for k in group):
             problems.append(Problem(where, path, f"missing one of {listed}"))
         for extra in given[1:]:
             problems.append(Problem(
@@ -780,7 +781,9 @@ BINDING = Schema(
         Field("cc", Integer(0, 127), applies=when(input_type="midi")),
         Field("note", Integer(0, 127), applies=when(input_type="midi")),
         Field("pitchbend", Flag(), applies=when(input_type="midi")),
-        Field("program", Flag(), applies=when(input_type="midi")),
+        # A program change is never released: on a motion action it would start a move that
+        # nothing stops.
+        Field("program", Flag(), applies=when(input_type="midi").but_not(action=MOTION_ACTIONS)),
         # A 14-bit controller: MSB on CC n (0..31), LSB on CC n+32.
         Field("cc14", Integer(0, 31), applies=when(input_type="midi")),
         Field("nrpn", Integer(0, 16383), applies=when(input_type="midi")),
