@@ -15,9 +15,9 @@ from ptzmapd.errors import PtzmapdError
 def midi_section() -> list[str]:
     import rtmidi
 
-    from ptzmapd.inputs.midi_ports import api_label, list_ports, midi_api_works
+    from ptzmapd.inputs.midi_ports import api_label, describe_ports, list_port_aliases, list_ports, midi_api_works
 
-    lines = ["MIDI (port: \"*glob*\" matches these names):"]
+    lines = ["MIDI (port: \"*glob*\" matches these names, and their JACK aliases):"]
     apis = [api for api in rtmidi.get_compiled_api() if api in (rtmidi.API_LINUX_ALSA, rtmidi.API_UNIX_JACK)]
     for api in apis or [rtmidi.API_UNSPECIFIED]:
         label = api_label(api)
@@ -29,8 +29,9 @@ def midi_section() -> list[str]:
         except PtzmapdError as error:
             lines.append(f"  {label}: {error}")
             continue
-        lines.append(f"  {label} inputs:  " + (", ".join(repr(name) for name in inputs) or "(none)"))
-        lines.append(f"  {label} outputs: " + (", ".join(repr(name) for name in outputs) or "(none)"))
+        aliases = list_port_aliases(api, [*inputs, *outputs])
+        lines.append(f"  {label} inputs:  " + (describe_ports(inputs, aliases) if inputs else "(none)"))
+        lines.append(f"  {label} outputs: " + (describe_ports(outputs, aliases) if outputs else "(none)"))
     return lines
 
 

@@ -21,8 +21,11 @@ def fake_clock() -> FakeClock:
 def jack() -> Iterator[int]:
     """A reachable JACK server for the whole session; yields ``rtmidi.API_UNIX_JACK``.
 
-    Uses the server already running, or starts a dummy one and stops it at the end. Without
-    one the test is skipped, unless ``PTZMAPD_REQUIRE_JACK=1`` (CI) makes that a failure.
+    The server is the session's own: ``JACK_DEFAULT_SERVER`` if set, else a unique name made
+    for this session (tests/jack.py), so parallel sessions never share one. Uses it if it is
+    running, or starts a dummy one and stops it at the end (and it ends with the session
+    even if the session crashes). Without one the test is skipped, unless
+    ``PTZMAPD_REQUIRE_JACK=1`` (CI) makes that a failure.
     """
     try:
         process = ensure_jack()

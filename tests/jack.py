@@ -2,13 +2,18 @@
 
 Shared by ``tests/conftest.py`` (the ``jack`` fixture) and the scripts in ``bench/``, which
 put ``tests/`` on ``sys.path`` and call :func:`ensure_jack` / :func:`stop_jack`.
-``JACK_DEFAULT_SERVER`` is honoured by both the probe and the server started here, so a run
-can use a private server name.
+``JACK_DEFAULT_SERVER`` is honoured by both the probe and the server started here. Unset, it
+is set to a name of this process's own (:func:`private_server_name`), so parallel test
+sessions never share a server: libjack in python-rtmidi's client segfaults under port churn
+when they do.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import secrets
+import signal
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +28,17 @@ JACKD_ARGS = ("--no-realtime", "-d", "dummy", "-r", "48000", "-p", "64")
 START_TIMEOUT = 10.0
 
 
+def private_server_name() -> str:
+    """The JACK server this process uses: ``JACK_DEFAULT_SERVER``, set to a fresh unique name
+    (``ptzmapd-test-PID-XXXXXX``) when the environment names none. libjack and every child
+    process read the variable, so all of this session's clients meet on that server."""
+    name = os.environ.get("JACK_DEFAULT_SERVER")
+    if not name:
+        name = f"ptzmapd-test-{os.getpid()}-{secrets.token_hex(3)}"
+        os.environ["JACK_DEFAULT_SERVER"] = name
+    return name
+
+
 def jack_running() -> bool:
     """Whether a JACK server accepts a client (rtmidi never auto-starts one)."""
     try:
@@ -34,12 +50,22 @@ def jack_running() -> bool:
     return True
 
 
+def _end_with_parent() -> None:
+    """In the child before exec: SIGTERM when the process that started it dies, even by a
+    segfault. jackd then unregisters its name; a killed jackd leaves its entry in JACK's
+    server registry (at most 8, shared by every user of the machine) until a server of the
+    same name starts again, and with unique names none ever does."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def ensure_jack() -> subprocess.Popen[bytes] | None:
-    """Make sure a JACK server is reachable.
+    """Make sure a JACK server is reachable, under :func:`private_server_name`.
 
     Returns the ``jackd`` process started here (give it to :func:`stop_jack` when done), or
     None if a server was already running. Raises RuntimeError with the reason otherwise.
     """
+    private_server_name()
     if jack_running():
         return None
     jackd = shutil.which("jackd")
@@ -57,6 +83,7 @@ def ensure_jack() -> subprocess.Popen[bytes] | None:
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
+            preexec_fn=_end_with_parent,
         )
         deadline = time.monotonic() + START_TIMEOUT
         while True:

@@ -208,13 +208,36 @@ def test_identical_values_are_not_emitted_again() -> None:
     run(body)
 
 
-def test_controls_at_rest_on_connect_say_nothing_but_held_ones_do() -> None:
+def test_controls_at_rest_on_connect_say_nothing_but_held_buttons_do() -> None:
     async def body(inputs: Inputs) -> None:
         pad = attach_gamepad()
-        pad.move("rightx", AXIS_MAX)  # held while the daemon starts
+        pad.press("y")  # held while the daemon starts
         await inputs.open()
         await settled(inputs, pad)
-        assert inputs.controls() == [("axis", "rightx", 1.0)]
+        assert inputs.controls() == [("button", "y", 1)]
+
+    run(body)
+
+
+@pytest.mark.parametrize("kind", ["gamepad", "joystick"])
+def test_an_axis_off_rest_when_its_device_connects_starts_nothing_until_it_moves(kind: str) -> None:
+    """Issue 9 item 2: a throttle left at the bottom (raw -32768) or a stick held over when
+    the device connects must not start motion; motion from an axis begins when it moves."""
+
+    async def body(inputs: Inputs) -> None:
+        if kind == "gamepad":
+            device, axis, other = attach_gamepad(), "rightx", "leftx"
+        else:
+            device, axis, other = attach_joystick(), 3, 0
+        device.move(axis, AXIS_MIN if kind == "joystick" else AXIS_MAX)
+        device.move(other, 20000)
+        await inputs.open(type=kind)
+        await settled(inputs, device)
+        assert inputs.controls() == []
+        device.move(axis, -16384 if kind == "joystick" else 16384)
+        expected = -16384 / 32767 if kind == "joystick" else 16384 / 32767
+        await seen(inputs, ("axis", axis, pytest.approx(expected)))
+        assert inputs.controls() == [("axis", axis, pytest.approx(expected))]
 
     run(body)
 

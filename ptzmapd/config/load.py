@@ -10,7 +10,8 @@ entry       facts
 =========== ====================================================
 camera      ``protocol``, ``transport`` (from :data:`PROTOCOLS`)
 input       ``type``
-binding     ``action``, ``control``, ``input_type``, ``mode`` (when it is one of the action's)
+binding     ``action``, ``control``, ``input_type``, ``mode`` (when it is one of the action's),
+            ``used_as`` (:func:`_used_as`), ``preset_by`` (``number``, ``step``, ``encoder``)
 =========== ====================================================
 
 So a later protocol key is one row (``Field("device", Text(), required=when(transport="serial"),
@@ -59,7 +60,7 @@ from ptzmapd.secrets import SecretMissing, one_password_source, password_source,
 from ptzmapd.transports.addresses import host_problem, serial_device_problem, url_problem
 from ptzmapd.transports.tls import trust_problem
 from ptzmapd.mapping.midi_values import ENCODINGS
-from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, HAT_DIRECTIONS
+from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, GAMEPAD_TRIGGERS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import (
     ACTIONS,
     DIRECT_MODE,
@@ -208,6 +209,19 @@ class Text:
         if not value.strip():
             raise Invalid("must not be empty")
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class Globs:
+    """A port-name glob, or a list of them in order of preference (the first that matches a
+    port wins: ``["*APC mini mk2*Contr*", "*APC mini mk2*"]``); a list is kept as a tuple."""
+
+    def __call__(self, node: Node, scope: Scope) -> str | tuple[str, ...]:
+        if isinstance(node, SequenceNode):
+            if not node.value:
+                raise Invalid("expected a glob or a list of globs, got an empty list")
+            return tuple(Text()(item, scope) for item in node.value)
+        return Text()(node, scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,6 +502,8 @@ def _fact_sets(facts: Mapping[str, str | Iterable[str]]) -> dict[str, frozenset[
 
 
 def _fact_words(fact: str, value: str) -> str:
+    if fact == "used_as":
+        return f"a control used as {USED_AS[value]}"
     return f"{fact.replace('_', ' ')} {value!r}"
 
 
@@ -624,7 +640,8 @@ def read_fields(
         # Demanded only when some key of the group surely applies: with the fact they hang
         # on unknown (a misspelt action), the mistake is reported once, at that fact.
         demanded = any(r.applies_to(facts) is True for k in candidates for r in schema.rows(k))
-        if demanded and not given:
+        # A key of the group that is there but does not apply is reported already, at itself.
+        if demanded and not given and not any(k in node.value for k in group):
             problems.append(Problem(where, path, f"missing one of {listed}"))
         for extra in given[1:]:
             problems.append(Problem(
@@ -739,12 +756,13 @@ SDL_TYPES = ("gamepad", "joystick")
 INPUT = Schema(
     (
         Field("type", Choice("input type", INPUT_TYPES), required=True),
-        Field("port", Text(), applies=when(type="midi")),  # a glob over port names
+        # A glob over port names (and JACK port aliases), or globs in order of preference.
+        Field("port", Globs(), applies=when(type="midi")),
         Field("virtual", Text(), applies=when(type="midi")),  # a port we create
         Field("api", Choice("api", ("alsa", "jack")), applies=when(type="midi")),
         Field("channel", Integer(1, 16), applies=when(type="midi")),
         # LEDs: the MIDI output port (a glob) that lights the surface, and its usual values.
-        Field("feedback", Text(), applies=when(type="midi")),
+        Field("feedback", Globs(), applies=when(type="midi")),
         Field("led_on", Integer(0, 127), applies=when(type="midi")),
         Field("led_off", Integer(0, 127), applies=when(type="midi")),
         # Which SDL device: its index, GUID or a name glob; absent = the first one.
@@ -761,6 +779,28 @@ TARGETS = ("selected", "all")
 #: The keys that name a binding's control; exactly one per binding. A flag control
 #: (pitchbend, program) has no number.
 CONTROL_KEYS: tuple[str, ...] = ("cc", "note", "pitchbend", "program", "cc14", "nrpn", "axis", "button", "hat")
+#: How a control drives a motion (the ``used_as`` fact), in words for messages.
+USED_AS: dict[str, str] = {
+    "position": "a fader or stick (cc, cc14, nrpn, pitchbend, axis)",
+    "trigger": "a gamepad trigger",
+    "button": "a button (note, button, hat, program)",
+    "encoder": "a relative encoder (cc with encoding)",
+}
+#: Controls with a travel that a deadzone and a curve can shape.
+TRAVELLING = ("position", "trigger")
+
+
+def _used_as(control: str, number: object, has_encoding: bool, input_type: str | None) -> str:
+    """The ``used_as`` fact of a binding: how its control drives a motion (:data:`USED_AS`)."""
+    if control in ("note", "button", "hat", "program"):
+        return "button"
+    if control == "cc" and has_encoding:
+        return "encoder"
+    if control == "axis" and input_type == "gamepad" and number in GAMEPAD_TRIGGERS:
+        return "trigger"
+    return "position"
+
+
 #: Named actions, and those of them with a direct mode (which takes ``level:``).
 NAMED = tuple(NAMED_ACTIONS)
 LEVELLED = tuple(LEVELS)
@@ -797,7 +837,9 @@ BINDING = Schema(
         Field("cc", Integer(0, 127), applies=when(input_type="midi")),
         Field("note", Integer(0, 127), applies=when(input_type="midi")),
         Field("pitchbend", Flag(), applies=when(input_type="midi")),
-        Field("program", Flag(), applies=when(input_type="midi")),
+        # A program change is never released: on a motion action it would start a move that
+        # nothing stops.
+        Field("program", Flag(), applies=when(input_type="midi").but_not(action=MOTION_ACTIONS)),
         # A 14-bit controller: MSB on CC n (0..31), LSB on CC n+32.
         Field("cc14", Integer(0, 31), applies=when(input_type="midi")),
         Field("nrpn", Integer(0, 16383), applies=when(input_type="midi")),
@@ -808,8 +850,10 @@ BINDING = Schema(
         Field("axis", Integer(0, 63), applies=when(input_type="joystick")),
         Field("button", Integer(0, 127), applies=when(input_type="joystick")),
         Field("hat", Integer(0, 15), applies=when(input_type="joystick")),
-        # A hat used as a button; without it, a hat on pan/tilt moves at `value` speed.
-        Field("direction", Choice("direction", tuple(HAT_DIRECTIONS)), applies=when(control="hat")),
+        # A hat used as a button; without it, a hat on pan/tilt moves at `value` speed. Any
+        # other action needs it: a hat without a direction is never "pressed".
+        Field("direction", Choice("direction", tuple(HAT_DIRECTIONS)), applies=when(control="hat"),
+              required=when(control="hat").but_not(action=MOTION_ACTIONS)),
         Field("layer", Text()),
         Field("action", Choice("action", ACTIONS), required=True),
         Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
@@ -817,9 +861,10 @@ BINDING = Schema(
         Field("camera", Choice("camera", lambda scope: (*scope.cameras, *SELECT_STEPS), not_here=("selected",)),
               required=when(action="select"), applies=when(action="select")),
         Field("carry", Boolean(), applies=when(action="select"), default=False),
-        # Motion shaping (pan/tilt/zoom/focus).
-        Field("deadzone", Number(0, 0.9), applies=when(action=MOTION_ACTIONS)),
-        Field("curve", Curve(), applies=when(action=MOTION_ACTIONS)),
+        # Motion shaping (pan/tilt/zoom/focus). A deadzone and a curve shape a control's
+        # travel; a button or an encoder has none (it moves at `value`).
+        Field("deadzone", Number(0, 0.9), applies=when(action=MOTION_ACTIONS, used_as=TRAVELLING)),
+        Field("curve", Curve(), applies=when(action=MOTION_ACTIONS, used_as=TRAVELLING)),
         Field("invert", Boolean(), applies=when(action=MOTION_ACTIONS), default=False),
         Field("scale", Number(0, 1, above_low=True), applies=when(action=MOTION_ACTIONS), default=1.0),
         Field("velocity", Boolean(), applies=when(action=MOTION_ACTIONS, control="note"), default=False),
@@ -830,13 +875,15 @@ BINDING = Schema(
         Field("led", Led(), applies=when(input_type="midi")),
         # A program change may stand for the preset of the same number; a step binding (or a
         # relative encoder) walks through `presets` instead of naming one.
-        Field("preset", Integer(0, 127), applies=when(action="preset"),
-              required=when(action="preset").but_not(control="program", preset_by="step")),
-        Field("store", Boolean(), applies=when(action="preset"), default=False),
-        Field("clear", Boolean(), applies=when(action="preset"), default=False),
-        Field("hold", Number(0.2, 10), applies=when(action="preset")),
-        Field("step", Integer(-16, 16), applies=when(action="preset")),
-        Field("presets", PresetRange(), applies=when(action="preset")),
+        # store/clear/hold act on the one preset a binding names; a program change is never
+        # released, so it cannot tell a tap from a hold.
+        Field("preset", Integer(0, 127), applies=when(action="preset", preset_by="number"),
+              required=when(action="preset").but_not(control="program", preset_by=("step", "encoder"))),
+        Field("store", Boolean(), applies=when(action="preset", preset_by="number"), default=False),
+        Field("clear", Boolean(), applies=when(action="preset", preset_by="number"), default=False),
+        Field("hold", Number(0.2, 10), applies=when(action="preset", preset_by="number").but_not(control="program")),
+        Field("step", Integer(-16, 16), applies=when(action="preset", preset_by="step")),
+        Field("presets", PresetRange(), applies=when(action="preset", preset_by=("step", "encoder"))),
         # move-to: an absolute position, in degrees (zoom on the ISAPI 0..100 scale); an axis
         # left out stays where it is. jog: speeds for `duration` seconds, timed by the camera.
         Field("pan", Number(0, 360), applies=when(action="move-to")),
@@ -844,10 +891,14 @@ BINDING = Schema(
         Field("zoom", Number(0, 100), applies=when(action="move-to")),
         *(Field(axis, Number(-1, 1), applies=when(action="jog")) for axis in ("pan", "tilt", "zoom")),
         Field("duration", Number(0.05, 10), applies=when(action="jog"), default=0.5),
-        # Speed while a note/button is held: -1..1 like every speed above the codec.
-        Field("value", Number(-1, 1), applies=when(action=MOTION_ACTIONS)),
-        Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS),
+        # Speed while a note/button is held, or per encoder detent: -1..1 like every speed
+        # above the codec. A fader or stick gives its own speed (shaped by `scale`).
+        Field("value", Number(-1, 1), applies=when(action=MOTION_ACTIONS, used_as=("button", "encoder"))),
+        # unipolar: the whole travel is 0..1 (a throttle, a fader with its stop at the bottom).
+        Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS, used_as="position"),
               default="bipolar"),
+        # Absent on a gamepad trigger: unipolar, as it rests at one end (mapping.mapper).
+        Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS, used_as="trigger")),
         # "toggle" by default: one button, pressed again, gives back manual focus.
         Field("mode", Choice("mode", AUTOFOCUS_MODES), applies=when(action="autofocus"), default="toggle"),
         # A named action does one thing per press: which one is not guessed. On/off actions
@@ -1182,8 +1233,13 @@ class _Loader:
         controls = [key for key in CONTROL_KEYS if key in node.value]
         if len(controls) == 1:
             facts["control"] = controls[0]
+            facts["used_as"] = _used_as(
+                controls[0], word(node.value[controls[0]]), "encoding" in node.value, facts.get("input_type"),
+            )
         # A preset binding names its preset, or walks through them (a step or an encoder).
-        facts["preset_by"] = "step" if "step" in node.value or "encoding" in node.value else "number"
+        facts["preset_by"] = (
+            "encoder" if "encoding" in node.value else "step" if "step" in node.value else "number"
+        )
         supplied = {"input": entry.input} if entry.input is not None else {}
         values = read_fields(
             BINDING, node, entry.path, Scope(facts, scope.cameras, scope.inputs), self.problems, supplied=supplied,

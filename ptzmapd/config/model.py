@@ -50,8 +50,9 @@ class InputConfig:
     name: str
     type: str  # "midi" (later: "gamepad", "joystick")
     mark: Mark
-    #: MIDI: glob matched against port names (e.g. "*nanoKONTROL2*").
-    port: str | None = None
+    #: MIDI: glob matched against port names and JACK aliases (e.g. "*nanoKONTROL2*"), or
+    #: several globs in order of preference (midi_ports.matching_ports).
+    port: str | tuple[str, ...] | None = None
     #: MIDI: create a virtual port of this name that other programs connect to.
     virtual: str | None = None
     #: MIDI: rtmidi API, "alsa" or "jack"; None = MIDO_BACKEND or the platform default.
@@ -86,8 +87,10 @@ class BindingConfig:
     store: bool = False
     #: Motion speed for a note/button on a motion action (default 1.0 = full speed).
     value: float | None = None
-    #: CC on a motion action: "bipolar" (64 = stop) or "unipolar" (0..127 -> 0..1).
-    range: str = "bipolar"
+    #: A fader, stick or trigger on a motion action: "bipolar" (its middle is the stop) or
+    #: "unipolar" (its whole travel is 0..1). None: the control's own (a gamepad trigger,
+    #: resting at one end, is unipolar; everything else bipolar).
+    range: str | None = None
     #: autofocus: "on", "off", "toggle", "one-push"; a named action: one of its modes
     #: (mapping.actions.NAMED_ACTIONS).
     mode: str | None = None

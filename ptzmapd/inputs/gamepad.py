@@ -20,7 +20,10 @@ and ``righty`` are positive when the stick is pushed DOWN** (towards the player)
 deadzone or curve is applied here either. Raw joystick axes have whatever sign the device
 reports. Only changes are emitted: a control repeating its value (two raw readings that
 normalise alike, say) produces no event, and a control at rest when a device connects
-produces none.
+produces none. Nor does an axis *off* its rest then (a throttle left at the bottom of its
+travel, a stick held over): what it reads at connection is taken as where it stands, and
+only a move away from it is an event, so plugging a device in never starts motion. A button
+held at connection is reported (it was pressed on purpose, and its release must be seen).
 
 Which device: ``match``
 -----------------------
@@ -286,6 +289,11 @@ def _axis(raw: int) -> float:
     return max(-1.0, raw / 32767)
 
 
+def _gamepad_axis(name: str, raw: int) -> float:
+    # SDL maps a trigger to 0..32767.
+    return max(0, raw) / 32767 if name in _TRIGGERS else _axis(raw)
+
+
 class JoystickService:
     """The one SDL pump of the process: owns the thread, dispatches to registered inputs."""
 
@@ -503,9 +511,7 @@ class JoystickService:
             name = _name(self._sdl.axis_names, number)
             if name is None:
                 return None
-            # SDL maps a trigger to 0..32767.
-            value = max(0, axis_value) / 32767 if name in _TRIGGERS else _axis(axis_value)
-            return True, "axis", name, value
+            return True, "axis", name, _gamepad_axis(name, axis_value)
         if kind == CONTROLLERBUTTONDOWN or kind == CONTROLLERBUTTONUP:
             name = _name(self._sdl.button_names, number)
             return None if name is None else (True, "button", name, int(kind == CONTROLLERBUTTONDOWN))
@@ -571,10 +577,28 @@ class JoystickService:
         device.bindings.append(binding)
         binding.handle, binding.instance_id = handle, instance_id
         binding.last.clear()
+        # Where each axis stands now is its starting point, not a move (see the module doc).
+        binding.last.update(self._axes_now(binding.gamepad, handle, joystick))
         how = f"waiting on {path or 'its descriptor'}" if device.fds else "polled"
         binding.device = f"{name!r} (index {index}, GUID {guid}, {how})"
         binding.outbox.append(_Connection(True, binding.device))
         return True
+
+    def _axes_now(self, gamepad: bool, handle: int, joystick: int) -> dict[tuple[str, int | str], float]:
+        """Every axis's reading on an open device, keyed as :meth:`_Binding.change` keys them."""
+        assert self._sdl is not None
+        sdl = self._sdl
+        # SDL reads a device at a pump; a device just opened may not have been read yet (a
+        # virtual one never has). The events this queues repeat these readings: not moves.
+        sdl.update_joysticks()
+        if gamepad:
+            return {
+                ("axis", name): _gamepad_axis(name, sdl.controller_axis(handle, number))
+                for number, name in enumerate(sdl.axis_names)
+                if name is not None
+            }
+        axes, _buttons, _hats = sdl.counts(joystick)
+        return {("axis", number): _axis(sdl.joystick_axis(joystick, number)) for number in range(axes)}
 
     def _lose(self, device: _Device, why: str) -> None:
         """The device is gone: its inputs disconnect now and look for another match."""

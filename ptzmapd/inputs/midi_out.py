@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import rtmidi
 
-from ptzmapd.inputs.midi_ports import PortWatcher
+from ptzmapd.inputs.midi_ports import PortPattern, PortWatcher
 
 _LOG = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class MidiFeedbackOutput:
     def __init__(
         self,
         input_name: str,
-        pattern: str,
+        pattern: PortPattern,
         api: int,
         on_connect: Callable[[], None],
         poll_interval: float = 1.0,

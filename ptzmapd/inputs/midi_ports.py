@@ -8,6 +8,11 @@ and plugged back. Also the small tools the CLI, ``learn`` and the demo use:
 Every watcher keeps ONE rtmidi client for its whole life, used both to list ports and to
 read or write the open one: on JACK every client registration reorders the graph and stalls
 MIDI delivery for every client (DESIGN.md, "Port hot-plug polling").
+
+A watcher does not wait for its next poll to notice a port that goes: it hears the MIDI API's
+own news (:func:`port_news_for`): JACK's port registration and shutdown callbacks
+(:mod:`.jack_ports`), ALSA's System:Announce port (:mod:`.alsa_ports`). The poll stays, slow,
+as a safety net for an API that says nothing.
 """
 
 from __future__ import annotations
@@ -18,14 +23,16 @@ import fnmatch
 import logging
 import os
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TypeAlias, TypeVar
+from typing import Protocol, TypeAlias, TypeVar
 
 import rtmidi
 
 from ptzmapd.errors import PtzmapdError
+from ptzmapd.inputs.jack_ports import PortNews, jack_port_news
 
 #: The rtmidi APIs a config may name with ``api:``.
 MIDI_APIS: dict[str, int] = {"alsa": rtmidi.API_LINUX_ALSA, "jack": rtmidi.API_UNIX_JACK}
@@ -105,23 +112,75 @@ def new_client(factory: Callable[..., _Client], api: int, client_name: str) -> _
         return factory(api, name=client_name)
 
 
-def matching_ports(pattern: str, ports: Sequence[str]) -> list[int]:
-    """Indexes of the ports whose name matches a glob, in the order the API lists them.
+#: A ``port:`` or ``feedback:`` value: one glob, or globs in order of preference.
+PortPattern: TypeAlias = "str | tuple[str, ...]"
 
-    Case matters first, as in a shell; if no port matches that way, case is ignored, since
-    someone who writes ``*nanokontrol2*`` means the device, not its capitalisation.
+
+def matching_ports(
+    pattern: PortPattern, ports: Sequence[str], aliases: Mapping[str, Sequence[str]] | None = None
+) -> list[int]:
+    """Indexes of the ports a glob (or the first of several globs) matches, best first.
+
+    A port matches by its name or by one of its ``aliases`` (JACK: jackd's ALSA bridge names
+    a device ``system:midi_capture_1`` and keeps its real name as an alias). Case matters
+    first, as in a shell; if no port matches that way, case is ignored, since someone who
+    writes ``*nanokontrol2*`` means the device, not its capitalisation. Given several globs,
+    the first one that matches any port decides, whatever order the API lists the ports in
+    (a device with two ports: ``["*APC mini mk2*Contr*", "*APC mini mk2*"]``); within one
+    glob, the API's order.
     """
-    exact = [index for index, name in enumerate(ports) if fnmatch.fnmatchcase(name, pattern)]
-    if exact:
-        return exact
-    folded = pattern.casefold()
-    return [
-        index for index, name in enumerate(ports) if fnmatch.fnmatchcase(name.casefold(), folded)
-    ]
+    for glob in (pattern,) if isinstance(pattern, str) else pattern:
+        for fold in (False, True):
+            wanted = glob.casefold() if fold else glob
+            found = [
+                index
+                for index, name in enumerate(ports)
+                if any(
+                    fnmatch.fnmatchcase(known.casefold() if fold else known, wanted)
+                    for known in (name, *(aliases or {}).get(name, ()))
+                )
+            ]
+            if found:
+                return found
+    return []
 
 
-def describe_ports(ports: Sequence[str]) -> str:
-    return ", ".join(repr(name) for name in ports) if ports else "none"
+def describe_pattern(pattern: PortPattern) -> str:
+    """A ``port:`` value for a log line: ``'*nano*'`` or ``'*Contr*', then '*APC*'``."""
+    return repr(pattern) if isinstance(pattern, str) else ", then ".join(map(repr, pattern))
+
+
+class PortNewsSource(Protocol):
+    """Where a watcher hears that ports came or went, or that the MIDI API itself went away."""
+
+    def subscribe(self, subscriber: PortNews) -> bool: ...
+
+    def unsubscribe(self, subscriber: PortNews) -> None: ...
+
+    def aliases(self, port_names: list[str]) -> dict[str, list[str]]: ...
+
+    def connections(self, port_name: str) -> list[str] | None: ...
+
+
+def port_news_for(api: int) -> PortNewsSource | None:
+    """The port news of a MIDI API in use (``client.get_current_api()``), if it has any here."""
+    if api == rtmidi.API_UNIX_JACK:
+        return jack_port_news()
+    if api == rtmidi.API_LINUX_ALSA:
+        from ptzmapd.inputs.alsa_ports import alsa_port_news
+
+        return alsa_port_news()
+    return None
+
+
+def describe_ports(ports: Sequence[str], aliases: Mapping[str, Sequence[str]] | None = None) -> str:
+    """Port names for a message, each with its aliases: ``'system:midi_capture_1' (alias …)``."""
+    if not ports:
+        return "none"
+    known = aliases or {}
+    return ", ".join(
+        repr(name) + (f" (alias {', '.join(map(repr, known[name]))})" if known.get(name) else "") for name in ports
+    )
 
 
 # How often to read a port list again when it changes while being read.
@@ -145,24 +204,47 @@ def port_names(client: rtmidi.MidiIn | rtmidi.MidiOut) -> list[str]:
 
 
 def open_listed_port(
-    client: rtmidi.MidiIn | rtmidi.MidiOut, ports: Sequence[str], index: int, own_port: str
+    client: rtmidi.MidiIn | rtmidi.MidiOut,
+    ports: Sequence[str],
+    index: int,
+    own_port: str,
+    news: PortNewsSource | None = None,
 ) -> bool:
     """Open ``ports[index]``; False, with nothing left open, if it may have been another port.
 
     rtmidi opens by index into a list it reads again, so a port that came or went since
     ``ports`` was read shifts the index onto another port; rtmidi may even raise half way,
-    with our end registered. A list that reads the same after opening says nothing moved
-    (short of a change and its undoing within those few milliseconds).
+    with our end registered. A list that reads the same after opening says nothing moved,
+    short of a change and its undoing meanwhile (a port gone and another taking its place,
+    then back). Where the API can say what is connected (JACK, through ``news``), the check
+    is exact: the listed port must have gained a connection to our own port.
     """
+    target = ports[index]
+    before = news.connections(target) if news is not None else None
     try:
         client.open_port(index, own_port)
-        if port_names(client) == list(ports):
+        if port_names(client) == list(ports) and _connected(news, target, before, own_port):
             return True
     except rtmidi.RtMidiError:
         pass
     client.close_port()
     return False
 
+
+def _connected(news: PortNewsSource | None, target: str, before: list[str] | None, own_port: str) -> bool:
+    """Whether ``target`` gained a connection to a port called ``own_port`` (True where the
+    API cannot tell: the list check is all there is)."""
+    if news is None or before is None:
+        return True
+    after = news.connections(target)
+    if after is None:
+        return False  # the listed port is gone
+    return any(name.rpartition(":")[2] == own_port for name in set(after) - set(before))
+
+
+#: rtmidi clients whose JACK server died under them, kept so that nothing (not even their
+#: ``__del__``) calls into libjack for them again.
+_DEAD_CLIENTS: list[object] = []
 
 
 class PortWatcher:
@@ -172,7 +254,9 @@ class PortWatcher:
     ``poll_interval`` seconds, opened when it appears and closed as soon as it is gone. Give
     ``virtual`` to create a port of our own instead: it never vanishes, so once it is open
     nothing polls. A MIDI API that cannot be used (no JACK server, no ALSA sequencer) is never
-    an error: it is logged once and retried.
+    an error: it is logged once and retried. The API's port news (:func:`port_news_for`) makes
+    the watcher look at once when ports change, and drop its client when the JACK server shuts
+    down (everything it moved stops; it reconnects when the server is back).
 
     ``on_open(port)`` runs each time the port is (re)opened, ``on_lost(port)`` as soon as a
     followed device is gone; ``setup(client)`` once per new client and ``before_open(client)``
@@ -187,7 +271,7 @@ class PortWatcher:
         client_name: str,
         own_port: str,
         *,
-        pattern: str | None = None,
+        pattern: PortPattern | None = None,
         virtual: str | None = None,
         on_open: Callable[[str], None],
         on_lost: Callable[[str], None] | None = None,
@@ -219,6 +303,11 @@ class PortWatcher:
         # Each condition is logged when it starts, not on every poll that finds it unchanged.
         self._api_failing = False
         self._waiting_logged = False
+        self._news: PortNewsSource | None = None
+        # Set on libjack's/ALSA's thread when news arrives, cleared on the loop when read: a
+        # burst of port registrations (a device with many ports) makes one look, not many.
+        self._news_pending: set[str] = set()
+        self._news_lock = threading.Lock()
 
     @property
     def client(self) -> Client | None:
@@ -251,6 +340,7 @@ class PortWatcher:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self._stop_news()
         client = self._client
         if client is None:
             self._port_name = None
@@ -295,6 +385,59 @@ class PortWatcher:
         if delay is not None and not self._closed and self._loop is not None:
             self._timer = self._loop.call_later(delay, self._poll)
 
+    def _start_news(self, client: Client) -> None:
+        news = port_news_for(int(client.get_current_api()))
+        if news is not None and news.subscribe(self._heard):
+            self._news = news
+        elif news is not None:
+            news.unsubscribe(self._heard)
+
+    def _stop_news(self) -> None:
+        news, self._news = self._news, None
+        if news is not None:
+            news.unsubscribe(self._heard)
+
+    def _heard(self, news: str) -> None:
+        # On libjack's notification thread (or the loop, for ALSA): hand over, once per burst.
+        with self._news_lock:
+            first = not self._news_pending
+            self._news_pending.add(news)
+        if first and self._loop is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._read_news)
+            except RuntimeError:  # the loop is closed: nobody is listening any more
+                pass
+
+    def _read_news(self) -> None:
+        with self._news_lock:
+            news, self._news_pending = self._news_pending, set()
+        if self._closed:
+            return
+        if "shutdown" in news:
+            self._api_gone()
+        elif self._pattern is None:
+            return  # a virtual port of our own does not follow other ports
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._poll()
+
+    def _api_gone(self) -> None:
+        """The JACK server shut down: our client and port are dead, and rtmidi does not know."""
+        self._stop_news()
+        client, self._client = self._client, None
+        lost, self._port_name = self._port_name, None
+        self._log.warning("%s: the %s MIDI API went away%s; reconnecting when it is back",
+                          self.what, api_label(self._api), f" with port {lost!r}" if lost else "")
+        self._api_failing = True
+        self._waiting_logged = False
+        if lost is not None and self._on_lost is not None:
+            self._on_lost(lost)
+        if client is not None:
+            # Never touched again: closing a port of a dead JACK server's client segfaults in
+            # libjack (seen with rtmidi's MidiOut). A few hundred bytes per server restart.
+            _DEAD_CLIENTS.append(client)
+
     def _create_client(self) -> Client | None:
         try:
             client = new_client(self._factory, self._api, self._client_name)
@@ -316,6 +459,7 @@ class PortWatcher:
             self._log.info("%s: the %s MIDI API is usable again", self.what, api_label(self._api))
         if self._setup is not None:
             self._setup(client)
+        self._start_news(client)
         return client
 
     def _open_virtual(self, client: Client, virtual: str) -> bool:
@@ -334,7 +478,7 @@ class PortWatcher:
         self._on_open(virtual)
         return True
 
-    def _follow_port(self, client: Client, pattern: str) -> None:
+    def _follow_port(self, client: Client, pattern: PortPattern) -> None:
         ports = port_names(client)
         if self._port_name is not None:
             if self._port_name in ports:
@@ -354,28 +498,32 @@ class PortWatcher:
                 self._on_lost(lost)
             # No return: a device plugged back at once may already be listed under a new name
             # (ALSA numbers clients anew).
-        matches = matching_ports(pattern, ports)
+        aliases = self._news.aliases(ports) if self._news is not None else {}
+        matches = matching_ports(pattern, ports, aliases)
         if not matches:
             if not self._waiting_logged:
                 self._waiting_logged = True
                 self._log.warning(
-                    "%s: waiting for a port matching %r (available: %s)", self.what, pattern, describe_ports(ports)
+                    "%s: waiting for a port matching %s (available: %s)",
+                    self.what, describe_pattern(pattern), describe_ports(ports, aliases),
                 )
             return
         index = matches[0]
         if self._before_open is not None:
             self._before_open(client)
-        if not open_listed_port(client, ports, index, self._own_port):
+        if not open_listed_port(client, ports, index, self._own_port, self._news):
             # The list changed while we opened; the next poll reads the new one.
             self._log.debug("%s: ports moved while opening %r", self.what, ports[index])
             return
         self._port_name = ports[index]
         self._waiting_logged = False
         also = [ports[other] for other in matches[1:]]
+        known_as = aliases.get(self._port_name)
+        named = f"{self._port_name!r}" + (f" (alias {', '.join(map(repr, known_as))})" if known_as else "")
         if also:
-            self._log.info("%s: connected to %r (also matching: %s)", self.what, self._port_name, describe_ports(also))
+            self._log.info("%s: connected to %s (also matching: %s)", self.what, named, describe_ports(also))
         else:
-            self._log.info("%s: connected to %r", self.what, self._port_name)
+            self._log.info("%s: connected to %s", self.what, named)
         self._on_open(self._port_name)
 
 
@@ -394,6 +542,26 @@ def list_ports(api: int) -> tuple[list[str], list[str]]:
     finally:
         reader.delete()
         writer.delete()
+
+
+def list_port_aliases(api: int, names: list[str]) -> dict[str, list[str]]:
+    """The aliases of the named ports (JACK only: ALSA ports have none); {} if unknown."""
+    if api != rtmidi.API_UNIX_JACK:
+        return {}
+    from ptzmapd.inputs.jack_ports import JackPortNews, libjack
+
+    library = libjack()
+    if library is None:
+        return {}
+    news = JackPortNews(library, "ptzmapd devices")
+
+    def ignore(_news: str) -> None:
+        pass
+
+    try:
+        return news.aliases(names) if news.subscribe(ignore) else {}
+    finally:
+        news.unsubscribe(ignore)
 
 
 def midi_api_works(api: int) -> bool:

@@ -126,9 +126,12 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "SDL_JoystickNumAxes": (_int, [_ptr]),
     "SDL_JoystickNumButtons": (_int, [_ptr]),
     "SDL_JoystickNumHats": (_int, [_ptr]),
+    "SDL_JoystickGetAxis": (ctypes.c_int16, [_ptr, _int]),
+    "SDL_JoystickUpdate": (None, []),
     "SDL_GameControllerOpen": (_ptr, [_int]),
     "SDL_GameControllerClose": (None, [_ptr]),
     "SDL_GameControllerGetJoystick": (_ptr, [_ptr]),
+    "SDL_GameControllerGetAxis": (ctypes.c_int16, [_ptr, _int]),
     "SDL_GameControllerGetStringForAxis": (_str, [_int]),
     "SDL_GameControllerGetStringForButton": (_str, [_int]),
     "SDL_JoystickAttachVirtual": (_int, [_int, _int, _int, _int]),
@@ -264,6 +267,18 @@ class Sdl:
     def path(self, joystick: int) -> str | None:
         function = self._fn.get("SDL_JoystickPath")
         return None if function is None else _text(function(joystick))
+
+    def update_joysticks(self) -> None:
+        """Have SDL read every open joystick now (what a pump does), queueing its events."""
+        self._fn["SDL_JoystickUpdate"]()
+
+    def joystick_axis(self, joystick: int, axis: int) -> int:
+        """An open joystick's axis as SDL last read it: raw -32768..32767."""
+        return int(self._fn["SDL_JoystickGetAxis"](joystick, axis))
+
+    def controller_axis(self, controller: int, axis: int) -> int:
+        """An open game controller's axis by SDL's number (``axis_names`` order), raw."""
+        return int(self._fn["SDL_GameControllerGetAxis"](controller, axis))
 
     def counts(self, joystick: int) -> tuple[int, int, int]:
         """(axes, buttons, hats) of an open joystick."""

@@ -54,7 +54,7 @@ from ptzmapd.mapping.intents import (
     Toggled,
 )
 from ptzmapd.mapping.midi_values import MidiAssembler, relative_steps
-from ptzmapd.mapping.values import CC_CENTRE, cc_bipolar, cc_unipolar, is_press, pitchbend
+from ptzmapd.mapping.values import CC_CENTRE, cc_bipolar, cc_unipolar, is_press, pitchbend, unipolar
 
 #: Default deadzones where a control has a rest position. A fader put back "in the middle"
 #: lands on 62..66 as often as on 64: that must mean stop, not a slow creep.
@@ -237,10 +237,14 @@ class Mapper:
             span = 16383 - FOURTEEN_BIT_CENTRE if value >= FOURTEEN_BIT_CENTRE else FOURTEEN_BIT_CENTRE
             return max(-1.0, min(1.0, (value - FOURTEEN_BIT_CENTRE) / span))
         if kind == "pitchbend":
-            return pitchbend(value)
+            return pitchbend(value) if bipolar else unipolar(pitchbend(value))
         if kind == "axis":
-            # SDL's y axes grow downwards; above the inputs, + is up.
-            return -value if event.number in GAMEPAD_DOWN_POSITIVE else value
+            # SDL's y axes grow downwards; above the inputs, + is up. A gamepad trigger reads
+            # 0..1 (unipolar by default); bipolar makes its middle the stop.
+            if event.number in GAMEPAD_TRIGGERS:
+                return 2.0 * value - 1.0 if binding.range == "bipolar" else value
+            deflection = -value if event.number in GAMEPAD_DOWN_POSITIVE else value
+            return deflection if bipolar else unipolar(deflection)
         held = 1.0 if binding.value is None else binding.value
         if kind == "hat":
             if binding.direction is not None:

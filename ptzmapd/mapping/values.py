@@ -28,15 +28,10 @@ def pitchbend(value: float) -> float:
     return max(-1.0, value / -PITCHBEND_MIN)
 
 
-def motion_speed(event: ControlEvent, bipolar: bool, note_speed: float) -> float:
-    """The speed a control's value asks for on a motion action."""
-    kind = event.kind
-    if kind == "cc":
-        return cc_bipolar(event.value) if bipolar else cc_unipolar(event.value)
-    if kind == "pitchbend":
-        return pitchbend(event.value)
-    # Notes and buttons: held = the binding's speed, released = stop.
-    return note_speed if event.value > 0 else 0.0
+def unipolar(deflection: float) -> float:
+    """A two-sided reading, -1..1, as one travel 0..1 (``range: unipolar``): the bottom of a
+    throttle or a pitch wheel is 0 (no motion), its middle 0.5, its top 1."""
+    return max(0.0, min(1.0, (deflection + 1.0) / 2.0))
 
 
 def is_press(event: ControlEvent, previous: float | None) -> bool:
