@@ -33,7 +33,6 @@ must be able to do what it asks.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib
 import os
 import re
@@ -54,6 +53,7 @@ from ptzmapd.config.yamlmarks import (
     child_path,
     read_yaml,
 )
+from ptzmapd.registry import suggest
 from ptzmapd.errors import ConfigError, ProtocolError
 from ptzmapd.files import FileRefused, beside, check_path
 from ptzmapd.secrets import SecretMissing, one_password_source, password_source, password_sources
@@ -139,17 +139,6 @@ def word(node: Node | None) -> str | None:
     return None
 
 
-def suggest(given: str | None, valid: Sequence[str]) -> str:
-    """`` (did you mean 'x'? valid: a, b)`` for a message; "" when there is nothing to say."""
-    parts: list[str] = []
-    if given is not None:
-        by_lower = {name.lower(): name for name in valid}
-        close = difflib.get_close_matches(given.lower(), list(by_lower), n=1)
-        if close:
-            parts.append(f"did you mean {by_lower[close[0]]!r}?")
-    if valid:
-        parts.append("valid: " + ", ".join(valid))
-    return f" ({' '.join(parts)})" if parts else ""
 
 
 def _resolve(bound: Bound, scope: Scope) -> int | None:
