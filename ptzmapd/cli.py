@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ptzmapd import __version__, logs
-from ptzmapd.camera import CameraController
+from ptzmapd.camera import Answer, Outcome
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import (
     AUTOFOCUS_MODES,
@@ -289,17 +289,63 @@ def _named_command(action: str, mode: str | None, level: int | None) -> CameraAc
     return CameraAction(action, mode, level)
 
 
-async def settle(controller: CameraController, timeout: float) -> bool:
-    """Wait until everything sent was acknowledged; False if the camera did not answer."""
-    clock = controller.clock
-    deadline = clock.now() + timeout
-    while clock.now() < deadline:
-        if controller.idle:
-            return controller.state.online
-        if not controller.state.online:
-            return False
-        await asyncio.sleep(0.01)
-    return False
+#: ``ptzmapd send``'s exit codes (README, "Commands"): the camera's own answer.
+EXIT_ACKNOWLEDGED = 0
+EXIT_NO_ANSWER = 1
+EXIT_REFUSED = 3
+
+
+async def wait_for_answers(outcomes: list[Outcome], timeout: float) -> bool:
+    """Wait until every outcome has its command's own answer; False after ``timeout`` seconds
+    with some still pending (the camera did not answer them)."""
+    loop = asyncio.get_running_loop()
+    pending = [outcome for outcome in outcomes if not outcome.done]
+    if not pending:
+        return True
+    every: asyncio.Future[None] = loop.create_future()
+
+    def one_done(_: Outcome) -> None:
+        if all(outcome.done for outcome in pending) and not every.done():
+            every.set_result(None)
+
+    for outcome in pending:
+        outcome.on_done(one_done)
+    try:
+        await asyncio.wait_for(every, timeout)
+    except TimeoutError:
+        return False
+    return True
+
+
+def report_answers(camera: str, what: str, outcomes: list[Outcome], last_error: str | None) -> int:
+    """Print what the camera answered to ``send``'s command(s); the exit code.
+
+    0 acknowledged (or sent, for a protocol without replies), 1 no answer, 3 refused (the
+    camera's refusal printed). A refusal wins over silence: a stop refused with 503 and then
+    never taken is reported as refused.
+    """
+    refused = [outcome for outcome in outcomes if outcome.answer is Answer.REFUSED]
+    if refused:
+        print(f"{camera}: {what}: refused by the camera: {refused[0].message}", file=sys.stderr)
+        return EXIT_REFUSED
+    unanswered = [outcome for outcome in outcomes if outcome.answer in (Answer.PENDING, Answer.DROPPED)]
+    if unanswered:
+        refusal = next((outcome.refusal for outcome in unanswered if outcome.refusal), None)
+        if refusal is not None:
+            print(f"{camera}: {what}: refused by the camera: {refusal}", file=sys.stderr)
+            return EXIT_REFUSED
+        print(f"{camera}: {what}: the camera did not answer ({last_error or 'not connected'})", file=sys.stderr)
+        return EXIT_NO_ANSWER
+    if any(outcome.answer is Answer.UNSENDABLE for outcome in outcomes):
+        message = next(outcome.message for outcome in outcomes if outcome.answer is Answer.UNSENDABLE)
+        print(f"ptzmapd: {camera}: {what}: {message}", file=sys.stderr)
+        return 2
+    answered = [outcome.answer for outcome in outcomes if outcome.answer is not Answer.SUPERSEDED]
+    if answered and all(answer is Answer.SENT for answer in answered):
+        print(f"{camera}: {what}: sent (the protocol has no replies)")
+    else:
+        print(f"{camera}: {what}: acknowledged")
+    return EXIT_ACKNOWLEDGED
 
 
 async def send(args: argparse.Namespace, log: logging.Logger) -> int:
@@ -346,15 +392,16 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         while not controller.transport.connected and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.02)
         # The opening words (RESET, stops) go first; a timed move is timed from when it can
-        # really start, not eaten by them (on a 2400-baud Pelco bus they take ~0.5 s).
-        await settle(controller, timeout=3.0)
+        # really start, not eaten by them (on a 2400-baud Pelco bus they take ~0.1 s).
+        await wait_for_answers([controller.stop()], timeout=3.0)
+        # send waits for its own command's answer (and its stop's), not for a quiet controller.
         if moving:
-            controller.set_motion(command)
+            outcomes = [controller.set_motion(command)]
             await asyncio.sleep(args.duration)
-            controller.stop()
+            outcomes.append(controller.stop())
         else:
-            controller.submit(command) if command.slot is None else controller.set_motion(command)
-        answered = await settle(controller, timeout=3.0)
+            outcomes = [controller.submit(command)]
+        await wait_for_answers(outcomes, timeout=3.0)
     finally:
         controller.close()
         await pool.close()
@@ -363,12 +410,7 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     what += "".join(f" {axis} {number:g}" for axis, number in (("pan", args.pan), ("tilt", args.tilt), ("zoom", args.zoom))
                     if number is not None)
     what += f" {args.level}" if args.level is not None else ""
-    if answered:
-        replies = PROTOCOLS[camera.protocol].ack_timeout > 0
-        print(f"{camera.name}: {what}: {'acknowledged' if replies else 'sent (the protocol has no replies)'}")
-        return 0
-    print(f"{camera.name}: {what}: the camera did not answer ({controller.state.last_error or 'not connected'})", file=sys.stderr)
-    return 1
+    return report_answers(camera.name, what, outcomes, controller.state.last_error)
 
 
 async def simulate(args: argparse.Namespace) -> int:

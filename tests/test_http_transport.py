@@ -450,7 +450,7 @@ def test_https_certificates_are_verified(certificate: tuple[Path, Path], caplog:
         stage = await make_controller(config(sim, ack_timeout=0.5, timeout=0.4), pool, MonotonicClock(), LOG)
         try:
             stage.submit(Home())
-            await until(lambda: "home goto" in sim.received or not stage.state.online, timeout=5.0)
+            await until(lambda: "home goto" in sim.received or stage.state.last_error is not None, timeout=5.0)
             return list(sim.received)
         finally:
             stage.close()

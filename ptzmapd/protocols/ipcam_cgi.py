@@ -39,6 +39,7 @@ from ptzmapd.commands import (
 )
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
+from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
 from ptzmapd.protocols.http import (
     FORM,
     Decoded,
@@ -161,6 +162,9 @@ _REQUESTS: dict[type[Command], Callable[..., HttpRequest]] = {
 
 
 class IpcamCgiCodec:
+    #: One request, one response.
+    pairing: Pairing = HTTP_EXCHANGE
+
     def __init__(self, limits: SpeedLimits) -> None:
         self.limits = limits
         #: A diagonal alternates its axes; True: the next step is the tilt one.

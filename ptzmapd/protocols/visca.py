@@ -56,7 +56,9 @@ from ptzmapd.protocols.base import (
     Outgoing,
     Reply,
     SpeedLimits,
+    UnreadableAnswer,
 )
+from ptzmapd.protocols.pairing import VISCA_SOCKETS, Pairing
 from ptzmapd.protocols.framing import Cut, Piece, StreamSplitter
 
 TERMINATOR = 0xFF
@@ -631,7 +633,7 @@ def _completion(frame: bytes, token: int | None, pending_inquiry: str | None) ->
     inquiry = INQUIRIES.get(pending_inquiry)
     values = inquiry.decode(data) if inquiry is not None else None
     if values is None:
-        return Garbage(token, frame, f"answer does not fit inquiry {pending_inquiry!r}")
+        return UnreadableAnswer(token, frame, f"answer does not fit inquiry {pending_inquiry!r}")
     return InquiryAnswer(token, what=pending_inquiry, values=values)
 
 
@@ -639,7 +641,7 @@ def _error(frame: bytes, token: int | None, pending_inquiry: str | None) -> Repl
     kind = ERROR_KINDS.get(frame[2]) if len(frame) == 4 else None
     if kind is None:
         return Garbage(token, frame, "unknown error reply")
-    return ErrorReply(token, kind=kind, data=frame)
+    return ErrorReply(token, kind=kind, data=frame, socket=frame[1] & 0x0F)
 
 
 #: Reply parsers by the high nibble of the second byte: 4 ACK, 5 completion/answer, 6 error.
@@ -719,6 +721,9 @@ class ViscaCodec:
     Raw VISCA has no token: the controller keeps one command in flight, and the codec
     remembers the last inquiry it encoded so the answer can be decoded.
     """
+
+    #: Completions pair by the socket their ACK named (ERRATA: replies interleave).
+    pairing: Pairing = VISCA_SOCKETS
 
     def __init__(self, limits: SpeedLimits, address: int = 1) -> None:
         if address not in ADDRESSES:

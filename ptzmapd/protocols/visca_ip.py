@@ -15,6 +15,7 @@ from typing import Callable
 
 from ptzmapd.commands import Command
 from ptzmapd.protocols.base import ErrorReply, Garbage, Outgoing, Reply, SequenceReset, SpeedLimits
+from ptzmapd.protocols.pairing import VISCA_SEQUENCE, VISCA_SOCKETS, Pairing
 from ptzmapd.protocols.visca import (
     FrameSplitter,
     describe_command,
@@ -109,6 +110,11 @@ class ViscaIpCodec:
         self._pending: dict[int, str] = {}
         #: For replies that arrive without a header (no sequence number to look up).
         self._last_inquiry: str | None = None
+
+    @property
+    def pairing(self) -> Pairing:
+        """Sequence numbers pair replies when the header is sent; sockets otherwise."""
+        return VISCA_SEQUENCE if self.sequence else VISCA_SOCKETS
 
     def start(self) -> list[Outgoing]:
         return self.reset()
