@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--user", default="admin", help="HTTP simulators: the user name they accept")
     simulate.add_argument("--password-env", metavar="VAR",
                           help="HTTP simulators: read the password they accept from this variable (default 'secret')")
+    simulate.add_argument("--completion-delay", type=float, default=0.0, metavar="SECONDS",
+                          help="network VISCA simulators: ACK at once, send each completion this much later")
+    simulate.add_argument("--drop-packet", type=int, action="append", default=[], metavar="N",
+                          help="network VISCA simulators: drop the Nth packet received (1 = the first); repeatable")
 
     snapshot = commands.add_parser("snapshot", help="save a still image from an HTTP camera")
     snapshot.add_argument("-c", "--config", required=True, metavar="FILE")
@@ -420,6 +424,7 @@ async def simulate(args: argparse.Namespace) -> int:
     handle = await starter(protocol)(
         protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
         serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
+        completion_delay=args.completion_delay, drop_packets=args.drop_packet,
     )
     print(f"simulated {protocol} camera on {handle.where} (Ctrl-C to stop)", flush=True)
     stopping = asyncio.Event()

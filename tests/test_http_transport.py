@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ptzmapd.camera import CameraController
+from ptzmapd.camera import STOP_REFUSED_TRIES, CameraController
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import (
     Autofocus,
@@ -211,8 +211,11 @@ def test_a_wrong_password_is_one_clear_error_and_no_storm(caplog: pytest.LogCapt
                 stage.set_motion(PanTilt((step % 100) / 100, 0.0))
                 await asyncio.sleep(0.001)
             assert sim.received == []
-            # The opening stop: unsigned, then signed (wrong); then requests are held back.
-            assert sim.requests <= 3, sim.requests
+            # The opening stop (unsigned, then signed: wrong) is never held back, but a 401 is a
+            # permanent refusal: tried STOP_REFUSED_TRIES times, then given up; everything else
+            # is held back all along (issue 9 items 4 and 6).
+            assert sim.requests <= 2 * STOP_REFUSED_TRIES, sim.requests
+            assert stage.state.stop_refused is not None and "http-401" in stage.state.stop_refused
             assert stage.state.last_error is not None and "http-401" in stage.state.last_error
         finally:
             stage.stop()
