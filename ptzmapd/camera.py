@@ -541,12 +541,14 @@ class CameraController:
         assert slot is not None
         if reply.permanent:
             # ...but a refusal that cannot pass (wrong channel, no such function) only a few
-            # times: the user's other commands must not wait behind it forever.
+            # times: the user's other commands must not wait behind it forever. Once the
+            # camera is marked, its other slots' stops get one try each.
             self._stop_refusals[slot] += 1
-            if self._stop_refusals[slot] >= STOP_REFUSED_TRIES:
+            if self._stop_refusals[slot] >= STOP_REFUSED_TRIES or self.state.stop_refused is not None:
+                if self.state.stop_refused is None:
+                    self.log.error("[%s] stop refused %d times, not sent again until the next stop: %s",
+                                   self.label, self._stop_refusals[slot], message)
                 self.state.stop_refused = message
-                self.log.error("[%s] stop refused %d times, not sent again until the next stop: %s",
-                               self.label, self._stop_refusals[slot], message)
                 self._stop_refusals[slot] = 0
                 self._resolve(flight.outcomes, Answer.REFUSED, message)
                 return

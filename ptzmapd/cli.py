@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="network VISCA simulators: ACK at once, send each completion this much later")
     simulate.add_argument("--drop-packet", type=int, action="append", default=[], metavar="N",
                           help="network VISCA simulators: drop the Nth packet received (1 = the first); repeatable")
+    simulate.add_argument("--no-if-clear-echo", dest="if_clear_echo", action="store_false",
+                          help="visca-serial: a chain that does not echo the IF_Clear broadcast")
 
     snapshot = commands.add_parser("snapshot", help="save a still image from an HTTP camera")
     snapshot.add_argument("-c", "--config", required=True, metavar="FILE")
@@ -321,14 +323,20 @@ async def wait_for_answers(outcomes: list[Outcome], timeout: float) -> bool:
     return True
 
 
-def report_answers(camera: str, what: str, outcomes: list[Outcome], last_error: str | None) -> int:
+def report_answers(
+    camera: str, what: str, outcomes: list[Outcome], last_error: str | None, opening: Outcome | None = None
+) -> int:
     """Print what the camera answered to ``send``'s command(s); the exit code.
 
     0 acknowledged (or sent, for a protocol without replies), 1 no answer, 3 refused (the
     camera's refusal printed). A refusal wins over silence: a stop refused with 503 and then
-    never taken is reported as refused.
+    never taken is reported as refused, and so is a command that never got its turn because
+    the camera refused the opening stop (a 401 holds HTTP requests back).
     """
     refused = [outcome for outcome in outcomes if outcome.answer is Answer.REFUSED]
+    if not refused and opening is not None and opening.answer is Answer.REFUSED \
+            and any(not outcome.done for outcome in outcomes):
+        refused = [opening]
     if refused:
         print(f"{camera}: {what}: refused by the camera: {refused[0].message}", file=sys.stderr)
         return EXIT_REFUSED
@@ -397,7 +405,8 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
             await asyncio.sleep(0.02)
         # The opening words (RESET, stops) go first; a timed move is timed from when it can
         # really start, not eaten by them (on a 2400-baud Pelco bus they take ~0.1 s).
-        await wait_for_answers([controller.stop()], timeout=3.0)
+        opening = controller.stop()
+        await wait_for_answers([opening], timeout=3.0)
         # send waits for its own command's answer (and its stop's), not for a quiet controller.
         if moving:
             outcomes = [controller.set_motion(command)]
@@ -414,7 +423,7 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     what += "".join(f" {axis} {number:g}" for axis, number in (("pan", args.pan), ("tilt", args.tilt), ("zoom", args.zoom))
                     if number is not None)
     what += f" {args.level}" if args.level is not None else ""
-    return report_answers(camera.name, what, outcomes, controller.state.last_error)
+    return report_answers(camera.name, what, outcomes, controller.state.last_error, opening)
 
 
 async def simulate(args: argparse.Namespace) -> int:
@@ -424,7 +433,7 @@ async def simulate(args: argparse.Namespace) -> int:
     handle = await starter(protocol)(
         protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
         serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
-        completion_delay=args.completion_delay, drop_packets=args.drop_packet,
+        completion_delay=args.completion_delay, drop_packets=args.drop_packet, if_clear_echo=args.if_clear_echo,
     )
     print(f"simulated {protocol} camera on {handle.where} (Ctrl-C to stop)", flush=True)
     stopping = asyncio.Event()

@@ -28,7 +28,16 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 from ptzmapd.errors import ProtocolError
-from ptzmapd.protocols.base import Ack, Completion, ErrorReply, Garbage, InquiryAnswer, Reply, SequenceReset
+from ptzmapd.protocols.base import (
+    Ack,
+    Completion,
+    ErrorReply,
+    Garbage,
+    InquiryAnswer,
+    Reply,
+    SequenceReset,
+    UnreadableAnswer,
+)
 
 
 class Stage(Enum):
@@ -133,8 +142,8 @@ def event_of(reply: Reply) -> Event | None:
         return Event.ACK
     if isinstance(reply, Completion):
         return Event.COMPLETION
-    if isinstance(reply, InquiryAnswer):
-        return Event.ANSWER
+    if isinstance(reply, (InquiryAnswer, UnreadableAnswer)):
+        return Event.ANSWER  # an answer the codec could not read is an answer all the same
     if isinstance(reply, ErrorReply):
         return Event.REFUSAL
     if isinstance(reply, SequenceReset):

@@ -101,6 +101,9 @@ class ViscaChain:
         if not 1 <= cameras <= 7:
             raise PtzmapdError(f"a VISCA daisy chain has 1..7 cameras, got {cameras}")
         self.cameras = {address: SimulatedCamera(address) for address in range(1, cameras + 1)}
+        #: False: a chain that does not echo the IF_Clear broadcast (seen in the field;
+        #: ``ptzmapd simulate visca-serial --no-if-clear-echo``).
+        self.if_clear_echo = True
         self._recorder = recorder
         self._splitter = FrameSplitter(is_command_start)
 
@@ -120,7 +123,8 @@ class ViscaChain:
             if frame == ADDRESS_SET.frame:
                 return [address_set_answer(len(self.cameras))]
             if frame == IF_CLEAR.frame:
-                return [IF_CLEAR.frame]  # the broadcast comes back round the chain
+                # The broadcast comes back round the chain (unless this chain swallows it).
+                return [IF_CLEAR.frame] if self.if_clear_echo else []
             for each in self.cameras.values():
                 each.handle(bytes([0x80 | each.address]) + frame[1:], now)
             return []
@@ -421,6 +425,7 @@ async def start(
     serial: str = "pty",
     cameras: int = 1,
     baud: int | None = None,
+    if_clear_echo: bool = True,
     **_: object,
 ) -> SerialSimulator:
     """The ``ptzmapd simulate`` entry point (see :data:`ptzmapd.simulators.SIMULATORS`).
@@ -438,6 +443,7 @@ async def start(
     line: ViscaChain | PelcoBus
     if kind == "visca-serial":
         line = ViscaChain(cameras, recorder)
+        line.if_clear_echo = if_clear_echo
     else:
         line = PelcoBus(DIALECTS[kind], cameras, baud or DEFAULT_BAUD[kind], recorder)
     handle = SerialSimulator(kind, line, recorder, write_line)
