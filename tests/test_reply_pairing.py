@@ -248,6 +248,7 @@ def test_the_field_report_a_late_completion_does_not_confirm_a_lost_stop() -> No
     clock.advance(0.02)
     wire.answer("90 51 FF")  # the pan's completion, 80 ms after its ACK
     assert stop.answer is Answer.PENDING
+    assert not controller.idle  # what shutdown waits for: it goes on resending the stop
     clock.advance(SETTINGS.ack_timeout)
     assert wire.frames[-2:] == ["81 01 06 01 01 01 03 03 FF"] * 2  # retransmitted
     wire.answer("90 41 FF")
