@@ -71,10 +71,13 @@ STOP_RETRY = 0.5
 #: A stop to a camera that stopped answering is tried at every chance this many times before
 #: it, too, waits for the offline backoff (a camera that is really gone is not flooded).
 STOP_EAGER_TRIES = 8
-#: A stop refused permanently (``ErrorReply.permanent``: wrong channel, no such function) is
-#: tried this many times in all, then the camera is marked "stop refused" and other commands
-#: go on: sending it forever would block the user's preset behind it.
-STOP_REFUSED_TRIES = 3
+#: A stop refused permanently (``ErrorReply.permanent``: wrong channel, no such function,
+#: credentials rejected) is tried this many times in all (once more, in case the refusal was
+#: a passing one after all), then the camera is marked "stop refused" and other commands go
+#: on: sending it forever would block the user's preset behind it, and every HTTP try after
+#: a 401 is two failed logins (httpx signs again with a fresh nonce), which a Hikvision
+#: camera counts toward locking the user out.
+STOP_REFUSED_TRIES = 2
 #: Offline probing backs off from the ACK timeout up to this many seconds.
 BACKOFF_MAX = 5.0
 #: Garbage replies, and the same refusal again, are logged at most once per camera per this
@@ -540,17 +543,22 @@ class CameraController:
         slot = flight.command.slot
         assert slot is not None
         if reply.permanent:
-            # ...but a refusal that cannot pass (wrong channel, no such function) only a few
-            # times: the user's other commands must not wait behind it forever. Once the
-            # camera is marked, its other slots' stops get one try each.
+            # ...but a refusal that cannot pass (wrong channel, wrong password, no such
+            # function) only a few times: the user's other commands must not wait behind it
+            # forever, and a camera must not lock the user out for failed logins. The other
+            # slots' stops waiting now would be refused for the same reason: given up too.
             self._stop_refusals[slot] += 1
-            if self._stop_refusals[slot] >= STOP_REFUSED_TRIES or self.state.stop_refused is not None:
-                if self.state.stop_refused is None:
-                    self.log.error("[%s] stop refused %d times, not sent again until the next stop: %s",
-                                   self.label, self._stop_refusals[slot], message)
+            if self._stop_refusals[slot] >= STOP_REFUSED_TRIES:
+                self.log.error("[%s] stop refused %d times, not sent again until the next stop: %s",
+                               self.label, self._stop_refusals[slot], message)
                 self.state.stop_refused = message
                 self._stop_refusals[slot] = 0
                 self._resolve(flight.outcomes, Answer.REFUSED, message)
+                for other, command in self.state.motion.items():
+                    key = self._key(command)
+                    if command.is_stop() and key is not None and key != self._sent_keys[other]:
+                        self._sent_keys[other] = key
+                        self._resolve(self._slot_waiters[other], Answer.REFUSED, message)
                 return
         for outcome in flight.outcomes:
             outcome.refusal = message
