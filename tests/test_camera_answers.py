@@ -430,3 +430,40 @@ def test_a_serial_camera_whose_device_is_gone_is_offline(tmp_path: Path) -> None
             await pool.close()
 
     asyncio.run(body())
+
+
+def test_the_select_pad_leds_learn_of_a_camera_that_never_answered() -> None:
+    from ptzmapd.mapping.observers import PipelineObserver
+    from ptzmapd.pipeline import Pipeline
+
+    class Lights(PipelineObserver):
+        def __init__(self) -> None:
+            self.changes: list[tuple[str, bool]] = []
+
+        def camera_online(self, camera: str, online: bool) -> None:
+            self.changes.append((camera, online))
+
+    clock = FakeClock()
+    wires = {"stage": MemoryWire(clock), "gate": MemoryWire(clock, connected=False)}  # gate cannot connect
+    controllers = {name: CameraController(name, ViscaCodec(VISCA_LIMITS), wire, clock, SETTINGS, LOG)
+                   for name, wire in wires.items()}
+    for name, controller in controllers.items():
+        controller.start()
+    wires["stage"].settle(controllers["stage"])
+    pipeline = Pipeline([], controllers, clock=clock)
+    lights = Lights()
+    pipeline.observe(lights)
+    assert lights.changes == [("gate", False)]
+    wires["gate"].plug(True)
+    wires["gate"].answer_awaiting(controllers["gate"])
+    assert lights.changes == [("gate", False), ("gate", True)]
+
+
+def test_status_shows_a_refused_stop() -> None:
+    from ptzmapd.status import render
+
+    camera = {"speeds": {}, "pan_tilt_position": None, "zoom_position": None, "selected": True, "protocol": "isapi",
+              "online": True, "commands_per_second": 0.0, "last_error": None,
+              "stop_refused": "camera refused 'continuous pan 0 tilt 0 zoom 0': isapi-invalidChannel"}
+    text = render({"config": "studio.yaml", "cameras": {"stage": camera}, "inputs": {}})
+    assert "STOP REFUSED: camera refused 'continuous pan 0 tilt 0 zoom 0': isapi-invalidChannel" in text
