@@ -220,6 +220,8 @@ class _InFlight:
     is_reset: bool = False
     #: Who waits for this command's answer.
     outcomes: list[Outcome] = field(default_factory=list)
+    #: Garbage arrived while this (inquiry) was awaiting its answer.
+    garbled: bool = False
 
 
 @dataclass(slots=True)
@@ -441,6 +443,11 @@ class CameraController:
     def _on_reply(self, reply: Reply) -> None:
         if isinstance(reply, Garbage):
             self.state.garbage_replies += 1
+            flight = self._in_flight
+            if flight is not None and flight.command.inquiry and not flight.is_reset:
+                # Perhaps the inquiry's answer in a shape nobody can read: if it stays
+                # unanswered, that silence does not count toward "offline" (see _on_timeout).
+                flight.garbled = True
             now = self.clock.now()
             if now - self._last_garbage_log >= GARBAGE_LOG_INTERVAL:
                 self._last_garbage_log = now
@@ -700,8 +707,10 @@ class CameraController:
 
     def _on_timeout(self, flight: _InFlight, now: float) -> None:
         # Every unanswered send counts toward "offline", whether it is retransmitted or
-        # replaced by a newer speed: a dead camera under a moving fader is still dead.
-        self._unanswered += 1
+        # replaced by a newer speed: a dead camera under a moving fader is still dead. An
+        # inquiry answered with bytes nobody could read was answered all the same.
+        if not flight.garbled:
+            self._unanswered += 1
         slot = flight.command.slot
         stale = slot is not None and not flight.is_reset and self._key(self.state.motion[slot]) != self._key(flight.command)
         giving_up = self._unanswered > self.settings.retries

@@ -467,3 +467,16 @@ def test_status_shows_a_refused_stop() -> None:
               "stop_refused": "camera refused 'continuous pan 0 tilt 0 zoom 0': isapi-invalidChannel"}
     text = render({"config": "studio.yaml", "cameras": {"stage": camera}, "inputs": {}})
     assert "STOP REFUSED: camera refused 'continuous pan 0 tilt 0 zoom 0': isapi-invalidChannel" in text
+
+
+def test_an_inquiry_answered_with_garbage_never_makes_the_camera_offline() -> None:
+    controller, wire, clock = visca()
+    controller.set_motion(PanTilt(0.5, 0.0))
+    wire.answer("90 41 FF")
+    for _ in range(10):  # a steady pan: only the position polls go out
+        asked = len(wire.sent)
+        while len(wire.sent) == asked:
+            clock.advance(0.01)
+        assert wire.frames[-1].startswith("81 09")
+        wire.answer("90 50 " + "01 " * 20 + "FF")  # longer than any VISCA frame: garbage
+    assert controller.state.online and controller.state.garbage_replies >= 10
