@@ -306,6 +306,8 @@ class CameraController:
         self._repeat_waiters: dict[str, list[Outcome]] = {slot: [] for slot in MOTION_SLOTS}
         #: Permanent refusals of each slot's stop in a row (see STOP_REFUSED_TRIES).
         self._stop_refusals: dict[str, int] = {slot: 0 for slot in MOTION_SLOTS}
+        #: Slots whose last stop was given up as refused (asking for it again is refused too).
+        self._given_up: set[str] = set()
         self._error_logged_at: dict[str, float] = {}
         #: Kinds of command the codec refused to encode, each logged once (see _send_next).
         self._unsendable: set[str] = set()
@@ -388,6 +390,9 @@ class CameraController:
             outcome.resolve(Answer.UNSENDABLE, f"the {self.codec.pairing.family.value} protocol cannot send {command_kind(command)}")
         elif flight is not None and not flight.is_reset and flight.command.slot == slot and self._key(flight.command) == key:
             flight.outcomes.append(outcome)  # on the wire already: its answer is this one's
+        elif key == self._sent_keys[slot] and slot in self._given_up:
+            # The stop the camera refused for good: not sent again until the next stop.
+            outcome.resolve(Answer.REFUSED, self.state.stop_refused or "the camera refused this stop")
         elif key == self._sent_keys[slot]:
             # What the camera was last sent, and took (or nothing answers on this wire).
             outcome.resolve(Answer.SENT if self._one_way else Answer.ACKNOWLEDGED, "unchanged")
@@ -560,11 +565,13 @@ class CameraController:
                                self.label, self._stop_refusals[slot], message)
                 self.state.stop_refused = message
                 self._stop_refusals[slot] = 0
+                self._given_up.add(slot)
                 self._resolve(flight.outcomes, Answer.REFUSED, message)
                 for other, command in self.state.motion.items():
                     key = self._key(command)
                     if command.is_stop() and key is not None and key != self._sent_keys[other]:
                         self._sent_keys[other] = key
+                        self._given_up.add(other)
                         self._resolve(self._slot_waiters[other], Answer.REFUSED, message)
                 return
         for outcome in flight.outcomes:
@@ -831,6 +838,7 @@ class CameraController:
         """Mark ``command`` as on its way; returns who waits for its answer."""
         if slot is not None:
             self._sent_keys[slot] = key
+            self._given_up.discard(slot)
             waiters = self._slot_waiters[slot]
             if key is None:
                 taken, waiters[:] = list(waiters), []

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ptzmapd.camera import STOP_REFUSED_TRIES, Answer, CameraController, ControllerSettings, Outcome
+from ptzmapd.camera import STOP_REFUSED_TRIES, STOP_RETRY, Answer, CameraController, ControllerSettings, Outcome
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import STOPS, Home, PanTilt, PresetRecall, Zoom, ZoomPositionInquiry
@@ -480,3 +480,24 @@ def test_an_inquiry_answered_with_garbage_never_makes_the_camera_offline() -> No
         assert wire.frames[-1].startswith("81 09")
         wire.answer("90 50 " + "01 " * 20 + "FF")  # longer than any VISCA frame: garbage
     assert controller.state.online and controller.state.garbage_replies >= 10
+
+
+def test_asking_again_for_a_stop_refused_for_good_is_refused_not_acknowledged() -> None:
+    controller, wire, clock = visca(ControllerSettings(min_interval=0.05, ack_timeout=0.2, retries=2))
+    controller.set_motion(PanTilt(0.5, 0.0))
+    wire.answer("90 41 FF")
+    clock.advance(SETTINGS.min_interval)
+    stop = controller.stop()
+    for _ in range(STOP_REFUSED_TRIES):
+        wire.answer("90 60 02 FF")  # syntax error: refused for good
+        clock.advance(STOP_RETRY)  # sent again after this long (until given up)
+    assert stop.answer is Answer.REFUSED and controller.state.stop_refused is not None
+    again = controller.stop()
+    assert again.answer is Answer.REFUSED and "syntax" in again.message
+    moved = controller.set_motion(PanTilt(0.2, 0.0))  # the next move, then the next stop: sent
+    wire.answer("90 41 FF")
+    assert moved.answer is Answer.ACKNOWLEDGED
+    clock.advance(SETTINGS.min_interval)
+    final = controller.stop()
+    wire.answer("90 41 FF")
+    assert final.answer is Answer.ACKNOWLEDGED and controller.state.stop_refused is None
