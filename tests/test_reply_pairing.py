@@ -310,3 +310,12 @@ def test_send_over_raw_visca_udp_with_late_completions_and_a_lost_stop(tmp_path:
         assert sim.lines[-1].endswith("pan stop, tilt stop"), sim.output
     finally:
         sim.stop()
+
+
+def test_strays_expire_so_a_dead_camera_does_not_grow_the_ledger() -> None:
+    ledger: Ledger[int] = Ledger(VISCA_SOCKETS, stray_window=0.4)
+    for step_number in range(1000):
+        now = step_number * 0.2
+        ledger.sent(step_number, stop=False, token=None, now=now)
+        ledger.abandon(now + 0.2)
+    assert len(ledger.strays) <= 3

@@ -221,6 +221,7 @@ class Ledger(Generic[T]):
         """Nobody waits for the awaiting command any more; its copies' answers become strays."""
         entry, self.awaiting = self.awaiting, None
         if entry is not None and self.pairing.family is Family.VISCA and not self._by_token(entry.token):
+            self._owed_strays(now)  # forget the expired ones: a dead camera must not grow the list
             self.strays.extend([entry.last_sent + self.stray_window] * entry.copies)
         return entry
 
