@@ -5,8 +5,10 @@ camera into :class:`Reply` events. It owns no socket, no clock and no sleep: the
 controller (:mod:`ptzmapd.camera`) decides *when* to send, the transport *how*.
 
 ``token`` ties a reply to the command it answers where the protocol carries one (the
-VISCA-over-IP sequence number); where it does not, the token is ``None`` and the controller
-pairs replies with its single command in flight.
+VISCA-over-IP sequence number); where it does not, the token is ``None``. Which command a
+reply answers is decided by :mod:`ptzmapd.protocols.pairing`, by the rules of the codec's
+``pairing`` (tokens, VISCA sockets, HTTP's one request / one response). Whether a refusal
+is worth repeating is decided in one place too: :func:`refusal_is_permanent`.
 """
 
 from __future__ import annotations
