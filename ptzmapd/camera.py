@@ -670,6 +670,12 @@ class CameraController:
             return
         now = self.clock.now()
         flight = self._in_flight
+        if flight is not None and flight.command.inquiry and not flight.is_reset and self._next_command() is not None:
+            # A position poll never holds back a command (a stop least of all): given up for
+            # this cycle, and its answer, should it still come, answers nothing.
+            self._in_flight = None
+            self._ledger.abandon(now)
+            flight = None
         if flight is not None and now >= flight.last_sent + self.settings.ack_timeout:
             self._on_timeout(flight, now)
         if self._in_flight is None and now >= self._send_at() and self.transport.connected and self._has_work(now):
@@ -809,7 +815,8 @@ class CameraController:
                     self._resolve(repeating, Answer.SENT)
         if outgoing.expects_reply:
             self._in_flight = _InFlight(command, outgoing, now, now, outcomes=outcomes)
-            self._ledger.sent(self._in_flight, stop=command.is_stop(), token=outgoing.token, now=now)
+            self._ledger.sent(self._in_flight, stop=command.is_stop(), token=outgoing.token, now=now,
+                              asks=command.inquiry or isinstance(command, RawCommand))
         else:
             self._resolve(outcomes, Answer.SENT)
         if slot is not None:

@@ -501,3 +501,20 @@ def test_asking_again_for_a_stop_refused_for_good_is_refused_not_acknowledged() 
     final = controller.stop()
     wire.answer("90 41 FF")
     assert final.answer is Answer.ACKNOWLEDGED and controller.state.stop_refused is None
+
+
+def test_a_position_poll_in_flight_never_holds_back_a_stop() -> None:
+    controller, wire, clock = visca()
+    controller.set_motion(PanTilt(0.5, 0.0))
+    wire.answer("90 41 FF")
+    asked = len(wire.sent)
+    while len(wire.sent) == asked:
+        clock.advance(0.01)
+    assert wire.frames[-1].startswith("81 09") and controller.awaiting is not None  # a camera slow to answer it
+    stop = controller.stop()
+    clock.advance(SETTINGS.min_interval)
+    assert wire.frames[-1] == "81 01 06 01 01 01 03 03 FF"  # at once, not after the ack timeout
+    wire.answer("90 50 00 00 00 00 FF")  # the poll's late answer: not the stop's
+    assert stop.answer is Answer.PENDING
+    wire.answer("90 41 FF")
+    assert stop.answer is Answer.ACKNOWLEDGED

@@ -167,6 +167,9 @@ class Entry(Generic[T]):
     item: T
     stop: bool
     token: int | None = None
+    #: It asks for data (an inquiry, or a raw command that may be one): only such a command
+    #: takes an inquiry answer by order.
+    asks: bool = False
     stage: Stage = Stage.AWAITING
     socket: int = 0
     #: Copies on the wire (1 + retransmissions): each may still be answered.
@@ -204,11 +207,11 @@ class Ledger(Generic[T]):
     #: number); the controller decides when.
     ignore_tokens: bool = False
 
-    def sent(self, item: T, stop: bool, token: int | None, now: float) -> Entry[T]:
+    def sent(self, item: T, stop: bool, token: int | None, now: float, asks: bool = False) -> Entry[T]:
         """A new command went out and now awaits its answer (one at a time)."""
         if self.awaiting is not None:
             self.abandon(now)
-        self.awaiting = Entry(item, stop, token, last_sent=now)
+        self.awaiting = Entry(item, stop, token, asks=asks, last_sent=now)
         return self.awaiting
 
     def resent(self, now: float) -> None:
@@ -220,7 +223,9 @@ class Ledger(Generic[T]):
     def abandon(self, now: float) -> Entry[T] | None:
         """Nobody waits for the awaiting command any more; its copies' answers become strays."""
         entry, self.awaiting = self.awaiting, None
-        if entry is not None and self.pairing.family is Family.VISCA and not self._by_token(entry.token):
+        # An inquiry is never ACKed: its late answer is data, which only an asking command takes.
+        if entry is not None and self.pairing.family is Family.VISCA and not self._by_token(entry.token) \
+                and not entry.asks:
             self._owed_strays(now)  # forget the expired ones: a dead camera must not grow the list
             self.strays.extend([entry.last_sent + self.stray_window] * entry.copies)
         return entry
@@ -288,6 +293,8 @@ class Ledger(Generic[T]):
             return self.executing[socket]
         if awaiting is None:
             return None
+        if event is Event.ANSWER and not awaiting.asks:
+            return None  # data answers a question: an abandoned inquiry's, not this command's
         if event is Event.COMPLETION and socket:
             # A completion on a socket no accepted command holds: the camera skipped the ACK,
             # or an earlier command's ACK was lost. Only a non-stop may take it as its answer.
