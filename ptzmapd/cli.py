@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ptzmapd import __version__, logs
-from ptzmapd.camera import CameraController
+from ptzmapd.camera import Answer, Outcome
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import (
     AUTOFOCUS_MODES,
@@ -118,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--quirk", action="append", default=[], metavar="NAME",
                           help="behave like a camera with this quirk (repeatable): " + "; ".join(
                               f"{kind}: {', '.join(quirks)}" for kind, quirks in QUIRKS.items()))
+    simulate.add_argument("--completion-delay", type=float, default=0.0, metavar="SECONDS",
+                          help="network VISCA simulators: ACK at once, send each completion this much later")
+    simulate.add_argument("--drop-packet", type=int, action="append", default=[], metavar="N",
+                          help="network VISCA simulators: drop the Nth packet received (1 = the first); repeatable")
 
     snapshot = commands.add_parser("snapshot", help="save a still image from an HTTP camera")
     snapshot.add_argument("-c", "--config", required=True, metavar="FILE")
@@ -300,17 +304,69 @@ def _named_command(action: str, mode: str | None, level: int | None) -> CameraAc
     return CameraAction(action, mode, level)
 
 
-async def settle(controller: CameraController, timeout: float) -> bool:
-    """Wait until everything sent was acknowledged; False if the camera did not answer."""
-    clock = controller.clock
-    deadline = clock.now() + timeout
-    while clock.now() < deadline:
-        if controller.idle:
-            return controller.state.online
-        if not controller.state.online:
-            return False
-        await asyncio.sleep(0.01)
-    return False
+#: ``ptzmapd send``'s exit codes (README, "Commands"): the camera's own answer.
+EXIT_ACKNOWLEDGED = 0
+EXIT_NO_ANSWER = 1
+EXIT_REFUSED = 3
+
+
+async def wait_for_answers(outcomes: list[Outcome], timeout: float) -> bool:
+    """Wait until every outcome has its command's own answer; False after ``timeout`` seconds
+    with some still pending (the camera did not answer them)."""
+    loop = asyncio.get_running_loop()
+    pending = [outcome for outcome in outcomes if not outcome.done]
+    if not pending:
+        return True
+    every: asyncio.Future[None] = loop.create_future()
+
+    def one_done(_: Outcome) -> None:
+        if all(outcome.done for outcome in pending) and not every.done():
+            every.set_result(None)
+
+    for outcome in pending:
+        outcome.on_done(one_done)
+    try:
+        await asyncio.wait_for(every, timeout)
+    except TimeoutError:
+        return False
+    return True
+
+
+def report_answers(
+    camera: str, what: str, outcomes: list[Outcome], last_error: str | None, opening: Outcome | None = None
+) -> int:
+    """Print what the camera answered to ``send``'s command(s); the exit code.
+
+    0 acknowledged (or sent, for a protocol without replies), 1 no answer, 3 refused (the
+    camera's refusal printed). A refusal wins over silence: a stop refused with 503 and then
+    never taken is reported as refused, and so is a command that never got its turn because
+    the camera refused the opening stop (a 401 holds HTTP requests back).
+    """
+    refused = [outcome for outcome in outcomes if outcome.answer is Answer.REFUSED]
+    if not refused and opening is not None and opening.answer is Answer.REFUSED \
+            and any(not outcome.done for outcome in outcomes):
+        refused = [opening]
+    if refused:
+        print(f"{camera}: {what}: refused by the camera: {refused[0].message}", file=sys.stderr)
+        return EXIT_REFUSED
+    unanswered = [outcome for outcome in outcomes if outcome.answer in (Answer.PENDING, Answer.DROPPED)]
+    if unanswered:
+        refusal = next((outcome.refusal for outcome in unanswered if outcome.refusal), None)
+        if refusal is not None:
+            print(f"{camera}: {what}: refused by the camera: {refusal}", file=sys.stderr)
+            return EXIT_REFUSED
+        print(f"{camera}: {what}: the camera did not answer ({last_error or 'not connected'})", file=sys.stderr)
+        return EXIT_NO_ANSWER
+    if any(outcome.answer is Answer.UNSENDABLE for outcome in outcomes):
+        message = next(outcome.message for outcome in outcomes if outcome.answer is Answer.UNSENDABLE)
+        print(f"ptzmapd: {camera}: {what}: {message}", file=sys.stderr)
+        return 2
+    answered = [outcome.answer for outcome in outcomes if outcome.answer is not Answer.SUPERSEDED]
+    if answered and all(answer is Answer.SENT for answer in answered):
+        print(f"{camera}: {what}: sent (the protocol has no replies)")
+    else:
+        print(f"{camera}: {what}: acknowledged")
+    return EXIT_ACKNOWLEDGED
 
 
 async def send(args: argparse.Namespace, log: logging.Logger) -> int:
@@ -357,15 +413,17 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         while not controller.transport.connected and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.02)
         # The opening words (RESET, stops) go first; a timed move is timed from when it can
-        # really start, not eaten by them (on a 2400-baud Pelco bus they take ~0.5 s).
-        await settle(controller, timeout=3.0)
+        # really start, not eaten by them (on a 2400-baud Pelco bus they take ~0.1 s).
+        opening = controller.stop()
+        await wait_for_answers([opening], timeout=3.0)
+        # send waits for its own command's answer (and its stop's), not for a quiet controller.
         if moving:
-            controller.set_motion(command)
+            outcomes = [controller.set_motion(command)]
             await asyncio.sleep(args.duration)
-            controller.stop()
+            outcomes.append(controller.stop())
         else:
-            controller.submit(command) if command.slot is None else controller.set_motion(command)
-        answered = await settle(controller, timeout=3.0)
+            outcomes = [controller.submit(command)]
+        await wait_for_answers(outcomes, timeout=3.0)
     finally:
         controller.close()
         await pool.close()
@@ -374,12 +432,7 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     what += "".join(f" {axis} {number:g}" for axis, number in (("pan", args.pan), ("tilt", args.tilt), ("zoom", args.zoom))
                     if number is not None)
     what += f" {args.level}" if args.level is not None else ""
-    if answered:
-        replies = PROTOCOLS[camera.protocol].ack_timeout > 0
-        print(f"{camera.name}: {what}: {'acknowledged' if replies else 'sent (the protocol has no replies)'}")
-        return 0
-    print(f"{camera.name}: {what}: the camera did not answer ({controller.state.last_error or 'not connected'})", file=sys.stderr)
-    return 1
+    return report_answers(camera.name, what, outcomes, controller.state.last_error, opening)
 
 
 async def simulate(args: argparse.Namespace) -> int:
@@ -397,6 +450,7 @@ async def simulate(args: argparse.Namespace) -> int:
         serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
         auth=args.auth, digest_qop=args.digest_qop, digest_algorithm=args.digest_algorithm,
         quirks=args.quirk,
+        completion_delay=args.completion_delay, drop_packets=args.drop_packet,
     )
     print(f"simulated {protocol} camera on {handle.where} (Ctrl-C to stop)", flush=True)
     stopping = asyncio.Event()

@@ -133,7 +133,7 @@ class Daemon:
         # Surface LEDs, before the inputs: a surface that connects finds its lights set.
         self.feedback = SurfaceFeedback.for_config(self.config, self.clock, self.pipeline.selected, self.log)
         if self.feedback is not None:
-            self.pipeline.observers.append(self.feedback.feedback)
+            self.pipeline.observe(self.feedback.feedback)
             await self.feedback.start()
         loop = asyncio.get_running_loop()
         for input_config in self.config.inputs.values():

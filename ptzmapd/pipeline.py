@@ -241,6 +241,14 @@ class Pipeline:
     def _camera_online(self, camera: str, online: bool) -> None:
         self._tell(lambda observer: observer.camera_online(camera, online))
 
+    def observe(self, observer: PipelineObserver) -> None:
+        """Tell ``observer`` from now on, starting with the cameras not online now (one that
+        never answered, a TCP camera that cannot connect: its select pad blinks at once)."""
+        self.observers.append(observer)
+        for camera, controller in self.controllers.items():
+            if not controller.state.online:
+                observer.camera_online(camera, False)
+
     def _tell(self, call: Callable[[PipelineObserver], None]) -> None:
         for observer in self.observers:
             try:

@@ -57,6 +57,7 @@ def snapshot(daemon: "Daemon") -> dict[str, Any]:
             "retransmissions": state.retransmissions,
             "garbage_replies": state.garbage_replies,
             "last_error": state.last_error,
+            "stop_refused": state.stop_refused,
         }
     inputs = {}
     for name, device in daemon.inputs.items():
@@ -149,6 +150,8 @@ def render(status: dict[str, Any]) -> str:
             f"  {'>' if camera['selected'] else ' '} {name:<10} {camera['protocol']:<13} "
             f"{'online ' if camera['online'] else 'OFFLINE'}  {moving:<28} {where}, zoom {zoom if zoom is not None else '?'}  "
             f"{camera['commands_per_second']:.1f} cmd/s"
+            # A camera that refuses stops may be moving on its own: said before anything else.
+            + (f"  STOP REFUSED: {camera['stop_refused']}" if camera.get("stop_refused") else "")
             + (f"  last error: {camera['last_error']}" if camera["last_error"] else "")
         )
     lines.append("inputs:")

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from ptzmapd.camera import BUSY_RETRY, CameraController, ControllerSettings
+from ptzmapd.camera import BUSY_RETRY, STOP_REFUSED_TRIES, STOP_RETRY, CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import Home, PanTilt, PresetRecall, Zoom
 from ptzmapd.protocols import VISCA_LIMITS
@@ -273,9 +273,18 @@ def test_a_refused_stop_is_sent_again_until_the_camera_takes_it() -> None:
     clock.advance(SETTINGS.min_interval)
     controller.stop()
     assert wire.frames[-1] == PAN_STOP
-    wire.answer("90 60 41 FF")  # not executable now
+    wire.answer("90 60 41 FF")  # not executable now: a permanent refusal
     clock.advance(0.1)
-    assert wire.frames[-1] == PAN_STOP and len(wire.frames) == 2  # logged, not retried: bytes are wrong for it
+    assert wire.frames[-1] == PAN_STOP and len(wire.frames) == 2  # logged, not hammered
+    # Issue 9 item 4: a permanently refused stop is tried STOP_REFUSED_TRIES times in all,
+    # then the camera is marked "stop refused" and nothing more is sent for it.
+    for tries in range(2, STOP_REFUSED_TRIES + 1):
+        clock.advance(STOP_RETRY)
+        assert wire.frames.count(PAN_STOP) == tries
+        wire.answer("90 60 41 FF")
+    clock.advance(2.0)
+    assert wire.frames.count(PAN_STOP) == STOP_REFUSED_TRIES
+    assert controller.state.stop_refused is not None and "not-executable" in controller.state.stop_refused
     controller.set_motion(PanTilt(1.0, 0.0))
     ack(wire)
     clock.advance(SETTINGS.min_interval)

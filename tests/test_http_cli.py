@@ -104,8 +104,8 @@ def test_send_with_a_wrong_password_fails_clearly(tmp_path: Path) -> None:
     try:
         config = write_config(tmp_path, "isapi", simulator.url)
         send = Proc("send", "-c", str(config), "stage", "home", env={"PTZMAPD_TEST_PW": "wrong"})
-        assert send.process.wait(timeout=15) == 1
-        assert "http-401" in send.output and "user name or password" in send.output
+        assert send.process.wait(timeout=15) == 3  # refused (issue 9 item 7), not "no answer"
+        assert "refused by the camera" in send.output and "http-401" in send.output and "user name or password" in send.output
         assert "wrong" not in send.output.replace("wrong-", "")  # no password echoed
     finally:
         simulator.stop()

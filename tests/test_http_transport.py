@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ptzmapd.camera import CameraController
+from ptzmapd.camera import STOP_REFUSED_TRIES, CameraController
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import (
     Autofocus,
@@ -211,8 +211,15 @@ def test_a_wrong_password_is_one_clear_error_and_no_storm(caplog: pytest.LogCapt
                 stage.set_motion(PanTilt((step % 100) / 100, 0.0))
                 await asyncio.sleep(0.001)
             assert sim.received == []
-            # The opening stop: unsigned, then signed (wrong); then requests are held back.
-            assert sim.requests <= 3, sim.requests
+            # The opening stop (unsigned, then signed: wrong) is never held back, but a 401 is a
+            # permanent refusal: tried STOP_REFUSED_TRIES times, then given up; everything else
+            # is held back all along (issue 9 items 4 and 6).
+            await until(lambda: stage.state.stop_refused is not None, what="the stop given up")
+            assert stage.state.stop_refused is not None and "http-401" in stage.state.stop_refused
+            await asyncio.sleep(0.6)  # nothing more goes: the stop is given up, the rest held back
+            # An unsigned probe, then two signed requests per try (httpx signs again once).
+            assert sim.requests <= 2 + 2 * STOP_REFUSED_TRIES, sim.requests
+            assert sim.received == []
             assert stage.state.last_error is not None and "http-401" in stage.state.last_error
         finally:
             stage.stop()
@@ -220,9 +227,12 @@ def test_a_wrong_password_is_one_clear_error_and_no_storm(caplog: pytest.LogCapt
 
     with caplog.at_level(logging.INFO):
         run(main())
-    refusals = [record.getMessage() for record in caplog.records if "http-401" in record.getMessage()]
+    refusals = [record.getMessage() for record in caplog.records
+                if "http-401" in record.getMessage() and "stop refused" not in record.getMessage()]
     assert len(refusals) == 1, refusals
     assert refusals[0].startswith("[stage/isapi] camera refused")
+    # ...and one line when the stop is given up (issue 9 item 4): an event of its own.
+    assert sum(f"stop refused {STOP_REFUSED_TRIES} times" in record.getMessage() for record in caplog.records) == 1
     assert "the camera rejected the user name or password" in refusals[0]
     assert "not-the-password" not in caplog.text
 
@@ -450,7 +460,7 @@ def test_https_certificates_are_verified(certificate: tuple[Path, Path], caplog:
         stage = await make_controller(config(sim, ack_timeout=0.5, timeout=0.4), pool, MonotonicClock(), LOG)
         try:
             stage.submit(Home())
-            await until(lambda: "home goto" in sim.received or not stage.state.online, timeout=5.0)
+            await until(lambda: "home goto" in sim.received or stage.state.last_error is not None, timeout=5.0)
             return list(sim.received)
         finally:
             stage.close()

@@ -26,7 +26,7 @@ from ptzmapd.commands import (
 from ptzmapd.errors import ProtocolError
 from ptzmapd.mapping.actions import can
 from ptzmapd.protocols import ISAPI_LIMITS, PROTOCOLS
-from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, SpeedLimits
+from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, SpeedLimits, UnreadableAnswer
 from ptzmapd.protocols.http import HttpRequest, HttpResponse, ResponseStatus
 from ptzmapd.protocols.isapi import IsapiCodec, read_request, status_xml
 
@@ -223,11 +223,12 @@ def test_status_answers_position_inquiries_in_tenths(namespace: str | None) -> N
     assert codec.receive(HttpResponse(200, "OK").to_bytes()) == [Ack(None)]
 
 
-def test_a_status_answer_without_a_position_is_an_error_not_a_hang() -> None:
+def test_a_status_answer_without_a_position_is_an_unreadable_answer_not_a_hang() -> None:
+    # Issue 9 item 9: the camera answered (it is online); only the values are missing.
     codec = IsapiCodec(ISAPI_LIMITS)
     codec.encode(PanTiltPositionInquiry())
     [reply] = codec.receive(b"HTTP/1.1 200 OK\r\n\r\n<PTZStatus><AbsoluteHigh/></PTZStatus>")
-    assert isinstance(reply, ErrorReply) and reply.kind == "bad-answer"
+    assert isinstance(reply, UnreadableAnswer) and "no position in the status answer" in reply.reason
 
 
 def test_nonsense_is_garbage() -> None:
@@ -250,7 +251,7 @@ def test_receive_never_raises_on_odd_bodies(body: str, status: int, inquiring: b
         codec.encode(ZoomPositionInquiry())
     for text in (body, f"<ResponseStatus>{body}</ResponseStatus>", f"<PTZStatus><AbsoluteHigh>{body}</AbsoluteHigh></PTZStatus>"):
         [reply] = codec.receive(HttpResponse(status, "X", text.encode()).to_bytes())
-        assert isinstance(reply, (Ack, ErrorReply, InquiryAnswer))
+        assert isinstance(reply, (Ack, ErrorReply, InquiryAnswer, UnreadableAnswer))
 
 
 # ---------------------------------------------------------------------------- reading requests

@@ -312,11 +312,12 @@ def run_until_idle(controller: CameraController, clock: FakeClock, limit: int = 
     raise AssertionError("the controller never became idle")
 
 
-def test_the_first_words_are_stops_each_repeated() -> None:
+def test_the_first_words_are_one_stop_and_its_repeats() -> None:
     controller, wire, clock = make()
     run_until_idle(controller, clock)
-    # Three slots start "unknown"; each stop goes out, then its two repeats.
-    assert wire.frames == [STOP] * 9
+    # Three slots start "unknown", but one all-stop frame stops every axis (each Pelco frame
+    # carries them all): one stop per camera plus stop_repeats, not nine (issue 9, item 12).
+    assert wire.frames == [STOP] * (1 + PELCO_SETTINGS.stop_repeats)
     times = [t for t, _ in wire.sent]
     assert all(b - a >= PELCO_SETTINGS.min_interval - 1e-9 for a, b in zip(times, times[1:]))
 

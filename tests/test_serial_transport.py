@@ -312,7 +312,8 @@ def test_four_pelco_cameras_on_a_real_pty_bus(capsys: pytest.CaptureFixture[str]
         sim = await start("pelco-d", cameras=4, log=lambda line: None)
         assert re.fullmatch(r"/dev/pts/\d+", sim.where)
         transport, controllers = await pelco_bus(sim, 4)
-        await wait_until(lambda: all(c.idle for c in controllers) and len(sim.received) >= 36)
+        # Each camera opens with one all-stop frame and its two repeats (issue 9, item 12).
+        await wait_until(lambda: all(c.idle for c in controllers) and len(sim.received) >= 4 * 3)
         opening = len(sim.received)
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -482,8 +483,8 @@ def test_send_to_a_pelco_camera_exits_0_once_the_frames_are_written(tmp_path: Pa
         sim.wait_for(r"\[pelco-d #2\] preset goto 3")
         assert "dome: preset 3" in capsys.readouterr().out
         mark = sim.mark()
-        # The opening stops (three slots, each with two repeats: 9 frames, 0.45 s at the
-        # 50 ms minimum interval) go first, so the move must outlast them to be sent at all.
+        # The opening stop (one all-stop frame and its two repeats, issue 9 item 12) goes
+        # first; the move is timed from when it can start.
         assert main(["-q", "send", "-c", str(config), "dome", "pan", "-0.5", "--for", "1.0"]) == 0
         sim.wait_for(r"\[pelco-d #2\] pan left 0x20, tilt stop", after=mark)
         deadline = time.monotonic() + 5.0

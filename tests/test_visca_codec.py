@@ -30,6 +30,7 @@ from ptzmapd.protocols.base import (
     Completion,
     ErrorReply,
     Garbage,
+    UnreadableAnswer,
     InquiryAnswer,
     Outgoing,
     Reply,
@@ -349,9 +350,9 @@ def test_what_visca_cannot_say_is_a_protocol_error(command: Command, message: st
         ("90 60 01 FF", ErrorReply(None, kind="message-length", data=h("90 60 01 FF"))),
         ("90 60 02 FF", ErrorReply(None, kind="syntax", data=h("90 60 02 FF"))),
         ("90 60 03 FF", ErrorReply(None, kind="buffer-full", data=h("90 60 03 FF"))),
-        ("90 61 04 FF", ErrorReply(None, kind="cancelled", data=h("90 61 04 FF"))),
-        ("90 62 05 FF", ErrorReply(None, kind="no-socket", data=h("90 62 05 FF"))),
-        ("90 61 41 FF", ErrorReply(None, kind="not-executable", data=h("90 61 41 FF"))),
+        ("90 61 04 FF", ErrorReply(None, kind="cancelled", data=h("90 61 04 FF"), socket=1)),
+        ("90 62 05 FF", ErrorReply(None, kind="no-socket", data=h("90 62 05 FF"), socket=2)),
+        ("90 61 41 FF", ErrorReply(None, kind="not-executable", data=h("90 61 41 FF"), socket=1)),
     ],
 )
 def test_reply_types(frame: str, expected: Reply) -> None:
@@ -393,13 +394,14 @@ def test_zoom_answer_is_unsigned() -> None:
     assert codec.receive(h("90 50 0F 0F 0F 0F FF")) == [InquiryAnswer(None, "zoom-position", (0xFFFF,))]
 
 
-def test_answer_that_does_not_fit_the_inquiry_is_garbage() -> None:
+def test_answer_that_does_not_fit_the_inquiry_is_an_unreadable_answer() -> None:
+    # Issue 9 item 9: the camera did answer; the inquiry is given up, the camera stays online.
     codec = ViscaCodec(VISCA_LIMITS)
     codec.encode(ZoomPositionInquiry())
     [reply] = codec.receive(h("90 50 01 02 03 FF"))  # three nibbles, not four
-    assert isinstance(reply, Garbage)
+    assert isinstance(reply, UnreadableAnswer) and "does not fit" in reply.reason
     [reply] = codec.receive(h("90 50 10 00 00 00 FF"))  # not a nibble
-    assert isinstance(reply, Garbage)
+    assert isinstance(reply, UnreadableAnswer)
 
 
 def test_answer_without_an_inquiry_keeps_its_bytes() -> None:

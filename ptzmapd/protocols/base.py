@@ -5,16 +5,21 @@ camera into :class:`Reply` events. It owns no socket, no clock and no sleep: the
 controller (:mod:`ptzmapd.camera`) decides *when* to send, the transport *how*.
 
 ``token`` ties a reply to the command it answers where the protocol carries one (the
-VISCA-over-IP sequence number); where it does not, the token is ``None`` and the controller
-pairs replies with its single command in flight.
+VISCA-over-IP sequence number); where it does not, the token is ``None``. Which command a
+reply answers is decided by :mod:`ptzmapd.protocols.pairing`, by the rules of the codec's
+``pairing`` (tokens, VISCA sockets, HTTP's one request / one response). Whether a refusal
+is worth repeating is decided in one place too: :func:`refusal_is_permanent`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ptzmapd.commands import Command
+
+if TYPE_CHECKING:
+    from ptzmapd.protocols.pairing import Pairing
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,59 @@ class ErrorReply(Reply):
 
     kind: str = ""
     data: bytes = b""
+    #: The VISCA socket the error names (``z0 6y EE FF``); 0 when none.
+    socket: int = 0
+    #: The HTTP status of the response that carried the refusal.
+    http_status: int | None = None
+    #: Hikvision ``ResponseStatus`` statusCode, when the response had one.
+    status_code: int | None = None
+
+    @property
+    def permanent(self) -> bool:
+        """Whether sending the same command again cannot help (see :func:`refusal_is_permanent`)."""
+        return refusal_is_permanent(self)
+
+
+#: VISCA error kinds: the bytes themselves are wrong, or the camera cannot do this now and a
+#: repeat will not change that (syntax ``z0 60 02``, not executable ``z0 6y 41``, and the
+#: VISCA-over-IP message-length control reply).
+VISCA_PERMANENT = frozenset({"syntax", "not-executable", "message-length"})
+#: ...and the passing ones: buffer full, cancelled, no socket, bad sequence number (RESET).
+VISCA_TEMPORARY = frozenset({"buffer-full", "cancelled", "no-socket", "sequence"})
+#: HTTP statuses that are worth asking again: timeout, too many requests (and every 5xx).
+HTTP_TEMPORARY = frozenset({408, 429})
+#: ISAPI ``statusCode`` (hikvision-isapi-ptz-v2.0 ResponseStatus): 2 device busy, 3 device
+#: error, 7 reboot required pass; 4 invalid operation, 5 invalid XML format, 6 invalid XML
+#: content do not.
+ISAPI_PERMANENT_CODES = frozenset({4, 5, 6})
+
+
+def refusal_is_permanent(refusal: ErrorReply) -> bool:
+    """The one place that says whether a refusal is permanent, for every protocol.
+
+    VISCA by error kind; HTTP 5xx, 408 and 429 are temporary, other 4xx permanent; an ISAPI
+    ``ResponseStatus`` that came with a 2xx or a permanent status decides by its statusCode
+    (ERRATA: a ``200 OK`` can carry an error statusCode). Anything else is temporary.
+    """
+    if refusal.kind in VISCA_PERMANENT:
+        return True
+    if refusal.kind in VISCA_TEMPORARY:
+        return False
+    status = refusal.http_status
+    if status is not None and (status >= 500 or status in HTTP_TEMPORARY):
+        return False
+    if refusal.status_code is not None:
+        return refusal.status_code in ISAPI_PERMANENT_CODES
+    return status is not None and 400 <= status < 500
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableAnswer(Reply):
+    """An answer to an inquiry that the codec could not read: the camera answered (it is
+    there), but there are no values to take. The inquiry is given up for this cycle."""
+
+    data: bytes = b""
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,4 +203,9 @@ class Codec(Protocol):
 
     def describe(self, data: bytes) -> str:
         """A readable rendering of bytes this codec sent, for DEBUG traces."""
+        ...
+
+    @property
+    def pairing(self) -> "Pairing":
+        """How its replies pair with its commands (:mod:`ptzmapd.protocols.pairing`)."""
         ...

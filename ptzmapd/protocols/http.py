@@ -266,7 +266,7 @@ def http_error(response: HttpResponse, detail: str = "") -> ErrorReply:
     said = detail or (status.message if status is not None else quote_body(response.body))
     message = f"HTTP {response.status} {response.reason}".rstrip()
     message += "".join(f": {part}" for part in (hint, said) if part)
-    return ErrorReply(None, kind=f"http-{response.status}", data=message.encode("utf-8"))
+    return ErrorReply(None, kind=f"http-{response.status}", data=message.encode("utf-8"), http_status=response.status)
 
 
 def read_response(data: bytes) -> HttpResponse | Garbage:

@@ -39,6 +39,7 @@ from ptzmapd.commands import (
 )
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
+from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
 from ptzmapd.protocols.http import (
     FORM,
     Decoded,
@@ -163,6 +164,8 @@ _REQUESTS: dict[type[Command], Callable[..., HttpRequest]] = {
 
 class IpcamCgiCodec:
     text_wire = True  # HTTP: requests and replies are traced as their text
+    #: One request, one response.
+    pairing: Pairing = HTTP_EXCHANGE
 
     def __init__(self, limits: SpeedLimits) -> None:
         self.limits = limits

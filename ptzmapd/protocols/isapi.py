@@ -48,7 +48,8 @@ from ptzmapd.commands import (
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, Outgoing, Reply, SpeedLimits
+from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, Outgoing, Reply, SpeedLimits, UnreadableAnswer
+from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
 from ptzmapd.protocols.http import (
     XML,
     Decoded,
@@ -230,6 +231,8 @@ class _Speeds:
 
 class IsapiCodec:
     text_wire = True  # HTTP: requests and replies are traced as their text
+    #: One request, one response.
+    pairing: Pairing = HTTP_EXCHANGE
 
     def __init__(self, limits: SpeedLimits, channel: int = 1) -> None:
         self.limits = limits
@@ -305,15 +308,17 @@ def interpret_response(response: HttpResponse, inquiry: str | None = None) -> Re
             return Ack(None)
         code = status.sub_status_code or (f"status-{status.status_code}" if status.status_code is not None else "error")
         message = f"HTTP {response.status} {response.reason}: {status.message}".replace("  ", " ")
-        return ErrorReply(None, kind=f"isapi-{code}", data=message.encode("utf-8"))
+        return ErrorReply(
+            None, kind=f"isapi-{code}", data=message.encode("utf-8"),
+            http_status=response.status, status_code=status.status_code,
+        )
     if not response.ok:
         return http_error(response)
     if inquiry is None:
         return Ack(None)
     values = read_position(response.body, inquiry)
     if values is None:
-        message = f"no position in the status answer: {quote_body(response.body)}"
-        return ErrorReply(None, kind="bad-answer", data=message.encode("utf-8"))
+        return UnreadableAnswer(None, response.body, f"no position in the status answer: {quote_body(response.body)}")
     return InquiryAnswer(None, what=inquiry, values=values)
 
 

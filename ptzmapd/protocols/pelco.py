@@ -40,6 +40,7 @@ from ptzmapd.commands import (
 from ptzmapd.errors import ProtocolError
 from ptzmapd.mapping.actions import MOTION_ACTIONS, PRESET_CLEAR, named_capabilities, raw_capability
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
+from ptzmapd.protocols.pairing import ONE_WAY, Pairing
 from ptzmapd.protocols.framing import Cut, StreamSplitter
 from ptzmapd.protocols.visca import drive_level, hexbytes
 
@@ -440,6 +441,9 @@ class PelcoCodec:
     text_wire = False
 
     dialect: ClassVar[Dialect]
+
+    #: Nothing answers on one-way wiring.
+    pairing: Pairing = ONE_WAY
 
     def __init__(self, limits: SpeedLimits, address: int, turbo: bool = False) -> None:
         if address not in self.dialect.addresses:

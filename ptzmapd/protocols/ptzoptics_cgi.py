@@ -32,6 +32,7 @@ from ptzmapd.commands import (
 )
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
+from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
 from ptzmapd.protocols.http import Decoded, HttpRequest, describe_request, plain_reply, raw_command_request, read_response
 from ptzmapd.protocols.visca import drive_level, variable_level
 
@@ -145,6 +146,8 @@ def encode_request(command: Command, limits: SpeedLimits) -> HttpRequest:
 
 class PtzopticsCgiCodec:
     text_wire = True  # HTTP: requests and replies are traced as their text
+    #: One request, one response.
+    pairing: Pairing = HTTP_EXCHANGE
 
     def __init__(self, limits: SpeedLimits) -> None:
         self.limits = limits

@@ -57,7 +57,9 @@ from ptzmapd.protocols.base import (
     Outgoing,
     Reply,
     SpeedLimits,
+    UnreadableAnswer,
 )
+from ptzmapd.protocols.pairing import VISCA_SOCKETS, Pairing
 from ptzmapd.protocols.framing import Cut, Piece, StreamSplitter
 
 TERMINATOR = 0xFF
@@ -690,7 +692,7 @@ def _completion(frame: bytes, token: int | None, pending_inquiry: str | None) ->
     inquiry = INQUIRIES.get(pending_inquiry)
     values = inquiry.decode(data) if inquiry is not None else None
     if values is None:
-        return Garbage(token, frame, f"answer does not fit inquiry {pending_inquiry!r}")
+        return UnreadableAnswer(token, frame, f"answer does not fit inquiry {pending_inquiry!r}")
     return InquiryAnswer(token, what=pending_inquiry, values=values)
 
 
@@ -698,7 +700,7 @@ def _error(frame: bytes, token: int | None, pending_inquiry: str | None) -> Repl
     kind = ERROR_KINDS.get(frame[2]) if len(frame) == 4 else None
     if kind is None:
         return Garbage(token, frame, "unknown error reply")
-    return ErrorReply(token, kind=kind, data=frame)
+    return ErrorReply(token, kind=kind, data=frame, socket=frame[1] & 0x0F)
 
 
 #: Network change ``z0 38 FF`` (ERRATA): the cameras on a serial chain were re-addressed or
@@ -803,6 +805,8 @@ class ViscaCodec:
     """
 
     text_wire = False
+    #: Completions pair by the socket their ACK named (ERRATA: replies interleave).
+    pairing: Pairing = VISCA_SOCKETS
 
     def __init__(
         self, limits: SpeedLimits, address: int = 1, dialect: str = DEFAULT_DIALECT, preset_base: int | None = None

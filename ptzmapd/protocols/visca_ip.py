@@ -18,6 +18,7 @@ from typing import Callable
 from ptzmapd.commands import Command
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import ErrorReply, Garbage, Notice, Outgoing, Reply, SequenceReset, SpeedLimits
+from ptzmapd.protocols.pairing import VISCA_SEQUENCE, VISCA_SOCKETS, Pairing
 from ptzmapd.protocols.visca import (
     DEFAULT_DIALECT,
     FrameSplitter,
@@ -181,6 +182,13 @@ class ViscaIpCodec:
         self._pending: dict[int, str] = {}
         #: For replies that carry no usable number (no header, or numbers not trusted).
         self._last_inquiry: str | None = None
+
+    @property
+    def pairing(self) -> Pairing:
+        """Sequence numbers pair replies when they are counted and trusted (``sequence: on``,
+        ``reply_sequence: checked``); VISCA sockets and order otherwise (ERRATA: cameras that
+        count only 1..3 or answer every command with sequence 1)."""
+        return VISCA_SEQUENCE if self.replies_by_number else VISCA_SOCKETS
 
     def start(self) -> list[Outgoing]:
         return self.reset()

@@ -31,7 +31,7 @@ import math
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.errors import PtzmapdError
@@ -489,7 +489,11 @@ class SimulatorHandle(ABC):
 
     ``silent`` makes it receive and ignore everything (a camera that stopped answering);
     ``drop_rate`` drops that share of incoming datagrams (of frames on TCP), drawn from
-    the seeded ``rng`` so a test sees the same losses every run.
+    the seeded ``rng`` so a test sees the same losses every run; ``drop_packets`` drops
+    exactly those incoming packets (1 = the first datagram, or frame on TCP), a loss on
+    demand (``ptzmapd simulate --drop-packet N``). ``completion_delay`` sends every
+    completion that many seconds after its ACK (``--completion-delay``): a camera that ACKs
+    at once and completes later, so replies of two commands interleave (ERRATA).
     """
 
     def __init__(self, kind: str, clock: Clock, log: Callable[[str], None] | None) -> None:
@@ -501,6 +505,10 @@ class SimulatorHandle(ABC):
         self.received: list[str] = []
         self.silent = False
         self.drop_rate = 0.0
+        self.drop_packets: set[int] = set()
+        #: Packets (datagrams, or frames on TCP) that arrived, dropped ones included.
+        self.packets = 0
+        self.completion_delay = 0.0
         self.rng = random.Random(0)
         self._clock = clock
         self._log_line: Callable[[str], None] = log if log is not None else _logger.info
@@ -533,6 +541,10 @@ class SimulatorHandle(ABC):
         """Whether to act on what just arrived (the fault knobs)."""
         if self.silent:
             return False
+        self.packets += 1
+        if self.packets in self.drop_packets:
+            self._log(f"dropped packet {self.packets} (--drop-packet)")
+            return False
         return not (self.drop_rate > 0 and self.rng.random() < self.drop_rate)
 
     def _start_polling(self) -> None:
@@ -562,6 +574,9 @@ class SimulatorHandle(ABC):
                 self._owners[reply.socket] = send
             elif isinstance(reply, Completion):
                 self._owners.pop(reply.socket, None)
+                if self.completion_delay > 0:
+                    asyncio.get_running_loop().call_later(self.completion_delay, send, reply_frame)
+                    continue
             send(reply_frame)
 
     def _note(self, text: str) -> None:
@@ -783,7 +798,13 @@ async def start(
     port: int = 0,
     log: Callable[[str], None] | None = None,
     quirks: Iterable[str] = (),
+    completion_delay: float = 0.0,
+    drop_packets: Iterable[int] = (),
     **_: object,
 ) -> SimulatorHandle:
-    """The ``ptzmapd simulate`` entry point (see :data:`ptzmapd.simulators.SIMULATORS`)."""
-    return await start_simulator(kind, host, port, log=log, quirks=quirks)
+    """The ``ptzmapd simulate`` entry point (see :data:`ptzmapd.simulators.SIMULATORS`);
+    ``completion_delay`` and ``drop_packets`` are the fault knobs of :class:`SimulatorHandle`."""
+    handle = await start_simulator(kind, host, port, log=log, quirks=quirks)
+    handle.completion_delay = completion_delay
+    handle.drop_packets = set(drop_packets)
+    return handle

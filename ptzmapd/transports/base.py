@@ -77,5 +77,10 @@ class Transport(ABC):
     def send(self, data: bytes) -> None:
         """Queue ``data`` for the wire without blocking; TransportError when it is down."""
 
+    def send_stop(self, data: bytes) -> None:
+        """Queue a stop: like :meth:`send`, but no policy timer of the transport's may hold it
+        back (a camera that may be moving is told to stop at once; issue 9, item 6)."""
+        self.send(data)
+
     async def close(self) -> None:
         self._set_connected(False)

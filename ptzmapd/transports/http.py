@@ -19,7 +19,9 @@ https) and delivers the response as bytes. It interprets nothing.
   answered with a fresh signature once, transparently. When the camera still says 401, the
   response goes to the codec (one clear error) and requests are held back for
   :data:`AUTH_HOLD_OFF` seconds: a fader must not hammer a camera with a wrong password
-  (Hikvision locks a user out after a few failed logins).
+  (Hikvision locks a user out after a few failed logins). Stops are never held back
+  (:meth:`HttpTransport.send_stop`): a camera that may be moving is told to stop at once, and
+  the controller's stop rules bound how often it is asked again.
 - An empty request is "nothing to send" (a step-move camera's stop) and is dropped.
 """
 
@@ -298,12 +300,19 @@ class HttpTransport(Transport):
         self._set_connected(True)
 
     def send(self, data: bytes) -> None:
+        self._send(data, hold_off=True)
+
+    def send_stop(self, data: bytes) -> None:
+        """A stop: sent at once, even while other requests are held back after a 401."""
+        self._send(data, hold_off=False)
+
+    def _send(self, data: bytes, hold_off: bool) -> None:
         if self._client is None:
             raise TransportError(f"{self.url}: not open")
         if not data:
             return  # nothing to put on the wire (see the module docstring)
         loop = asyncio.get_running_loop()
-        if self._rejected_at is not None:
+        if hold_off and self._rejected_at is not None:
             left = self.auth_hold_off - (loop.time() - self._rejected_at)
             if left > 0:
                 raise TransportError(f"{self.url}: the camera rejected the credentials; asking again in {left:.0f} s")
