@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import secrets
 import signal
 import shutil
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 import rtmidi
 
@@ -76,8 +78,9 @@ def ensure_jack() -> subprocess.Popen[bytes] | None:
     # A file, not a pipe: nobody reads jackd's chatter while it runs, and a full pipe would
     # block it. The file is only read back to explain a failed start.
     with tempfile.TemporaryFile() as output:
+        reclaim_stale_servers()
         process = subprocess.Popen(
-            [jackd, *JACKD_ARGS],
+            [jackd, "-n", private_server_name(), *JACKD_ARGS],
             # Without this jackd asks D-Bus to reserve an audio device it does not use.
             env={**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"},
             stdin=subprocess.DEVNULL,
@@ -106,7 +109,13 @@ def ensure_jack() -> subprocess.Popen[bytes] | None:
 
 
 def stop_jack(process: subprocess.Popen[bytes] | None) -> None:
-    """Stop a server :func:`ensure_jack` started; None (a server found running) is left alone."""
+    """Stop a server :func:`ensure_jack` started; None (a server found running) is left alone.
+
+    A jackd that does not end within 5 s of SIGTERM (seen when a client of an earlier server
+    of the same name is still open in this process) is killed, and then its slot in JACK's
+    machine-wide server registry is given back (:func:`_reclaim`): otherwise each such run
+    would keep one of its 8 slots for good, and after a few runs no test could start a server.
+    """
     if process is None or process.poll() is not None:
         return
     process.terminate()
@@ -115,3 +124,62 @@ def stop_jack(process: subprocess.Popen[bytes] | None) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+        _reclaim(_server_name(process))
+
+
+def _server_name(process: subprocess.Popen[bytes]) -> str | None:
+    args = [str(arg) for arg in process.args] if isinstance(process.args, (list, tuple)) else []
+    return args[args.index("-n") + 1] if "-n" in args[:-1] else None
+
+
+def _reclaim(name: str | None) -> None:
+    """Give back the registry slot of a jackd that was killed: start a server of that name
+    (it takes the stale entry over) with no client on it, and stop it gracefully."""
+    jackd = shutil.which("jackd")
+    if name is None or jackd is None:
+        return
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            [jackd, "-n", name, *JACKD_ARGS], env={**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"},
+            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, preexec_fn=_end_with_parent,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while process.poll() is None and time.monotonic() < deadline and not os.path.exists(_SHM / f"jack_{name}_0_0"):
+            time.sleep(0.05)
+        time.sleep(0.2)  # registered: let it finish starting before it is asked to stop
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+_SHM = Path("/dev/shm")
+#: Test servers are named ptzmapd-<what>-<pid of the test process>-<token>.
+_TEST_SERVER = re.compile(r"jack_(ptzmapd-[a-z]+-(\d+)-[0-9a-f]+)_0_0")
+
+
+def reclaim_stale_servers() -> None:
+    """Give back the registry slots of test servers whose test process is gone (a session
+    killed by a timeout, a crashed run): on a machine that runs the suite again and again
+    (CI runs on the developers' machines), leaked slots would add up to JACK's limit of 8."""
+    try:
+        entries = os.listdir(_SHM)
+    except OSError:
+        return
+    for entry in entries:
+        match = _TEST_SERVER.fullmatch(entry)
+        if match is None or _alive(int(match.group(2))):
+            continue
+        _reclaim(match.group(1))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
