@@ -41,7 +41,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from ptzmapd.commands import AUTOFOCUS_MODES
+from ptzmapd.commands import AUTOFOCUS_MODES, Command, Jog, MoveTo, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark, RawText
 from ptzmapd.config.yamlmarks import (
     MappingNode,
@@ -987,6 +987,7 @@ class _Loader:
             # With a camera in error its protocol is unknown: checking against the others
             # would blame a binding for what the broken camera may well do.
             self.check_capabilities(built, cameras)
+            self.check_values(built, cameras)
         return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings])
 
     def camera(self, entry: _Named) -> CameraConfig | None:
@@ -1174,6 +1175,30 @@ class _Loader:
                 self.problems.append(Problem(mark, child_path(entry.path, key), problem))
                 break  # the action itself missing says it all; its mode need not be blamed too
 
+    def check_values(
+        self, bindings: list[tuple[BindingConfig, _Binding]], cameras: Mapping[str, CameraConfig],
+    ) -> None:
+        """A binding's fixed values (preset number, move-to position, jog) fit its camera's
+        protocol: the codec's own ranges (:func:`refusal`), as ``ptzmapd send`` checks them.
+
+        ``selected`` and ``all`` need one camera that can do the action and take the values,
+        as for capabilities.
+        """
+        for binding, entry in bindings:
+            command = fixed_command(binding)
+            if command is None:
+                continue
+            # Only cameras that have the action: one that lacks it is check_capabilities' to report.
+            named = [cameras[binding.camera]] if binding.camera in cameras else list(cameras.values())
+            targets = [c for c in named if all(inability(c, action, mode) is None for _, action, mode in _asks(binding))]
+            refusals = [refusal(camera, command) for camera in targets]
+            if not targets or any(problem is None for problem in refusals):
+                continue
+            key = "preset" if binding.action == "preset" else "action"
+            node = entry.node
+            mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
+            self.problems.append(Problem(mark, child_path(entry.path, key), "; ".join(map(str, refusals))))
+
     def sorted_problems(self) -> list[str]:
         """By file (in reading order), line and column; each problem once."""
         ordered = sorted(
@@ -1218,6 +1243,50 @@ def inability(camera: CameraConfig, action: str, mode: str | None = None) -> str
         f"camera {camera.name!r} ({camera.protocol}) cannot {_words(action, mode)!r} "
         f"(it can: {_alternatives(capabilities, action)})"
     )
+
+
+def fixed_command(binding: BindingConfig) -> Command | None:
+    """The command a binding always sends when its values are fixed in the config (a preset
+    by number, move-to, jog), for checking them against the camera; None for the others."""
+    if binding.action == "preset" and binding.preset is not None:
+        kind = PresetClear if binding.clear else PresetStore if binding.store else PresetRecall
+        return kind(binding.preset)
+    # A move-to without axes, a jog without speed: reported by the loader already.
+    axes = (binding.pan, binding.tilt, binding.zoom)
+    if binding.action == "move-to" and any(axis is not None for axis in axes):
+        return MoveTo(binding.pan, binding.tilt, binding.zoom)
+    if binding.action == "jog" and any(axes):
+        return Jog(binding.pan or 0.0, binding.tilt or 0.0, binding.zoom or 0.0, binding.duration)
+    return None
+
+
+def refusal(camera: CameraConfig, command: Command) -> str | None:
+    """Why ``camera``'s protocol cannot carry ``command``'s values (a preset number, a
+    position beyond its range), or None. The codec's own check, made before anything is sent:
+    ``ptzmapd check`` and ``ptzmapd send`` refuse the same values with the same words. Ask
+    :func:`inability` first: this assumes the protocol has the action.
+    """
+    spec = PROTOCOLS[camera.protocol]
+    try:
+        spec.make_codec(camera, spec.limits).encode(command)
+    except ProtocolError as error:
+        return f"camera {camera.name!r} ({camera.protocol}): {error}"
+    return None
+
+
+def binding_value(action: str, key: str, value: float, mode: str | None = None) -> Any:
+    """``value`` checked as a binding's ``key`` is checked in a config when its ``action``
+    (and ``mode``) are these: one range for ``ptzmapd check`` and ``ptzmapd send``.
+
+    :returns: the value as the config would hold it.
+    :raises ValueError: ``"VALUE is out of range (valid: LOW..HIGH)"``.
+    """
+    facts = {"action": action, **({"mode": mode} if mode is not None else {})}
+    row = next(row for row in BINDING.rows(key) if row.applies_to(facts) is True)
+    try:
+        return row.check(ScalarNode(value, Mark("<command line>", 1, 1), str(value)), Scope(facts))
+    except Invalid as invalid:
+        raise ValueError(str(invalid)) from None
 
 
 def _words(action: str, mode: str | None) -> str:
