@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -489,14 +490,30 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     return 1
 
 
+#: Port numbers ``simulate --port`` takes; 0 asks the system for any free port.
+PORTS = range(0, 65536)
+
+
 async def simulate(args: argparse.Namespace) -> int:
     protocol = args.protocol
     spec = PROTOCOLS.get(protocol)
+    if args.port is not None and args.port not in PORTS:
+        print(f"ptzmapd: --port {args.port} is out of range (valid: {PORTS.start}..{PORTS.stop - 1}; "
+              "0 = any free port)", file=sys.stderr)
+        return 2
     port = args.port if args.port is not None else (spec.default_port if spec and spec.default_port else 0)
-    handle = await starter(protocol)(
-        protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
-        serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
-    )
+    try:
+        handle = await starter(protocol)(
+            protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
+            serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
+        )
+    except OSError as error:  # the port is taken, the host unknown, no pty to be had
+        where = "a pty" if protocol in ("visca-serial", "pelco-d", "pelco-p") and args.serial == "pty" \
+            else f"{args.host}:{port}"
+        # asyncio words a bind failure at length; the system's own words are enough.
+        reason = os.strerror(error.errno) if error.errno and error.errno > 0 else error.strerror or str(error)
+        print(f"ptzmapd: cannot start the {protocol} simulator on {where}: {reason}", file=sys.stderr)
+        return 1
     print(f"simulated {protocol} camera on {handle.where} (Ctrl-C to stop)", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
