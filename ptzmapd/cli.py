@@ -50,6 +50,8 @@ SEND_ACTIONS = (
 TIMED_MOVE_LIMIT = 600.0
 #: A jog's ``--for`` is the binding key ``duration`` (config/load.py's schema says its range).
 JOG_SECONDS = "0.05..10"
+#: The longest ``ptzmapd demo`` plays, in seconds (its script lasts 13 s).
+DEMO_LIMIT = 3600.0
 #: Signals that end ``send`` early. The camera is stopped first; the exit code is 128 + N.
 INTERRUPTS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -146,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="without -c: also look for gamepads and joysticks when no joystick device node is seen")
 
     demo = commands.add_parser("demo", help="the whole pipeline against two simulated cameras, no hardware")
-    demo.add_argument("--duration", type=float, default=15.0, metavar="SECONDS")
+    demo.add_argument("--duration", type=float, default=15.0, metavar="SECONDS",
+                      help=f"how long the script plays (above 0, at most {DEMO_LIMIT:g}; default 15)")
     demo.add_argument("--no-midi", action="store_true", help="feed the mapping layer directly, not a MIDI port")
     return parser
 
@@ -190,6 +193,11 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_learn(args.config, args.input, args.gamepads, log))
         if args.command == "demo":
             from ptzmapd.demo import run_demo
+
+            if not 0.0 < args.duration <= DEMO_LIMIT:  # written so NaN fails too
+                print(f"ptzmapd: --duration: {args.duration!r} is out of range "
+                      f"(valid: more than 0, at most {DEMO_LIMIT:g} seconds)", file=sys.stderr)
+                return 2
 
             return asyncio.run(run_demo(args.duration, use_midi=not args.no_midi, log=log))
     except ConfigError as error:

@@ -175,3 +175,14 @@ def test_learn_with_nothing_to_listen_to_says_so_on_stderr(
     assert asyncio.run(main()) == 1
     assert out.getvalue() == ""
     assert "nothing to listen to" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------------- demo
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "-1", "0", "1e9"])
+def test_demo_refuses_a_duration_out_of_range(seconds: str) -> None:
+    run = ptzmapd("demo", "--no-midi", "--duration", seconds)
+    assert run.returncode == 2
+    assert one_error_line(run) == (f"ptzmapd: --duration: {float(seconds)!r} is out of range "
+                                   "(valid: more than 0, at most 3600 seconds)")
