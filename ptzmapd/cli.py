@@ -473,6 +473,7 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         interruption.consumed()
     finally:
         stopped = None
+        interruption.disarm()  # nothing may cut short what follows: the stop, the closing
         if controller is not None and not finished:
             # Every early way out (a signal, an error) stops the camera first, as the daemon does.
             stopped = await stop_first(controller, SEND_STOP_GRACE)
