@@ -219,3 +219,34 @@ def test_check_refuses_a_move_to_the_camera_cannot_reach(tmp_path: Path, monkeyp
     assert main(["check", "-c", str(config)]) == 2
     assert "bindings[0].action: camera 'ipcam' (ipcam-cgi): ipcam-cgi pan position must be 0..340, got 350.0" \
         in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("binding", "problem"),
+    [
+        # `selected` needs one camera that takes the value: here none does (Pelco from 1, IPCam to 24).
+        ("action: preset, preset: 0, camera: selected",
+         "bindings[0].preset: camera 'pelco' (pelco-d): pelco preset number must be 1..255, got 0; "
+         "camera 'ipcam' (ipcam-cgi): ipcam-cgi presets are 1..24, got 0"),
+        ("action: preset, preset: 30, camera: all", None),  # Pelco takes 30
+        # A step binding walks its presets: both ends are checked.
+        ("action: preset, step: 1, presets: [20, 30], camera: ipcam",
+         "bindings[0].presets: camera 'ipcam' (ipcam-cgi): ipcam-cgi presets are 1..24, got 30"),
+        ("action: preset, step: 1, presets: [0, 8], camera: pelco",
+         "bindings[0].presets: camera 'pelco' (pelco-d): pelco preset number must be 1..255, got 0"),
+        ("action: preset, step: 1, presets: [1, 24], camera: ipcam", None),
+    ],
+)
+def test_check_refuses_presets_no_target_camera_takes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    binding: str, problem: str | None,
+) -> None:
+    monkeypatch.setenv("PTZMAPD_TEST_PW", PASSWORD)
+    config = tmp_path / "studio.yaml"
+    config.write_text(CHECK_CONFIG.format(binding=binding))
+    code = main(["check", "-c", str(config)])
+    err = capsys.readouterr().err
+    if problem is None:
+        assert code == 0, err
+    else:
+        assert code == 2 and problem in err, err

@@ -1185,16 +1185,16 @@ class _Loader:
         as for capabilities.
         """
         for binding, entry in bindings:
-            command = fixed_command(binding)
-            if command is None:
+            commands = fixed_commands(binding)
+            if not commands:
                 continue
             # Only cameras that have the action: one that lacks it is check_capabilities' to report.
             named = [cameras[binding.camera]] if binding.camera in cameras else list(cameras.values())
             targets = [c for c in named if all(inability(c, action, mode) is None for _, action, mode in _asks(binding))]
-            refusals = [refusal(camera, command) for camera in targets]
+            refusals = [next(filter(None, (refusal(camera, c) for c in commands)), None) for camera in targets]
             if not targets or any(problem is None for problem in refusals):
                 continue
-            key = "preset" if binding.action == "preset" else "action"
+            key = "action" if binding.action != "preset" else "preset" if binding.preset is not None else "presets"
             node = entry.node
             mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
             self.problems.append(Problem(mark, child_path(entry.path, key), "; ".join(map(str, refusals))))
@@ -1245,19 +1245,21 @@ def inability(camera: CameraConfig, action: str, mode: str | None = None) -> str
     )
 
 
-def fixed_command(binding: BindingConfig) -> Command | None:
-    """The command a binding always sends when its values are fixed in the config (a preset
-    by number, move-to, jog), for checking them against the camera; None for the others."""
+def fixed_commands(binding: BindingConfig) -> list[Command]:
+    """Commands a binding sends with values fixed in the config (a preset by number, the ends
+    of a step binding's ``presets``, move-to, jog), to check them against the camera."""
     if binding.action == "preset" and binding.preset is not None:
         kind = PresetClear if binding.clear else PresetStore if binding.store else PresetRecall
-        return kind(binding.preset)
+        return [kind(binding.preset)]
+    if binding.action == "preset" and (binding.step is not None or binding.encoding is not None):
+        return [PresetRecall(number) for number in binding.presets]
     # A move-to without axes, a jog without speed: reported by the loader already.
     axes = (binding.pan, binding.tilt, binding.zoom)
     if binding.action == "move-to" and any(axis is not None for axis in axes):
-        return MoveTo(binding.pan, binding.tilt, binding.zoom)
+        return [MoveTo(binding.pan, binding.tilt, binding.zoom)]
     if binding.action == "jog" and any(axes):
-        return Jog(binding.pan or 0.0, binding.tilt or 0.0, binding.zoom or 0.0, binding.duration)
-    return None
+        return [Jog(binding.pan or 0.0, binding.tilt or 0.0, binding.zoom or 0.0, binding.duration)]
+    return []
 
 
 def refusal(camera: CameraConfig, command: Command) -> str | None:
