@@ -125,6 +125,13 @@ def make_own_folder(folder: Path) -> None:
     """Create ``folder`` (and missing parents) owner-only, 0700. A folder that exists is left
     as it is: ptzmapd did not create it, so its mode is not ptzmapd's to change."""
     if folder.is_dir():
+        # Not ours to change, but not to trust blindly either: a folder others may write to
+        # (without the sticky bit that keeps them from our socket, as /tmp has) lets them swap it.
+        info = folder.stat()
+        shared = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX
+        if shared or info.st_uid not in (os.getuid(), 0):
+            raise PtzmapdError(f"{folder} is not safe for a status socket (owner uid {info.st_uid}, mode "
+                               f"{stat.S_IMODE(info.st_mode):o}): others could replace it; choose another --status-socket")
         return
     missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
     for parent in reversed(missing):

@@ -20,6 +20,7 @@ import pytest
 
 from procs import ROOT
 from ptzmapd import learn as learn_module
+from ptzmapd.errors import PtzmapdError
 from ptzmapd.status import StatusServer
 
 
@@ -53,7 +54,7 @@ def serve_status(path: Path) -> list[int]:
     return asyncio.run(main())
 
 
-@pytest.mark.parametrize("mode", [0o755, 0o1777, 0o775])
+@pytest.mark.parametrize("mode", [0o755, 0o1777, 0o700, 0o1775])
 def test_the_status_socket_leaves_an_existing_folder_as_it_was(tmp_path: Path, mode: int) -> None:
     shared = tmp_path / "run"
     shared.mkdir()
@@ -62,6 +63,17 @@ def test_the_status_socket_leaves_an_existing_folder_as_it_was(tmp_path: Path, m
     assert folder_mode == mode
     assert stat.S_IMODE(shared.stat().st_mode) == mode
     assert socket_mode == 0o600
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o775, 0o757])
+def test_the_status_socket_refuses_a_folder_others_may_write_to(tmp_path: Path, mode: int) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(mode)
+    with pytest.raises(PtzmapdError, match="not safe for a status socket"):
+        serve_status(shared / "ptzmapd.sock")
+    assert stat.S_IMODE(shared.stat().st_mode) == mode
+    assert not (shared / "ptzmapd.sock").exists()
 
 
 def test_the_status_socket_folders_it_creates_are_owner_only(tmp_path: Path) -> None:
