@@ -36,7 +36,7 @@ from ptzmapd.commands import (
     Zoom,
 )
 from ptzmapd.config import load_config, summarize
-from ptzmapd.config.load import binding_value, check_raw, inability, refusal
+from ptzmapd.config.load import binding_value, check_raw, codec_refusal, inability
 from ptzmapd.errors import ConfigError, ProtocolError, PtzmapdError
 from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS, PRESET_CLEAR, RAW_ACTION, modes_of
 from ptzmapd.protocols import PROTOCOLS
@@ -429,7 +429,7 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         problem = inability(camera, args.action) if args.action in ("move-to", "jog") else None
     # Values the protocol cannot carry (preset 0 on Pelco, pan 350 on IPCam CGI) are refused
     # here, in the codec's words, as `ptzmapd check` refuses them in a config.
-    problem = problem or refusal(camera, command)
+    problem = problem or codec_refusal(camera, command)
     if problem is not None:
         print(f"ptzmapd: {problem}", file=sys.stderr)
         return 2

@@ -1179,7 +1179,7 @@ class _Loader:
         self, bindings: list[tuple[BindingConfig, _Binding]], cameras: Mapping[str, CameraConfig],
     ) -> None:
         """A binding's fixed values (preset number, move-to position, jog) fit its camera's
-        protocol: the codec's own ranges (:func:`refusal`), as ``ptzmapd send`` checks them.
+        protocol: the codec's own ranges (:func:`codec_refusal`), as ``ptzmapd send`` checks them.
 
         ``selected`` and ``all`` need one camera that can do the action and take the values,
         as for capabilities.
@@ -1191,7 +1191,7 @@ class _Loader:
             # Only cameras that have the action: one that lacks it is check_capabilities' to report.
             named = [cameras[binding.camera]] if binding.camera in cameras else list(cameras.values())
             targets = [c for c in named if all(inability(c, action, mode) is None for _, action, mode in _asks(binding))]
-            refusals = [next(filter(None, (refusal(camera, c) for c in commands)), None) for camera in targets]
+            refusals = [next(filter(None, (codec_refusal(camera, c) for c in commands)), None) for camera in targets]
             if not targets or any(problem is None for problem in refusals):
                 continue
             key = "action" if binding.action != "preset" else "preset" if binding.preset is not None else "presets"
@@ -1262,7 +1262,7 @@ def fixed_commands(binding: BindingConfig) -> list[Command]:
     return []
 
 
-def refusal(camera: CameraConfig, command: Command) -> str | None:
+def codec_refusal(camera: CameraConfig, command: Command) -> str | None:
     """Why ``camera``'s protocol cannot carry ``command``'s values (a preset number, a
     position beyond its range), or None. The codec's own check, made before anything is sent:
     ``ptzmapd check`` and ``ptzmapd send`` refuse the same values with the same words. Ask
