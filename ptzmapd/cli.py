@@ -10,12 +10,14 @@ import argparse
 import asyncio
 import logging
 import math
+import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from ptzmapd import __version__, logs
-from ptzmapd.camera import Answer, Outcome
+from ptzmapd.camera import Answer, CameraController, Outcome
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import (
     AUTOFOCUS_MODES,
@@ -34,7 +36,7 @@ from ptzmapd.commands import (
     Zoom,
 )
 from ptzmapd.config import load_config, summarize
-from ptzmapd.config.load import check_raw, inability
+from ptzmapd.config.load import binding_value, check_raw, codec_refusal, inability
 from ptzmapd.errors import ConfigError, ProtocolError, PtzmapdError
 from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS, PRESET_CLEAR, RAW_ACTION, modes_of
 from ptzmapd.protocols import PROTOCOLS
@@ -43,6 +45,15 @@ from ptzmapd.simulators import QUIRKS, SIMULATORS, starter
 SEND_ACTIONS = (
     "pan", "tilt", "zoom", "focus", "stop", "home", "preset", "autofocus", "move-to", "jog", *NAMED_ACTIONS, RAW_ACTION,
 )
+#: The longest timed move ``send … pan 0.5 --for SECONDS`` makes, in seconds. Ten minutes
+#: covers a slow pan across a whole room; beyond it a typo (1e9) would be a runaway camera.
+TIMED_MOVE_LIMIT = 600.0
+#: A jog's ``--for`` is the binding key ``duration`` (config/load.py's schema says its range).
+JOG_SECONDS = "0.05..10"
+#: The longest ``ptzmapd demo`` plays, in seconds (its script lasts 13 s).
+DEMO_LIMIT = 3600.0
+#: Signals that end ``send`` early. The camera is stopped first; the exit code is 128 + N.
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "autofocus or a named action (tally on), or a raw command (hex or 'METHOD /path [body]')")
     send.add_argument("--level", type=int, metavar="N", help="with a named action's direct mode: the level to set")
     send.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
-                      help="move for this long, then stop (required for pan/tilt/zoom/focus)")
+                      help=f"move for this long, then stop (required for pan/tilt/zoom/focus: above 0, "
+                      f"at most {TIMED_MOVE_LIMIT:g}; jog: {JOG_SECONDS})")
     send.add_argument("--store", action="store_true", help="with preset: store instead of recall")
     send.add_argument("--clear", action="store_true", help="with preset: clear (forget) it instead of recall")
     for axis, meaning in (("pan", "degrees"), ("tilt", "degrees"), ("zoom", "0..100")):
@@ -151,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="without -c: also look for gamepads and joysticks when no joystick device node is seen")
 
     demo = commands.add_parser("demo", help="the whole pipeline against two simulated cameras, no hardware")
-    demo.add_argument("--duration", type=float, default=15.0, metavar="SECONDS")
+    demo.add_argument("--duration", type=float, default=15.0, metavar="SECONDS",
+                      help=f"how long the script plays (above 0, at most {DEMO_LIMIT:g}; default 15)")
     demo.add_argument("--no-midi", action="store_true", help="feed the mapping layer directly, not a MIDI port")
     return parser
 
@@ -196,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from ptzmapd.demo import run_demo
 
+            if not 0.0 < args.duration <= DEMO_LIMIT:  # written so NaN fails too
+                print(f"ptzmapd: --duration: {args.duration!r} is out of range "
+                      f"(valid: more than 0, at most {DEMO_LIMIT:g} seconds)", file=sys.stderr)
+                return 2
+
             return asyncio.run(run_demo(args.duration, use_midi=not args.no_midi, log=log))
     except ConfigError as error:
         for problem in error.problems:
@@ -230,16 +248,20 @@ def send_command(
         raise ValueError("--pan/--tilt/--zoom must be finite numbers")
     if given and action not in ("move-to", "jog"):
         raise ValueError("--pan/--tilt/--zoom go with move-to or jog")
+    if action in ("move-to", "jog"):
+        # The binding keys of the same names, with the ranges a config's binding has.
+        given = {axis: _checked(action, axis, number, f"--{axis}") for axis, number in given.items()}
     if action == "move-to":
         if not given:
             raise ValueError("move-to needs at least one of --pan, --tilt, --zoom")
         return MoveTo(given.get("pan"), given.get("tilt"), given.get("zoom"))
     if action == "jog":
-        if not any(given.values()) or any(not -1.0 <= speed <= 1.0 for speed in given.values()):
+        if not any(given.values()):
             raise ValueError("jog needs --pan, --tilt or --zoom speeds from -1 to 1, not all zero")
-        if duration is None or not 0.0 < duration <= 10.0:
-            raise ValueError("jog needs --for SECONDS (above 0, at most 10): the camera stops by itself after it")
-        return Jog(given.get("pan", 0.0), given.get("tilt", 0.0), given.get("zoom", 0.0), duration)
+        if duration is None:
+            raise ValueError(f"jog needs --for SECONDS ({JOG_SECONDS}): the camera stops by itself after it")
+        seconds = _checked(action, "duration", duration, "--for")
+        return Jog(given.get("pan", 0.0), given.get("tilt", 0.0), given.get("zoom", 0.0), seconds)
     if level is not None and not (action in LEVELS and value == DIRECT_MODE):
         raise ValueError(f"--level goes with a direct mode ({', '.join(f'{name} {DIRECT_MODE}' for name in LEVELS)})")
     if action in NAMED_ACTIONS:
@@ -261,8 +283,8 @@ def send_command(
             speed = float(value)
         except ValueError:
             raise ValueError(f"{action} speed must be a number from -1 to 1, not {value!r}") from None
-        if not -1.0 <= speed <= 1.0:
-            raise ValueError(f"{action} speed must be from -1 to 1, not {speed}")
+        # A held control's speed (binding key ``value``): -1..1, and never NaN or infinite.
+        speed = _checked(action, "value", speed, f"{action} speed")
         return {
             "pan": PanTilt(speed, 0.0), "tilt": PanTilt(0.0, speed), "zoom": Zoom(speed), "focus": Focus(speed),
         }[action]
@@ -271,16 +293,33 @@ def send_command(
     if action == "home":
         return Home()
     if action == "preset":
-        if value is None or not value.isdigit():
+        # int() alone would take " 3", "+3" and "3_0"; isdigit() alone takes "²", which int() refuses.
+        if value is None or not (value.isascii() and value.isdigit()):
             raise ValueError(f"preset needs a number, not {value!r}")
         if store and clear:
             raise ValueError("preset takes --store or --clear, not both")
+        number = _checked(action, "preset", int(value), "preset")
         if clear:
-            return PresetClear(int(value))
-        return PresetStore(int(value)) if store else PresetRecall(int(value))
+            return PresetClear(number)
+        return PresetStore(number) if store else PresetRecall(number)
     if value not in AUTOFOCUS_MODES:
         raise ValueError(f"autofocus mode must be one of {', '.join(AUTOFOCUS_MODES)}, not {value!r}")
     return Autofocus(value)  # type: ignore[arg-type]
+
+
+def _checked(action: str, key: str, value: float, what: str) -> Any:
+    """``value`` as a config binding's ``key`` takes it (the same range); ValueError naming ``what``."""
+    try:
+        return binding_value(action, key, value)
+    except ValueError as error:
+        raise ValueError(f"{what}: {error}") from None
+
+
+def timed_move_seconds(seconds: float) -> float:
+    """``--for`` of a timed pan/tilt/zoom/focus: above 0, at most :data:`TIMED_MOVE_LIMIT`."""
+    if not 0.0 < seconds <= TIMED_MOVE_LIMIT:  # written so NaN fails too
+        raise ValueError(f"--for: {seconds!r} is out of range (valid: more than 0, at most {TIMED_MOVE_LIMIT:g} seconds)")
+    return seconds
 
 
 #: What a raw command looks like, per kind, for the message when it is missing.
@@ -369,6 +408,60 @@ def report_answers(
     return EXIT_ACKNOWLEDGED
 
 
+#: How long an interrupted ``send`` waits for its stop to be answered before it exits.
+SEND_STOP_GRACE = 2.0
+
+
+class Interruption:
+    """While ``send`` talks to a camera, a signal of :data:`INTERRUPTS` cancels the task that
+    talks (so that its ``finally`` stops the camera) instead of ending the process on the spot.
+
+    A signal that was ignored when ptzmapd started (``nohup``, a background job's SIGINT) stays
+    ignored. Create it inside the task to interrupt; :meth:`close` gives the signals back.
+    """
+
+    def __init__(self) -> None:
+        self.signal: signal.Signals | None = None
+        self._task = asyncio.current_task()
+        self._loop = asyncio.get_running_loop()
+        self._armed = True
+        self._installed = [sig for sig in INTERRUPTS if signal.getsignal(sig) is not signal.SIG_IGN]
+        for sig in self._installed:
+            self._loop.add_signal_handler(sig, self._caught, sig)
+
+    def _caught(self, sig: signal.Signals) -> None:
+        # A second Ctrl-C must not cut short the wait for the stop; once the command is done,
+        # the process is on its way out anyway.
+        if self.signal is not None or not self._armed:
+            return
+        self.signal = sig
+        if self._task is not None:
+            self._task.cancel()
+
+    def consumed(self) -> None:
+        """The cancellation this signal caused has been caught: the task may await again."""
+        if self._task is not None:
+            self._task.uncancel()
+
+    def disarm(self) -> bool:
+        """The command is done: signals from now on are left alone. Returns True."""
+        self._armed = False
+        return True
+
+    def close(self) -> None:
+        for sig in self._installed:
+            self._loop.remove_signal_handler(sig)
+        self._installed = []
+
+
+async def stop_first(controller: CameraController, grace: float) -> bool:
+    """Stop every axis and wait up to ``grace`` seconds for the stop's own answer (on
+    reply-less protocols: for the stop and its repeats to be written). True if it came."""
+    stop = controller.stop()
+    await wait_for_answers([stop], timeout=grace)
+    return stop.answer in (Answer.ACKNOWLEDGED, Answer.SENT)
+
+
 async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     from ptzmapd.daemon import make_controller
     from ptzmapd.transports import TransportPool
@@ -398,6 +491,9 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         problem = inability(camera, PRESET_CLEAR)
     else:
         problem = inability(camera, args.action) if args.action in ("move-to", "jog") else None
+    # Values the protocol cannot carry (preset 0 on Pelco, pan 350 on IPCam CGI) are refused
+    # here, in the codec's words, as `ptzmapd check` refuses them in a config.
+    problem = problem or codec_refusal(camera, command)
     if problem is not None:
         print(f"ptzmapd: {problem}", file=sys.stderr)
         return 2
@@ -405,10 +501,22 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     if moving and args.duration is None:
         print(f"ptzmapd: {args.action} needs --for SECONDS (a one-shot move must end)", file=sys.stderr)
         return 2
+    if moving:
+        try:
+            timed_move_seconds(args.duration)
+        except ValueError as error:
+            print(f"ptzmapd: {error}", file=sys.stderr)
+            return 2
+    elif args.duration is not None and not isinstance(command, Jog):
+        print("ptzmapd: --for goes with a pan, tilt, zoom or focus speed, or jog", file=sys.stderr)
+        return 2
 
     pool = TransportPool(log)
-    controller = await make_controller(camera, pool, MonotonicClock(), log)
+    interruption = Interruption()
+    controller: CameraController | None = None
+    finished = False
     try:
+        controller = await make_controller(camera, pool, MonotonicClock(), log)
         deadline = asyncio.get_running_loop().time() + 3.0
         while not controller.transport.connected and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.02)
@@ -424,15 +532,36 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         else:
             outcomes = [controller.submit(command)]
         await wait_for_answers(outcomes, timeout=3.0)
+        finished = interruption.disarm()
+    except asyncio.CancelledError:
+        if interruption.signal is None:
+            raise
+        interruption.consumed()
     finally:
-        controller.close()
+        stopped = None
+        interruption.disarm()  # nothing may cut short what follows: the stop, the closing
+        if controller is not None and not finished:
+            # Every early way out (a signal, an error) stops the camera first, as the daemon does.
+            stopped = await stop_first(controller, SEND_STOP_GRACE)
+        interruption.close()
+        if controller is not None:
+            controller.close()
         await pool.close()
+    if interruption.signal is not None:
+        outcome = {True: "stopped", False: "sent a stop; the camera did not acknowledge it", None: "nothing sent"}
+        print(f"ptzmapd: interrupted by {interruption.signal.name}: {camera.name}: {outcome[stopped]}", file=sys.stderr)
+        return 128 + interruption.signal
     what = f"{args.action}{' ' + args.value if args.value else ''}{' (store)' if args.store else ''}"
     what += " (clear)" if args.clear else ""
     what += "".join(f" {axis} {number:g}" for axis, number in (("pan", args.pan), ("tilt", args.tilt), ("zoom", args.zoom))
                     if number is not None)
     what += f" {args.level}" if args.level is not None else ""
+    assert controller is not None  # made, or the signal or error above returned
     return report_answers(camera.name, what, outcomes, controller.state.last_error, opening)
+
+
+#: Port numbers ``simulate --port`` takes; 0 asks the system for any free port.
+PORTS = range(0, 65536)
 
 
 async def simulate(args: argparse.Namespace) -> int:
@@ -444,14 +573,25 @@ async def simulate(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
     spec = PROTOCOLS.get(protocol)
+    if args.port is not None and args.port not in PORTS:
+        print(f"ptzmapd: --port {args.port} is out of range (valid: {PORTS.start}..{PORTS.stop - 1}; "
+              "0 = any free port)", file=sys.stderr)
+        return 2
     port = args.port if args.port is not None else (spec.default_port if spec and spec.default_port else 0)
-    handle = await starter(protocol)(
-        protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
-        serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
-        auth=args.auth, digest_qop=args.digest_qop, digest_algorithm=args.digest_algorithm,
-        quirks=args.quirk,
-        completion_delay=args.completion_delay, drop_packets=args.drop_packet,
-    )
+    try:
+        handle = await starter(protocol)(
+            protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
+            serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
+            auth=args.auth, digest_qop=args.digest_qop, digest_algorithm=args.digest_algorithm,
+            quirks=args.quirk, completion_delay=args.completion_delay, drop_packets=args.drop_packet,
+        )
+    except OSError as error:  # the port is taken, the host unknown, no pty to be had
+        where = "a pty" if protocol in ("visca-serial", "pelco-d", "pelco-p") and args.serial == "pty" \
+            else f"{args.host}:{port}"
+        # asyncio words a bind failure at length; the system's own words are enough.
+        reason = os.strerror(error.errno) if error.errno and error.errno > 0 else error.strerror or str(error)
+        print(f"ptzmapd: cannot start the {protocol} simulator on {where}: {reason}", file=sys.stderr)
+        return 1
     print(f"simulated {protocol} camera on {handle.where} (Ctrl-C to stop)", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

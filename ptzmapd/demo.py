@@ -215,7 +215,7 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
             log.setLevel(previous_level)
     out("received: " + ", ".join(f"{name} {count} commands" for name, count in counts.items()) + "\n")
     if still_moving:
-        out(f"FAILED: still moving after the demo: {', '.join(still_moving)}\n")
+        print(f"ptzmapd demo: FAILED: still moving after the demo: {', '.join(still_moving)}", file=sys.stderr)
         return 1
     out("every camera stopped; demo finished\n")
     return 0

@@ -397,7 +397,9 @@ async def learn(
             except PtzmapdError as error:
                 log.warning("no gamepads: %s", error)
     if not found:
-        print("nothing to listen to: no MIDI port, gamepad or joystick found (see `ptzmapd devices`)", file=out)
+        # An error, not a finding: stderr, so `ptzmapd learn > bindings.txt` shows it.
+        print("ptzmapd: nothing to listen to: no MIDI port, gamepad or joystick found (see `ptzmapd devices`)",
+              file=sys.stderr)
         return 1
     cameras = list(config.cameras) if config is not None else []
     await listen(found, until, out, cameras=cameras, clock=clock, log=log)

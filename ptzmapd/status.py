@@ -1,8 +1,9 @@
 """``ptzmapd status``: what the running daemon knows, over a local Unix socket.
 
-The daemon listens on a Unix socket (never on the network) whose folder is owner-only
-(0700) and the socket itself 0600: the status names cameras and their addresses, which is
-nobody else's business on a shared machine. A client connects, reads one JSON document,
+The daemon listens on a Unix socket (never on the network), born 0600: the status names
+cameras and their addresses, which is nobody else's business on a shared machine. A folder
+the socket needs is created owner-only (0700); a folder that exists already (``/tmp``,
+``/run``, a systemd ``RuntimeDirectory``) is never changed: its mode is its owner's choice. A client connects, reads one JSON document,
 and the connection closes. ``--watch`` simply asks again twice a second.
 
 Where the socket lives: ``--status-socket`` if given; else ``$RUNTIME_DIRECTORY`` (systemd's
@@ -83,10 +84,8 @@ class StatusServer:
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> None:
-        folder = self.path.parent
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if folder.stat().st_uid == os.getuid() and not str(folder).startswith("/run/user"):
-            folder.chmod(0o700)
+        """Listen; PtzmapdError (or OSError) when the path cannot be a socket of ours."""
+        make_own_folder(self.path.parent)
         if self.path.exists() or self.path.is_symlink():
             if not stat.S_ISSOCK(self.path.lstat().st_mode):
                 raise PtzmapdError(f"status socket {self.path} exists and is not a socket")
@@ -123,18 +122,73 @@ class StatusServer:
             pass
 
 
+def make_own_folder(folder: Path) -> None:
+    """Create ``folder`` (and missing parents) owner-only, 0700. A folder that exists is left
+    as it is: ptzmapd did not create it, so its mode is not ptzmapd's to change."""
+    if folder.is_dir():
+        # Not ours to change, but not to trust blindly either: a folder others may write to
+        # (without the sticky bit that keeps them from our socket, as /tmp has) lets them swap it.
+        info = folder.stat()
+        shared = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX
+        if shared or info.st_uid not in (os.getuid(), 0):
+            raise PtzmapdError(f"{folder} is not safe for a status socket (owner uid {info.st_uid}, mode "
+                               f"{stat.S_IMODE(info.st_mode):o}): others could replace it; choose another --status-socket")
+        return
+    missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
+    for parent in reversed(missing):
+        try:
+            parent.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: theirs
+        parent.chmod(0o700)  # ours: mkdir's mode passes through the umask; chmod's does not
+
+
+async def _read_answer(reader: asyncio.StreamReader) -> bytes:
+    """Everything the daemon sends until it closes the connection, up to one byte past the limit."""
+    data = b""
+    while len(data) <= FETCH_LIMIT:
+        more = await reader.read(FETCH_LIMIT + 1 - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
+#: Seconds ``ptzmapd status`` waits to connect, and then for the whole answer.
+FETCH_TIMEOUT = 2.0
+#: The largest answer ``ptzmapd status`` reads (a status of hundreds of cameras fits).
+FETCH_LIMIT = 4 << 20
+
+
 async def fetch(path: Path) -> dict[str, Any]:
+    """The daemon's status document. PtzmapdError, in words, for a socket nobody answers
+    on, that never answers, or that answers something other than a status."""
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(path)), timeout=2.0)
+        reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(path)), timeout=FETCH_TIMEOUT)
     except (FileNotFoundError, ConnectionRefusedError) as exc:
         raise PtzmapdError(f"no ptzmapd is running with its status socket at {path} ({exc.strerror})") from exc
     except PermissionError as exc:
         raise PtzmapdError(f"not allowed to read {path}: run as the daemon's user") from exc
+    except asyncio.TimeoutError:
+        raise PtzmapdError(f"{path} did not accept a connection within {FETCH_TIMEOUT:g} s") from None
+    except OSError as exc:  # not a socket at all, a path too long...
+        raise PtzmapdError(f"cannot connect to {path}: {exc.strerror or exc}") from exc
     try:
-        data = await asyncio.wait_for(reader.read(), timeout=2.0)
+        data = await asyncio.wait_for(_read_answer(reader), timeout=FETCH_TIMEOUT)
+    except asyncio.TimeoutError:
+        raise PtzmapdError(f"{path}: no answer within {FETCH_TIMEOUT:g} s (is a ptzmapd listening there?)") from None
+    except OSError as exc:
+        raise PtzmapdError(f"{path}: the connection failed ({exc.strerror or exc})") from exc
     finally:
         writer.close()
-    result: dict[str, Any] = json.loads(data)
+    if len(data) > FETCH_LIMIT:
+        raise PtzmapdError(f"{path}: the answer is larger than {FETCH_LIMIT >> 20} MiB; not a ptzmapd status")
+    try:
+        result = json.loads(data)
+    except (UnicodeDecodeError, ValueError):
+        result = None
+    if not isinstance(result, dict) or not {"config", "cameras", "inputs"} <= result.keys():
+        raise PtzmapdError(f"{path} answered something that is not a ptzmapd status ({len(data)} bytes)")
     return result
 
 
@@ -169,7 +223,11 @@ async def run_status(path: Path, watch: bool, as_json: bool) -> int:
     drawn = 0
     while True:
         status = await fetch(path)
-        text = json.dumps(status, indent=2) if as_json else render(status)
+        try:
+            text = json.dumps(status, indent=2) if as_json else render(status)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            # The document came from a socket: a stranger's process may be listening there.
+            raise PtzmapdError(f"{path} answered something that is not a ptzmapd status ({exc!r})") from None
         if watch and tty and drawn:
             sys.stdout.write(f"\x1b[{drawn}F\x1b[J")
         sys.stdout.write(text + "\n")

@@ -187,7 +187,7 @@ def test_send_to_a_camera_that_does_not_answer_exits_1(tmp_path: Path, capsys: p
     ("args", "message"),
     [
         (["stage", "pan", "0.5"], "pan needs --for SECONDS"),
-        (["stage", "pan", "2", "--for", "1"], "from -1 to 1"),
+        (["stage", "pan", "2", "--for", "1"], "pan speed: 2.0 is out of range (valid: -1..1)"),
         (["stage", "preset", "x"], "preset needs a number"),
         (["nowhere", "home"], "no camera 'nowhere'"),
     ],

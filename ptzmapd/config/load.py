@@ -41,7 +41,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from ptzmapd.commands import AUTOFOCUS_MODES
+from ptzmapd.commands import AUTOFOCUS_MODES, Command, Jog, MoveTo, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
 from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark, RawText
 from ptzmapd.config.yamlmarks import (
@@ -1148,6 +1148,7 @@ class _Loader:
             # With a camera in error its protocol is unknown: checking against the others
             # would blame a binding for what the broken camera may well do.
             self.check_capabilities(built, cameras)
+            self.check_values(built, cameras)
         return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings])
 
     def camera(self, entry: _Named) -> CameraConfig | None:
@@ -1393,6 +1394,30 @@ class _Loader:
                 self.problems.append(Problem(mark, child_path(entry.path, key), problem))
                 break  # the action itself missing says it all; its mode need not be blamed too
 
+    def check_values(
+        self, bindings: list[tuple[BindingConfig, _Binding]], cameras: Mapping[str, CameraConfig],
+    ) -> None:
+        """A binding's fixed values (preset number, move-to position, jog) fit its camera's
+        protocol: the codec's own ranges (:func:`codec_refusal`), as ``ptzmapd send`` checks them.
+
+        ``selected`` and ``all`` need one camera that can do the action and take the values,
+        as for capabilities.
+        """
+        for binding, entry in bindings:
+            commands = fixed_commands(binding)
+            if not commands:
+                continue
+            # Only cameras that have the action: one that lacks it is check_capabilities' to report.
+            named = [cameras[binding.camera]] if binding.camera in cameras else list(cameras.values())
+            targets = [c for c in named if all(inability(c, action, mode) is None for _, action, mode in _asks(binding))]
+            refusals = [next(filter(None, (codec_refusal(camera, c) for c in commands)), None) for camera in targets]
+            if not targets or any(problem is None for problem in refusals):
+                continue
+            key = "action" if binding.action != "preset" else "preset" if binding.preset is not None else "presets"
+            node = entry.node
+            mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
+            self.problems.append(Problem(mark, child_path(entry.path, key), "; ".join(map(str, refusals))))
+
     def sorted_problems(self) -> list[str]:
         """By file (in reading order), line and column; each problem once."""
         ordered = sorted(
@@ -1432,6 +1457,57 @@ def inability(camera: CameraConfig, action: str, mode: str | None = None) -> str
         f"camera {camera.name!r} ({camera.protocol}) cannot {_words(action, mode)!r} "
         f"(it can: {_alternatives(capabilities, action)})"
     )
+
+
+def fixed_commands(binding: BindingConfig) -> list[Command]:
+    """Commands a binding sends with values fixed in the config (a preset by number, the ends
+    of a step binding's ``presets``, move-to, jog), to check them against the camera."""
+    if binding.action == "preset" and binding.preset is not None:
+        kind = PresetClear if binding.clear else PresetStore if binding.store else PresetRecall
+        return [kind(binding.preset)]
+    if binding.action == "preset" and (binding.step is not None or binding.encoding is not None):
+        return [PresetRecall(number) for number in binding.presets]
+    # A move-to without axes, a jog without speed: reported by the loader already.
+    axes = (binding.pan, binding.tilt, binding.zoom)
+    if binding.action == "move-to" and any(axis is not None for axis in axes):
+        return [MoveTo(binding.pan, binding.tilt, binding.zoom)]
+    if binding.action == "jog" and any(axes):
+        return [Jog(binding.pan or 0.0, binding.tilt or 0.0, binding.zoom or 0.0, binding.duration)]
+    return []
+
+
+def codec_refusal(camera: CameraConfig, command: Command) -> str | None:
+    """Why ``camera``'s protocol cannot carry ``command``'s values (a preset number, a
+    position beyond its range), or None. The codec's own check, made before anything is sent:
+    ``ptzmapd check`` and ``ptzmapd send`` refuse the same values with the same words. Ask
+    :func:`inability` first: this assumes the protocol has the action.
+    """
+    spec = PROTOCOLS[camera.protocol]
+    try:
+        spec.make_codec(camera, spec.limits).encode(command)
+    except ProtocolError as error:
+        return f"camera {camera.name!r} ({camera.protocol}): {error}"
+    return None
+
+
+def binding_value(action: str, key: str, value: float, mode: str | None = None) -> Any:
+    """``value`` checked as a binding's ``key`` is checked in a config when its ``action``
+    (and ``mode``) are these: one range for ``ptzmapd check`` and ``ptzmapd send``.
+
+    :returns: the value as the config would hold it.
+    :raises ValueError: ``"VALUE is out of range (valid: LOW..HIGH)"``.
+    """
+    # ``send`` is one press of a button: the facts of a button binding with this action (a
+    # preset by its number, a speed while held).
+    facts = {"action": action, "used_as": "button", "preset_by": "number", "control": "button",
+             **({"mode": mode} if mode is not None else {})}
+    row = next((row for row in BINDING.rows(key) if row.applies_to(facts) is True), None)
+    if row is None:  # a bug in the caller, not a user mistake: no such key for such a binding
+        raise LookupError(f"no binding key {key!r} applies to action {action!r}")
+    try:
+        return row.check(ScalarNode(value, Mark("<command line>", 1, 1), str(value)), Scope(facts))
+    except Invalid as invalid:
+        raise ValueError(str(invalid)) from None
 
 
 def _words(action: str, mode: str | None) -> str:
