@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ptzmapd import __version__, logs
-from ptzmapd.camera import Answer, Outcome
+from ptzmapd.control.outcomes import Answer, Outcome
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import (
     AUTOFOCUS_MODES,

@@ -21,7 +21,7 @@ import signal
 from pathlib import Path
 
 from ptzmapd import systemd
-from ptzmapd.camera import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController, ControllerSettings
 from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.config import load_config
 from ptzmapd.config.model import CameraConfig, Config

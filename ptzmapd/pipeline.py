@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from ptzmapd.camera import CameraController
+from ptzmapd.control.controller import CameraController
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import Command, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config.model import BindingConfig

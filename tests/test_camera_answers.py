@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from ptzmapd.camera import STOP_REFUSED_TRIES, STOP_RETRY, Answer, CameraController, ControllerSettings, Outcome
+from ptzmapd.control.controller import STOP_REFUSED_TRIES, STOP_RETRY, CameraController, ControllerSettings
+from ptzmapd.control.outcomes import Answer, Outcome
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import STOPS, Home, PanTilt, PresetRecall, Zoom, ZoomPositionInquiry

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from ptzmapd.camera import BUSY_RETRY, STOP_REFUSED_TRIES, STOP_RETRY, CameraController, ControllerSettings
+from ptzmapd.control.controller import BUSY_RETRY, STOP_REFUSED_TRIES, STOP_RETRY, CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import Home, PanTilt, PresetRecall, Zoom
 from ptzmapd.protocols import VISCA_LIMITS

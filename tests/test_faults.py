@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import Callable
 
-from ptzmapd.camera import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import PanTilt, PresetRecall, Zoom
 from ptzmapd.protocols import VISCA_LIMITS

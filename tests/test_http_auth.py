@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from procs import Proc
-from ptzmapd.camera import CameraController
+from ptzmapd.control.controller import CameraController
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Home, PresetRecall
 from ptzmapd.daemon import make_controller

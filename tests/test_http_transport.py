@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ptzmapd.camera import STOP_REFUSED_TRIES, CameraController
+from ptzmapd.control.controller import STOP_REFUSED_TRIES, CameraController
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import (
     Autofocus,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ptzmapd.camera import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.config.model import BindingConfig, Mark
 from ptzmapd.events import ControlEvent

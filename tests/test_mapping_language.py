@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ptzmapd.camera import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.config import load_config
 from ptzmapd.config.model import BindingConfig, Mark

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from procs import Simulator
-from ptzmapd.camera import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController, ControllerSettings
 from ptzmapd.cli import main, send_command
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import CameraAction, Command, PanTilt, PresetRecall, RawCommand

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from ptzmapd.camera import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController, ControllerSettings
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock, Timer
 from ptzmapd.commands import PanTilt, PresetRecall, Zoom

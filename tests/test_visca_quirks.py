@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ptzmapd.camera import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import Autofocus, Command, Home, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config import load_config

@@ -14,7 +14,7 @@ from ptzmapd.errors import TransportError
 from ptzmapd.transports.base import Transport
 
 if TYPE_CHECKING:
-    from ptzmapd.camera import CameraController
+    from ptzmapd.control.controller import CameraController
 
 
 class MemoryWire(Transport):

@@ -2,7 +2,7 @@
 
 A codec turns :mod:`ptzmapd.commands` into bytes (:class:`Outgoing`) and bytes from the
 camera into :class:`Reply` events. It owns no socket, no clock and no sleep: the per-camera
-controller (:mod:`ptzmapd.camera`) decides *when* to send, the transport *how*.
+controller (:mod:`ptzmapd.control.controller`) decides *when* to send, the transport *how*.
 
 ``token`` ties a reply to the command it answers where the protocol carries one (the
 VISCA-over-IP sequence number); where it does not, the token is ``None``. Which command a

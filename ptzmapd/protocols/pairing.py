@@ -17,7 +17,7 @@ panning with nobody touching anything (issue 9, item 1). This module owns those 
   confirmed only by its own answer.
 
 The protocol's quirks come from the codec, as its :class:`Pairing` (which family, whether its
-replies carry tokens). The controller (:mod:`ptzmapd.camera`) keeps the ledger and acts on the
+replies carry tokens). The controller (:mod:`ptzmapd.control.controller`) keeps the ledger and acts on the
 outcomes; nothing here sends, sleeps or reads a clock (``now`` is passed in).
 """
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Callable
 
 from ptzmapd.clock import Clock, Timer
@@ -60,6 +59,8 @@ from ptzmapd.protocols.base import (
     UnreadableAnswer,
 )
 from ptzmapd.protocols.pairing import Attributed, Family, Ledger, PairingError, Stage
+from ptzmapd.control.outcomes import Answer, Outcome
+from ptzmapd.control.state import CameraState
 from ptzmapd.transports.base import Transport
 
 #: Discrete commands waiting beyond this many are dropped oldest-first (a camera that is
@@ -113,90 +114,6 @@ def wire_text(data: bytes, as_text: bool = True) -> str:
     return data.hex(" ").upper()
 
 
-class Answer(Enum):
-    """What became of one command (:class:`Outcome`)."""
-
-    PENDING = "pending"
-    #: The camera answered it as its own (ACK, completion, response, inquiry answer).
-    ACKNOWLEDGED = "acknowledged"
-    #: On the wire of a protocol that never answers (Pelco on one-way wiring).
-    SENT = "sent"
-    #: The camera refused it (``Outcome.message`` has the camera's words).
-    REFUSED = "refused"
-    #: A newer value of its motion slot replaced it before it was answered.
-    SUPERSEDED = "superseded"
-    #: Dropped before it was sent (the queue overflowed, the controller closed).
-    DROPPED = "dropped"
-    #: The camera's protocol cannot express it.
-    UNSENDABLE = "unsendable"
-
-
-#: Which answer tells most about several (a stop's three slots): the worst one wins.
-_SEVERITY: tuple[Answer, ...] = (
-    Answer.REFUSED, Answer.DROPPED, Answer.PENDING, Answer.SUPERSEDED, Answer.ACKNOWLEDGED, Answer.SENT, Answer.UNSENDABLE,
-)
-
-
-class Outcome:
-    """The answer to one command given to the controller: the per-command answer API.
-
-    ``answer`` is :attr:`Answer.PENDING` until the command's own answer arrives (see
-    :mod:`ptzmapd.protocols.pairing`); callbacks given to :meth:`on_done` run then, on the
-    controller's thread, once. A command that is never answered stays pending: the caller
-    decides how long to wait (``ptzmapd send`` waits a few seconds). ``refusal`` keeps the
-    last temporary refusal of a command that is being sent again (a stop refused with 503).
-    """
-
-    __slots__ = ("command", "answer", "message", "refusal", "_callbacks")
-
-    def __init__(self, command: Command) -> None:
-        self.command = command
-        self.answer = Answer.PENDING
-        self.message = ""
-        self.refusal: str | None = None
-        self._callbacks: list[Callable[[Outcome], None]] = []
-
-    def __repr__(self) -> str:
-        return f"Outcome({self.command!r}, {self.answer.value}{', ' + repr(self.message) if self.message else ''})"
-
-    @property
-    def done(self) -> bool:
-        return self.answer is not Answer.PENDING
-
-    def on_done(self, callback: Callable[["Outcome"], None]) -> None:
-        """Call ``callback(outcome)`` when the answer is known (at once if it is)."""
-        if self.done:
-            callback(self)
-        else:
-            self._callbacks.append(callback)
-
-    def resolve(self, answer: Answer, message: str = "") -> None:
-        """Settle the outcome (the first answer counts); for the controller."""
-        if self.done or answer is Answer.PENDING:
-            return
-        self.answer, self.message = answer, message
-        callbacks, self._callbacks = self._callbacks, []
-        for callback in callbacks:
-            callback(self)
-
-    @classmethod
-    def gather(cls, command: Command, parts: list["Outcome"]) -> "Outcome":
-        """One outcome for several (a stop of every slot): done when all are, the worst answer."""
-        whole = cls(command)
-
-        def part_done(_: Outcome) -> None:
-            if all(part.done for part in parts):
-                worst = min(parts, key=lambda part: _SEVERITY.index(part.answer))
-                whole.refusal = next((part.refusal for part in parts if part.refusal), None)
-                whole.resolve(worst.answer, worst.message)
-
-        for part in parts:
-            part.on_done(part_done)
-        if not parts:
-            whole.resolve(Answer.ACKNOWLEDGED)
-        return whole
-
-
 @dataclass(frozen=True, slots=True)
 class ControllerSettings:
     min_interval: float
@@ -234,34 +151,6 @@ class _Queued:
 
     command: Command
     outcomes: list[Outcome] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class CameraState:
-    """What the controller knows; read by ``ptzmapd status`` and the motion layer."""
-
-    #: The camera answered recently (one-way protocols: its wire is open). False until then.
-    online: bool = False
-    #: Set when the camera refused a stop :data:`STOP_REFUSED_TRIES` times for good (the
-    #: refusal's text); cleared when a stop is taken. Shown by ``ptzmapd status``.
-    stop_refused: str | None = None
-    #: The newest speeds asked of each slot (what the camera is doing or about to do).
-    motion: dict[str, Command] = field(default_factory=lambda: dict(STOPS))
-    pan_tilt_position: tuple[int, int] | None = None
-    zoom_position: int | None = None
-    commands_sent: int = 0
-    retransmissions: int = 0
-    last_error: str | None = None
-    garbage_replies: int = 0
-    #: When the most recent commands were sent, for ``commands_per_second``.
-    recent_sends: deque[float] = field(default_factory=lambda: deque(maxlen=64))
-
-    def commands_per_second(self, now: float, window: float = 2.0) -> float:
-        return sum(1 for sent in self.recent_sends if now - sent <= window) / window
-
-    @property
-    def moving(self) -> bool:
-        return any(not command.is_stop() for command in self.motion.values())
 
 
 class CameraController:
