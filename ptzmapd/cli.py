@@ -163,13 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return check(args.config)
         if args.command == "run":
-            from ptzmapd.daemon import run
-            from ptzmapd.status import default_socket_path
+            from ptzmapd.app.service import run
+            from ptzmapd.app.status import default_socket_path
 
             socket_path = None if args.no_status_socket else Path(args.status_socket or default_socket_path())
             return asyncio.run(run(args.config, log, socket_path))
         if args.command == "status":
-            from ptzmapd.status import default_socket_path, run_status
+            from ptzmapd.app.status import default_socket_path, run_status
 
             return asyncio.run(run_status(Path(args.socket or default_socket_path()), args.watch, args.json))
         if args.command == "send":
@@ -370,7 +370,7 @@ def report_answers(
 
 
 async def send(args: argparse.Namespace, log: logging.Logger) -> int:
-    from ptzmapd.daemon import make_controller
+    from ptzmapd.app.assemble import make_controller
     from ptzmapd.transports import TransportPool
 
     config = load_config(args.config)

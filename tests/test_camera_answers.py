@@ -25,7 +25,7 @@ from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import STOPS, Home, PanTilt, PresetRecall, Zoom, ZoomPositionInquiry
 from ptzmapd.config.model import CameraConfig, Mark
-from ptzmapd.daemon import make_controller
+from ptzmapd.app.assemble import make_controller
 from ptzmapd.protocols import PELCO_LIMITS, VISCA_LIMITS
 from ptzmapd.protocols.base import ErrorReply
 from ptzmapd.protocols.pelco import PelcoDCodec
@@ -384,19 +384,23 @@ def test_a_pelco_stop_while_zoom_also_moves_still_stops_every_axis() -> None:
 
 def test_a_camera_is_online_only_once_it_answers() -> None:
     changes: list[bool] = []
+
+    class Watcher:
+        def camera_online(self, camera: str, online: bool) -> None:
+            changes.append(online)
+
     clock = FakeClock()
     wire = MemoryWire(clock, connected=False)  # a TCP camera that cannot connect
-    controller = CameraController("stage", ViscaCodec(VISCA_LIMITS), wire, clock, SETTINGS)
-    controller.on_online = lambda name, online: changes.append(online)
+    controller = CameraController("stage", ViscaCodec(VISCA_LIMITS), wire, clock, SETTINGS, watchers=[Watcher()])
     controller.start()
     clock.advance(5.0)
-    assert not controller.state.online
+    assert not controller.state.online and changes == [False]  # told at start: nothing answered yet
     wire.plug(True)
     assert not controller.state.online  # connected is not answering
     wire.answer_awaiting(controller)
-    assert controller.state.online and changes == [True]
+    assert controller.state.online and changes == [False, True]
     wire.plug(False)  # the connection drops (or the serial device is gone)
-    assert not controller.state.online and changes == [True, False]
+    assert not controller.state.online and changes == [False, True, False]
 
 
 def test_a_one_way_camera_is_online_while_its_wire_is_open() -> None:
@@ -434,8 +438,9 @@ def test_a_serial_camera_whose_device_is_gone_is_offline(tmp_path: Path) -> None
 
 
 def test_the_select_pad_leds_learn_of_a_camera_that_never_answered() -> None:
+    """The controllers tell their watchers (given at construction) at start which camera
+    has not answered (its select pad blinks at once), and when one answers."""
     from ptzmapd.mapping.observers import PipelineObserver
-    from ptzmapd.pipeline import Pipeline
 
     class Lights(PipelineObserver):
         def __init__(self) -> None:
@@ -445,23 +450,22 @@ def test_the_select_pad_leds_learn_of_a_camera_that_never_answered() -> None:
             self.changes.append((camera, online))
 
     clock = FakeClock()
+    lights = Lights()
     wires = {"stage": MemoryWire(clock), "gate": MemoryWire(clock, connected=False)}  # gate cannot connect
-    controllers = {name: CameraController(name, ViscaCodec(VISCA_LIMITS), wire, clock, SETTINGS, LOG)
+    controllers = {name: CameraController(name, ViscaCodec(VISCA_LIMITS), wire, clock, SETTINGS, LOG, watchers=[lights])
                    for name, wire in wires.items()}
     for name, controller in controllers.items():
         controller.start()
+    assert lights.changes == [("stage", False), ("gate", False)]
     wires["stage"].settle(controllers["stage"])
-    pipeline = Pipeline([], controllers, clock=clock)
-    lights = Lights()
-    pipeline.observe(lights)
-    assert lights.changes == [("gate", False)]
+    assert lights.changes == [("stage", False), ("gate", False), ("stage", True)]
     wires["gate"].plug(True)
     wires["gate"].answer_awaiting(controllers["gate"])
-    assert lights.changes == [("gate", False), ("gate", True)]
+    assert lights.changes == [("stage", False), ("gate", False), ("stage", True), ("gate", True)]
 
 
 def test_status_shows_a_refused_stop() -> None:
-    from ptzmapd.status import render
+    from ptzmapd.app.status import render
 
     camera = {"speeds": {}, "pan_tilt_position": None, "zoom_position": None, "selected": True, "protocol": "isapi",
               "online": True, "commands_per_second": 0.0, "last_error": None,

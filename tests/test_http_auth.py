@@ -21,7 +21,7 @@ from procs import Proc
 from ptzmapd.control.controller import CameraController
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Home, PresetRecall
-from ptzmapd.daemon import make_controller
+from ptzmapd.app.assemble import make_controller
 from ptzmapd.protocols.http import Challenge, auth_problem, parse_challenges
 from ptzmapd.simulators.http import HttpSimulator, start
 from ptzmapd.transports import TransportPool

@@ -35,7 +35,7 @@ from ptzmapd.commands import (
     ZoomPositionInquiry,
 )
 from ptzmapd.config.model import CameraConfig, Mark
-from ptzmapd.daemon import make_controller
+from ptzmapd.app.assemble import make_controller
 from ptzmapd.simulators.http import HttpSimulator, start
 from ptzmapd.transports import TransportPool
 from ptzmapd.transports.http import HttpTransport

@@ -67,9 +67,8 @@ class Rig:
             self.wires[name] = wire
             controllers[name] = controller
         self.controllers = controllers
-        self.pipeline = Pipeline(bindings, controllers, clock=self.clock)
         self.heard = Heard()
-        self.pipeline.observers.append(self.heard)
+        self.pipeline = Pipeline(bindings, controllers, clock=self.clock, observers=[self.heard])
 
     def event(self, kind: str, number: object, value: float, source: str = "pad", channel: int | None = None) -> None:
         self.pipeline.on_event(ControlEvent(source, kind, number, value, channel, self.clock.now()))  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import (
@@ -60,7 +60,7 @@ from ptzmapd.protocols.base import (
 )
 from ptzmapd.protocols.pairing import Attributed, Family, Ledger, PairingError, Stage
 from ptzmapd.control.outcomes import Answer, Outcome
-from ptzmapd.control.state import CameraState
+from ptzmapd.control.state import CameraState, CameraWatcher
 from ptzmapd.transports.base import Transport
 
 #: Discrete commands waiting beyond this many are dropped oldest-first (a camera that is
@@ -127,6 +127,9 @@ class ControllerSettings:
     stop_repeats: int = 0
     #: ...and send a held motion again this often, so a lost frame is soon made good (0 = never).
     refresh: float = 0.0
+    #: The full-tele zoom position in the protocol's units (``CameraState.zoom`` is the
+    #: reported position over this); None: positions are not normalised.
+    zoom_max: float | None = None
 
 
 @dataclass(slots=True)
@@ -163,6 +166,7 @@ class CameraController:
         settings: ControllerSettings,
         log: logging.Logger | None = None,
         label: str | None = None,
+        watchers: Sequence[CameraWatcher] = (),
     ) -> None:
         self.name = name
         self.codec = codec
@@ -211,7 +215,9 @@ class CameraController:
         #: Offline probing waits until then; a pending stop does not (see _service).
         self._backoff_until = 0.0
         #: Told when the camera stops answering or answers again (LEDs blink an offline camera).
-        self.on_online: Callable[[str, bool], None] | None = None
+        self._watchers = tuple(watchers)
+        #: Called once the camera has settled (see when_settled).
+        self._settle_waiters: list[Callable[[], None]] = []
 
     @property
     def _one_way(self) -> bool:
@@ -229,6 +235,8 @@ class CameraController:
         self._urgent.extend(self.codec.start())
         if self._one_way and self.transport.connected:
             self._set_online(True)
+        if not self.state.online:
+            self._tell_watchers(False)  # they start from what is known: nothing answered yet
         self._service()
 
     def close(self) -> None:
@@ -302,6 +310,18 @@ class CameraController:
     def idle(self) -> bool:
         """Nothing in flight and nothing waiting to be sent."""
         return self._in_flight is None and not self._urgent and self._next_command() is None
+
+    def when_settled(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` once, as soon as the controller is :attr:`idle` or its camera
+        is offline (at once if it is now): shutdown waits for this for its stops."""
+        self._settle_waiters.append(callback)
+        self._check_settled()
+
+    def _check_settled(self) -> None:
+        if self._settle_waiters and (not self.state.online or self.idle):
+            waiters, self._settle_waiters = self._settle_waiters, []
+            for waiter in waiters:
+                waiter()
 
     # ------------------------------------------------------------------------- the wire side
 
@@ -382,6 +402,8 @@ class CameraController:
                 self.state.pan_tilt_position = (reply.values[0], reply.values[1])
             elif reply.what == "zoom-position" and reply.values:
                 self.state.zoom_position = reply.values[0]
+                top = self.settings.zoom_max
+                self.state.zoom = min(1.0, max(0.0, reply.values[0] / top)) if top else None
         if attributed.before is Stage.AWAITING:
             self._answered(flight)
 
@@ -516,8 +538,15 @@ class CameraController:
                 self.log.info("[%s] camera is answering again", self.label)
             self._ever_answered = True
             self._next_send_at = 0.0
-        if self.on_online is not None:
-            self.on_online(self.name, online)
+        self._tell_watchers(online)
+        self._check_settled()
+
+    def _tell_watchers(self, online: bool) -> None:
+        for watcher in self._watchers:
+            try:
+                watcher.camera_online(self.name, online)
+            except Exception:  # a broken LED must never stop a camera
+                self.log.exception("[%s] camera watcher failed", self.label)
 
     def _requeue(self, flight: _InFlight) -> None:
         """Put a command that did not get through back where it will be sent again; who waits
@@ -594,6 +623,7 @@ class CameraController:
             else:
                 self._waiting_turn = True  # the wire calls _take_turn; no timer of our own
         self._arm_timer(now)
+        self._check_settled()
 
     def _send_at(self) -> float:
         """When the next send may go: pacing always; the offline backoff only when no stop is
