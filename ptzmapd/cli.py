@@ -406,8 +406,9 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         print(f"ptzmapd: {args.action} needs --for SECONDS (a one-shot move must end)", file=sys.stderr)
         return 2
 
-    pool = TransportPool(log)
-    controller = await make_controller(camera, pool, MonotonicClock(), log)
+    clock = MonotonicClock()
+    pool = TransportPool(log, clock=clock)
+    controller = await make_controller(camera, pool, clock, log)
     try:
         deadline = asyncio.get_running_loop().time() + 3.0
         while not controller.transport.connected and asyncio.get_running_loop().time() < deadline:

@@ -88,7 +88,7 @@ def test_a_stop_refused_for_good_lets_the_users_preset_go_on_isapi_wrong_channel
 
     async def body() -> None:
         sim = await start_http("isapi", host="127.0.0.2", log=lambda line: None, auth="none")
-        pool = TransportPool(LOG)
+        pool = TransportPool(LOG, clock=MonotonicClock())
         camera = CameraConfig("stage", "isapi", Mark("studio.yaml", 1, 1), min_interval=0.05, ack_timeout=1.0,
                               options={"url": sim.where, "channel": 2, "timeout": 0.5})
         stage = await make_controller(camera, pool, MonotonicClock(), LOG)
@@ -126,7 +126,7 @@ def test_a_401_never_holds_back_a_stop(monkeypatch: pytest.MonkeyPatch) -> None:
 
     async def body() -> None:
         sim = await start_http("isapi", host="127.0.0.2", log=lambda line: None, password_env="PTZMAPD_SIM_PW")
-        pool = TransportPool(LOG)
+        pool = TransportPool(LOG, clock=MonotonicClock())
         camera = CameraConfig("stage", "isapi", Mark("studio.yaml", 1, 1), min_interval=0.05, ack_timeout=1.5,
                               options={"url": sim.where, "username": "admin", "password_env": "PTZMAPD_TEST_PW",
                                        "timeout": 1.0})
@@ -417,7 +417,7 @@ def test_a_serial_camera_whose_device_is_gone_is_offline(tmp_path: Path) -> None
         from ptzmapd.simulators.serial import start as start_serial
 
         sim = await start_serial("visca-serial", log=lambda line: None)
-        pool = TransportPool(LOG)
+        pool = TransportPool(LOG, clock=MonotonicClock())
         camera = CameraConfig("dome", "visca-serial", Mark("studio.yaml", 1, 1),
                               options={"device": sim.where, "address": 1, "baud": 9600})
         dome = await make_controller(camera, pool, MonotonicClock(), LOG)

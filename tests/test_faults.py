@@ -32,7 +32,7 @@ def test_twenty_percent_loss_reaches_the_final_state_and_runs_no_preset_twice() 
     async def body() -> None:
         camera = await start_simulator("visca-ip", "127.0.0.2", 0, log=lambda line: None)
         relay = await LossyRelay.start(("127.0.0.2", camera.port), loss=0.2)
-        transport = UdpTransport("127.0.0.2", relay.port)
+        transport = UdpTransport("127.0.0.2", relay.port, clock=MonotonicClock())
         await transport.open()
         controller = CameraController(
             "stage", ViscaIpCodec(VISCA_LIMITS), transport, MonotonicClock(),
@@ -70,7 +70,7 @@ def test_a_tcp_reset_reconnects_and_resends_the_newest_state() -> None:
     async def body() -> None:
         camera = await start_simulator("visca-tcp", "127.0.0.2", 0, log=lambda line: None)
         port = camera.port
-        transport = TcpTransport("127.0.0.2", port)
+        transport = TcpTransport("127.0.0.2", port, clock=MonotonicClock())
         await transport.open()
         controller = CameraController("pulpit", ViscaCodec(VISCA_LIMITS), transport, MonotonicClock(),
                                       ControllerSettings(min_interval=0.02, ack_timeout=0.2))
@@ -156,7 +156,7 @@ def test_a_peer_that_accepts_and_closes_does_not_cause_a_reconnect_storm() -> No
 
         server = await asyncio.start_server(slam, "127.0.0.2", 0)
         port = server.sockets[0].getsockname()[1]
-        transport = TcpTransport("127.0.0.2", port)
+        transport = TcpTransport("127.0.0.2", port, clock=MonotonicClock())
         await transport.open()
         await asyncio.sleep(2.0)
         await transport.close()

@@ -38,7 +38,7 @@ def passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def camera(**quirks: Any) -> tuple[HttpSimulator, CameraController, TransportPool]:
     sim = await start("isapi", host="127.0.0.2", log=lambda line: None, password_env="PTZMAPD_SIM_PW", **quirks)
-    pool = TransportPool(LOG)
+    pool = TransportPool(LOG, clock=MonotonicClock())
     controller = await make_controller(config(sim), pool, MonotonicClock(), LOG)
     return sim, controller, pool
 

@@ -68,7 +68,7 @@ class Rig:
     """One or more simulated cameras and their controllers, torn down together."""
 
     def __init__(self) -> None:
-        self.pool = TransportPool(LOG)
+        self.pool = TransportPool(LOG, clock=MonotonicClock())
         self.simulators: list[HttpSimulator] = []
 
     async def camera(self, kind: str = "isapi", name: str = "stage", *, auth: str | None = None,
@@ -455,7 +455,7 @@ def test_https_certificates_are_verified(certificate: tuple[Path, Path], caplog:
 
     async def attempt() -> list[str]:
         sim = await start("isapi", host="127.0.0.2", password_env="PTZMAPD_SIM_PW", log=lambda line: None, tls=tls)
-        pool = TransportPool(LOG)
+        pool = TransportPool(LOG, clock=MonotonicClock())
         assert sim.where.startswith("https://")
         stage = await make_controller(config(sim, ack_timeout=0.5, timeout=0.4), pool, MonotonicClock(), LOG)
         try:
@@ -488,7 +488,7 @@ def test_a_pinned_certificate_is_trusted_and_any_other_refused(certificate: tupl
 
     async def attempt(fingerprint: str) -> list[str]:
         sim = await start("isapi", host="127.0.0.2", password_env="PTZMAPD_SIM_PW", log=lambda line: None, tls=tls)
-        pool = TransportPool(LOG)
+        pool = TransportPool(LOG, clock=MonotonicClock())
         stage = await make_controller(config(sim, ack_timeout=0.5, timeout=0.4, tls_fingerprint=fingerprint),
                                       pool, MonotonicClock(), LOG)
         try:

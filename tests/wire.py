@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 class MemoryWire(Transport):
     def __init__(self, clock: Clock, connected: bool = True) -> None:
-        super().__init__("memory://camera")
+        super().__init__("memory://camera", clock=clock)
         self.clock = clock
         self.sent: list[tuple[float, bytes]] = []
         self._set_connected(connected)

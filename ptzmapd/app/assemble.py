@@ -173,7 +173,7 @@ class Runtime:
 async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime:
     """Build and start everything ``config`` describes; raises PtzmapdError (a transport or
     input that cannot start) after winding down whatever had started."""
-    pool = TransportPool(log)
+    pool = TransportPool(log, clock=clock)
     controllers: dict[str, CameraController] = {}
     inputs: dict[str, Input] = {}
     feedback: SurfaceFeedback | None = None

@@ -55,10 +55,11 @@ from ptzmapd.protocols.base import (
     InquiryAnswer,
     Notice,
     Outgoing,
+    Remedy,
     Reply,
     UnreadableAnswer,
 )
-from ptzmapd.protocols.pairing import Attributed, Family, Ledger, PairingError, Stage
+from ptzmapd.protocols.pairing import TOKENS_IGNORED, Attributed, Family, Ledger, PairingError, Stage
 from ptzmapd.control.outcomes import Answer, Outcome
 from ptzmapd.control.state import CameraState, CameraWatcher
 from ptzmapd.transports.base import Transport
@@ -210,7 +211,6 @@ class CameraController:
         self._unsendable: set[str] = set()
         self._waiting_turn = False
         self._closed = False
-        self._mismatched = 0
         self._ever_answered = False
         #: Offline probing waits until then; a pending stop does not (see _service).
         self._backoff_until = 0.0
@@ -421,27 +421,15 @@ class CameraController:
 
     def _attribute(self, reply: Reply) -> Attributed[_InFlight] | None:
         """The command ``reply`` answers, by the codec's pairing rules; None for none."""
-        now = self.clock.now()
         ledger = self._ledger
+        trusted = not ledger.ignore_tokens
         try:
-            attributed = ledger.attribute(reply, now)
-            awaiting = ledger.awaiting
-            if (attributed is None and ledger.pairing.tokens and not ledger.ignore_tokens and reply.token is not None
-                    and awaiting is not None and awaiting.token is not None):
-                # ERRATA: some cameras answer every command with the same sequence number.
-                # After three in a row, the sockets and the order pair them instead.
-                self._mismatched += 1
-                if self._mismatched < 3:
-                    return None
-                ledger.ignore_tokens = True
-                self.log.warning("[%s] the camera answers with other sequence numbers than it is sent; "
-                                 "pairing its replies by order and VISCA socket", self.label)
-                attributed = ledger.attribute(reply, now)
+            attributed = ledger.attribute(reply, self.clock.now())
         except PairingError as exc:
             self._log_once("pairing", f"reply {type(reply).__name__} ignored: {exc}")
             return None
-        if attributed is not None:
-            self._mismatched = 0
+        if trusted and ledger.ignore_tokens:
+            self.log.warning("[%s] %s", self.label, TOKENS_IGNORED)
         return attributed
 
     def _answered(self, flight: _InFlight) -> None:
@@ -459,20 +447,22 @@ class CameraController:
         describe = self.codec.describe(flight.outgoing.data)
         message = f"camera refused {describe!r}: {reply.kind} ({wire_text(reply.data, self.codec.text_wire)})"
         stop = flight.command.is_stop() and not flight.is_reset
-        if reply.kind == "buffer-full" and not accepted_before:
+        remedy = reply.remedy
+        if remedy is Remedy.BUSY and not accepted_before:
             # The camera is busy (a preset still moving): try again shortly with the newest state.
             self._requeue(flight)
             self._next_send_at = max(self._next_send_at, self.clock.now() + BUSY_RETRY)
             self.log.debug("[%s] camera busy; will resend", self.label)
             return
-        if reply.kind in ("sequence", "message-length") and not flight.is_reset and not accepted_before:
-            # VISCA over IP lost count of our sequence numbers: RESET, then send again.
+        if remedy is Remedy.RESYNC and not flight.is_reset and not accepted_before:
+            # The camera lost count of the exchange (VISCA over IP: our sequence numbers): the
+            # codec's reset words, then send again.
             self.log.info("[%s] camera reported a %s error; resetting the sequence number", self.label, reply.kind)
             self._requeue(flight)
             self._urgent.extend(self.codec.reset())
             return
-        if reply.kind in ("cancelled", "no-socket"):
-            # Answers to a VISCA Cancel, which ptzmapd never sends: nothing to send again.
+        if remedy is Remedy.NOT_OURS:
+            # Answers to something ptzmapd never sends (a VISCA Cancel): nothing to send again.
             self.log.debug("[%s] %s reply: %s", self.label, reply.kind, wire_text(reply.data, self.codec.text_wire))
             self._resolve(flight.outcomes, Answer.REFUSED, message)
             return

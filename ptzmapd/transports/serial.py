@@ -33,10 +33,12 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import serial
 
+from ptzmapd.clock import Clock
 from ptzmapd.errors import TransportError
 from ptzmapd.protocols import DEFAULT_BAUD
 from ptzmapd.transports.base import Transport, TurnCallback
 from ptzmapd.tasks import cancel_and_wait
+from ptzmapd.transports.backoff import Backoff
 
 if TYPE_CHECKING:
     from ptzmapd.config.model import CameraConfig
@@ -148,8 +150,9 @@ class SerialTransport(Transport):
     #: Open transports by device: a second camera on a device is checked against the first.
     by_device: ClassVar[dict[str, SerialTransport]] = {}
 
-    def __init__(self, device: str, baud: int, log: logging.Logger | None = None, *, camera: str = "") -> None:
-        super().__init__(device, log)
+    def __init__(self, device: str, baud: int, log: logging.Logger | None = None, *, clock: Clock,
+                 camera: str = "") -> None:
+        super().__init__(device, log, clock=clock)
         self.device = device
         self.baud = baud
         self.camera = camera
@@ -178,25 +181,19 @@ class SerialTransport(Transport):
 
     async def _keep_open(self) -> None:
         loop = asyncio.get_running_loop()
-        backoff = BACKOFF_FIRST
-        failures = 0
+        backoff = Backoff(self.clock, BACKOFF_FIRST, BACKOFF_MAX)
         while not self._closing:
             try:
                 port = await loop.run_in_executor(self._io, self._open_io, loop)
             except Exception as exc:  # SerialException, OSError, ValueError: a missing device must not stop us
-                failures += 1
-                # Say it once, then keep trying quietly: a cable that is out is not news every second.
-                level = logging.WARNING if failures == 1 else logging.DEBUG
-                self.log.log(level, "[%s] cannot open (%s); retrying every %g-%g s", self.endpoint, exc, BACKOFF_FIRST, BACKOFF_MAX)
-                await asyncio.sleep(backoff)
-                backoff = min(BACKOFF_MAX, backoff * 2)
+                await backoff.retry(self.log, "[%s] cannot open (%s); retrying every %g-%g s",
+                                    self.endpoint, exc, BACKOFF_FIRST, BACKOFF_MAX)
                 continue
-            if failures:
+            if backoff.failures:
                 self.log.info("[%s] open at %d baud", self.endpoint, self.baud)
             else:
                 self.log.debug("[%s] open at %d baud", self.endpoint, self.baud)
-            failures = 0
-            backoff = BACKOFF_FIRST
+            backoff.reset()
             self._lost.clear()
             self._port = port
             self.schedule.restart(loop.time())
@@ -204,7 +201,7 @@ class SerialTransport(Transport):
             self._serve()
             await self._lost.wait()
             await loop.run_in_executor(self._io, self._close_io)
-            failures = 1  # the loss was logged: failing to reopen is not news, reopening is
+            backoff.failures = 1  # the loss was logged: failing to reopen is not news, reopening is
 
     def _on_lost(self, port: Any, exc: BaseException) -> None:
         """The reader or a write failed: the device vanished (unplugged, server gone)."""
@@ -374,5 +371,5 @@ def serial_endpoint(camera: "CameraConfig") -> str:
     return device
 
 
-def make_serial_transport(camera: "CameraConfig", log: logging.Logger) -> SerialTransport:
-    return SerialTransport(str(camera.options["device"]), camera_baud(camera), log, camera=camera.name)
+def make_serial_transport(camera: "CameraConfig", log: logging.Logger, clock: Clock) -> SerialTransport:
+    return SerialTransport(str(camera.options["device"]), camera_baud(camera), log, clock=clock, camera=camera.name)
