@@ -41,7 +41,6 @@ from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import (
     MOTION_SLOTS,
     STOPS,
-    CameraAction,
     Command,
     PanTiltPositionInquiry,
     RawCommand,
@@ -60,8 +59,10 @@ from ptzmapd.protocols.base import (
     UnreadableAnswer,
 )
 from ptzmapd.protocols.pairing import TOKENS_IGNORED, Attributed, Family, Ledger, PairingError, Stage
+from ptzmapd.control.liveness import Liveness
 from ptzmapd.control.outcomes import Answer, Outcome
 from ptzmapd.control.state import CameraState, CameraWatcher
+from ptzmapd.control.trace import command_kind, wire_text
 from ptzmapd.transports.base import Transport
 
 #: Discrete commands waiting beyond this many are dropped oldest-first (a camera that is
@@ -81,38 +82,6 @@ STOP_EAGER_TRIES = 8
 #: a 401 is two failed logins (httpx signs again with a fresh nonce), which a Hikvision
 #: camera counts toward locking the user out.
 STOP_REFUSED_TRIES = 2
-#: Offline probing backs off from the ACK timeout up to this many seconds.
-BACKOFF_MAX = 5.0
-#: Garbage replies, and the same refusal again, are logged at most once per camera per this
-#: many seconds (a fader on a camera with wrong credentials must not flood the log).
-GARBAGE_LOG_INTERVAL = 60.0
-
-
-def command_kind(command: Command) -> str:
-    """What a command is for a log line: ``PresetRecall``, ``tally on``, ``raw visca``."""
-    if isinstance(command, CameraAction):
-        return f"{command.name} {command.mode}"
-    if isinstance(command, RawCommand):
-        return f"raw {command.kind}".rstrip()
-    return type(command).__name__
-
-
-def wire_text(data: bytes, as_text: bool = True) -> str:
-    """Bytes for a trace or a message: on a text wire (``Codec.text_wire``: HTTP requests
-    and replies, and the readable messages HTTP codecs put in an ErrorReply) their text on
-    one line when they are printable; binary protocols (``as_text=False``) always in hex, the
-    way their specs print them, even when the bytes happen to be printable (``51`` is not ``Q``)."""
-    if not data:
-        return "(nothing)"
-    if not as_text:
-        return data.hex(" ").upper()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = ""
-    if text and all(char.isprintable() or char in "\r\n\t" for char in text):
-        return " ".join(text.split())
-    return data.hex(" ").upper()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,10 +161,6 @@ class CameraController:
         self._next_slot = 0
         self._timer: Timer | None = None
         self._timer_at: float | None = None
-        self._failures = 0
-        #: Sends in a row that got no answer (retransmissions and replaced motions alike).
-        self._unanswered = 0
-        self._last_garbage_log = -GARBAGE_LOG_INTERVAL
         self._last_poll = 0.0
         # Reply-less protocols: extra stops still owed per slot, and when each slot was sent.
         self._stops_owed: dict[str, int] = {slot: 0 for slot in MOTION_SLOTS}
@@ -206,16 +171,12 @@ class CameraController:
         self._stop_refusals: dict[str, int] = {slot: 0 for slot in MOTION_SLOTS}
         #: Slots whose last stop was given up as refused (asking for it again is refused too).
         self._given_up: set[str] = set()
-        self._error_logged_at: dict[str, float] = {}
         #: Kinds of command the codec refused to encode, each logged once (see _send_next).
         self._unsendable: set[str] = set()
         self._waiting_turn = False
         self._closed = False
-        self._ever_answered = False
-        #: Offline probing waits until then; a pending stop does not (see _service).
-        self._backoff_until = 0.0
-        #: Told when the camera stops answering or answers again (LEDs blink an offline camera).
-        self._watchers = tuple(watchers)
+        #: Online or not, offline backoff, log rate limits; tells the watchers (surface LEDs).
+        self._live = Liveness(name, self.label, self.state, clock, self.log, watchers)
         #: Called once the camera has settled (see when_settled).
         self._settle_waiters: list[Callable[[], None]] = []
 
@@ -236,7 +197,7 @@ class CameraController:
         if self._one_way and self.transport.connected:
             self._set_online(True)
         if not self.state.online:
-            self._tell_watchers(False)  # they start from what is known: nothing answered yet
+            self._live.tell_watchers(False)  # they start from what is known: nothing answered yet
         self._service()
 
     def close(self) -> None:
@@ -369,9 +330,7 @@ class CameraController:
                 # Perhaps the inquiry's answer in a shape nobody can read: if it stays
                 # unanswered, that silence does not count toward "offline" (see _on_timeout).
                 flight.garbled = True
-            now = self.clock.now()
-            if now - self._last_garbage_log >= GARBAGE_LOG_INTERVAL:
-                self._last_garbage_log = now
+            if self._live.garbage_may_be_logged():
                 self.log.warning(
                     "[%s] ignoring garbage from the camera (%s): %s",
                     self.label, reply.reason, wire_text(reply.data, self.codec.text_wire),
@@ -380,7 +339,8 @@ class CameraController:
         if self._one_way:
             return  # a dome that does talk on a one-way bus: nothing of ours to pair
         # Whatever it answers, a camera that answers is there.
-        self._mark_online()
+        if self._live.answered():
+            self._went_online()
         attributed = self._attribute(reply)
         if attributed is None:
             return  # a late answer to an abandoned command, or one nobody can attribute
@@ -390,7 +350,7 @@ class CameraController:
         if isinstance(reply, UnreadableAnswer):
             # The camera answered in a shape the codec cannot read: the inquiry is given up
             # for this cycle (it is asked again at the next poll); the camera is online.
-            self._log_once("unreadable-answer", f"could not read the camera's answer ({reply.reason}): "
+            self._live.log_once("unreadable-answer", f"could not read the camera's answer ({reply.reason}): "
                            f"{wire_text(reply.data, self.codec.text_wire)}")
             return
         if attributed.after is Stage.REFUSED:
@@ -426,7 +386,7 @@ class CameraController:
         try:
             attributed = ledger.attribute(reply, self.clock.now())
         except PairingError as exc:
-            self._log_once("pairing", f"reply {type(reply).__name__} ignored: {exc}")
+            self._live.log_once("pairing", f"reply {type(reply).__name__} ignored: {exc}")
             return None
         if trusted and ledger.ignore_tokens:
             self.log.warning("[%s] %s", self.label, TOKENS_IGNORED)
@@ -467,7 +427,7 @@ class CameraController:
             self._resolve(flight.outcomes, Answer.REFUSED, message)
             return
         self.state.last_error = message
-        self._log_once(reply.kind, message)
+        self._live.log_once(reply.kind, message)
         if not stop:
             self._resolve(flight.outcomes, Answer.REFUSED, message)
             return
@@ -505,38 +465,14 @@ class CameraController:
             outcome.resolve(answer, message)
         outcomes.clear()
 
-    def _log_once(self, kind: str, message: str) -> None:
-        """Warn about a kind of refusal once a minute, not once per fader message."""
-        now = self.clock.now()
-        last = self._error_logged_at.get(kind)
-        if last is None or now - last >= GARBAGE_LOG_INTERVAL:
-            self._error_logged_at[kind] = now
-            self.log.warning("[%s] %s", self.label, message)
-
-    def _mark_online(self) -> None:
-        self._failures = 0
-        self._unanswered = 0
-        self._backoff_until = 0.0
-        self._set_online(True)
-
     def _set_online(self, online: bool) -> None:
-        if online == self.state.online:
-            return
-        self.state.online = online
-        if online:
-            if self._ever_answered:
-                self.log.info("[%s] camera is answering again", self.label)
-            self._ever_answered = True
-            self._next_send_at = 0.0
-        self._tell_watchers(online)
+        if self._live.set_online(online) and online:
+            self._went_online()
         self._check_settled()
 
-    def _tell_watchers(self, online: bool) -> None:
-        for watcher in self._watchers:
-            try:
-                watcher.camera_online(self.name, online)
-            except Exception:  # a broken LED must never stop a camera
-                self.log.exception("[%s] camera watcher failed", self.label)
+    def _went_online(self) -> None:
+        self._next_send_at = 0.0  # the newest state goes at once
+        self._check_settled()
 
     def _requeue(self, flight: _InFlight) -> None:
         """Put a command that did not get through back where it will be sent again; who waits
@@ -618,9 +554,9 @@ class CameraController:
     def _send_at(self) -> float:
         """When the next send may go: pacing always; the offline backoff only when no stop is
         waiting (a stop to a camera that may be moving goes at every chance)."""
-        urgent_stop = self._failures < STOP_EAGER_TRIES and self._stop_pending()
-        if self._backoff_until > self._next_send_at and not urgent_stop:
-            return self._backoff_until
+        urgent_stop = self._live.failures < STOP_EAGER_TRIES and self._stop_pending()
+        if self._live.backoff_until > self._next_send_at and not urgent_stop:
+            return self._live.backoff_until
         return self._next_send_at
 
     def _stop_pending(self) -> bool:
@@ -652,10 +588,10 @@ class CameraController:
         # replaced by a newer speed: a dead camera under a moving fader is still dead. An
         # inquiry answered with bytes nobody could read was answered all the same.
         if not flight.garbled:
-            self._unanswered += 1
+            self._live.unanswered += 1
         slot = flight.command.slot
         stale = slot is not None and not flight.is_reset and self._key(self.state.motion[slot]) != self._key(flight.command)
-        giving_up = self._unanswered > self.settings.retries
+        giving_up = self._live.unanswered > self.settings.retries
         # An inquiry is not repeated: the next poll asks again (and commands go first meanwhile).
         inquiry = flight.command.inquiry and not flight.is_reset
         if not giving_up and not stale and not inquiry:
@@ -675,25 +611,19 @@ class CameraController:
             # codec says what the silence means in its protocol's terms.
             what = flight.outgoing.unanswered or f"no answer to {self.codec.describe(flight.outgoing.data)}"
             self.log.warning("[%s] %s", self.label, what)
-            self._unanswered = 0
+            self._live.unanswered = 0
             return
         self._requeue(flight)  # a motion slot goes again with its newest value
         if not giving_up:
             return
-        self._failures += 1
-        if self._failures == 1:  # the first give-up of a silence (or of a camera never heard)
-            if self._ever_answered:
+        if self._live.gave_up(now, self.settings.ack_timeout):
+            if self._live.ever_answered:
                 # A camera that answered before and fell silent may have rebooted and lost
                 # its count (VISCA over IP) or its address (a serial chain): the codec's reset
                 # words go out with the probes.
                 self._queue_opening(self.codec.reset())
-            self._set_online(False)
-            self.state.last_error = f"no answer after {self._unanswered} tries"
-            self.log.warning(
-                "[%s] camera is not answering (%s); retrying with backoff", self.label, self.state.last_error
-            )
-        backoff = min(BACKOFF_MAX, self.settings.ack_timeout * (2 ** min(self._failures, 6)))
-        self._backoff_until = now + backoff
+            self._live.went_silent()
+            self._check_settled()
 
     def _send_next(self, now: float) -> None:
         if self._urgent:
