@@ -39,7 +39,6 @@ from typing import Callable, Sequence
 
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import (
-    MOTION_SLOTS,
     STOPS,
     Command,
     PanTiltPositionInquiry,
@@ -60,7 +59,8 @@ from ptzmapd.protocols.base import (
 )
 from ptzmapd.protocols.pairing import TOKENS_IGNORED, Attributed, Family, Ledger, PairingError, Stage
 from ptzmapd.control.liveness import Liveness
-from ptzmapd.control.outcomes import Answer, Outcome
+from ptzmapd.control.outcomes import Answer, Outcome, resolve_all
+from ptzmapd.control.slots import MotionSlots
 from ptzmapd.control.state import CameraState, CameraWatcher
 from ptzmapd.control.trace import command_kind, wire_text
 from ptzmapd.transports.base import Transport
@@ -147,10 +147,8 @@ class CameraController:
         #: "stage/visca-ip": how traces name this camera.
         self.label = label or name
         self.state = CameraState()
-        # Slot -> key of the newest command the camera was sent (None: unknown, send again).
-        self._sent_keys: dict[str, bytes | None] = {slot: None for slot in MOTION_SLOTS}
-        #: Who waits for the answer to each slot's newest value, not yet on the wire.
-        self._slot_waiters: dict[str, list[Outcome]] = {slot: [] for slot in MOTION_SLOTS}
+        #: What each motion slot asks for, what the camera was sent of it, who waits.
+        self._slots = MotionSlots(self.state.motion, self._key, settings.stop_repeats)
         self._queue: deque[_Queued] = deque()
         self._urgent: deque[Outgoing] = deque()  # protocol housekeeping (RESET) ahead of all
         #: The command awaiting its answer (at most one; see ptzmapd.protocols.pairing).
@@ -158,19 +156,9 @@ class CameraController:
         #: Which reply answers which command: the codec's pairing rules.
         self._ledger: Ledger[_InFlight] = Ledger(codec.pairing, stray_window=2 * settings.ack_timeout)
         self._next_send_at = 0.0
-        self._next_slot = 0
         self._timer: Timer | None = None
         self._timer_at: float | None = None
         self._last_poll = 0.0
-        # Reply-less protocols: extra stops still owed per slot, and when each slot was sent.
-        self._stops_owed: dict[str, int] = {slot: 0 for slot in MOTION_SLOTS}
-        self._slot_sent_at: dict[str, float] = {slot: 0.0 for slot in MOTION_SLOTS}
-        #: Who waits for a stop whose repeats are still owed (reply-less protocols).
-        self._repeat_waiters: dict[str, list[Outcome]] = {slot: [] for slot in MOTION_SLOTS}
-        #: Permanent refusals of each slot's stop in a row (see STOP_REFUSED_TRIES).
-        self._stop_refusals: dict[str, int] = {slot: 0 for slot in MOTION_SLOTS}
-        #: Slots whose last stop was given up as refused (asking for it again is refused too).
-        self._given_up: set[str] = set()
         #: Kinds of command the codec refused to encode, each logged once (see _send_next).
         self._unsendable: set[str] = set()
         self._waiting_turn = False
@@ -231,7 +219,7 @@ class CameraController:
         while len(self._queue) > MAX_QUEUED:
             dropped = self._queue.popleft()
             self.log.warning("[%s] too many commands waiting; dropped %r", self.label, dropped.command)
-            self._resolve(dropped.outcomes, Answer.DROPPED, "too many commands waiting")
+            resolve_all(dropped.outcomes, Answer.DROPPED, "too many commands waiting")
         self._service()
         return outcome
 
@@ -241,25 +229,21 @@ class CameraController:
             raise ValueError(f"{command!r} is not a motion command")
         outcome = Outcome(command)
         key = self._key(command)
-        waiters = self._slot_waiters[slot]
-        for waiter in waiters:
-            if self._key(waiter.command) != key:
-                waiter.resolve(Answer.SUPERSEDED)
-        waiters[:] = [waiter for waiter in waiters if not waiter.done]
-        self.state.motion[slot] = command
+        slots = self._slots
+        slots.newest(slot, command, key)
         flight = self._in_flight
         if key is None:
             outcome.resolve(Answer.UNSENDABLE, f"the {self.codec.pairing.family.value} protocol cannot send {command_kind(command)}")
         elif flight is not None and not flight.is_reset and flight.command.slot == slot and self._key(flight.command) == key:
             flight.outcomes.append(outcome)  # on the wire already: its answer is this one's
-        elif key == self._sent_keys[slot] and slot in self._given_up:
+        elif key == slots.sent_keys[slot] and slot in slots.given_up:
             # The stop the camera refused for good: not sent again until the next stop.
             outcome.resolve(Answer.REFUSED, self.state.stop_refused or "the camera refused this stop")
-        elif key == self._sent_keys[slot]:
+        elif key == slots.sent_keys[slot]:
             # What the camera was last sent, and took (or nothing answers on this wire).
             outcome.resolve(Answer.SENT if self._one_way else Answer.ACKNOWLEDGED, "unchanged")
         else:
-            waiters.append(outcome)
+            slots.waiters[slot].append(outcome)
         return outcome
 
     @property
@@ -290,8 +274,7 @@ class CameraController:
         if connected:
             # A new connection (TCP reconnect): the camera may have missed anything, so the
             # newest state of every slot is sent again, and the protocol starts afresh.
-            for slot in MOTION_SLOTS:
-                self._sent_keys[slot] = None
+            self._slots.forget_sent()
             # Opening words queued before (a line that came up after start()) are said once.
             self._urgent.clear()
             self._urgent.extend(self.codec.start())
@@ -396,11 +379,11 @@ class CameraController:
         """The command awaiting its answer got it (its ACK, or all of its answer)."""
         slot = flight.command.slot
         if flight.command.is_stop() and slot is not None and not flight.is_reset:
-            self._stop_refusals[slot] = 0
+            self._slots.stop_taken(slot)
             if self.state.stop_refused is not None:
                 self.state.stop_refused = None
                 self.log.info("[%s] the camera takes stops again", self.label)
-        self._resolve(flight.outcomes, Answer.ACKNOWLEDGED)
+        resolve_all(flight.outcomes, Answer.ACKNOWLEDGED)
 
     def _on_error(self, flight: _InFlight, reply: ErrorReply, accepted_before: bool = False) -> None:
         """A refusal attributed to ``flight`` (before its ACK, or after it: ``accepted_before``)."""
@@ -424,12 +407,12 @@ class CameraController:
         if remedy is Remedy.NOT_OURS:
             # Answers to something ptzmapd never sends (a VISCA Cancel): nothing to send again.
             self.log.debug("[%s] %s reply: %s", self.label, reply.kind, wire_text(reply.data, self.codec.text_wire))
-            self._resolve(flight.outcomes, Answer.REFUSED, message)
+            resolve_all(flight.outcomes, Answer.REFUSED, message)
             return
         self.state.last_error = message
         self._live.log_once(reply.kind, message)
         if not stop:
-            self._resolve(flight.outcomes, Answer.REFUSED, message)
+            resolve_all(flight.outcomes, Answer.REFUSED, message)
             return
         # A refused stop is a camera that may still be moving: ask again, gently, until it
         # takes it (an HTTP 503 from a busy camera passes)...
@@ -440,30 +423,18 @@ class CameraController:
             # function) only a few times: the user's other commands must not wait behind it
             # forever, and a camera must not lock the user out for failed logins. The other
             # slots' stops waiting now would be refused for the same reason: given up too.
-            self._stop_refusals[slot] += 1
-            if self._stop_refusals[slot] >= STOP_REFUSED_TRIES:
+            tries = self._slots.stop_refused(slot)
+            if tries >= STOP_REFUSED_TRIES:
                 self.log.error("[%s] stop refused %d times, not sent again until the next stop: %s",
-                               self.label, self._stop_refusals[slot], message)
+                               self.label, tries, message)
                 self.state.stop_refused = message
-                self._stop_refusals[slot] = 0
-                self._given_up.add(slot)
-                self._resolve(flight.outcomes, Answer.REFUSED, message)
-                for other, command in self.state.motion.items():
-                    key = self._key(command)
-                    if command.is_stop() and key is not None and key != self._sent_keys[other]:
-                        self._sent_keys[other] = key
-                        self._given_up.add(other)
-                        self._resolve(self._slot_waiters[other], Answer.REFUSED, message)
+                resolve_all(flight.outcomes, Answer.REFUSED, message)
+                self._slots.give_up_stops(slot, message)
                 return
         for outcome in flight.outcomes:
             outcome.refusal = message
         self._requeue(flight)
         self._next_send_at = max(self._next_send_at, self.clock.now() + STOP_RETRY)
-
-    def _resolve(self, outcomes: list[Outcome], answer: Answer, message: str = "") -> None:
-        for outcome in outcomes:
-            outcome.resolve(answer, message)
-        outcomes.clear()
 
     def _set_online(self, online: bool) -> None:
         if self._live.set_online(online) and online:
@@ -482,13 +453,7 @@ class CameraController:
             return
         slot = flight.command.slot
         if slot is not None:
-            self._sent_keys[slot] = None  # the newest value of the slot goes again
-            newest = self._key(self.state.motion[slot])
-            for outcome in flight.outcomes:
-                if self._key(outcome.command) == newest:
-                    self._slot_waiters[slot].append(outcome)
-                else:
-                    outcome.resolve(Answer.SUPERSEDED)
+            self._slots.requeue(slot, flight.command, flight.outcomes)
             flight.outcomes = []
         elif not flight.command.inquiry:
             self._queue.appendleft(_Queued(flight.command, flight.outcomes))
@@ -498,29 +463,13 @@ class CameraController:
 
     def _next_command(self) -> tuple[Command, str | None] | None:
         """What to send next, by priority: stops, discrete commands, then motion slots."""
-        motion = self.state.motion
-        for slot in MOTION_SLOTS:
-            command = motion[slot]
-            if command.is_stop() and self._key(command) != self._sent_keys[slot]:
-                return command, slot
-        # Repeats (reply-less protocols) come after every first stop: on Pelco each frame
-        # carries every axis, so a zoom stop must not wait behind the pan stop's repeats.
-        for slot in MOTION_SLOTS:
-            if motion[slot].is_stop() and self._stops_owed[slot] > 0:
-                return motion[slot], slot
+        stop = self._slots.next_stop()
+        if stop is not None:
+            return stop
         if self._queue:
             return self._queue[0].command, None
         refresh_before = self.clock.now() - self.settings.refresh if self.settings.refresh > 0 else None
-        for offset in range(len(MOTION_SLOTS)):
-            slot = MOTION_SLOTS[(self._next_slot + offset) % len(MOTION_SLOTS)]
-            command = motion[slot]
-            if self._key(command) != self._sent_keys[slot]:
-                return command, slot
-            # Only what the codec can say is refreshed (a zoom held on a camera without zoom is not).
-            if refresh_before is not None and not command.is_stop() and self._slot_sent_at[slot] <= refresh_before \
-                    and self._key(command) is not None:
-                return command, slot
-        return None
+        return self._slots.next_motion(refresh_before)
 
     def _key(self, command: Command) -> bytes | None:
         try:
@@ -554,16 +503,10 @@ class CameraController:
     def _send_at(self) -> float:
         """When the next send may go: pacing always; the offline backoff only when no stop is
         waiting (a stop to a camera that may be moving goes at every chance)."""
-        urgent_stop = self._live.failures < STOP_EAGER_TRIES and self._stop_pending()
+        urgent_stop = self._live.failures < STOP_EAGER_TRIES and self._slots.stop_pending()
         if self._live.backoff_until > self._next_send_at and not urgent_stop:
             return self._live.backoff_until
         return self._next_send_at
-
-    def _stop_pending(self) -> bool:
-        return any(
-            command.is_stop() and self._key(command) != self._sent_keys[slot]
-            for slot, command in self.state.motion.items()
-        )
 
     def _has_work(self, now: float) -> bool:
         return bool(self._urgent) or self._next_command() is not None or self._poll_due(now)
@@ -651,7 +594,7 @@ class CameraController:
             else:
                 self._unsendable.add(kind)
                 self.log.error("[%s] cannot send %s (skipped from now on, said once): %s", self.label, kind, exc)
-            self._resolve(self._consume(command, slot, None), Answer.UNSENDABLE, str(exc))
+            resolve_all(self._consume(command, slot, None), Answer.UNSENDABLE, str(exc))
             return
         if not self._write(outgoing, now, stop=command.is_stop()):
             return
@@ -660,64 +603,18 @@ class CameraController:
         self.state.commands_sent += 1
         self.state.recent_sends.append(now)
         if slot is not None:
-            self._slot_sent_at[slot] = now
-            if not command.is_stop():
-                self._stop_refusals[slot] = 0
-            outcomes.extend(self._same_stop_elsewhere(slot, outgoing))
-            if not outgoing.expects_reply:
-                repeating = self._repeat_waiters[slot]
-                if not command.is_stop():
-                    self._stops_owed[slot] = 0  # the next stop is a new one, with all its repeats
-                    self._resolve(repeating, Answer.SUPERSEDED)
-                elif self._stops_owed[slot] > 0:
-                    self._stops_owed[slot] -= 1
-                else:
-                    self._stops_owed[slot] = self.settings.stop_repeats
-                # A stop is sent when its repeats are too (``send`` must not exit before them).
-                repeating.extend(outcomes)
-                outcomes = []
-                if self._stops_owed[slot] == 0:
-                    self._resolve(repeating, Answer.SENT)
+            outcomes = self._slots.went_out(slot, command, outgoing, outcomes, now)
         if outgoing.expects_reply:
             self._in_flight = _InFlight(command, outgoing, now, now, outcomes=outcomes)
             self._ledger.sent(self._in_flight, stop=command.is_stop(), token=outgoing.token, now=now,
                               asks=command.inquiry or isinstance(command, RawCommand))
         else:
-            self._resolve(outcomes, Answer.SENT)
-        if slot is not None:
-            self._next_slot = (MOTION_SLOTS.index(slot) + 1) % len(MOTION_SLOTS)
-
-    def _same_stop_elsewhere(self, slot: str, outgoing: Outgoing) -> list[Outcome]:
-        """A stop whose bytes on the wire are exactly another slot's stop stops that slot too
-        (Pelco: every frame carries every axis, so one all-stop frame ends pan, zoom and focus;
-        issue 9 item 12). Those slots count as sent; their waiters wait for this answer."""
-        outcomes: list[Outcome] = []
-        if not self.state.motion[slot].is_stop():
-            return outcomes
-        for other in MOTION_SLOTS:
-            command = self.state.motion[other]
-            if other == slot or not command.is_stop():
-                continue
-            key = self._key(command)
-            if key is not None and key == outgoing.data and self._sent_keys[other] != key:
-                self._sent_keys[other] = key
-                self._stops_owed[other] = 0
-                outcomes.extend(self._slot_waiters[other])
-                self._slot_waiters[other] = []
-        return outcomes
+            resolve_all(outcomes, Answer.SENT)
 
     def _consume(self, command: Command, slot: str | None, key: bytes | None) -> list[Outcome]:
         """Mark ``command`` as on its way; returns who waits for its answer."""
         if slot is not None:
-            self._sent_keys[slot] = key
-            self._given_up.discard(slot)
-            waiters = self._slot_waiters[slot]
-            if key is None:
-                taken, waiters[:] = list(waiters), []
-            else:
-                taken = [waiter for waiter in waiters if self._key(waiter.command) == key]
-                waiters[:] = [waiter for waiter in waiters if waiter not in taken]
-            return taken
+            return self._slots.take(slot, key)
         if self._queue and self._queue[0].command is command:
             return self._queue.popleft().outcomes
         return []
@@ -769,10 +666,7 @@ class CameraController:
         if self.settings.position_poll > 0 and self.state.moving:
             deadlines.append(self._last_poll + self.settings.position_poll)
         if self.settings.refresh > 0:
-            moving = [self._slot_sent_at[slot] + self.settings.refresh
-                      for slot, command in self.state.motion.items()
-                      if not command.is_stop() and self._key(command) is not None]
-            deadlines.extend(moving)
+            deadlines.extend(self._slots.refresh_deadlines(self.settings.refresh))
         return max(self._send_at(), min(deadlines)) if deadlines else None
 
     def _arm_timer(self, now: float) -> None:

@@ -91,3 +91,10 @@ class Outcome:
         if not parts:
             whole.resolve(Answer.ACKNOWLEDGED)
         return whole
+
+
+def resolve_all(outcomes: list[Outcome], answer: Answer, message: str = "") -> None:
+    """Settle every outcome in ``outcomes`` with ``answer``, and empty the list."""
+    for outcome in outcomes:
+        outcome.resolve(answer, message)
+    outcomes.clear()
