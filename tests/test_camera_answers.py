@@ -19,13 +19,15 @@ from typing import Any
 
 import pytest
 
-from ptzmapd.control.controller import STOP_REFUSED_TRIES, STOP_RETRY, CameraController, ControllerSettings
-from ptzmapd.control.outcomes import Answer, Outcome
+from ptzmapd.app.assemble import make_controller
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import STOPS, Home, PanTilt, PresetRecall, Zoom, ZoomPositionInquiry
 from ptzmapd.config.model import CameraConfig, Mark
-from ptzmapd.app.assemble import make_controller
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.outcomes import Answer, Outcome
+from ptzmapd.control.replies import STOP_REFUSED_TRIES, STOP_RETRY
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.protocols import PELCO_LIMITS, VISCA_LIMITS
 from ptzmapd.protocols.base import ErrorReply
 from ptzmapd.protocols.pelco import PelcoDCodec

@@ -6,9 +6,11 @@ import logging
 
 import pytest
 
-from ptzmapd.control.controller import BUSY_RETRY, STOP_REFUSED_TRIES, STOP_RETRY, CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import Home, PanTilt, PresetRecall, Zoom
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.replies import BUSY_RETRY, STOP_REFUSED_TRIES, STOP_RETRY
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.protocols import VISCA_LIMITS
 from ptzmapd.protocols.visca import ViscaCodec
 from ptzmapd.protocols.visca_ip import ViscaIpCodec

@@ -9,7 +9,8 @@ from typing import Callable
 
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import PanTilt, PresetRecall, Zoom
-from ptzmapd.control.controller import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.protocols import VISCA_LIMITS
 from ptzmapd.protocols.visca import ViscaCodec
 from ptzmapd.protocols.visca_ip import ViscaIpCodec

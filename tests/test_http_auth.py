@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from procs import Proc
-from ptzmapd.control.controller import CameraController
+from ptzmapd.app.assemble import make_controller
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Home, PresetRecall
-from ptzmapd.app.assemble import make_controller
+from ptzmapd.control.controller import CameraController
 from ptzmapd.protocols.http import Challenge, auth_problem, parse_challenges
 from ptzmapd.simulators.http import HttpSimulator, start
 from ptzmapd.transports import TransportPool

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from ptzmapd.control.controller import STOP_REFUSED_TRIES, CameraController
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.replies import STOP_REFUSED_TRIES
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import (
     Autofocus,
@@ -34,8 +35,8 @@ from ptzmapd.commands import (
     Zoom,
     ZoomPositionInquiry,
 )
-from ptzmapd.config.model import CameraConfig, Mark
 from ptzmapd.app.assemble import make_controller
+from ptzmapd.config.model import CameraConfig, Mark
 from ptzmapd.simulators.http import HttpSimulator, start
 from ptzmapd.transports import TransportPool
 from ptzmapd.transports.http import HttpTransport

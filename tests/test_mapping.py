@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ptzmapd.control.controller import CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.config.model import BindingConfig, Mark
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.values import cc_bipolar, cc_unipolar, pitchbend
 from ptzmapd.pipeline import Pipeline

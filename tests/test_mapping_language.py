@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ptzmapd.control.controller import CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.config import load_config
 from ptzmapd.config.model import BindingConfig, Mark
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.observers import PipelineObserver

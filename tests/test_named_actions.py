@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from procs import Simulator
-from ptzmapd.control.controller import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.cli import main, send_command
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import CameraAction, Command, PanTilt, PresetRecall, RawCommand

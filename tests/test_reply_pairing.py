@@ -17,7 +17,8 @@ from typing import Callable
 
 import pytest
 
-from ptzmapd.control.controller import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.control.outcomes import Answer
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import PanTilt, PresetRecall

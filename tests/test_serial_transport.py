@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 
 import pytest
 
-from ptzmapd.control.controller import CameraController, ControllerSettings
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock, Timer
 from ptzmapd.commands import PanTilt, PresetRecall, Zoom
 from ptzmapd.config.model import CameraConfig, Mark
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.errors import TransportError
 from ptzmapd.protocols import PELCO_LIMITS
 from ptzmapd.protocols.pelco import PELCO_D, PelcoDCodec, read_frame

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptzmapd.control.controller import CameraController, ControllerSettings
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import Command, Home, PanTilt, PresetRecall, PresetStore, RawCommand, Zoom, ZoomPositionInquiry
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.protocols import VISCA_LIMITS
 from ptzmapd.protocols.base import Ack, Completion, ErrorReply, Garbage, InquiryAnswer
 from ptzmapd.protocols.visca import hexbytes

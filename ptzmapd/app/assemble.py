@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot
 from ptzmapd.clock import Clock
 from ptzmapd.config.model import CameraConfig, Config
-from ptzmapd.control.controller import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.control.state import CameraWatcher
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.feedback import SurfaceFeedback

@@ -1,29 +1,23 @@
-"""The per-camera controller: the rules of the road between intents and the wire.
+"""The per-camera controller: the rules of the road between motion and the wire.
 
 One :class:`CameraController` per camera. It owns:
 
-- **latest-wins motion slots** (``pantilt``, ``zoom``, ``focus``): a fader flood collapses to
-  the newest speed; a slot is sent only when its wire form (the codec's ``key``) changes;
+- **latest-wins motion slots** (:mod:`.slots`): a fader flood collapses to the newest speed;
+  a slot is sent only when its wire form (the codec's ``key``) changes;
 - **a queue of discrete commands** (preset, home, autofocus...) that are never dropped;
 - **priority**: a pending stop goes first, then discrete commands, then motion (slots take
   turns so a pan flood cannot starve zoom);
-- **one command awaiting its answer**: the next command waits for the ACK of the previous one,
-  so a VISCA camera's two command sockets never overflow; which command a reply answers is
-  decided by :mod:`ptzmapd.protocols.pairing` (a late completion never confirms a stop);
+- **one command awaiting its answer**: the next command waits for the answer to the previous
+  one, so a VISCA camera's two command sockets never overflow; which command a reply answers,
+  and what is done about a refusal, is :mod:`.replies`;
 - **pacing**: at least ``min_interval`` between two sends;
 - **retries**: a command not acknowledged within ``ack_timeout`` is retransmitted with the
   same bytes (VISCA over IP: the same sequence number, so the camera can tell it is a repeat);
   a motion command whose slot has moved on is replaced by the newest value instead;
-- **error replies**: buffer full → resend the newest state a little later; syntax / not
-  executable → logged with the bytes; bad sequence number → RESET and carry on; a refused
-  stop is sent again, a permanently refused one only :data:`STOP_REFUSED_TRIES` times (then
-  the camera is marked "stop refused" and other commands go on);
 - **answers per command**: :meth:`CameraController.submit`, :meth:`~CameraController.set_motion`
-  and :meth:`~CameraController.stop` return an :class:`Outcome` that says what became of that
-  command (acknowledged, refused with the camera's words, replaced by a newer value...);
-- **offline handling**: online means the camera answered recently (one-way protocols: that its
-  wire is open); after ``retries`` unanswered tries the camera is marked offline and probed
-  with exponential backoff; the newest state is sent when it answers again.
+  and :meth:`~CameraController.stop` return an :class:`~ptzmapd.control.outcomes.Outcome`;
+- **offline handling** (:mod:`.liveness`): after ``retries`` unanswered tries the camera is
+  marked offline and probed with backoff; the newest state is sent when it answers again.
 
 It is driven by callbacks (intents, transport data, one timer) on the event loop's thread and
 never blocks, so a dead camera cannot delay another. Time comes from an injected
@@ -34,90 +28,29 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from ptzmapd.clock import Clock, Timer
-from ptzmapd.commands import (
-    STOPS,
-    Command,
-    PanTiltPositionInquiry,
-    RawCommand,
-    ZoomPositionInquiry,
-)
-from ptzmapd.errors import ProtocolError, TransportError
-from ptzmapd.protocols.base import (
-    Codec,
-    ErrorReply,
-    Garbage,
-    InquiryAnswer,
-    Notice,
-    Outgoing,
-    Remedy,
-    Reply,
-    UnreadableAnswer,
-)
-from ptzmapd.protocols.pairing import TOKENS_IGNORED, Attributed, Family, Ledger, PairingError, Stage
+from ptzmapd.commands import STOPS, Command, PanTiltPositionInquiry, RawCommand, ZoomPositionInquiry
 from ptzmapd.control.liveness import Liveness
 from ptzmapd.control.outcomes import Answer, Outcome, resolve_all
+from ptzmapd.control.replies import BUSY_RETRY, InFlight, ReplyHandling
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.control.slots import MotionSlots
 from ptzmapd.control.state import CameraState, CameraWatcher
 from ptzmapd.control.trace import command_kind, wire_text
+from ptzmapd.errors import ProtocolError, TransportError
+from ptzmapd.protocols.base import Codec, Outgoing
+from ptzmapd.protocols.pairing import Ledger
 from ptzmapd.transports.base import Transport
 
 #: Discrete commands waiting beyond this many are dropped oldest-first (a camera that is
 #: offline for minutes must not replay a minute of button presses when it returns).
 MAX_QUEUED = 32
-#: A busy camera ("buffer full") is asked again after at least this long.
-BUSY_RETRY = 0.1
-#: A refused stop is sent again after this long (until the camera takes it)...
-STOP_RETRY = 0.5
 #: A stop to a camera that stopped answering is tried at every chance this many times before
 #: it, too, waits for the offline backoff (a camera that is really gone is not flooded).
 STOP_EAGER_TRIES = 8
-#: A stop refused permanently (``ErrorReply.permanent``: wrong channel, no such function,
-#: credentials rejected) is tried this many times in all (once more, in case the refusal was
-#: a passing one after all), then the camera is marked "stop refused" and other commands go
-#: on: sending it forever would block the user's preset behind it, and every HTTP try after
-#: a 401 is two failed logins (httpx signs again with a fresh nonce), which a Hikvision
-#: camera counts toward locking the user out.
-STOP_REFUSED_TRIES = 2
-
-
-@dataclass(frozen=True, slots=True)
-class ControllerSettings:
-    min_interval: float
-    ack_timeout: float
-    #: Retransmissions of one command before the camera is considered offline.
-    retries: int = 2
-    #: Ask for the position this often while the camera moves (0 = never).
-    position_poll: float = 0.0
-    #: Protocols that never answer (Pelco on one-way wiring): send each stop this many extra
-    #: times, since a lost stop is a runaway camera...
-    stop_repeats: int = 0
-    #: ...and send a held motion again this often, so a lost frame is soon made good (0 = never).
-    refresh: float = 0.0
-    #: The full-tele zoom position in the protocol's units (``CameraState.zoom`` is the
-    #: reported position over this); None: positions are not normalised.
-    zoom_max: float | None = None
-
-
-@dataclass(slots=True)
-class _InFlight:
-    command: Command
-    outgoing: Outgoing
-    first_sent: float
-    last_sent: float
-    attempts: int = 1
-    #: Protocol housekeeping (the VISCA-over-IP RESET, serial VISCA's opening broadcasts) is
-    #: sent like a command but is not one.
-    is_reset: bool = False
-    #: Who waits for this command's answer.
-    outcomes: list[Outcome] = field(default_factory=list)
-    #: Garbage arrived while this (inquiry) was awaiting its answer.
-    garbled: bool = False
-
-
 @dataclass(slots=True)
 class _Queued:
     """A discrete command waiting its turn, and who waits for its answer."""
@@ -126,7 +59,7 @@ class _Queued:
     outcomes: list[Outcome] = field(default_factory=list)
 
 
-class CameraController:
+class CameraController(ReplyHandling):
     def __init__(
         self,
         name: str,
@@ -152,9 +85,9 @@ class CameraController:
         self._queue: deque[_Queued] = deque()
         self._urgent: deque[Outgoing] = deque()  # protocol housekeeping (RESET) ahead of all
         #: The command awaiting its answer (at most one; see ptzmapd.protocols.pairing).
-        self._in_flight: _InFlight | None = None
+        self._in_flight: InFlight | None = None
         #: Which reply answers which command: the codec's pairing rules.
-        self._ledger: Ledger[_InFlight] = Ledger(codec.pairing, stray_window=2 * settings.ack_timeout)
+        self._ledger: Ledger[InFlight] = Ledger(codec.pairing, stray_window=2 * settings.ack_timeout)
         self._next_send_at = 0.0
         self._timer: Timer | None = None
         self._timer_at: float | None = None
@@ -167,10 +100,6 @@ class CameraController:
         self._live = Liveness(name, self.label, self.state, clock, self.log, watchers)
         #: Called once the camera has settled (see when_settled).
         self._settle_waiters: list[Callable[[], None]] = []
-
-    @property
-    def _one_way(self) -> bool:
-        return self.codec.pairing.family is Family.ONE_WAY
 
     # ----------------------------------------------------------------- inputs to the controller
 
@@ -290,152 +219,6 @@ class CameraController:
             self._set_online(False)
         self._service()
 
-    def on_data(self, data: bytes) -> None:
-        if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug("[%s] <-- %s", self.label, wire_text(data, self.codec.text_wire))
-        try:
-            replies = self.codec.receive(data)
-        except Exception as exc:  # a codec must not raise, but a live daemon must not die if it does
-            self.log.error("[%s] could not decode %r: %s", self.label, data, exc)
-            return
-        for reply in replies:
-            self._on_reply(reply)
-        self._service()
-
-    def _on_reply(self, reply: Reply) -> None:
-        if isinstance(reply, Notice):
-            self._on_notice(reply)
-            return
-        if isinstance(reply, Garbage):
-            self.state.garbage_replies += 1
-            flight = self._in_flight
-            if flight is not None and flight.command.inquiry and not flight.is_reset:
-                # Perhaps the inquiry's answer in a shape nobody can read: if it stays
-                # unanswered, that silence does not count toward "offline" (see _on_timeout).
-                flight.garbled = True
-            if self._live.garbage_may_be_logged():
-                self.log.warning(
-                    "[%s] ignoring garbage from the camera (%s): %s",
-                    self.label, reply.reason, wire_text(reply.data, self.codec.text_wire),
-                )
-            return
-        if self._one_way:
-            return  # a dome that does talk on a one-way bus: nothing of ours to pair
-        # Whatever it answers, a camera that answers is there.
-        if self._live.answered():
-            self._went_online()
-        attributed = self._attribute(reply)
-        if attributed is None:
-            return  # a late answer to an abandoned command, or one nobody can attribute
-        flight = attributed.entry.item
-        if attributed.before is Stage.AWAITING and flight is self._in_flight:
-            self._in_flight = None
-        if isinstance(reply, UnreadableAnswer):
-            # The camera answered in a shape the codec cannot read: the inquiry is given up
-            # for this cycle (it is asked again at the next poll); the camera is online.
-            self._live.log_once("unreadable-answer", f"could not read the camera's answer ({reply.reason}): "
-                           f"{wire_text(reply.data, self.codec.text_wire)}")
-            return
-        if attributed.after is Stage.REFUSED:
-            assert isinstance(reply, ErrorReply)
-            self._on_error(flight, reply, accepted_before=attributed.before is Stage.EXECUTING)
-            return
-        if isinstance(reply, InquiryAnswer):
-            if reply.what == "pantilt-position" and len(reply.values) == 2:
-                self.state.pan_tilt_position = (reply.values[0], reply.values[1])
-            elif reply.what == "zoom-position" and reply.values:
-                self.state.zoom_position = reply.values[0]
-                top = self.settings.zoom_max
-                self.state.zoom = min(1.0, max(0.0, reply.values[0] / top)) if top else None
-        if attributed.before is Stage.AWAITING:
-            self._answered(flight)
-
-    def _on_notice(self, notice: Notice) -> None:
-        """Something the camera said unasked (a VISCA network change): the codec says what to send."""
-        if not notice.send:
-            self.log.debug("[%s] %s", self.label, notice.text)
-            return
-        self.log.info("[%s] %s", self.label, notice.text)
-        self._queue_opening(notice.send)
-
-    def _queue_opening(self, words: "tuple[Outgoing, ...] | list[Outgoing]") -> None:
-        """Queue the codec's opening words ahead of everything, each once."""
-        self._urgent.extend(word for word in words if word not in self._urgent)
-
-    def _attribute(self, reply: Reply) -> Attributed[_InFlight] | None:
-        """The command ``reply`` answers, by the codec's pairing rules; None for none."""
-        ledger = self._ledger
-        trusted = not ledger.ignore_tokens
-        try:
-            attributed = ledger.attribute(reply, self.clock.now())
-        except PairingError as exc:
-            self._live.log_once("pairing", f"reply {type(reply).__name__} ignored: {exc}")
-            return None
-        if trusted and ledger.ignore_tokens:
-            self.log.warning("[%s] %s", self.label, TOKENS_IGNORED)
-        return attributed
-
-    def _answered(self, flight: _InFlight) -> None:
-        """The command awaiting its answer got it (its ACK, or all of its answer)."""
-        slot = flight.command.slot
-        if flight.command.is_stop() and slot is not None and not flight.is_reset:
-            self._slots.stop_taken(slot)
-            if self.state.stop_refused is not None:
-                self.state.stop_refused = None
-                self.log.info("[%s] the camera takes stops again", self.label)
-        resolve_all(flight.outcomes, Answer.ACKNOWLEDGED)
-
-    def _on_error(self, flight: _InFlight, reply: ErrorReply, accepted_before: bool = False) -> None:
-        """A refusal attributed to ``flight`` (before its ACK, or after it: ``accepted_before``)."""
-        describe = self.codec.describe(flight.outgoing.data)
-        message = f"camera refused {describe!r}: {reply.kind} ({wire_text(reply.data, self.codec.text_wire)})"
-        stop = flight.command.is_stop() and not flight.is_reset
-        remedy = reply.remedy
-        if remedy is Remedy.BUSY and not accepted_before:
-            # The camera is busy (a preset still moving): try again shortly with the newest state.
-            self._requeue(flight)
-            self._next_send_at = max(self._next_send_at, self.clock.now() + BUSY_RETRY)
-            self.log.debug("[%s] camera busy; will resend", self.label)
-            return
-        if remedy is Remedy.RESYNC and not flight.is_reset and not accepted_before:
-            # The camera lost count of the exchange (VISCA over IP: our sequence numbers): the
-            # codec's reset words, then send again.
-            self.log.info("[%s] camera reported a %s error; resetting the sequence number", self.label, reply.kind)
-            self._requeue(flight)
-            self._urgent.extend(self.codec.reset())
-            return
-        if remedy is Remedy.NOT_OURS:
-            # Answers to something ptzmapd never sends (a VISCA Cancel): nothing to send again.
-            self.log.debug("[%s] %s reply: %s", self.label, reply.kind, wire_text(reply.data, self.codec.text_wire))
-            resolve_all(flight.outcomes, Answer.REFUSED, message)
-            return
-        self.state.last_error = message
-        self._live.log_once(reply.kind, message)
-        if not stop:
-            resolve_all(flight.outcomes, Answer.REFUSED, message)
-            return
-        # A refused stop is a camera that may still be moving: ask again, gently, until it
-        # takes it (an HTTP 503 from a busy camera passes)...
-        slot = flight.command.slot
-        assert slot is not None
-        if reply.permanent:
-            # ...but a refusal that cannot pass (wrong channel, wrong password, no such
-            # function) only a few times: the user's other commands must not wait behind it
-            # forever, and a camera must not lock the user out for failed logins. The other
-            # slots' stops waiting now would be refused for the same reason: given up too.
-            tries = self._slots.stop_refused(slot)
-            if tries >= STOP_REFUSED_TRIES:
-                self.log.error("[%s] stop refused %d times, not sent again until the next stop: %s",
-                               self.label, tries, message)
-                self.state.stop_refused = message
-                resolve_all(flight.outcomes, Answer.REFUSED, message)
-                self._slots.give_up_stops(slot, message)
-                return
-        for outcome in flight.outcomes:
-            outcome.refusal = message
-        self._requeue(flight)
-        self._next_send_at = max(self._next_send_at, self.clock.now() + STOP_RETRY)
-
     def _set_online(self, online: bool) -> None:
         if self._live.set_online(online) and online:
             self._went_online()
@@ -445,7 +228,7 @@ class CameraController:
         self._next_send_at = 0.0  # the newest state goes at once
         self._check_settled()
 
-    def _requeue(self, flight: _InFlight) -> None:
+    def _requeue(self, flight: InFlight) -> None:
         """Put a command that did not get through back where it will be sent again; who waits
         for it goes on waiting, unless a newer value of its slot replaced it meanwhile."""
         if flight.is_reset:
@@ -526,7 +309,7 @@ class CameraController:
         self._arm_timer(now)
         return self.state.commands_sent != sent or len(self._urgent) != urgent
 
-    def _on_timeout(self, flight: _InFlight, now: float) -> None:
+    def _on_timeout(self, flight: InFlight, now: float) -> None:
         # Every unanswered send counts toward "offline", whether it is retransmitted or
         # replaced by a newer speed: a dead camera under a moving fader is still dead. An
         # inquiry answered with bytes nobody could read was answered all the same.
@@ -572,7 +355,7 @@ class CameraController:
         if self._urgent:
             outgoing = self._urgent.popleft()
             if self._write(outgoing, now):
-                self._in_flight = _InFlight(STOPS["pantilt"], outgoing, now, now, is_reset=True)
+                self._in_flight = InFlight(STOPS["pantilt"], outgoing, now, now, is_reset=True)
                 self._ledger.sent(self._in_flight, stop=False, token=outgoing.token, now=now)
             else:
                 self._urgent.appendleft(outgoing)
@@ -605,7 +388,7 @@ class CameraController:
         if slot is not None:
             outcomes = self._slots.went_out(slot, command, outgoing, outcomes, now)
         if outgoing.expects_reply:
-            self._in_flight = _InFlight(command, outgoing, now, now, outcomes=outcomes)
+            self._in_flight = InFlight(command, outgoing, now, now, outcomes=outcomes)
             self._ledger.sent(self._in_flight, stop=command.is_stop(), token=outgoing.token, now=now,
                               asks=command.inquiry or isinstance(command, RawCommand))
         else:
@@ -635,7 +418,7 @@ class CameraController:
         return inquiry, None
 
     @staticmethod
-    def _is_stop(flight: _InFlight) -> bool:
+    def _is_stop(flight: InFlight) -> bool:
         return flight.command.is_stop() and not flight.is_reset
 
     def _write(self, outgoing: Outgoing, now: float, stop: bool = False) -> bool:
