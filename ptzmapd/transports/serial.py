@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import serial
 
-from ptzmapd.clock import Clock
+from ptzmapd.clock import Clock, Timer
 from ptzmapd.errors import TransportError
 from ptzmapd.protocols import DEFAULT_BAUD
 from ptzmapd.transports.base import Transport, TurnCallback
@@ -167,7 +167,9 @@ class SerialTransport(Transport):
         self._io_reader: tuple[threading.Thread, threading.Event] | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
-        self._timer: asyncio.TimerHandle | None = None
+        #: When the wire frees (bus-schedule time, the clock's), and the timer set for it.
+        self._timer: Timer | None = None
+        self._timer_at: float | None = None
         self._closing = False
         SerialTransport.by_device[device] = self
 
@@ -196,7 +198,7 @@ class SerialTransport(Transport):
             backoff.reset()
             self._lost.clear()
             self._port = port
-            self.schedule.restart(loop.time())
+            self.schedule.restart(self.clock.now())
             self._set_connected(True)
             self._serve()
             await self._lost.wait()
@@ -210,7 +212,7 @@ class SerialTransport(Transport):
         self.log.warning("[%s] device lost (%s); reopening", self.endpoint, exc)
         self._port = None
         self._cancel_timer()
-        self.schedule.restart(self._loop.time() if self._loop else 0.0)
+        self.schedule.restart(self.clock.now())
         self._set_connected(False)
         self._lost.set()
 
@@ -218,11 +220,13 @@ class SerialTransport(Transport):
         loop = self._loop
         if loop is not None and self._port is not None:
             # Let what is on the wire or held leave it: a closed port may drop its buffer.
-            deadline = loop.time() + DRAIN_MAX
-            while self._port is not None and loop.time() < deadline:
-                if self.schedule.due() is None and self.schedule.is_free(loop.time()):
+            clock = self.clock
+            deadline = clock.now() + DRAIN_MAX
+            while self._port is not None and clock.now() < deadline:
+                if self.schedule.due() is None and self.schedule.is_free(clock.now()):
                     break
-                await asyncio.sleep(max(0.001, min(self.schedule.free_at, deadline) - loop.time()))
+                # Until the wire is free (computed from the baud rate), not a poll.
+                await clock.sleep(max(0.001, min(self.schedule.free_at, deadline) - clock.now()))
         self._closing = True
         self._cancel_timer()
         await cancel_and_wait(self._keeper)
@@ -301,7 +305,7 @@ class SerialTransport(Transport):
     def request_turn(self, take_turn: TurnCallback) -> bool:
         if self._loop is None:
             return True
-        granted = self.schedule.request_turn(self._loop.time(), take_turn)
+        granted = self.schedule.request_turn(self.clock.now(), take_turn)
         if not granted:
             self._arm()
         return granted
@@ -309,7 +313,7 @@ class SerialTransport(Transport):
     def send(self, data: bytes) -> None:
         if self._port is None or self._loop is None or self._closing:
             raise TransportError(f"{self.endpoint}: not open")
-        if self.schedule.write(self._loop.time(), data):
+        if self.schedule.write(self.clock.now(), data):
             self._put_on_wire(data)
         self._arm()
 
@@ -330,7 +334,7 @@ class SerialTransport(Transport):
         """The wire may have freed: write what is held, or give the next camera its turn."""
         if self._loop is None or self._port is None:
             return
-        data = self.schedule.serve(self._loop.time())
+        data = self.schedule.serve(self.clock.now())
         if data is not None:
             self._put_on_wire(data)
         self._arm()
@@ -338,19 +342,22 @@ class SerialTransport(Transport):
     def _arm(self) -> None:
         """A timer for when the wire frees, while anyone waits for it."""
         due = self.schedule.due()
-        if self._timer is not None and (due is None or self._timer.when() != due):
+        if self._timer is not None and (due is None or self._timer_at != due):
             self._cancel_timer()
         if due is not None and self._timer is None and self._loop is not None and self._port is not None:
-            self._timer = self._loop.call_at(due, self._on_free)
+            self._timer_at = due
+            self._timer = self.clock.call_later(due - self.clock.now(), self._on_free)
 
     def _on_free(self) -> None:
         self._timer = None
+        self._timer_at = None
         self._serve()
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self._timer_at = None
 
 
 # ---------------------------------------------------------------------- the TRANSPORTS row
