@@ -32,7 +32,6 @@ import base64
 import logging
 import hashlib
 import ssl
-import time
 from typing import TYPE_CHECKING, Callable, Generator
 from urllib.parse import urlsplit
 
@@ -338,7 +337,7 @@ class HttpTransport(Transport):
     async def _exchange(self, request: HttpRequest, previous: asyncio.Task[None] | None) -> None:
         if previous is not None:
             await asyncio.wait({previous})
-        started = time.monotonic()
+        started = self.clock.now()
         try:
             response = await self.fetch(request)
         except TransportError as exc:
@@ -353,7 +352,7 @@ class HttpTransport(Transport):
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "[%s] %s %s -> %d %s (%.0f ms)", self.name, request.method, request.target,
-                response.status, response.reason, (time.monotonic() - started) * 1000,
+                response.status, response.reason, (self.clock.now() - started) * 1000,
             )
         self._deliver(response.to_bytes())
 
