@@ -193,7 +193,10 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
                     view.step = step.label
                     await _play(step, runtime, sender)
                 view.draw(elapsed)
-                await asyncio.sleep(0.1 if tty else 1.0)
+                # Until the next redraw or the next step, whichever comes first: a step is
+                # played on time, not at the next redraw.
+                due = min(0.1 if tty else 1.0, duration - elapsed, *([pending[0].at - elapsed] if pending else []))
+                await asyncio.sleep(max(0.0, due))
             # A preset or home move may still be under way: let it arrive before judging.
             view.step = "waiting for the cameras to come to rest"
             settle_until = time.monotonic() + 5.0
