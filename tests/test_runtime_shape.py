@@ -51,3 +51,20 @@ def test_the_runtime_names_no_protocol(where: str) -> None:
 def test_the_clock_is_required(part: type) -> None:
     clock = inspect.signature(part.__init__).parameters["clock"]
     assert clock.default is inspect.Parameter.empty, part
+
+
+def test_the_lens_facts_come_from_the_protocol_table_or_the_camera() -> None:
+    from ptzmapd.app.assemble import controller_settings, motion_profile
+    from ptzmapd.config.model import CameraConfig, Mark
+
+    def camera(protocol: str, **options: object) -> CameraConfig:
+        return CameraConfig("cam", protocol, Mark("studio.yaml", 1, 1), options=dict(options))
+
+    assert controller_settings(camera("visca-ip")).zoom_max == 0x4000
+    assert controller_settings(camera("isapi")).zoom_max == 1000
+    assert controller_settings(camera("pelco-d")).zoom_max is None
+    assert controller_settings(camera("pelco-d", zoom_max=500)).zoom_max == 500
+    # VISCA's zoom speed 0 still moves: eight steps for a top speed of 7; Pelco's zoom is on/off.
+    assert motion_profile(camera("visca-udp")).steps["zoom"] == 8
+    assert motion_profile(camera("ptzoptics-cgi")).steps["focus"] == 8
+    assert motion_profile(camera("pelco-d")).steps["zoom"] == 1

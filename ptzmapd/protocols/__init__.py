@@ -114,27 +114,30 @@ ISAPI_LIMITS = SpeedLimits(pan=100, tilt=100, zoom=100, focus=100)
 IPCAM_LIMITS = SpeedLimits(pan=10, tilt=10, zoom=0, focus=0)
 #: Every VISCA protocol can do what the VISCA codec's tables encode (named actions, raw frames).
 VISCA_CAPABILITIES = visca.CAPABILITIES
-#: VISCA lenses: zoom position 0x0000 (wide) to 0x4000 (tele); zoom/focus speed 0 still moves.
-VISCA_LENS: dict[str, Any] = {"zoom_max": 0x4000, "zero_based_lens_speeds": True}
+#: VISCA lenses report zoom 0x0000 (wide) to 0x4000 (tele); zoom/focus speed 0 still moves.
+VISCA_ZOOM_MAX = 0x4000
 
 PROTOCOLS: dict[str, ProtocolSpec] = {
     "visca-ip": ProtocolSpec(
         "visca-ip", "udp", 52381, VISCA_LIMITS, 0.05, 0.2, _visca_ip,
-        "Sony VISCA over IP (UDP, header with sequence numbers)", VISCA_CAPABILITIES, **VISCA_LENS,
+        "Sony VISCA over IP (UDP, header with sequence numbers)", VISCA_CAPABILITIES,
+        zoom_max=VISCA_ZOOM_MAX, zero_based_lens_speeds=True,
     ),
     "visca-udp": ProtocolSpec(
         "visca-udp", "udp", 1259, VISCA_LIMITS, 0.05, 0.2, _visca_raw,
-        "raw VISCA frames over UDP (PTZOptics and others)", VISCA_CAPABILITIES, **VISCA_LENS,
+        "raw VISCA frames over UDP (PTZOptics and others)", VISCA_CAPABILITIES,
+        zoom_max=VISCA_ZOOM_MAX, zero_based_lens_speeds=True,
     ),
     "visca-tcp": ProtocolSpec(
         "visca-tcp", "tcp", 5678, VISCA_LIMITS, 0.05, 0.3, _visca_raw,
-        "raw VISCA frames on a TCP stream (PTZOptics and others)", VISCA_CAPABILITIES, **VISCA_LENS,
+        "raw VISCA frames on a TCP stream (PTZOptics and others)", VISCA_CAPABILITIES,
+        zoom_max=VISCA_ZOOM_MAX, zero_based_lens_speeds=True,
     ),
     # -- issue 3: serial and HTTP cameras (capabilities are refined by each codec module) --
     "visca-serial": ProtocolSpec(
         "visca-serial", "serial", None, VISCA_LIMITS, 0.05, 0.3, _visca_serial,
         "VISCA on RS-232/RS-422 (daisy chain of up to 7 cameras), or a serial device server", VISCA_CAPABILITIES,
-        **VISCA_LENS,
+        zoom_max=VISCA_ZOOM_MAX, zero_based_lens_speeds=True,
     ),
     "pelco-d": ProtocolSpec(
         "pelco-d", "serial", None, PELCO_LIMITS, 0.05, 0.0, _pelco_d,
