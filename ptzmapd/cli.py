@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ptzmapd import __version__, logs
-from ptzmapd.camera import Answer, CameraController, Outcome
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.outcomes import Answer, Outcome
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import (
     AUTOFOCUS_MODES,
@@ -176,13 +177,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return check(args.config)
         if args.command == "run":
-            from ptzmapd.daemon import run
-            from ptzmapd.status import default_socket_path
+            from ptzmapd.app.service import run
+            from ptzmapd.app.status import default_socket_path
 
             socket_path = None if args.no_status_socket else Path(args.status_socket or default_socket_path())
             return asyncio.run(run(args.config, log, socket_path))
         if args.command == "status":
-            from ptzmapd.status import default_socket_path, run_status
+            from ptzmapd.app.status import default_socket_path, run_status
 
             return asyncio.run(run_status(Path(args.socket or default_socket_path()), args.watch, args.json))
         if args.command == "send":
@@ -463,7 +464,7 @@ async def stop_first(controller: CameraController, grace: float) -> bool:
 
 
 async def send(args: argparse.Namespace, log: logging.Logger) -> int:
-    from ptzmapd.daemon import make_controller
+    from ptzmapd.app.assemble import make_controller
     from ptzmapd.transports import TransportPool
 
     config = load_config(args.config)
@@ -511,12 +512,13 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         print("ptzmapd: --for goes with a pan, tilt, zoom or focus speed, or jog", file=sys.stderr)
         return 2
 
-    pool = TransportPool(log)
+    clock = MonotonicClock()
+    pool = TransportPool(log, clock=clock)
     interruption = Interruption()
     controller: CameraController | None = None
     finished = False
     try:
-        controller = await make_controller(camera, pool, MonotonicClock(), log)
+        controller = await make_controller(camera, pool, clock, log)
         deadline = asyncio.get_running_loop().time() + 3.0
         while not controller.transport.connected and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.02)

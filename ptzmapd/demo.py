@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from ptzmapd.app.assemble import Runtime, assemble
+from ptzmapd.clock import MonotonicClock
 from ptzmapd.config import load_config
-from ptzmapd.daemon import Daemon
 from ptzmapd.events import ControlEvent
 
 DEMO_HOST = "127.0.0.2"  # not 127.0.0.1: see DESIGN.md on port 52381 collisions
@@ -111,8 +112,8 @@ def _midi_api() -> str | None:
 class View:
     """A compact live view of every camera; redrawn in place on a terminal."""
 
-    def __init__(self, daemon: Daemon, sims: Mapping[str, Any], out: Callable[[str], object], tty: bool) -> None:
-        self.daemon = daemon
+    def __init__(self, runtime: Runtime, sims: Mapping[str, Any], out: Callable[[str], object], tty: bool) -> None:
+        self.runtime = runtime
         self.sims = sims
         self.out = out
         self.tty = tty
@@ -120,12 +121,12 @@ class View:
         self.step = "starting"
 
     def render(self, elapsed: float) -> list[str]:
-        pipeline = self.daemon.pipeline
+        pipeline = self.runtime.pipeline
         lines = [f"t={elapsed:5.1f}s  {self.step}"]
         for name, sim in self.sims.items():
             state = sim.camera.state(time.monotonic())
-            controller = self.daemon.controllers[name]
-            marker = ">" if pipeline is not None and pipeline.selected == name else " "
+            controller = self.runtime.controllers[name]
+            marker = ">" if pipeline.selected == name else " "
             pan_deg = state.pan * 170 / 2448
             tilt_deg = state.tilt * 90 / 1296
             zoom_pct = state.zoom * 100 / 0x4000
@@ -161,7 +162,6 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
     }
     api = _midi_api() if use_midi else None
     input_line = f'virtual: "{PORT_NAME}"\n    api: {api}' if api else f'virtual: "{PORT_NAME}"'
-    daemon: Daemon | None = None
     sender = None
     with tempfile.TemporaryDirectory(prefix="ptzmapd-demo-") as folder:
         path = Path(folder) / "demo.yaml"
@@ -172,10 +172,9 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
             # No MIDI API here: keep the config as written but start no MIDI input; the
             # script feeds the mapping layer directly instead.
             config = type(config)(config.path, config.cameras, {}, config.bindings)
-        daemon = Daemon(config, log=log)
+        runtime: Runtime | None = None
         try:
-            await daemon.start()
-            assert daemon.pipeline is not None
+            runtime = await assemble(config, MonotonicClock(), log)
             if api:
                 from ptzmapd.inputs.midi_ports import MidiSender, resolve_api
 
@@ -185,16 +184,19 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
                 route = "straight into the mapping layer (no MIDI API works here)"
             out(f"ptzmapd demo: 2 simulated cameras on {DEMO_HOST}, a scripted controller {route}\n")
 
-            view = View(daemon, sims, out, tty)
+            view = View(runtime, sims, out, tty)
             start = time.monotonic()
             pending = list(SCRIPT)
             while (elapsed := time.monotonic() - start) < duration:
                 while pending and pending[0].at <= elapsed:
                     step = pending.pop(0)
                     view.step = step.label
-                    await _play(step, daemon, sender)
+                    await _play(step, runtime, sender)
                 view.draw(elapsed)
-                await asyncio.sleep(0.1 if tty else 1.0)
+                # Until the next redraw or the next step, whichever comes first: a step is
+                # played on time, not at the next redraw.
+                due = min(0.1 if tty else 1.0, duration - elapsed, *([pending[0].at - elapsed] if pending else []))
+                await asyncio.sleep(max(0.0, due))
             # A preset or home move may still be under way: let it arrive before judging.
             view.step = "waiting for the cameras to come to rest"
             settle_until = time.monotonic() + 5.0
@@ -207,7 +209,8 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
         finally:
             if sender is not None:
                 sender.close()
-            await daemon.shutdown()
+            if runtime is not None:
+                await runtime.shutdown()
             counts = {name: len(sim.received) for name, sim in sims.items()}
             still_moving = [name for name, sim in sims.items() if sim.camera.state(time.monotonic()).moving]
             for sim in sims.values():
@@ -221,13 +224,12 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
     return 0
 
 
-async def _play(step: Step, daemon: Daemon, sender: object | None) -> None:
+async def _play(step: Step, runtime: Runtime, sender: object | None) -> None:
     """Play one step's events like a hand would: a few milliseconds apart."""
-    assert daemon.pipeline is not None
     for kind, number, value in step.events:
         if sender is not None:
             status = 0xB0 if kind == "cc" else 0x90
             sender.send(bytes((status, number, value)))  # type: ignore[attr-defined]
         else:
-            daemon.pipeline.on_event(ControlEvent("desk", kind, number, value, 1, time.monotonic()))
+            runtime.pipeline.on_event(ControlEvent("desk", kind, number, value, 1, time.monotonic()))
         await asyncio.sleep(0.004)

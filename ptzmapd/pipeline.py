@@ -4,18 +4,19 @@ This is the part of the daemon that runs on every control event. It knows which 
 selected (or that all are), resolves binding targets (``selected``, ``all`` or a name),
 applies the fine-control factor, keeps each camera's preset cursor, and stops exactly what
 must stop when the selection changes, a layer changes, or an input vanishes or goes silent.
-Observers (surface LEDs) hear about selections, presets, layers, toggles and cameras.
+Observers (surface LEDs), given at construction, hear about selections, presets, layers
+and toggles; cameras going offline they hear from the controllers themselves.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable, Sequence
 
-from ptzmapd.camera import CameraController
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import Command, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config.model import BindingConfig
+from ptzmapd.control.controller import CameraController
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.intents import (
     ALL,
@@ -43,45 +44,46 @@ class Pipeline:
         self,
         bindings: list[BindingConfig],
         controllers: dict[str, CameraController],
+        *,
+        clock: Clock,
         log: logging.Logger | None = None,
-        clock: Clock | None = None,
         profiles: dict[str, MotionProfile] | None = None,
-        zoom_position: Callable[[str], float | None] | None = None,
+        deadman: dict[str, float] | None = None,
+        observers: Sequence[PipelineObserver] = (),
     ) -> None:
+        """``deadman``: input name -> seconds of silence after which what it drives is
+        stopped; ``observers`` hear what the mapping did (surface LEDs)."""
         self.controllers = controllers
         self.log = log or logging.getLogger("ptzmapd")
         self.mapper = Mapper(bindings, clock, self._apply_all)
-        self.mixer = MotionMixer(self._send_motion, clock, profiles, zoom_position, self.log)
+        self.mixer = MotionMixer(self._send_motion, clock, profiles, self._zoom, self.log)
         # The first camera listed is selected at start.
         self.selected: str | None = next(iter(controllers), None)
-        self.observers: list[PipelineObserver] = []
-        #: Set at shutdown: events still in flight from the inputs move nothing.
-        self.muted = False
+        self._observers = tuple(observers)
+        #: Set at shutdown (:meth:`mute`): events still in flight from the inputs move nothing.
+        self._muted = False
         # Drivers that reached their camera through "selected": a switch stops them.
         self._via_selected: set[Driver] = set()
         #: The newest event of each input, for ``ptzmapd status`` and the deadman.
         self.last_events: dict[str, ControlEvent] = {}
         self._clock = clock
-        #: Input name -> seconds of silence after which what it drives is stopped.
-        self.deadman: dict[str, float] = {}
+        self._deadman = dict(deadman or {})
         self._deadman_timer: Timer | None = None
         #: The fine-control factor (1 = off) and what each driver asked before it.
         self.fine_factor = 1.0
         self._asked: dict[tuple[str, str, Driver], float] = {}
         #: Each camera's preset cursor, for preset up/down and encoders.
         self._preset_cursor: dict[str, int] = {}
-        for name, controller in controllers.items():
-            controller.on_online = self._camera_online
 
     # ------------------------------------------------------------------ entry points
 
     def on_event(self, event: ControlEvent) -> None:
-        if self.muted:
+        if self._muted:
             return
         self.last_events[event.input] = event
         for intent in self.mapper.handle(event):
             self.apply(intent)
-        if event.input in self.deadman and self._deadman_timer is None:
+        if event.input in self._deadman and self._deadman_timer is None:
             self._arm_deadman()
 
     def on_input_state(self, input_name: str, connected: bool) -> None:
@@ -93,6 +95,11 @@ class Pipeline:
         stopped = self.mixer.stop_driven_by(lambda driver: driver[0] == input_name)
         what = ", ".join(f"{camera} {axis}" for camera, axis in stopped) or "nothing was moving"
         self.log.warning("input '%s' vanished; stopped what it drove (%s)", input_name, what)
+
+    def mute(self) -> None:
+        """At shutdown: stop every camera; whatever the inputs still deliver moves nothing."""
+        self._muted = True
+        self.stop_everything()
 
     def stop_everything(self) -> None:
         for name, controller in self.controllers.items():
@@ -238,19 +245,12 @@ class Pipeline:
     def _send_motion(self, camera: str, command: Command) -> None:
         self.controllers[camera].set_motion(command)
 
-    def _camera_online(self, camera: str, online: bool) -> None:
-        self._tell(lambda observer: observer.camera_online(camera, online))
-
-    def observe(self, observer: PipelineObserver) -> None:
-        """Tell ``observer`` from now on, starting with the cameras not online now (one that
-        never answered, a TCP camera that cannot connect: its select pad blinks at once)."""
-        self.observers.append(observer)
-        for camera, controller in self.controllers.items():
-            if not controller.state.online:
-                observer.camera_online(camera, False)
+    def _zoom(self, camera: str) -> float | None:
+        """The lens position 0 (wide)..1 (tele) the camera last reported, if it can."""
+        return self.controllers[camera].state.zoom
 
     def _tell(self, call: Callable[[PipelineObserver], None]) -> None:
-        for observer in self.observers:
+        for observer in self._observers:
             try:
                 call(observer)
             except Exception:  # a broken LED must never stop a camera
@@ -260,16 +260,15 @@ class Pipeline:
 
     def _arm_deadman(self) -> None:
         """One timer for all inputs, running only while some deadman input drives a motion."""
-        if self._clock is None or not self.deadman:
+        if not self._deadman:
             return
-        self._deadman_timer = self._clock.call_later(min(self.deadman.values()) / 4, self._check_deadman)
+        self._deadman_timer = self._clock.call_later(min(self._deadman.values()) / 4, self._check_deadman)
 
     def _check_deadman(self) -> None:
         self._deadman_timer = None
-        assert self._clock is not None
         now = self._clock.now()
         busy = False
-        for name, timeout in self.deadman.items():
+        for name, timeout in self._deadman.items():
             if not self.mixer.driven_by(lambda driver: driver[0] == name):
                 continue
             last = self.last_events.get(name)

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from ptzmapd.clock import MonotonicClock
 from ptzmapd.config import load_config
 from ptzmapd.config.model import CameraConfig
 from ptzmapd.errors import PtzmapdError
@@ -50,7 +51,7 @@ async def run_snapshot(args: argparse.Namespace, log: logging.Logger) -> int:
         http = ", ".join(name for name, spec in PROTOCOLS.items() if spec.transport == "http")
         return _fail(f"camera {camera.name!r} speaks {camera.protocol}; snapshots come from HTTP cameras ({http})", 2)
     output = Path(args.output) if args.output else default_output(camera.name)
-    transport = HttpTransport.for_camera(camera, log)
+    transport = HttpTransport.for_camera(camera, log, MonotonicClock())
     await transport.open()
     try:
         answer = await transport.fetch(HttpRequest("GET", path_of(camera)))

@@ -172,7 +172,7 @@ def test_range_unipolar_maps_a_two_sided_control_onto_zero_to_one(tmp_path: Path
     )
     kind, number = events[0][0], events[0][1]
     bottom, top = (-8192, 8191) if kind == "pitchbend" else (-1.0, 1.0)
-    mapper = Mapper([binding])
+    mapper = Mapper([binding], FakeClock())
 
     def speed(value: float) -> float:
         (move,) = mapper.handle(ControlEvent(binding.input, kind, number, value, channel=1))

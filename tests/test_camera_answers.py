@@ -19,12 +19,15 @@ from typing import Any
 
 import pytest
 
-from ptzmapd.camera import STOP_REFUSED_TRIES, STOP_RETRY, Answer, CameraController, ControllerSettings, Outcome
+from ptzmapd.app.assemble import make_controller
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import STOPS, Home, PanTilt, PresetRecall, Zoom, ZoomPositionInquiry
 from ptzmapd.config.model import CameraConfig, Mark
-from ptzmapd.daemon import make_controller
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.outcomes import Answer, Outcome
+from ptzmapd.control.replies import STOP_REFUSED_TRIES, STOP_RETRY
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.protocols import PELCO_LIMITS, VISCA_LIMITS
 from ptzmapd.protocols.base import ErrorReply
 from ptzmapd.protocols.pelco import PelcoDCodec
@@ -87,7 +90,7 @@ def test_a_stop_refused_for_good_lets_the_users_preset_go_on_isapi_wrong_channel
 
     async def body() -> None:
         sim = await start_http("isapi", host="127.0.0.2", log=lambda line: None, auth="none")
-        pool = TransportPool(LOG)
+        pool = TransportPool(LOG, clock=MonotonicClock())
         camera = CameraConfig("stage", "isapi", Mark("studio.yaml", 1, 1), min_interval=0.05, ack_timeout=1.0,
                               options={"url": sim.where, "channel": 2, "timeout": 0.5})
         stage = await make_controller(camera, pool, MonotonicClock(), LOG)
@@ -125,7 +128,7 @@ def test_a_401_never_holds_back_a_stop(monkeypatch: pytest.MonkeyPatch) -> None:
 
     async def body() -> None:
         sim = await start_http("isapi", host="127.0.0.2", log=lambda line: None, password_env="PTZMAPD_SIM_PW")
-        pool = TransportPool(LOG)
+        pool = TransportPool(LOG, clock=MonotonicClock())
         camera = CameraConfig("stage", "isapi", Mark("studio.yaml", 1, 1), min_interval=0.05, ack_timeout=1.5,
                               options={"url": sim.where, "username": "admin", "password_env": "PTZMAPD_TEST_PW",
                                        "timeout": 1.0})
@@ -383,19 +386,23 @@ def test_a_pelco_stop_while_zoom_also_moves_still_stops_every_axis() -> None:
 
 def test_a_camera_is_online_only_once_it_answers() -> None:
     changes: list[bool] = []
+
+    class Watcher:
+        def camera_online(self, camera: str, online: bool) -> None:
+            changes.append(online)
+
     clock = FakeClock()
     wire = MemoryWire(clock, connected=False)  # a TCP camera that cannot connect
-    controller = CameraController("stage", ViscaCodec(VISCA_LIMITS), wire, clock, SETTINGS)
-    controller.on_online = lambda name, online: changes.append(online)
+    controller = CameraController("stage", ViscaCodec(VISCA_LIMITS), wire, clock, SETTINGS, watchers=[Watcher()])
     controller.start()
     clock.advance(5.0)
-    assert not controller.state.online
+    assert not controller.state.online and changes == [False]  # told at start: nothing answered yet
     wire.plug(True)
     assert not controller.state.online  # connected is not answering
     wire.answer_awaiting(controller)
-    assert controller.state.online and changes == [True]
+    assert controller.state.online and changes == [False, True]
     wire.plug(False)  # the connection drops (or the serial device is gone)
-    assert not controller.state.online and changes == [True, False]
+    assert not controller.state.online and changes == [False, True, False]
 
 
 def test_a_one_way_camera_is_online_while_its_wire_is_open() -> None:
@@ -412,7 +419,7 @@ def test_a_serial_camera_whose_device_is_gone_is_offline(tmp_path: Path) -> None
         from ptzmapd.simulators.serial import start as start_serial
 
         sim = await start_serial("visca-serial", log=lambda line: None)
-        pool = TransportPool(LOG)
+        pool = TransportPool(LOG, clock=MonotonicClock())
         camera = CameraConfig("dome", "visca-serial", Mark("studio.yaml", 1, 1),
                               options={"device": sim.where, "address": 1, "baud": 9600})
         dome = await make_controller(camera, pool, MonotonicClock(), LOG)
@@ -433,8 +440,9 @@ def test_a_serial_camera_whose_device_is_gone_is_offline(tmp_path: Path) -> None
 
 
 def test_the_select_pad_leds_learn_of_a_camera_that_never_answered() -> None:
+    """The controllers tell their watchers (given at construction) at start which camera
+    has not answered (its select pad blinks at once), and when one answers."""
     from ptzmapd.mapping.observers import PipelineObserver
-    from ptzmapd.pipeline import Pipeline
 
     class Lights(PipelineObserver):
         def __init__(self) -> None:
@@ -444,23 +452,22 @@ def test_the_select_pad_leds_learn_of_a_camera_that_never_answered() -> None:
             self.changes.append((camera, online))
 
     clock = FakeClock()
+    lights = Lights()
     wires = {"stage": MemoryWire(clock), "gate": MemoryWire(clock, connected=False)}  # gate cannot connect
-    controllers = {name: CameraController(name, ViscaCodec(VISCA_LIMITS), wire, clock, SETTINGS, LOG)
+    controllers = {name: CameraController(name, ViscaCodec(VISCA_LIMITS), wire, clock, SETTINGS, LOG, watchers=[lights])
                    for name, wire in wires.items()}
     for name, controller in controllers.items():
         controller.start()
+    assert lights.changes == [("stage", False), ("gate", False)]
     wires["stage"].settle(controllers["stage"])
-    pipeline = Pipeline([], controllers, clock=clock)
-    lights = Lights()
-    pipeline.observe(lights)
-    assert lights.changes == [("gate", False)]
+    assert lights.changes == [("stage", False), ("gate", False), ("stage", True)]
     wires["gate"].plug(True)
     wires["gate"].answer_awaiting(controllers["gate"])
-    assert lights.changes == [("gate", False), ("gate", True)]
+    assert lights.changes == [("stage", False), ("gate", False), ("stage", True), ("gate", True)]
 
 
 def test_status_shows_a_refused_stop() -> None:
-    from ptzmapd.status import render
+    from ptzmapd.app.status import render
 
     camera = {"speeds": {}, "pan_tilt_position": None, "zoom_position": None, "selected": True, "protocol": "isapi",
               "online": True, "commands_per_second": 0.0, "last_error": None,

@@ -6,9 +6,11 @@ import logging
 
 import pytest
 
-from ptzmapd.camera import BUSY_RETRY, STOP_REFUSED_TRIES, STOP_RETRY, CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
-from ptzmapd.commands import Home, PanTilt, PresetRecall, Zoom
+from ptzmapd.commands import Home, PanTilt, PresetRecall, Zoom, ZoomPositionInquiry
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.replies import BUSY_RETRY, STOP_REFUSED_TRIES, STOP_RETRY
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.protocols import VISCA_LIMITS
 from ptzmapd.protocols.visca import ViscaCodec
 from ptzmapd.protocols.visca_ip import ViscaIpCodec
@@ -264,6 +266,24 @@ def test_position_is_polled_while_moving() -> None:
     else:
         wire.answer("90 50 01 00 00 00 FF")
         assert controller.state.zoom_position == 0x1000
+
+
+def test_the_zoom_position_is_published_normalised_to_the_full_tele_position() -> None:
+    settings = ControllerSettings(min_interval=0.05, ack_timeout=0.2, retries=2, position_poll=0.5, zoom_max=0x4000)
+    controller, wire, clock = make(settings)
+    controller.set_motion(PanTilt(1.0, 0.0))
+    ack(wire)
+    for _ in range(2):  # the two inquiries take turns
+        clock.advance(0.6)
+        if wire.frames[-1] == "81 09 04 47 FF":
+            wire.answer("90 50 01 00 00 00 FF")
+        else:
+            wire.answer("90 50 00 01 00 00 0F 0F 0F 0F FF")
+    assert controller.state.zoom_position == 0x1000 and controller.state.zoom == 0.25
+    unscaled, wire, clock = make()  # no full-tele position known: nothing normalised
+    unscaled.submit(ZoomPositionInquiry())
+    wire.answer("90 50 01 00 00 00 FF")
+    assert unscaled.state.zoom_position == 0x1000 and unscaled.state.zoom is None
 
 
 def test_a_refused_stop_is_sent_again_until_the_camera_takes_it() -> None:

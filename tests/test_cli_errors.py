@@ -21,7 +21,7 @@ import pytest
 from procs import ROOT
 from ptzmapd import learn as learn_module
 from ptzmapd.errors import PtzmapdError
-from ptzmapd.status import StatusServer
+from ptzmapd.app.status import StatusServer
 
 
 def ptzmapd(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,4 @@
-"""A MIDI surface drives simulated cameras through the whole daemon, in one process.
+"""A MIDI surface drives simulated cameras through the whole runtime, in one process.
 
 Real parts only: a JACK MIDI port the test creates and removes, the daemon's own input,
 mapping and controllers, and simulated cameras on real loopback sockets.
@@ -7,14 +7,16 @@ mapping and controllers, and simulated cameras on real loopback sockets.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from pathlib import Path
 from typing import Awaitable, Callable
 
 import mido
 
+from ptzmapd.app.assemble import assemble
+from ptzmapd.clock import MonotonicClock
 from ptzmapd.config import load_config
-from ptzmapd.daemon import Daemon
 from ptzmapd.simulators.visca import SimulatorHandle, start_simulator
 
 CONFIG = """\
@@ -60,12 +62,11 @@ def test_a_surface_pans_switches_recalls_and_its_disappearance_stops_the_camera(
         pulpit = await start_simulator("visca-tcp", "127.0.0.2", 0, log=lambda line: None)
         path = tmp_path / "studio.yaml"
         path.write_text(CONFIG.format(stage=stage.port, pulpit=pulpit.port, port="E2E nanoKONTROL2"))
-        daemon = Daemon(load_config(path))
-        await daemon.start()
+        runtime = await assemble(load_config(path), MonotonicClock(), logging.getLogger("ptzmapd"))
         backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
         surface = backend.open_output("E2E nanoKONTROL2", virtual=True)
         try:
-            await eventually(lambda: daemon.inputs["desk"].connected)
+            await eventually(lambda: runtime.inputs["desk"].connected)
             cc = lambda number, value: surface.send(mido.Message("control_change", control=number, value=value))  # noqa: E731
             note = lambda number: surface.send(mido.Message("note_on", note=number, velocity=127))  # noqa: E731
 
@@ -89,17 +90,17 @@ def test_a_surface_pans_switches_recalls_and_its_disappearance_stops_the_camera(
             await eventually(lambda: pulpit.received[-1] == "pan left 0x18, tilt stop")
             surface.close()
             await eventually(lambda: pulpit.received[-1] == "pan stop, tilt stop", timeout=3)
-            await eventually(lambda: not daemon.inputs["desk"].connected)
+            await eventually(lambda: not runtime.inputs["desk"].connected)
 
             surface = backend.open_output("E2E nanoKONTROL2", virtual=True)  # plugged back in
-            await eventually(lambda: daemon.inputs["desk"].connected, timeout=5)
+            await eventually(lambda: runtime.inputs["desk"].connected, timeout=5)
             try:
                 await resend_until(lambda: cc(0, 100), lambda: pulpit.received[-1].startswith("pan right"))
             except AssertionError:
-                raise AssertionError(f"{pulpit.received[-5:]} {stage.received[-5:]} {daemon.inputs['desk'].port_name} {daemon.pipeline.selected}")
+                raise AssertionError(f"{pulpit.received[-5:]} {stage.received[-5:]} {runtime.inputs['desk'].port_name} {runtime.pipeline.selected}")
         finally:
             surface.close()
-            await daemon.shutdown()
+            await runtime.shutdown()
             await stage.close()
             await pulpit.close()
 
@@ -117,30 +118,29 @@ def test_a_camera_that_stops_answering_does_not_hold_up_the_others(tmp_path: Pat
             f"  live: {{protocol: visca-udp, host: 127.0.0.2, port: {live.port}}}\n"
             "bindings: []\n"
         )
-        daemon = Daemon(load_config(path))
-        await daemon.start()
+        runtime = await assemble(load_config(path), MonotonicClock(), logging.getLogger("ptzmapd"))
         try:
-            await eventually(lambda: daemon.controllers["live"].idle and daemon.controllers["dead"].idle)
+            await eventually(lambda: runtime.controllers["live"].idle and runtime.controllers["dead"].idle)
             dead.silent = True
-            assert daemon.pipeline is not None
+            assert runtime.pipeline is not None
             from ptzmapd.mapping.intents import Do, Move
             from ptzmapd.commands import PresetRecall
 
             for step in range(1, 11):  # both cameras driven at once while one is silent
                 for camera in ("dead", "live"):
-                    daemon.pipeline.apply(Move(camera, "pan", step / 10, ("test", 0)))
+                    runtime.pipeline.apply(Move(camera, "pan", step / 10, ("test", 0)))
                 await asyncio.sleep(0.06)
-            daemon.pipeline.apply(Do("all", PresetRecall(2)))
+            runtime.pipeline.apply(Do("all", PresetRecall(2)))
             await eventually(lambda: "preset recall 2" in live.received, timeout=1.0)
             assert "pan right 0x18, tilt stop" in live.received
-            await eventually(lambda: not daemon.controllers["dead"].state.online, timeout=2.0)
-            assert daemon.controllers["live"].state.online
+            await eventually(lambda: not runtime.controllers["dead"].state.online, timeout=2.0)
+            assert runtime.controllers["live"].state.online
 
             dead.silent = False  # it comes back: newest state and pending preset go out
-            await eventually(lambda: daemon.controllers["dead"].state.online, timeout=8.0)
+            await eventually(lambda: runtime.controllers["dead"].state.online, timeout=8.0)
             await eventually(lambda: "preset recall 2" in dead.received, timeout=3.0)
         finally:
-            await daemon.shutdown()
+            await runtime.shutdown()
             await live.close()
             await dead.close()
 
@@ -148,7 +148,7 @@ def test_a_camera_that_stops_answering_does_not_hold_up_the_others(tmp_path: Pat
 
 
 def test_a_gamepad_drives_the_cameras_and_unplugging_it_stops_them(tmp_path: Path) -> None:
-    """SDL's own virtual gamepad, through the daemon, to simulated cameras on real sockets."""
+    """SDL's own virtual gamepad, through the runtime, to simulated cameras on real sockets."""
     import sdl_virtual
     from ptzmapd.inputs.gamepad import joystick_service
 
@@ -170,10 +170,9 @@ def test_a_gamepad_drives_the_cameras_and_unplugging_it_stops_them(tmp_path: Pat
             "  - {input: pad, button: dpright, action: select, camera: next}\n"
             "  - {input: pad, button: a, action: preset, preset: 3}\n"
         )
-        daemon = Daemon(load_config(path))
-        await daemon.start()
+        runtime = await assemble(load_config(path), MonotonicClock(), logging.getLogger("ptzmapd"))
         try:
-            await eventually(lambda: daemon.inputs["pad"].connected)
+            await eventually(lambda: runtime.inputs["pad"].connected)
             pad.move("leftx", sdl_virtual.AXIS_MAX)
             pad.move("lefty", sdl_virtual.AXIS_MIN)  # pushed up
             await eventually(lambda: stage.received[-1:] == ["pan right 0x18, tilt up 0x14"])
@@ -185,7 +184,7 @@ def test_a_gamepad_drives_the_cameras_and_unplugging_it_stops_them(tmp_path: Pat
             await eventually(lambda: stage.received[-1:] == ["pan stop, tilt stop"])
 
             pad.press("dpright")
-            await eventually(lambda: daemon.pipeline is not None and daemon.pipeline.selected == "pulpit")
+            await eventually(lambda: runtime.pipeline is not None and runtime.pipeline.selected == "pulpit")
             pad.release("dpright")
             pad.press("a")
             await eventually(lambda: "preset recall 3" in pulpit.received)
@@ -194,9 +193,9 @@ def test_a_gamepad_drives_the_cameras_and_unplugging_it_stops_them(tmp_path: Pat
             await eventually(lambda: pulpit.received[-1:] == ["zoom tele 7"])
             pad.detach()  # unplugged mid-zoom
             await eventually(lambda: pulpit.received[-1:] == ["zoom stop"], timeout=2)
-            await eventually(lambda: not daemon.inputs["pad"].connected)
+            await eventually(lambda: not runtime.inputs["pad"].connected)
         finally:
-            await daemon.shutdown()
+            await runtime.shutdown()
             await stage.close()
             await pulpit.close()
             sdl_virtual.detach_all()

@@ -1,9 +1,10 @@
 """Every protocol moves its simulator end to end from a MIDI binding: a real JACK port, the
-daemon, the protocol's codec and transport, and the protocol's own simulated camera."""
+runtime, the protocol's codec and transport, and the protocol's own simulated camera."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from pathlib import Path
@@ -11,8 +12,9 @@ from pathlib import Path
 import mido
 import pytest
 
+from ptzmapd.app.assemble import assemble
+from ptzmapd.clock import MonotonicClock
 from ptzmapd.config import load_config
-from ptzmapd.daemon import Daemon
 from ptzmapd.simulators import starter
 
 PASSWORD_VARIABLE = "PTZMAPD_E2E_CAMERA_PW"
@@ -48,8 +50,7 @@ def test_a_fader_moves_every_kind_of_camera(jack: int, protocol: str, tmp_path: 
             f"inputs:\n  desk: {{type: midi, virtual: \"{port_name}\", api: jack}}\n"
             "bindings:\n  - {input: desk, cc: 0, action: pan}\n  - {input: desk, note: 43, action: preset, preset: 3}\n"
         )
-        daemon = Daemon(load_config(path))
-        await daemon.start()
+        runtime = await assemble(load_config(path), MonotonicClock(), logging.getLogger("ptzmapd"))
         backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
         out = None
         try:
@@ -75,7 +76,7 @@ def test_a_fader_moves_every_kind_of_camera(jack: int, protocol: str, tmp_path: 
             pressed_again = False
             while not any("3" in line and ("preset" in line or "poscall" in line) for line in sim.received[before:]):
                 if time.monotonic() > deadline:
-                    state = daemon.controllers["cam"].state
+                    state = runtime.controllers["cam"].state
                     raise AssertionError(f"{protocol}: no preset 3 after {sim.received[before:]} "
                                          f"(online {state.online}, last error {state.last_error})")
                 if not pressed_again and time.monotonic() > deadline - 7:
@@ -88,7 +89,7 @@ def test_a_fader_moves_every_kind_of_camera(jack: int, protocol: str, tmp_path: 
         finally:
             if out is not None:
                 out.close()
-            await daemon.shutdown(grace=0.5)
+            await runtime.shutdown(grace=0.5)
             await sim.close()
 
     asyncio.run(body())

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Callable
 
-from ptzmapd.camera import CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import PanTilt, PresetRecall, Zoom
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.protocols import VISCA_LIMITS
 from ptzmapd.protocols.visca import ViscaCodec
 from ptzmapd.protocols.visca_ip import ViscaIpCodec
@@ -31,7 +33,7 @@ def test_twenty_percent_loss_reaches_the_final_state_and_runs_no_preset_twice() 
     async def body() -> None:
         camera = await start_simulator("visca-ip", "127.0.0.2", 0, log=lambda line: None)
         relay = await LossyRelay.start(("127.0.0.2", camera.port), loss=0.2)
-        transport = UdpTransport("127.0.0.2", relay.port)
+        transport = UdpTransport("127.0.0.2", relay.port, clock=MonotonicClock())
         await transport.open()
         controller = CameraController(
             "stage", ViscaIpCodec(VISCA_LIMITS), transport, MonotonicClock(),
@@ -69,7 +71,7 @@ def test_a_tcp_reset_reconnects_and_resends_the_newest_state() -> None:
     async def body() -> None:
         camera = await start_simulator("visca-tcp", "127.0.0.2", 0, log=lambda line: None)
         port = camera.port
-        transport = TcpTransport("127.0.0.2", port)
+        transport = TcpTransport("127.0.0.2", port, clock=MonotonicClock())
         await transport.open()
         controller = CameraController("pulpit", ViscaCodec(VISCA_LIMITS), transport, MonotonicClock(),
                                       ControllerSettings(min_interval=0.02, ack_timeout=0.2))
@@ -117,7 +119,7 @@ def test_a_silent_camera_adds_nothing_to_the_others_latency() -> None:
 
 def test_a_camera_whose_name_does_not_resolve_does_not_keep_the_others_from_starting(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from ptzmapd.config import load_config
-    from ptzmapd.daemon import Daemon
+    from ptzmapd.app.assemble import assemble
 
     async def body() -> None:
         live = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
@@ -127,19 +129,18 @@ def test_a_camera_whose_name_does_not_resolve_does_not_keep_the_others_from_star
             "  gone: {protocol: visca-udp, host: pulpit-camera.invalid}\n"
             f"  live: {{protocol: visca-udp, host: 127.0.0.2, port: {live.port}}}\n"
         )
-        daemon = Daemon(load_config(path))
-        await daemon.start()
+        runtime = await assemble(load_config(path), MonotonicClock(), logging.getLogger("ptzmapd"))
         try:
-            assert daemon.pipeline is not None
-            daemon.pipeline.select("live")
+            assert runtime.pipeline is not None
+            runtime.pipeline.select("live")
             from ptzmapd.commands import Home
             from ptzmapd.mapping.intents import Do
 
-            daemon.pipeline.apply(Do("all", Home()))
+            runtime.pipeline.apply(Do("all", Home()))
             await eventually(lambda: "home" in live.received, timeout=3)
-            assert not daemon.controllers["gone"].transport.connected
+            assert not runtime.controllers["gone"].transport.connected
         finally:
-            await daemon.shutdown(grace=0.2)
+            await runtime.shutdown(grace=0.2)
             await live.close()
 
     asyncio.run(body())
@@ -156,7 +157,7 @@ def test_a_peer_that_accepts_and_closes_does_not_cause_a_reconnect_storm() -> No
 
         server = await asyncio.start_server(slam, "127.0.0.2", 0)
         port = server.sockets[0].getsockname()[1]
-        transport = TcpTransport("127.0.0.2", port)
+        transport = TcpTransport("127.0.0.2", port, clock=MonotonicClock())
         await transport.open()
         await asyncio.sleep(2.0)
         await transport.close()
@@ -171,7 +172,7 @@ def test_shutdown_sends_the_stops_before_a_slow_input_has_closed(tmp_path) -> No
     """A device whose close hangs (a wedged driver) is a fault we cannot produce with real
     hardware here, so this input is a stand-in; everything else is real."""
     from ptzmapd.config import load_config
-    from ptzmapd.daemon import Daemon
+    from ptzmapd.app.assemble import assemble
     from ptzmapd.mapping.intents import Move
 
     class WedgedInput:
@@ -187,14 +188,13 @@ def test_shutdown_sends_the_stops_before_a_slow_input_has_closed(tmp_path) -> No
         camera = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
         path = tmp_path / "one.yaml"
         path.write_text(f"cameras:\n  stage: {{protocol: visca-udp, host: 127.0.0.2, port: {camera.port}}}\n")
-        daemon = Daemon(load_config(path))
-        await daemon.start()
-        daemon.inputs["wedged"] = WedgedInput()  # type: ignore[assignment]
-        assert daemon.pipeline is not None
-        daemon.pipeline.apply(Move("stage", "pan", 1.0, ("wedged", 0)))
+        runtime = await assemble(load_config(path), MonotonicClock(), logging.getLogger("ptzmapd"))
+        runtime.inputs["wedged"] = WedgedInput()  # type: ignore[assignment]
+        assert runtime.pipeline is not None
+        runtime.pipeline.apply(Move("stage", "pan", 1.0, ("wedged", 0)))
         await eventually(lambda: "pan right 0x18, tilt stop" in camera.received)
         started = time.monotonic()
-        closing = asyncio.ensure_future(daemon.shutdown())
+        closing = asyncio.ensure_future(runtime.shutdown())
         await eventually(lambda: camera.received[-1] == "pan stop, tilt stop", timeout=0.3)
         await closing
         assert time.monotonic() - started < 2.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -13,10 +14,10 @@ from pathlib import Path
 
 import mido
 
-from ptzmapd.clock import FakeClock
+from ptzmapd.app.assemble import assemble
+from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.config import load_config
 from ptzmapd.config.model import BindingConfig, InputConfig, LedConfig, Mark
-from ptzmapd.daemon import Daemon
 from ptzmapd.feedback import BLINK_HALF_PERIOD, PRESET_PATTERNS, Feedback, SurfaceFeedback, lights_of
 from ptzmapd.simulators.visca import start_simulator
 from test_learn import Plugged
@@ -296,23 +297,22 @@ def test_the_daemon_lights_the_selected_cameras_pad_as_the_surface_selects_it(ja
         path = tmp_path / "studio.yaml"
         path.write_text(DAEMON_CONFIG.format(name=name, stage=stage.port, pulpit=pulpit.port))
         leds = Leds(f"{name} leds")
-        daemon = Daemon(load_config(path))
-        await daemon.start()
-        assert daemon.feedback is not None
-        resend = functools.partial(daemon.feedback.feedback.connected, "desk")
+        runtime = await assemble(load_config(path), MonotonicClock(), logging.getLogger("ptzmapd"))
+        assert runtime.feedback is not None
+        resend = functools.partial(runtime.feedback.feedback.connected, "desk")
         pads: Plugged | None = None
         try:
             await leds.show({100: 127, 101: 0}, resend)  # the first camera is selected at start
-            await wait_for(lambda: daemon.inputs["desk"].connected)
+            await wait_for(lambda: runtime.inputs["desk"].connected)
             pads = Plugged(f"*:{name} in")
             press = pads.send
             # The pad is pressed (again, until it shows: a fresh connection may miss a period).
             await leds.show({100: 0, 101: 127}, lambda: (press(bytes([0x90, 101, 127])), press(bytes([0x80, 101, 0]))))
-            assert daemon.pipeline is not None and daemon.pipeline.selected == "pulpit"
+            assert runtime.pipeline is not None and runtime.pipeline.selected == "pulpit"
         finally:
             if pads is not None:
                 pads.close()
-            await daemon.shutdown(grace=0.2)
+            await runtime.shutdown(grace=0.2)
             # Shut down, the surface is dark.
             await leds.show({100: 0, 101: 0}, lambda: None)
             leds.unplug()

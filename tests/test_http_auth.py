@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from procs import Proc
-from ptzmapd.camera import CameraController
+from ptzmapd.app.assemble import make_controller
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Home, PresetRecall
-from ptzmapd.daemon import make_controller
+from ptzmapd.control.controller import CameraController
 from ptzmapd.protocols.http import Challenge, auth_problem, parse_challenges
 from ptzmapd.simulators.http import HttpSimulator, start
 from ptzmapd.transports import TransportPool
@@ -38,7 +38,7 @@ def passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def camera(**quirks: Any) -> tuple[HttpSimulator, CameraController, TransportPool]:
     sim = await start("isapi", host="127.0.0.2", log=lambda line: None, password_env="PTZMAPD_SIM_PW", **quirks)
-    pool = TransportPool(LOG)
+    pool = TransportPool(LOG, clock=MonotonicClock())
     controller = await make_controller(config(sim), pool, MonotonicClock(), LOG)
     return sim, controller, pool
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from ptzmapd.camera import STOP_REFUSED_TRIES, CameraController
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.replies import STOP_REFUSED_TRIES
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import (
     Autofocus,
@@ -34,8 +35,8 @@ from ptzmapd.commands import (
     Zoom,
     ZoomPositionInquiry,
 )
+from ptzmapd.app.assemble import make_controller
 from ptzmapd.config.model import CameraConfig, Mark
-from ptzmapd.daemon import make_controller
 from ptzmapd.simulators.http import HttpSimulator, start
 from ptzmapd.transports import TransportPool
 from ptzmapd.transports.http import HttpTransport
@@ -68,7 +69,7 @@ class Rig:
     """One or more simulated cameras and their controllers, torn down together."""
 
     def __init__(self) -> None:
-        self.pool = TransportPool(LOG)
+        self.pool = TransportPool(LOG, clock=MonotonicClock())
         self.simulators: list[HttpSimulator] = []
 
     async def camera(self, kind: str = "isapi", name: str = "stage", *, auth: str | None = None,
@@ -455,7 +456,7 @@ def test_https_certificates_are_verified(certificate: tuple[Path, Path], caplog:
 
     async def attempt() -> list[str]:
         sim = await start("isapi", host="127.0.0.2", password_env="PTZMAPD_SIM_PW", log=lambda line: None, tls=tls)
-        pool = TransportPool(LOG)
+        pool = TransportPool(LOG, clock=MonotonicClock())
         assert sim.where.startswith("https://")
         stage = await make_controller(config(sim, ack_timeout=0.5, timeout=0.4), pool, MonotonicClock(), LOG)
         try:
@@ -488,7 +489,7 @@ def test_a_pinned_certificate_is_trusted_and_any_other_refused(certificate: tupl
 
     async def attempt(fingerprint: str) -> list[str]:
         sim = await start("isapi", host="127.0.0.2", password_env="PTZMAPD_SIM_PW", log=lambda line: None, tls=tls)
-        pool = TransportPool(LOG)
+        pool = TransportPool(LOG, clock=MonotonicClock())
         stage = await make_controller(config(sim, ack_timeout=0.5, timeout=0.4, tls_fingerprint=fingerprint),
                                       pool, MonotonicClock(), LOG)
         try:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ptzmapd.camera import CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.config.model import BindingConfig, Mark
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.values import cc_bipolar, cc_unipolar, pitchbend
 from ptzmapd.pipeline import Pipeline
@@ -24,7 +25,7 @@ def bind(control: str, number: int | None, action: str, **extra: object) -> Bind
 class Rig:
     """Two cameras on memory wires that answer every command at once."""
 
-    def __init__(self, bindings: list[BindingConfig]) -> None:
+    def __init__(self, bindings: list[BindingConfig], deadman: dict[str, float] | None = None) -> None:
         self.clock = FakeClock()
         self.wires: dict[str, MemoryWire] = {}
         controllers = {}
@@ -36,7 +37,7 @@ class Rig:
             wire.settle(controller)
             self.wires[name] = wire
             controllers[name] = controller
-        self.pipeline = Pipeline(bindings, controllers, clock=self.clock)
+        self.pipeline = Pipeline(bindings, controllers, clock=self.clock, deadman=deadman)
 
     def send(self, kind: str, number: int | None, value: float, channel: int = 1, source: str = "desk") -> None:
         self.pipeline.on_event(ControlEvent(source, kind, number, value, channel, self.clock.now()))
@@ -165,8 +166,7 @@ def test_unbound_controls_do_nothing() -> None:
 
 
 def test_an_input_that_goes_silent_past_its_deadman_stops_what_it_drives(caplog: pytest.LogCaptureFixture) -> None:
-    rig = Rig([bind("cc", 0, "pan", input="osc"), bind("cc", 1, "pan", camera="pulpit")])
-    rig.pipeline.deadman = {"osc": 0.5}
+    rig = Rig([bind("cc", 0, "pan", input="osc"), bind("cc", 1, "pan", camera="pulpit")], deadman={"osc": 0.5})
     rig.send("cc", 0, 127, source="osc")
     rig.send("cc", 1, 127)  # another input, no deadman: keeps going
     for _ in range(4):  # the stream keeps coming: nothing stops

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ptzmapd.camera import CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.config import load_config
 from ptzmapd.config.model import BindingConfig, Mark
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.observers import PipelineObserver
@@ -67,9 +68,8 @@ class Rig:
             self.wires[name] = wire
             controllers[name] = controller
         self.controllers = controllers
-        self.pipeline = Pipeline(bindings, controllers, clock=self.clock)
         self.heard = Heard()
-        self.pipeline.observers.append(self.heard)
+        self.pipeline = Pipeline(bindings, controllers, clock=self.clock, observers=[self.heard])
 
     def event(self, kind: str, number: object, value: float, source: str = "pad", channel: int | None = None) -> None:
         self.pipeline.on_event(ControlEvent(source, kind, number, value, channel, self.clock.now()))  # type: ignore[arg-type]

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from procs import Simulator
-from ptzmapd.camera import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.cli import main, send_command
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import CameraAction, Command, PanTilt, PresetRecall, RawCommand
@@ -244,7 +245,7 @@ def test_a_press_on_a_named_action_binding_does_it_once() -> None:
         binding(53, "menu", mode="enter"),
         binding(54, "raw", raw=RawText("visca", "81 01 04 38 02 FF")),
         binding(55, "raw", raw=RawText("http", "PUT /ISAPI/x"), camera="pulpit"),
-    ])
+    ], FakeClock())
     assert press(mapper, 50) == [Do("selected", CameraAction("iris", "up"), 0)]
     assert press(mapper, 51) == [Do("stage", CameraAction("iris", "direct", 8), 1)]
     assert press(mapper, 52) == [Do("all", CameraAction("tally", "on"), 2)]

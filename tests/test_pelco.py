@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptzmapd.camera import CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import (
     CameraAction,

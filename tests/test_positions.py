@@ -5,14 +5,16 @@ simulated camera's head."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from ptzmapd.app.assemble import Runtime, assemble
+from ptzmapd.clock import MonotonicClock
 from ptzmapd.config import load_config
-from ptzmapd.daemon import Daemon
 from ptzmapd.events import ControlEvent
 from ptzmapd.simulators.http import HttpSimulator, start
 
@@ -27,13 +29,13 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0)
         await asyncio.sleep(0.02)
 
 
-def press(daemon: Daemon, note: int) -> None:
-    assert daemon.pipeline is not None
+def press(runtime: Runtime, note: int) -> None:
+    assert runtime.pipeline is not None
     for velocity in (127, 0):
-        daemon.pipeline.on_event(ControlEvent("desk", "note", note, velocity, 1, time.monotonic()))
+        runtime.pipeline.on_event(ControlEvent("desk", "note", note, velocity, 1, time.monotonic()))
 
 
-async def running(kind: str, bindings: str, tmp_path: Path) -> tuple[HttpSimulator, Daemon]:
+async def running(kind: str, bindings: str, tmp_path: Path) -> tuple[HttpSimulator, Runtime]:
     sim = await start(kind, host="127.0.0.2", password_env=PASSWORD_VARIABLE, log=lambda line: None)
     path = tmp_path / "studio.yaml"
     path.write_text(
@@ -42,9 +44,8 @@ async def running(kind: str, bindings: str, tmp_path: Path) -> tuple[HttpSimulat
         "inputs:\n  desk: {type: midi, port: \"*no such surface*\"}\n"
         f"bindings:\n{bindings}"
     )
-    daemon = Daemon(load_config(path))
-    await daemon.start()
-    return sim, daemon
+    runtime = await assemble(load_config(path), MonotonicClock(), logging.getLogger("ptzmapd"))
+    return sim, runtime
 
 
 def test_isapi_absolute_move_jog_and_preset_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,28 +59,28 @@ def test_isapi_absolute_move_jog_and_preset_clear(tmp_path: Path, monkeypatch: p
     )
 
     async def body() -> None:
-        sim, daemon = await running("isapi", bindings, tmp_path)
+        sim, runtime = await running("isapi", bindings, tmp_path)
         try:
-            press(daemon, 1)
+            press(runtime, 1)
             await until(lambda: sim.state.position == {"pan": 900.0, "tilt": -125.0, "zoom": 300.0}, "the absolute move")
-            press(daemon, 2)  # only pan given: tilt and zoom stay
+            press(runtime, 2)  # only pan given: tilt and zoom stay
             await until(lambda: sim.state.position["pan"] == 1800.0, "the pan-only move")
             assert (sim.state.position["tilt"], sim.state.position["zoom"]) == (-125.0, 300.0)
 
-            press(daemon, 3)
+            press(runtime, 3)
             await until(lambda: sim.state.moving, "the jog to start")
             # Nothing is sent to stop it: the camera ends the move itself after 0.3 s.
             await until(lambda: not sim.state.moving, "the camera to stop the jog by itself", timeout=2.0)
             assert sim.state.position["pan"] > 1800.0
             assert [line for line in sim.received if line.startswith("momentary")] == ["momentary pan 100 tilt 0 zoom 0 for 300 ms"]
 
-            press(daemon, 4)
+            press(runtime, 4)
             await until(lambda: 5 in sim.state.presets, "the preset to be stored")
-            press(daemon, 5)
+            press(runtime, 5)
             await until(lambda: 5 not in sim.state.presets, "the preset to be cleared")
-            assert daemon.controllers["cam"].state.online
+            assert runtime.controllers["cam"].state.online
         finally:
-            await daemon.shutdown(grace=0.5)
+            await runtime.shutdown(grace=0.5)
             await sim.close()
 
     asyncio.run(body())
@@ -94,17 +95,17 @@ def test_ipcam_move_to_position_and_preset_clear(tmp_path: Path, monkeypatch: py
     )
 
     async def body() -> None:
-        sim, daemon = await running("ipcam-cgi", bindings, tmp_path)
+        sim, runtime = await running("ipcam-cgi", bindings, tmp_path)
         try:
-            press(daemon, 1)
+            press(runtime, 1)
             await until(lambda: (sim.state.position["pan"], sim.state.position["tilt"]) == (170.0, 45.0), "the move")
-            press(daemon, 4)
+            press(runtime, 4)
             await until(lambda: sim.state.presets.get(7) == {"pan": 170.0, "tilt": 45.0}, "the preset to be stored")
-            press(daemon, 5)
+            press(runtime, 5)
             await until(lambda: 7 not in sim.state.presets, "the preset to be cleared")
             assert "preset clear 7" in sim.received
         finally:
-            await daemon.shutdown(grace=0.5)
+            await runtime.shutdown(grace=0.5)
             await sim.close()
 
     asyncio.run(body())

@@ -17,7 +17,9 @@ from typing import Callable
 
 import pytest
 
-from ptzmapd.camera import Answer, CameraController, ControllerSettings
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
+from ptzmapd.control.outcomes import Answer
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import PanTilt, PresetRecall
 from ptzmapd.protocols import VISCA_LIMITS

@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 
 import pytest
 
-from ptzmapd.camera import CameraController, ControllerSettings
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock, Timer
 from ptzmapd.commands import PanTilt, PresetRecall, Zoom
 from ptzmapd.config.model import CameraConfig, Mark
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.errors import TransportError
 from ptzmapd.protocols import PELCO_LIMITS
 from ptzmapd.protocols.pelco import PELCO_D, PelcoDCodec, read_frame
@@ -287,7 +288,7 @@ def test_a_held_motion_is_refreshed_even_after_a_turn_with_nothing_to_send() -> 
 
 
 async def pelco_bus(sim: SerialSimulator, cameras: int, baud: int = 2400) -> tuple[SerialTransport, list[CameraController]]:
-    transport = SerialTransport(sim.where, baud)
+    transport = SerialTransport(sim.where, baud, clock=MonotonicClock())
     await transport.open()
     clock = MonotonicClock()
     controllers = [
@@ -403,7 +404,7 @@ def test_a_device_missing_at_start_is_logged_once_and_picked_up_later(caplog: py
         probe.bind(("127.0.0.2", 0))
         port = probe.getsockname()[1]
         probe.close()  # nothing listens there now
-        transport = SerialTransport(f"socket://127.0.0.2:{port}", 2400)
+        transport = SerialTransport(f"socket://127.0.0.2:{port}", 2400, clock=MonotonicClock())
         await transport.open()
         await asyncio.sleep(1.5)  # tried at 0 and 1 s; next at 3 s
         assert not transport.connected
@@ -426,7 +427,7 @@ def test_a_device_missing_at_start_is_logged_once_and_picked_up_later(caplog: py
 def test_a_pty_that_vanishes_is_reported_and_retried(caplog: pytest.LogCaptureFixture) -> None:
     async def body() -> None:
         sim = await start("pelco-p", log=lambda line: None)
-        transport = SerialTransport(sim.where, 4800)
+        transport = SerialTransport(sim.where, 4800, clock=MonotonicClock())
         await transport.open()
         await wait_until(lambda: transport.connected)
         await sim.close()  # the pty is gone: reading the slave fails
@@ -443,7 +444,7 @@ def test_cameras_on_one_device_share_one_line_at_the_first_cameras_speed(caplog:
         return CameraConfig(name, "pelco-d", Mark("t.yaml", 1, 1), options={"device": "loop://", "address": address, "baud": baud})
 
     async def body() -> None:
-        pool = TransportPool()
+        pool = TransportPool(clock=MonotonicClock())
         first = await pool.for_camera("serial", camera("left", 1, 2400))
         second = await pool.for_camera("serial", camera("right", 2, 2400))
         third = await pool.for_camera("serial", camera("rear", 3, 9600))

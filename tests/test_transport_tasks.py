@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable
 import httpx
 import pytest
 
+from ptzmapd.clock import MonotonicClock
 from ptzmapd.errors import TransportError
 from ptzmapd.protocols.http import HttpRequest
 from ptzmapd.transports.base import Transport
@@ -44,9 +45,9 @@ def run_catching(main: Callable[[], Awaitable[None]]) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: TcpTransport(UNENCODABLE_HOST, 5678, LOG),
-        lambda: UdpTransport(UNENCODABLE_HOST, 1259, LOG),
-        lambda: HttpTransport(f"https://{UNENCODABLE_HOST}", log=LOG, name="porch", tls_fingerprint="AB" * 32),
+        lambda: TcpTransport(UNENCODABLE_HOST, 5678, LOG, clock=MonotonicClock()),
+        lambda: UdpTransport(UNENCODABLE_HOST, 1259, LOG, clock=MonotonicClock()),
+        lambda: HttpTransport(f"https://{UNENCODABLE_HOST}", log=LOG, name="porch", tls_fingerprint="AB" * 32, clock=MonotonicClock()),
     ],
     ids=["tcp", "udp", "https-pinned"],
 )
@@ -71,7 +72,7 @@ def test_a_host_name_the_socket_layer_refuses_is_logged_and_retried(
 
 def test_whatever_the_http_client_raises_becomes_a_transport_error(caplog: pytest.LogCaptureFixture) -> None:
     async def main() -> None:
-        transport = HttpTransport("http://127.0.0.2:9", log=LOG, name="stage")
+        transport = HttpTransport("http://127.0.0.2:9", log=LOG, name="stage", clock=MonotonicClock())
         await transport.open()
         client = transport._client
         assert client is not None

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from ptzmapd.camera import CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import Autofocus, Command, Home, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config import load_config
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.errors import ConfigError, ProtocolError
 from ptzmapd.protocols import PROTOCOLS, VISCA_LIMITS
 from ptzmapd.protocols.base import Ack, Completion, Notice, Outgoing, SequenceReset

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptzmapd.camera import CameraController, ControllerSettings
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import Command, Home, PanTilt, PresetRecall, PresetStore, RawCommand, Zoom, ZoomPositionInquiry
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.protocols import VISCA_LIMITS
 from ptzmapd.protocols.base import Ack, Completion, ErrorReply, Garbage, InquiryAnswer
 from ptzmapd.protocols.visca import hexbytes
@@ -167,7 +168,7 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> Non
 def test_three_cameras_on_one_pty_each_get_their_own_commands_and_replies() -> None:
     async def body() -> None:
         sim = await start("visca-serial", cameras=3, log=lambda line: None)
-        transport = SerialTransport(sim.where, 9600)
+        transport = SerialTransport(sim.where, 9600, clock=MonotonicClock())
         await transport.open()
         clock = MonotonicClock()
         controllers = {a: CameraController(f"cam{a}", codec(a), transport, clock, SETTINGS) for a in (1, 2, 3)}

@@ -9,17 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ptzmapd.clock import Clock
-from ptzmapd.protocols.visca_ip import PayloadType, pack
 from ptzmapd.errors import TransportError
+from ptzmapd.protocols.visca_ip import PayloadType, pack
 from ptzmapd.transports.base import Transport
 
 if TYPE_CHECKING:
-    from ptzmapd.camera import CameraController
+    from ptzmapd.control.controller import CameraController
 
 
 class MemoryWire(Transport):
     def __init__(self, clock: Clock, connected: bool = True) -> None:
-        super().__init__("memory://camera")
+        super().__init__("memory://camera", clock=clock)
         self.clock = clock
         self.sent: list[tuple[float, bytes]] = []
         self._set_connected(connected)

@@ -75,7 +75,7 @@ class Mapper:
     def __init__(
         self,
         bindings: list[BindingConfig],
-        clock: Clock | None = None,
+        clock: Clock,
         deferred: Callable[[list[Intent]], None] | None = None,
     ) -> None:
         self._bindings = bindings
@@ -261,7 +261,7 @@ class Mapper:
     def _nudge(self, index: int, binding: BindingConfig, event: ControlEvent, driver: tuple[str, int]) -> list[Intent]:
         """A relative encoder on a motion: each detent moves the axis a little, then it stops."""
         steps = relative_steps(int(event.value), binding.encoding or "")
-        if steps == 0 or self._clock is None:
+        if steps == 0:
             return []
         speed = (NUDGE_SPEED if binding.value is None else abs(binding.value)) * (1 if steps > 0 else -1)
         speed = shape(speed, AxisShape(invert=binding.invert, scale=binding.scale))
@@ -294,7 +294,7 @@ class Mapper:
         if binding.step is not None:
             return [PresetStep(binding.camera, binding.step, *binding.presets, binding=index)] if pressed else []
         number = binding.preset if binding.preset is not None else int(event.value)
-        if binding.hold is not None and self._clock is not None:
+        if binding.hold is not None:
             return self._tap_or_hold(index, binding, number, pressed, released)
         if not pressed:
             return []
@@ -309,7 +309,7 @@ class Mapper:
 
     def _tap_or_hold(self, index: int, binding: BindingConfig, number: int, pressed: bool, released: bool) -> list[Intent]:
         """Tap = recall (on release); held for ``hold`` seconds = store (at that moment)."""
-        assert self._clock is not None and binding.hold is not None
+        assert binding.hold is not None
         if pressed:
             self._held_fired.discard(index)
 

@@ -64,7 +64,7 @@ class MotionMixer:
     def __init__(
         self,
         send: Callable[[str, Command], None],
-        clock: Clock | None = None,
+        clock: Clock,
         profiles: dict[str, MotionProfile] | None = None,
         zoom_position: Callable[[str], float | None] | None = None,
         log: logging.Logger | None = None,
@@ -90,7 +90,7 @@ class MotionMixer:
         return motion
 
     def _now(self) -> float:
-        return self._clock.now() if self._clock is not None else 0.0
+        return self._clock.now()
 
     def speeds(self, camera: str) -> dict[str, float]:
         """What each axis was asked for (before shaping)."""
@@ -203,8 +203,6 @@ class MotionMixer:
         return min(deadlines) if deadlines else None
 
     def _schedule(self, now: float) -> None:
-        if self._clock is None:
-            return
         due = [d for motion in self._cameras.values() if (d := self._due(motion, now)) is not None]
         deadline = min(due) if due else None
         if deadline is not None and self._timer_at is not None and self._timer_at <= deadline:

@@ -42,6 +42,11 @@ class ProtocolSpec:
     #: Reply-less protocols: extra stops, and how often a held motion is sent again.
     stop_repeats: int = 0
     refresh: float = 0.0
+    #: The full-tele zoom position the camera reports (VISCA 0x0000-0x4000, ISAPI tenths
+    #: 0-1000); None: the protocol reports none. The controller publishes position / this.
+    zoom_max: int | None = None
+    #: Zoom/focus speed 0 still moves (VISCA's 0-7): one more speed step than the top.
+    zero_based_lens_speeds: bool = False
 
 
 def _visca_wording(camera: "CameraConfig") -> dict[str, Any]:
@@ -109,24 +114,30 @@ ISAPI_LIMITS = SpeedLimits(pan=100, tilt=100, zoom=100, focus=100)
 IPCAM_LIMITS = SpeedLimits(pan=10, tilt=10, zoom=0, focus=0)
 #: Every VISCA protocol can do what the VISCA codec's tables encode (named actions, raw frames).
 VISCA_CAPABILITIES = visca.CAPABILITIES
+#: VISCA lenses report zoom 0x0000 (wide) to 0x4000 (tele); zoom/focus speed 0 still moves.
+VISCA_ZOOM_MAX = 0x4000
 
 PROTOCOLS: dict[str, ProtocolSpec] = {
     "visca-ip": ProtocolSpec(
         "visca-ip", "udp", 52381, VISCA_LIMITS, 0.05, 0.2, _visca_ip,
         "Sony VISCA over IP (UDP, header with sequence numbers)", VISCA_CAPABILITIES,
+        zoom_max=VISCA_ZOOM_MAX, zero_based_lens_speeds=True,
     ),
     "visca-udp": ProtocolSpec(
         "visca-udp", "udp", 1259, VISCA_LIMITS, 0.05, 0.2, _visca_raw,
         "raw VISCA frames over UDP (PTZOptics and others)", VISCA_CAPABILITIES,
+        zoom_max=VISCA_ZOOM_MAX, zero_based_lens_speeds=True,
     ),
     "visca-tcp": ProtocolSpec(
         "visca-tcp", "tcp", 5678, VISCA_LIMITS, 0.05, 0.3, _visca_raw,
         "raw VISCA frames on a TCP stream (PTZOptics and others)", VISCA_CAPABILITIES,
+        zoom_max=VISCA_ZOOM_MAX, zero_based_lens_speeds=True,
     ),
     # -- issue 3: serial and HTTP cameras (capabilities are refined by each codec module) --
     "visca-serial": ProtocolSpec(
         "visca-serial", "serial", None, VISCA_LIMITS, 0.05, 0.3, _visca_serial,
         "VISCA on RS-232/RS-422 (daisy chain of up to 7 cameras), or a serial device server", VISCA_CAPABILITIES,
+        zoom_max=VISCA_ZOOM_MAX, zero_based_lens_speeds=True,
     ),
     "pelco-d": ProtocolSpec(
         "pelco-d", "serial", None, PELCO_LIMITS, 0.05, 0.0, _pelco_d,
@@ -142,6 +153,7 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
         # No focus speed in the PTZ service; autofocus is one-push only (onepushfoucs).
         frozenset({"pan", "tilt", "zoom", "stop", "home", "preset", PRESET_CLEAR, "move-to", "jog", "autofocus", "position",
                    "light", "light on", "light off", "wiper", "wiper on", "wiper off", "raw http"}),
+        zoom_max=1000,  # ISAPI reports zoom in tenths, 10-1000 (absoluteZoom)
     ),
     "ipcam-cgi": ProtocolSpec(
         "ipcam-cgi", "http", None, IPCAM_LIMITS, 0.1, 3.0, _ipcam_cgi,
@@ -156,6 +168,7 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
         "PTZOptics HTTP-CGI (ptzctrl.cgi)",
         frozenset({"pan", "tilt", "zoom", "focus", "stop", "home", "preset",
                    "auto-tracking", "auto-tracking on", "auto-tracking off", "raw http"}),
+        zero_based_lens_speeds=True,  # its zoom/focus speeds are VISCA's 0-7
     ),
 }
 

@@ -2,7 +2,7 @@
 
 A codec turns :mod:`ptzmapd.commands` into bytes (:class:`Outgoing`) and bytes from the
 camera into :class:`Reply` events. It owns no socket, no clock and no sleep: the per-camera
-controller (:mod:`ptzmapd.camera`) decides *when* to send, the transport *how*.
+controller (:mod:`ptzmapd.control.controller`) decides *when* to send, the transport *how*.
 
 ``token`` ties a reply to the command it answers where the protocol carries one (the
 VISCA-over-IP sequence number); where it does not, the token is ``None``. Which command a
@@ -14,6 +14,7 @@ is worth repeating is decided in one place too: :func:`refusal_is_permanent`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 from ptzmapd.commands import Command
@@ -102,6 +103,36 @@ class ErrorReply(Reply):
     def permanent(self) -> bool:
         """Whether sending the same command again cannot help (see :func:`refusal_is_permanent`)."""
         return refusal_is_permanent(self)
+
+    @property
+    def remedy(self) -> Remedy:
+        """What the controller does about it, in terms that name no protocol."""
+        return VISCA_REMEDIES.get(self.kind, Remedy.REFUSED)
+
+
+class Remedy(Enum):
+    """What a controller does about a refusal (:attr:`ErrorReply.remedy`)."""
+
+    #: A refusal: the command's answer (a stop is sent again; see ``permanent``).
+    REFUSED = "refused"
+    #: The camera is busy: send the newest state again a little later.
+    BUSY = "busy"
+    #: The camera lost count of the exchange: send the codec's ``reset()`` words, then again.
+    RESYNC = "resync"
+    #: An answer to something ptzmapd never sends: the command is refused, nothing is retried.
+    NOT_OURS = "not-ours"
+
+
+#: VISCA's refusals that are not plain ones: buffer full (``z0 6y 03``), a bad sequence number
+#: or message length (VISCA over IP: RESET and send again), and the answers to a Cancel
+#: (``z0 6y 04`` cancelled, ``z0 6y 05`` no socket), which ptzmapd never sends.
+VISCA_REMEDIES: dict[str, Remedy] = {
+    "buffer-full": Remedy.BUSY,
+    "sequence": Remedy.RESYNC,
+    "message-length": Remedy.RESYNC,
+    "cancelled": Remedy.NOT_OURS,
+    "no-socket": Remedy.NOT_OURS,
+}
 
 
 #: VISCA error kinds: the bytes themselves are wrong, or the camera cannot do this now and a

@@ -17,7 +17,7 @@ panning with nobody touching anything (issue 9, item 1). This module owns those 
   confirmed only by its own answer.
 
 The protocol's quirks come from the codec, as its :class:`Pairing` (which family, whether its
-replies carry tokens). The controller (:mod:`ptzmapd.camera`) keeps the ledger and acts on the
+replies carry tokens). The controller (:mod:`ptzmapd.control.controller`) keeps the ledger and acts on the
 outcomes; nothing here sends, sleeps or reads a clock (``now`` is passed in).
 """
 
@@ -160,6 +160,13 @@ def _socket(reply: Reply) -> int:
 T = TypeVar("T")
 
 
+#: Replies whose token matches nothing, in a row, before a ledger stops trusting tokens...
+TOKEN_MISMATCHES = 3
+#: ...and what the controller says then, once.
+TOKENS_IGNORED = ("the camera answers with other sequence numbers than it is sent; "
+                  "pairing its replies by order and VISCA socket")
+
+
 @dataclass(slots=True)
 class Entry(Generic[T]):
     """One sent command in the ledger; ``item`` is the controller's own record of it."""
@@ -204,8 +211,10 @@ class Ledger(Generic[T]):
     #: Until when each answer still owed to a copy nobody waits for may arrive.
     strays: list[float] = field(default_factory=list)
     #: Tokens are not trusted (ERRATA: a camera answering every command with one sequence
-    #: number); the controller decides when.
+    #: number); set by :meth:`attribute` after :data:`TOKEN_MISMATCHES` in a row.
     ignore_tokens: bool = False
+    #: Replies in a row whose token answered nothing while a tokened command awaited one.
+    mismatched: int = 0
 
     def sent(self, item: T, stop: bool, token: int | None, now: float, asks: bool = False) -> Entry[T]:
         """A new command went out and now awaits its answer (one at a time)."""
@@ -249,6 +258,21 @@ class Ledger(Generic[T]):
 
         Raises PairingError when the attributed command's stage has no move for the reply.
         """
+        attributed = self._attribute(reply, now)
+        awaiting = self.awaiting
+        if attributed is None and self._by_token(reply.token) and awaiting is not None and awaiting.token is not None:
+            # ERRATA: some cameras answer every command with the same sequence number.
+            # After three in a row, the sockets and the order pair them instead.
+            self.mismatched += 1
+            if self.mismatched < TOKEN_MISMATCHES:
+                return None
+            self.ignore_tokens = True
+            attributed = self._attribute(reply, now)
+        if attributed is not None:
+            self.mismatched = 0
+        return attributed
+
+    def _attribute(self, reply: Reply, now: float) -> Attributed[T] | None:
         event = event_of(reply)
         if event is None:
             return None

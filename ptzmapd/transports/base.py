@@ -11,6 +11,8 @@ import logging
 from abc import ABC, abstractmethod
 from typing import Callable
 
+from ptzmapd.clock import Clock
+
 
 DataListener = Callable[[bytes], None]
 StateListener = Callable[[bool], None]
@@ -21,8 +23,10 @@ TurnCallback = Callable[[], bool]
 class Transport(ABC):
     """Base class: listener bookkeeping; subclasses implement open/send/close."""
 
-    def __init__(self, endpoint: str, log: logging.Logger | None = None) -> None:
+    def __init__(self, endpoint: str, log: logging.Logger | None = None, *, clock: Clock) -> None:
         self.endpoint = endpoint
+        #: What it paces and backs off on.
+        self.clock = clock
         self.log = log or logging.getLogger("ptzmapd.transport")
         self._data_listeners: list[DataListener] = []
         self._state_listeners: list[StateListener] = []

@@ -32,17 +32,18 @@ import base64
 import logging
 import hashlib
 import ssl
-import time
 from typing import TYPE_CHECKING, Callable, Generator
 from urllib.parse import urlsplit
 
 import httpx
 
+from ptzmapd.clock import Clock
 from ptzmapd.errors import ConfigError, TransportError
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.http import Challenge, HttpRequest, HttpResponse, answerable_scheme, parse_challenges
 from ptzmapd.secrets import Credentials, camera_credentials, install_log_redaction, redact
 from ptzmapd.transports.addresses import url_problem
+from ptzmapd.transports.backoff import Backoff
 from ptzmapd.transports.base import Transport
 from ptzmapd.transports.tls import certificate_check
 
@@ -53,6 +54,9 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 2.5
 #: Seconds requests are held back after the camera rejected the credentials.
 AUTH_HOLD_OFF = 30.0
+#: A pinned camera whose certificate cannot be fetched is asked again after 1 s, doubling to 30 s.
+PIN_BACKOFF_FIRST = 1.0
+PIN_BACKOFF_MAX = 30.0
 #: The HTTP timeout is cut to this share of the controller's ack timeout when it is not below it.
 PATIENCE_SHARE = 0.9
 
@@ -205,8 +209,10 @@ class HttpTransport(Transport):
         name: str = "",
         auth_hold_off: float = AUTH_HOLD_OFF,
         tls_fingerprint: str | None = None,
+        *,
+        clock: Clock,
     ) -> None:
-        super().__init__(url.rstrip("/"), log)
+        super().__init__(url.rstrip("/"), log, clock=clock)
         self.url = url.rstrip("/")
         self.timeout = timeout
         #: The camera's name, for log lines.
@@ -222,7 +228,7 @@ class HttpTransport(Transport):
         self._pinning: asyncio.Task[None] | None = None
 
     @classmethod
-    def for_camera(cls, camera: "CameraConfig", log: logging.Logger) -> "HttpTransport":
+    def for_camera(cls, camera: "CameraConfig", log: logging.Logger, clock: Clock) -> "HttpTransport":
         """The transport for a camera's config: its url, credentials and timeout."""
         url = camera_url(camera)
         credentials = camera_credentials(camera, log)
@@ -236,7 +242,7 @@ class HttpTransport(Transport):
             )
             timeout = capped
         fingerprint = camera.options.get("tls_fingerprint")
-        return cls(url, credentials, timeout, log, name=camera.name, tls_fingerprint=fingerprint)
+        return cls(url, credentials, timeout, log, name=camera.name, tls_fingerprint=fingerprint, clock=clock)
 
     def __repr__(self) -> str:
         return f"HttpTransport({self.url!r}, name={self.name!r}, timeout={self.timeout}, auth={self.auth!r})"
@@ -258,22 +264,21 @@ class HttpTransport(Transport):
         """Fetch the camera's certificate until it answers; use it only if it matches the pin."""
         parts = urlsplit(self.url)
         address = (parts.hostname or "", parts.port or 443)
-        delay = 1.0
+        backoff = Backoff(self.clock, PIN_BACKOFF_FIRST, PIN_BACKOFF_MAX)
         while True:
             try:
                 pem = await asyncio.get_running_loop().run_in_executor(
                     None, lambda: ssl.get_server_certificate(address, timeout=self.timeout)
                 )
             except Exception as exc:  # noqa: BLE001 - OSError, SSLError, UnicodeError (a host name IDNA refuses)
-                self.log.warning("camera %r: cannot fetch its certificate (%s); retrying in %.0f s", self.name, exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(30.0, delay * 2)
+                await backoff.retry(self.log, "camera %r: cannot fetch its certificate (%s); retrying in %.0f s",
+                                    self.name, exc, backoff.delay)
                 continue
             try:
                 got = fingerprint_of(ssl.PEM_cert_to_DER_cert(pem))
             except ValueError as exc:
                 self.log.warning("camera %r: its certificate cannot be read (%s); retrying in 60 s", self.name, exc)
-                await asyncio.sleep(60.0)
+                await self.clock.sleep(60.0)
                 continue
             if normalise_fingerprint(got) == self.tls_fingerprint:
                 self._open_client(pinned_context(pem))
@@ -283,7 +288,7 @@ class HttpTransport(Transport):
                 "camera %r: its certificate's fingerprint is %s, not the configured tls_fingerprint; "
                 "nothing is sent to it (another device, or someone in between)", self.name, got,
             )
-            await asyncio.sleep(60.0)  # a replaced camera is rare: look again now and then
+            await self.clock.sleep(60.0)  # a replaced camera is rare: look again now and then
 
     def _open_client(self, verify: ssl.SSLContext | bool) -> None:
         # trust_env=False: cameras live on the local network; a desktop's HTTP_PROXY or
@@ -311,9 +316,8 @@ class HttpTransport(Transport):
             raise TransportError(f"{self.url}: not open")
         if not data:
             return  # nothing to put on the wire (see the module docstring)
-        loop = asyncio.get_running_loop()
         if hold_off and self._rejected_at is not None:
-            left = self.auth_hold_off - (loop.time() - self._rejected_at)
+            left = self.auth_hold_off - (self.clock.now() - self._rejected_at)
             if left > 0:
                 raise TransportError(f"{self.url}: the camera rejected the credentials; asking again in {left:.0f} s")
         try:
@@ -328,12 +332,12 @@ class HttpTransport(Transport):
             previous.cancel()
         else:
             previous = None
-        self._task = loop.create_task(self._exchange(request, previous))
+        self._task = asyncio.get_running_loop().create_task(self._exchange(request, previous))
 
     async def _exchange(self, request: HttpRequest, previous: asyncio.Task[None] | None) -> None:
         if previous is not None:
             await asyncio.wait({previous})
-        started = time.monotonic()
+        started = self.clock.now()
         try:
             response = await self.fetch(request)
         except TransportError as exc:
@@ -344,11 +348,11 @@ class HttpTransport(Transport):
         if self._failing:
             self._failing = False
             self.log.debug("[%s] %s answers again", self.name, self.url)
-        self._rejected_at = asyncio.get_running_loop().time() if response.status == 401 else None
+        self._rejected_at = self.clock.now() if response.status == 401 else None
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "[%s] %s %s -> %d %s (%.0f ms)", self.name, request.method, request.target,
-                response.status, response.reason, (time.monotonic() - started) * 1000,
+                response.status, response.reason, (self.clock.now() - started) * 1000,
             )
         self._deliver(response.to_bytes())
 

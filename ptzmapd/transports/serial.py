@@ -33,10 +33,12 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import serial
 
+from ptzmapd.clock import Clock, Timer
 from ptzmapd.errors import TransportError
 from ptzmapd.protocols import DEFAULT_BAUD
 from ptzmapd.transports.base import Transport, TurnCallback
 from ptzmapd.tasks import cancel_and_wait
+from ptzmapd.transports.backoff import Backoff
 
 if TYPE_CHECKING:
     from ptzmapd.config.model import CameraConfig
@@ -148,8 +150,9 @@ class SerialTransport(Transport):
     #: Open transports by device: a second camera on a device is checked against the first.
     by_device: ClassVar[dict[str, SerialTransport]] = {}
 
-    def __init__(self, device: str, baud: int, log: logging.Logger | None = None, *, camera: str = "") -> None:
-        super().__init__(device, log)
+    def __init__(self, device: str, baud: int, log: logging.Logger | None = None, *, clock: Clock,
+                 camera: str = "") -> None:
+        super().__init__(device, log, clock=clock)
         self.device = device
         self.baud = baud
         self.camera = camera
@@ -164,7 +167,9 @@ class SerialTransport(Transport):
         self._io_reader: tuple[threading.Thread, threading.Event] | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
-        self._timer: asyncio.TimerHandle | None = None
+        #: When the wire frees (bus-schedule time, the clock's), and the timer set for it.
+        self._timer: Timer | None = None
+        self._timer_at: float | None = None
         self._closing = False
         SerialTransport.by_device[device] = self
 
@@ -178,33 +183,27 @@ class SerialTransport(Transport):
 
     async def _keep_open(self) -> None:
         loop = asyncio.get_running_loop()
-        backoff = BACKOFF_FIRST
-        failures = 0
+        backoff = Backoff(self.clock, BACKOFF_FIRST, BACKOFF_MAX)
         while not self._closing:
             try:
                 port = await loop.run_in_executor(self._io, self._open_io, loop)
             except Exception as exc:  # SerialException, OSError, ValueError: a missing device must not stop us
-                failures += 1
-                # Say it once, then keep trying quietly: a cable that is out is not news every second.
-                level = logging.WARNING if failures == 1 else logging.DEBUG
-                self.log.log(level, "[%s] cannot open (%s); retrying every %g-%g s", self.endpoint, exc, BACKOFF_FIRST, BACKOFF_MAX)
-                await asyncio.sleep(backoff)
-                backoff = min(BACKOFF_MAX, backoff * 2)
+                await backoff.retry(self.log, "[%s] cannot open (%s); retrying every %g-%g s",
+                                    self.endpoint, exc, BACKOFF_FIRST, BACKOFF_MAX)
                 continue
-            if failures:
+            if backoff.failures:
                 self.log.info("[%s] open at %d baud", self.endpoint, self.baud)
             else:
                 self.log.debug("[%s] open at %d baud", self.endpoint, self.baud)
-            failures = 0
-            backoff = BACKOFF_FIRST
+            backoff.reset()
             self._lost.clear()
             self._port = port
-            self.schedule.restart(loop.time())
+            self.schedule.restart(self.clock.now())
             self._set_connected(True)
             self._serve()
             await self._lost.wait()
             await loop.run_in_executor(self._io, self._close_io)
-            failures = 1  # the loss was logged: failing to reopen is not news, reopening is
+            backoff.failures = 1  # the loss was logged: failing to reopen is not news, reopening is
 
     def _on_lost(self, port: Any, exc: BaseException) -> None:
         """The reader or a write failed: the device vanished (unplugged, server gone)."""
@@ -213,7 +212,7 @@ class SerialTransport(Transport):
         self.log.warning("[%s] device lost (%s); reopening", self.endpoint, exc)
         self._port = None
         self._cancel_timer()
-        self.schedule.restart(self._loop.time() if self._loop else 0.0)
+        self.schedule.restart(self.clock.now())
         self._set_connected(False)
         self._lost.set()
 
@@ -221,11 +220,13 @@ class SerialTransport(Transport):
         loop = self._loop
         if loop is not None and self._port is not None:
             # Let what is on the wire or held leave it: a closed port may drop its buffer.
-            deadline = loop.time() + DRAIN_MAX
-            while self._port is not None and loop.time() < deadline:
-                if self.schedule.due() is None and self.schedule.is_free(loop.time()):
+            clock = self.clock
+            deadline = clock.now() + DRAIN_MAX
+            while self._port is not None and clock.now() < deadline:
+                if self.schedule.due() is None and self.schedule.is_free(clock.now()):
                     break
-                await asyncio.sleep(max(0.001, min(self.schedule.free_at, deadline) - loop.time()))
+                # Until the wire is free (computed from the baud rate), not a poll.
+                await clock.sleep(max(0.001, min(self.schedule.free_at, deadline) - clock.now()))
         self._closing = True
         self._cancel_timer()
         await cancel_and_wait(self._keeper)
@@ -304,7 +305,7 @@ class SerialTransport(Transport):
     def request_turn(self, take_turn: TurnCallback) -> bool:
         if self._loop is None:
             return True
-        granted = self.schedule.request_turn(self._loop.time(), take_turn)
+        granted = self.schedule.request_turn(self.clock.now(), take_turn)
         if not granted:
             self._arm()
         return granted
@@ -312,7 +313,7 @@ class SerialTransport(Transport):
     def send(self, data: bytes) -> None:
         if self._port is None or self._loop is None or self._closing:
             raise TransportError(f"{self.endpoint}: not open")
-        if self.schedule.write(self._loop.time(), data):
+        if self.schedule.write(self.clock.now(), data):
             self._put_on_wire(data)
         self._arm()
 
@@ -333,7 +334,7 @@ class SerialTransport(Transport):
         """The wire may have freed: write what is held, or give the next camera its turn."""
         if self._loop is None or self._port is None:
             return
-        data = self.schedule.serve(self._loop.time())
+        data = self.schedule.serve(self.clock.now())
         if data is not None:
             self._put_on_wire(data)
         self._arm()
@@ -341,19 +342,22 @@ class SerialTransport(Transport):
     def _arm(self) -> None:
         """A timer for when the wire frees, while anyone waits for it."""
         due = self.schedule.due()
-        if self._timer is not None and (due is None or self._timer.when() != due):
+        if self._timer is not None and (due is None or self._timer_at != due):
             self._cancel_timer()
         if due is not None and self._timer is None and self._loop is not None and self._port is not None:
-            self._timer = self._loop.call_at(due, self._on_free)
+            self._timer_at = due
+            self._timer = self.clock.call_later(due - self.clock.now(), self._on_free)
 
     def _on_free(self) -> None:
         self._timer = None
+        self._timer_at = None
         self._serve()
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self._timer_at = None
 
 
 # ---------------------------------------------------------------------- the TRANSPORTS row
@@ -374,5 +378,5 @@ def serial_endpoint(camera: "CameraConfig") -> str:
     return device
 
 
-def make_serial_transport(camera: "CameraConfig", log: logging.Logger) -> SerialTransport:
-    return SerialTransport(str(camera.options["device"]), camera_baud(camera), log, camera=camera.name)
+def make_serial_transport(camera: "CameraConfig", log: logging.Logger, clock: Clock) -> SerialTransport:
+    return SerialTransport(str(camera.options["device"]), camera_baud(camera), log, clock=clock, camera=camera.name)

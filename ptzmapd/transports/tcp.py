@@ -11,9 +11,11 @@ import asyncio
 import logging
 import socket
 
+from ptzmapd.clock import Clock
 from ptzmapd.errors import TransportError
-from ptzmapd.transports.base import Transport
 from ptzmapd.tasks import cancel_and_wait
+from ptzmapd.transports.backoff import Backoff
+from ptzmapd.transports.base import Transport
 
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 10.0
@@ -34,8 +36,8 @@ class _Protocol(asyncio.Protocol):
 
 
 class TcpTransport(Transport):
-    def __init__(self, host: str, port: int, log: logging.Logger | None = None) -> None:
-        super().__init__(f"tcp://{host}:{port}", log)
+    def __init__(self, host: str, port: int, log: logging.Logger | None = None, *, clock: Clock) -> None:
+        super().__init__(f"tcp://{host}:{port}", log, clock=clock)
         self.host = host
         self.port = port
         self._stream: asyncio.Transport | None = None
@@ -49,38 +51,30 @@ class TcpTransport(Transport):
 
     async def _keep_connected(self) -> None:
         loop = asyncio.get_running_loop()
-        backoff = BACKOFF_FIRST
-        failures = 0
+        backoff = Backoff(self.clock, BACKOFF_FIRST, BACKOFF_MAX)
         while not self._closing:
             try:
                 stream, _ = await asyncio.wait_for(
                     loop.create_connection(lambda: _Protocol(self), self.host, self.port), timeout=5.0
                 )
             except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, UnicodeError (a name IDNA refuses): never end the task
-                failures += 1
-                # Say it once, then quietly keep trying: a camera that is off is not news every second.
-                level = logging.WARNING if failures == 1 else logging.DEBUG
-                self.log.log(level, "[%s] cannot connect (%s); retrying with backoff", self.endpoint, exc or "timeout")
-                await asyncio.sleep(backoff)
-                backoff = min(BACKOFF_MAX, backoff * 2)
+                await backoff.retry(self.log, "[%s] cannot connect (%s); retrying with backoff", self.endpoint, exc or "timeout")
                 continue
             sock = stream.get_extra_info("socket")
             if sock is not None:  # commands are tiny and latency matters more than packing
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if failures:
+            if backoff.failures:
                 self.log.info("[%s] connected", self.endpoint)
             self._stream = stream
             self._lost_event.clear()
-            connected_at = loop.time()
+            connected_at = self.clock.now()
             self._set_connected(True)
             await self._lost_event.wait()
-            if loop.time() - connected_at >= STABLE_AFTER:
-                backoff, failures = BACKOFF_FIRST, 0
+            if self.clock.now() - connected_at >= STABLE_AFTER:
+                backoff.reset()
             else:
                 # Dropped at once: wait before the next try, and say so only once per burst.
-                failures += 1
-                await asyncio.sleep(backoff)
-                backoff = min(BACKOFF_MAX, backoff * 2)
+                await backoff.retry()
 
     def _lost(self, exc: Exception | None) -> None:
         self._stream = None

@@ -11,9 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from ptzmapd.clock import Clock
 from ptzmapd.errors import TransportError
-from ptzmapd.transports.base import Transport
 from ptzmapd.tasks import cancel_and_wait
+from ptzmapd.transports.backoff import Backoff
+from ptzmapd.transports.base import Transport
+
+#: A socket that cannot be opened (a name that does not resolve yet) is tried again after
+#: 0.5 s, doubling to 10 s.
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 10.0
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -30,8 +37,8 @@ class _Protocol(asyncio.DatagramProtocol):
 
 
 class UdpTransport(Transport):
-    def __init__(self, host: str, port: int, log: logging.Logger | None = None) -> None:
-        super().__init__(f"udp://{host}:{port}", log)
+    def __init__(self, host: str, port: int, log: logging.Logger | None = None, *, clock: Clock) -> None:
+        super().__init__(f"udp://{host}:{port}", log, clock=clock)
         self.host = host
         self.port = port
         self._sock: asyncio.DatagramTransport | None = None
@@ -44,20 +51,15 @@ class UdpTransport(Transport):
 
     async def _keep_open(self) -> None:
         loop = asyncio.get_running_loop()
-        backoff = 0.5
-        failures = 0
+        backoff = Backoff(self.clock, BACKOFF_FIRST, BACKOFF_MAX)
         while self._sock is None:
             try:
                 self._sock, _ = await loop.create_datagram_endpoint(
                     lambda: _Protocol(self), remote_addr=(self.host, self.port)
                 )
             except Exception as exc:  # noqa: BLE001 - OSError, UnicodeError (a name IDNA refuses): never end the task
-                failures += 1
-                level = logging.WARNING if failures == 1 else logging.DEBUG
-                self.log.log(level, "[%s] cannot open a UDP socket (%s); retrying with backoff", self.endpoint, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(10.0, backoff * 2)
-        if failures:
+                await backoff.retry(self.log, "[%s] cannot open a UDP socket (%s); retrying with backoff", self.endpoint, exc)
+        if backoff.failures:
             self.log.info("[%s] reachable", self.endpoint)
         self._set_connected(True)
 

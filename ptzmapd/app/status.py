@@ -8,6 +8,9 @@ and the connection closes. ``--watch`` simply asks again twice a second.
 
 Where the socket lives: ``--status-socket`` if given; else ``$RUNTIME_DIRECTORY`` (systemd's
 ``RuntimeDirectory=``), else ``$XDG_RUNTIME_DIR``, else ``/tmp/ptzmapd-UID``.
+
+What is served is a :class:`StatusSnapshot`, a frozen value the runtime builds; this module
+knows nothing of the runtime itself.
 """
 
 from __future__ import annotations
@@ -17,14 +20,12 @@ import json
 import os
 import stat
 import sys
-import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ptzmapd.errors import PtzmapdError
-
-if TYPE_CHECKING:
-    from ptzmapd.daemon import Daemon
 
 SOCKET_NAME = "ptzmapd.sock"
 
@@ -37,49 +38,64 @@ def default_socket_path() -> Path:
     return Path(f"/tmp/ptzmapd-{os.getuid()}") / SOCKET_NAME
 
 
-def snapshot(daemon: "Daemon") -> dict[str, Any]:
-    """The daemon's state as plain JSON-able values."""
-    now = daemon.clock.now()
-    pipeline = daemon.pipeline
-    cameras = {}
-    for name, controller in daemon.controllers.items():
-        state = controller.state
-        speeds = pipeline.mixer.speeds(name) if pipeline is not None else {}
-        cameras[name] = {
-            "protocol": daemon.config.cameras[name].protocol,
-            "online": state.online,
-            "moving": state.moving,
-            "selected": pipeline is not None and pipeline.selected == name,
-            "speeds": speeds,
-            "pan_tilt_position": state.pan_tilt_position,
-            "zoom_position": state.zoom_position,
-            "commands_sent": state.commands_sent,
-            "commands_per_second": state.commands_per_second(now),
-            "retransmissions": state.retransmissions,
-            "garbage_replies": state.garbage_replies,
-            "last_error": state.last_error,
-            "stop_refused": state.stop_refused,
+@dataclass(frozen=True, slots=True)
+class CameraStatus:
+    """One camera as ``ptzmapd status`` shows it (positions in the protocol's units)."""
+
+    protocol: str
+    online: bool
+    moving: bool
+    selected: bool
+    #: The shaped speed of each axis, -1..1, as last handed to the controller.
+    speeds: Mapping[str, float]
+    pan_tilt_position: tuple[int, int] | None
+    zoom_position: int | None
+    commands_sent: int
+    commands_per_second: float
+    retransmissions: int
+    garbage_replies: int
+    last_error: str | None
+    stop_refused: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LastEvent:
+    """An input's newest event: ``control`` like ``cc 7``, and how long ago (seconds)."""
+
+    control: str
+    value: float
+    seconds_ago: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class InputStatus:
+    type: str
+    connected: bool
+    last_event: LastEvent | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSnapshot:
+    """What the running daemon knows at one moment: its config file, cameras and inputs."""
+
+    config: str
+    cameras: Mapping[str, CameraStatus]
+    inputs: Mapping[str, InputStatus]
+
+    def to_json(self) -> dict[str, Any]:
+        """The snapshot as plain JSON-able values (the socket's document)."""
+        return {
+            "config": self.config,
+            "cameras": {name: asdict(camera) for name, camera in self.cameras.items()},
+            "inputs": {name: asdict(device) for name, device in self.inputs.items()},
         }
-    inputs = {}
-    for name, device in daemon.inputs.items():
-        last = pipeline.last_events.get(name) if pipeline is not None else None
-        inputs[name] = {
-            "type": daemon.config.inputs[name].type,
-            "connected": device.connected,
-            "last_event": None if last is None else {
-                "control": f"{last.kind} {last.number}" if last.number is not None else last.kind,
-                "value": last.value,
-                "seconds_ago": round(max(0.0, time.monotonic() - last.time), 1) if last.time else None,
-            },
-        }
-    return {"config": daemon.config.path, "cameras": cameras, "inputs": inputs}
 
 
 class StatusServer:
-    """Serves :func:`snapshot` to whoever connects to the socket (the owner only)."""
+    """Serves ``snapshot()`` to whoever connects to the socket (the owner only)."""
 
-    def __init__(self, daemon: "Daemon", path: Path) -> None:
-        self.daemon = daemon
+    def __init__(self, snapshot: Callable[[], StatusSnapshot], path: Path) -> None:
+        self._snapshot = snapshot
         self.path = path
         self._server: asyncio.AbstractServer | None = None
 
@@ -104,7 +120,7 @@ class StatusServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            writer.write(json.dumps(snapshot(self.daemon)).encode() + b"\n")
+            writer.write(json.dumps(self._snapshot().to_json()).encode() + b"\n")
             await writer.drain()
         except (ConnectionError, OSError):
             pass

@@ -1,0 +1,248 @@
+"""The one assembly point: a validated config becomes a running :class:`Runtime`.
+
+:func:`assemble` builds, in this order and each with its dependencies passed in:
+transports (one per endpoint, shared by the cameras on it), the surface LEDs (before the
+controllers, which tell them when a camera goes offline), one controller per camera, the
+pipeline (mapping, motion, selection, deadman), then the inputs. Nothing is patched onto an
+object after it is built. Events flow one way, input → pipeline → controller → transport;
+what comes back up is the controllers' normalised state (:mod:`ptzmapd.control.state`),
+published to the watchers they were given. Protocol facts come from the protocol table
+(:class:`~ptzmapd.protocols.ProtocolSpec`): nothing here names a protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Sequence
+
+from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot
+from ptzmapd.clock import Clock
+from ptzmapd.config.model import CameraConfig, Config
+from ptzmapd.control.controller import CameraController
+from ptzmapd.control.settings import ControllerSettings
+from ptzmapd.control.state import CameraWatcher
+from ptzmapd.errors import PtzmapdError
+from ptzmapd.feedback import SurfaceFeedback
+from ptzmapd.inputs import Input, make_input
+from ptzmapd.motion.mixer import MotionProfile
+from ptzmapd.motion.shaping import RampLimits, ZoomCurve
+from ptzmapd.pipeline import Pipeline
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols.base import SpeedLimits
+from ptzmapd.transports import TransportPool
+
+#: How long shutdown waits for the cameras to acknowledge their stops.
+STOP_GRACE = 1.0
+#: How long a start that failed half-way waits for the stops it already sent.
+FAILED_START_GRACE = 0.2
+#: How long shutdown gives each input to close (the stops are already on their way).
+INPUT_CLOSE_LIMIT = 0.5
+
+
+def speed_limits(camera: CameraConfig) -> SpeedLimits:
+    """The protocol's top speeds, lowered where the camera's config asks."""
+    top = PROTOCOLS[camera.protocol].limits
+
+    def pick(configured: int | None, protocol_top: int) -> int:
+        return protocol_top if configured is None else configured
+
+    return SpeedLimits(
+        pan=pick(camera.max_pan_speed, top.pan),
+        tilt=pick(camera.max_tilt_speed, top.tilt),
+        zoom=pick(camera.max_zoom_speed, top.zoom),
+        focus=pick(camera.max_focus_speed, top.focus),
+    )
+
+
+def motion_profile(camera: CameraConfig) -> MotionProfile:
+    """How the camera's motion is shaped: its ramps, speed steps, zoom curve and watchdog."""
+    options = camera.options
+    limits = speed_limits(camera)
+    lens_extra = 1 if PROTOCOLS[camera.protocol].zero_based_lens_speeds else 0
+    ramps: dict[str, RampLimits] = {}
+    soft_stop = bool(options.get("soft_stop", False))
+    for axis, ramp in dict(options.get("ramps") or {}).items():
+        ramps[axis] = RampLimits(float(ramp.get("accel", 0.0)), float(ramp.get("decel", 0.0)), soft_stop)
+    return MotionProfile(
+        ramps=ramps,
+        steps={"pan": limits.pan, "tilt": limits.tilt,
+               "zoom": limits.zoom + lens_extra, "focus": limits.focus + lens_extra},
+        hysteresis=float(options.get("hysteresis", 0.3)),
+        zoom_curve=ZoomCurve(float(options.get("zoom_speed_at_tele", 1.0)), float(options.get("zoom_curve", 1.0))),
+        zoom_travel_time=float(options.get("zoom_travel_time", 4.0)),
+        max_move=float(options.get("max_move", 0.0)),
+    )
+
+
+def controller_settings(camera: CameraConfig) -> ControllerSettings:
+    """The camera's pacing, retries and lens scale: its config over its protocol's defaults."""
+    spec = PROTOCOLS[camera.protocol]
+    options = camera.options
+    zoom_max = options.get("zoom_max", spec.zoom_max)
+    return ControllerSettings(
+        min_interval=camera.min_interval if camera.min_interval is not None else spec.min_interval,
+        ack_timeout=camera.ack_timeout if camera.ack_timeout is not None else spec.ack_timeout,
+        position_poll=float(options.get("position_poll", 0.0)),
+        stop_repeats=int(options.get("stop_repeats", spec.stop_repeats)),
+        refresh=float(options.get("refresh", spec.refresh)),
+        zoom_max=float(zoom_max) if zoom_max else None,
+    )
+
+
+async def make_controller(
+    camera: CameraConfig, pool: TransportPool, clock: Clock, log: logging.Logger,
+    watchers: Sequence[CameraWatcher] = (),
+) -> CameraController:
+    """One camera's codec, shared transport and controller, started."""
+    spec = PROTOCOLS[camera.protocol]
+    codec = spec.make_codec(camera, speed_limits(camera))
+    transport = await pool.for_camera(spec.transport, camera)
+    controller = CameraController(
+        camera.name, codec, transport, clock, controller_settings(camera), log,
+        label=f"{camera.name}/{camera.protocol}", watchers=watchers,
+    )
+    controller.start()
+    return controller
+
+
+class Runtime:
+    """Everything one config describes, running on the current event loop (made by
+    :func:`assemble`; ended by :meth:`shutdown`)."""
+
+    def __init__(
+        self, config: Config, clock: Clock, log: logging.Logger, pool: TransportPool,
+        controllers: dict[str, CameraController], pipeline: Pipeline,
+        feedback: SurfaceFeedback | None, inputs: dict[str, Input],
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.log = log
+        self.pool = pool
+        self.controllers = controllers
+        self.pipeline = pipeline
+        self.feedback = feedback
+        self.inputs = inputs
+
+    def status(self) -> StatusSnapshot:
+        """What ``ptzmapd status`` shows of this runtime now."""
+        now = self.clock.now()
+        pipeline = self.pipeline
+        cameras = {}
+        for name, controller in self.controllers.items():
+            state = controller.state
+            cameras[name] = CameraStatus(
+                protocol=self.config.cameras[name].protocol,
+                online=state.online,
+                moving=state.moving,
+                selected=pipeline.selected == name,
+                speeds=pipeline.mixer.speeds(name),
+                pan_tilt_position=state.pan_tilt_position,
+                zoom_position=state.zoom_position,
+                commands_sent=state.commands_sent,
+                commands_per_second=state.commands_per_second(now),
+                retransmissions=state.retransmissions,
+                garbage_replies=state.garbage_replies,
+                last_error=state.last_error,
+                stop_refused=state.stop_refused,
+            )
+        inputs = {}
+        for name, device in self.inputs.items():
+            last = pipeline.last_events.get(name)
+            inputs[name] = InputStatus(
+                type=self.config.inputs[name].type,
+                connected=device.connected,
+                last_event=None if last is None else LastEvent(
+                    control=f"{last.kind} {last.number}" if last.number is not None else last.kind,
+                    value=last.value,
+                    seconds_ago=round(max(0.0, now - last.time), 1) if last.time else None,
+                ),
+            )
+        return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs)
+
+    async def shutdown(self, grace: float = STOP_GRACE) -> None:
+        """Stop every camera, close the inputs, wait up to ``grace`` for the stops to be
+        answered, close all. The stops go first: closing a device can take its time."""
+        self.pipeline.mute()  # whatever the inputs still deliver moves nothing
+        await _close_inputs(self.inputs, self.log)
+        await _settle(self.controllers, grace)
+        self.pipeline.close()
+        await _release(self.controllers, self.feedback, self.pool)
+
+
+async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime:
+    """Build and start everything ``config`` describes; raises PtzmapdError (a transport or
+    input that cannot start) after winding down whatever had started."""
+    pool = TransportPool(log, clock=clock)
+    controllers: dict[str, CameraController] = {}
+    inputs: dict[str, Input] = {}
+    feedback: SurfaceFeedback | None = None
+    try:
+        # Surface LEDs first: the controllers tell them which camera does not answer. The
+        # first camera listed is selected at start (see Pipeline).
+        feedback = SurfaceFeedback.for_config(config, clock, next(iter(config.cameras), None), log)
+        watchers: tuple[CameraWatcher, ...] = (feedback.feedback,) if feedback is not None else ()
+        for camera in config.cameras.values():
+            controllers[camera.name] = await make_controller(camera, pool, clock, log, watchers)
+        pipeline = Pipeline(
+            config.bindings, controllers, clock=clock, log=log,
+            profiles={camera.name: motion_profile(camera) for camera in config.cameras.values()},
+            deadman={name: float(device.options["deadman"])
+                     for name, device in config.inputs.items() if device.options.get("deadman")},
+            observers=(feedback.feedback,) if feedback is not None else (),
+        )
+        # ...and started before the inputs: a surface that connects finds its lights set.
+        if feedback is not None:
+            await feedback.start()
+        loop = asyncio.get_running_loop()
+        for input_config in config.inputs.values():
+            device = make_input(input_config, pipeline.on_event, pipeline.on_input_state, loop, log)
+            await device.start()
+            inputs[input_config.name] = device
+    except PtzmapdError:
+        await _close_inputs(inputs, log)
+        await _settle(controllers, FAILED_START_GRACE)
+        await _release(controllers, feedback, pool)
+        raise
+    log.info(
+        "running: %d camera(s) [%s], %d input(s) [%s]; selected '%s'",
+        len(controllers), ", ".join(controllers), len(inputs), ", ".join(inputs), pipeline.selected,
+    )
+    return Runtime(config, clock, log, pool, controllers, pipeline, feedback, inputs)
+
+
+async def _close_inputs(inputs: dict[str, Input], log: logging.Logger) -> None:
+    for name, device in inputs.items():
+        try:
+            await asyncio.wait_for(device.close(), timeout=INPUT_CLOSE_LIMIT)
+        except Exception as exc:  # a vanished or hung device must not hold up the exit
+            log.debug("closing input %r failed: %r", name, exc)
+
+
+async def _settle(controllers: dict[str, CameraController], grace: float) -> None:
+    """Wait up to ``grace`` seconds until every camera has nothing left to send or answer
+    (its stops acknowledged) or does not answer at all."""
+    loop = asyncio.get_running_loop()
+    settled = []
+    for controller in controllers.values():
+        future: asyncio.Future[None] = loop.create_future()
+        controller.when_settled(functools.partial(_set_done, future))
+        settled.append(future)
+    if settled:
+        await asyncio.wait(settled, timeout=grace)
+
+
+def _set_done(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+async def _release(
+    controllers: dict[str, CameraController], feedback: SurfaceFeedback | None, pool: TransportPool,
+) -> None:
+    for controller in controllers.values():
+        controller.close()
+    if feedback is not None:
+        await feedback.close()  # the lights go out: nobody is acting on them now
+    await pool.close()
