@@ -357,10 +357,16 @@ class CameraController:
         self._service()
         return outcome
 
-    def stop(self) -> Outcome:
+    def stop(self, everywhere: bool = False) -> Outcome:
         """Stop every slot (sent ahead of anything else that is waiting); the outcome is
-        done when every slot's stop is answered (or sent, on a reply-less protocol)."""
-        parts = [self._set_slot(stop) for stop in STOPS.values()]
+        done when every slot's stop is answered (or sent, on a reply-less protocol).
+
+        A stop given up because the camera refused it for good is tried again (by the stop
+        rules, bounded as before): the refusal may have passed (a password changed back).
+        ``everywhere`` (the stop button, shutdown, a reload) also sends a stop on every slot
+        ptzmapd believes stopped: the camera may be moving for a reason ptzmapd did not see
+        (a preset recall still travelling, another controller)."""
+        parts = [self._set_slot(stop, again=True, everywhere=everywhere) for stop in STOPS.values()]
         self._service()
         return Outcome.gather(STOPS["pantilt"], parts)
 
@@ -377,7 +383,7 @@ class CameraController:
         self._service()
         return outcome
 
-    def _set_slot(self, command: Command) -> Outcome:
+    def _set_slot(self, command: Command, again: bool = False, everywhere: bool = False) -> Outcome:
         slot = command.slot
         if slot is None:
             raise ValueError(f"{command!r} is not a motion command")
@@ -394,6 +400,13 @@ class CameraController:
             outcome.resolve(Answer.UNSENDABLE, f"the {self.codec.pairing.family.value} protocol cannot send {command_kind(command)}")
         elif flight is not None and not flight.is_reset and flight.command.slot == slot and self._key(flight.command) == key:
             flight.outcomes.append(outcome)  # on the wire already: its answer is this one's
+        elif again and key == self._sent_keys[slot] and (slot in self._given_up or everywhere) \
+                and self._stops_owed[slot] == 0:
+            # Given up (or, everywhere, sent and taken) before: sent again (see stop()). A
+            # one-way stop still repeating is on the wire already.
+            self._sent_keys[slot] = None
+            self._given_up.discard(slot)
+            waiters.append(outcome)
         elif key == self._sent_keys[slot] and slot in self._given_up:
             # The stop the camera refused for good: not sent again until the next stop.
             outcome.resolve(Answer.REFUSED, self.state.stop_refused or "the camera refused this stop")

@@ -492,14 +492,20 @@ def test_asking_again_for_a_stop_refused_for_good_is_refused_not_acknowledged() 
         wire.answer("90 60 02 FF")  # syntax error: refused for good
         clock.advance(STOP_RETRY)  # sent again after this long (until given up)
     assert stop.answer is Answer.REFUSED and controller.state.stop_refused is not None
-    again = controller.stop()
+    again = controller.stop()  # an explicit stop is tried again (the refusal may have passed)...
+    for _ in range(STOP_REFUSED_TRIES):
+        clock.advance(STOP_RETRY)
+        wire.answer("90 60 02 FF")  # ...and refused for good again
     assert again.answer is Answer.REFUSED and "syntax" in again.message
+    clock.advance(STOP_RETRY)
     moved = controller.set_motion(PanTilt(0.2, 0.0))  # the next move, then the next stop: sent
     wire.answer("90 41 FF")
     assert moved.answer is Answer.ACKNOWLEDGED
     clock.advance(SETTINGS.min_interval)
     final = controller.stop()
-    wire.answer("90 41 FF")
+    for _ in STOPS:  # every slot's stop goes on the wire (zoom's and focus's were given up)
+        wire.answer("90 41 FF")
+        clock.advance(SETTINGS.min_interval)
     assert final.answer is Answer.ACKNOWLEDGED and controller.state.stop_refused is None
 
 
@@ -518,3 +524,52 @@ def test_a_position_poll_in_flight_never_holds_back_a_stop() -> None:
     assert stop.answer is Answer.PENDING
     wire.answer("90 41 FF")
     assert stop.answer is Answer.ACKNOWLEDGED
+
+
+def test_an_explicit_stop_goes_on_the_wire_after_a_stop_was_refused_for_good() -> None:
+    """A password briefly changed on the camera: the release's stop is refused (401 counts as
+    for good) and given up while the camera pans on. Once the camera takes commands again,
+    the operator's stop button (or the daemon's shutdown) must reach it. Before, stop() after
+    a give-up was refused on the spot and nothing was sent: the camera kept panning."""
+    controller, wire, clock = visca(ControllerSettings(min_interval=0.05, ack_timeout=0.2, retries=2))
+    controller.set_motion(PanTilt(0.5, 0.0))
+    wire.answer("90 41 FF")
+    clock.advance(SETTINGS.min_interval)
+    released = controller.stop()
+    for _ in range(STOP_REFUSED_TRIES):
+        wire.answer("90 60 02 FF")  # refused for good
+        clock.advance(STOP_RETRY)
+    assert released.answer is Answer.REFUSED
+    sent = len(wire.sent)
+    button = controller.stop()  # the refusal has passed; the operator presses stop
+    clock.advance(SETTINGS.min_interval)
+    assert wire.frames[sent:][:1] == ["81 01 06 01 01 01 03 03 FF"]
+    wire.answer("90 41 FF")
+    assert controller.state.stop_refused is None
+
+
+def test_an_explicit_stop_goes_on_the_wire_to_a_camera_believed_stopped() -> None:
+    """A camera travelling to a recalled preset (or moved by another controller) is, for
+    ptzmapd, stopped: its stop slot was sent and taken. The stop button must still send a
+    stop (before, stop() answered 'acknowledged, unchanged' and the camera travelled on)."""
+    controller, wire, clock = visca(ControllerSettings(min_interval=0.05, ack_timeout=0.2, retries=2))
+    controller.set_motion(PanTilt(0.5, 0.0))
+    wire.answer("90 41 FF")
+    clock.advance(SETTINGS.min_interval)
+    controller.set_motion(STOPS["pantilt"])
+    wire.answer("90 41 FF")
+    clock.advance(SETTINGS.min_interval)
+    controller.submit(PresetRecall(4))
+    assert wire.frames[-1] == "81 01 04 3F 02 04 FF"
+    wire.answer("90 41 FF")  # the camera travels to the preset
+    clock.advance(SETTINGS.min_interval)
+    assert controller.idle
+    sent = len(wire.sent)
+    button = controller.stop(everywhere=True)
+    clock.advance(SETTINGS.min_interval)
+    assert "81 01 06 01 01 01 03 03 FF" in wire.frames[sent:]
+    assert button.answer is Answer.PENDING
+    for _ in range(len(STOPS)):
+        wire.answer("90 41 FF")
+        clock.advance(SETTINGS.min_interval)
+    assert button.answer is Answer.ACKNOWLEDGED
