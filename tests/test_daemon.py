@@ -240,3 +240,84 @@ def test_status_shows_cameras_and_inputs_from_the_running_daemon(jack: int, stag
 def test_status_without_a_daemon_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status", "--socket", str(tmp_path / "none.sock")]) == 1
     assert "no ptzmapd is running" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (b"\x00\xffgarbage{{{\n", "not a ptzmapd status"),
+        (b"[1, 2, 3]", "not a ptzmapd status"),
+        (b'{"config": "x", "cameras": {"a": 5}, "inputs": {}}', "not a ptzmapd status"),
+        (None, "did not answer within"),
+    ],
+    ids=["garbage", "a JSON list", "wrong shape", "silent"],
+)
+def test_status_against_a_socket_that_is_not_a_daemons_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], answer: bytes | None, said: str
+) -> None:
+    """Another program's socket at the path (or a hung daemon): one line, exit 1. Before:
+    a UnicodeDecodeError / TimeoutError / KeyError traceback."""
+    import threading
+
+    path = tmp_path / "status.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    server.listen()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        client, _ = server.accept()
+        held.append(client)  # kept open and silent when there is nothing to say
+        if answer is not None:
+            client.sendall(answer)
+            client.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        assert main(["status", "--socket", str(path)]) == 1
+    finally:
+        server.close()
+        for client in held:
+            client.close()
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["simulate", "visca-udp", "--port", "70000"], "--port: 70000 is out of range (valid: 0..65535)"),
+        (["simulate", "isapi", "--port", "-1"], "--port: -1 is out of range (valid: 0..65535)"),
+        (["simulate", "visca-ip", "--port", "0", "--completion-delay", "nan"], "--completion-delay"),
+        (["simulate", "visca-ip", "--port", "0", "--completion-delay", "-1"], "--completion-delay"),
+        (["simulate", "visca-ip", "--port", "0", "--drop-packet", "0"], "--drop-packet"),
+    ],
+)
+def test_simulate_refuses_impossible_numbers_in_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("host", ["bad.invalid", "127.0.0.2:in-use"])
+def test_simulate_that_cannot_listen_says_so_in_one_line(host: str) -> None:
+    """A host name that does not resolve, a port in use: one line, exit 1 (before: a
+    socket.gaierror / OSError traceback)."""
+    taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    taken.bind(("127.0.0.2", 0))
+    try:
+        if host.endswith(":in-use"):
+            argv = ["simulate", "visca-udp", "--host", "127.0.0.2", "--port", str(taken.getsockname()[1])]
+        else:
+            argv = ["simulate", "visca-udp", "--host", host, "--port", "0"]
+        proc = Proc(*argv)
+        proc.wait_for("cannot listen", timeout=20)
+        code = proc.process.wait(timeout=20)
+    finally:
+        taken.close()
+    proc.stop()
+    assert code == 1 and "Traceback" not in proc.output
