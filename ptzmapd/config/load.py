@@ -299,6 +299,23 @@ class DeviceMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class Secret:
+    """A password written in the config: a non-empty string, never shown in a message (YAML
+    reads an unquoted ``12345678`` or ``yes`` as a number or a boolean: the refusal says what
+    kind it got, never the value)."""
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        value = node.value if isinstance(node, ScalarNode) else None
+        if isinstance(value, str):
+            if not value.strip():
+                raise Invalid("must not be empty")
+            return value
+        kind = ("a mapping" if isinstance(node, MappingNode) else "a list" if isinstance(node, SequenceNode)
+                else "nothing" if value is None else "true/false" if isinstance(value, bool) else "a number")
+        raise Invalid(f"expected a string (quote it: YAML read this password as {kind})")
+
+
+@dataclass(frozen=True, slots=True)
 class RangeAtRest:
     """``range`` on a control that springs back when let go: only the range in which its rest
     position means stop (``keeps``); the other would move the camera with nobody touching it."""
@@ -754,7 +771,7 @@ CAMERA = Schema((
     Field("username", Text(), applies=when(transport="http")),
     Field("password_env", Text(), applies=when(transport="http")),
     Field("password_file", Text(), applies=when(transport="http")),
-    Field("password", Text(), applies=when(transport="http")),  # accepted, with a warning
+    Field("password", Secret(), applies=when(transport="http")),  # accepted, with a warning
     Field("timeout", Number(0, 60, above_low=True), applies=when(transport="http"), default=2.5),
     # Pin a self-signed camera certificate (SHA-256, as `openssl x509 -fingerprint -sha256`
     # prints it) instead of turning verification off.
