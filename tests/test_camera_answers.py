@@ -573,3 +573,23 @@ def test_an_explicit_stop_goes_on_the_wire_to_a_camera_believed_stopped() -> Non
         wire.answer("90 41 FF")
         clock.advance(SETTINGS.min_interval)
     assert button.answer is Answer.ACKNOWLEDGED
+
+
+def test_send_of_a_timed_move_the_camera_never_answered_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The pan and its retransmissions are lost; the stop that replaced it is answered. The
+    camera never took the move: exit 1, not 'acknowledged' on the strength of the stop's
+    answer (before: 'pan 0.5: acknowledged', exit 0)."""
+    # Packets 1-3 are the opening stops; 4-6 cover the pan, its retransmission and (with one
+    # opening retransmission on a busy machine) the next.
+    sim = Proc("simulate", "visca-udp", "--host", "127.0.0.2", "--port", "0",
+               "--drop-packet", "4", "--drop-packet", "5", "--drop-packet", "6")
+    try:
+        port = int(sim.wait_for(r"on 127\.0\.0\.2:(\d+)").group(1))
+        config = tmp_path / "studio.yaml"
+        config.write_text(f"cameras:\n  cam:\n    protocol: visca-udp\n    host: 127.0.0.2\n    port: {port}\n")
+        assert main(["-q", "send", "-c", str(config), "cam", "pan", "0.5", "--for", "0.3"]) == 1
+        sim.wait_for("dropped packet 4")
+    finally:
+        sim.stop()
+    err = capsys.readouterr().err
+    assert "cam: pan 0.5: the camera did not answer the move" in err and "stop" in err
