@@ -74,23 +74,6 @@ def snapshot(daemon: "Daemon") -> dict[str, Any]:
     return {"config": daemon.config.path, "cameras": cameras, "inputs": inputs}
 
 
-def _make_private_folders(folder: Path) -> None:
-    """Create ``folder`` and any missing parent, each owner-only (0700). A folder that exists
-    is left as it is, whoever owns it: changing the mode of /tmp or /run (a socket put there
-    by root) would lock it for everyone. The socket itself is 0600 either way, which is what
-    Linux checks before a client may connect."""
-    missing: list[Path] = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for level in reversed(missing):
-        try:
-            level.mkdir(mode=0o700)
-        except FileExistsError:
-            continue  # made meanwhile by someone else: theirs, left alone
-        level.chmod(0o700)  # mkdir's mode is filtered by the umask; this folder is ours
-
-
 class StatusServer:
     """Serves :func:`snapshot` to whoever connects to the socket (the owner only)."""
 
@@ -100,7 +83,10 @@ class StatusServer:
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> None:
-        _make_private_folders(self.path.parent)
+        folder = self.path.parent
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if folder.stat().st_uid == os.getuid() and not str(folder).startswith("/run/user"):
+            folder.chmod(0o700)
         if self.path.exists() or self.path.is_symlink():
             if not stat.S_ISSOCK(self.path.lstat().st_mode):
                 raise PtzmapdError(f"status socket {self.path} exists and is not a socket")

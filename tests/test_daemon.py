@@ -321,32 +321,3 @@ def test_simulate_that_cannot_listen_says_so_in_one_line(host: str) -> None:
         taken.close()
     proc.stop()
     assert code == 1 and "Traceback" not in proc.output
-
-
-def test_the_status_socket_never_changes_the_mode_of_a_folder_ptzmapd_did_not_create(tmp_path: Path) -> None:
-    """``--status-socket /tmp/x.sock`` run as root chmodded /tmp to 0700 (locking it for
-    everyone): an existing folder keeps its mode (the socket itself is 0600); the folders
-    ptzmapd creates, every level of them, are 0700."""
-    import asyncio
-    from typing import Any, cast
-
-    from ptzmapd.status import StatusServer
-
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    shared.chmod(0o755)
-    created = tmp_path / "made" / "by" / "ptzmapd"
-
-    async def body() -> None:
-        for path in (shared / "ptzmapd.sock", created / "ptzmapd.sock"):
-            server = StatusServer(cast(Any, None), path)
-            await server.start()
-            try:
-                assert path.stat().st_mode & 0o777 == 0o600
-            finally:
-                await server.close()
-
-    asyncio.run(body())
-    assert shared.stat().st_mode & 0o777 == 0o755
-    for folder in (tmp_path / "made", tmp_path / "made" / "by", created):
-        assert folder.stat().st_mode & 0o777 == 0o700, folder
