@@ -361,6 +361,11 @@ def report_answers(
         message = next(outcome.message for outcome in outcomes if outcome.answer is Answer.UNSENDABLE)
         print(f"ptzmapd: {camera}: {what}: {message}", file=sys.stderr)
         return 2
+    if any(outcome.answer is Answer.SUPERSEDED and not outcome.command.is_stop() for outcome in outcomes):
+        # A timed move replaced by its stop before the camera answered any copy of it: the
+        # stop's answer says nothing about whether the camera ever took the move.
+        print(f"{camera}: {what}: the camera did not answer the move, which its stop replaced", file=sys.stderr)
+        return EXIT_NO_ANSWER
     answered = [outcome.answer for outcome in outcomes if outcome.answer is not Answer.SUPERSEDED]
     if answered and all(answer is Answer.SENT for answer in answered):
         print(f"{camera}: {what}: sent (the protocol has no replies)")
@@ -432,13 +437,6 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     what += "".join(f" {axis} {number:g}" for axis, number in (("pan", args.pan), ("tilt", args.tilt), ("zoom", args.zoom))
                     if number is not None)
     what += f" {args.level}" if args.level is not None else ""
-    if moving and outcomes[0].answer is Answer.SUPERSEDED:
-        # The move was replaced by its stop before the camera answered any copy of it: the
-        # stop's answer says nothing about whether the camera ever took the move.
-        stop = outcomes[1]
-        print(f"{camera.name}: {what}: the camera did not answer the move, which its stop replaced (the stop: {stop.answer.value})",
-              file=sys.stderr)
-        return EXIT_REFUSED if stop.answer is Answer.REFUSED else EXIT_NO_ANSWER
     return report_answers(camera.name, what, outcomes, controller.state.last_error, opening)
 
 
