@@ -12,6 +12,7 @@ import logging
 import math
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ptzmapd import __version__, logs
@@ -43,6 +44,26 @@ from ptzmapd.simulators import QUIRKS, SIMULATORS, starter
 SEND_ACTIONS = (
     "pan", "tilt", "zoom", "focus", "stop", "home", "preset", "autofocus", "move-to", "jog", *NAMED_ACTIONS, RAW_ACTION,
 )
+
+
+def _bounded(kind: type[int] | type[float], low: float, high: float, what: str) -> Callable[[str], float]:
+    """An argparse type: a finite number ``low..high``; argparse prints the refusal (exit 2)."""
+
+    def parse(text: str) -> float:
+        try:
+            number = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not (math.isfinite(number) and low <= number <= high):
+            raise argparse.ArgumentTypeError(f"{text} is out of range (valid: {low:g}..{high:g})")
+        return number
+
+    return parse
+
+
+#: The simulators' fault modes: a completion delay in seconds, a packet number (1 = the first).
+COMPLETION_DELAY = _bounded(float, 0, 60, "seconds")
+PACKET_NUMBER = _bounded(int, 1, 2**31, "a packet number (1 = the first)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,9 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--quirk", action="append", default=[], metavar="NAME",
                           help="behave like a camera with this quirk (repeatable): " + "; ".join(
                               f"{kind}: {', '.join(quirks)}" for kind, quirks in QUIRKS.items()))
-    simulate.add_argument("--completion-delay", type=float, default=0.0, metavar="SECONDS",
+    simulate.add_argument("--completion-delay", type=COMPLETION_DELAY, default=0.0, metavar="SECONDS",
                           help="network VISCA simulators: ACK at once, send each completion this much later")
-    simulate.add_argument("--drop-packet", type=int, action="append", default=[], metavar="N",
+    simulate.add_argument("--drop-packet", type=PACKET_NUMBER, action="append", default=[], metavar="N",
                           help="network VISCA simulators: drop the Nth packet received (1 = the first); repeatable")
 
     snapshot = commands.add_parser("snapshot", help="save a still image from an HTTP camera")
