@@ -709,6 +709,14 @@ class CameraController:
             self._in_flight = None
             self._ledger.abandon(now)
             flight = None
+        if flight is not None and self._stop_waits_behind(flight):
+            # A stop never waits for the answer to a move (a slow camera's ack timeout is a
+            # policy timer too): the move is given up, its late answer becomes a stray that
+            # the pairing rules never take for the stop's (pairing.Ledger.abandon).
+            self._in_flight = None
+            self._ledger.abandon(now)
+            self._requeue(flight)
+            flight = None
         if flight is not None and now >= flight.last_sent + self.settings.ack_timeout:
             self._on_timeout(flight, now)
         if self._in_flight is None and now >= self._send_at() and self.transport.connected and self._has_work(now):
@@ -718,6 +726,17 @@ class CameraController:
             else:
                 self._waiting_turn = True  # the wire calls _take_turn; no timer of our own
         self._arm_timer(now)
+
+    def _stop_waits_behind(self, flight: _InFlight) -> bool:
+        """A stop is waiting while a move (not a stop, not opening words) awaits its answer, on
+        a protocol whose replies can be told apart by the pairing rules (not one HTTP exchange,
+        which is the whole of the wire until it ends)."""
+        command = flight.command
+        if flight.is_reset or command.slot is None or command.is_stop():
+            return False
+        if self.codec.pairing.family is not Family.VISCA:
+            return False
+        return self._stop_pending()
 
     def _send_at(self) -> float:
         """When the next send may go: pacing always; the offline backoff only when no stop is

@@ -593,3 +593,25 @@ def test_send_of_a_timed_move_the_camera_never_answered_says_so(tmp_path: Path, 
         sim.stop()
     err = capsys.readouterr().err
     assert "cam: pan 0.5: the camera did not answer the move" in err and "stop" in err
+
+
+def test_a_stop_does_not_wait_for_an_unanswered_move() -> None:
+    """A camera slow to answer (ack_timeout: 2 for it): the pan went out and is not answered
+    yet when the hand lets go. The stop goes at the next pacing slot, not after the pan's
+    ack timeout (before: 2 s of panning with nobody touching anything), and the pan's late
+    ACK does not confirm it."""
+    controller, wire, clock = visca(ControllerSettings(min_interval=0.05, ack_timeout=2.0, retries=2))
+    controller.set_motion(PanTilt(0.5, 0.0))
+    assert wire.frames[-1] == "81 01 06 01 0C 01 02 03 FF"
+    clock.advance(0.1)
+    stop = controller.stop()
+    clock.advance(SETTINGS.min_interval)
+    assert wire.frames[-1] == "81 01 06 01 01 01 03 03 FF"
+    wire.answer("90 41 FF")  # the pan's late ACK: not the stop's
+    assert stop.answer is Answer.PENDING
+    clock.advance(2.0)
+    assert wire.frames[-1] == "81 01 06 01 01 01 03 03 FF"  # retransmitted: never taken for confirmed
+    for _ in STOPS:
+        wire.answer("90 41 FF")
+        clock.advance(SETTINGS.min_interval)
+    assert stop.answer is Answer.ACKNOWLEDGED
