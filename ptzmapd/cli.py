@@ -13,6 +13,7 @@ import math
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,26 @@ JOG_SECONDS = "0.05..10"
 DEMO_LIMIT = 3600.0
 #: Signals that end ``send`` early. The camera is stopped first; the exit code is 128 + N.
 INTERRUPTS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _bounded(kind: type[int] | type[float], low: float, high: float, what: str) -> Callable[[str], float]:
+    """An argparse type: a finite number ``low..high``; argparse prints the refusal (exit 2)."""
+
+    def parse(text: str) -> float:
+        try:
+            number = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not (math.isfinite(number) and low <= number <= high):
+            raise argparse.ArgumentTypeError(f"{text} is out of range (valid: {low:g}..{high:g})")
+        return number
+
+    return parse
+
+
+#: The simulators' fault modes: a completion delay in seconds, a packet number (1 = the first).
+COMPLETION_DELAY = _bounded(float, 0, 60, "seconds")
+PACKET_NUMBER = _bounded(int, 1, 2**31, "a packet number (1 = the first)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,9 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--quirk", action="append", default=[], metavar="NAME",
                           help="behave like a camera with this quirk (repeatable): " + "; ".join(
                               f"{kind}: {', '.join(quirks)}" for kind, quirks in QUIRKS.items()))
-    simulate.add_argument("--completion-delay", type=float, default=0.0, metavar="SECONDS",
+    simulate.add_argument("--completion-delay", type=COMPLETION_DELAY, default=0.0, metavar="SECONDS",
                           help="network VISCA simulators: ACK at once, send each completion this much later")
-    simulate.add_argument("--drop-packet", type=int, action="append", default=[], metavar="N",
+    simulate.add_argument("--drop-packet", type=PACKET_NUMBER, action="append", default=[], metavar="N",
                           help="network VISCA simulators: drop the Nth packet received (1 = the first); repeatable")
 
     snapshot = commands.add_parser("snapshot", help="save a still image from an HTTP camera")
@@ -401,6 +422,11 @@ def report_answers(
         message = next(outcome.message for outcome in outcomes if outcome.answer is Answer.UNSENDABLE)
         print(f"ptzmapd: {camera}: {what}: {message}", file=sys.stderr)
         return 2
+    if any(outcome.answer is Answer.SUPERSEDED and not outcome.command.is_stop() for outcome in outcomes):
+        # A timed move replaced by its stop before the camera answered any copy of it: the
+        # stop's answer says nothing about whether the camera ever took the move.
+        print(f"{camera}: {what}: the camera did not answer the move, which its stop replaced", file=sys.stderr)
+        return EXIT_NO_ANSWER
     answered = [outcome.answer for outcome in outcomes if outcome.answer is not Answer.SUPERSEDED]
     if answered and all(answer is Answer.SENT for answer in answered):
         print(f"{camera}: {what}: sent (the protocol has no replies)")

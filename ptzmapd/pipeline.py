@@ -104,7 +104,7 @@ class Pipeline:
     def stop_everything(self) -> None:
         for name, controller in self.controllers.items():
             self.mixer.forget(name)
-            controller.stop()
+            controller.stop(everywhere=True)
         self._asked.clear()
 
     def close(self) -> None:
@@ -132,7 +132,7 @@ class Pipeline:
         elif isinstance(intent, StopAll):
             for camera in self._cameras(intent.target):
                 self.mixer.forget(camera)
-                self.controllers[camera].stop()
+                self.controllers[camera].stop(everywhere=True)  # the stop button: always on the wire
         elif isinstance(intent, Select):
             self.select(intent.camera, intent.carry)
         elif isinstance(intent, PresetStep):

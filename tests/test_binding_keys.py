@@ -163,9 +163,11 @@ def test_every_preset_key_check_accepts_takes_effect_on_every_control(tmp_path: 
         tmp_path, "preset", {"step": 1}, {k: v for k, v in PRESET_KEYS.items() if k != "step"}) == []
 
 
-@pytest.mark.parametrize("control", ["gamepad axis", "joystick axis", "midi pitchbend"])
+@pytest.mark.parametrize("control", ["joystick axis", "midi pitchbend"])
 def test_range_unipolar_maps_a_two_sided_control_onto_zero_to_one(tmp_path: Path, control: str) -> None:
-    """The issue's throttle: resting at the bottom of its travel it means no zoom at all."""
+    """The issue's throttle: resting at the bottom of its travel it means no zoom at all.
+    (A gamepad stick springs back to its middle: unipolar is refused there, see
+    test_a_control_let_go_never_moves_the_camera_whatever_check_accepts.)"""
     input_type, control_keys, events = CONTROLS[control]
     binding = load_binding(
         tmp_path, {"input": INPUT_OF[input_type], **control_keys, "action": "zoom", "range": "unipolar", "deadzone": 0}
@@ -193,3 +195,63 @@ def test_a_program_change_cannot_drive_a_motion(tmp_path: Path) -> None:
     assert refused.value.problems == [
         f"{path}:8:19: bindings[0].program: key 'program' does not apply to action 'pan'"
     ]
+
+
+#: Controls that spring back to a rest position when let go, and that position.
+RESTING: dict[str, float] = {
+    "gamepad axis": 0.0,
+    "gamepad trigger": 0.0,
+    "gamepad button": 0,
+    "joystick button": 0,
+    "joystick hat": 0,
+    "midi note": 0,
+}
+
+#: Shaping keys whose values could make a resting control ask for a speed.
+SHAPES: list[dict[str, object]] = [
+    {"range": "unipolar"},
+    {"range": "bipolar"},
+    {"curve": [[0, 0.3], [1, 1]]},
+    {"curve": [[0.2, 0.3], [1, 1]]},
+    {"curve": [[0, 0], [0.5, 0.2], [1, 1]]},
+    {"curve": {"expo": 0.5}},
+    {"deadzone": 0.5},
+    {"invert": True},
+    {"range": "unipolar", "invert": True},
+]
+
+
+@pytest.mark.parametrize("control", list(RESTING))
+def test_a_control_let_go_never_moves_the_camera_whatever_check_accepts(tmp_path: Path, control: str) -> None:
+    """A stick, trigger or button back at rest means stop, with every shaping ``check`` takes.
+    Before, ``check`` accepted a gamepad stick with ``range: unipolar`` (centre = half speed),
+    a trigger with ``range: bipolar`` (released = full speed the other way) and a curve whose
+    first point is not [0, 0] (rest = its y): the camera moved with nobody touching anything."""
+    input_type, control_keys, events = CONTROLS[control]
+    moved = [e for e in events if e[2] != RESTING[control]][0]
+    rest = (moved[0], moved[1], RESTING[control])
+    moving: list[str] = []
+    for shape in SHAPES:
+        binding = {"input": INPUT_OF[input_type], **control_keys, "action": "zoom", **shape}
+        try:
+            keyed = load_binding(tmp_path, binding)
+        except ConfigError as error:
+            assert all(any(f".{k}:" in line for k in shape) for line in error.problems), (control, shape, error.problems)
+            continue
+        seen = intents(keyed, [moved, rest])
+        speeds = [getattr(intent, "speed", 0.0) for intent in seen[-2] + seen[-1]]
+        if any(speed != 0 for speed in speeds):
+            moving.append(f"{shape} at rest: {speeds}")
+    assert moving == []
+
+
+@pytest.mark.parametrize("curve", ["[[0, 0.3], [1, 1]]", "[[0.2, 0.3], [1, 1]]", "[[0.1, 0], [1, 1]]"])
+def test_a_curve_must_start_at_rest(tmp_path: Path, curve: str) -> None:
+    """A fader at its stop (64) or a stick in its middle means stop: a points curve whose
+    first point is not [0, 0] would turn that into a speed. Refused at the key."""
+    path = tmp_path / "studio.yaml"
+    path.write_text(CONFIG.format(binding="{input: desk, cc: 7, action: pan, curve: " + curve + "}"))
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    (problem,) = refused.value.problems
+    assert "bindings[0].curve: " in problem and "[0, 0]" in problem

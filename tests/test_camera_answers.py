@@ -499,14 +499,20 @@ def test_asking_again_for_a_stop_refused_for_good_is_refused_not_acknowledged() 
         wire.answer("90 60 02 FF")  # syntax error: refused for good
         clock.advance(STOP_RETRY)  # sent again after this long (until given up)
     assert stop.answer is Answer.REFUSED and controller.state.stop_refused is not None
-    again = controller.stop()
+    again = controller.stop()  # an explicit stop is tried again (the refusal may have passed)...
+    for _ in range(STOP_REFUSED_TRIES):
+        clock.advance(STOP_RETRY)
+        wire.answer("90 60 02 FF")  # ...and refused for good again
     assert again.answer is Answer.REFUSED and "syntax" in again.message
+    clock.advance(STOP_RETRY)
     moved = controller.set_motion(PanTilt(0.2, 0.0))  # the next move, then the next stop: sent
     wire.answer("90 41 FF")
     assert moved.answer is Answer.ACKNOWLEDGED
     clock.advance(SETTINGS.min_interval)
     final = controller.stop()
-    wire.answer("90 41 FF")
+    for _ in STOPS:  # every slot's stop goes on the wire (zoom's and focus's were given up)
+        wire.answer("90 41 FF")
+        clock.advance(SETTINGS.min_interval)
     assert final.answer is Answer.ACKNOWLEDGED and controller.state.stop_refused is None
 
 
@@ -524,4 +530,95 @@ def test_a_position_poll_in_flight_never_holds_back_a_stop() -> None:
     wire.answer("90 50 00 00 00 00 FF")  # the poll's late answer: not the stop's
     assert stop.answer is Answer.PENDING
     wire.answer("90 41 FF")
+    assert stop.answer is Answer.ACKNOWLEDGED
+
+
+def test_an_explicit_stop_goes_on_the_wire_after_a_stop_was_refused_for_good() -> None:
+    """A password briefly changed on the camera: the release's stop is refused (401 counts as
+    for good) and given up while the camera pans on. Once the camera takes commands again,
+    the operator's stop button (or the daemon's shutdown) must reach it. Before, stop() after
+    a give-up was refused on the spot and nothing was sent: the camera kept panning."""
+    controller, wire, clock = visca(ControllerSettings(min_interval=0.05, ack_timeout=0.2, retries=2))
+    controller.set_motion(PanTilt(0.5, 0.0))
+    wire.answer("90 41 FF")
+    clock.advance(SETTINGS.min_interval)
+    released = controller.stop()
+    for _ in range(STOP_REFUSED_TRIES):
+        wire.answer("90 60 02 FF")  # refused for good
+        clock.advance(STOP_RETRY)
+    assert released.answer is Answer.REFUSED
+    sent = len(wire.sent)
+    button = controller.stop()  # the refusal has passed; the operator presses stop
+    clock.advance(SETTINGS.min_interval)
+    assert wire.frames[sent:][:1] == ["81 01 06 01 01 01 03 03 FF"]
+    wire.answer("90 41 FF")
+    assert controller.state.stop_refused is None
+
+
+def test_an_explicit_stop_goes_on_the_wire_to_a_camera_believed_stopped() -> None:
+    """A camera travelling to a recalled preset (or moved by another controller) is, for
+    ptzmapd, stopped: its stop slot was sent and taken. The stop button must still send a
+    stop (before, stop() answered 'acknowledged, unchanged' and the camera travelled on)."""
+    controller, wire, clock = visca(ControllerSettings(min_interval=0.05, ack_timeout=0.2, retries=2))
+    controller.set_motion(PanTilt(0.5, 0.0))
+    wire.answer("90 41 FF")
+    clock.advance(SETTINGS.min_interval)
+    controller.set_motion(STOPS["pantilt"])
+    wire.answer("90 41 FF")
+    clock.advance(SETTINGS.min_interval)
+    controller.submit(PresetRecall(4))
+    assert wire.frames[-1] == "81 01 04 3F 02 04 FF"
+    wire.answer("90 41 FF")  # the camera travels to the preset
+    clock.advance(SETTINGS.min_interval)
+    assert controller.idle
+    sent = len(wire.sent)
+    button = controller.stop(everywhere=True)
+    clock.advance(SETTINGS.min_interval)
+    assert "81 01 06 01 01 01 03 03 FF" in wire.frames[sent:]
+    assert button.answer is Answer.PENDING
+    for _ in range(len(STOPS)):
+        wire.answer("90 41 FF")
+        clock.advance(SETTINGS.min_interval)
+    assert button.answer is Answer.ACKNOWLEDGED
+
+
+def test_send_of_a_timed_move_the_camera_never_answered_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The pan and its retransmissions are lost; the stop that replaced it is answered. The
+    camera never took the move: exit 1, not 'acknowledged' on the strength of the stop's
+    answer (before: 'pan 0.5: acknowledged', exit 0)."""
+    # Packets 1-3 are the opening stops; 4-6 cover the pan, its retransmission and (with one
+    # opening retransmission on a busy machine) the next.
+    sim = Proc("simulate", "visca-udp", "--host", "127.0.0.2", "--port", "0",
+               "--drop-packet", "4", "--drop-packet", "5", "--drop-packet", "6")
+    try:
+        port = int(sim.wait_for(r"on 127\.0\.0\.2:(\d+)").group(1))
+        config = tmp_path / "studio.yaml"
+        config.write_text(f"cameras:\n  cam:\n    protocol: visca-udp\n    host: 127.0.0.2\n    port: {port}\n")
+        assert main(["-q", "send", "-c", str(config), "cam", "pan", "0.5", "--for", "0.3"]) == 1
+        sim.wait_for("dropped packet 4")
+    finally:
+        sim.stop()
+    err = capsys.readouterr().err
+    assert "cam: pan 0.5: the camera did not answer the move" in err and "stop" in err
+
+
+def test_a_stop_does_not_wait_for_an_unanswered_move() -> None:
+    """A camera slow to answer (ack_timeout: 2 for it): the pan went out and is not answered
+    yet when the hand lets go. The stop goes at the next pacing slot, not after the pan's
+    ack timeout (before: 2 s of panning with nobody touching anything), and the pan's late
+    ACK does not confirm it."""
+    controller, wire, clock = visca(ControllerSettings(min_interval=0.05, ack_timeout=2.0, retries=2))
+    controller.set_motion(PanTilt(0.5, 0.0))
+    assert wire.frames[-1] == "81 01 06 01 0C 01 02 03 FF"
+    clock.advance(0.1)
+    stop = controller.stop()
+    clock.advance(SETTINGS.min_interval)
+    assert wire.frames[-1] == "81 01 06 01 01 01 03 03 FF"
+    wire.answer("90 41 FF")  # the pan's late ACK: not the stop's
+    assert stop.answer is Answer.PENDING
+    clock.advance(2.0)
+    assert wire.frames[-1] == "81 01 06 01 01 01 03 03 FF"  # retransmitted: never taken for confirmed
+    for _ in STOPS:
+        wire.answer("90 41 FF")
+        clock.advance(SETTINGS.min_interval)
     assert stop.answer is Answer.ACKNOWLEDGED

@@ -330,3 +330,19 @@ def test_includes_and_password_files_are_found_beside_the_config_as_named(
     write(tmp_path / "home" / "profiles", "nano.yaml", "bindings:\n  - {input: desk, cc: 0, action: pan}\n")
     config = load_config(str(etc / "studio.yaml"))
     assert sorted(config.cameras) == ["gate", "stage"] and len(config.bindings) == 1
+
+
+@pytest.mark.parametrize("written", ["12345678", "0x1F2E", "1.5", "yes", "~"])
+def test_a_password_yaml_reads_as_something_else_is_refused_without_showing_it(tmp_path: Path, written: str) -> None:
+    """A numeric password (a camera's factory 12345678) is a YAML number: the refusal must not
+    print it, or any value YAML made of it (before: 'expected a string, got 12345678')."""
+    path = write(tmp_path, "studio.yaml", f"""\
+cameras:
+  gate: {{protocol: isapi, url: "http://127.0.0.2", username: admin, password: {written}}}
+""")
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}:2:") and "cameras.gate.password: " in problem
+    assert "quote it" in problem
+    shown = problem.split("cameras.gate.password: ", 1)[1]
+    for secret in (written, "12345678", "7982", "True"):
+        assert secret not in shown

@@ -152,8 +152,11 @@ def test_an_input_that_vanishes_stops_only_what_it_drove() -> None:
 def test_stop_and_autofocus_actions() -> None:
     rig = Rig([bind("cc", 0, "pan"), bind("note", 1, "stop"), bind("note", 2, "autofocus", mode="one-push")])
     rig.send("cc", 0, 127)
+    before = len(rig.frames("stage"))
     rig.send("note", 1, 127)
-    assert rig.frames("stage")[-1] == "81 01 06 01 01 01 03 03 FF"
+    rig.clock.advance(0.2)
+    # The pan/tilt stop first; the stop button stops zoom and focus on the wire too.
+    assert rig.frames("stage")[before:] == ["81 01 06 01 01 01 03 03 FF", "81 01 04 07 00 FF", "81 01 04 08 00 FF"]
     rig.send("note", 2, 127)
     assert rig.frames("stage")[-1] == "81 01 04 38 04 FF"  # one-push AF in the default (PTZOptics) dialect
 

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptzmapd.motion.shaping import Ramp, RampLimits, Steps, ZoomCurve, ZoomEstimate, ramp_step, zoom_factor
+from ptzmapd.motion.shaping import (
+    SOFT_STOP_MAX, Ramp, RampLimits, Steps, ZoomCurve, ZoomEstimate, ramp_step, zoom_factor,
+)
 
 
 def test_acceleration_is_limited() -> None:
@@ -97,3 +99,16 @@ def test_zoom_position_is_estimated_from_the_speeds_sent() -> None:
     estimate.set_speed(-0.5, now=12.0)
     assert estimate.update(14.0) == pytest.approx(0.25)
     assert estimate.update(100.0) == 0.0
+
+
+@pytest.mark.parametrize("decel", [0.001, 0.01, 0.2])
+def test_a_soft_stop_never_lasts_longer_than_its_bound_whatever_decel_says(decel: float) -> None:
+    """``soft_stop`` with ``decel: 0.01`` (a user thinking in seconds) kept a released camera
+    moving for 100 s with nobody touching anything: a release ends within SOFT_STOP_MAX."""
+    limits = RampLimits(accel=0.0, decel=decel, soft_stop=True)
+    ramp = Ramp(limits)
+    ramp.set_target(1.0, 0.0)
+    ramp.set_target(0.0, 0.0)  # let go at full speed
+    assert ramp.advance(SOFT_STOP_MAX) == 0.0
+    assert ramp_step(-1.0, 0.0, SOFT_STOP_MAX, limits) == 0.0
+    assert 0.0 < abs(ramp_step(1.0, 0.0, SOFT_STOP_MAX / 2, limits)) < 1.0  # still a ramp, not a cut

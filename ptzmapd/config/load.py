@@ -299,8 +299,45 @@ class DeviceMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class Secret:
+    """A password written in the config: a non-empty string, never shown in a message (YAML
+    reads an unquoted ``12345678`` or ``yes`` as a number or a boolean: the refusal says what
+    kind it got, never the value)."""
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        value = node.value if isinstance(node, ScalarNode) else None
+        if isinstance(value, str):
+            if not value.strip():
+                raise Invalid("must not be empty")
+            return value
+        kind = ("a mapping" if isinstance(node, MappingNode) else "a list" if isinstance(node, SequenceNode)
+                else "nothing" if value is None else "true/false" if isinstance(value, bool) else "a number")
+        raise Invalid(f"expected a string (quote it: YAML read this password as {kind})")
+
+
+@dataclass(frozen=True, slots=True)
+class RangeAtRest:
+    """``range`` on a control that springs back when let go: only the range in which its rest
+    position means stop (``keeps``); the other would move the camera with nobody touching it."""
+
+    keeps: str
+    why: str
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        given = Choice("range", ("bipolar", "unipolar"))(node, scope)
+        if given != self.keeps:
+            raise Invalid(f"range {given!r} would move the camera with nobody touching it: {self.why}, "
+                          f"which {given} reads as a speed (valid here: {self.keeps})")
+        return given
+
+
+@dataclass(frozen=True, slots=True)
 class Curve:
-    """``linear``, ``{expo: K}`` (0..1), or points ``[[x, y], ...]`` from (0, 0) rising to x = 1."""
+    """``linear``, ``{expo: K}`` (0..1), or points ``[[x, y], ...]`` from (0, 0) rising to x = 1.
+
+    The first point must be (0, 0): a control at rest (a stick in its middle, a fader at its
+    stop) would otherwise ask for a speed, and the camera would move with nobody touching it.
+    """
 
     def __call__(self, node: Node, scope: Scope) -> tuple[float, tuple[tuple[float, float], ...]]:
         if isinstance(node, ScalarNode) and node.value == "linear":
@@ -317,6 +354,9 @@ class Curve:
             xs = [x for x, _ in points]
             if xs != sorted(xs) or len(set(xs)) != len(xs):
                 raise Invalid("curve points must have rising x")
+            if points[0] != (0.0, 0.0):
+                first = ", ".join(f"{n:g}" for n in points[0])
+                raise Invalid(f"a curve starts at [0, 0], not [{first}]: a control at rest would move the camera")
             return 0.0, tuple(points)
         raise Invalid(f"expected linear, {{expo: K}} or a list of [x, y] points, got {show(node)}")
 
@@ -731,7 +771,7 @@ CAMERA = Schema((
     Field("username", Text(), applies=when(transport="http")),
     Field("password_env", Text(), applies=when(transport="http")),
     Field("password_file", Text(), applies=when(transport="http")),
-    Field("password", Text(), applies=when(transport="http")),  # accepted, with a warning
+    Field("password", Secret(), applies=when(transport="http")),  # accepted, with a warning
     Field("timeout", Number(0, 60, above_low=True), applies=when(transport="http"), default=2.5),
     # Pin a self-signed camera certificate (SHA-256, as `openssl x509 -fingerprint -sha256`
     # prints it) instead of turning verification off.
@@ -771,12 +811,13 @@ CONTROL_KEYS: tuple[str, ...] = ("cc", "note", "pitchbend", "program", "cc14", "
 #: How a control drives a motion (the ``used_as`` fact), in words for messages.
 USED_AS: dict[str, str] = {
     "position": "a fader or stick (cc, cc14, nrpn, pitchbend, axis)",
+    "stick": "a gamepad stick",
     "trigger": "a gamepad trigger",
     "button": "a button (note, button, hat, program)",
     "encoder": "a relative encoder (cc with encoding)",
 }
 #: Controls with a travel that a deadzone and a curve can shape.
-TRAVELLING = ("position", "trigger")
+TRAVELLING = ("position", "stick", "trigger")
 
 
 def _used_as(control: str, number: object, has_encoding: bool, input_type: str | None) -> str:
@@ -785,8 +826,8 @@ def _used_as(control: str, number: object, has_encoding: bool, input_type: str |
         return "button"
     if control == "cc" and has_encoding:
         return "encoder"
-    if control == "axis" and input_type == "gamepad" and number in GAMEPAD_TRIGGERS:
-        return "trigger"
+    if control == "axis" and input_type == "gamepad":
+        return "trigger" if number in GAMEPAD_TRIGGERS else "stick"
     return "position"
 
 
@@ -886,8 +927,12 @@ BINDING = Schema(
         # unipolar: the whole travel is 0..1 (a throttle, a fader with its stop at the bottom).
         Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS, used_as="position"),
               default="bipolar"),
-        # Absent on a gamepad trigger: unipolar, as it rests at one end (mapping.mapper).
-        Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS, used_as="trigger")),
+        # A gamepad's sticks and triggers spring back when let go: their range is the one in
+        # which that rest means stop (absent on a trigger: unipolar, mapping.mapper).
+        Field("range", RangeAtRest("bipolar", "a gamepad stick springs back to its middle"),
+              applies=when(action=MOTION_ACTIONS, used_as="stick"), default="bipolar"),
+        Field("range", RangeAtRest("unipolar", "a gamepad trigger springs back to its end"),
+              applies=when(action=MOTION_ACTIONS, used_as="trigger")),
         # "toggle" by default: one button, pressed again, gives back manual focus.
         Field("mode", Choice("mode", AUTOFOCUS_MODES), applies=when(action="autofocus"), default="toggle"),
         # A named action does one thing per press: which one is not guessed. On/off actions

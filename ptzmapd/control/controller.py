@@ -42,7 +42,7 @@ from ptzmapd.control.state import CameraState, CameraWatcher
 from ptzmapd.control.trace import command_kind, wire_text
 from ptzmapd.errors import ProtocolError, TransportError
 from ptzmapd.protocols.base import Codec, Outgoing
-from ptzmapd.protocols.pairing import Ledger
+from ptzmapd.protocols.pairing import Family, Ledger
 from ptzmapd.transports.base import Transport
 
 #: Discrete commands waiting beyond this many are dropped oldest-first (a camera that is
@@ -132,10 +132,16 @@ class CameraController(ReplyHandling):
         self._service()
         return outcome
 
-    def stop(self) -> Outcome:
+    def stop(self, everywhere: bool = False) -> Outcome:
         """Stop every slot (sent ahead of anything else that is waiting); the outcome is
-        done when every slot's stop is answered (or sent, on a reply-less protocol)."""
-        parts = [self._set_slot(stop) for stop in STOPS.values()]
+        done when every slot's stop is answered (or sent, on a reply-less protocol).
+
+        A stop given up because the camera refused it for good is tried again (by the stop
+        rules, bounded as before): the refusal may have passed (a password changed back).
+        ``everywhere`` (the stop button, shutdown, a reload) also sends a stop on every slot
+        ptzmapd believes stopped: the camera may be moving for a reason ptzmapd did not see
+        (a preset recall still travelling, another controller)."""
+        parts = [self._set_slot(stop, again=True, everywhere=everywhere) for stop in STOPS.values()]
         self._service()
         return Outcome.gather(STOPS["pantilt"], parts)
 
@@ -152,7 +158,7 @@ class CameraController(ReplyHandling):
         self._service()
         return outcome
 
-    def _set_slot(self, command: Command) -> Outcome:
+    def _set_slot(self, command: Command, again: bool = False, everywhere: bool = False) -> Outcome:
         slot = command.slot
         if slot is None:
             raise ValueError(f"{command!r} is not a motion command")
@@ -165,6 +171,13 @@ class CameraController(ReplyHandling):
             outcome.resolve(Answer.UNSENDABLE, f"the {self.codec.pairing.family.value} protocol cannot send {command_kind(command)}")
         elif flight is not None and not flight.is_reset and flight.command.slot == slot and self._key(flight.command) == key:
             flight.outcomes.append(outcome)  # on the wire already: its answer is this one's
+        elif again and key == slots.sent_keys[slot] and (slot in slots.given_up or everywhere) \
+                and not slots.repeating(slot):
+            # Given up (or, everywhere, sent and taken) before: sent again (see stop()). A
+            # one-way stop still repeating is on the wire already.
+            slots.sent_keys[slot] = None
+            slots.given_up.discard(slot)
+            slots.waiters[slot].append(outcome)
         elif key == slots.sent_keys[slot] and slot in slots.given_up:
             # The stop the camera refused for good: not sent again until the next stop.
             outcome.resolve(Answer.REFUSED, self.state.stop_refused or "the camera refused this stop")
@@ -272,6 +285,14 @@ class CameraController(ReplyHandling):
             self._in_flight = None
             self._ledger.abandon(now)
             flight = None
+        if flight is not None and self._stop_waits_behind(flight):
+            # A stop never waits for the answer to a move (a slow camera's ack timeout is a
+            # policy timer too): the move is given up, its late answer becomes a stray that
+            # the pairing rules never take for the stop's (pairing.Ledger.abandon).
+            self._in_flight = None
+            self._ledger.abandon(now)
+            self._requeue(flight)
+            flight = None
         if flight is not None and now >= flight.last_sent + self.settings.ack_timeout:
             self._on_timeout(flight, now)
         if self._in_flight is None and now >= self._send_at() and self.transport.connected and self._has_work(now):
@@ -282,6 +303,17 @@ class CameraController(ReplyHandling):
                 self._waiting_turn = True  # the wire calls _take_turn; no timer of our own
         self._arm_timer(now)
         self._check_settled()
+
+    def _stop_waits_behind(self, flight: InFlight) -> bool:
+        """A stop is waiting while a move (not a stop, not opening words) awaits its answer, on
+        a protocol whose replies can be told apart by the pairing rules (not one HTTP exchange,
+        which is the whole of the wire until it ends)."""
+        command = flight.command
+        if flight.is_reset or command.slot is None or command.is_stop():
+            return False
+        if self.codec.pairing.family is not Family.VISCA:
+            return False
+        return self._slots.stop_pending()
 
     def _send_at(self) -> float:
         """When the next send may go: pacing always; the offline backoff only when no stop is

@@ -82,6 +82,10 @@ class MotionSlots:
                 return command, slot
         return None
 
+    def repeating(self, slot: str) -> bool:
+        """A reply-less stop of ``slot`` still has repeats owed (it is on the wire already)."""
+        return self._stops_owed[slot] > 0
+
     def stop_pending(self) -> bool:
         return any(
             command.is_stop() and self._key(command) != self.sent_keys[slot]

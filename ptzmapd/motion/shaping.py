@@ -5,7 +5,7 @@ Pure functions and small value objects; time comes in as ``now`` (seconds).
 - :class:`Ramp` limits how fast a speed may change (normalised speed per second), with a
   separate limit for speeding up and slowing down, so starts and stops look smooth on air.
   A release (target 0) is immediate unless ``soft_stop`` is on, and even then it never takes
-  longer than ``|speed| / decel``.
+  longer than ``|speed| / decel`` nor than :data:`SOFT_STOP_MAX`.
 - :class:`Steps` quantises a speed onto the protocol's speed steps with hysteresis: a resting
   hand that wobbles around a step boundary keeps the step it has, so the camera is not sent
   a new command for every tremor (no chatter).
@@ -17,6 +17,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+
+#: Seconds a soft stop may take at most, from full speed: a released control must end the
+#: motion soon whatever ``decel`` says (``decel: 0.01``, a user thinking in seconds, would
+#: otherwise keep the camera moving 100 s with nobody touching anything).
+SOFT_STOP_MAX = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +51,13 @@ def ramp_step(current: float, target: float, elapsed: float, limits: RampLimits)
         return 0.0  # a hand that lets go means stop, now
     remaining = max(0.0, elapsed)
     speed = current
+    decel = max(limits.decel, 1.0 / SOFT_STOP_MAX) if target == 0.0 and limits.decel > 0 else limits.decel
     if speed != 0.0 and (target * speed < 0 or abs(target) < abs(speed)):
         goal = 0.0 if target * speed < 0 else target
-        if limits.decel > 0:
-            needed = abs(speed - goal) / limits.decel
+        if decel > 0:
+            needed = abs(speed - goal) / decel
             if needed > remaining + 1e-9:  # float residue must not leave a creeping 1e-13
-                return speed - math.copysign(limits.decel * remaining, speed)
+                return speed - math.copysign(decel * remaining, speed)
             remaining -= needed
         speed = goal
         if speed == target:

@@ -316,6 +316,10 @@ class Ledger(Generic[T]):
             # z0 5y / z0 6y: the command whose ACK named socket y.
             return self.executing[socket]
         if awaiting is None:
+            if event is Event.ACK and self._owed_strays(now):
+                # An abandoned copy's ACK arriving while nothing awaits: one owed answer the
+                # less, so the next stop's own ACK is not taken for it.
+                self.strays.pop(0)
             return None
         if event is Event.ANSWER and not awaiting.asks:
             return None  # data answers a question: an abandoned inquiry's, not this command's
