@@ -26,7 +26,7 @@ from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.config import load_config
 from ptzmapd.config.model import CameraConfig, Config
 from ptzmapd.errors import ConfigError, PtzmapdError
-from ptzmapd.feedback import SurfaceFeedback
+from ptzmapd.surfaces.feedback import SurfaceFeedback
 from ptzmapd.inputs import Input, make_input
 from ptzmapd.motion.mixer import MotionProfile
 from ptzmapd.motion.shaping import RampLimits, ZoomCurve

@@ -150,7 +150,7 @@ def test_a_camera_that_stops_answering_does_not_hold_up_the_others(tmp_path: Pat
 def test_a_gamepad_drives_the_cameras_and_unplugging_it_stops_them(tmp_path: Path) -> None:
     """SDL's own virtual gamepad, through the daemon, to simulated cameras on real sockets."""
     import sdl_virtual
-    from ptzmapd.inputs.gamepad import joystick_service
+    from ptzmapd.inputs.sdl.pump import joystick_service
 
     async def body() -> None:
         stage = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)

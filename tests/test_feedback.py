@@ -17,7 +17,7 @@ from ptzmapd.clock import FakeClock
 from ptzmapd.config import load_config
 from ptzmapd.config.model import BindingConfig, InputConfig, LedConfig, Mark
 from ptzmapd.daemon import Daemon
-from ptzmapd.feedback import BLINK_HALF_PERIOD, PRESET_PATTERNS, Feedback, SurfaceFeedback, lights_of
+from ptzmapd.surfaces.feedback import BLINK_HALF_PERIOD, PRESET_PATTERNS, Feedback, SurfaceFeedback, lights_of
 from ptzmapd.simulators.visca import start_simulator
 from test_learn import Plugged
 

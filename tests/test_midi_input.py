@@ -23,8 +23,11 @@ import rtmidi
 
 from ptzmapd.config.model import InputConfig, Mark
 from ptzmapd.events import ControlEvent
-from ptzmapd.inputs.midi import MidiInput, parse_midi
-from ptzmapd.inputs.midi_ports import MidiSender, PortWatcher, list_ports, midi_api_works, resolve_api
+from ptzmapd.inputs.midi.input import MidiInput
+from ptzmapd.inputs.midi.parse import parse_midi
+from ptzmapd.inputs.midi.api import list_ports, midi_api_works, resolve_api
+from ptzmapd.inputs.midi.ports import PortWatcher
+from ptzmapd.inputs.midi.sender import MidiSender
 
 # The test side of the wire, independent of the code under test.
 MIDO_JACK = mido.Backend("mido.backends.rtmidi/UNIX_JACK")

@@ -28,10 +28,10 @@ import yaml
 
 from jack import ensure_jack, stop_jack
 from ptzmapd import devices
-from ptzmapd.inputs import alsa_ports, jack_ports
-from ptzmapd.inputs.alsa_ports import AlsaPortNews
-from ptzmapd.inputs.jack_ports import jack_port_news
-from ptzmapd.inputs.midi_ports import PortWatcher
+from ptzmapd.inputs.midi import alsa_ports, jack_ports
+from ptzmapd.inputs.midi.alsa_ports import AlsaPortNews
+from ptzmapd.inputs.midi.jack_ports import jack_port_news
+from ptzmapd.inputs.midi.ports import PortWatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 MIDO_JACK = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
@@ -134,7 +134,7 @@ def test_a_jack_server_restart_is_noticed_and_reconnected(monkeypatch: pytest.Mo
     moved (on_lost), and it reconnects when a server of that name is back. Before: the dead
     client stayed "connected" forever. Runs on a server of its own, not the session's."""
     monkeypatch.setenv("JACK_DEFAULT_SERVER", f"ptzmapd-restart-{os.getpid()}-{token()}")
-    monkeypatch.setattr("ptzmapd.inputs.midi_ports.API_RETRY_POLLS", 1)
+    monkeypatch.setattr("ptzmapd.inputs.midi.ports.API_RETRY_POLLS", 1)
     tag = token()
     device = f"Fake restart desk {tag}"
     server = ensure_jack()
@@ -433,7 +433,8 @@ def test_a_port_raced_away_while_opening_by_index_is_not_taken_for_the_one_liste
     undoing around the open left the input connected to a vanished port and reported as
     connected to the listed one (the list read the same after opening; failed in 13 of 15
     runs). Now the JACK connection itself is checked."""
-    from ptzmapd.inputs.midi_ports import open_listed_port, port_names
+    from ptzmapd.inputs.midi.api import port_names
+    from ptzmapd.inputs.midi.ports import open_listed_port
 
     tag = token()
     lib = jack_ports.libjack()
@@ -493,7 +494,7 @@ def test_without_libjack_a_watcher_still_follows_its_port_by_polling(
     jack: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An ALSA-only Pi has no libjack: the news source is absent and polling does the work."""
-    monkeypatch.setattr("ptzmapd.inputs.midi_ports.jack_port_news", lambda: None)
+    monkeypatch.setattr("ptzmapd.inputs.midi.ports.jack_port_news", lambda: None)
     tag = token()
     device = f"Fake polled desk {tag}"
 

@@ -28,14 +28,14 @@ InputFactory = Callable[[InputConfig, EmitEvent, InputStateChanged, asyncio.Abst
 
 def _midi(config: InputConfig, emit: EmitEvent, on_state: InputStateChanged,
           loop: asyncio.AbstractEventLoop, log: logging.Logger) -> Input:
-    from ptzmapd.inputs.midi import MidiInput
+    from ptzmapd.inputs.midi.input import MidiInput
 
     return MidiInput(config, emit, on_state, loop, log=log)
 
 
 def _gamepad(config: InputConfig, emit: EmitEvent, on_state: InputStateChanged,
              loop: asyncio.AbstractEventLoop, log: logging.Logger) -> Input:
-    from ptzmapd.inputs.gamepad import GamepadInput
+    from ptzmapd.inputs.sdl.input import GamepadInput
 
     return GamepadInput(config, emit, on_state, loop, log=log)
 

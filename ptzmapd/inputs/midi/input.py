@@ -1,9 +1,9 @@
 """MIDI input: a configured MIDI port, kept connected, its messages turned into ControlEvents.
 
 This module owns what happens between rtmidi and :class:`~ptzmapd.events.ControlEvent`:
-handing messages from rtmidi's thread to the event loop, and parsing raw MIDI bytes. Finding
-the port and following it as it is unplugged and plugged back is
-:class:`~ptzmapd.inputs.midi_ports.PortWatcher`'s job, shared with the LED outputs.
+handing messages from rtmidi's thread to the event loop (parsing the bytes is
+:mod:`.parse`'s). Finding the port and following it as it is unplugged and plugged back is
+:class:`~ptzmapd.inputs.midi.ports.PortWatcher`'s job, shared with the LED outputs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import rtmidi
 from ptzmapd.config.model import InputConfig
 from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent, EmitEvent, InputStateChanged
-from ptzmapd.inputs.midi_ports import PortWatcher, resolve_api
+from ptzmapd.inputs.midi.api import resolve_api
+from ptzmapd.inputs.midi.parse import parse_midi
+from ptzmapd.inputs.midi.ports import PortWatcher
 
 _LOG = logging.getLogger(__name__)
 
@@ -30,45 +32,6 @@ _OWN_PORT_NAME = "in"
 # How long close() lets rtmidi's thread finish a message it is delivering before the client
 # is deleted: a few JACK periods, with room for a busy machine.
 _SETTLE_SECONDS = 0.05
-
-
-_Decode = Callable[[Sequence[int]], tuple[int | None, int]]
-
-# Channel voice messages ptzmapd maps, by the status byte's high nibble:
-# (ControlEvent.kind, data bytes needed, whole message -> (number, value)).
-# Everything else (aftertouch, channel pressure, system messages) is ignored.
-_CHANNEL_MESSAGES: dict[int, tuple[str, int, _Decode]] = {
-    # Note off carries a release velocity, not a level: the control is simply at 0 now.
-    0x80: ("note", 2, lambda msg: (msg[1], 0)),
-    # Note on with velocity 0 is the common way to send note off; value 0 already says so.
-    0x90: ("note", 2, lambda msg: (msg[1], msg[2])),
-    0xB0: ("cc", 2, lambda msg: (msg[1], msg[2])),
-    0xC0: ("program", 1, lambda msg: (None, msg[1])),
-    # 14 bits, least significant 7 first, centre 0x2000.
-    0xE0: ("pitchbend", 2, lambda msg: (None, (msg[2] << 7 | msg[1]) - 8192)),
-}
-
-
-def parse_midi(input_name: str, message: Sequence[int], received: float) -> ControlEvent | None:
-    """The ControlEvent one raw MIDI message means, or None for a message ptzmapd ignores."""
-    if not message:
-        return None
-    status = message[0]
-    spec = _CHANNEL_MESSAGES.get(status & 0xF0)
-    if spec is None:
-        return None
-    kind, data_bytes, decode = spec
-    if len(message) < 1 + data_bytes:
-        return None
-    number, value = decode(message)
-    return ControlEvent(
-        input=input_name,
-        kind=kind,
-        number=number,
-        value=value,
-        channel=(status & 0x0F) + 1,
-        time=received,
-    )
 
 
 class MidiInput:
