@@ -64,6 +64,7 @@ class Consumer:
 
 
 def start_ptzmapd(port: int, descriptor: bool) -> Consumer:
+    from ptzmapd.clock import MonotonicClock
     from ptzmapd.config.model import InputConfig, Mark
     from ptzmapd.events import ControlEvent
     from ptzmapd.inputs.sdl import pump
@@ -83,7 +84,7 @@ def start_ptzmapd(port: int, descriptor: bool) -> Consumer:
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, name="loop", daemon=True).start()
     config = InputConfig(name="bench", type="gamepad", mark=Mark("bench", 1, 1))
-    pad_input = GamepadInput(config, emit, lambda name, up: None, loop)
+    pad_input = GamepadInput(config, emit, lambda name, up: None, loop, clock=MonotonicClock())
     asyncio.run_coroutine_threadsafe(pad_input.start(), loop).result(timeout=10)
     assert pad_input.connected, "the virtual gamepad was not found"
     service = pump.joystick_service()

@@ -137,7 +137,7 @@ class Daemon:
             await self.feedback.start()
         loop = asyncio.get_running_loop()
         for input_config in self.config.inputs.values():
-            device = make_input(input_config, self.pipeline.on_event, self.pipeline.on_input_state, loop, self.log)
+            device = make_input(input_config, self.pipeline.on_event, self.pipeline.on_input_state, loop, self.log, self.clock)
             await device.start()
             self.inputs[input_config.name] = device
         self.log.info(

@@ -415,7 +415,8 @@ async def listen(
 ) -> None:
     """Open ``found``'s inputs and print what they send until ``until`` is set."""
     log = log or logging.getLogger("ptzmapd")
-    learner = Learner(out, clock or MonotonicClock(), cameras)
+    clock = clock or MonotonicClock()
+    learner = Learner(out, clock, cameras)
     for item in found:
         print(f"# listening to {item.config.name}: {item.what}", file=out)
     entries = [item.entry for item in found if item.entry]
@@ -429,7 +430,7 @@ async def listen(
     opened: list[Input] = []
     try:
         for item in found:
-            device = make_input(item.config, learner.on_event, learner.on_state, loop, log)
+            device = make_input(item.config, learner.on_event, learner.on_state, loop, log, clock)
             await device.start()
             opened.append(device)
         await until.wait()

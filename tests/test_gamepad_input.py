@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import sdl_virtual
+from ptzmapd.clock import MonotonicClock
 from ptzmapd.config.model import InputConfig, Mark
 from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent
@@ -57,7 +58,7 @@ class Inputs:
         options = {} if match is None else {"match": match}
         config = InputConfig(name=name, type=type, mark=MARK, options=options)
         loop = asyncio.get_running_loop()
-        found = GamepadInput(config, self.events.append, self._on_state, loop)
+        found = GamepadInput(config, self.events.append, self._on_state, loop, clock=MonotonicClock())
         self.opened.append(found)
         await found.start()
         return found
@@ -524,7 +525,7 @@ def test_list_devices_describes_each_device() -> None:
 def test_a_non_gamepad_type_is_refused() -> None:
     config = InputConfig(name="pad", type="midi", mark=MARK)
     with pytest.raises(ConfigError, match="studio.yaml:3:5: inputs.pad.type"):
-        GamepadInput(config, lambda e: None, lambda n, s: None, asyncio.new_event_loop())
+        GamepadInput(config, lambda e: None, lambda n, s: None, asyncio.new_event_loop(), clock=MonotonicClock())
 
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:

@@ -21,6 +21,7 @@ import mido
 import pytest
 import rtmidi
 
+from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.config.model import InputConfig, Mark
 from ptzmapd.events import ControlEvent
 from ptzmapd.inputs.midi.input import MidiInput
@@ -34,6 +35,7 @@ MIDO_JACK = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
 
 # A CC no test sends otherwise: markers bracket each message a test sends.
 MARKER_CC = 119
+CLOCK = MonotonicClock()
 _marker_values = itertools.count(1)
 
 Control = tuple[str, int | str | None, float, int | None]
@@ -267,13 +269,33 @@ def test_resolve_api(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- a virtual port of our own ------------------------------------------------------------------
 
 
+def test_events_are_stamped_by_the_injected_clock(jack: int) -> None:
+    """The deadman compares event times with the daemon's clock: the input must use it too."""
+    name, virtual = f"desk-{token()}", f"ptzmapd-test-{token()}"
+    clock = FakeClock(start=5000.0)
+
+    async def body() -> None:
+        seen = Collected()
+        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state,
+                         asyncio.get_running_loop(), clock=clock)
+        await midi.start()
+        try:
+            with output_to(virtual) as out:
+                received = await exchange(out, seen, mido.Message("control_change", control=7, value=100))
+        finally:
+            await midi.close()
+        assert [(control(event), event.time) for event in received] == [(("cc", 7, 100, 1), 5000.0)]
+
+    asyncio.run(body())
+
+
 def test_virtual_input_turns_messages_into_events(jack: int) -> None:
     name, virtual = f"desk-{token()}", f"ptzmapd-test-{token()}"
 
     async def body() -> None:
         seen = Collected()
         loop = asyncio.get_running_loop()
-        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop)
+        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop, clock=CLOCK)
         await midi.start()
         try:
             assert midi.connected and midi.port_name == virtual
@@ -322,7 +344,7 @@ def test_channel_filter_drops_other_channels(jack: int) -> None:
         seen = Collected()
         loop = asyncio.get_running_loop()
         config = midi_config(name, virtual=virtual, channel=3)
-        midi = MidiInput(config, seen.emit, seen.on_state, loop)
+        midi = MidiInput(config, seen.emit, seen.on_state, loop, clock=CLOCK)
         await midi.start()
         try:
             with output_to(virtual) as out:
@@ -350,7 +372,7 @@ def test_sysex_clock_and_unmapped_messages_are_ignored(jack: int) -> None:
     async def body() -> None:
         seen = Collected()
         loop = asyncio.get_running_loop()
-        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop)
+        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop, clock=CLOCK)
         await midi.start()
         try:
             with output_to(virtual) as out:
@@ -390,6 +412,7 @@ def test_port_glob_follows_the_device_out_and_back(jack: int) -> None:
             seen.emit,
             seen.on_state,
             asyncio.get_running_loop(),
+            clock=CLOCK,
             poll_interval=0.1,
         )
         try:
@@ -493,6 +516,7 @@ def test_missing_device_at_start_is_waited_for(
             seen.emit,
             seen.on_state,
             asyncio.get_running_loop(),
+            clock=CLOCK,
             poll_interval=0.1,
         )
         controller: mido.ports.BaseOutput | None = None
@@ -537,6 +561,7 @@ def test_unreachable_midi_api_is_retried_quietly(
             seen.emit,
             seen.on_state,
             asyncio.get_running_loop(),
+            clock=CLOCK,
             poll_interval=0.02,
         )
         try:
@@ -585,7 +610,7 @@ def test_closing_while_a_fader_floods_the_input_neither_hangs_nor_crashes(jack: 
         for cycle in range(15):
             seen = Collected()
             config = midi_config(f"fader-{tag}-{cycle}", port=f"{device}:*")
-            midi = MidiInput(config, seen.emit, seen.on_state, loop, poll_interval=0.05)
+            midi = MidiInput(config, seen.emit, seen.on_state, loop, clock=CLOCK, poll_interval=0.05)
             await midi.start()
             await wait_until(lambda: bool(seen.events), "the flood")
             await midi.close()
@@ -613,7 +638,7 @@ def test_midi_sender_plays_into_a_virtual_input(jack: int) -> None:
     async def body() -> None:
         seen = Collected()
         loop = asyncio.get_running_loop()
-        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop)
+        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop, clock=CLOCK)
         await midi.start()
         try:
             with output_to(virtual) as out:  # a MidiSender, found by glob

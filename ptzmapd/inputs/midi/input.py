@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import time
 from collections.abc import Callable, Sequence
 
 import rtmidi
 
+from ptzmapd.clock import Clock
 from ptzmapd.config.model import InputConfig
 from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent, EmitEvent, InputStateChanged
@@ -37,7 +37,7 @@ _SETTLE_SECONDS = 0.05
 class MidiInput:
     """One configured MIDI input: a ``virtual:`` port of our own, or a device found by glob.
 
-    Events reach ``emit`` on the loop's thread. ``on_state(name, True)`` is called when the
+    Events reach ``emit`` on the loop's thread, stamped with ``clock.now()`` at receipt. ``on_state(name, True)`` is called when the
     port is open (first time and every reconnection), ``on_state(name, False)`` as soon as
     a watched device disappears, so the mapping can stop what it was moving. A missing
     device or MIDI API is never an error: the input logs once and keeps trying.
@@ -49,6 +49,8 @@ class MidiInput:
         emit: EmitEvent,
         on_state: InputStateChanged,
         loop: asyncio.AbstractEventLoop,
+        *,
+        clock: Clock,
         poll_interval: float = 1.0,
         log: logging.Logger | None = None,
     ) -> None:
@@ -59,6 +61,7 @@ class MidiInput:
         self._config = config
         self._emit = emit
         self._loop = loop
+        self._clock = clock
         self._log = log if log is not None else _LOG
         # See _listen(): what python-rtmidi would free under rtmidi's thread's feet.
         self._pinned_callbacks: list[object] = []
@@ -125,7 +128,7 @@ class MidiInput:
     def _on_message(self, message: tuple[list[int], float], data: object = None) -> None:
         # Runs on rtmidi's thread (under JACK, the JACK process thread itself): parse and hand
         # over, nothing slow, and nothing may escape into rtmidi.
-        received = time.monotonic()
+        received = self._clock.now()
         try:
             event = parse_midi(self.name, message[0], received)
             if event is None:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from ptzmapd.clock import Clock
 from ptzmapd.config.model import InputConfig
 from ptzmapd.errors import ConfigError, PtzmapdError
 from ptzmapd.events import EmitEvent, InputStateChanged
@@ -54,11 +55,12 @@ _log = logging.getLogger(__name__)
 #: The input types this module serves.
 INPUT_TYPES = ("gamepad", "joystick")
 
+
 class GamepadInput:
     """A ``gamepad`` or ``joystick`` input: one device, matched by ``match``, re-found on hot-plug.
 
-    ``emit`` and ``on_state`` are called on ``loop``'s thread. ``close()`` does not report a
-    state change.
+    ``emit`` and ``on_state`` are called on ``loop``'s thread; events carry ``clock.now()`` as
+    the pump read them. ``close()`` does not report a state change.
     """
 
     def __init__(
@@ -67,6 +69,8 @@ class GamepadInput:
         emit: EmitEvent,
         on_state: InputStateChanged,
         loop: asyncio.AbstractEventLoop,
+        *,
+        clock: Clock,
         log: logging.Logger | None = None,
     ) -> None:
         where = f"{config.mark}: inputs.{config.name}"
@@ -79,7 +83,7 @@ class GamepadInput:
         self._on_state = on_state
         self._loop = loop
         self._log = log or _log
-        self._binding = PumpBinding(config.name, config.type == "gamepad", self.match, self._post)
+        self._binding = PumpBinding(config.name, config.type == "gamepad", self.match, self._post, clock)
         self._service: JoystickService | None = None
         self._connected = False
         self._device: str | None = None

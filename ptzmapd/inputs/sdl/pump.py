@@ -39,6 +39,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
+from ptzmapd.clock import Clock
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.events import ControlEvent
 from ptzmapd.inputs.sdl import library as sdl_library
@@ -93,12 +94,19 @@ class PumpBinding:
     belongs to that thread."""
 
     def __init__(
-        self, name: str, gamepad: bool, match: DeviceMatch, post: Callable[[list[PumpItem]], None]
+        self,
+        name: str,
+        gamepad: bool,
+        match: DeviceMatch,
+        post: Callable[[list[PumpItem]], None],
+        clock: Clock,
     ) -> None:
         self.name = name
         self.gamepad = gamepad
         self.match = match
         self.post = post
+        #: Stamps this input's events: the clock its consumers compare them with.
+        self.clock = clock
         self.handle: int | None = None  # SDL_GameController* or SDL_Joystick*
         self.instance_id: int | None = None
         self.device = ""
@@ -107,12 +115,12 @@ class PumpBinding:
         self.outbox: list[PumpItem] = []
         self.warned: set[int] = set()  # instance ids already reported as "not a gamepad"
 
-    def change(self, kind: str, number: int | str, value: float, now: float) -> None:
+    def change(self, kind: str, number: int | str, value: float) -> None:
         key = (kind, number)
         if self.last.get(key, 0) == value:
             return
         self.last[key] = value
-        self.outbox.append(ControlEvent(self.name, kind, number, value, time=now))
+        self.outbox.append(ControlEvent(self.name, kind, number, value, time=self.clock.now()))
 
 
 @dataclass(eq=False)
@@ -224,6 +232,8 @@ class JoystickService:
                 time.sleep(0.1)  # a bug that repeats must not spin a core
 
     def _timeout_ms(self) -> int:
+        # The pump's own timing (poll() timeouts, hot-plug and polling intervals) is the OS's
+        # real time, whatever clock the inputs stamp their events with.
         now = time.monotonic()
         if any(not device.fds for device in self._devices.values()):
             quiet = now - self._polled_activity
@@ -339,7 +349,7 @@ class JoystickService:
                 for_gamepad, control_kind, control_number, value = control
                 for binding in device.bindings:
                     if binding.gamepad == for_gamepad:
-                        binding.change(control_kind, control_number, value, now)
+                        binding.change(control_kind, control_number, value)
         if rescan:
             for binding in self._bindings:
                 if binding.handle is None:
