@@ -54,6 +54,7 @@ from ptzmapd.protocols.visca_serial import (
     describe_frame,
 )
 from ptzmapd.simulators import QUIRKS
+from ptzmapd.simulators.head import Axis, Head
 from ptzmapd.simulators.visca import POLL_INTERVAL, SimulatedCamera
 from ptzmapd.transports.serial import BITS_PER_BYTE
 from ptzmapd.tasks import cancel_and_wait
@@ -151,13 +152,14 @@ PAN_RATE = 100.0
 TURBO_RATE = 200.0
 TILT_RATE = 60.0
 LENS_RATE = 0.25
-#: Axis -> (low, high); pan wraps round instead.
-RANGES: dict[str, tuple[float, float]] = {
-    "pan": (0.0, 360.0),
-    "tilt": (-90.0, 90.0),
-    "zoom": (0.0, 1.0),
-    "focus": (0.0, 1.0),
-    "iris": (0.0, 1.0),
+#: A dome's axes, in dome units: degrees for pan (turning all the way round) and tilt, 0..1
+#: for the lens.
+AXES: dict[str, Axis] = {
+    "pan": Axis(0.0, 360.0, wraps=True),
+    "tilt": Axis(-90.0, 90.0),
+    "zoom": Axis(0.0, 1.0),
+    "focus": Axis(0.0, 1.0),
+    "iris": Axis(0.0, 1.0),
 }
 
 
@@ -183,10 +185,9 @@ class PelcoDome:
     def __init__(self, dialect: Dialect, address: int) -> None:
         self.dialect = dialect
         self.address = address
-        self._position = {"pan": 0.0, "tilt": 0.0, "zoom": 0.0, "focus": 0.5, "iris": 0.5}
+        self._head = Head(dict(AXES), position={"pan": 0.0, "tilt": 0.0, "zoom": 0.0, "focus": 0.5, "iris": 0.5})
         self._motion = STOPPED
         self._presets: dict[int, dict[str, float]] = {}
-        self._time: float | None = None
         self._last_command = ""
         self._actions: dict[str, Callable[[PelcoFrame], None]] = {
             "motion": self._move,
@@ -204,7 +205,7 @@ class PelcoDome:
     def state(self, now: float) -> DomeState:
         self._advance(now)
         speeds = self._speeds()
-        position = self._position
+        position = self._head.position
         return DomeState(
             pan=position["pan"], tilt=position["tilt"], zoom=position["zoom"],
             focus=position["focus"], iris=position["iris"],
@@ -221,7 +222,7 @@ class PelcoDome:
 
     def _store(self, frame: PelcoFrame) -> None:
         assert frame.number is not None
-        self._presets[frame.number] = dict(self._position)
+        self._presets[frame.number] = dict(self._head.position)
 
     def _clear(self, frame: PelcoFrame) -> None:
         assert frame.number is not None
@@ -231,9 +232,9 @@ class PelcoDome:
         assert frame.number is not None
         stored = self._presets.get(frame.number)
         if stored is not None:
-            self._position.update(stored)
+            self._head.position.update(stored)
         elif frame.number == HOME_PRESET:
-            self._position["pan"] = 0.0  # Pelco's "pan zero" preset when none is stored there
+            self._head.position["pan"] = 0.0  # Pelco's "pan zero" preset when none is stored there
         # A preset move ends the manual motion (the real thing travels; this one arrives at once).
         self._motion = STOPPED
 
@@ -249,13 +250,9 @@ class PelcoDome:
         }
 
     def _advance(self, now: float) -> None:
-        if self._time is not None and now > self._time:
-            elapsed = now - self._time
-            for axis, speed in self._speeds().items():
-                low, high = RANGES[axis]
-                position = self._position[axis] + speed * elapsed
-                self._position[axis] = position % 360.0 if axis == "pan" else min(high, max(low, position))
-        self._time = now if self._time is None else max(self._time, now)
+        # The speeds follow the motion the last frame set, constant until the next one.
+        self._head.speed.update(self._speeds())
+        self._head.advance(now)
 
 
 class PelcoBus:

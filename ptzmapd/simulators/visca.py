@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 import logging
-import math
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -64,6 +63,7 @@ from ptzmapd.protocols.visca_ip import (
     unpack,
 )
 from ptzmapd.simulators import QUIRKS, visca_spec
+from ptzmapd.simulators.head import Axis, Head
 from ptzmapd.simulators.visca_spec import SpecCommand
 from ptzmapd.tasks import cancel_and_wait
 
@@ -82,24 +82,12 @@ _EPSILON = 1e-9
 STANDARD_LEVEL = 2
 
 
-@dataclass(frozen=True, slots=True)
-class AxisRange:
-    """One axis of the model: its travel and its top speed, in VISCA units."""
-
-    low: float
-    high: float
-    #: Units per second at the axis's top speed level.
-    top_rate: float
-
-    def clamp(self, position: float) -> float:
-        return min(self.high, max(self.low, position))
-
-
-AXES: dict[str, AxisRange] = {
-    "pan": AxisRange(-2448, 2448, 800.0),
-    "tilt": AxisRange(-432, 1296, 400.0),
-    "zoom": AxisRange(0, 0x4000, 0x4000 / 3),
-    "focus": AxisRange(0, 0x1000, 0x1000 / 3),
+#: The model's axes: travel and top speed (units per second at the top level), in VISCA units.
+AXES: dict[str, Axis] = {
+    "pan": Axis(-2448, 2448, top_rate=800.0),
+    "tilt": Axis(-432, 1296, top_rate=400.0),
+    "zoom": Axis(0, 0x4000, top_rate=0x4000 / 3),
+    "focus": Axis(0, 0x1000, top_rate=0x1000 / 3),
 }
 
 
@@ -133,15 +121,6 @@ class CameraState:
     menu_open: bool = False
 
 
-@dataclass(slots=True)
-class _Axis:
-    """Where an axis is and what drives it: a signed speed, or a target it seeks."""
-
-    position: float = 0.0
-    drive: float = 0.0
-    target: float | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class _Move:
     """A preset recall or home: holds ``socket`` until every target is reached."""
@@ -171,8 +150,7 @@ class SimulatedCamera:
 
     def __init__(self, address: int = 1) -> None:
         self.address = address
-        self._axes: dict[str, _Axis] = {name: _Axis() for name in AXES}
-        self._time: float | None = None
+        self._head = Head(dict(AXES))
         #: Moves holding a socket; the first one is under way, the others wait for it.
         self._moves: list[_Move] = []
         self._due: list[bytes] = []
@@ -218,8 +196,8 @@ class SimulatedCamera:
             "rtmp": self._rtmp,
         }
         self._answers: dict[str, Callable[[], tuple[int, ...]]] = {
-            "pantilt-position": lambda: (round(self._axes["pan"].position), round(self._axes["tilt"].position)),
-            "zoom-position": lambda: (round(self._axes["zoom"].position),),
+            "pantilt-position": lambda: (round(self._head.position["pan"]), round(self._head.position["tilt"])),
+            "zoom-position": lambda: (round(self._head.position["zoom"]),),
         }
 
     # ------------------------------------------------------------------ the sans-io surface
@@ -279,12 +257,12 @@ class SimulatedCamera:
     def registers(self) -> dict[str, int]:
         """What the inquiries report: stored settings, and the model's own state."""
         stored = self._registers
-        axes = self._axes
+        position = self._head.position
         focus_range = stored["focus-range"]
         return {
             **stored,
-            "pan": round(axes["pan"].position), "tilt": round(axes["tilt"].position),
-            "zoom": round(axes["zoom"].position), "focus": round(axes["focus"].position),
+            "pan": round(position["pan"]), "tilt": round(position["tilt"]),
+            "zoom": round(position["zoom"]), "focus": round(position["focus"]),
             "focus-mode": 0x02 if self._autofocus else 0x03,
             "menu": 0x02 if self._menu_open else 0x03,
             # The block inquiries' bits (specs: CAM_*BlockInq).
@@ -312,12 +290,13 @@ class SimulatedCamera:
 
     def state(self, now: float) -> CameraState:
         self._advance(now)
-        speeds = {name: self._speed(name) for name in AXES}
+        speeds = {name: self._head.velocity(name) for name in AXES}
+        position = self._head.position
         return CameraState(
-            pan=self._axes["pan"].position,
-            tilt=self._axes["tilt"].position,
-            zoom=self._axes["zoom"].position,
-            focus=self._axes["focus"].position,
+            pan=position["pan"],
+            tilt=position["tilt"],
+            zoom=position["zoom"],
+            focus=position["focus"],
             pan_speed=speeds["pan"],
             tilt_speed=speeds["tilt"],
             zoom_speed=speeds["zoom"],
@@ -345,7 +324,7 @@ class SimulatedCamera:
         return self._start_move(_Move(socket, (("pan", _signed16(values["Y"])), ("tilt", _signed16(values["Z"])))))
 
     def _relative(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:
-        pan, tilt = self._axes["pan"].position, self._axes["tilt"].position
+        pan, tilt = self._head.position["pan"], self._head.position["tilt"]
         targets = (("pan", pan + _signed16(values["Y"])), ("tilt", tilt + _signed16(values["Z"])))
         return self._start_move(_Move(socket, targets))
 
@@ -390,7 +369,7 @@ class SimulatedCamera:
         return self._done(command, socket) if self._menu_open else self._pantilt(command, socket)
 
     def _store(self, command: CommandFrame, socket: int) -> list[bytes]:
-        self._presets[command.args[0]] = tuple((name, axis.position) for name, axis in self._axes.items())
+        self._presets[command.args[0]] = tuple(self._head.position.items())
         return self._done(command, socket)
 
     def _forget(self, command: CommandFrame, socket: int) -> list[bytes]:
@@ -411,9 +390,7 @@ class SimulatedCamera:
         return next((socket for socket in SOCKETS if socket not in busy), None)
 
     def _take_over(self, name: str, drive: float) -> None:
-        axis = self._axes[name]
-        axis.drive = drive
-        axis.target = None
+        self._head.drive(name, drive)
 
     def _start_move(self, move: _Move) -> list[bytes]:
         self._moves.append(move)
@@ -422,61 +399,26 @@ class SimulatedCamera:
         return [_reply(self.address, 4, move.socket)]
 
     def _begin(self, move: _Move) -> None:
-        for name, target in move.targets:
-            axis = self._axes[name]
-            axis.drive = 0.0
-            axis.target = AXES[name].clamp(target)
-
-    def _seek_time(self) -> float:
-        """Seconds until every axis with a target reaches it."""
-        return max(
-            (abs(axis.target - axis.position) / AXES[name].top_rate
-             for name, axis in self._axes.items() if axis.target is not None),
-            default=0.0,
-        )
-
-    def _speed(self, name: str) -> float:
-        axis = self._axes[name]
-        if axis.target is None:
-            return axis.drive
-        remaining = axis.target - axis.position
-        return math.copysign(AXES[name].top_rate, remaining) if remaining else 0.0
+        self._head.seek(dict(move.targets))
 
     def _advance(self, now: float) -> None:
         """Run the model up to ``now``, finishing moves (in order) on the way."""
-        if self._time is None:
-            self._time = now
+        head = self._head
+        if head.time is None:
+            head.time = now
         while self._moves:
-            arrival = self._time + self._seek_time()
+            arrival = head.time + head.seek_time()
             if arrival > now + _EPSILON:
                 break
-            self._integrate(arrival)
-            for axis in self._axes.values():
-                if axis.target is not None:
-                    axis.position, axis.target = axis.target, None
+            head.integrate(arrival)
+            for name, target in head.target.items():
+                head.position[name] = target
+            head.target.clear()
             finished = self._moves.pop(0)
             self._due.append(_reply(self.address, 5, finished.socket))
             if self._moves:
                 self._begin(self._moves[0])
-        self._integrate(now)
-
-    def _integrate(self, until: float) -> None:
-        assert self._time is not None
-        elapsed = until - self._time
-        if elapsed <= 0:
-            return  # time never runs backwards in the model
-        for name, axis in self._axes.items():
-            limits = AXES[name]
-            if axis.target is None:
-                axis.position = limits.clamp(axis.position + axis.drive * elapsed)
-                continue
-            remaining = axis.target - axis.position
-            step = limits.top_rate * elapsed
-            if abs(remaining) <= step + _EPSILON:
-                axis.position = axis.target
-            else:
-                axis.position += math.copysign(step, remaining)
-        self._time = until
+        head.integrate(now)
 
 
 # ---------------------------------------------------------------------------- the servers
