@@ -13,7 +13,7 @@ import pytest
 
 from ptzmapd.config import load_config
 from ptzmapd.daemon import Daemon
-from ptzmapd.simulators import starter
+from ptzmapd.simulators import SIMULATORS
 
 PASSWORD_VARIABLE = "PTZMAPD_E2E_CAMERA_PW"
 #: protocol -> how its camera is reached, given the simulator's `where`.
@@ -40,8 +40,8 @@ def test_a_fader_moves_every_kind_of_camera(jack: int, protocol: str, tmp_path: 
     port_name = f"e2e {protocol}"
 
     async def body() -> None:
-        sim = await starter(protocol)(protocol, host="127.0.0.2", port=0, log=lambda line: None,
-                                      serial="pty", cameras=1, user="admin", password_env="PTZMAPD_SIM_E2E_PW")
+        sim = await SIMULATORS[protocol](protocol, host="127.0.0.2", port=0, log=lambda line: None,
+                                            serial="pty", cameras=1, user="admin", password_env="PTZMAPD_SIM_E2E_PW")
         path = tmp_path / "studio.yaml"
         path.write_text(
             f"cameras:\n  cam: {{protocol: {protocol}, {REACH[protocol](sim.where)}}}\n"

@@ -23,7 +23,7 @@ from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Home, PresetRecall
 from ptzmapd.daemon import make_controller
 from ptzmapd.protocols.http import Challenge, auth_problem, parse_challenges
-from ptzmapd.simulators.http import HttpSimulator, start
+from ptzmapd.simulators.http_cameras import HttpSimulator, start
 from ptzmapd.transports import TransportPool
 from test_http_transport import LOG, PASSWORD, config, saw, until
 
@@ -170,13 +170,14 @@ def test_challenges_are_read_with_several_in_one_header() -> None:
     ("kind", "auth", "request_bytes"),
     [
         ("upload", None, b"GET /cgi-bin/update?PTZ_IMAGE&USER=\xff&PWD=x HTTP/1.1\r\n\r\n"),
-        ("ipcam-cgi", None, b"GET /image.jpg HTTP/1.1\r\nAuthorization: Basic w7xzZXI6cMOkc3M=\r\n\r\n"),
-        ("isapi", None, b'GET /ISAPI/System/status HTTP/1.1\r\nAuthorization: Digest username="admin", '
+        ("upload", None, b"GET /cgi-bin/update?PTZ_IMAGE&USER=%FF%FE&PWD=x HTTP/1.1\r\nHost: cam\r\n\r\n"),
+        ("ipcam-cgi", None, b"GET /image.jpg HTTP/1.1\r\nHost: cam\r\nAuthorization: Basic w7xzZXI6cMOkc3M=\r\n\r\n"),
+        ("isapi", None, b'GET /ISAPI/System/status HTTP/1.1\r\nHost: cam\r\nAuthorization: Digest username="admin", '
                         b'realm="ptzmapd simulated camera", nonce="n", uri="/ISAPI/System/status", '
                         b'response="\xe4\xf6", qop=auth, nc=00000001, cnonce="c"\r\n\r\n'),
-        ("isapi", "none", b"GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70000 + b"\r\n"),
+        ("isapi", "none", b"GET /x HTTP/1.1\r\nHost: cam\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70000 + b"\r\n"),
     ],
-    ids=["upload-non-ascii-user", "basic-non-ascii", "digest-non-ascii-response", "huge-chunk-line"],
+    ids=["upload-non-ascii-user", "upload-non-utf8-user", "basic-non-ascii", "digest-non-ascii-response", "huge-chunk-line"],
 )
 def test_what_a_client_sends_never_kills_a_simulated_camera(kind: str, auth: str | None, request_bytes: bytes) -> None:
     async def main() -> None:

@@ -36,7 +36,7 @@ from ptzmapd.commands import (
 )
 from ptzmapd.config.model import CameraConfig, Mark
 from ptzmapd.daemon import make_controller
-from ptzmapd.simulators.http import HttpSimulator, start
+from ptzmapd.simulators.http_cameras import HttpSimulator, start
 from ptzmapd.transports import TransportPool
 from ptzmapd.transports.http import HttpTransport
 

@@ -14,7 +14,7 @@ import pytest
 from ptzmapd.config import load_config
 from ptzmapd.daemon import Daemon
 from ptzmapd.events import ControlEvent
-from ptzmapd.simulators.http import HttpSimulator, start
+from ptzmapd.simulators.http_cameras import HttpSimulator, start
 
 PASSWORD_VARIABLE = "PTZMAPD_POSITIONS_PW"
 

@@ -1,4 +1,4 @@
-"""The input-type registry: every name a config may give loads an input class, lazily."""
+"""The device edges' registries (input types, simulators): every name loads, lazily."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import inspect
 import pytest
 
 from ptzmapd.inputs import INPUTS
+from ptzmapd.simulators import SIMULATORS
 from ptzmapd.registry import UnknownName
 
 
@@ -23,3 +24,10 @@ def test_every_input_type_loads_a_class_built_with_a_clock() -> None:
 def test_an_unknown_input_type_names_the_valid_ones() -> None:
     with pytest.raises(UnknownName, match=r"unknown input type 'gamepda' \(did you mean 'gamepad'\?"):
         INPUTS["gamepda"]
+
+
+def test_every_simulator_loads_an_async_start() -> None:
+    for name in SIMULATORS:
+        assert inspect.iscoroutinefunction(SIMULATORS[name]), name
+    with pytest.raises(UnknownName, match=r"unknown simulator 'visca'"):
+        SIMULATORS["visca"]
