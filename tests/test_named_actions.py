@@ -35,7 +35,7 @@ from ptzmapd.protocols.visca import (
     read_command,
 )
 from ptzmapd.protocols.visca_ip import ViscaIpCodec
-from ptzmapd.simulators.visca import SimulatedCamera
+from ptzmapd.simulators.visca_camera import SimulatedCamera
 from wire import MemoryWire
 
 # Every named action VISCA has, with the bytes the spec tables give for it (x = 1), written

@@ -33,7 +33,8 @@ from ptzmapd.protocols.base import (
 )
 from ptzmapd.protocols.visca import ViscaCodec, encode_payload, hexbytes
 from ptzmapd.protocols.visca_ip import PayloadType, ViscaIpCodec, pack
-from ptzmapd.simulators.visca import SimulatedCamera, SimulatorHandle, start_simulator
+from ptzmapd.simulators.visca import SimulatorHandle, start_simulator
+from ptzmapd.simulators.visca_camera import SimulatedCamera
 
 HOST = "127.0.0.2"  # DESIGN.md: keeps clear of controllers that bind 52381 on 127.0.0.1
 ACK1, DONE1, ACK2, DONE2 = "90 41 FF", "90 51 FF", "90 42 FF", "90 52 FF"

@@ -5,7 +5,7 @@ This module owns what ``ptzmapd simulate visca-serial|pelco-d|pelco-p`` runs:
 - the line: a real pty pair (the slave's ``/dev/pts/N`` path is what a config's ``device:``
   names; pyserial opens it like any tty) or a TCP server (``socket://HOST:PORT``, the way a
   serial device server is reached);
-- :class:`ViscaChain`: cameras 1..N of :class:`~ptzmapd.simulators.visca.SimulatedCamera`
+- :class:`ViscaChain`: cameras 1..N of :class:`~ptzmapd.simulators.visca_camera.SimulatedCamera`
   behind one line, answering AddressSet and IF_Clear, routing commands by address, replying
   with z = address + 8;
 - :class:`PelcoDome` and :class:`PelcoBus`: domes that read frames with the codec's own
@@ -55,7 +55,7 @@ from ptzmapd.protocols.visca_serial import (
 )
 from ptzmapd.simulators import QUIRKS
 from ptzmapd.simulators.head import Axis, Head
-from ptzmapd.simulators.visca import POLL_INTERVAL, SimulatedCamera
+from ptzmapd.simulators.visca_camera import POLL_INTERVAL, SimulatedCamera
 from ptzmapd.transports.serial import BITS_PER_BYTE
 from ptzmapd.tasks import cancel_and_wait
 
