@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Callable
 
 import mido
 
+from helpers import run, until
 from ptzmapd.config import load_config
 from ptzmapd.daemon import Daemon
 from ptzmapd.simulators.visca import SimulatorHandle, start_simulator
@@ -32,14 +33,6 @@ bindings:
 """
 
 
-async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
 async def resend_until(send: Callable[[], None], check: Callable[[], bool], timeout: float = 5.0) -> None:
     """A fresh JACK connection takes a cycle or two to carry: send until it shows."""
     deadline = time.monotonic() + timeout
@@ -48,10 +41,6 @@ async def resend_until(send: Callable[[], None], check: Callable[[], bool], time
             raise AssertionError("the camera never saw it")
         send()
         await asyncio.sleep(0.1)
-
-
-def run(body: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(body())
 
 
 def test_a_surface_pans_switches_recalls_and_its_disappearance_stops_the_camera(jack: int, tmp_path: Path) -> None:
@@ -65,34 +54,34 @@ def test_a_surface_pans_switches_recalls_and_its_disappearance_stops_the_camera(
         backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
         surface = backend.open_output("E2E nanoKONTROL2", virtual=True)
         try:
-            await eventually(lambda: daemon.inputs["desk"].connected)
+            await until(lambda: daemon.inputs["desk"].connected)
             cc = lambda number, value: surface.send(mido.Message("control_change", control=number, value=value))  # noqa: E731
             note = lambda number: surface.send(mido.Message("note_on", note=number, velocity=127))  # noqa: E731
 
             await resend_until(lambda: cc(0, 127), lambda: "pan right 0x18, tilt stop" in stage.received)
             cc(0, 64)
-            await eventually(lambda: stage.received[-1] == "pan stop, tilt stop")
+            await until(lambda: stage.received[-1] == "pan stop, tilt stop")
 
             note(42)  # select pulpit, then a fader flood: only the newest speeds reach it
             for value in range(65, 128):  # a hand on a fader: a message a millisecond
                 cc(2, value)
                 await asyncio.sleep(0.001)
-            await eventually(lambda: pulpit.received[-1:] == ["zoom tele 7"])
+            await until(lambda: pulpit.received[-1:] == ["zoom tele 7"])
             assert len([r for r in pulpit.received if r.startswith("zoom tele")]) < 20
             cc(2, 64)
             note(43)
-            await eventually(lambda: "preset recall 1" in pulpit.received)
+            await until(lambda: "preset recall 1" in pulpit.received)
             note(44)
-            await eventually(lambda: "home" in stage.received and "home" in pulpit.received)
+            await until(lambda: "home" in stage.received and "home" in pulpit.received)
 
             cc(0, 0)  # pulpit pans left... and the surface is unplugged mid-move
-            await eventually(lambda: pulpit.received[-1] == "pan left 0x18, tilt stop")
+            await until(lambda: pulpit.received[-1] == "pan left 0x18, tilt stop")
             surface.close()
-            await eventually(lambda: pulpit.received[-1] == "pan stop, tilt stop", timeout=3)
-            await eventually(lambda: not daemon.inputs["desk"].connected)
+            await until(lambda: pulpit.received[-1] == "pan stop, tilt stop", timeout=3)
+            await until(lambda: not daemon.inputs["desk"].connected)
 
             surface = backend.open_output("E2E nanoKONTROL2", virtual=True)  # plugged back in
-            await eventually(lambda: daemon.inputs["desk"].connected, timeout=5)
+            await until(lambda: daemon.inputs["desk"].connected, timeout=5)
             try:
                 await resend_until(lambda: cc(0, 100), lambda: pulpit.received[-1].startswith("pan right"))
             except AssertionError:
@@ -120,7 +109,7 @@ def test_a_camera_that_stops_answering_does_not_hold_up_the_others(tmp_path: Pat
         daemon = Daemon(load_config(path))
         await daemon.start()
         try:
-            await eventually(lambda: daemon.controllers["live"].idle and daemon.controllers["dead"].idle)
+            await until(lambda: daemon.controllers["live"].idle and daemon.controllers["dead"].idle)
             dead.silent = True
             assert daemon.pipeline is not None
             from ptzmapd.mapping.intents import Do, Move
@@ -131,14 +120,14 @@ def test_a_camera_that_stops_answering_does_not_hold_up_the_others(tmp_path: Pat
                     daemon.pipeline.apply(Move(camera, "pan", step / 10, ("test", 0)))
                 await asyncio.sleep(0.06)
             daemon.pipeline.apply(Do("all", PresetRecall(2)))
-            await eventually(lambda: "preset recall 2" in live.received, timeout=1.0)
+            await until(lambda: "preset recall 2" in live.received, timeout=1.0)
             assert "pan right 0x18, tilt stop" in live.received
-            await eventually(lambda: not daemon.controllers["dead"].state.online, timeout=2.0)
+            await until(lambda: not daemon.controllers["dead"].state.online, timeout=2.0)
             assert daemon.controllers["live"].state.online
 
             dead.silent = False  # it comes back: newest state and pending preset go out
-            await eventually(lambda: daemon.controllers["dead"].state.online, timeout=8.0)
-            await eventually(lambda: "preset recall 2" in dead.received, timeout=3.0)
+            await until(lambda: daemon.controllers["dead"].state.online, timeout=8.0)
+            await until(lambda: "preset recall 2" in dead.received, timeout=3.0)
         finally:
             await daemon.shutdown()
             await live.close()
@@ -173,28 +162,28 @@ def test_a_gamepad_drives_the_cameras_and_unplugging_it_stops_them(tmp_path: Pat
         daemon = Daemon(load_config(path))
         await daemon.start()
         try:
-            await eventually(lambda: daemon.inputs["pad"].connected)
+            await until(lambda: daemon.inputs["pad"].connected)
             pad.move("leftx", sdl_virtual.AXIS_MAX)
             pad.move("lefty", sdl_virtual.AXIS_MIN)  # pushed up
-            await eventually(lambda: stage.received[-1:] == ["pan right 0x18, tilt up 0x14"])
+            await until(lambda: stage.received[-1:] == ["pan right 0x18, tilt up 0x14"])
             pad.press("rightshoulder")  # fine control: the same stick, a quarter of the speed
-            await eventually(lambda: stage.received[-1:] == ["pan right 0x06, tilt up 0x05"])
+            await until(lambda: stage.received[-1:] == ["pan right 0x06, tilt up 0x05"])
             pad.release("rightshoulder")
             pad.move("leftx", 0)
             pad.move("lefty", 0)
-            await eventually(lambda: stage.received[-1:] == ["pan stop, tilt stop"])
+            await until(lambda: stage.received[-1:] == ["pan stop, tilt stop"])
 
             pad.press("dpright")
-            await eventually(lambda: daemon.pipeline is not None and daemon.pipeline.selected == "pulpit")
+            await until(lambda: daemon.pipeline is not None and daemon.pipeline.selected == "pulpit")
             pad.release("dpright")
             pad.press("a")
-            await eventually(lambda: "preset recall 3" in pulpit.received)
+            await until(lambda: "preset recall 3" in pulpit.received)
             pad.release("a")
             pad.move("righttrigger", sdl_virtual.AXIS_MAX)
-            await eventually(lambda: pulpit.received[-1:] == ["zoom tele 7"])
+            await until(lambda: pulpit.received[-1:] == ["zoom tele 7"])
             pad.detach()  # unplugged mid-zoom
-            await eventually(lambda: pulpit.received[-1:] == ["zoom stop"], timeout=2)
-            await eventually(lambda: not daemon.inputs["pad"].connected)
+            await until(lambda: pulpit.received[-1:] == ["zoom stop"], timeout=2)
+            await until(lambda: not daemon.inputs["pad"].connected)
         finally:
             await daemon.shutdown()
             await stage.close()

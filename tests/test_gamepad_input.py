@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import sdl_virtual
+from helpers import until
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.config.model import InputConfig, Mark
 from ptzmapd.errors import ConfigError
@@ -85,14 +86,6 @@ def run(body: Callable[[Inputs], Awaitable[None]]) -> None:
             await inputs.close()
 
     asyncio.run(main())
-
-
-async def until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the condition")
-        await asyncio.sleep(0.002)
 
 
 async def seen(inputs: Inputs, *expected: Control, input: str = "pad") -> None:

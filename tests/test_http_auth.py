@@ -9,7 +9,6 @@ naming the camera and the scheme, and the camera is treated like one with a wron
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import httpx
 import pytest
 
 from procs import Proc
+from helpers import run_catching, until
 from ptzmapd.camera import CameraController
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Home, PresetRecall
@@ -25,7 +25,7 @@ from ptzmapd.daemon import make_controller
 from ptzmapd.protocols.http import Challenge, auth_problem, parse_challenges
 from ptzmapd.simulators.http_cameras import HttpSimulator, start
 from ptzmapd.transports import TransportPool
-from test_http_transport import LOG, PASSWORD, config, saw, until
+from test_http_transport import LOG, PASSWORD, config, saw
 
 ENV = {"PTZMAPD_TEST_PW": PASSWORD}
 
@@ -41,20 +41,6 @@ async def camera(**quirks: Any) -> tuple[HttpSimulator, CameraController, Transp
     pool = TransportPool(LOG)
     controller = await make_controller(config(sim), pool, MonotonicClock(), LOG)
     return sim, controller, pool
-
-
-def run_catching(main: Any) -> list[dict[str, Any]]:
-    """Run ``main()`` and return every exception the loop saw escape a task or callback."""
-    escaped: list[dict[str, Any]] = []
-
-    async def wrapper() -> None:
-        asyncio.get_running_loop().set_exception_handler(lambda loop, context: escaped.append(context))
-        await main()
-        gc.collect()  # an unretrieved task exception is reported when the task is collected
-        await asyncio.sleep(0)
-
-    asyncio.run(wrapper())
-    return escaped
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,13 @@ import shutil
 import ssl
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers import run, until
 from ptzmapd.camera import CameraController
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import (
@@ -42,18 +43,6 @@ from ptzmapd.transports.http import HttpTransport
 
 PASSWORD = "s3cret-Pa55-word"
 LOG = logging.getLogger("tests.http")  # outside "ptzmapd": the CLI tests turn its propagation off
-
-
-def run(coroutine: Awaitable[None]) -> None:
-    asyncio.run(coroutine)  # type: ignore[arg-type]
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 3.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        await asyncio.sleep(0.01)
 
 
 def config(sim: HttpSimulator, name: str = "stage", protocol: str = "isapi", **options: Any) -> CameraConfig:
