@@ -25,7 +25,7 @@ from ptzmapd.commands import PanTilt, PresetRecall, Zoom
 from ptzmapd.config.model import CameraConfig, Mark
 from ptzmapd.errors import TransportError
 from ptzmapd.protocols import PELCO_LIMITS
-from ptzmapd.protocols.pelco import PELCO_D, PelcoDCodec, read_frame
+from ptzmapd.protocols.pelco import PELCO_D, Motion, PelcoDCodec, read_frame
 from ptzmapd.simulators.serial import SerialSimulator, start
 from ptzmapd.transports import TransportPool
 from ptzmapd.transports.serial import BusSchedule, SerialTransport
@@ -281,6 +281,12 @@ def test_a_held_motion_is_refreshed_even_after_a_turn_with_nothing_to_send() -> 
 # ---------------------------------------------------------------------------- the real line
 
 
+def pelco_motions(sim: SerialSimulator) -> list[Motion]:
+    """The motion of every Pelco-D frame the simulated bus received, read back by the codec."""
+    frames = [read_frame(PELCO_D, data) for data in sim.frames]
+    return [frame.motion for frame in frames if frame is not None and frame.motion is not None]
+
+
 async def pelco_bus(sim: SerialSimulator, cameras: int, baud: int = 2400) -> tuple[SerialTransport, list[CameraController]]:
     transport = SerialTransport(sim.where, baud)
     await transport.open()
@@ -365,14 +371,14 @@ def test_a_device_that_vanishes_and_returns(caplog: pytest.LogCaptureFixture) ->
         transport.add_listener(lambda data: None, states.append)
         await until(lambda: controller.idle and transport.connected)
         controller.set_motion(PanTilt(-0.5, 0.0))
-        await until(lambda: any("pan left 0x20" in line for line in sim.received))
+        await until(lambda: Motion(pan=-1, pan_speed=0x20) in pelco_motions(sim))
         await sim.close()  # the device server goes away
         await until(lambda: not transport.connected)
         controller.set_motion(PanTilt(-1.0, 0.0))  # held while the line is down
         sim = await start("pelco-d", serial="tcp", host="127.0.0.2", port=port, cameras=1, log=lambda line: None)
         await until(lambda: transport.connected, timeout=15.0)
         # On the new line the newest state goes out again, stops first (nobody knows).
-        await until(lambda: any("pan left 0x3F" in line for line in sim.received))
+        await until(lambda: Motion(pan=-1, pan_speed=0x3F) in pelco_motions(sim))
         assert states[-2:] == [False, True]
         controller.close()
         await transport.close()
@@ -466,13 +472,13 @@ def test_send_to_a_pelco_camera_exits_0_once_the_frames_are_written(tmp_path: Pa
         config = tmp_path / "bus.yaml"
         config.write_text(CONFIG.format(protocol="pelco-d", device=device, address=2))
         assert main(["-q", "send", "-c", str(config), "dome", "preset", "3"]) == 0
-        sim.wait_for(r"\[pelco-d #2\] preset goto 3")
+        sim.wait_for(r"\[pelco-d #2\] preset goto 3$")
         assert "dome: preset 3" in capsys.readouterr().out
         mark = sim.mark()
         # The opening stops (three slots, each with two repeats: 9 frames, 0.45 s at the
         # 50 ms minimum interval) go first, so the move must outlast them to be sent at all.
         assert main(["-q", "send", "-c", str(config), "dome", "pan", "-0.5", "--for", "1.0"]) == 0
-        sim.wait_for(r"\[pelco-d #2\] pan left 0x20, tilt stop", after=mark)
+        sim.wait_for(r"\[pelco-d #2\] pan left 0x20, tilt stop$", after=mark)
         deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline:
             lines = sim.output.splitlines()[mark:]

@@ -199,7 +199,7 @@ def test_send_to_a_camera_on_a_chain_is_acknowledged(tmp_path: Path, capsys: pyt
         config = tmp_path / "chain.yaml"
         config.write_text(f"cameras:\n  dome:\n    protocol: visca-serial\n    device: {device}\n    address: 2\n")
         assert main(["-q", "send", "-c", str(config), "dome", "preset", "3"]) == 0
-        sim.wait_for(r"\[visca-serial #2\] preset recall 3")
+        sim.wait_for(r"\[visca-serial #2\] preset recall 3$")
         assert "dome: preset 3: acknowledged" in capsys.readouterr().out
     finally:
         sim.stop()

@@ -135,6 +135,8 @@ class HttpSimulator(HttpServer):
         self.isapi_device = IsapiDevice(self.head, HIKVISION_NAMESPACE)
         #: Readable text of every request the camera acted on, in order.
         self.received: list[str] = []
+        #: Every request past authentication, as it arrived (the codecs' ``read_request`` reads one).
+        self.handled: list[HttpRequest] = []
         #: ISAPI answers' XML namespace (None: none at all, as some firmware sends).
         self.namespace: str | None = HIKVISION_NAMESPACE
         #: The upload device's stage-4 answer; None: OK for a non-empty image.
@@ -161,6 +163,7 @@ class HttpSimulator(HttpServer):
         return self.head
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
+        self.handled.append(request)
         return await self._handlers[self.kind](request)
 
     def refusal_body(self, request: HttpRequest) -> tuple[bytes, str]:

@@ -75,14 +75,17 @@ class Recorder:
         self._log = log
         #: Readable text of each frame decoded, in order.
         self.received: list[str] = []
+        #: Each of those frames as it arrived (the protocol's reader reads one), same order.
+        self.frames: list[bytes] = []
         #: When each of those arrived (the loop's clock), same order.
         self.frame_times: list[float] = []
         #: Pieces of garbage skipped (bad checksum, bytes outside a frame).
         self.bad_frames = 0
 
-    def frame(self, now: float, who: str, text: str) -> None:
+    def frame(self, now: float, who: str, text: str, data: bytes) -> None:
         line = f"[{self.kind} {who}] {text}"
         self.received.append(line)
+        self.frames.append(data)
         self.frame_times.append(now)
         self._log(line)
 
@@ -122,7 +125,7 @@ class ViscaChain:
     def _command(self, frame: bytes, now: float) -> list[bytes]:
         address = frame[0] & 0x0F
         if frame[0] == BROADCAST:
-            self._recorder.frame(now, "all", describe_frame(frame))
+            self._recorder.frame(now, "all", describe_frame(frame), frame)
             if frame == ADDRESS_SET.frame:
                 return [address_set_answer(len(self.cameras))]
             if frame == IF_CLEAR.frame:
@@ -132,7 +135,7 @@ class ViscaChain:
             for each in self.cameras.values():
                 each.handle(bytes([0x80 | each.address]) + frame[1:], now)
             return []
-        self._recorder.frame(now, f"#{address}", describe_frame(frame))
+        self._recorder.frame(now, f"#{address}", describe_frame(frame), frame)
         camera = self.cameras.get(address)
         if camera is None:
             return []  # nobody on the chain has that address
@@ -280,7 +283,7 @@ class PelcoBus:
             if self._last_arrival is not None and now - self._last_arrival < EARLY_SHARE * wire_time:
                 self.early_frames += 1
             self._last_arrival = now
-            self._recorder.frame(now, f"#{frame.address}", frame.text)
+            self._recorder.frame(now, f"#{frame.address}", frame.text, piece.data)
             dome = self.cameras.get(frame.address)
             if dome is not None:
                 dome.handle(frame, now)
@@ -318,6 +321,10 @@ class SerialSimulator:
     @property
     def received(self) -> list[str]:
         return self.recorder.received
+
+    @property
+    def frames(self) -> list[bytes]:
+        return self.recorder.frames
 
     @property
     def frame_times(self) -> list[float]:

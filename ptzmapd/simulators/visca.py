@@ -60,6 +60,8 @@ class SimulatorHandle(ABC):
         self.camera = SimulatedCamera()
         #: Readable text of every command received, in order (retransmissions marked).
         self.received: list[str] = []
+        #: Every command frame the camera acted on, as it arrived (``read_command`` reads one).
+        self.frames: list[bytes] = []
         self.silent = False
         self.drop_rate = 0.0
         self.rng = random.Random(0)
@@ -116,6 +118,7 @@ class SimulatorHandle(ABC):
         now = self._clock.now()
         # Completions that fell due go out first: their socket may be the one this command gets.
         self._deliver(self.camera.poll(now))
+        self.frames.append(frame)
         self._note(describe_command(frame))
         for reply_frame in self.camera.handle(frame, now):
             reply = parse_reply(reply_frame, None, None)
