@@ -33,6 +33,7 @@ lists it; 32 hex digits, the device GUID; any other string, a case-insensitive g
 device name (``"*xbox*"``). An input holds one device at a time. When it goes away the input
 reports ``on_state(name, False)`` at once (the daemon stops what it drove) and takes the next
 matching device that appears, the same one plugged back in included.
+
 Reading SDL is :mod:`.pump`'s job: one thread for every gamepad and joystick input.
 Importing this module loads neither SDL nor pygame (:mod:`.library` only declares);
 :meth:`GamepadInput.start` and :func:`~.devices.list_devices` load SDL.
