@@ -64,14 +64,16 @@ class Consumer:
 
 
 def start_ptzmapd(port: int, descriptor: bool) -> Consumer:
+    from ptzmapd.clock import MonotonicClock
     from ptzmapd.config.model import InputConfig, Mark
     from ptzmapd.events import ControlEvent
-    from ptzmapd.inputs import gamepad
+    from ptzmapd.inputs.sdl import pump
+    from ptzmapd.inputs.sdl.input import GamepadInput
 
     if descriptor:
         # A descriptor that never becomes readable: the pump waits on it as on /dev/input/eventN.
         quiet_read, _quiet_write = os.pipe()
-        gamepad.device_fds = lambda path: [quiet_read]
+        pump.device_fds = lambda path: [quiet_read]
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.connect(("127.0.0.1", port))
 
@@ -82,10 +84,10 @@ def start_ptzmapd(port: int, descriptor: bool) -> Consumer:
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, name="loop", daemon=True).start()
     config = InputConfig(name="bench", type="gamepad", mark=Mark("bench", 1, 1))
-    pad_input = gamepad.GamepadInput(config, emit, lambda name, up: None, loop)
+    pad_input = GamepadInput(config, emit, lambda name, up: None, loop, clock=MonotonicClock())
     asyncio.run_coroutine_threadsafe(pad_input.start(), loop).result(timeout=10)
     assert pad_input.connected, "the virtual gamepad was not found"
-    service = gamepad.joystick_service()
+    service = pump.joystick_service()
     return Consumer(pumps=lambda: service.pumps)
 
 

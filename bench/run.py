@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 import rtmidi  # noqa: E402
 
 from jack import ensure_jack, stop_jack  # noqa: E402
-from ptzmapd.inputs.midi_ports import quiet_c_stderr  # noqa: E402
+from ptzmapd.inputs.midi.api import quiet_c_stderr  # noqa: E402
 
 HOST = "127.0.0.2"
 #: Linux's SO_TIMESTAMPNS (Python's socket module does not name it).

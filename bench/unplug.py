@@ -10,7 +10,7 @@ Beside it, idle CPU: the daemon following its (idle) device against the floor of
 ``bench/run.py`` (a bare rtmidi callback client), over the same window.
 
 ALSA cannot be measured here: these machines have no ALSA sequencer (no snd-seq module). On
-ALSA the daemon hears System:Announce on its loop (ptzmapd/inputs/alsa_ports.py).
+ALSA the daemon hears System:Announce on its loop (ptzmapd/inputs/midi/alsa_ports.py).
 
 Run: ``.venv/bin/python bench/unplug.py [--rounds N] [--idle SECONDS]``.
 """

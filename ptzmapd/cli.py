@@ -42,7 +42,7 @@ from ptzmapd.config.load import binding_value, check_raw, codec_refusal, inabili
 from ptzmapd.errors import ConfigError, ProtocolError, PtzmapdError
 from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS, PRESET_CLEAR, RAW_ACTION, modes_of
 from ptzmapd.protocols import PROTOCOLS
-from ptzmapd.simulators import QUIRKS, SIMULATORS, starter
+from ptzmapd.simulators import QUIRKS, SIMULATORS
 
 SEND_ACTIONS = (
     "pan", "tilt", "zoom", "focus", "stop", "home", "preset", "autofocus", "move-to", "jog", *NAMED_ACTIONS, RAW_ACTION,
@@ -607,7 +607,7 @@ async def simulate(args: argparse.Namespace) -> int:
         return 2
     port = args.port if args.port is not None else (spec.default_port if spec and spec.default_port else 0)
     try:
-        handle = await starter(protocol)(
+        handle = await SIMULATORS[protocol](
             protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
             serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
             auth=args.auth, digest_qop=args.digest_qop, digest_algorithm=args.digest_algorithm,

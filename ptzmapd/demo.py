@@ -91,7 +91,7 @@ SCRIPT: tuple[Step, ...] = (
 def _midi_api() -> str | None:
     """A MIDI API on which a virtual port can really be opened here, or None."""
     try:
-        from ptzmapd.inputs.midi_ports import midi_api_works, resolve_api
+        from ptzmapd.inputs.midi.api import midi_api_works, resolve_api
     except ImportError:
         return None
     candidates = [os.environ.get("MIDO_BACKEND"), "alsa", "jack"]
@@ -176,7 +176,8 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
         try:
             runtime = await assemble(config, MonotonicClock(), log)
             if api:
-                from ptzmapd.inputs.midi_ports import MidiSender, resolve_api
+                from ptzmapd.inputs.midi.api import resolve_api
+                from ptzmapd.inputs.midi.sender import MidiSender
 
                 sender = MidiSender(resolve_api(api), virtual=None, port=f"*{PORT_NAME}*")
                 route = f"through the virtual MIDI port '{PORT_NAME}' ({api})"

@@ -15,7 +15,8 @@ from ptzmapd.errors import PtzmapdError
 def midi_section() -> list[str]:
     import rtmidi
 
-    from ptzmapd.inputs.midi_ports import api_label, describe_ports, list_port_aliases, list_ports, midi_api_works
+    from ptzmapd.inputs.midi.api import api_label, list_port_aliases, list_ports, midi_api_works
+    from ptzmapd.inputs.midi.ports import describe_ports
 
     lines = ["MIDI (port: \"*glob*\" matches these names, and their JACK aliases):"]
     apis = [api for api in rtmidi.get_compiled_api() if api in (rtmidi.API_LINUX_ALSA, rtmidi.API_UNIX_JACK)]
@@ -36,7 +37,7 @@ def midi_section() -> list[str]:
 
 
 def gamepad_section() -> list[str]:
-    from ptzmapd.inputs.gamepad import list_devices
+    from ptzmapd.inputs.sdl.devices import list_devices
 
     lines = ["Gamepads and joysticks (match: index, GUID or \"*name glob*\"):"]
     devices = list_devices()

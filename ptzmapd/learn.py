@@ -289,7 +289,7 @@ def _midi_api() -> int | None:
     """The first MIDI API that works here: ``MIDO_BACKEND``'s if set, else ALSA, else JACK."""
     import rtmidi
 
-    from ptzmapd.inputs.midi_ports import midi_api_works, resolve_api
+    from ptzmapd.inputs.midi.api import midi_api_works, resolve_api
 
     candidates: list[int] = [resolve_api(None), rtmidi.API_LINUX_ALSA, rtmidi.API_UNIX_JACK]
     for api in dict.fromkeys(api for api in candidates if api != rtmidi.API_UNSPECIFIED):
@@ -300,7 +300,7 @@ def _midi_api() -> int | None:
 
 def discover_midi(taken: set[str]) -> list[Found]:
     """Every MIDI port that can be read now, each as an input of its own."""
-    from ptzmapd.inputs.midi_ports import MIDI_APIS, list_ports
+    from ptzmapd.inputs.midi.api import MIDI_APIS, list_ports
 
     api = _midi_api()
     if api is None:
@@ -328,7 +328,7 @@ def joysticks_present() -> bool:
 
 def discover_gamepads(taken: set[str]) -> list[Found]:
     """Every gamepad and joystick SDL sees now (loads SDL)."""
-    from ptzmapd.inputs.gamepad import list_devices
+    from ptzmapd.inputs.sdl.devices import list_devices
 
     found: list[Found] = []
     for device in list_devices():
@@ -417,7 +417,8 @@ async def listen(
 ) -> None:
     """Open ``found``'s inputs and print what they send until ``until`` is set."""
     log = log or logging.getLogger("ptzmapd")
-    learner = Learner(out, clock or MonotonicClock(), cameras)
+    clock = clock or MonotonicClock()
+    learner = Learner(out, clock, cameras)
     for item in found:
         print(f"# listening to {item.config.name}: {item.what}", file=out)
     entries = [item.entry for item in found if item.entry]
@@ -431,7 +432,7 @@ async def listen(
     opened: list[Input] = []
     try:
         for item in found:
-            device = make_input(item.config, learner.on_event, learner.on_state, loop, log)
+            device = make_input(item.config, learner.on_event, learner.on_state, loop, log, clock)
             await device.start()
             opened.append(device)
         await until.wait()

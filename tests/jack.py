@@ -23,7 +23,7 @@ from pathlib import Path
 
 import rtmidi
 
-from ptzmapd.inputs.midi_ports import quiet_c_stderr
+from ptzmapd.inputs.midi.api import quiet_c_stderr
 
 #: The server DESIGN.md names: no realtime privileges needed, no sound card, 64-frame periods.
 JACKD_ARGS = ("--no-realtime", "-d", "dummy", "-r", "48000", "-p", "64")

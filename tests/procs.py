@@ -77,4 +77,16 @@ class Simulator(Proc):
     def __init__(self, kind: str) -> None:
         super().__init__("simulate", kind, "--host", "127.0.0.2", "--port", "0")
         self.kind = kind
+        self._command = re.compile(rf"\[{re.escape(kind)} [^\]]+\] (.*)")
         self.port = int(self.wait_for(r"on 127\.0\.0\.2:(\d+)").group(1))
+
+    def commands(self, after: int = 0) -> list[str]:
+        """The commands the camera printed (from line ``after`` on), each whole: the text after
+        its ``[kind host:port]`` prefix (``pan right 0x18, tilt stop``, ``preset recall 3``)."""
+        with self._lock:
+            lines = self.lines[after:]
+        return [match.group(1) for match in map(self._command.fullmatch, lines) if match]
+
+    def wait_for_command(self, command: str, timeout: float = 10.0, after: int = 0) -> None:
+        """Wait for exactly ``command`` (never a longer one: ``preset recall 3`` is not 30)."""
+        self.wait_for(rf"^\[{re.escape(self.kind)} [^\]]+\] {re.escape(command)}$", timeout=timeout, after=after)

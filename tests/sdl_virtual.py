@@ -3,7 +3,7 @@
 A virtual joystick is a real SDL device: ptzmapd reads it through SDL's own event path (the
 same queue, the same GameController mapping), exactly as it reads a USB gamepad. It lives in
 the process that attached it and goes through the same SDL instance ptzmapd loads
-(:func:`ptzmapd.inputs.sdl.load`).
+(:func:`ptzmapd.inputs.sdl.library.load`).
 
 A gamepad is attached as SDL's type 1 (game controller) with 6 axes and 15 buttons, which SDL
 maps by default in its own order: axes ``leftx lefty rightx righty lefttrigger
@@ -26,8 +26,8 @@ for the kernel making a device node readable.
 
 from __future__ import annotations
 
-from ptzmapd.inputs import sdl as sdl_library
-from ptzmapd.inputs.gamepad import joystick_service
+from ptzmapd.inputs.sdl import library as sdl_library
+from ptzmapd.inputs.sdl.pump import joystick_service
 
 GAMEPAD_AXES = ("leftx", "lefty", "rightx", "righty", "lefttrigger", "righttrigger")
 GAMEPAD_BUTTONS = (

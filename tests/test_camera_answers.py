@@ -32,7 +32,7 @@ from ptzmapd.protocols import PELCO_LIMITS, VISCA_LIMITS
 from ptzmapd.protocols.base import ErrorReply
 from ptzmapd.protocols.pelco import PelcoDCodec
 from ptzmapd.protocols.visca import ViscaCodec
-from ptzmapd.simulators.http import start as start_http
+from ptzmapd.simulators.http_cameras import start as start_http
 from ptzmapd.transports import TransportPool
 from procs import Proc, Simulator
 from wire import MemoryWire

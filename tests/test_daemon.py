@@ -55,16 +55,17 @@ def midi_out(virtual: str) -> mido.ports.BaseOutput:
     raise AssertionError(f"no port {virtual!r}: {backend.get_output_names()}")
 
 
-def send_until(out: mido.ports.BaseOutput, message: mido.Message, simulator: Simulator, pattern: str, after: int = 0) -> None:
-    """Send until the camera shows it: a fresh JACK connection takes a cycle or two to carry."""
+def send_until(out: mido.ports.BaseOutput, message: mido.Message, simulator: Simulator, command: str, after: int = 0) -> None:
+    """Send until the camera shows exactly ``command``: a fresh JACK connection takes a cycle
+    or two to carry."""
     for _ in range(25):
         out.send(message)
         try:
-            simulator.wait_for(pattern, timeout=0.2, after=after)
+            simulator.wait_for_command(command, timeout=0.2, after=after)
             return
         except AssertionError:
             continue
-    simulator.wait_for(pattern, timeout=0.1, after=after)
+    simulator.wait_for_command(command, timeout=0.1, after=after)
 
 
 def test_run_moves_on_a_fader_and_stops_every_camera_on_sigterm(jack: int, stage: Simulator, tmp_path: Path) -> None:
@@ -73,13 +74,13 @@ def test_run_moves_on_a_fader_and_stops_every_camera_on_sigterm(jack: int, stage
     try:
         daemon.wait_for("running: 1 camera")
         with midi_out("daemon-term") as out:
-            send_until(out, mido.Message("control_change", control=0, value=127), stage, "pan right 0x18")
+            send_until(out, mido.Message("control_change", control=0, value=127), stage, "pan right 0x18, tilt stop")
             mark = stage.mark()
             started = time.monotonic()
             daemon.signal(signal.SIGTERM)
             assert daemon.process.wait(timeout=5) == 0
             assert time.monotonic() - started < 2.0
-        stage.wait_for("pan stop", after=mark, timeout=2)
+        stage.wait_for_command("pan stop, tilt stop", after=mark, timeout=2)
     finally:
         daemon.stop()
 
@@ -96,17 +97,17 @@ def test_sighup_keeps_the_old_config_when_the_new_one_is_broken_and_takes_a_good
         daemon.wait_for(rf"{config}:3:15: cameras\.stage\.protocol: unknown protocol 'visac'")
         daemon.wait_for("keeping the one that is running")
         with midi_out("daemon-hup") as out:  # the old config still runs
-            send_until(out, mido.Message("control_change", control=0, value=0), stage, "pan left 0x18")
+            send_until(out, mido.Message("control_change", control=0, value=0), stage, "pan left 0x18, tilt stop")
             out.send(mido.Message("control_change", control=0, value=64))
-            stage.wait_for("pan stop")
+            stage.wait_for_command("pan stop, tilt stop")
         write_config(tmp_path, stage.port, "daemon-hup", pan_cc=7)
         daemon.signal(signal.SIGHUP)
         daemon.wait_for("configuration reloaded")
         mark = stage.mark()
         with midi_out("daemon-hup") as out:
             out.send(mido.Message("control_change", control=0, value=0))  # no longer bound
-            send_until(out, mido.Message("control_change", control=7, value=127), stage, "pan right 0x18", after=mark)
-        assert "pan left" not in "\n".join(stage.lines[mark:])
+            send_until(out, mido.Message("control_change", control=7, value=127), stage, "pan right 0x18, tilt stop", after=mark)
+        assert not [command for command in stage.commands(after=mark) if command.startswith("pan left")]
         assert "Traceback" not in daemon.output
     finally:
         daemon.stop()
@@ -164,12 +165,12 @@ def test_check_reports_every_problem_and_exits_2(tmp_path: Path, capsys: pytest.
 def test_send_preset_and_a_timed_pan(stage: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path, stage.port, "unused")
     assert main(["-q", "send", "-c", str(config), "stage", "preset", "3"]) == 0
-    stage.wait_for("preset recall 3")
+    stage.wait_for_command("preset recall 3")
     assert "stage: preset 3: acknowledged" in capsys.readouterr().out
     mark = stage.mark()
     assert main(["-q", "send", "-c", str(config), "stage", "pan", "0.5", "--for", "0.3"]) == 0
-    stage.wait_for("pan right 0x0C", after=mark)
-    stage.wait_for("pan stop", after=mark)
+    stage.wait_for_command("pan right 0x0C, tilt stop", after=mark)
+    stage.wait_for_command("pan stop, tilt stop", after=mark)
 
 
 def test_send_to_a_camera_that_does_not_answer_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -215,7 +216,7 @@ def test_status_shows_cameras_and_inputs_from_the_running_daemon(jack: int, stag
         assert socket_path.stat().st_mode & 0o777 == 0o600
         assert socket_path.parent.stat().st_mode & 0o777 == 0o700
         with midi_out("daemon-status") as out:
-            send_until(out, mido.Message("control_change", control=0, value=127), stage, "pan right 0x18")
+            send_until(out, mido.Message("control_change", control=0, value=127), stage, "pan right 0x18, tilt stop")
             status = Proc("status", "--socket", str(socket_path))
             assert status.process.wait(timeout=10) == 0
             status.stop()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Callable
 
-from ptzmapd.clock import FakeClock, MonotonicClock
-from ptzmapd.commands import PanTilt, PresetRecall, Zoom
+from helpers import until
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.settings import ControllerSettings
+from ptzmapd.clock import FakeClock, MonotonicClock
+from ptzmapd.commands import PanTilt, PresetRecall, Zoom
 from ptzmapd.protocols import VISCA_LIMITS
 from ptzmapd.protocols.visca import ViscaCodec
 from ptzmapd.protocols.visca_ip import ViscaIpCodec
@@ -19,14 +19,6 @@ from ptzmapd.transports.tcp import TcpTransport
 from ptzmapd.transports.udp import UdpTransport
 from lossy import LossyRelay
 from wire import MemoryWire
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def test_twenty_percent_loss_reaches_the_final_state_and_runs_no_preset_twice() -> None:
@@ -48,7 +40,7 @@ def test_twenty_percent_loss_reaches_the_final_state_and_runs_no_preset_twice() 
                     await asyncio.sleep(0.005)
             controller.set_motion(Zoom(0.5))
             controller.set_motion(PanTilt(-0.25, 0.0))
-            await eventually(lambda: controller.idle, timeout=20)
+            await until(lambda: controller.idle, timeout=20)
             assert sum(relay.dropped.values()) > 5  # the loss really happened, both ways
             assert relay.dropped["to controller"] > 0
             executed = [line for line in camera.received if "retransmission" not in line]
@@ -78,13 +70,13 @@ def test_a_tcp_reset_reconnects_and_resends_the_newest_state() -> None:
         controller.start()
         try:
             controller.set_motion(PanTilt(1.0, 0.0))
-            await eventually(lambda: "pan right 0x18, tilt stop" in camera.received)
+            await until(lambda: "pan right 0x18, tilt stop" in camera.received)
             await camera.close()  # the camera resets: every connection dropped
-            await eventually(lambda: not transport.connected)
+            await until(lambda: not transport.connected)
             controller.set_motion(PanTilt(0.0, 0.5))  # the hand moves on while it is away
             camera = await start_simulator("visca-tcp", "127.0.0.2", port, log=lambda line: None)
-            await eventually(lambda: transport.connected, timeout=15)
-            await eventually(lambda: "pan stop, tilt up 0x0A" in camera.received)
+            await until(lambda: transport.connected, timeout=15)
+            await until(lambda: "pan stop, tilt up 0x0A" in camera.received)
             assert controller.state.online
         finally:
             controller.close()
@@ -137,7 +129,7 @@ def test_a_camera_whose_name_does_not_resolve_does_not_keep_the_others_from_star
             from ptzmapd.mapping.intents import Do
 
             runtime.pipeline.apply(Do("all", Home()))
-            await eventually(lambda: "home" in live.received, timeout=3)
+            await until(lambda: "home" in live.received, timeout=3)
             assert not runtime.controllers["gone"].transport.connected
         finally:
             await runtime.shutdown(grace=0.2)
@@ -192,10 +184,10 @@ def test_shutdown_sends_the_stops_before_a_slow_input_has_closed(tmp_path) -> No
         runtime.inputs["wedged"] = WedgedInput()  # type: ignore[assignment]
         assert runtime.pipeline is not None
         runtime.pipeline.apply(Move("stage", "pan", 1.0, ("wedged", 0)))
-        await eventually(lambda: "pan right 0x18, tilt stop" in camera.received)
+        await until(lambda: "pan right 0x18, tilt stop" in camera.received)
         started = time.monotonic()
         closing = asyncio.ensure_future(runtime.shutdown())
-        await eventually(lambda: camera.received[-1] == "pan stop, tilt stop", timeout=0.3)
+        await until(lambda: camera.received[-1] == "pan stop, tilt stop", timeout=0.3)
         await closing
         assert time.monotonic() - started < 2.0
         await camera.close()

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import mido
 
+from helpers import run, until
 from ptzmapd.app.assemble import assemble
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.config import load_config
 from ptzmapd.config.model import BindingConfig, InputConfig, LedConfig, Mark
-from ptzmapd.feedback import BLINK_HALF_PERIOD, PRESET_PATTERNS, Feedback, SurfaceFeedback, lights_of
+from ptzmapd.surfaces.feedback import BLINK_HALF_PERIOD, PRESET_PATTERNS, Feedback, SurfaceFeedback, lights_of
 from ptzmapd.simulators.visca import start_simulator
 from test_learn import Plugged
 
@@ -256,24 +257,16 @@ def test_the_surface_receives_its_leds_on_jack_and_again_after_it_is_plugged_bac
             await leds.show({0: 0, 100: 0, 101: 1}, resend)
 
             leds.unplug()
-            await wait_for(lambda: not output.connected)
+            await until(lambda: not output.connected)
             feedback.selected("stage")
             leds.plug()  # ...and plugged back: it is sent everything, this change included
-            await wait_for(lambda: output.connected)
+            await until(lambda: output.connected)
             await leds.show({0: 0, 100: 1, 101: 0}, resend)
         finally:
             await surface.close()
             leds.unplug()
 
-    asyncio.run(asyncio.wait_for(body(), timeout=60))
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
-
+    run(body)
 
 
 DAEMON_CONFIG = """\
@@ -303,7 +296,7 @@ def test_the_daemon_lights_the_selected_cameras_pad_as_the_surface_selects_it(ja
         pads: Plugged | None = None
         try:
             await leds.show({100: 127, 101: 0}, resend)  # the first camera is selected at start
-            await wait_for(lambda: runtime.inputs["desk"].connected)
+            await until(lambda: runtime.inputs["desk"].connected)
             pads = Plugged(f"*:{name} in")
             press = pads.send
             # The pad is pressed (again, until it shows: a fresh connection may miss a period).
@@ -319,4 +312,4 @@ def test_the_daemon_lights_the_selected_cameras_pad_as_the_surface_selects_it(ja
             await stage.close()
             await pulpit.close()
 
-    asyncio.run(asyncio.wait_for(body(), timeout=60))
+    run(body)

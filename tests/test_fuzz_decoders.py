@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ptzmapd.commands import PanTiltPositionInquiry, ZoomPositionInquiry
-from ptzmapd.inputs.midi import parse_midi
+from ptzmapd.inputs.midi.parse import parse_midi
 from ptzmapd.protocols import ISAPI_LIMITS, IPCAM_LIMITS, PELCO_LIMITS, VISCA_LIMITS
 from ptzmapd.protocols.base import Codec, Reply
 from ptzmapd.protocols.ipcam_cgi import IpcamCgiCodec

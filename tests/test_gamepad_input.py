@@ -21,11 +21,15 @@ from typing import Any
 import pytest
 
 import sdl_virtual
+from helpers import until
+from ptzmapd.clock import MonotonicClock
 from ptzmapd.config.model import InputConfig, Mark
 from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent
-from ptzmapd.inputs import gamepad
-from ptzmapd.inputs.gamepad import GamepadInput, joystick_service, list_devices
+from ptzmapd.inputs.sdl import pump
+from ptzmapd.inputs.sdl.devices import list_devices
+from ptzmapd.inputs.sdl.input import GamepadInput
+from ptzmapd.inputs.sdl.pump import joystick_service
 from sdl_virtual import AXIS_MAX, AXIS_MIN, HAT_RIGHT, HAT_UP, attach_gamepad, attach_joystick
 
 MARK = Mark("studio.yaml", 3, 5)
@@ -55,7 +59,7 @@ class Inputs:
         options = {} if match is None else {"match": match}
         config = InputConfig(name=name, type=type, mark=MARK, options=options)
         loop = asyncio.get_running_loop()
-        found = GamepadInput(config, self.events.append, self._on_state, loop)
+        found = GamepadInput(config, self.events.append, self._on_state, loop, clock=MonotonicClock())
         self.opened.append(found)
         await found.start()
         return found
@@ -82,14 +86,6 @@ def run(body: Callable[[Inputs], Awaitable[None]]) -> None:
             await inputs.close()
 
     asyncio.run(main())
-
-
-async def until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the condition")
-        await asyncio.sleep(0.002)
 
 
 async def seen(inputs: Inputs, *expected: Control, input: str = "pad") -> None:
@@ -345,10 +341,10 @@ def test_device_fds_finds_the_descriptors_open_on_a_device_node() -> None:
     """How the pump finds what to wait on: SDL reports the node it opened (/dev/input/eventN)."""
     with open("/dev/zero", "rb") as first, open("/dev/zero", "rb") as second:
         ours = {first.fileno(), second.fileno()}
-        assert ours <= set(gamepad.device_fds("/dev/zero"))  # (pytest may hold it open too)
-        assert not ours & set(gamepad.device_fds("/dev/full"))
-    assert not ours & set(gamepad.device_fds("/dev/zero"))
-    assert gamepad.device_fds(None) == []  # a virtual device has no node: it is polled
+        assert ours <= set(pump.device_fds("/dev/zero"))  # (pytest may hold it open too)
+        assert not ours & set(pump.device_fds("/dev/full"))
+    assert not ours & set(pump.device_fds("/dev/zero"))
+    assert pump.device_fds(None) == []  # a virtual device has no node: it is polled
 
 
 def test_a_hung_up_device_node_disconnects_without_waiting_for_sdl(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -363,7 +359,7 @@ def test_a_hung_up_device_node_disconnects_without_waiting_for_sdl(monkeypatch: 
         handed_out.append(node_read)
         return [node_read]
 
-    monkeypatch.setattr(gamepad, "device_fds", fake_device_fds)
+    monkeypatch.setattr(pump, "device_fds", fake_device_fds)
 
     async def body(inputs: Inputs) -> None:
         pad = attach_gamepad("Stage Pad")
@@ -392,8 +388,8 @@ def test_a_quick_guide_tap_is_released_without_waiting_for_another_event(
     With the device waited on through its (here: quiet stand-in) descriptor and no hot-plug
     timer to speak of, only the pump scheduled for it can deliver the release."""
     node_read, node_write = os.pipe()
-    monkeypatch.setattr(gamepad, "device_fds", lambda path: [node_read])
-    monkeypatch.setattr(gamepad, "HOTPLUG_INTERVAL", 60.0)
+    monkeypatch.setattr(pump, "device_fds", lambda path: [node_read])
+    monkeypatch.setattr(pump, "HOTPLUG_INTERVAL", 60.0)
 
     async def body(inputs: Inputs) -> None:
         pad = attach_gamepad()
@@ -415,9 +411,9 @@ def test_a_descriptor_sdl_never_drains_is_polled_instead(
 ) -> None:
     node_read, node_write = os.pipe()
     os.write(node_write, b"stays readable")
-    monkeypatch.setattr(gamepad, "device_fds", lambda path: [node_read])
+    monkeypatch.setattr(pump, "device_fds", lambda path: [node_read])
     # A low limit, so a slow or busy machine trips it as surely as a fast one.
-    monkeypatch.setattr(gamepad, "HOT_DESCRIPTOR_LIMIT", 100)
+    monkeypatch.setattr(pump, "HOT_DESCRIPTOR_LIMIT", 100)
 
     async def body(inputs: Inputs) -> None:
         pad = attach_gamepad(wake=False)
@@ -522,7 +518,7 @@ def test_list_devices_describes_each_device() -> None:
 def test_a_non_gamepad_type_is_refused() -> None:
     config = InputConfig(name="pad", type="midi", mark=MARK)
     with pytest.raises(ConfigError, match="studio.yaml:3:5: inputs.pad.type"):
-        GamepadInput(config, lambda e: None, lambda n, s: None, asyncio.new_event_loop())
+        GamepadInput(config, lambda e: None, lambda n, s: None, asyncio.new_event_loop(), clock=MonotonicClock())
 
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:
@@ -532,7 +528,7 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
 
 def test_importing_the_module_loads_neither_sdl_nor_pygame() -> None:
     result = run_python(
-        "import sys, ptzmapd.inputs.gamepad\n"
+        "import sys, ptzmapd.inputs.sdl.input, ptzmapd.inputs.sdl.pump\n"
         "maps = open('/proc/self/maps').read()\n"
         "print('pygame' in sys.modules, 'libSDL2' in maps)\n"
     )
@@ -543,7 +539,7 @@ def test_sdl_leaves_sigterm_to_the_daemon() -> None:
     """Left to itself SDL turns SIGTERM into a queued SDL_QUIT: systemd could not stop us."""
     result = run_python(
         "import os, signal, time\n"
-        "from ptzmapd.inputs import sdl\n"
+        "from ptzmapd.inputs.sdl import library as sdl\n"
         "sdl.load()\n"
         "os.kill(os.getpid(), signal.SIGTERM)\n"
         "time.sleep(5)\n"

@@ -9,7 +9,6 @@ naming the camera and the scheme, and the camera is treated like one with a wron
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,16 @@ import httpx
 import pytest
 
 from procs import Proc
+from helpers import run_catching, until
 from ptzmapd.app.assemble import make_controller
+from ptzmapd.control.controller import CameraController
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Home, PresetRecall
 from ptzmapd.control.controller import CameraController
 from ptzmapd.protocols.http import Challenge, auth_problem, parse_challenges
-from ptzmapd.simulators.http import HttpSimulator, start
+from ptzmapd.simulators.http_cameras import HttpSimulator, start
 from ptzmapd.transports import TransportPool
-from test_http_transport import LOG, PASSWORD, config, saw, until
+from test_http_transport import LOG, PASSWORD, config, saw
 
 ENV = {"PTZMAPD_TEST_PW": PASSWORD}
 
@@ -41,20 +42,6 @@ async def camera(**quirks: Any) -> tuple[HttpSimulator, CameraController, Transp
     pool = TransportPool(LOG, clock=MonotonicClock())
     controller = await make_controller(config(sim), pool, MonotonicClock(), LOG)
     return sim, controller, pool
-
-
-def run_catching(main: Any) -> list[dict[str, Any]]:
-    """Run ``main()`` and return every exception the loop saw escape a task or callback."""
-    escaped: list[dict[str, Any]] = []
-
-    async def wrapper() -> None:
-        asyncio.get_running_loop().set_exception_handler(lambda loop, context: escaped.append(context))
-        await main()
-        gc.collect()  # an unretrieved task exception is reported when the task is collected
-        await asyncio.sleep(0)
-
-    asyncio.run(wrapper())
-    return escaped
 
 
 @pytest.mark.parametrize(
@@ -170,13 +157,14 @@ def test_challenges_are_read_with_several_in_one_header() -> None:
     ("kind", "auth", "request_bytes"),
     [
         ("upload", None, b"GET /cgi-bin/update?PTZ_IMAGE&USER=\xff&PWD=x HTTP/1.1\r\n\r\n"),
-        ("ipcam-cgi", None, b"GET /image.jpg HTTP/1.1\r\nAuthorization: Basic w7xzZXI6cMOkc3M=\r\n\r\n"),
-        ("isapi", None, b'GET /ISAPI/System/status HTTP/1.1\r\nAuthorization: Digest username="admin", '
+        ("upload", None, b"GET /cgi-bin/update?PTZ_IMAGE&USER=%FF%FE&PWD=x HTTP/1.1\r\nHost: cam\r\n\r\n"),
+        ("ipcam-cgi", None, b"GET /image.jpg HTTP/1.1\r\nHost: cam\r\nAuthorization: Basic w7xzZXI6cMOkc3M=\r\n\r\n"),
+        ("isapi", None, b'GET /ISAPI/System/status HTTP/1.1\r\nHost: cam\r\nAuthorization: Digest username="admin", '
                         b'realm="ptzmapd simulated camera", nonce="n", uri="/ISAPI/System/status", '
                         b'response="\xe4\xf6", qop=auth, nc=00000001, cnonce="c"\r\n\r\n'),
-        ("isapi", "none", b"GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70000 + b"\r\n"),
+        ("isapi", "none", b"GET /x HTTP/1.1\r\nHost: cam\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70000 + b"\r\n"),
     ],
-    ids=["upload-non-ascii-user", "basic-non-ascii", "digest-non-ascii-response", "huge-chunk-line"],
+    ids=["upload-non-ascii-user", "upload-non-utf8-user", "basic-non-ascii", "digest-non-ascii-response", "huge-chunk-line"],
 )
 def test_what_a_client_sends_never_kills_a_simulated_camera(kind: str, auth: str | None, request_bytes: bytes) -> None:
     async def main() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from procs import Proc
-from ptzmapd.simulators.http import JPEG, start
+from ptzmapd.simulators.http_cameras import JPEG, start
 from ptzmapd.snapshot import run_snapshot
 
 PASSWORD = "cli-Pa55word"

@@ -13,12 +13,13 @@ import shutil
 import ssl
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers import run, until
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.replies import STOP_REFUSED_TRIES
 from ptzmapd.clock import MonotonicClock
@@ -37,24 +38,12 @@ from ptzmapd.commands import (
 )
 from ptzmapd.app.assemble import make_controller
 from ptzmapd.config.model import CameraConfig, Mark
-from ptzmapd.simulators.http import HttpSimulator, start
+from ptzmapd.simulators.http_cameras import HttpSimulator, start
 from ptzmapd.transports import TransportPool
 from ptzmapd.transports.http import HttpTransport
 
 PASSWORD = "s3cret-Pa55-word"
 LOG = logging.getLogger("tests.http")  # outside "ptzmapd": the CLI tests turn its propagation off
-
-
-def run(coroutine: Awaitable[None]) -> None:
-    asyncio.run(coroutine)  # type: ignore[arg-type]
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 3.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        await asyncio.sleep(0.01)
 
 
 def config(sim: HttpSimulator, name: str = "stage", protocol: str = "isapi", **options: Any) -> CameraConfig:

@@ -26,8 +26,8 @@ from ptzmapd.clock import FakeClock
 from ptzmapd.config import load_config
 from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent
-from ptzmapd.inputs.gamepad import joystick_service
-from ptzmapd.inputs.midi_ports import MidiSender
+from ptzmapd.inputs.sdl.pump import joystick_service
+from ptzmapd.inputs.midi.sender import MidiSender
 from ptzmapd.learn import (
     FLOOD_INTERVAL,
     Learner,

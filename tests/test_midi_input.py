@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -21,16 +21,22 @@ import mido
 import pytest
 import rtmidi
 
+from helpers import run, until
+from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.config.model import InputConfig, Mark
 from ptzmapd.events import ControlEvent
-from ptzmapd.inputs.midi import MidiInput, parse_midi
-from ptzmapd.inputs.midi_ports import MidiSender, PortWatcher, list_ports, midi_api_works, resolve_api
+from ptzmapd.inputs.midi.input import MidiInput
+from ptzmapd.inputs.midi.parse import parse_midi
+from ptzmapd.inputs.midi.api import list_ports, midi_api_works, resolve_api
+from ptzmapd.inputs.midi.ports import PortWatcher
+from ptzmapd.inputs.midi.sender import MidiSender
 
 # The test side of the wire, independent of the code under test.
 MIDO_JACK = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
 
 # A CC no test sends otherwise: markers bracket each message a test sends.
 MARKER_CC = 119
+CLOCK = MonotonicClock()
 _marker_values = itertools.count(1)
 
 Control = tuple[str, int | str | None, float, int | None]
@@ -42,10 +48,6 @@ def token() -> str:
 
 def midi_config(name: str, **fields: Any) -> InputConfig:
     return InputConfig(name=name, type="midi", mark=Mark("test.yaml", 1, 1), api="jack", **fields)
-
-
-def run(body: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(asyncio.wait_for(body(), timeout=60))
 
 
 def is_marker(event: ControlEvent) -> bool:
@@ -71,14 +73,6 @@ class Collected:
     def on_state(self, name: str, connected: bool) -> None:
         self.threads.add(threading.get_ident())
         self.states.append((name, connected))
-
-
-async def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 class ToVirtual:
@@ -264,13 +258,33 @@ def test_resolve_api(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- a virtual port of our own ------------------------------------------------------------------
 
 
+def test_events_are_stamped_by_the_injected_clock(jack: int) -> None:
+    """The deadman compares event times with the daemon's clock: the input must use it too."""
+    name, virtual = f"desk-{token()}", f"ptzmapd-test-{token()}"
+    clock = FakeClock(start=5000.0)
+
+    async def body() -> None:
+        seen = Collected()
+        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state,
+                         asyncio.get_running_loop(), clock=clock)
+        await midi.start()
+        try:
+            with output_to(virtual) as out:
+                received = await exchange(out, seen, mido.Message("control_change", control=7, value=100))
+        finally:
+            await midi.close()
+        assert [(control(event), event.time) for event in received] == [(("cc", 7, 100, 1), 5000.0)]
+
+    asyncio.run(body())
+
+
 def test_virtual_input_turns_messages_into_events(jack: int) -> None:
     name, virtual = f"desk-{token()}", f"ptzmapd-test-{token()}"
 
     async def body() -> None:
         seen = Collected()
         loop = asyncio.get_running_loop()
-        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop)
+        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop, clock=CLOCK)
         await midi.start()
         try:
             assert midi.connected and midi.port_name == virtual
@@ -319,7 +333,7 @@ def test_channel_filter_drops_other_channels(jack: int) -> None:
         seen = Collected()
         loop = asyncio.get_running_loop()
         config = midi_config(name, virtual=virtual, channel=3)
-        midi = MidiInput(config, seen.emit, seen.on_state, loop)
+        midi = MidiInput(config, seen.emit, seen.on_state, loop, clock=CLOCK)
         await midi.start()
         try:
             with output_to(virtual) as out:
@@ -347,7 +361,7 @@ def test_sysex_clock_and_unmapped_messages_are_ignored(jack: int) -> None:
     async def body() -> None:
         seen = Collected()
         loop = asyncio.get_running_loop()
-        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop)
+        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop, clock=CLOCK)
         await midi.start()
         try:
             with output_to(virtual) as out:
@@ -387,24 +401,25 @@ def test_port_glob_follows_the_device_out_and_back(jack: int) -> None:
             seen.emit,
             seen.on_state,
             asyncio.get_running_loop(),
+            clock=CLOCK,
             poll_interval=0.1,
         )
         try:
             await midi.start()
             # Normally connected by start() itself; a poll later if another test run's ports
             # changed the list while it opened.
-            await wait_until(lambda: seen.states == [(name, True)], "the device")
+            await until(lambda: seen.states == [(name, True)], "the device")
             assert midi.connected and midi.port_name == f"{device}:{port}"
             assert await controls_for(
                 controller, seen, [mido.Message("control_change", control=16, value=42)]
             ) == [("cc", 16, 42, 1)]
 
             controller.close()  # unplugged
-            await wait_until(lambda: seen.states[-1] == (name, False), "on_state(False)")
+            await until(lambda: seen.states[-1] == (name, False), "on_state(False)")
             assert not midi.connected and midi.port_name is None
 
             controller = fake_device(device, port)  # plugged back
-            await wait_until(lambda: seen.states[-1] == (name, True), "on_state(True) again")
+            await until(lambda: seen.states[-1] == (name, True), "on_state(True) again")
             assert seen.states == [(name, True), (name, False), (name, True)]
             assert midi.port_name == f"{device}:{port}"
             assert await controls_for(
@@ -451,11 +466,11 @@ def test_port_watcher_follows_an_output_port_and_reports_each_change_once(
             assert changes == [] and watcher.port_name is None
             lamp = MIDO_JACK.open_input("in", virtual=True, client_name=device)
             try:
-                await wait_until(lambda: changes == [("open", f"{device}:in")], "the device")
+                await until(lambda: changes == [("open", f"{device}:in")], "the device")
                 assert jack_ports_of(client) == [f"{client}:out"]
             finally:
                 lamp.close()
-            await wait_until(lambda: len(changes) == 2, "the unplug")
+            await until(lambda: len(changes) == 2, "the unplug")
             assert changes[1] == ("lost", f"{device}:in") and watcher.port_name is None
             await asyncio.sleep(0.3)
             await watcher.close()
@@ -490,6 +505,7 @@ def test_missing_device_at_start_is_waited_for(
             seen.emit,
             seen.on_state,
             asyncio.get_running_loop(),
+            clock=CLOCK,
             poll_interval=0.1,
         )
         controller: mido.ports.BaseOutput | None = None
@@ -506,7 +522,7 @@ def test_missing_device_at_start_is_waited_for(
                 )
 
                 controller = fake_device(device, f"{device} SLIDER/KNOB")
-                await wait_until(lambda: seen.states == [(name, True)], "the late device")
+                await until(lambda: seen.states == [(name, True)], "the late device")
             assert midi.port_name == f"{device}:{device} SLIDER/KNOB"
             assert await controls_for(
                 controller, seen, [mido.Message("pitchwheel", channel=4, pitch=100)]
@@ -534,6 +550,7 @@ def test_unreachable_midi_api_is_retried_quietly(
             seen.emit,
             seen.on_state,
             asyncio.get_running_loop(),
+            clock=CLOCK,
             poll_interval=0.02,
         )
         try:
@@ -542,12 +559,12 @@ def test_unreachable_midi_api_is_retried_quietly(
             with caplog.at_level(logging.DEBUG, logger="ptzmapd.inputs.midi"):
                 await midi.start()
                 assert not midi.connected
-                await wait_until(
+                await until(
                     lambda: sum("still unusable" in m for m in caplog.messages) >= 2,
                     "two more attempts (every 0.1 s)",
                 )
                 monkeypatch.undo()
-                await wait_until(lambda: seen.states == [(name, True)], "the server to be found")
+                await until(lambda: seen.states == [(name, True)], "the server to be found")
         finally:
             await midi.close()
         failures = [r for r in caplog.records if "cannot open the jack MIDI API" in r.getMessage()]
@@ -582,9 +599,9 @@ def test_closing_while_a_fader_floods_the_input_neither_hangs_nor_crashes(jack: 
         for cycle in range(15):
             seen = Collected()
             config = midi_config(f"fader-{tag}-{cycle}", port=f"{device}:*")
-            midi = MidiInput(config, seen.emit, seen.on_state, loop, poll_interval=0.05)
+            midi = MidiInput(config, seen.emit, seen.on_state, loop, clock=CLOCK, poll_interval=0.05)
             await midi.start()
-            await wait_until(lambda: bool(seen.events), "the flood")
+            await until(lambda: bool(seen.events), "the flood")
             await midi.close()
 
     pump = threading.Thread(target=flood, daemon=True)
@@ -610,7 +627,7 @@ def test_midi_sender_plays_into_a_virtual_input(jack: int) -> None:
     async def body() -> None:
         seen = Collected()
         loop = asyncio.get_running_loop()
-        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop)
+        midi = MidiInput(midi_config(name, virtual=virtual), seen.emit, seen.on_state, loop, clock=CLOCK)
         await midi.start()
         try:
             with output_to(virtual) as out:  # a MidiSender, found by glob

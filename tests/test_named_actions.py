@@ -36,7 +36,7 @@ from ptzmapd.protocols.visca import (
     read_command,
 )
 from ptzmapd.protocols.visca_ip import ViscaIpCodec
-from ptzmapd.simulators.visca import SimulatedCamera
+from ptzmapd.simulators.visca_camera import SimulatedCamera
 from wire import MemoryWire
 
 # Every named action VISCA has, with the bytes the spec tables give for it (x = 1), written
@@ -381,13 +381,13 @@ def test_send_named_and_raw_actions_to_a_camera(
     config = tmp_path / "studio.yaml"
     config.write_text(SEND_CONFIG.format(port=simulator.port))
     assert main(["-q", "send", "-c", str(config), "stage", "tally", "on"]) == 0
-    simulator.wait_for("tally on")
+    simulator.wait_for_command("tally on")
     assert "stage: tally on: acknowledged" in capsys.readouterr().out
     assert main(["-q", "send", "-c", str(config), "stage", "iris", "direct", "--level", "8"]) == 0
-    simulator.wait_for("iris direct 8")
+    simulator.wait_for_command("iris direct 8")
     assert "stage: iris direct 8: acknowledged" in capsys.readouterr().out
     assert main(["-q", "send", "-c", str(config), "stage", "raw", "8x 01 04 A4 03 FF"]) == 0
-    simulator.wait_for("flip both")
+    simulator.wait_for_command("flip both")
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,12 @@ import rtmidi
 import yaml
 
 from jack import ensure_jack, stop_jack
+from helpers import run, until
 from ptzmapd import devices
-from ptzmapd.inputs import alsa_ports, jack_ports
-from ptzmapd.inputs.alsa_ports import AlsaPortNews
-from ptzmapd.inputs.jack_ports import jack_port_news
-from ptzmapd.inputs.midi_ports import PortWatcher
+from ptzmapd.inputs.midi import alsa_ports, jack_ports
+from ptzmapd.inputs.midi.alsa_ports import AlsaPortNews
+from ptzmapd.inputs.midi.jack_ports import jack_port_news
+from ptzmapd.inputs.midi.ports import PortWatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 MIDO_JACK = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
@@ -40,18 +41,6 @@ NEVER = 3600.0  # a poll interval no test outlives: only news can move these wat
 
 def token() -> str:
     return uuid.uuid4().hex[:8]
-
-
-def run(body: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(asyncio.wait_for(body(), timeout=60))
-
-
-async def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        await asyncio.sleep(0.005)
 
 
 def watcher(
@@ -84,9 +73,9 @@ def test_a_port_that_comes_and_goes_is_followed_without_a_poll(jack: int) -> Non
         try:
             assert changes == []
             controller = MIDO_JACK.open_output("out", virtual=True, client_name=device)
-            await wait_until(lambda: changes == [("open", f"{device}:out")], "the plug-in")
+            await until(lambda: changes == [("open", f"{device}:out")], "the plug-in")
             controller.close()
-            await wait_until(lambda: len(changes) == 2, "the unplug")
+            await until(lambda: len(changes) == 2, "the unplug")
             assert changes[1] == ("lost", f"{device}:out")
         finally:
             await follow.close()
@@ -134,7 +123,7 @@ def test_a_jack_server_restart_is_noticed_and_reconnected(monkeypatch: pytest.Mo
     moved (on_lost), and it reconnects when a server of that name is back. Before: the dead
     client stayed "connected" forever. Runs on a server of its own, not the session's."""
     monkeypatch.setenv("JACK_DEFAULT_SERVER", f"ptzmapd-restart-{os.getpid()}-{token()}")
-    monkeypatch.setattr("ptzmapd.inputs.midi_ports.API_RETRY_POLLS", 1)
+    monkeypatch.setattr("ptzmapd.inputs.midi.ports.API_RETRY_POLLS", 1)
     tag = token()
     device = f"Fake restart desk {tag}"
     server = ensure_jack()
@@ -150,16 +139,16 @@ def test_a_jack_server_restart_is_noticed_and_reconnected(monkeypatch: pytest.Mo
         devices.append(fake_device(device, "port", output=factory is rtmidi.MidiIn))
         follow.start()
         try:
-            await wait_until(lambda: changes == [("open", f"{device}:port")], "the device")
+            await until(lambda: changes == [("open", f"{device}:port")], "the device")
             # `killall jackd`, systemd restarting it. (Not SIGKILL: a killed jackd keeps its
             # slot in JACK's machine-wide server registry until its name is used again.)
             server.terminate()
             server.wait()
-            await wait_until(lambda: len(changes) == 2, "the server's shutdown")
+            await until(lambda: len(changes) == 2, "the server's shutdown")
             assert changes[1] == ("lost", f"{device}:port") and follow.port_name is None
             server = ensure_jack()
             devices.append(fake_device(device, "port", output=factory is rtmidi.MidiIn))
-            await wait_until(lambda: len(changes) == 3, "the reconnection")
+            await until(lambda: len(changes) == 3, "the reconnection")
             assert changes[2] == ("open", f"{device}:port")
         finally:
             await follow.close()
@@ -250,10 +239,10 @@ def test_alsa_announcements_of_ports_wake_subscribers_once_per_burst() -> None:
         assert news.subscribe(heard.append)
         alsa.queue = [64, 63]
         os.write(writable, b"x")
-        await wait_until(lambda: heard == ["ports"], "the news")
+        await until(lambda: heard == ["ports"], "the news")
         alsa.queue = [35]
         os.write(writable, b"x")
-        await wait_until(lambda: not alsa.queue, "the read")
+        await until(lambda: not alsa.queue, "the read")
         await asyncio.sleep(0.05)
         assert heard == ["ports"]
         news.unsubscribe(heard.append)
@@ -318,7 +307,7 @@ def test_a_two_port_surface_is_read_on_its_control_port_in_either_listing_order(
         follow._pattern = narrowed
         follow.start()
         try:
-            await wait_until(lambda: bool(changes), "the surface")
+            await until(lambda: bool(changes), "the surface")
             assert changes == [("open", f"{device.name}:APC mini mk2 Control")]
         finally:
             await follow.close()
@@ -342,7 +331,7 @@ def test_a_port_is_found_by_its_jack_alias_and_devices_shows_it(jack: int) -> No
         follow = watcher(f"*nanoKONTROL2-{tag}*", changes)
         follow.start()
         try:
-            await wait_until(lambda: bool(changes), "the device, by its alias")
+            await until(lambda: bool(changes), "the device, by its alias")
             assert changes == [("open", f"{device.name}:midi_capture_1")]
         finally:
             await follow.close()
@@ -433,7 +422,8 @@ def test_a_port_raced_away_while_opening_by_index_is_not_taken_for_the_one_liste
     undoing around the open left the input connected to a vanished port and reported as
     connected to the listed one (the list read the same after opening; failed in 13 of 15
     runs). Now the JACK connection itself is checked."""
-    from ptzmapd.inputs.midi_ports import open_listed_port, port_names
+    from ptzmapd.inputs.midi.api import port_names
+    from ptzmapd.inputs.midi.ports import open_listed_port
 
     tag = token()
     lib = jack_ports.libjack()
@@ -493,7 +483,7 @@ def test_without_libjack_a_watcher_still_follows_its_port_by_polling(
     jack: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An ALSA-only Pi has no libjack: the news source is absent and polling does the work."""
-    monkeypatch.setattr("ptzmapd.inputs.midi_ports.jack_port_news", lambda: None)
+    monkeypatch.setattr("ptzmapd.inputs.midi.ports.jack_port_news", lambda: None)
     tag = token()
     device = f"Fake polled desk {tag}"
 
@@ -504,9 +494,9 @@ def test_without_libjack_a_watcher_still_follows_its_port_by_polling(
         follow.start()
         try:
             controller = MIDO_JACK.open_output("out", virtual=True, client_name=device)
-            await wait_until(lambda: changes == [("open", f"{device}:out")], "the plug-in")
+            await until(lambda: changes == [("open", f"{device}:out")], "the plug-in")
             controller.close()
-            await wait_until(lambda: len(changes) == 2, "the unplug")
+            await until(lambda: len(changes) == 2, "the unplug")
         finally:
             await follow.close()
 

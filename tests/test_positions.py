@@ -7,26 +7,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from helpers import until
 from ptzmapd.app.assemble import Runtime, assemble
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.config import load_config
 from ptzmapd.events import ControlEvent
-from ptzmapd.simulators.http import HttpSimulator, start
+from ptzmapd.simulators.http_cameras import HttpSimulator, start
 
 PASSWORD_VARIABLE = "PTZMAPD_POSITIONS_PW"
-
-
-async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def press(runtime: Runtime, note: int) -> None:

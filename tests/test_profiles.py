@@ -23,7 +23,7 @@ from ptzmapd.clock import FakeClock
 from ptzmapd.config import ConfigError, load_config
 from ptzmapd.config.model import BindingConfig, LedConfig
 from ptzmapd.events import ControlEvent
-from ptzmapd.feedback import Feedback, SurfaceFeedback, lights_of
+from ptzmapd.surfaces.feedback import Feedback, SurfaceFeedback, lights_of
 from ptzmapd.mapping.intents import Do, Move
 from ptzmapd.mapping.mapper import Mapper
 from test_feedback import Leds

@@ -31,7 +31,7 @@ def test_sighup_with_a_missing_secret_keeps_every_camera_as_it_is(
         daemon.wait_for("running: 1 camera")
         with midi_out("daemon-secret-hup") as out:
             # The operator holds a pan while someone reloads a config that cannot start.
-            send_until(out, mido.Message("control_change", control=0, value=127), stage, "pan right 0x18")
+            send_until(out, mido.Message("control_change", control=0, value=127), stage, "pan right 0x18, tilt stop")
             text = config.read_text().replace("cameras:\n", """\
 cameras:
   gate: {protocol: isapi, url: "http://127.0.0.1:9", password_env: PTZMAPD_RELOAD_PW}
@@ -49,7 +49,7 @@ cameras:
             # Nothing was stopped or restarted: the camera still pans, the fader still drives it.
             assert "stop" not in "\n".join(stage.lines[camera_mark:])
             out.send(mido.Message("control_change", control=0, value=64))
-            stage.wait_for("pan stop", after=camera_mark)
+            stage.wait_for_command("pan stop, tilt stop", after=camera_mark)
         log = "\n".join(daemon.lines[daemon_mark:])
         assert "going back to the old one" not in log and "stopping" not in log
         assert "Traceback" not in daemon.output

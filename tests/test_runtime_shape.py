@@ -11,7 +11,7 @@ import pytest
 
 import ptzmapd
 from ptzmapd.control.controller import CameraController
-from ptzmapd.feedback import Feedback
+from ptzmapd.surfaces.feedback import Feedback
 from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.motion.mixer import MotionMixer
 from ptzmapd.pipeline import Pipeline

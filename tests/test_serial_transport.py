@@ -12,12 +12,12 @@ import socket
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 
+from helpers import run, until
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock, Timer
 from ptzmapd.commands import PanTilt, PresetRecall, Zoom
@@ -26,21 +26,16 @@ from ptzmapd.control.controller import CameraController
 from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.errors import TransportError
 from ptzmapd.protocols import PELCO_LIMITS
-from ptzmapd.protocols.pelco import PELCO_D, PelcoDCodec, read_frame
+from ptzmapd.protocols.pelco import PELCO_D, Motion, PelcoDCodec, read_frame
 from ptzmapd.simulators.serial import SerialSimulator, start
 from ptzmapd.transports import TransportPool
 from ptzmapd.transports.serial import BusSchedule, SerialTransport
 from procs import Proc
 from wire import MemoryWire
 
-T = TypeVar("T")
 FRAME = 7  # bytes in a Pelco-D frame
 WIRE_2400 = FRAME * 10 / 2400  # 29.2 ms: 10 bits per byte at 8N1
 PELCO_SETTINGS = ControllerSettings(min_interval=0.05, ack_timeout=0.0, stop_repeats=2, refresh=1.0)
-
-
-def run(coroutine: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
-    return asyncio.run(asyncio.wait_for(coroutine, timeout))
 
 
 # ---------------------------------------------------------------------------- the schedule
@@ -287,6 +282,12 @@ def test_a_held_motion_is_refreshed_even_after_a_turn_with_nothing_to_send() -> 
 # ---------------------------------------------------------------------------- the real line
 
 
+def pelco_motions(sim: SerialSimulator) -> list[Motion]:
+    """The motion of every Pelco-D frame the simulated bus received, read back by the codec."""
+    frames = [read_frame(PELCO_D, data) for data in sim.frames]
+    return [frame.motion for frame in frames if frame is not None and frame.motion is not None]
+
+
 async def pelco_bus(sim: SerialSimulator, cameras: int, baud: int = 2400) -> tuple[SerialTransport, list[CameraController]]:
     transport = SerialTransport(sim.where, baud, clock=MonotonicClock())
     await transport.open()
@@ -300,21 +301,13 @@ async def pelco_bus(sim: SerialSimulator, cameras: int, baud: int = 2400) -> tup
     return transport, controllers
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
 def test_four_pelco_cameras_on_a_real_pty_bus(capsys: pytest.CaptureFixture[str]) -> None:
     async def body() -> dict[str, float | int]:
         sim = await start("pelco-d", cameras=4, log=lambda line: None)
         assert re.fullmatch(r"/dev/pts/\d+", sim.where)
         transport, controllers = await pelco_bus(sim, 4)
         # Each camera opens with one all-stop frame and its two repeats (issue 9, item 12).
-        await wait_until(lambda: all(c.idle for c in controllers) and len(sim.received) >= 4 * 3)
+        await until(lambda: all(c.idle for c in controllers) and len(sim.received) >= 4 * 3)
         opening = len(sim.received)
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -330,7 +323,7 @@ def test_four_pelco_cameras_on_a_real_pty_bus(capsys: pytest.CaptureFixture[str]
         flood_end = loop.time()
         for controller in controllers:
             controller.stop()
-        await wait_until(lambda: all(c.idle for c in controllers))
+        await until(lambda: all(c.idle for c in controllers))
         await asyncio.sleep(0.2)
         received, times = sim.received[opening:], sim.frame_times[opening:]
         during = [(t, line) for t, line in zip(times, received) if t <= flood_end]
@@ -378,16 +371,16 @@ def test_a_device_that_vanishes_and_returns(caplog: pytest.LogCaptureFixture) ->
         transport, [controller] = await pelco_bus(sim, 1)
         states: list[bool] = []
         transport.add_listener(lambda data: None, states.append)
-        await wait_until(lambda: controller.idle and transport.connected)
+        await until(lambda: controller.idle and transport.connected)
         controller.set_motion(PanTilt(-0.5, 0.0))
-        await wait_until(lambda: any("pan left 0x20" in line for line in sim.received))
+        await until(lambda: Motion(pan=-1, pan_speed=0x20) in pelco_motions(sim))
         await sim.close()  # the device server goes away
-        await wait_until(lambda: not transport.connected)
+        await until(lambda: not transport.connected)
         controller.set_motion(PanTilt(-1.0, 0.0))  # held while the line is down
         sim = await start("pelco-d", serial="tcp", host="127.0.0.2", port=port, cameras=1, log=lambda line: None)
-        await wait_until(lambda: transport.connected, timeout=15.0)
+        await until(lambda: transport.connected, timeout=15.0)
         # On the new line the newest state goes out again, stops first (nobody knows).
-        await wait_until(lambda: any("pan left 0x3F" in line for line in sim.received))
+        await until(lambda: Motion(pan=-1, pan_speed=0x3F) in pelco_motions(sim))
         assert states[-2:] == [False, True]
         controller.close()
         await transport.close()
@@ -411,9 +404,9 @@ def test_a_device_missing_at_start_is_logged_once_and_picked_up_later(caplog: py
         with pytest.raises(TransportError):
             transport.send(b"\xff\x01\x00\x00\x00\x00\x01")
         sim = await start("pelco-d", serial="tcp", host="127.0.0.2", port=port, log=lambda line: None)
-        await wait_until(lambda: transport.connected, timeout=10.0)
+        await until(lambda: transport.connected, timeout=10.0)
         transport.send(PelcoDCodec(PELCO_LIMITS, 1).key(PresetRecall(3)))
-        await wait_until(lambda: sim.received == ["[pelco-d #1] preset goto 3"])
+        await until(lambda: sim.received == ["[pelco-d #1] preset goto 3"])
         await transport.close()
         await sim.close()
 
@@ -429,9 +422,9 @@ def test_a_pty_that_vanishes_is_reported_and_retried(caplog: pytest.LogCaptureFi
         sim = await start("pelco-p", log=lambda line: None)
         transport = SerialTransport(sim.where, 4800, clock=MonotonicClock())
         await transport.open()
-        await wait_until(lambda: transport.connected)
+        await until(lambda: transport.connected)
         await sim.close()  # the pty is gone: reading the slave fails
-        await wait_until(lambda: not transport.connected)
+        await until(lambda: not transport.connected)
         await transport.close()
 
     with caplog.at_level(logging.WARNING, logger="ptzmapd.transport"):
@@ -450,7 +443,7 @@ def test_cameras_on_one_device_share_one_line_at_the_first_cameras_speed(caplog:
         third = await pool.for_camera("serial", camera("rear", 3, 9600))
         assert first is second is third
         assert isinstance(first, SerialTransport) and first.baud == 2400
-        await wait_until(lambda: first.connected)
+        await until(lambda: first.connected)
         await pool.close()
 
     with caplog.at_level(logging.WARNING):
@@ -481,13 +474,13 @@ def test_send_to_a_pelco_camera_exits_0_once_the_frames_are_written(tmp_path: Pa
         config = tmp_path / "bus.yaml"
         config.write_text(CONFIG.format(protocol="pelco-d", device=device, address=2))
         assert main(["-q", "send", "-c", str(config), "dome", "preset", "3"]) == 0
-        sim.wait_for(r"\[pelco-d #2\] preset goto 3")
+        sim.wait_for(r"\[pelco-d #2\] preset goto 3$")
         assert "dome: preset 3" in capsys.readouterr().out
         mark = sim.mark()
         # The opening stop (one all-stop frame and its two repeats, issue 9 item 12) goes
         # first; the move is timed from when it can start.
         assert main(["-q", "send", "-c", str(config), "dome", "pan", "-0.5", "--for", "1.0"]) == 0
-        sim.wait_for(r"\[pelco-d #2\] pan left 0x20, tilt stop", after=mark)
+        sim.wait_for(r"\[pelco-d #2\] pan left 0x20, tilt stop$", after=mark)
         deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline:
             lines = sim.output.splitlines()[mark:]

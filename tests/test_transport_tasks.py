@@ -9,14 +9,14 @@ exception (which the daemon treats as a bug and answers by stopping every camera
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-from typing import Any, Awaitable, Callable
+from typing import Callable
 
 import httpx
 import pytest
 
 from ptzmapd.clock import MonotonicClock
+from helpers import run_catching
 from ptzmapd.errors import TransportError
 from ptzmapd.protocols.http import HttpRequest
 from ptzmapd.transports.base import Transport
@@ -27,19 +27,6 @@ from ptzmapd.transports.udp import UdpTransport
 LOG = logging.getLogger("tests.transport_tasks")
 #: A label over 63 characters: the IDNA codec refuses it (UnicodeError, a ValueError) before any lookup.
 UNENCODABLE_HOST = "a" * 64 + ".local"
-
-
-def run_catching(main: Callable[[], Awaitable[None]]) -> list[dict[str, Any]]:
-    escaped: list[dict[str, Any]] = []
-
-    async def wrapper() -> None:
-        asyncio.get_running_loop().set_exception_handler(lambda loop, context: escaped.append(context))
-        await main()
-        gc.collect()
-        await asyncio.sleep(0)
-
-    asyncio.run(wrapper())
-    return escaped
 
 
 @pytest.mark.parametrize(

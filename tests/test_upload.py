@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from procs import ROOT
-from ptzmapd.simulators.http import HttpSimulator, start
+from ptzmapd.simulators.http_cameras import HttpSimulator, start
 from ptzmapd.upload import run_upload
 
 PASSWORD = "Up-l0ad&Pa=ss"  # characters that need quoting in a query string

@@ -80,7 +80,7 @@ def test_an_unechoed_if_clear_is_named_as_such_and_the_command_still_goes(
     try:
         device = sim.wait_for(r"on (/dev/pts/\d+)").group(1)
         assert main(["send", "-c", str(serial_config(tmp_path, device)), "dome", "preset", "3"]) == 0
-        sim.wait_for(r"\[visca-serial #1\] preset recall 3")
+        sim.wait_for(r"\[visca-serial #1\] preset recall 3$")
     finally:
         sim.stop()
     err = capsys.readouterr().err

@@ -5,14 +5,13 @@ send`` against ``ptzmapd simulate visca-serial``."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import run, until
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import Command, Home, PanTilt, PresetRecall, PresetStore, RawCommand, Zoom, ZoomPositionInquiry
@@ -27,12 +26,7 @@ from ptzmapd.transports.serial import SerialTransport
 from procs import Proc
 from wire import MemoryWire
 
-T = TypeVar("T")
 SETTINGS = ControllerSettings(min_interval=0.05, ack_timeout=0.3, retries=2)
-
-
-def run(coroutine: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
-    return asyncio.run(asyncio.wait_for(coroutine, timeout))
 
 
 def codec(address: int) -> ViscaSerialCodec:
@@ -156,15 +150,6 @@ def test_a_controller_opens_the_chain_before_its_first_command() -> None:
 # ---------------------------------------------------------------------------- a real daisy chain
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
 def test_three_cameras_on_one_pty_each_get_their_own_commands_and_replies() -> None:
     async def body() -> None:
         sim = await start("visca-serial", cameras=3, log=lambda line: None)
@@ -174,15 +159,15 @@ def test_three_cameras_on_one_pty_each_get_their_own_commands_and_replies() -> N
         controllers = {a: CameraController(f"cam{a}", codec(a), transport, clock, SETTINGS) for a in (1, 2, 3)}
         for controller in controllers.values():
             controller.start()
-        await wait_until(lambda: all(c.idle for c in controllers.values()))
+        await until(lambda: all(c.idle for c in controllers.values()))
         controllers[1].set_motion(Zoom(1.0))
         controllers[2].set_motion(PanTilt(1.0, 0.0))
         controllers[3].submit(PresetStore(7))
-        await wait_until(lambda: all(c.idle for c in controllers.values()))
+        await until(lambda: all(c.idle for c in controllers.values()))
         await asyncio.sleep(0.5)
         for controller in controllers.values():
             controller.stop()
-        await wait_until(lambda: all(c.idle for c in controllers.values()))
+        await until(lambda: all(c.idle for c in controllers.values()))
         now = sim.now()
         assert sim.cameras[1].state(now).zoom > 0 and sim.cameras[1].state(now).pan == 0
         assert sim.cameras[2].state(now).pan > 0 and sim.cameras[2].state(now).zoom == 0
@@ -215,7 +200,7 @@ def test_send_to_a_camera_on_a_chain_is_acknowledged(tmp_path: Path, capsys: pyt
         config = tmp_path / "chain.yaml"
         config.write_text(f"cameras:\n  dome:\n    protocol: visca-serial\n    device: {device}\n    address: 2\n")
         assert main(["-q", "send", "-c", str(config), "dome", "preset", "3"]) == 0
-        sim.wait_for(r"\[visca-serial #2\] preset recall 3")
+        sim.wait_for(r"\[visca-serial #2\] preset recall 3$")
         assert "dome: preset 3: acknowledged" in capsys.readouterr().out
     finally:
         sim.stop()

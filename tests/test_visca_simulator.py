@@ -4,11 +4,12 @@ loopback sockets (127.0.0.2, any free port) driven through the project's own cod
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
+from helpers import run
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import (
     Autofocus,
@@ -33,14 +34,13 @@ from ptzmapd.protocols.base import (
 )
 from ptzmapd.protocols.visca import ViscaCodec, encode_payload, hexbytes
 from ptzmapd.protocols.visca_ip import PayloadType, ViscaIpCodec, pack
-from ptzmapd.simulators.visca import SimulatedCamera, SimulatorHandle, start_simulator
+from ptzmapd.simulators.visca import SimulatorHandle, start_simulator
+from ptzmapd.simulators.visca_camera import SimulatedCamera
 
 HOST = "127.0.0.2"  # DESIGN.md: keeps clear of controllers that bind 52381 on 127.0.0.1
 ACK1, DONE1, ACK2, DONE2 = "90 41 FF", "90 51 FF", "90 42 FF", "90 52 FF"
 BUFFER_FULL = "90 60 03 FF"
 SYNTAX_ERROR = "90 60 02 FF"
-
-T = TypeVar("T")
 
 
 def frame(command: Command) -> bytes:
@@ -243,10 +243,6 @@ def with_simulator(kind: str, test: Callable[[SimulatorHandle, FakeClock, list[s
 
     run(main())
     return lines
-
-
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coroutine)
 
 
 def test_visca_ip_reset_command_and_completion() -> None:

@@ -14,7 +14,8 @@ from ptzmapd.clock import FakeClock
 from ptzmapd.protocols.base import Ack, Completion, InquiryAnswer
 from ptzmapd.protocols.visca import MAX_FRAME, hexbytes, parse_reply
 from ptzmapd.simulators import visca_spec
-from ptzmapd.simulators.visca import SimulatedCamera, start_simulator
+from ptzmapd.simulators.visca import start_simulator
+from ptzmapd.simulators.visca_camera import SimulatedCamera
 from ptzmapd.simulators.visca_spec import COMMANDS, INQUIRIES, SpecCommand, SpecInquiry, example
 
 SPECS = Path("/work/shared/specs")

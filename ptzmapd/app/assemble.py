@@ -24,7 +24,7 @@ from ptzmapd.control.controller import CameraController
 from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.control.state import CameraWatcher
 from ptzmapd.errors import PtzmapdError
-from ptzmapd.feedback import SurfaceFeedback
+from ptzmapd.surfaces.feedback import SurfaceFeedback
 from ptzmapd.inputs import Input, make_input
 from ptzmapd.motion.mixer import MotionProfile
 from ptzmapd.motion.shaping import RampLimits, ZoomCurve
@@ -197,7 +197,7 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
             await feedback.start()
         loop = asyncio.get_running_loop()
         for input_config in config.inputs.values():
-            device = make_input(input_config, pipeline.on_event, pipeline.on_input_state, loop, log)
+            device = make_input(input_config, pipeline.on_event, pipeline.on_input_state, loop, log, clock)
             await device.start()
             inputs[input_config.name] = device
     except PtzmapdError:

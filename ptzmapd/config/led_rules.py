@@ -26,7 +26,7 @@ controls ``{note|cc: [first, last]}``: the buttons these lights belong to, in th
 With rules, ``led: true`` lights the control's own light by the rule (a button with no light
 is an error), and every ``led:`` on that input must be a message some rule shows, or
 ``ptzmapd check`` refuses it. An input without rules takes any message (a surface nobody has
-described). Pure data and checks: the loader reads the YAML, :mod:`ptzmapd.feedback` sends.
+described). Pure data and checks: the loader reads the YAML, :mod:`ptzmapd.surfaces.feedback` sends.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ class InputConfig:
     type: str  # "midi" (later: "gamepad", "joystick")
     mark: Mark
     #: MIDI: glob matched against port names and JACK aliases (e.g. "*nanoKONTROL2*"), or
-    #: several globs in order of preference (midi_ports.matching_ports).
+    #: several globs in order of preference (inputs.midi.ports.matching_ports).
     port: str | tuple[str, ...] | None = None
     #: MIDI: create a virtual port of this name that other programs connect to.
     virtual: str | None = None

@@ -1,29 +1,47 @@
 """Simulated cameras for ``ptzmapd simulate``, the demo and the tests.
 
-``SIMULATORS`` maps a protocol name onto ``"module:function"``; the function is
-``async start(kind, *, host, port, log, **options) -> handle`` where the handle has
-``.where`` (what to put in a config: ``127.0.0.1:52381``, ``/dev/pts/5``,
-``socket://127.0.0.1:4001``, ``http://127.0.0.1:8080``) and ``async close()``.
-Modules are imported only when their simulator is started.
+:data:`SIMULATORS` is the simulator registry (:mod:`ptzmapd.registry`): a protocol name →
+``async start(kind, *, host, port, log, **options) -> Simulator``, its module imported only
+when that simulator is started. The parts: :mod:`.head` (the kinematics every simulated
+camera shares), :mod:`.visca` (VISCA over IP, UDP, TCP), :mod:`.serial` (VISCA chains and
+Pelco buses on a pty or a TCP port), :mod:`.http_server` (h11, Digest/Basic) and
+:mod:`.http_cameras` (ISAPI, the IP camera CGI, PTZOptics, the image upload device).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable, Protocol
 
-SIMULATORS: dict[str, str] = {
+from ptzmapd.registry import Registry
+
+
+class Simulator(Protocol):
+    """A running simulator."""
+
+    @property
+    def where(self) -> str:
+        """What to put in a config: ``127.0.0.1:52381``, ``/dev/pts/5``,
+        ``socket://127.0.0.1:4001``, ``http://127.0.0.1:8080``."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+#: ``start(kind, *, host, port, log, **options)``; each module documents its options.
+SimulatorStart = Callable[..., Awaitable[Simulator]]
+
+SIMULATORS: Registry[SimulatorStart] = Registry("simulator", {
     "visca-ip": "ptzmapd.simulators.visca:start",
     "visca-udp": "ptzmapd.simulators.visca:start",
     "visca-tcp": "ptzmapd.simulators.visca:start",
     "visca-serial": "ptzmapd.simulators.serial:start",
     "pelco-d": "ptzmapd.simulators.serial:start",
     "pelco-p": "ptzmapd.simulators.serial:start",
-    "isapi": "ptzmapd.simulators.http:start",
-    "ipcam-cgi": "ptzmapd.simulators.http:start",
-    "ptzoptics-cgi": "ptzmapd.simulators.http:start",
-    "upload": "ptzmapd.simulators.http:start",
-}
+    "isapi": "ptzmapd.simulators.http_cameras:start",
+    "ipcam-cgi": "ptzmapd.simulators.http_cameras:start",
+    "ptzoptics-cgi": "ptzmapd.simulators.http_cameras:start",
+    "upload": "ptzmapd.simulators.http_cameras:start",
+})
 
 
 #: Camera quirks a simulator can show (``ptzmapd simulate KIND --quirk NAME``), by kind: what
@@ -41,7 +59,3 @@ QUIRKS: dict[str, dict[str, str]] = {
     },
 }
 
-
-def starter(kind: str) -> Callable[..., Awaitable[Any]]:
-    module_name, function = SIMULATORS[kind].split(":")
-    return getattr(importlib.import_module(module_name), function)  # type: ignore[no-any-return]

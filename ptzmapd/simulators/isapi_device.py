@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from ptzmapd.protocols.http import HttpRequest, HttpResponse, ResponseStatus, parse_xml, xml_int, xml_text
-
-if TYPE_CHECKING:
-    from ptzmapd.simulators.http import Head
+from ptzmapd.simulators.head import Head
 
 XML = "application/xml"
 
@@ -203,7 +201,7 @@ class IsapiDevice:
     now by the caller, so actions move it the way continuous moves do.
     """
 
-    head: "Head"
+    head: Head
     namespace: str | None
     #: resource key (``patrols/1``, ``PTZOSDDisplay``) → the document stored by a PUT.
     documents: dict[str, bytes] = field(default_factory=dict)

@@ -5,7 +5,7 @@ This module owns what ``ptzmapd simulate visca-serial|pelco-d|pelco-p`` runs:
 - the line: a real pty pair (the slave's ``/dev/pts/N`` path is what a config's ``device:``
   names; pyserial opens it like any tty) or a TCP server (``socket://HOST:PORT``, the way a
   serial device server is reached);
-- :class:`ViscaChain`: cameras 1..N of :class:`~ptzmapd.simulators.visca.SimulatedCamera`
+- :class:`ViscaChain`: cameras 1..N of :class:`~ptzmapd.simulators.visca_camera.SimulatedCamera`
   behind one line, answering AddressSet and IF_Clear, routing commands by address, replying
   with z = address + 8;
 - :class:`PelcoDome` and :class:`PelcoBus`: domes that read frames with the codec's own
@@ -54,7 +54,8 @@ from ptzmapd.protocols.visca_serial import (
     describe_frame,
 )
 from ptzmapd.simulators import QUIRKS
-from ptzmapd.simulators.visca import POLL_INTERVAL, SimulatedCamera
+from ptzmapd.simulators.head import Axis, Head
+from ptzmapd.simulators.visca_camera import POLL_INTERVAL, SimulatedCamera
 from ptzmapd.transports.serial import BITS_PER_BYTE
 from ptzmapd.tasks import cancel_and_wait
 
@@ -74,14 +75,17 @@ class Recorder:
         self._log = log
         #: Readable text of each frame decoded, in order.
         self.received: list[str] = []
+        #: Each of those frames as it arrived (the protocol's reader reads one), same order.
+        self.frames: list[bytes] = []
         #: When each of those arrived (the loop's clock), same order.
         self.frame_times: list[float] = []
         #: Pieces of garbage skipped (bad checksum, bytes outside a frame).
         self.bad_frames = 0
 
-    def frame(self, now: float, who: str, text: str) -> None:
+    def frame(self, now: float, who: str, text: str, data: bytes) -> None:
         line = f"[{self.kind} {who}] {text}"
         self.received.append(line)
+        self.frames.append(data)
         self.frame_times.append(now)
         self._log(line)
 
@@ -121,7 +125,7 @@ class ViscaChain:
     def _command(self, frame: bytes, now: float) -> list[bytes]:
         address = frame[0] & 0x0F
         if frame[0] == BROADCAST:
-            self._recorder.frame(now, "all", describe_frame(frame))
+            self._recorder.frame(now, "all", describe_frame(frame), frame)
             if frame == ADDRESS_SET.frame:
                 return [address_set_answer(len(self.cameras))]
             if frame == IF_CLEAR.frame:
@@ -131,7 +135,7 @@ class ViscaChain:
             for each in self.cameras.values():
                 each.handle(bytes([0x80 | each.address]) + frame[1:], now)
             return []
-        self._recorder.frame(now, f"#{address}", describe_frame(frame))
+        self._recorder.frame(now, f"#{address}", describe_frame(frame), frame)
         camera = self.cameras.get(address)
         if camera is None:
             return []  # nobody on the chain has that address
@@ -151,13 +155,14 @@ PAN_RATE = 100.0
 TURBO_RATE = 200.0
 TILT_RATE = 60.0
 LENS_RATE = 0.25
-#: Axis -> (low, high); pan wraps round instead.
-RANGES: dict[str, tuple[float, float]] = {
-    "pan": (0.0, 360.0),
-    "tilt": (-90.0, 90.0),
-    "zoom": (0.0, 1.0),
-    "focus": (0.0, 1.0),
-    "iris": (0.0, 1.0),
+#: A dome's axes, in dome units: degrees for pan (turning all the way round) and tilt, 0..1
+#: for the lens.
+AXES: dict[str, Axis] = {
+    "pan": Axis(0.0, 360.0, wraps=True),
+    "tilt": Axis(-90.0, 90.0),
+    "zoom": Axis(0.0, 1.0),
+    "focus": Axis(0.0, 1.0),
+    "iris": Axis(0.0, 1.0),
 }
 
 
@@ -183,10 +188,9 @@ class PelcoDome:
     def __init__(self, dialect: Dialect, address: int) -> None:
         self.dialect = dialect
         self.address = address
-        self._position = {"pan": 0.0, "tilt": 0.0, "zoom": 0.0, "focus": 0.5, "iris": 0.5}
+        self._head = Head(dict(AXES), position={"pan": 0.0, "tilt": 0.0, "zoom": 0.0, "focus": 0.5, "iris": 0.5})
         self._motion = STOPPED
         self._presets: dict[int, dict[str, float]] = {}
-        self._time: float | None = None
         self._last_command = ""
         self._actions: dict[str, Callable[[PelcoFrame], None]] = {
             "motion": self._move,
@@ -204,7 +208,7 @@ class PelcoDome:
     def state(self, now: float) -> DomeState:
         self._advance(now)
         speeds = self._speeds()
-        position = self._position
+        position = self._head.position
         return DomeState(
             pan=position["pan"], tilt=position["tilt"], zoom=position["zoom"],
             focus=position["focus"], iris=position["iris"],
@@ -221,7 +225,7 @@ class PelcoDome:
 
     def _store(self, frame: PelcoFrame) -> None:
         assert frame.number is not None
-        self._presets[frame.number] = dict(self._position)
+        self._presets[frame.number] = dict(self._head.position)
 
     def _clear(self, frame: PelcoFrame) -> None:
         assert frame.number is not None
@@ -231,9 +235,9 @@ class PelcoDome:
         assert frame.number is not None
         stored = self._presets.get(frame.number)
         if stored is not None:
-            self._position.update(stored)
+            self._head.position.update(stored)
         elif frame.number == HOME_PRESET:
-            self._position["pan"] = 0.0  # Pelco's "pan zero" preset when none is stored there
+            self._head.position["pan"] = 0.0  # Pelco's "pan zero" preset when none is stored there
         # A preset move ends the manual motion (the real thing travels; this one arrives at once).
         self._motion = STOPPED
 
@@ -249,13 +253,9 @@ class PelcoDome:
         }
 
     def _advance(self, now: float) -> None:
-        if self._time is not None and now > self._time:
-            elapsed = now - self._time
-            for axis, speed in self._speeds().items():
-                low, high = RANGES[axis]
-                position = self._position[axis] + speed * elapsed
-                self._position[axis] = position % 360.0 if axis == "pan" else min(high, max(low, position))
-        self._time = now if self._time is None else max(self._time, now)
+        # The speeds follow the motion the last frame set, constant until the next one.
+        self._head.speed.update(self._speeds())
+        self._head.advance(now)
 
 
 class PelcoBus:
@@ -283,7 +283,7 @@ class PelcoBus:
             if self._last_arrival is not None and now - self._last_arrival < EARLY_SHARE * wire_time:
                 self.early_frames += 1
             self._last_arrival = now
-            self._recorder.frame(now, f"#{frame.address}", frame.text)
+            self._recorder.frame(now, f"#{frame.address}", frame.text, piece.data)
             dome = self.cameras.get(frame.address)
             if dome is not None:
                 dome.handle(frame, now)
@@ -321,6 +321,10 @@ class SerialSimulator:
     @property
     def received(self) -> list[str]:
         return self.recorder.received
+
+    @property
+    def frames(self) -> list[bytes]:
+        return self.recorder.frames
 
     @property
     def frame_times(self) -> list[float]:

@@ -4,7 +4,7 @@ This module owns the rows of ``specs/ptzoptics-visca-over-ip-commands.txt`` and 
 part of ``specs/ptzoptics-move4k-link4k-manual.txt`` (ERRATA corrections applied beside the
 rows they correct), written the way the tables print them, and the two things a camera does
 with a row: read a frame against it (:func:`match`) and fill an answer from its values
-(:func:`fill`). :class:`~ptzmapd.simulators.visca.SimulatedCamera` answers every row: commands
+(:func:`fill`). :class:`~ptzmapd.simulators.visca_camera.SimulatedCamera` answers every row: commands
 get ACK and completion and store what they set in a *register*; inquiries answer from the
 registers (the modelled ones — zoom, focus, pan, tilt, focus mode, menu, last memory — from
 the model itself).

@@ -22,7 +22,7 @@ injected :class:`~ptzmapd.clock.Clock`; no timer runs while nothing blinks. When
 everything again: a controller that was unplugged has lost its LED state.
 
 :class:`SurfaceFeedback` is the daemon's wiring: one :class:`Feedback` plus one
-:class:`~ptzmapd.inputs.midi_out.MidiFeedbackOutput` per input that has ``feedback:``.
+:class:`~ptzmapd.surfaces.midi_out.MidiFeedbackOutput` per input that has ``feedback:``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from ptzmapd.config.model import BindingConfig, Config, InputConfig, LedConfig
 from ptzmapd.mapping.observers import PipelineObserver
 
 if TYPE_CHECKING:  # midi_out imports rtmidi: only the daemon's wiring needs it at run time
-    from ptzmapd.inputs.midi_out import MidiFeedbackOutput
+    from ptzmapd.surfaces.midi_out import MidiFeedbackOutput
 
 #: Sends one MIDI message to an input's feedback output; False if it could not go out (the
 #: output is not connected), so it is sent again once it is.
@@ -303,8 +303,8 @@ class SurfaceFeedback:
         cls, config: Config, clock: Clock, selected: str | None = None, log: logging.Logger | None = None,
     ) -> SurfaceFeedback | None:
         """None when no input has ``feedback:`` or no binding asks for a light."""
-        from ptzmapd.inputs.midi_ports import resolve_api
-        from ptzmapd.inputs.midi_out import MidiFeedbackOutput
+        from ptzmapd.inputs.midi.api import resolve_api
+        from ptzmapd.surfaces.midi_out import MidiFeedbackOutput
 
         log = log or logging.getLogger("ptzmapd")
         ports = {name: device.options["feedback"] for name, device in config.inputs.items()

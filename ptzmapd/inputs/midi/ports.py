@@ -1,9 +1,7 @@
-"""Finding and following MIDI ports: the rtmidi side that inputs, LED outputs and tools share.
+"""Finding and following MIDI ports: the port watcher that inputs and LED outputs share.
 
-Choosing the rtmidi API (ALSA, JACK), matching a port by glob, opening exactly the port that
-was listed, and :class:`PortWatcher`, which keeps one port open as its device is unplugged
-and plugged back. Also the small tools the CLI, ``learn`` and the demo use:
-:func:`list_ports`, :func:`midi_api_works`, :class:`MidiSender` and :func:`quiet_c_stderr`.
+Matching a port by glob, opening exactly the port that was listed, and :class:`PortWatcher`,
+which keeps one port open as its device is unplugged and plugged back.
 
 Every watcher keeps ONE rtmidi client for its whole life, used both to list ports and to
 read or write the open one: on JACK every client registration reorders the graph and stalls
@@ -18,99 +16,21 @@ as a safety net for an API that says nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fnmatch
 import logging
-import os
-import sys
 import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from types import TracebackType
-from typing import Protocol, TypeAlias, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, TypeAlias
 
 import rtmidi
 
-from ptzmapd.errors import PtzmapdError
-from ptzmapd.inputs.jack_ports import PortNews, jack_port_news
-
-#: The rtmidi APIs a config may name with ``api:``.
-MIDI_APIS: dict[str, int] = {"alsa": rtmidi.API_LINUX_ALSA, "jack": rtmidi.API_UNIX_JACK}
-
-# mido names the rtmidi API after a slash in MIDO_BACKEND: "mido.backends.rtmidi/UNIX_JACK".
-_MIDO_API_SUFFIXES: dict[str, int] = {
-    "UNIX_JACK": rtmidi.API_UNIX_JACK,
-    "LINUX_ALSA": rtmidi.API_LINUX_ALSA,
-}
+from ptzmapd.inputs.midi.api import Client, api_label, new_client, port_names
+from ptzmapd.inputs.midi.jack_ports import PortNews, jack_port_news
 
 # A MIDI API that failed (no JACK server, no ALSA sequencer) is retried this many poll
 # intervals apart: it rarely comes back within a second, and every attempt is a client
 # registration the JACK server has to process.
 API_RETRY_POLLS = 5
-
-
-def resolve_api(name: str | None) -> int:
-    """The rtmidi API constant for a config's ``api:`` value.
-
-    None means: the API named in ``MIDO_BACKEND`` (so one variable steers both mido tools and
-    ptzmapd), else ``rtmidi.API_UNSPECIFIED`` (rtmidi's platform default: ALSA on Linux).
-    """
-    if name is not None:
-        try:
-            return MIDI_APIS[name]
-        except KeyError:
-            valid = ", ".join(MIDI_APIS)
-            raise ValueError(f"unknown midi api {name!r} (valid: {valid})") from None
-    _, _, suffix = os.environ.get("MIDO_BACKEND", "").partition("/")
-    api: int = _MIDO_API_SUFFIXES.get(suffix.upper(), rtmidi.API_UNSPECIFIED)
-    return api
-
-
-def api_label(api: int) -> str:
-    """A short name for an rtmidi API, for log lines: "jack", "alsa", "default"."""
-    if api == rtmidi.API_UNSPECIFIED:
-        return "default"
-    return str(rtmidi.get_api_name(api))
-
-
-@contextlib.contextmanager
-def quiet_c_stderr() -> Iterator[None]:
-    """Send what C libraries write to file descriptor 2 to /dev/null while the block runs.
-
-    libjack and alsa-lib print several lines of their own ("Cannot connect to server
-    socket", "ALSA lib seq_hw.c:...") when a client cannot be created, and rtmidi's exception
-    already says the same in one line. The redirection is process-wide: whatever another
-    thread writes to stderr meanwhile is lost too, so keep the block short.
-    """
-    if sys.stderr is not None:
-        sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 2)
-        finally:
-            os.close(devnull)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-_Client = TypeVar("_Client")
-
-#: Either kind of rtmidi client: the watcher lists, opens and closes both the same way.
-Client: TypeAlias = "rtmidi.MidiIn | rtmidi.MidiOut"
-
-
-def new_client(factory: Callable[..., _Client], api: int, client_name: str) -> _Client:
-    """An rtmidi client, created with the C libraries' own complaints silenced.
-
-    Raises ``rtmidi.RtMidiError`` when the API is not usable.
-    """
-    with quiet_c_stderr():
-        return factory(api, name=client_name)
-
 
 #: A ``port:`` or ``feedback:`` value: one glob, or globs in order of preference.
 PortPattern: TypeAlias = "str | tuple[str, ...]"
@@ -167,7 +87,7 @@ def port_news_for(api: int) -> PortNewsSource | None:
     if api == rtmidi.API_UNIX_JACK:
         return jack_port_news()
     if api == rtmidi.API_LINUX_ALSA:
-        from ptzmapd.inputs.alsa_ports import alsa_port_news
+        from ptzmapd.inputs.midi.alsa_ports import alsa_port_news
 
         return alsa_port_news()
     return None
@@ -181,26 +101,6 @@ def describe_ports(ports: Sequence[str], aliases: Mapping[str, Sequence[str]] | 
     return ", ".join(
         repr(name) + (f" (alias {', '.join(map(repr, known[name]))})" if known.get(name) else "") for name in ports
     )
-
-
-# How often to read a port list again when it changes while being read.
-_LIST_ATTEMPTS = 3
-# How often MidiSender tries to open its port while the list keeps changing (about 0.5 s).
-_OPEN_ATTEMPTS = 10
-
-
-def port_names(client: rtmidi.MidiIn | rtmidi.MidiOut) -> list[str]:
-    """``client.get_ports()``, read again if another program's port comes or goes meanwhile.
-
-    rtmidi asks for the count, then for each name by index; a port that disappears in
-    between makes it raise InvalidPortError (seen on a shared JACK server).
-    """
-    for _attempt in range(_LIST_ATTEMPTS - 1):
-        try:
-            return [str(name) for name in client.get_ports()]
-        except rtmidi.InvalidPortError:
-            pass
-    return [str(name) for name in client.get_ports()]
 
 
 def open_listed_port(
@@ -525,126 +425,3 @@ class PortWatcher:
         else:
             self._log.info("%s: connected to %s", self.what, named)
         self._on_open(self._port_name)
-
-
-def list_ports(api: int) -> tuple[list[str], list[str]]:
-    """The MIDI ports ptzmapd could read from and write to: ``(inputs, outputs)``.
-
-    Raises PtzmapdError when the API is not usable.
-    """
-    try:
-        reader = new_client(rtmidi.MidiIn, api, "ptzmapd devices")
-        writer = new_client(rtmidi.MidiOut, api, "ptzmapd devices")
-    except rtmidi.RtMidiError as exc:
-        raise PtzmapdError(f"cannot open the {api_label(api)} MIDI API: {exc}") from exc
-    try:
-        return port_names(reader), port_names(writer)
-    finally:
-        reader.delete()
-        writer.delete()
-
-
-def list_port_aliases(api: int, names: list[str]) -> dict[str, list[str]]:
-    """The aliases of the named ports (JACK only: ALSA ports have none); {} if unknown."""
-    if api != rtmidi.API_UNIX_JACK:
-        return {}
-    from ptzmapd.inputs.jack_ports import JackPortNews, libjack
-
-    library = libjack()
-    if library is None:
-        return {}
-    news = JackPortNews(library, "ptzmapd devices")
-
-    def ignore(_news: str) -> None:
-        pass
-
-    try:
-        return news.aliases(names) if news.subscribe(ignore) else {}
-    finally:
-        news.unsubscribe(ignore)
-
-
-def midi_api_works(api: int) -> bool:
-    """Whether a client of this API can be created and can open a virtual port; silent."""
-    try:
-        probe = new_client(rtmidi.MidiIn, api, "ptzmapd probe")
-    except rtmidi.RtMidiError:
-        return False
-    try:
-        with quiet_c_stderr():
-            probe.open_virtual_port("probe")
-            probe.close_port()
-    except rtmidi.RtMidiError:
-        return False
-    finally:
-        probe.delete()
-    return True
-
-
-class MidiSender:
-    """A MIDI output: the demo's scripted controller, playing into ptzmapd's input.
-
-    Give ``port`` (a glob, matched as an input's ``port:`` is) to connect to an existing
-    port, or ``virtual`` to create one that others connect to.
-    """
-
-    def __init__(
-        self,
-        api: int,
-        *,
-        port: str | None = None,
-        virtual: str | None = None,
-        client_name: str = "ptzmapd sender",
-    ) -> None:
-        if (port is None) == (virtual is None):
-            raise ValueError("MidiSender needs exactly one of port= or virtual=")
-        try:
-            self._out: rtmidi.MidiOut | None = new_client(rtmidi.MidiOut, api, client_name)
-        except rtmidi.RtMidiError as exc:
-            raise PtzmapdError(f"cannot open the {api_label(api)} MIDI API: {exc}") from exc
-        try:
-            self.port_name = self._open(self._out, port, virtual)
-        except BaseException:
-            self.close()
-            raise
-
-    @staticmethod
-    def _open(out: rtmidi.MidiOut, port: str | None, virtual: str | None) -> str:
-        if virtual is not None:
-            out.open_virtual_port(virtual)
-            return virtual
-        assert port is not None
-        for attempt in range(_OPEN_ATTEMPTS):
-            ports = port_names(out)
-            matches = matching_ports(port, ports)
-            if not matches:
-                available = describe_ports(ports)
-                raise PtzmapdError(f"no MIDI port matches {port!r} (available: {available})")
-            if open_listed_port(out, ports, matches[0], "out"):
-                return ports[matches[0]]
-            # Other programs' ports are coming and going: give them a moment.
-            time.sleep(0.01 * (attempt + 1))
-        raise PtzmapdError(f"the MIDI port list kept changing while opening {port!r}")
-
-    def send(self, message: bytes | Sequence[int]) -> None:
-        """Send one complete MIDI message, e.g. ``bytes([0xB0, 7, 100])``."""
-        if self._out is None:
-            raise PtzmapdError(f"midi sender on {self.port_name!r} is closed")
-        self._out.send_message(message)
-
-    def close(self) -> None:
-        out, self._out = self._out, None
-        if out is not None:
-            out.close_port()
-            out.delete()
-
-    def __enter__(self) -> MidiSender:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

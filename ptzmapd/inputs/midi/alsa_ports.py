@@ -26,7 +26,7 @@ import logging
 import threading
 from typing import Any
 
-from ptzmapd.inputs.jack_ports import PortNews
+from ptzmapd.inputs.midi.jack_ports import PortNews
 
 _log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class AlsaPortNews:
     # -- libasound -------------------------------------------------------------------------------
 
     def _open(self, loop: asyncio.AbstractEventLoop) -> None:
-        from ptzmapd.inputs.midi_ports import quiet_c_stderr
+        from ptzmapd.inputs.midi.api import quiet_c_stderr
 
         alsa = self._alsa
         handle = ctypes.c_void_p()

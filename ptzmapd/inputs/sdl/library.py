@@ -9,7 +9,7 @@ the manylinux wheels), so if pygame is imported in the same process both share o
 instance: one device list, one event queue, one set of virtual joysticks. Nothing here is
 loaded until :func:`load` is called; importing this module costs nothing.
 
-All SDL calls of the daemon are made from the one pump thread in :mod:`ptzmapd.inputs.gamepad`;
+All SDL calls of the daemon are made from the one pump thread in :mod:`ptzmapd.inputs.sdl.pump`;
 SDL's joystick functions take SDL's own joystick lock, so tests and benchmarks may drive
 virtual joysticks from another thread.
 """

@@ -192,7 +192,7 @@ class JackPortNews:
     # -- libjack ---------------------------------------------------------------------------------
 
     def _open(self) -> int | None:
-        from ptzmapd.inputs.midi_ports import quiet_c_stderr
+        from ptzmapd.inputs.midi.api import quiet_c_stderr
 
         status = ctypes.c_int(0)
         with quiet_c_stderr():

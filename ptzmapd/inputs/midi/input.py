@@ -1,9 +1,9 @@
 """MIDI input: a configured MIDI port, kept connected, its messages turned into ControlEvents.
 
 This module owns what happens between rtmidi and :class:`~ptzmapd.events.ControlEvent`:
-handing messages from rtmidi's thread to the event loop, and parsing raw MIDI bytes. Finding
-the port and following it as it is unplugged and plugged back is
-:class:`~ptzmapd.inputs.midi_ports.PortWatcher`'s job, shared with the LED outputs.
+handing messages from rtmidi's thread to the event loop (parsing the bytes is
+:mod:`.parse`'s). Finding the port and following it as it is unplugged and plugged back is
+:class:`~ptzmapd.inputs.midi.ports.PortWatcher`'s job, shared with the LED outputs.
 """
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import time
-from collections.abc import Callable, Sequence
 
 import rtmidi
 
+from ptzmapd.clock import Clock
 from ptzmapd.config.model import InputConfig
 from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent, EmitEvent, InputStateChanged
-from ptzmapd.inputs.midi_ports import PortWatcher, resolve_api
+from ptzmapd.inputs.midi.api import resolve_api
+from ptzmapd.inputs.midi.parse import parse_midi
+from ptzmapd.inputs.midi.ports import PortWatcher
 
 _LOG = logging.getLogger(__name__)
 
@@ -32,49 +33,10 @@ _OWN_PORT_NAME = "in"
 _SETTLE_SECONDS = 0.05
 
 
-_Decode = Callable[[Sequence[int]], tuple[int | None, int]]
-
-# Channel voice messages ptzmapd maps, by the status byte's high nibble:
-# (ControlEvent.kind, data bytes needed, whole message -> (number, value)).
-# Everything else (aftertouch, channel pressure, system messages) is ignored.
-_CHANNEL_MESSAGES: dict[int, tuple[str, int, _Decode]] = {
-    # Note off carries a release velocity, not a level: the control is simply at 0 now.
-    0x80: ("note", 2, lambda msg: (msg[1], 0)),
-    # Note on with velocity 0 is the common way to send note off; value 0 already says so.
-    0x90: ("note", 2, lambda msg: (msg[1], msg[2])),
-    0xB0: ("cc", 2, lambda msg: (msg[1], msg[2])),
-    0xC0: ("program", 1, lambda msg: (None, msg[1])),
-    # 14 bits, least significant 7 first, centre 0x2000.
-    0xE0: ("pitchbend", 2, lambda msg: (None, (msg[2] << 7 | msg[1]) - 8192)),
-}
-
-
-def parse_midi(input_name: str, message: Sequence[int], received: float) -> ControlEvent | None:
-    """The ControlEvent one raw MIDI message means, or None for a message ptzmapd ignores."""
-    if not message:
-        return None
-    status = message[0]
-    spec = _CHANNEL_MESSAGES.get(status & 0xF0)
-    if spec is None:
-        return None
-    kind, data_bytes, decode = spec
-    if len(message) < 1 + data_bytes:
-        return None
-    number, value = decode(message)
-    return ControlEvent(
-        input=input_name,
-        kind=kind,
-        number=number,
-        value=value,
-        channel=(status & 0x0F) + 1,
-        time=received,
-    )
-
-
 class MidiInput:
     """One configured MIDI input: a ``virtual:`` port of our own, or a device found by glob.
 
-    Events reach ``emit`` on the loop's thread. ``on_state(name, True)`` is called when the
+    Events reach ``emit`` on the loop's thread, stamped with ``clock.now()`` at receipt. ``on_state(name, True)`` is called when the
     port is open (first time and every reconnection), ``on_state(name, False)`` as soon as
     a watched device disappears, so the mapping can stop what it was moving. A missing
     device or MIDI API is never an error: the input logs once and keeps trying.
@@ -86,6 +48,8 @@ class MidiInput:
         emit: EmitEvent,
         on_state: InputStateChanged,
         loop: asyncio.AbstractEventLoop,
+        *,
+        clock: Clock,
         poll_interval: float = 1.0,
         log: logging.Logger | None = None,
     ) -> None:
@@ -96,6 +60,7 @@ class MidiInput:
         self._config = config
         self._emit = emit
         self._loop = loop
+        self._clock = clock
         self._log = log if log is not None else _LOG
         # See _listen(): what python-rtmidi would free under rtmidi's thread's feet.
         self._pinned_callbacks: list[object] = []
@@ -162,7 +127,7 @@ class MidiInput:
     def _on_message(self, message: tuple[list[int], float], data: object = None) -> None:
         # Runs on rtmidi's thread (under JACK, the JACK process thread itself): parse and hand
         # over, nothing slow, and nothing may escape into rtmidi.
-        received = time.monotonic()
+        received = self._clock.now()
         try:
             event = parse_midi(self.name, message[0], received)
             if event is None:

@@ -1,7 +1,7 @@
 """The MIDI output that lights a surface's LEDs: found by glob, followed as it comes and goes.
 
 One :class:`MidiFeedbackOutput` per input with ``feedback:``. Like
-:class:`~ptzmapd.inputs.midi.MidiInput` it is a :class:`~ptzmapd.inputs.midi_ports.PortWatcher`
+:class:`~ptzmapd.inputs.midi.input.MidiInput` it is a :class:`~ptzmapd.inputs.midi.ports.PortWatcher`
 underneath: ONE rtmidi client for its whole life, polled gently (once a second by default)
 from the event loop. A device that is not there is never an error: the output logs once and
 waits.
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import rtmidi
 
-from ptzmapd.inputs.midi_ports import PortPattern, PortWatcher
+from ptzmapd.inputs.midi.ports import PortPattern, PortWatcher
 
 _LOG = logging.getLogger(__name__)
 

@@ -1,41 +1,5 @@
-"""Gamepads and joysticks as inputs, read through SDL2 (the copy pygame bundles).
+"""The one SDL pump of the process: a thread that reads every open gamepad and joystick.
 
-Two input types
----------------
-``type: gamepad`` opens the device through SDL's GameController layer, so controls carry SDL's
-own names whatever the brand: axes ``leftx lefty rightx righty lefttrigger righttrigger``,
-buttons ``a b x y back guide start leftstick rightstick leftshoulder rightshoulder dpup
-dpdown dpleft dpright`` (plus ``misc1``, ``paddle1``..``paddle4``, ``touchpad`` where present).
-Only devices SDL has a mapping for qualify; a mapping can be added through the
-``SDL_GAMECONTROLLERCONFIG`` environment variable. ``type: joystick`` gives the raw device:
-``axis N``, ``button N``, ``hat N`` (flight sticks, PTZ joysticks with a twist axis, throttles).
-
-Values, and the sign of the axes
---------------------------------
-Every :class:`~ptzmapd.events.ControlEvent` carries SDL's raw reading, normalised and nothing
-more: an axis is ``raw / 32767`` clamped to -1..1, a trigger 0..1, a button 1 or 0, a hat
-SDL's bitmask (up 1, right 2, down 4, left 8). Hence **SDL's sign convention is kept: ``lefty``
-and ``righty`` are positive when the stick is pushed DOWN** (towards the player), ``leftx`` and
-``rightx`` positive to the right. ptzmapd's +tilt is up, so the mapping layer inverts tilt; no
-deadzone or curve is applied here either. Raw joystick axes have whatever sign the device
-reports. Only changes are emitted: a control repeating its value (two raw readings that
-normalise alike, say) produces no event, and a control at rest when a device connects
-produces none. Nor does an axis *off* its rest then (a throttle left at the bottom of its
-travel, a stick held over): what it reads at connection is taken as where it stands, and
-only a move away from it is an event, so plugging a device in never starts motion. A button
-held at connection is reported (it was pressed on purpose, and its release must be seen).
-
-Which device: ``match``
------------------------
-``options["match"]`` (the ``match:`` key): absent, the first device (for ``gamepad``, the first
-SDL recognises as a game controller); an integer, SDL's device index as ``ptzmapd devices``
-lists it; 32 hex digits, the device GUID; any other string, a case-insensitive glob on the
-device name (``"*xbox*"``). An input holds one device at a time. When it goes away the input
-reports ``on_state(name, False)`` at once (the daemon stops what it drove) and takes the next
-matching device that appears, the same one plugged back in included.
-
-One thread, fast and quiet
---------------------------
 Every gamepad and joystick input shares one :class:`JoystickService`, the only code that calls
 SDL. Its thread sleeps in ``poll()`` on the device nodes SDL reads (``/dev/input/eventN`` for
 evdev, ``/dev/hidrawN`` for HIDAPI: found by the path SDL reports for each open joystick
@@ -59,18 +23,14 @@ have it read at once: the in-process stand-in for the kernel making a descriptor
 The thread hands events to each input's asyncio loop with ``call_soon_threadsafe``, one batch
 per pump. ``bench/gamepad_latency.py`` measures all of this.
 
-Importing this module loads neither SDL nor pygame (:mod:`ptzmapd.inputs.sdl` only declares);
-:meth:`GamepadInput.start` and :func:`list_devices` load SDL.
+Importing this module loads neither SDL nor pygame; the thread loads SDL when it starts.
 """
 
 from __future__ import annotations
 
-import asyncio
-import fnmatch
 import logging
 import math
 import os
-import re
 import select
 import threading
 import time
@@ -79,11 +39,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
-from ptzmapd.config.model import InputConfig
-from ptzmapd.errors import ConfigError, PtzmapdError
-from ptzmapd.events import ControlEvent, EmitEvent, InputStateChanged
-from ptzmapd.inputs import sdl as sdl_library
-from ptzmapd.inputs.sdl import (
+from ptzmapd.clock import Clock
+from ptzmapd.errors import PtzmapdError
+from ptzmapd.events import ControlEvent
+from ptzmapd.inputs.sdl import library as sdl_library
+from ptzmapd.inputs.sdl.devices import DeviceMatch, device_fds
+from ptzmapd.inputs.sdl.library import (
     CONTROLLERAXISMOTION,
     CONTROLLERBUTTONDOWN,
     CONTROLLERBUTTONUP,
@@ -95,9 +56,6 @@ from ptzmapd.inputs.sdl import (
     JOYHATMOTION,
     Sdl,
 )
-
-#: The input types this module serves.
-INPUT_TYPES = ("gamepad", "joystick")
 
 #: Seconds between pumps when nothing is readable, so SDL notices devices that appear.
 HOTPLUG_INTERVAL = 0.5
@@ -115,160 +73,54 @@ GUIDE_RELEASE_DELAY = 0.26
 
 _TRIGGERS = frozenset({"lefttrigger", "righttrigger"})
 _GUIDE_BUTTON = 5  # SDL_CONTROLLER_BUTTON_GUIDE
-_GUID = re.compile(r"[0-9a-fA-F]{32}")
 _HANG_UP = select.POLLHUP | select.POLLERR | select.POLLNVAL
 
 _log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class DeviceInfo:
-    """One device SDL sees, as ``ptzmapd devices`` shows it."""
-
-    index: int
-    name: str
-    guid: str
-    is_gamecontroller: bool
-    axes: int
-    buttons: int
-    hats: int
-    #: The device node SDL reads (``/dev/input/event3``); None for virtual devices.
-    path: str | None = None
-
-
-def list_devices() -> list[DeviceInfo]:
-    """Every joystick SDL sees now, in SDL's index order (what ``match: N`` counts)."""
-    sdl = sdl_library.load()
-    devices: list[DeviceInfo] = []
-    for index in range(sdl.num_joysticks()):
-        # Axis/button/hat counts are only known for an open joystick; SDL reference-counts
-        # opens, so this does not disturb an input that holds the device.
-        joystick = sdl.open_joystick(index)
-        axes, buttons, hats = (0, 0, 0) if joystick is None else sdl.counts(joystick)
-        if joystick is not None:
-            sdl.close_joystick(joystick)
-        devices.append(
-            DeviceInfo(
-                index=index,
-                name=sdl.name_for_index(index),
-                guid=sdl.guid_for_index(index),
-                is_gamecontroller=sdl.is_game_controller(index),
-                axes=axes,
-                buttons=buttons,
-                hats=hats,
-                path=sdl.path_for_index(index),
-            )
-        )
-    return devices
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceMatch:
-    """Which device an input takes (``match:``); all fields None means the first one."""
-
-    name_glob: str | None = None
-    guid: str | None = None
-    index: int | None = None
-
-    @classmethod
-    def from_option(cls, value: object, where: str) -> DeviceMatch:
-        if value is None:
-            return cls()
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return cls(index=value)
-        if isinstance(value, str) and value.strip():
-            text = value.strip()
-            if _GUID.fullmatch(text):
-                return cls(guid=text.lower())
-            return cls(name_glob=text)
-        raise ConfigError(
-            [f"{where}: expected a device name glob, a 32-digit GUID or a device index (got {value!r})"]
-        )
-
-    @property
-    def explicit(self) -> bool:
-        return self != DeviceMatch()
-
-    def accepts(self, index: int, name: str, guid: str) -> bool:
-        if self.index is not None:
-            return index == self.index
-        if self.guid is not None:
-            return guid == self.guid
-        if self.name_glob is not None:
-            return fnmatch.fnmatchcase(name.casefold(), self.name_glob.casefold())
-        return True
-
-    def __str__(self) -> str:
-        if self.index is not None:
-            return f"index {self.index}"
-        if self.guid is not None:
-            return f"GUID {self.guid}"
-        if self.name_glob is not None:
-            return f"name {self.name_glob!r}"
-        return "any name"
-
-
-def device_fds(path: str | None) -> list[int]:
-    """This process's descriptors open on the device node ``path``: what SDL reads it through.
-
-    SDL does not hand out its descriptors, but it does report the node it opened
-    (``SDL_JoystickPath``), and ``/proc/self/fd`` says which descriptors point there. Empty
-    when there is no node (virtual joysticks) or no ``/proc`` (not Linux): such devices are
-    polled.
-    """
-    if not path or not path.startswith("/dev/"):
-        return []
-    target = os.path.realpath(path)
-    try:
-        entries = os.listdir("/proc/self/fd")
-    except OSError:
-        return []
-    fds: list[int] = []
-    for entry in entries:
-        try:
-            if os.readlink(f"/proc/self/fd/{entry}") == target:
-                fds.append(int(entry))
-        except OSError:
-            continue  # closed meanwhile, or the listing's own descriptor
-    return fds
-
-
-@dataclass(frozen=True, slots=True)
-class _Connection:
+class Connection:
     """A connect/disconnect for the loop side: on_state plus one log line."""
 
     connected: bool
     device: str
 
 
-_Action = Union[ControlEvent, _Connection]
+PumpItem = Union[ControlEvent, Connection]
 
 
-class _Binding:
+class PumpBinding:
     """One input as the pump thread sees it; everything but ``name``/``gamepad``/``match``
     belongs to that thread."""
 
     def __init__(
-        self, name: str, gamepad: bool, match: DeviceMatch, post: Callable[[list[_Action]], None]
+        self,
+        name: str,
+        gamepad: bool,
+        match: DeviceMatch,
+        post: Callable[[list[PumpItem]], None],
+        clock: Clock,
     ) -> None:
         self.name = name
         self.gamepad = gamepad
         self.match = match
         self.post = post
+        #: Stamps this input's events: the clock its consumers compare them with.
+        self.clock = clock
         self.handle: int | None = None  # SDL_GameController* or SDL_Joystick*
         self.instance_id: int | None = None
         self.device = ""
         #: Last value sent per (kind, number); absent means at rest (0).
         self.last: dict[tuple[str, int | str], float] = {}
-        self.outbox: list[_Action] = []
+        self.outbox: list[PumpItem] = []
         self.warned: set[int] = set()  # instance ids already reported as "not a gamepad"
 
-    def change(self, kind: str, number: int | str, value: float, now: float) -> None:
+    def change(self, kind: str, number: int | str, value: float) -> None:
         key = (kind, number)
         if self.last.get(key, 0) == value:
             return
         self.last[key] = value
-        self.outbox.append(ControlEvent(self.name, kind, number, value, time=now))
+        self.outbox.append(ControlEvent(self.name, kind, number, value, time=self.clock.now()))
 
 
 @dataclass(eq=False)
@@ -278,7 +130,7 @@ class _Device:
     instance_id: int
     name: str
     fds: list[int]
-    bindings: list[_Binding] = field(default_factory=list)
+    bindings: list[PumpBinding] = field(default_factory=list)
     readable: int = 0  # readiness count in the current one-second window
     window_start: float = 0.0
 
@@ -307,7 +159,7 @@ class JoystickService:
         # Owned by the pump thread:
         self._sdl: Sdl | None = None
         self._poller = select.poll()
-        self._bindings: list[_Binding] = []
+        self._bindings: list[PumpBinding] = []
         self._devices: dict[int, _Device] = {}
         self._fd_device: dict[int, int] = {}
         #: Devices whose descriptor hung up but which SDL has not yet reported removed.
@@ -330,11 +182,11 @@ class JoystickService:
         except BlockingIOError:
             pass  # the pipe is full of wake-ups already: the thread is sure to wake
 
-    def register(self, binding: _Binding) -> Future[threading.Thread | None]:
+    def register(self, binding: PumpBinding) -> Future[threading.Thread | None]:
         """Start serving ``binding``; resolves once its first device scan is done."""
         return self._submit(lambda: self._add(binding))
 
-    def unregister(self, binding: _Binding) -> Future[threading.Thread | None]:
+    def unregister(self, binding: PumpBinding) -> Future[threading.Thread | None]:
         """Stop serving ``binding``; resolves to the pump thread if that was the last input
         and the thread is ending (for the caller to join), else None."""
         return self._submit(lambda: self._remove(binding))
@@ -380,6 +232,8 @@ class JoystickService:
                 time.sleep(0.1)  # a bug that repeats must not spin a core
 
     def _timeout_ms(self) -> int:
+        # The pump's own timing (poll() timeouts, hot-plug and polling intervals) is the OS's
+        # real time, whatever clock the inputs stamp their events with.
         now = time.monotonic()
         if any(not device.fds for device in self._devices.values()):
             quiet = now - self._polled_activity
@@ -452,11 +306,11 @@ class JoystickService:
                 future.set_exception(error)
         return running
 
-    def _add(self, binding: _Binding) -> None:
+    def _add(self, binding: PumpBinding) -> None:
         self._bindings.append(binding)
         self._connect(binding)
 
-    def _remove(self, binding: _Binding) -> None:
+    def _remove(self, binding: PumpBinding) -> None:
         if binding not in self._bindings:
             return  # its registration failed
         if binding.handle is not None:
@@ -495,7 +349,7 @@ class JoystickService:
                 for_gamepad, control_kind, control_number, value = control
                 for binding in device.bindings:
                     if binding.gamepad == for_gamepad:
-                        binding.change(control_kind, control_number, value, now)
+                        binding.change(control_kind, control_number, value)
         if rescan:
             for binding in self._bindings:
                 if binding.handle is None:
@@ -531,7 +385,7 @@ class JoystickService:
 
     # -- devices -------------------------------------------------------------------------------
 
-    def _connect(self, binding: _Binding) -> None:
+    def _connect(self, binding: PumpBinding) -> None:
         """Open the first present device ``binding`` matches, if any."""
         assert self._sdl is not None
         sdl = self._sdl
@@ -555,7 +409,7 @@ class JoystickService:
             if self._open(binding, index, instance_id, name, guid):
                 return
 
-    def _open(self, binding: _Binding, index: int, instance_id: int, name: str, guid: str) -> bool:
+    def _open(self, binding: PumpBinding, index: int, instance_id: int, name: str, guid: str) -> bool:
         assert self._sdl is not None
         sdl = self._sdl
         if binding.gamepad:
@@ -581,11 +435,11 @@ class JoystickService:
         binding.last.update(self._axes_now(binding.gamepad, handle, joystick))
         how = f"waiting on {path or 'its descriptor'}" if device.fds else "polled"
         binding.device = f"{name!r} (index {index}, GUID {guid}, {how})"
-        binding.outbox.append(_Connection(True, binding.device))
+        binding.outbox.append(Connection(True, binding.device))
         return True
 
     def _axes_now(self, gamepad: bool, handle: int, joystick: int) -> dict[tuple[str, int | str], float]:
-        """Every axis's reading on an open device, keyed as :meth:`_Binding.change` keys them."""
+        """Every axis's reading on an open device, keyed as :meth:`PumpBinding.change` keys them."""
         assert self._sdl is not None
         sdl = self._sdl
         # SDL reads a device at a pump; a device just opened may not have been read yet (a
@@ -605,11 +459,11 @@ class JoystickService:
         bindings = list(device.bindings)
         for binding in bindings:
             self._disconnect(binding)
-            binding.outbox.append(_Connection(False, f"{binding.device}: {why}"))
+            binding.outbox.append(Connection(False, f"{binding.device}: {why}"))
         for binding in bindings:
             self._connect(binding)
 
-    def _disconnect(self, binding: _Binding) -> None:
+    def _disconnect(self, binding: PumpBinding) -> None:
         assert self._sdl is not None and binding.handle is not None and binding.instance_id is not None
         device = self._devices[binding.instance_id]
         device.bindings.remove(binding)
@@ -649,101 +503,3 @@ def joystick_service() -> JoystickService:
         if _service is None:
             _service = JoystickService()
         return _service
-
-
-class GamepadInput:
-    """A ``gamepad`` or ``joystick`` input: one device, matched by ``match``, re-found on hot-plug.
-
-    ``emit`` and ``on_state`` are called on ``loop``'s thread. ``close()`` does not report a
-    state change.
-    """
-
-    def __init__(
-        self,
-        config: InputConfig,
-        emit: EmitEvent,
-        on_state: InputStateChanged,
-        loop: asyncio.AbstractEventLoop,
-        log: logging.Logger | None = None,
-    ) -> None:
-        where = f"{config.mark}: inputs.{config.name}"
-        if config.type not in INPUT_TYPES:
-            raise ConfigError([f"{where}.type: not a gamepad input type {config.type!r} (valid: {', '.join(INPUT_TYPES)})"])
-        self.name = config.name
-        self.type = config.type
-        self.match = DeviceMatch.from_option(config.options.get("match"), f"{where}.match")
-        self._emit = emit
-        self._on_state = on_state
-        self._loop = loop
-        self._log = log or _log
-        self._binding = _Binding(config.name, config.type == "gamepad", self.match, self._post)
-        self._service: JoystickService | None = None
-        self._connected = False
-        self._device: str | None = None
-        self._closed = False
-
-    @property
-    def connected(self) -> bool:
-        return self._connected
-
-    @property
-    def device(self) -> str | None:
-        """The device held now, as the log names it; None while disconnected."""
-        return self._device
-
-    async def start(self) -> None:
-        """Load SDL if needed and take a matching device if one is present (else wait for one).
-
-        Raises :class:`~ptzmapd.errors.PtzmapdError` when SDL2 cannot be loaded.
-        """
-        if self._service is not None:
-            return
-        self._service = service = joystick_service()
-        try:
-            await asyncio.wrap_future(service.register(self._binding), loop=self._loop)
-        except PtzmapdError:
-            self._service = None  # SDL did not load: nothing was registered
-            raise
-        if not self._connected:
-            self._log.info("%s input %r: waiting for a device matching %s", self.type, self.name, self.match)
-
-    async def close(self) -> None:
-        """Release the device; the pump thread ends with the last input. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._service is None:
-            return
-        ending = await asyncio.wrap_future(self._service.unregister(self._binding), loop=self._loop)
-        if ending is not None:
-            # The thread has run its last command and only returns now: joining takes
-            # microseconds, so blocking the loop for it is harmless.
-            ending.join(timeout=1.0)
-
-    def _post(self, actions: list[_Action]) -> None:
-        """Pump thread: hand a batch to the loop."""
-        try:
-            self._loop.call_soon_threadsafe(self._deliver, actions)
-        except RuntimeError:
-            pass  # the loop is closed: there is no one left to tell
-
-    def _deliver(self, actions: list[_Action]) -> None:
-        """Loop thread: emit events and state changes in the order the pump saw them."""
-        if self._closed:
-            return
-        for action in actions:
-            try:
-                if isinstance(action, _Connection):
-                    self._connected = action.connected
-                    self._device = action.device if action.connected else None
-                    if action.connected:
-                        self._log.info("%s input %r: connected to %s", self.type, self.name, action.device)
-                    else:
-                        self._log.warning("%s input %r: lost %s", self.type, self.name, action.device)
-                    self._on_state(self.name, action.connected)
-                else:
-                    self._emit(action)
-            except Exception:
-                # One failing consumer must not swallow the rest of the batch (a disconnect
-                # after it, say).
-                self._log.exception("%s input %r: handler failed", self.type, self.name)
