@@ -68,13 +68,32 @@ _library: Any = None
 _library_tried = False
 
 
+def _loaded_libjack() -> str | None:
+    """The libjack this process has loaded already, if any: python-rtmidi's wheel bundles its
+    own copy. The port-news client must use that same copy: a second libjack in one process
+    maps JACK's shared memory (about 100 MB of it) a second time, and the daemon's RSS doubles
+    (measured: 131 MB → 239 MB with bench/run.py)."""
+    import rtmidi  # noqa: F401  (loads the bundled libjack, if the wheel has one)
+
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            for line in maps:
+                path = line.rstrip("\n").partition("/")[1:]
+                where = "".join(path)
+                if where and "/libjack" in where and ".so" in where:
+                    return where
+    except OSError:  # no /proc (not Linux): the system's libjack is all there is
+        pass
+    return None
+
+
 def libjack() -> Any:
     """libjack with the prototypes above declared, or None where it is not installed."""
     global _library, _library_tried
     if _library_tried:
         return _library
     _library_tried = True
-    for name in (ctypes.util.find_library("jack"), "libjack.so.0"):
+    for name in (_loaded_libjack(), ctypes.util.find_library("jack"), "libjack.so.0"):
         if not name:
             continue
         try:
