@@ -36,7 +36,8 @@ from ptzmapd.commands import (
     Zoom,
 )
 from ptzmapd.config import load_config, summarize
-from ptzmapd.config.load import binding_value, check_raw, codec_refusal, inability
+from ptzmapd.config.checks import check_raw
+from ptzmapd.config.rules import binding_value, codec_refusal, inability
 from ptzmapd.errors import ConfigError, ProtocolError, PtzmapdError
 from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS, PRESET_CLEAR, RAW_ACTION, modes_of
 from ptzmapd.protocols import PROTOCOLS
@@ -48,7 +49,7 @@ SEND_ACTIONS = (
 #: The longest timed move ``send … pan 0.5 --for SECONDS`` makes, in seconds. Ten minutes
 #: covers a slow pan across a whole room; beyond it a typo (1e9) would be a runaway camera.
 TIMED_MOVE_LIMIT = 600.0
-#: A jog's ``--for`` is the binding key ``duration`` (config/load.py's schema says its range).
+#: A jog's ``--for`` is the binding key ``duration`` (config/tables.py says its range).
 JOG_SECONDS = "0.05..10"
 #: The longest ``ptzmapd demo`` plays, in seconds (its script lasts 13 s).
 DEMO_LIMIT = 3600.0
