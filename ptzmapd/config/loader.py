@@ -18,10 +18,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from ptzmapd.config.checks import Invalid, Scope, Text, is_broken, show, word
-from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
 from ptzmapd.config.cameras import camera_config, os_problems
-from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark, SerialLink
-from ptzmapd.config.rules import asks, codec_refusal, control_words, fixed_commands, inability, action_words
+from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
+from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark
+from ptzmapd.config.rules import capability_problems, control_problems, shared_device_problems, value_problems
 from ptzmapd.config.schema import read_fields
 from ptzmapd.config.tables import (
     BINDING,
@@ -40,9 +40,8 @@ from ptzmapd.config.tables import (
 from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, SequenceNode, child_path, read_yaml
 from ptzmapd.errors import ConfigError
 from ptzmapd.files import FileRefused, beside, check_path
-from ptzmapd.mapping.actions import ACTIONS, NAMED_ACTIONS, RAW_KINDS, can
+from ptzmapd.mapping.actions import ACTIONS, NAMED_ACTIONS, RAW_KINDS
 from ptzmapd.protocols import PROTOCOLS
-from ptzmapd.registry import suggest
 @dataclass(slots=True)
 class _Named:
     """A camera or input found in some file, waiting to be validated."""
@@ -246,13 +245,14 @@ class _Loader:
                 self.problems.append(Problem(node.mark, path, str(invalid)))
         built = [(b, entry) for entry in self.bindings if (b := self.binding(entry, scope, inputs))]
         bindings = [(b, entry.path) for b, entry in built]
-        self.check_unique_controls(bindings, inputs)
-        self.check_shared_devices(cameras)
+        self.problems += control_problems(bindings, inputs)
+        self.problems += shared_device_problems(cameras)
         if len(cameras) == len(self.cameras):
             # With a camera in error its protocol is unknown: checking against the others
             # would blame a binding for what the broken camera may well do.
-            self.check_capabilities(built, cameras)
-            self.check_values(built, cameras)
+            asked = [(binding, entry.node, entry.path) for binding, entry in built]
+            self.problems += capability_problems(asked, cameras)
+            self.problems += value_problems(asked, cameras)
         return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings])
 
     def camera(self, entry: _Named) -> CameraConfig | None:
@@ -375,127 +375,6 @@ class _Loader:
             return None
         self.problems.append(Problem(node.mark, path, f"expected a mapping of {what}, got {show(node)}"))
         return None
-
-    def check_unique_controls(
-        self, bindings: list[tuple[BindingConfig, str]], inputs: Mapping[str, InputConfig],
-    ) -> None:
-        """One control, one binding. A binding without a channel listens on every channel
-        (or its input's), so it collides with any binding of the same control."""
-        seen: dict[tuple[object, ...], list[tuple[BindingConfig, str, int | None]]] = {}
-        for binding, path in bindings:
-            device = inputs.get(binding.input)  # absent if the input itself has problems
-            channel = binding.channel if binding.channel is not None or device is None else device.channel
-            # One control may do different things in different layers (that is what layers are for).
-            layer = None if binding.action == "layer" else binding.layer
-            earlier = seen.setdefault((binding.input, binding.control, binding.number, binding.direction, layer), [])
-            for other, other_path, other_channel in earlier:
-                if channel is None or other_channel is None or channel == other_channel:
-                    self.problems.append(Problem(
-                        binding.mark, path,
-                        f"{control_words(binding)} on input {binding.input!r} "
-                        f"is already bound at {other.mark} ({other_path})",
-                    ))
-                    break
-            else:
-                earlier.append((binding, path, channel))
-        self.check_layers(bindings)
-
-    def check_shared_devices(self, cameras: Mapping[str, CameraConfig]) -> None:
-        """Cameras on one serial device share its wire: one line speed, one address each."""
-        first: dict[str, SerialLink] = {}
-        owner: dict[str, CameraConfig] = {}
-        addresses: dict[tuple[str, int], CameraConfig] = {}
-        for camera in cameras.values():
-            link = camera.link
-            if not isinstance(link, SerialLink):
-                continue
-            device = link.device
-            other_link = first.setdefault(device, link)
-            other = owner.setdefault(device, camera)
-            if other is not camera and other_link.baud != link.baud:
-                self.problems.append(Problem(camera.mark, f"cameras.{camera.name}.baud",
-                    f"{link.baud} baud, but camera {other.name!r} on {device} ({other.mark}) "
-                    f"uses {other_link.baud}: one wire has one line speed"))
-            address = camera.options.bus_address
-            if address is not None:
-                clash = addresses.setdefault((device, address), camera)
-                if clash is not camera:
-                    self.problems.append(Problem(camera.mark, f"cameras.{camera.name}.address",
-                        f"address {address} on {device} is already camera {clash.name!r} ({clash.mark})"))
-
-    def check_layers(self, bindings: list[tuple[BindingConfig, str]]) -> None:
-        """A layer button does nothing else, and a binding's layer is one a button switches."""
-        buttons = {
-            (b.input, b.control, b.number, b.direction): (b, path) for b, path in bindings if b.action == "layer"
-        }
-        layers = sorted({b.layer for b, _ in bindings if b.action == "layer" and b.layer})
-        for binding, path in bindings:
-            if binding.action == "layer":
-                if not binding.layer:
-                    self.problems.append(Problem(binding.mark, path, "action 'layer' needs 'layer: NAME' (the layer it switches)"))
-                continue
-            button = buttons.get((binding.input, binding.control, binding.number, binding.direction))
-            if button is not None:
-                self.problems.append(Problem(
-                    binding.mark, path,
-                    f"{control_words(binding)} on input {binding.input!r} switches layer "
-                    f"{button[0].layer!r} ({button[0].mark}); it cannot also be bound to an action",
-                ))
-            if binding.layer is not None and binding.layer not in layers:
-                self.problems.append(Problem(
-                    binding.mark, child_path(path, "layer"),
-                    f"no binding switches layer {binding.layer!r} (add one with action: layer)"
-                    + suggest(binding.layer, layers),
-                ))
-
-    def check_capabilities(
-        self, bindings: list[tuple[BindingConfig, _Binding]], cameras: Mapping[str, CameraConfig],
-    ) -> None:
-        """Each binding asks only for what its camera's protocol can do.
-
-        A binding to a named camera must fit that camera's protocol. ``selected`` and ``all``
-        reach cameras of several protocols: they only need one camera that can; the
-        controller of a camera whose codec refuses the command skips it and says so once.
-        """
-        for binding, entry in bindings:
-            for key, action, mode in asks(binding):
-                if binding.camera in cameras:
-                    problem = inability(cameras[binding.camera], action, mode)
-                    if problem is None:
-                        continue
-                elif any(can(PROTOCOLS[camera.protocol].capabilities, action, mode) for camera in cameras.values()):
-                    continue
-                else:
-                    protocols = ", ".join(f"{camera.name!r} is {camera.protocol}" for camera in cameras.values())
-                    problem = f"no camera here can {action_words(action, mode)!r} ({protocols})"
-                node = entry.node
-                mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
-                self.problems.append(Problem(mark, child_path(entry.path, key), problem))
-                break  # the action itself missing says it all; its mode need not be blamed too
-
-    def check_values(
-        self, bindings: list[tuple[BindingConfig, _Binding]], cameras: Mapping[str, CameraConfig],
-    ) -> None:
-        """A binding's fixed values (preset number, move-to position, jog) fit its camera's
-        protocol: the codec's own ranges (:func:`codec_refusal`), as ``ptzmapd send`` checks them.
-
-        ``selected`` and ``all`` need one camera that can do the action and take the values,
-        as for capabilities.
-        """
-        for binding, entry in bindings:
-            commands = fixed_commands(binding)
-            if not commands:
-                continue
-            # Only cameras that have the action: one that lacks it is check_capabilities' to report.
-            named = [cameras[binding.camera]] if binding.camera in cameras else list(cameras.values())
-            targets = [c for c in named if all(inability(c, action, mode) is None for _, action, mode in asks(binding))]
-            refusals = [next(filter(None, (codec_refusal(camera, c) for c in commands)), None) for camera in targets]
-            if not targets or any(problem is None for problem in refusals):
-                continue
-            key = "action" if binding.action != "preset" else "preset" if binding.preset is not None else "presets"
-            node = entry.node
-            mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
-            self.problems.append(Problem(mark, child_path(entry.path, key), "; ".join(map(str, refusals))))
 
     def sorted_problems(self) -> list[str]:
         """By file (in reading order), line and column; each problem once."""

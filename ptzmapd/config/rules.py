@@ -1,20 +1,22 @@
-"""Rules across entries that ``check``, the loader and ``ptzmapd send`` share: what a binding
-asks of a camera (:func:`asks`), why a camera cannot do an action (:func:`inability`, checked
-against the capabilities of its protocol, :func:`ptzmapd.mapping.actions.can`), the commands a
-binding fixes in the config and the codec's refusal of their values, and a binding key's range
-for a value given on the command line (:func:`binding_value`).
+"""Rules across entries, which the loader applies once every entry is built and ``ptzmapd
+send`` shares: what a binding asks of a camera (:func:`asks`), why a camera cannot do an action
+(:func:`inability`, checked against the capabilities of its protocol,
+:func:`ptzmapd.mapping.actions.can`), the commands a binding fixes in the config and the
+codec's refusal of their values, a binding key's range for a value given on the command line
+(:func:`binding_value`); and the ``*_problems`` checks: one control one binding, cameras
+sharing a serial wire, layers, capabilities and values of the cameras a binding reaches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from ptzmapd.commands import Command, Jog, MoveTo, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config.checks import Invalid, Scope
-from ptzmapd.config.model import BindingConfig, CameraConfig, Mark
+from ptzmapd.config.model import BindingConfig, CameraConfig, InputConfig, Mark, SerialLink
 from ptzmapd.config.tables import BINDING
-from ptzmapd.config.yamlmarks import ScalarNode
+from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, ScalarNode, child_path
 from ptzmapd.errors import ProtocolError
 from ptzmapd.mapping.actions import (
     ACTIONS,
@@ -27,6 +29,7 @@ from ptzmapd.mapping.actions import (
     modes_of,
 )
 from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.registry import suggest
 
 
 def asks(binding: BindingConfig) -> list[tuple[str, str, str | None]]:
@@ -130,3 +133,137 @@ def _alternatives(capabilities: Collection[str], action: str) -> str:
 def control_words(binding: BindingConfig) -> str:
     words = binding.control if binding.number is None else f"{binding.control} {binding.number}"
     return words + (f" on channel {binding.channel}" if binding.channel is not None else "")
+
+
+def control_problems(
+    bindings: list[tuple[BindingConfig, str]], inputs: Mapping[str, InputConfig],
+) -> list[Problem]:
+    """One control, one binding. A binding without a channel listens on every channel
+    (or its input's), so it collides with any binding of the same control."""
+    problems: list[Problem] = []
+    seen: dict[tuple[object, ...], list[tuple[BindingConfig, str, int | None]]] = {}
+    for binding, path in bindings:
+        device = inputs.get(binding.input)  # absent if the input itself has problems
+        channel = binding.channel if binding.channel is not None or device is None else device.channel
+        # One control may do different things in different layers (that is what layers are for).
+        layer = None if binding.action == "layer" else binding.layer
+        earlier = seen.setdefault((binding.input, binding.control, binding.number, binding.direction, layer), [])
+        for other, other_path, other_channel in earlier:
+            if channel is None or other_channel is None or channel == other_channel:
+                problems.append(Problem(
+                    binding.mark, path,
+                    f"{control_words(binding)} on input {binding.input!r} "
+                    f"is already bound at {other.mark} ({other_path})",
+                ))
+                break
+        else:
+            earlier.append((binding, path, channel))
+    problems += layer_problems(bindings)
+    return problems
+
+
+def shared_device_problems(cameras: Mapping[str, CameraConfig]) -> list[Problem]:
+    """Cameras on one serial device share its wire: one line speed, one address each."""
+    problems: list[Problem] = []
+    first: dict[str, SerialLink] = {}
+    owner: dict[str, CameraConfig] = {}
+    addresses: dict[tuple[str, int], CameraConfig] = {}
+    for camera in cameras.values():
+        link = camera.link
+        if not isinstance(link, SerialLink):
+            continue
+        device = link.device
+        other_link = first.setdefault(device, link)
+        other = owner.setdefault(device, camera)
+        if other is not camera and other_link.baud != link.baud:
+            problems.append(Problem(camera.mark, f"cameras.{camera.name}.baud",
+                f"{link.baud} baud, but camera {other.name!r} on {device} ({other.mark}) "
+                f"uses {other_link.baud}: one wire has one line speed"))
+        address = camera.options.bus_address
+        if address is not None:
+            clash = addresses.setdefault((device, address), camera)
+            if clash is not camera:
+                problems.append(Problem(camera.mark, f"cameras.{camera.name}.address",
+                    f"address {address} on {device} is already camera {clash.name!r} ({clash.mark})"))
+    return problems
+
+
+def layer_problems(bindings: list[tuple[BindingConfig, str]]) -> list[Problem]:
+    """A layer button does nothing else, and a binding's layer is one a button switches."""
+    problems: list[Problem] = []
+    buttons = {
+        (b.input, b.control, b.number, b.direction): (b, path) for b, path in bindings if b.action == "layer"
+    }
+    layers = sorted({b.layer for b, _ in bindings if b.action == "layer" and b.layer})
+    for binding, path in bindings:
+        if binding.action == "layer":
+            if not binding.layer:
+                problems.append(Problem(binding.mark, path, "action 'layer' needs 'layer: NAME' (the layer it switches)"))
+            continue
+        button = buttons.get((binding.input, binding.control, binding.number, binding.direction))
+        if button is not None:
+            problems.append(Problem(
+                binding.mark, path,
+                f"{control_words(binding)} on input {binding.input!r} switches layer "
+                f"{button[0].layer!r} ({button[0].mark}); it cannot also be bound to an action",
+            ))
+        if binding.layer is not None and binding.layer not in layers:
+            problems.append(Problem(
+                binding.mark, child_path(path, "layer"),
+                f"no binding switches layer {binding.layer!r} (add one with action: layer)"
+                + suggest(binding.layer, layers),
+            ))
+    return problems
+
+
+def capability_problems(
+    bindings: list[tuple[BindingConfig, Node, str]], cameras: Mapping[str, CameraConfig],
+) -> list[Problem]:
+    """Each binding asks only for what its camera's protocol can do.
+
+    A binding to a named camera must fit that camera's protocol. ``selected`` and ``all``
+    reach cameras of several protocols: they only need one camera that can; the
+    controller of a camera whose codec refuses the command skips it and says so once.
+    """
+    problems: list[Problem] = []
+    for binding, node, path in bindings:
+        for key, action, mode in asks(binding):
+            if binding.camera in cameras:
+                problem = inability(cameras[binding.camera], action, mode)
+                if problem is None:
+                    continue
+            elif any(can(PROTOCOLS[camera.protocol].capabilities, action, mode) for camera in cameras.values()):
+                continue
+            else:
+                protocols = ", ".join(f"{camera.name!r} is {camera.protocol}" for camera in cameras.values())
+                problem = f"no camera here can {action_words(action, mode)!r} ({protocols})"
+            mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
+            problems.append(Problem(mark, child_path(path, key), problem))
+            break  # the action itself missing says it all; its mode need not be blamed too
+    return problems
+
+
+def value_problems(
+    bindings: list[tuple[BindingConfig, Node, str]], cameras: Mapping[str, CameraConfig],
+) -> list[Problem]:
+    """A binding's fixed values (preset number, move-to position, jog) fit its camera's
+    protocol: the codec's own ranges (:func:`codec_refusal`), as ``ptzmapd send`` checks them.
+
+    ``selected`` and ``all`` need one camera that can do the action and take the values,
+    as for capabilities.
+    """
+    problems: list[Problem] = []
+    for binding, node, path in bindings:
+        commands = fixed_commands(binding)
+        if not commands:
+            continue
+        # Only cameras that have the action: one that lacks it is capability_problems' to report.
+        named = [cameras[binding.camera]] if binding.camera in cameras else list(cameras.values())
+        targets = [c for c in named if all(inability(c, action, mode) is None for _, action, mode in asks(binding))]
+        refusals = [next(filter(None, (codec_refusal(camera, c) for c in commands)), None) for camera in targets]
+        if not targets or any(problem is None for problem in refusals):
+            continue
+        key = "action" if binding.action != "preset" else "preset" if binding.preset is not None else "presets"
+        mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
+        problems.append(Problem(mark, child_path(path, key), "; ".join(map(str, refusals))))
+    return problems

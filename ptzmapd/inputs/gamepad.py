@@ -80,7 +80,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from ptzmapd.config.model import InputConfig
-from ptzmapd.errors import ConfigError, PtzmapdError
+from ptzmapd.errors import PtzmapdError
 from ptzmapd.events import ControlEvent, EmitEvent, InputStateChanged
 from ptzmapd.inputs import sdl as sdl_library
 from ptzmapd.inputs.sdl import (
@@ -181,9 +181,8 @@ class DeviceMatch:
             if _GUID.fullmatch(text):
                 return cls(guid=text.lower())
             return cls(name_glob=text)
-        raise ConfigError(
-            [f"{where}: expected a device name glob, a 32-digit GUID or a device index (got {value!r})"]
-        )
+        # The config's own check refuses these: a caller building its own InputConfig is wrong.
+        raise ValueError(f"{where}: expected a device name glob, a 32-digit GUID or a device index (got {value!r})")
 
     @property
     def explicit(self) -> bool:
@@ -668,7 +667,7 @@ class GamepadInput:
     ) -> None:
         where = f"{config.mark}: inputs.{config.name}"
         if config.type not in INPUT_TYPES:
-            raise ConfigError([f"{where}.type: not a gamepad input type {config.type!r} (valid: {', '.join(INPUT_TYPES)})"])
+            raise ValueError(f"{where}.type: not a gamepad input type {config.type!r} (valid: {', '.join(INPUT_TYPES)})")
         self.name = config.name
         self.type = config.type
         self.match = DeviceMatch.from_option(config.match, f"{where}.match")
