@@ -46,7 +46,8 @@ class SerialLink:
 class HttpEndpoint:
     """An HTTP camera: its base url (http or https, no credentials in it, no trailing slash),
     the user and password its config's source gave when the config was loaded (``Secret``:
-    never shown), seconds a request may take, and a pinned certificate (SHA-256)."""
+    never shown), seconds a request may take (all in: connect, auth round trips, body), and a
+    pinned certificate (SHA-256)."""
 
     url: str
     credentials: Credentials | None = field(default=None, repr=False)

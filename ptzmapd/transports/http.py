@@ -48,8 +48,6 @@ from ptzmapd.transports.tls import certificate_check
 if TYPE_CHECKING:
     from ptzmapd.config.model import CameraConfig
 
-#: Seconds a request may take, all in (connect, auth round trips, body), when the config is silent.
-DEFAULT_TIMEOUT = 2.5
 #: Seconds requests are held back after the camera rejected the credentials.
 AUTH_HOLD_OFF = 30.0
 #: The HTTP timeout is cut to this share of the controller's ack timeout when it is not below it.
@@ -185,7 +183,8 @@ class HttpTransport(Transport):
         self,
         url: str,
         credentials: Credentials | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        timeout: float,
         log: logging.Logger | None = None,
         name: str = "",
         auth_hold_off: float = AUTH_HOLD_OFF,
@@ -224,7 +223,7 @@ class HttpTransport(Transport):
                 camera.name, timeout, ack_timeout, capped,
             )
             timeout = capped
-        return cls(endpoint.url, endpoint.credentials, timeout, log, name=camera.name,
+        return cls(endpoint.url, endpoint.credentials, timeout=timeout, log=log, name=camera.name,
                    tls_fingerprint=endpoint.tls_fingerprint)
 
     def __repr__(self) -> str:

@@ -78,6 +78,8 @@ SPEED_RANGE = range(-100, 101)
 AZIMUTH_RANGE = range(0, 3601)
 ELEVATION_RANGE = range(-900, 2701)
 ZOOM_RANGE = range(0, 1001)
+#: The video channel whose PTZ is driven when the config names none (a camera's only one).
+DEFAULT_CHANNEL = 1
 
 _INQUIRIES: dict[type[Command], str] = {
     PanTiltPositionInquiry: "pantilt-position",
@@ -242,7 +244,7 @@ class IsapiCodec:
     #: One request, one response.
     pairing: Pairing = HTTP_EXCHANGE
 
-    def __init__(self, limits: SpeedLimits, channel: int = 1) -> None:
+    def __init__(self, limits: SpeedLimits, channel: int = DEFAULT_CHANNEL) -> None:
         self.limits = limits
         self.channel = channel
         self._speeds = _Speeds()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ptzmapd.protocols.base import Codec, SpeedLimits
 from ptzmapd.protocols.http import RAW_HTTP
-from ptzmapd.protocols.isapi.codec import CAPABILITIES, ZOOM_RANGE, snapshot_path
+from ptzmapd.protocols.isapi.codec import CAPABILITIES, DEFAULT_CHANNEL, ZOOM_RANGE, snapshot_path
 from ptzmapd.protocols.spec import Pacing, ProtocolOptions, ProtocolSpec, integer_key
 
 #: ISAPI continuous moves: -100..100 on every axis.
@@ -17,7 +17,7 @@ ISAPI_LIMITS = SpeedLimits(pan=100, tilt=100, zoom=100, focus=100)
 class IsapiOptions(ProtocolOptions):
     """The video channel whose PTZ the camera (or NVR) drives."""
 
-    channel: int = integer_key(1, 512, default=1)
+    channel: int = integer_key(1, 512, default=DEFAULT_CHANNEL)
 
     def summary(self) -> str:
         return f" channel {self.channel}"

@@ -113,6 +113,9 @@ SEQUENCE_MODES: dict[str, SequenceMode] = {
 #: ``reply_sequence:``: whether a reply's sequence number is trusted (ERRATA: some cameras
 #: count what they are sent but answer everything with sequence number 1).
 REPLY_SEQUENCE = ("checked", "ignored")
+#: What a camera gets when its config says nothing: Sony's own header and counting.
+DEFAULT_SEQUENCE = "on"
+DEFAULT_REPLY_SEQUENCE = "checked"
 
 #: What the controller tells the user when the RESET goes unanswered.
 RESET_UNANSWERED = (
@@ -153,9 +156,9 @@ class ViscaIpCodec:
     def __init__(
         self,
         limits: SpeedLimits,
-        sequence: str = "on",
+        sequence: str = DEFAULT_SEQUENCE,
         address: int = 1,
-        reply_sequence: str = "checked",
+        reply_sequence: str = DEFAULT_REPLY_SEQUENCE,
         dialect: str = DEFAULT_DIALECT,
         preset_base: int | None = None,
     ) -> None:

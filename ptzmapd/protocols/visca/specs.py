@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ptzmapd.protocols.base import Codec, SpeedLimits
 from ptzmapd.protocols.spec import Pacing, ProtocolOptions, ProtocolSpec, RawKind, choice_key, integer_key
 from ptzmapd.protocols.visca.encode import parse_visca_raw
-from ptzmapd.protocols.visca.ip import REPLY_SEQUENCE, SEQUENCE_MODES
+from ptzmapd.protocols.visca.ip import DEFAULT_REPLY_SEQUENCE, DEFAULT_SEQUENCE, REPLY_SEQUENCE, SEQUENCE_MODES
 from ptzmapd.protocols.visca.tables import CAPABILITIES, DEFAULT_DIALECT, DIALECTS, PAN_TOP, TILT_TOP, VARIABLE_TOP
 
 #: VISCA pan 0x01-0x18, tilt 0x01-0x14, zoom/focus p 0-7.
@@ -34,8 +34,8 @@ class ViscaIpOptions(ViscaOptions):
     "fixed" keeps the header and numbers every message 1, "none" sends bare frames; a camera
     that counts but answers everything with 1 takes ``reply_sequence: ignored``."""
 
-    sequence: str = choice_key(SEQUENCE_MODES, default="on")
-    reply_sequence: str = choice_key(REPLY_SEQUENCE, default="checked")
+    sequence: str = choice_key(SEQUENCE_MODES, default=DEFAULT_SEQUENCE)
+    reply_sequence: str = choice_key(REPLY_SEQUENCE, default=DEFAULT_REPLY_SEQUENCE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
