@@ -42,7 +42,7 @@ from ptzmapd.mapping.actions import MOTION_ACTIONS, PRESET_CLEAR, named_capabili
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
 from ptzmapd.protocols.pairing import ONE_WAY, Pairing
 from ptzmapd.protocols.framing import Cut, StreamSplitter
-from ptzmapd.protocols.units import drive_level, hexbytes, speed_sign
+from ptzmapd.protocols.units import NotHex, drive_level, hexbytes, parse_hex, speed_sign
 
 #: Pan/tilt speed bytes 0x00-0x3F (ERRATA); turbo is a dialect's own value above that.
 PAN_TOP = 0x3F
@@ -319,8 +319,8 @@ def parse_pelco_raw(text: str) -> bytes:
     ValueError with a message that shows the expected form.
     """
     try:
-        body = bytes.fromhex(text)
-    except ValueError:
+        body = parse_hex(text)
+    except NotHex:
         raise ValueError(
             f"pelco raw command must be 4 hex bytes (cmd1 cmd2 data1 data2, e.g. '00 07 00 05'), got {text!r}"
         ) from None

@@ -25,7 +25,7 @@ from ptzmapd.commands import (
 from ptzmapd.errors import ProtocolError
 from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS
 from ptzmapd.protocols.base import SpeedLimits
-from ptzmapd.protocols.units import drive_level, speed_sign, variable_level
+from ptzmapd.protocols.units import NotHex, drive_level, parse_hex, speed_sign, variable_level
 from ptzmapd.protocols.visca.tables import (
     ADDRESSES,
     DEFAULT_DIALECT,
@@ -210,16 +210,12 @@ def parse_visca_raw(text: str, address: int = 1) -> bytes:
         raise ProtocolError(f"expected VISCA bytes in hex like '81 01 04 38 02 FF', got {text!r}")
     if tokens[0][:2] in ("8x", "8X"):
         tokens[0] = "80" + tokens[0][2:]
-    frame = bytearray()
-    for token in tokens:
-        try:
-            if len(token) % 2:
-                raise ValueError
-            frame += bytes.fromhex(token)
-        except ValueError:
-            raise ProtocolError(
-                f"{token!r} is not hex bytes: write each byte as two hex digits, like '81 01 04 38 02 FF'"
-            ) from None
+    try:
+        frame = bytearray(parse_hex(" ".join(tokens)))
+    except NotHex as error:
+        raise ProtocolError(
+            f"{error.token!r} is not hex bytes: write each byte as two hex digits, like '81 01 04 38 02 FF'"
+        ) from None
     if frame[0] >> 4 != 0x8:
         raise ProtocolError(f"a VISCA command starts with 8x (x: the camera address), not {frame[0]:02X}")
     if frame[-1] != TERMINATOR:
