@@ -38,7 +38,8 @@ from ptzmapd.commands import (
     Zoom,
 )
 from ptzmapd.config import load_config, summarize
-from ptzmapd.config.load import binding_value, check_raw, codec_refusal, inability
+from ptzmapd.config.checks import check_raw, raw_example
+from ptzmapd.config.rules import binding_value, codec_refusal, inability
 from ptzmapd.errors import ConfigError, ProtocolError, PtzmapdError
 from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS, PRESET_CLEAR, RAW_ACTION, modes_of
 from ptzmapd.protocols import PROTOCOLS
@@ -50,7 +51,7 @@ SEND_ACTIONS = (
 #: The longest timed move ``send … pan 0.5 --for SECONDS`` makes, in seconds. Ten minutes
 #: covers a slow pan across a whole room; beyond it a typo (1e9) would be a runaway camera.
 TIMED_MOVE_LIMIT = 600.0
-#: A jog's ``--for`` is the binding key ``duration`` (config/load.py's schema says its range).
+#: A jog's ``--for`` is the binding key ``duration`` (config/tables.py says its range).
 JOG_SECONDS = "0.05..10"
 #: The longest ``ptzmapd demo`` plays, in seconds (its script lasts 13 s).
 DEMO_LIMIT = 3600.0
@@ -292,7 +293,7 @@ def send_command(
         if raw_kind is None:
             raise ValueError("this camera's protocol takes no raw commands")
         if not value:
-            raise ValueError(f"raw needs the command, written for {raw_kind}, e.g. {_RAW_EXAMPLES[raw_kind]}")
+            raise ValueError(f"raw needs the command, written for {raw_kind}, e.g. {raw_example(raw_kind)}")
         try:
             check_raw(raw_kind, value)
         except (ValueError, ProtocolError) as error:
@@ -342,14 +343,6 @@ def timed_move_seconds(seconds: float) -> float:
     if not 0.0 < seconds <= TIMED_MOVE_LIMIT:  # written so NaN fails too
         raise ValueError(f"--for: {seconds!r} is out of range (valid: more than 0, at most {TIMED_MOVE_LIMIT:g} seconds)")
     return seconds
-
-
-#: What a raw command looks like, per kind, for the message when it is missing.
-_RAW_EXAMPLES: dict[str, str] = {
-    "visca": "'81 01 04 38 02 FF'",
-    "pelco": "'00 07 00 05'",
-    "http": "'PUT /ISAPI/PTZCtrl/channels/1/presets/2/goto'",
-}
 
 
 def _named_command(action: str, mode: str | None, level: int | None) -> CameraAction:
@@ -614,7 +607,7 @@ async def simulate(args: argparse.Namespace) -> int:
             quirks=args.quirk, completion_delay=args.completion_delay, drop_packets=args.drop_packet,
         )
     except OSError as error:  # the port is taken, the host unknown, no pty to be had
-        where = "a pty" if protocol in ("visca-serial", "pelco-d", "pelco-p") and args.serial == "pty" \
+        where = "a pty" if spec is not None and spec.transport == "serial" and args.serial == "pty" \
             else f"{args.host}:{port}"
         # asyncio words a bind failure at length; the system's own words are enough.
         reason = os.strerror(error.errno) if error.errno and error.errno > 0 else error.strerror or str(error)

@@ -11,9 +11,9 @@ from ptzmapd.commands import Home, PanTilt, PresetRecall, Zoom, ZoomPositionInqu
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.replies import BUSY_RETRY, STOP_REFUSED_TRIES, STOP_RETRY
 from ptzmapd.control.settings import ControllerSettings
-from ptzmapd.protocols import VISCA_LIMITS
-from ptzmapd.protocols.visca import ViscaCodec
-from ptzmapd.protocols.visca_ip import ViscaIpCodec
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.ip import ViscaIpCodec
 from wire import MemoryWire
 
 ACK = "90 41 FF"

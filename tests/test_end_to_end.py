@@ -19,7 +19,7 @@ from helpers import run, until
 from ptzmapd.config import load_config
 from ptzmapd.app.assemble import assemble
 from ptzmapd.clock import MonotonicClock
-from ptzmapd.protocols.visca import read_command
+from ptzmapd.protocols.visca.read import read_command
 from ptzmapd.simulators.visca import SimulatorHandle, start_simulator
 
 CONFIG = """\

@@ -20,9 +20,11 @@ import pytest
 from ptzmapd.app.assemble import assemble
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.config import load_config
-from ptzmapd.protocols import ipcam_cgi, isapi, ptzoptics_cgi
-from ptzmapd.protocols.pelco import DIALECTS, read_frame
-from ptzmapd.protocols.visca import read_command
+from ptzmapd.protocols.ipcam_cgi import codec as ipcam_cgi
+from ptzmapd.protocols.isapi import codec as isapi
+from ptzmapd.protocols.ptzoptics_cgi import codec as ptzoptics_cgi
+from ptzmapd.protocols.pelco.codec import DIALECTS, read_frame
+from ptzmapd.protocols.visca.read import read_command
 from ptzmapd.simulators import SIMULATORS
 
 PASSWORD_VARIABLE = "PTZMAPD_E2E_CAMERA_PW"

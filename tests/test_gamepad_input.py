@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ import pytest
 import sdl_virtual
 from helpers import until
 from ptzmapd.clock import MonotonicClock
+from ptzmapd.config import load_config
 from ptzmapd.config.model import InputConfig, Mark
 from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent
@@ -56,8 +58,7 @@ class Inputs:
         self.opened: list[GamepadInput] = []
 
     async def open(self, name: str = "pad", type: str = "gamepad", match: Any = None) -> GamepadInput:
-        options = {} if match is None else {"match": match}
-        config = InputConfig(name=name, type=type, mark=MARK, options=options)
+        config = InputConfig(name=name, type=type, mark=MARK, match=match)
         loop = asyncio.get_running_loop()
         found = GamepadInput(config, self.events.append, self._on_state, loop, clock=MonotonicClock())
         self.opened.append(found)
@@ -281,10 +282,20 @@ def test_gamepad_input_skips_a_device_without_mapping_and_says_why(caplog: pytes
     run(body)
 
 
+@pytest.mark.parametrize("match", ["2.5", "-1", '""', "true", "[a]"])
+def test_a_bad_match_is_a_config_error_at_its_line(match: str, tmp_path: Path) -> None:
+    # The config refuses it (check and run alike), before any input is opened.
+    path = tmp_path / "studio.yaml"
+    path.write_text(f"cameras:\n  stage: {{protocol: visca-udp, host: 127.0.0.2}}\ninputs:\n  pad: {{type: gamepad, match: {match}}}\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(error.value).startswith(f"{path}:4:31: inputs.pad.match: expected a device name glob")
+
+
 @pytest.mark.parametrize("match", [2.5, -1, "", True, ["a"]])
-def test_a_bad_match_is_a_config_error_at_its_line(match: object) -> None:
+def test_a_bad_match_built_by_hand_is_refused(match: object) -> None:
     async def body(inputs: Inputs) -> None:
-        with pytest.raises(ConfigError) as error:
+        with pytest.raises(ValueError) as error:
             await inputs.open(match=match)
         assert str(error.value).startswith("studio.yaml:3:5: inputs.pad.match: expected a device name glob")
 
@@ -517,7 +528,7 @@ def test_list_devices_describes_each_device() -> None:
 
 def test_a_non_gamepad_type_is_refused() -> None:
     config = InputConfig(name="pad", type="midi", mark=MARK)
-    with pytest.raises(ConfigError, match="studio.yaml:3:5: inputs.pad.type"):
+    with pytest.raises(ValueError, match="studio.yaml:3:5: inputs.pad.type"):
         GamepadInput(config, lambda e: None, lambda n, s: None, asyncio.new_event_loop(), clock=MonotonicClock())
 
 

@@ -22,7 +22,6 @@ from ptzmapd.app.assemble import make_controller
 from ptzmapd.control.controller import CameraController
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Home, PresetRecall
-from ptzmapd.control.controller import CameraController
 from ptzmapd.protocols.http import Challenge, auth_problem, parse_challenges
 from ptzmapd.simulators.http_cameras import HttpSimulator, start
 from ptzmapd.transports import TransportPool

@@ -55,10 +55,13 @@ def test_the_clock_is_required(part: type) -> None:
 
 def test_the_lens_facts_come_from_the_protocol_table_or_the_camera() -> None:
     from ptzmapd.app.assemble import controller_settings, motion_profile
-    from ptzmapd.config.model import CameraConfig, Mark
+    from ptzmapd.config.model import CameraConfig, Mark, MotionFeel, NetLink
+    from ptzmapd.protocols import PROTOCOLS
 
-    def camera(protocol: str, **options: object) -> CameraConfig:
-        return CameraConfig("cam", protocol, Mark("studio.yaml", 1, 1), options=dict(options))
+    def camera(protocol: str, zoom_max: int | None = None) -> CameraConfig:
+        spec = PROTOCOLS[protocol]
+        return CameraConfig("cam", protocol, Mark("studio.yaml", 1, 1), NetLink("127.0.0.2", 9), spec.pacing,
+                            feel=MotionFeel(zoom_max=zoom_max))
 
     assert controller_settings(camera("visca-ip")).zoom_max == 0x4000
     assert controller_settings(camera("isapi")).zoom_max == 1000

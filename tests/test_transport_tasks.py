@@ -34,7 +34,7 @@ UNENCODABLE_HOST = "a" * 64 + ".local"
     [
         lambda: TcpTransport(UNENCODABLE_HOST, 5678, LOG, clock=MonotonicClock()),
         lambda: UdpTransport(UNENCODABLE_HOST, 1259, LOG, clock=MonotonicClock()),
-        lambda: HttpTransport(f"https://{UNENCODABLE_HOST}", log=LOG, name="porch", tls_fingerprint="AB" * 32, clock=MonotonicClock()),
+        lambda: HttpTransport(f"https://{UNENCODABLE_HOST}", timeout=2.5, log=LOG, name="porch", tls_fingerprint="AB" * 32, clock=MonotonicClock()),
     ],
     ids=["tcp", "udp", "https-pinned"],
 )
@@ -59,7 +59,7 @@ def test_a_host_name_the_socket_layer_refuses_is_logged_and_retried(
 
 def test_whatever_the_http_client_raises_becomes_a_transport_error(caplog: pytest.LogCaptureFixture) -> None:
     async def main() -> None:
-        transport = HttpTransport("http://127.0.0.2:9", log=LOG, name="stage", clock=MonotonicClock())
+        transport = HttpTransport("http://127.0.0.2:9", timeout=2.5, log=LOG, name="stage", clock=MonotonicClock())
         await transport.open()
         client = transport._client
         assert client is not None

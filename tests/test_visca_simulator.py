@@ -23,7 +23,7 @@ from ptzmapd.commands import (
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import PtzmapdError
-from ptzmapd.protocols import VISCA_LIMITS
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.protocols.base import (
     Ack,
     Completion,
@@ -32,8 +32,10 @@ from ptzmapd.protocols.base import (
     Reply,
     SequenceReset,
 )
-from ptzmapd.protocols.visca import ViscaCodec, encode_payload, hexbytes
-from ptzmapd.protocols.visca_ip import PayloadType, ViscaIpCodec, pack
+from ptzmapd.protocols.units import hexbytes
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.encode import encode_payload
+from ptzmapd.protocols.visca.ip import PayloadType, ViscaIpCodec, pack
 from ptzmapd.simulators.visca import SimulatorHandle, start_simulator
 from ptzmapd.simulators.visca_camera import SimulatedCamera
 

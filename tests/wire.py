@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ptzmapd.clock import Clock
+from ptzmapd.protocols.visca.ip import PayloadType, pack
 from ptzmapd.errors import TransportError
-from ptzmapd.protocols.visca_ip import PayloadType, pack
 from ptzmapd.transports.base import Transport
 
 if TYPE_CHECKING:

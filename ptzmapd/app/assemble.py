@@ -58,35 +58,28 @@ def speed_limits(camera: CameraConfig) -> SpeedLimits:
 
 def motion_profile(camera: CameraConfig) -> MotionProfile:
     """How the camera's motion is shaped: its ramps, speed steps, zoom curve and watchdog."""
-    options = camera.options
+    feel = camera.feel
     limits = speed_limits(camera)
-    lens_extra = 1 if PROTOCOLS[camera.protocol].zero_based_lens_speeds else 0
-    ramps: dict[str, RampLimits] = {}
-    soft_stop = bool(options.get("soft_stop", False))
-    for axis, ramp in dict(options.get("ramps") or {}).items():
-        ramps[axis] = RampLimits(float(ramp.get("accel", 0.0)), float(ramp.get("decel", 0.0)), soft_stop)
+    # A lens speed 0 that still moves (VISCA's 0-7) is one more step than the top.
+    lens_extra = 1 if PROTOCOLS[camera.protocol].lens_speed_from_zero else 0
     return MotionProfile(
-        ramps=ramps,
+        ramps={axis: RampLimits(ramp.accel, ramp.decel, feel.soft_stop) for axis, ramp in feel.ramps.items()},
         steps={"pan": limits.pan, "tilt": limits.tilt,
                "zoom": limits.zoom + lens_extra, "focus": limits.focus + lens_extra},
-        hysteresis=float(options.get("hysteresis", 0.3)),
-        zoom_curve=ZoomCurve(float(options.get("zoom_speed_at_tele", 1.0)), float(options.get("zoom_curve", 1.0))),
-        zoom_travel_time=float(options.get("zoom_travel_time", 4.0)),
-        max_move=float(options.get("max_move", 0.0)),
+        hysteresis=feel.hysteresis,
+        zoom_curve=ZoomCurve(feel.zoom_speed_at_tele, feel.zoom_curve),
+        zoom_travel_time=feel.zoom_travel_time,
+        max_move=feel.max_move,
     )
 
 
 def controller_settings(camera: CameraConfig) -> ControllerSettings:
     """The camera's pacing, retries and lens scale: its config over its protocol's defaults."""
-    spec = PROTOCOLS[camera.protocol]
-    options = camera.options
-    zoom_max = options.get("zoom_max", spec.zoom_max)
+    pacing = camera.pacing
+    zoom_max = camera.feel.zoom_max or PROTOCOLS[camera.protocol].zoom_max
     return ControllerSettings(
-        min_interval=camera.min_interval if camera.min_interval is not None else spec.min_interval,
-        ack_timeout=camera.ack_timeout if camera.ack_timeout is not None else spec.ack_timeout,
-        position_poll=float(options.get("position_poll", 0.0)),
-        stop_repeats=int(options.get("stop_repeats", spec.stop_repeats)),
-        refresh=float(options.get("refresh", spec.refresh)),
+        min_interval=pacing.min_interval, ack_timeout=pacing.ack_timeout, position_poll=camera.feel.position_poll,
+        stop_repeats=pacing.stop_repeats, refresh=pacing.refresh,
         zoom_max=float(zoom_max) if zoom_max else None,
     )
 
@@ -97,7 +90,7 @@ async def make_controller(
 ) -> CameraController:
     """One camera's codec, shared transport and controller, started."""
     spec = PROTOCOLS[camera.protocol]
-    codec = spec.make_codec(camera, speed_limits(camera))
+    codec = spec.make_codec(camera.options, speed_limits(camera))
     transport = await pool.for_camera(spec.transport, camera)
     controller = CameraController(
         camera.name, codec, transport, clock, controller_settings(camera), log,
@@ -188,8 +181,7 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
         pipeline = Pipeline(
             config.bindings, controllers, clock=clock, log=log,
             profiles={camera.name: motion_profile(camera) for camera in config.cameras.values()},
-            deadman={name: float(device.options["deadman"])
-                     for name, device in config.inputs.items() if device.options.get("deadman")},
+            deadman={name: device.deadman for name, device in config.inputs.items() if device.deadman},
             observers=(feedback.feedback,) if feedback is not None else (),
         )
         # ...and started before the inputs: a surface that connects finds its lights set.

@@ -30,18 +30,19 @@ class Simulator(Protocol):
 #: ``start(kind, *, host, port, log, **options)``; each module documents its options.
 SimulatorStart = Callable[..., Awaitable[Simulator]]
 
-SIMULATORS: Registry[SimulatorStart] = Registry("simulator", {
-    "visca-ip": "ptzmapd.simulators.visca:start",
-    "visca-udp": "ptzmapd.simulators.visca:start",
-    "visca-tcp": "ptzmapd.simulators.visca:start",
-    "visca-serial": "ptzmapd.simulators.serial:start",
-    "pelco-d": "ptzmapd.simulators.serial:start",
-    "pelco-p": "ptzmapd.simulators.serial:start",
-    "isapi": "ptzmapd.simulators.http_cameras:start",
-    "ipcam-cgi": "ptzmapd.simulators.http_cameras:start",
-    "ptzoptics-cgi": "ptzmapd.simulators.http_cameras:start",
-    "upload": "ptzmapd.simulators.http_cameras:start",
-})
+#: Simulated devices that are not a camera protocol (the PTZ image upload of video encoders).
+DEVICES: dict[str, str] = {"upload": "ptzmapd.simulators.http_cameras:start"}
+
+
+def _table() -> dict[str, str]:
+    """Each protocol's own simulator entry (its spec says it: one place), then the devices."""
+    from ptzmapd.protocols import PROTOCOLS
+
+    table = {name: PROTOCOLS[name].simulator for name in PROTOCOLS.names()}
+    return {name: entry for name, entry in table.items() if entry is not None} | DEVICES
+
+
+SIMULATORS: Registry[SimulatorStart] = Registry("simulator", _table())
 
 
 #: Camera quirks a simulator can show (``ptzmapd simulate KIND --quirk NAME``), by kind: what

@@ -33,7 +33,9 @@ from urllib.parse import parse_qs
 
 from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.errors import PtzmapdError
-from ptzmapd.protocols import ipcam_cgi, isapi, ptzoptics_cgi
+from ptzmapd.protocols.ipcam_cgi import codec as ipcam_cgi
+from ptzmapd.protocols.isapi import codec as isapi
+from ptzmapd.protocols.ptzoptics_cgi import codec as ptzoptics_cgi
 from ptzmapd.protocols.http import Decoded, HttpRequest, HttpResponse, ResponseStatus
 from ptzmapd.simulators.head import Axis, Head
 from ptzmapd.simulators.http_server import (

@@ -21,21 +21,10 @@ from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.protocols.base import Ack, Completion
 from ptzmapd.protocols.framing import Piece
-from ptzmapd.protocols.visca import (
-    FrameSplitter,
-    describe_command,
-    hexbytes,
-    is_command_start,
-    parse_reply,
-)
-from ptzmapd.protocols.visca_ip import (
-    BAD_SEQUENCE,
-    RESET_PAYLOAD,
-    PayloadType,
-    newer,
-    pack,
-    unpack,
-)
+from ptzmapd.protocols.units import hexbytes
+from ptzmapd.protocols.visca.ip import BAD_SEQUENCE, RESET_PAYLOAD, PayloadType, newer, pack, unpack
+from ptzmapd.protocols.visca.read import FrameSplitter, describe_command, parse_reply
+from ptzmapd.protocols.visca.tables import is_command_start
 from ptzmapd.simulators import QUIRKS
 from ptzmapd.simulators.visca_camera import POLL_INTERVAL, SimulatedCamera
 from ptzmapd.tasks import cancel_and_wait

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ptzmapd.mapping.actions import DIRECT_MODE
-from ptzmapd.protocols.visca import (
+from ptzmapd.protocols.visca.read import CommandFrame, describe_command, read_command
+from ptzmapd.protocols.visca.tables import (
     DIRECT_COMMANDS,
     INQUIRIES,
     NAMED_COMMANDS,
@@ -33,9 +34,6 @@ from ptzmapd.protocols.visca import (
     TERMINATOR,
     TILT_TOP,
     VARIABLE_TOP,
-    CommandFrame,
-    describe_command,
-    read_command,
     reply_start,
 )
 from ptzmapd.simulators import visca_spec

@@ -1,39 +1,31 @@
 """Thin transports (udp, tcp; serial, http), one per endpoint, shared by its cameras.
 
 :class:`TransportPool` hands out one transport per endpoint and counts who uses it, so
-several cameras on one daisy chain or RS-485 bus share a single writer. ``TRANSPORTS`` maps a
-protocol's transport kind onto how to key and build one for a camera.
+several cameras on one daisy chain or RS-485 bus share a single writer. ``TRANSPORTS`` is the
+registry of transport kinds a protocol spec can name: each a
+:class:`~ptzmapd.transports.base.TransportKind` (how to key a camera's endpoint, how to open
+one), imported when a config first uses it — pyserial only with a serial camera, httpx only
+with an HTTP one.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable, Hashable
+from typing import TYPE_CHECKING, Hashable
 
 from ptzmapd.clock import Clock
-from ptzmapd.transports.base import Transport
-from ptzmapd.transports.tcp import TcpTransport
-from ptzmapd.transports.udp import UdpTransport
+from ptzmapd.registry import Registry
+from ptzmapd.transports.base import Transport, TransportKind
 
 if TYPE_CHECKING:
     from ptzmapd.config.model import CameraConfig
 
-#: kind -> (endpoint key of a camera, factory). Cameras with the same key share a transport.
-TransportKind = tuple[Callable[["CameraConfig"], Hashable], Callable[["CameraConfig", logging.Logger, Clock], Transport]]
-
-
-def _host_port(camera: "CameraConfig") -> Hashable:
-    return (camera.host, camera.port)
-
-
-TRANSPORTS: dict[str, TransportKind] = {
-    "udp": (_host_port, lambda camera, log, clock: UdpTransport(str(camera.host), int(camera.port or 0), log, clock=clock)),
-    "tcp": (_host_port, lambda camera, log, clock: TcpTransport(str(camera.host), int(camera.port or 0), log, clock=clock)),
-    # One per device (a daisy chain or bus shares its line); pyserial is imported only when a config has a serial camera.
-    "serial": (lambda camera: __import__("ptzmapd.transports.serial", fromlist=["serial_endpoint"]).serial_endpoint(camera), lambda camera, log, clock: __import__("ptzmapd.transports.serial", fromlist=["make_serial_transport"]).make_serial_transport(camera, log, clock)),
-    # One per camera (its own credentials); httpx is imported only when a config has an HTTP camera.
-    "http": (lambda camera: camera.name, lambda camera, log, clock: __import__("ptzmapd.transports.http", fromlist=["HttpTransport"]).HttpTransport.for_camera(camera, log, clock)),
-}
+TRANSPORTS: Registry[TransportKind] = Registry("transport", {
+    "udp": "ptzmapd.transports.udp:UDP",
+    "tcp": "ptzmapd.transports.tcp:TCP",
+    "serial": "ptzmapd.transports.serial:SERIAL",
+    "http": "ptzmapd.transports.http:HTTP",
+})
 
 
 class TransportPool:

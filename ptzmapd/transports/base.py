@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Hashable, NamedTuple
 
 from ptzmapd.clock import Clock
+
+if TYPE_CHECKING:
+    from ptzmapd.config.model import CameraConfig, NetLink
 
 
 DataListener = Callable[[bytes], None]
@@ -88,3 +91,31 @@ class Transport(ABC):
 
     async def close(self) -> None:
         self._set_connected(False)
+
+
+class TransportKind(NamedTuple):
+    """How :class:`~ptzmapd.transports.TransportPool` keys and builds one kind of transport.
+
+    ``endpoint(camera)`` is the key of the camera's wire: cameras with the same key share one
+    transport (a daisy chain, an RS-485 bus); ``make(camera, log, clock)`` opens a new one.
+    """
+
+    endpoint: Callable[["CameraConfig"], Hashable]
+    make: Callable[["CameraConfig", logging.Logger, Clock], Transport]
+
+
+def net_link(camera: "CameraConfig") -> "NetLink":
+    """A network camera's host and port; TypeError for a camera carried otherwise (a protocol
+    spec naming the wrong transport kind: a bug, never a user mistake)."""
+    from ptzmapd.config.model import NetLink
+
+    link = camera.link
+    if not isinstance(link, NetLink):
+        raise TypeError(f"camera {camera.name!r}: {camera.protocol} is not carried by host and port")
+    return link
+
+
+def host_and_port(camera: "CameraConfig") -> Hashable:
+    """The endpoint key of a network camera: cameras at one address share a socket."""
+    link = net_link(camera)
+    return (link.host, link.port)

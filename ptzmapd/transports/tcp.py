@@ -15,7 +15,7 @@ from ptzmapd.clock import Clock
 from ptzmapd.errors import TransportError
 from ptzmapd.tasks import cancel_and_wait
 from ptzmapd.transports.backoff import Backoff
-from ptzmapd.transports.base import Transport
+from ptzmapd.transports.base import Transport, TransportKind, host_and_port, net_link
 
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 10.0
@@ -96,3 +96,9 @@ class TcpTransport(Transport):
             self._stream.close()
         await cancel_and_wait(self._task)
         await super().close()
+
+
+#: How the pool keys and builds a TCP socket (see ptzmapd.transports.TRANSPORTS).
+TCP = TransportKind(
+    host_and_port, lambda camera, log, clock: TcpTransport(net_link(camera).host, net_link(camera).port, log, clock=clock)
+)

@@ -15,7 +15,7 @@ from ptzmapd.clock import Clock
 from ptzmapd.errors import TransportError
 from ptzmapd.tasks import cancel_and_wait
 from ptzmapd.transports.backoff import Backoff
-from ptzmapd.transports.base import Transport
+from ptzmapd.transports.base import Transport, TransportKind, host_and_port, net_link
 
 #: A socket that cannot be opened (a name that does not resolve yet) is tried again after
 #: 0.5 s, doubling to 10 s.
@@ -74,3 +74,9 @@ class UdpTransport(Transport):
             self._sock.close()
             self._sock = None
         await super().close()
+
+
+#: How the pool keys and builds a UDP socket (see ptzmapd.transports.TRANSPORTS).
+UDP = TransportKind(
+    host_and_port, lambda camera, log, clock: UdpTransport(net_link(camera).host, net_link(camera).port, log, clock=clock)
+)

@@ -16,7 +16,6 @@ import rtmidi
 
 from ptzmapd.clock import Clock
 from ptzmapd.config.model import InputConfig
-from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent, EmitEvent, InputStateChanged
 from ptzmapd.inputs.midi.api import resolve_api
 from ptzmapd.inputs.midi.parse import parse_midi
@@ -56,7 +55,8 @@ class MidiInput:
         if (config.port is None) == (config.virtual is None):
             both = ", not both" if config.port is not None else ""
             where = f"{config.mark}: inputs.{config.name}"
-            raise ConfigError([f"{where}: a midi input needs 'port' or 'virtual'{both}"])
+            # The config refuses this (one of port, virtual): a caller building its own is wrong.
+            raise ValueError(f"{where}: a midi input needs 'port' or 'virtual'{both}")
         self._config = config
         self._emit = emit
         self._loop = loop

@@ -13,7 +13,6 @@ import os
 import re
 from dataclasses import dataclass
 
-from ptzmapd.errors import ConfigError
 from ptzmapd.inputs.sdl import library as sdl_library
 
 _GUID = re.compile(r"[0-9a-fA-F]{32}")
@@ -79,9 +78,8 @@ class DeviceMatch:
             if _GUID.fullmatch(text):
                 return cls(guid=text.lower())
             return cls(name_glob=text)
-        raise ConfigError(
-            [f"{where}: expected a device name glob, a 32-digit GUID or a device index (got {value!r})"]
-        )
+        # The config's own check refuses these: a caller building its own InputConfig is wrong.
+        raise ValueError(f"{where}: expected a device name glob, a 32-digit GUID or a device index (got {value!r})")
 
     @property
     def explicit(self) -> bool:

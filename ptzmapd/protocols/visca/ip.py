@@ -19,16 +19,11 @@ from ptzmapd.commands import Command
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import ErrorReply, Garbage, Notice, Outgoing, Reply, SequenceReset, SpeedLimits
 from ptzmapd.protocols.pairing import VISCA_SEQUENCE, VISCA_SOCKETS, Pairing
-from ptzmapd.protocols.visca import (
-    DEFAULT_DIALECT,
-    FrameSplitter,
-    ViscaCodec,
-    describe_command,
-    hexbytes,
-    inquiry_what,
-    is_reply_start,
-    replies_from,
-)
+from ptzmapd.protocols.units import hexbytes
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.encode import inquiry_what
+from ptzmapd.protocols.visca.read import FrameSplitter, describe_command, replies_from
+from ptzmapd.protocols.visca.tables import DEFAULT_DIALECT, is_reply_start
 
 
 class PayloadType(IntEnum):
@@ -118,6 +113,9 @@ SEQUENCE_MODES: dict[str, SequenceMode] = {
 #: ``reply_sequence:``: whether a reply's sequence number is trusted (ERRATA: some cameras
 #: count what they are sent but answer everything with sequence number 1).
 REPLY_SEQUENCE = ("checked", "ignored")
+#: What a camera gets when its config says nothing: Sony's own header and counting.
+DEFAULT_SEQUENCE = "on"
+DEFAULT_REPLY_SEQUENCE = "checked"
 
 #: What the controller tells the user when the RESET goes unanswered.
 RESET_UNANSWERED = (
@@ -158,9 +156,9 @@ class ViscaIpCodec:
     def __init__(
         self,
         limits: SpeedLimits,
-        sequence: str = "on",
+        sequence: str = DEFAULT_SEQUENCE,
         address: int = 1,
-        reply_sequence: str = "checked",
+        reply_sequence: str = DEFAULT_REPLY_SEQUENCE,
         dialect: str = DEFAULT_DIALECT,
         preset_base: int | None = None,
     ) -> None:
