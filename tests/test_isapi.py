@@ -24,7 +24,7 @@ from ptzmapd.commands import (
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.mapping.actions import can
+from ptzmapd.vocabulary import can
 from ptzmapd.protocols import ISAPI_LIMITS, PROTOCOLS
 from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, SpeedLimits, UnreadableAnswer
 from ptzmapd.protocols.http import HttpRequest, HttpResponse, ResponseStatus

@@ -20,7 +20,7 @@ from ptzmapd.commands import CameraAction, Command, PanTilt, PresetRecall, RawCo
 from ptzmapd.config.model import BindingConfig, Mark, RawText
 from ptzmapd.errors import ProtocolError
 from ptzmapd.events import ControlEvent
-from ptzmapd.mapping.actions import LEVELS, NAMED_ACTIONS
+from ptzmapd.vocabulary import LEVELS, NAMED_ACTIONS
 from ptzmapd.mapping.intents import Do
 from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.protocols import VISCA_LIMITS

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from ptzmapd.mapping.actions import PRESET_CLEAR
+from ptzmapd.vocabulary import PRESET_CLEAR
 from ptzmapd.protocols import pelco, visca
 from ptzmapd.protocols.base import Codec, SpeedLimits
 
 if TYPE_CHECKING:
     from ptzmapd.config.model import CameraConfig
 
-#: What every camera protocol here can do; named actions (mapping.actions) come on top.
+#: What every camera protocol here can do; named actions (ptzmapd.vocabulary) come on top.
 BASIC_CAPABILITIES: frozenset[str] = frozenset({"pan", "tilt", "zoom", "focus", "stop", "home", "preset"})
 
 

@@ -38,7 +38,7 @@ from ptzmapd.commands import (
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.mapping.actions import (
+from ptzmapd.vocabulary import (
     DIRECT_MODE,
     LEVELS,
     MOTION_ACTIONS,
@@ -203,7 +203,7 @@ MEMORY = bytes.fromhex("01 04 3F")
 MEMORY_OPERATIONS: dict[int, str] = {0x00: "reset", 0x01: "store", 0x02: "recall"}
 _MEMORY_BYTE: dict[str, int] = {name: byte for byte, name in MEMORY_OPERATIONS.items()}
 
-#: Named camera actions (:data:`~ptzmapd.mapping.actions.NAMED_ACTIONS`) that VISCA has:
+#: Named camera actions (:data:`~ptzmapd.vocabulary.NAMED_ACTIONS`) that VISCA has:
 #: (action, mode) → the bytes between the address and FF, as the PTZOptics VISCA tables
 #: (``specs/ptzoptics-visca-over-ip-commands.txt``, the Move 4K manual) print them.
 NAMED_COMMANDS: dict[tuple[str, str], bytes] = {
@@ -305,7 +305,7 @@ def named_mode_known(name: str, mode: str) -> bool:
     return (name, mode) in NAMED_COMMANDS or (mode == DIRECT_MODE and name in DIRECT_COMMANDS)
 
 
-#: What a binding can ask of a VISCA camera (the vocabulary of :mod:`ptzmapd.mapping.actions`),
+#: What a binding can ask of a VISCA camera (the vocabulary of :mod:`ptzmapd.vocabulary`),
 #: read from the tables of this module. Every VISCA protocol declares exactly this.
 CAPABILITIES: frozenset[str] = (
     frozenset(MOTION_ACTIONS)

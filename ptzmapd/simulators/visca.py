@@ -37,7 +37,7 @@ from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.protocols.base import Ack, Completion
 from ptzmapd.protocols.framing import Piece
-from ptzmapd.mapping.actions import DIRECT_MODE
+from ptzmapd.vocabulary import DIRECT_MODE
 from ptzmapd.protocols.visca import (
     DIRECT_COMMANDS,
     INQUIRIES,
