@@ -14,7 +14,8 @@ import pytest
 
 from procs import Simulator
 from ptzmapd.camera import CameraController, ControllerSettings
-from ptzmapd.cli import main, send_command
+from ptzmapd.cli import main
+from ptzmapd.cli.send import send_command
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import CameraAction, Command, PanTilt, PresetRecall, RawCommand
 from ptzmapd.config.model import BindingConfig, Mark, RawText
