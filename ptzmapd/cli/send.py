@@ -20,7 +20,8 @@ from ptzmapd.camera import Answer, CameraController, Outcome
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Command
 from ptzmapd.config import load_config
-from ptzmapd.config.load import binding_value, check_raw, codec_refusal, inability
+from ptzmapd.config.checks import check_raw
+from ptzmapd.config.rules import binding_value, codec_refusal, inability
 from ptzmapd.config.model import BindingConfig, Mark, RawText
 from ptzmapd.errors import ProtocolError
 from ptzmapd.mapping.actions import ACTION_ROWS, AXIS_KEYS, ROWS, ActionRow

@@ -1,0 +1,555 @@
+"""Load a config file into typed :mod:`.model` objects, reporting every problem at once.
+
+The loader reads the file and its includes, gathers cameras, inputs, bindings and a profile's
+LED rules, validates each against its schema (:mod:`.tables`), then checks what holds across
+entries: one control one binding, cameras sharing a serial wire, layers, and each binding
+against the capabilities of the protocols it can reach (:mod:`.rules`): a camera named in a
+binding must be able to do what it asks.
+
+Every problem is collected, then all are raised together as one :class:`ConfigError`, each
+line ``FILE:LINE:COL: dotted.path: problem``. Never a traceback for a user's mistake.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ptzmapd.config.checks import Invalid, Scope, Text, is_broken, show, word
+from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
+from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark
+from ptzmapd.config.rules import asks, codec_refusal, control_words, fixed_commands, inability, action_words
+from ptzmapd.config.schema import build, read_fields
+from ptzmapd.config.tables import (
+    BINDING,
+    CAMERA,
+    CONTROL_KEYS,
+    INCLUDE_ENTRY,
+    INPUT,
+    INPUT_NAME,
+    INPUT_TYPES,
+    LED_RULE,
+    NAME,
+    TARGETS,
+    TOP,
+    used_as,
+)
+from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, SequenceNode, child_path, read_yaml
+from ptzmapd.errors import ConfigError
+from ptzmapd.files import FileRefused, beside, check_path
+from ptzmapd.mapping.actions import ACTIONS, NAMED_ACTIONS, RAW_KINDS, can
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.registry import suggest
+from ptzmapd.secrets import SecretMissing, one_password_source, password_source, password_sources
+from ptzmapd.transports.addresses import host_problem, serial_device_problem, url_problem
+from ptzmapd.transports.tls import trust_problem
+@dataclass(slots=True)
+class _Named:
+    """A camera or input found in some file, waiting to be validated."""
+
+    name: str
+    node: Node
+    key_mark: Mark
+    path: str
+
+
+@dataclass(slots=True)
+class _Binding:
+    node: Node
+    path: str
+    #: The input named by the include entry that brought this binding's file in.
+    input: str | None
+
+
+@dataclass(slots=True)
+class _Loader:
+    """Reads the config file and its includes, then validates what they hold."""
+
+    problems: list[Problem] = field(default_factory=list)
+    cameras: dict[str, _Named] = field(default_factory=dict)
+    inputs: dict[str, _Named] = field(default_factory=dict)
+    bindings: list[_Binding] = field(default_factory=list)
+    #: ``input:`` nodes of include entries, checked once every input is known.
+    include_inputs: list[tuple[Node, str]] = field(default_factory=list)
+    camera_keys_seen: int = 0
+    #: Parsed trees by real path, so a profile included twice is read (and its YAML
+    #: problems reported) once.
+    trees: dict[str, tuple[Node | None, list[Problem]]] = field(default_factory=dict)
+    #: Files in the order first read, to sort problems by file, then line.
+    file_order: dict[str, int] = field(default_factory=dict)
+    #: The LED rules profiles declare, by the input their include entry names.
+    led_rules: dict[str, list[LedRule]] = field(default_factory=dict)
+
+    def read_tree(self, file: str) -> Node | None:
+        check_path(file)
+        real = os.path.realpath(file)
+        if real not in self.trees:
+            self.trees[real] = read_yaml(file)  # FileRefused goes to the caller
+            self.file_order.setdefault(file, len(self.file_order))
+            self.problems.extend(self.trees[real][1])
+        return self.trees[real][0]
+
+    def gather(self, file: str, root: Node, supplied_input: str | None, chain: list[tuple[str, str]]) -> None:
+        """Collect the cameras, inputs, bindings of one parsed file, then of its includes."""
+        if is_broken(root):
+            return
+        if not isinstance(root, MappingNode):
+            self.problems.append(Problem(
+                root.mark, "",
+                f"expected a mapping of cameras, inputs, bindings, include at the top level, got {show(root)}",
+            ))
+            return
+        sections = read_fields(TOP, root, "", Scope({}), self.problems, partial=True) or {}
+        cameras = sections.get("cameras")
+        if isinstance(cameras, MappingNode):
+            self.camera_keys_seen += len(cameras.value)
+            self.collect_names(cameras, "cameras", "camera", self.cameras, reserved=TARGETS)
+        inputs = sections.get("inputs")
+        if isinstance(inputs, MappingNode):
+            self.collect_names(inputs, "inputs", "input", self.inputs, reserved=())
+        bindings = sections.get("bindings")
+        if isinstance(bindings, SequenceNode):
+            for index, item in enumerate(bindings.value):
+                self.bindings.append(_Binding(item, child_path("bindings", index), supplied_input))
+        leds = sections.get("leds")
+        if isinstance(leds, SequenceNode):
+            self.read_led_rules(leds, supplied_input)
+        include = sections.get("include")
+        if isinstance(include, SequenceNode):
+            for index, entry in enumerate(include.value):
+                self.include(file, entry, child_path("include", index), supplied_input, chain)
+
+    def read_led_rules(self, section: SequenceNode, input_name: str | None) -> None:
+        """A profile's ``leds:``: the device's rules, kept for the input it is included for."""
+        if input_name is None:
+            self.problems.append(Problem(
+                section.mark, "leds",
+                "'leds' describes a controller: write it in a profile and include that with "
+                "{file: PROFILE, input: NAME}",
+            ))
+            return
+        rules = self.led_rules.setdefault(input_name, [])
+        for index, node in enumerate(section.value):
+            path = child_path("leds", index)
+            entry = self.entry_mapping(node, path, "LED rule keys")
+            values = None if entry is None else read_fields(LED_RULE, entry, path, Scope({}), self.problems)
+            if entry is None or values is None:
+                continue
+            kind = "note" if "note" in values else "cc"
+            first, last = values[kind]
+            channel = values["channel"]
+            channels = values.get("channels", (channel, channel))
+            controls = values.get("controls")
+            problem = None
+            if not channels[0] <= channel <= channels[1]:
+                problem = f"channel {channel} is not among its channels {channels[0]}-{channels[1]}"
+            elif controls is not None and controls[2] - controls[1] != last - first:
+                problem = f"controls name {controls[2] - controls[1] + 1} buttons for {last - first + 1} lights"
+            elif values.get("values") is not None and not values["values"][0] <= values["on"] <= values["values"][1]:
+                problem = f"on {values['on']} is not among its values"
+            if problem is not None:
+                self.problems.append(Problem(entry.mark, path, problem))
+                continue
+            rules.append(LedRule(
+                kind, first, last, channel, channels, values["on"], values["off"], values.get("blink"),
+                values.get("values"), None if controls is None else (controls[0], controls[1]),
+            ))
+
+    def collect_names(
+        self, section: MappingNode, section_path: str, noun: str, into: dict[str, _Named], reserved: Collection[str],
+    ) -> None:
+        for name, node in section.value.items():
+            path = child_path(section_path, name)
+            key_mark = section.key_marks[name]
+            if not NAME.fullmatch(name):
+                self.problems.append(Problem(
+                    key_mark, path, f"{noun} name {name!r} may only use letters, digits, '_' and '-'",
+                ))
+            elif name in reserved:
+                self.problems.append(Problem(
+                    key_mark, path, f"{noun} name {name!r} is reserved for binding targets; choose another name",
+                ))
+            elif name in into and into[name].key_mark == key_mark:
+                self.problems.append(Problem(
+                    key_mark, path, f"{noun} {name!r} is defined again: {key_mark.file} is included more than once",
+                ))
+            elif name in into:
+                # Within one file YAML duplicates are caught already: this is across includes.
+                self.problems.append(Problem(
+                    key_mark, path, f"{noun} {name!r} is already defined at {into[name].key_mark}",
+                ))
+            else:
+                into[name] = _Named(name, node, key_mark, path)
+
+    def include(
+        self, file: str, entry: Node, path: str, supplied_input: str | None, chain: list[tuple[str, str]],
+    ) -> None:
+        """Follow one ``include`` entry: a path, or ``{file: PATH, input: NAME}``."""
+        own_input: str | None = None
+        if is_broken(entry):
+            return
+        if isinstance(entry, MappingNode):
+            values = read_fields(INCLUDE_ENTRY, entry, path, Scope({}), self.problems)
+            if values is None:
+                return
+            relative, file_node = values["file"], entry.value["file"]
+            if "input" in values:
+                own_input = values["input"]
+                self.include_inputs.append((entry.value["input"], child_path(path, "input")))
+        else:
+            try:
+                relative, file_node = Text()(entry, Scope({})), entry
+            except Invalid:
+                self.problems.append(Problem(
+                    entry.mark, path, f"expected a file path or a mapping with 'file' and 'input', got {show(entry)}",
+                ))
+                return
+        try:
+            check_path(relative)  # a NUL byte would make every path function raise
+        except FileRefused as refused:
+            self.problems.append(Problem(file_node.mark, path, f"cannot read {relative!r}: {refused}"))
+            return
+        # Relative to the including file, so a config and its profiles move together.
+        target = beside(file, relative)
+        real = os.path.realpath(target)
+        reals = [seen for seen, _ in chain]
+        if real in reals:
+            loop = [shown for _, shown in chain[reals.index(real):]] + [target]
+            self.problems.append(Problem(file_node.mark, path, "include cycle: " + " -> ".join(loop)))
+            return
+        try:
+            root = self.read_tree(target)
+        except FileRefused as refused:
+            self.problems.append(Problem(file_node.mark, path, f"cannot read {relative!r}: {refused}"))
+            return
+        if root is not None:
+            # A nested include without its own input passes the outer one on.
+            self.gather(target, root, own_input or supplied_input, chain + [(real, target)])
+
+    def validate(self, file: str, main_root: Node | None) -> Config | None:
+        """Turn everything gathered into model objects; None if there were problems."""
+        cameras = {name: camera for name, entry in self.cameras.items() if (camera := self.camera(entry))}
+        inputs = {name: one for name, entry in self.inputs.items() if (one := self.input(entry))}
+        if not self.camera_keys_seen and isinstance(main_root, MappingNode):
+            section = main_root.value.get("cameras")
+            if section is None:
+                self.problems.append(Problem(
+                    main_root.mark, "", "missing key 'cameras' (at least one camera is required)",
+                ))
+            else:
+                self.problems.append(Problem(section.mark, "cameras", "no cameras defined (at least one is required)"))
+        scope = Scope({}, cameras=list(self.cameras), inputs=list(self.inputs))
+        for node, path in self.include_inputs:
+            try:
+                INPUT_NAME(node, scope)
+            except Invalid as invalid:
+                self.problems.append(Problem(node.mark, path, str(invalid)))
+        built = [(b, entry) for entry in self.bindings if (b := self.binding(entry, scope, inputs))]
+        bindings = [(b, entry.path) for b, entry in built]
+        self.check_unique_controls(bindings, inputs)
+        self.check_shared_devices(cameras)
+        if len(cameras) == len(self.cameras):
+            # With a camera in error its protocol is unknown: checking against the others
+            # would blame a binding for what the broken camera may well do.
+            self.check_capabilities(built, cameras)
+            self.check_values(built, cameras)
+        return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings])
+
+    def camera(self, entry: _Named) -> CameraConfig | None:
+        node = self.entry_mapping(entry.node, entry.path, "camera settings")
+        if node is None:
+            return None
+        facts: dict[str, str] = {}
+        protocol = word(node.value.get("protocol"))
+        if protocol in PROTOCOLS:
+            facts = {"protocol": protocol, "transport": PROTOCOLS[protocol].transport}
+        values = read_fields(CAMERA, node, entry.path, Scope(facts), self.problems, where=entry.key_mark)
+        if values is None:
+            return None
+        self.check_os_answers(node, entry.path, values)
+        # The mark is the camera's name: later messages about a camera point at it.
+        return build(CameraConfig, values, name=entry.name, mark=entry.key_mark)
+
+    def check_os_answers(self, node: MappingNode, path: str, values: Mapping[str, Any]) -> None:
+        """Ask now what ``run`` will ask the OS about a camera, so ``check`` and ``run`` agree.
+
+        The host, url or serial device must be one the transports can connect to
+        (:mod:`ptzmapd.transports.addresses`), an https camera's certificates loadable
+        (:mod:`ptzmapd.transports.tls`); the password source is resolved (environment
+        variable set, file readable), never showing its value.
+        """
+        reachable = True
+        for key, problem_of in (("host", host_problem), ("url", url_problem), ("device", serial_device_problem)):
+            if key in values and (problem := problem_of(str(values[key]))) is not None:
+                self.problems.append(Problem(node.value[key].mark, child_path(path, key), problem))
+                reachable = False
+        # An https camera without a pinned certificate is verified against SSL_CERT_FILE/DIR.
+        https = str(values.get("url", "")).lower().startswith("https:")
+        if reachable and https and "tls_fingerprint" not in values:
+            if (problem := trust_problem()) is not None:
+                self.problems.append(Problem(node.value["url"].mark, child_path(path, "url"), problem))
+        given = password_sources(values)
+        if len(given) > 1:
+            second = given[1]
+            self.problems.append(Problem(node.key_marks[second], child_path(path, second), one_password_source(given)))
+        elif given:
+            key = given[0]
+            try:
+                password_source(key, str(values[key]), node.mark.file)
+            except SecretMissing as missing:
+                self.problems.append(Problem(node.value[key].mark, child_path(path, key), str(missing)))
+
+    def input(self, entry: _Named) -> InputConfig | None:
+        node = self.entry_mapping(entry.node, entry.path, "input settings")
+        if node is None:
+            return None
+        input_type = word(node.value.get("type"))
+        facts = {"type": input_type} if input_type in INPUT_TYPES else {}
+        values = read_fields(INPUT, node, entry.path, Scope(facts), self.problems, where=entry.key_mark)
+        return None if values is None else build(InputConfig, values, name=entry.name, mark=entry.key_mark)
+
+    def binding(self, entry: _Binding, scope: Scope, inputs: Mapping[str, InputConfig]) -> BindingConfig | None:
+        node = self.entry_mapping(entry.node, entry.path, "binding keys")
+        if node is None:
+            return None
+        # Facts come from the raw values; a wrong one is reported by its own check.
+        facts: dict[str, str] = {}
+        input_name = word(node.value["input"]) if "input" in node.value else entry.input
+        device = inputs.get(input_name) if input_name is not None else None
+        if device is not None:
+            facts["input_type"] = device.type
+        action = word(node.value.get("action"))
+        if action in ACTIONS:
+            facts["action"] = action
+        mode = word(node.value.get("mode"))
+        if mode is not None and mode in NAMED_ACTIONS.get(action or "", ()):
+            facts["mode"] = mode
+        controls = [key for key in CONTROL_KEYS if key in node.value]
+        if len(controls) == 1:
+            facts["control"] = controls[0]
+            facts["used_as"] = used_as(
+                controls[0], word(node.value[controls[0]]), "encoding" in node.value, facts.get("input_type"),
+            )
+        # A preset binding names its preset, or walks through them (a step or an encoder).
+        facts["preset_by"] = (
+            "encoder" if "encoding" in node.value else "step" if "step" in node.value else "number"
+        )
+        supplied = {"input": entry.input} if entry.input is not None else {}
+        values = read_fields(
+            BINDING, node, entry.path, Scope(facts, scope.cameras, scope.inputs), self.problems, supplied=supplied,
+        )
+        if values is None:
+            return None
+        control = controls[0]
+        number = values.pop(control)
+        if isinstance(number, bool):
+            number = None  # a flag control (pitchbend: true) carries no number
+        raw = [values.pop(kind) for kind in RAW_KINDS if kind in values]
+        if "curve" in values:
+            values["expo"], values["points"] = values.pop("curve")
+        values["led"] = self.light(values.pop("led", None), control, number, values.get("channel"), device,
+                                   input_name, node, entry.path)
+        axes = [axis for axis in ("pan", "tilt", "zoom") if values.get(axis) is not None]
+        if action == "move-to" and not axes:
+            self.problems.append(Problem(node.mark, entry.path, "move-to needs at least one of pan, tilt, zoom"))
+        if action == "jog" and not any(values.get(axis) for axis in axes):
+            self.problems.append(Problem(node.mark, entry.path, "jog needs a nonzero speed for pan, tilt or zoom"))
+        return BindingConfig(control=control, number=number, mark=node.mark, raw=raw[0] if raw else None, **values)
+
+    def light(self, led: LedConfig | bool | None, control: str, number: object, channel: int | None,
+              device: InputConfig | None, input_name: str | None, node: MappingNode, path: str) -> LedConfig | None:
+        """A binding's ``led:`` as the message it sends. The input's ``led_on``/``led_off``
+        fill what the binding leaves out, then its profile's LED rules (which also say
+        where ``led: true`` goes); a light the rules say the device cannot show is refused."""
+        if led is None or led is False:
+            return None
+        rules = self.led_rules.get(input_name or "", [])
+        options = device.options if device is not None else {}
+        given = {key: int(options[key]) for key in ("led_on", "led_off") if key in options}
+        where, led_path = node.value["led"].mark, child_path(path, "led")
+        if led is True:
+            if control not in ("note", "cc") or not isinstance(number, int):
+                self.problems.append(Problem(where, led_path,
+                                             "'led: true' needs a note or cc control; give {note: N} or {cc: N}"))
+                return None
+            if rules:
+                found = own_light(rules, control, number)
+                if found is None:
+                    self.problems.append(Problem(where, led_path, (
+                        f"{control} {number} has no light the device can show; it lights "
+                        + "; ".join(rule.describe() for rule in rules)
+                    )))
+                    return None
+                # Its place and channel from the rule; its values as a written light's.
+                led = dataclasses.replace(found, on=-1, off=-1)
+            else:
+                led = LedConfig(control, number, -1, -1, channel)
+        led = dataclasses.replace(
+            led,
+            on=led.on if led.on >= 0 else given.get("led_on", -1),
+            off=led.off if led.off >= 0 else given.get("led_off", -1),
+        )
+        led = settle(rules, led)
+        led = dataclasses.replace(led, on=127 if led.on < 0 else led.on, off=0 if led.off < 0 else led.off)
+        if rules and (why := refusal(rules, led)) is not None:
+            self.problems.append(Problem(where, led_path, why))
+            return None
+        return led
+
+    def entry_mapping(self, node: Node, path: str, what: str) -> MappingNode | None:
+        if isinstance(node, MappingNode):
+            return node
+        if is_broken(node):
+            return None
+        self.problems.append(Problem(node.mark, path, f"expected a mapping of {what}, got {show(node)}"))
+        return None
+
+    def check_unique_controls(
+        self, bindings: list[tuple[BindingConfig, str]], inputs: Mapping[str, InputConfig],
+    ) -> None:
+        """One control, one binding. A binding without a channel listens on every channel
+        (or its input's), so it collides with any binding of the same control."""
+        seen: dict[tuple[object, ...], list[tuple[BindingConfig, str, int | None]]] = {}
+        for binding, path in bindings:
+            device = inputs.get(binding.input)  # absent if the input itself has problems
+            channel = binding.channel if binding.channel is not None or device is None else device.channel
+            # One control may do different things in different layers (that is what layers are for).
+            layer = None if binding.action == "layer" else binding.layer
+            earlier = seen.setdefault((binding.input, binding.control, binding.number, binding.direction, layer), [])
+            for other, other_path, other_channel in earlier:
+                if channel is None or other_channel is None or channel == other_channel:
+                    self.problems.append(Problem(
+                        binding.mark, path,
+                        f"{control_words(binding)} on input {binding.input!r} "
+                        f"is already bound at {other.mark} ({other_path})",
+                    ))
+                    break
+            else:
+                earlier.append((binding, path, channel))
+        self.check_layers(bindings)
+
+    def check_shared_devices(self, cameras: Mapping[str, CameraConfig]) -> None:
+        """Cameras on one serial device share its wire: one line speed, one address each."""
+        first: dict[str, CameraConfig] = {}
+        addresses: dict[tuple[str, int], CameraConfig] = {}
+        for camera in cameras.values():
+            device = camera.options.get("device")
+            if device is None:
+                continue
+            other = first.setdefault(device, camera)
+            if other is not camera and other.options.get("baud") != camera.options.get("baud"):
+                self.problems.append(Problem(camera.mark, f"cameras.{camera.name}.baud",
+                    f"{camera.options.get('baud')} baud, but camera {other.name!r} on {device} ({other.mark}) "
+                    f"uses {other.options.get('baud')}: one wire has one line speed"))
+            address = camera.options.get("address")
+            if address is not None:
+                clash = addresses.setdefault((device, int(address)), camera)
+                if clash is not camera:
+                    self.problems.append(Problem(camera.mark, f"cameras.{camera.name}.address",
+                        f"address {address} on {device} is already camera {clash.name!r} ({clash.mark})"))
+
+    def check_layers(self, bindings: list[tuple[BindingConfig, str]]) -> None:
+        """A layer button does nothing else, and a binding's layer is one a button switches."""
+        buttons = {
+            (b.input, b.control, b.number, b.direction): (b, path) for b, path in bindings if b.action == "layer"
+        }
+        layers = sorted({b.layer for b, _ in bindings if b.action == "layer" and b.layer})
+        for binding, path in bindings:
+            if binding.action == "layer":
+                if not binding.layer:
+                    self.problems.append(Problem(binding.mark, path, "action 'layer' needs 'layer: NAME' (the layer it switches)"))
+                continue
+            button = buttons.get((binding.input, binding.control, binding.number, binding.direction))
+            if button is not None:
+                self.problems.append(Problem(
+                    binding.mark, path,
+                    f"{control_words(binding)} on input {binding.input!r} switches layer "
+                    f"{button[0].layer!r} ({button[0].mark}); it cannot also be bound to an action",
+                ))
+            if binding.layer is not None and binding.layer not in layers:
+                self.problems.append(Problem(
+                    binding.mark, child_path(path, "layer"),
+                    f"no binding switches layer {binding.layer!r} (add one with action: layer)"
+                    + suggest(binding.layer, layers),
+                ))
+
+    def check_capabilities(
+        self, bindings: list[tuple[BindingConfig, _Binding]], cameras: Mapping[str, CameraConfig],
+    ) -> None:
+        """Each binding asks only for what its camera's protocol can do.
+
+        A binding to a named camera must fit that camera's protocol. ``selected`` and ``all``
+        reach cameras of several protocols: they only need one camera that can; the
+        controller of a camera whose codec refuses the command skips it and says so once.
+        """
+        for binding, entry in bindings:
+            for key, action, mode in asks(binding):
+                if binding.camera in cameras:
+                    problem = inability(cameras[binding.camera], action, mode)
+                    if problem is None:
+                        continue
+                elif any(can(PROTOCOLS[camera.protocol].capabilities, action, mode) for camera in cameras.values()):
+                    continue
+                else:
+                    protocols = ", ".join(f"{camera.name!r} is {camera.protocol}" for camera in cameras.values())
+                    problem = f"no camera here can {action_words(action, mode)!r} ({protocols})"
+                node = entry.node
+                mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
+                self.problems.append(Problem(mark, child_path(entry.path, key), problem))
+                break  # the action itself missing says it all; its mode need not be blamed too
+
+    def check_values(
+        self, bindings: list[tuple[BindingConfig, _Binding]], cameras: Mapping[str, CameraConfig],
+    ) -> None:
+        """A binding's fixed values (preset number, move-to position, jog) fit its camera's
+        protocol: the codec's own ranges (:func:`codec_refusal`), as ``ptzmapd send`` checks them.
+
+        ``selected`` and ``all`` need one camera that can do the action and take the values,
+        as for capabilities.
+        """
+        for binding, entry in bindings:
+            commands = fixed_commands(binding)
+            if not commands:
+                continue
+            # Only cameras that have the action: one that lacks it is check_capabilities' to report.
+            named = [cameras[binding.camera]] if binding.camera in cameras else list(cameras.values())
+            targets = [c for c in named if all(inability(c, action, mode) is None for _, action, mode in asks(binding))]
+            refusals = [next(filter(None, (codec_refusal(camera, c) for c in commands)), None) for camera in targets]
+            if not targets or any(problem is None for problem in refusals):
+                continue
+            key = "action" if binding.action != "preset" else "preset" if binding.preset is not None else "presets"
+            node = entry.node
+            mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
+            self.problems.append(Problem(mark, child_path(entry.path, key), "; ".join(map(str, refusals))))
+
+    def sorted_problems(self) -> list[str]:
+        """By file (in reading order), line and column; each problem once."""
+        ordered = sorted(
+            self.problems,
+            key=lambda p: (self.file_order.get(p.mark.file, len(self.file_order)), p.mark.line, p.mark.column),
+        )
+        return list(dict.fromkeys(str(p) for p in ordered))
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read, validate and return the config at ``path`` (and every file it includes).
+
+    :raises ConfigError: listing every problem found, one ``FILE:LINE:COL: path: problem``
+        per line; or naming the file when it cannot be read at all.
+    """
+    file = os.fsdecode(path)
+    loader = _Loader()
+    try:
+        root = loader.read_tree(file)
+    except FileRefused as refused:
+        # At 1:1 like every other config problem, so editors and tools can jump to it.
+        raise ConfigError([str(Problem(Mark(file, 1, 1), "", f"cannot read config file: {refused}"))]) from None
+    if root is not None:
+        loader.gather(file, root, None, [(os.path.realpath(file), file)])
+    config = loader.validate(file, root)
+    if config is None:
+        raise ConfigError(loader.sorted_problems())
+    return config

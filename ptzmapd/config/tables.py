@@ -1,0 +1,325 @@
+"""The schemas: which keys a camera, an input, a binding, an ``include`` entry, a profile's LED
+rule and the top level of a file may have, when each applies, and how each is checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from ptzmapd.commands import AUTOFOCUS_MODES
+from ptzmapd.config.checks import (
+    Boolean,
+    Choice,
+    Curve,
+    DeviceMatch,
+    Fingerprint,
+    Flag,
+    Globs,
+    Integer,
+    Led,
+    LedControls,
+    Number,
+    PresetRange,
+    Ramps,
+    Raw,
+    Scope,
+    Shape,
+    Span,
+    Text,
+)
+from ptzmapd.config.schema import Field, Schema, unless, when
+from ptzmapd.config.yamlmarks import MappingNode, SequenceNode
+from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, GAMEPAD_TRIGGERS, HAT_DIRECTIONS
+from ptzmapd.mapping.actions import (
+    ACTIONS,
+    DIRECT_MODE,
+    HOLD_MODES,
+    LEVELS,
+    MOTION_ACTIONS,
+    NAMED_ACTIONS,
+    RAW_ACTION,
+    RAW_KINDS,
+    SURFACE_ACTIONS,
+    SWITCH_MODES,
+    switchable,
+)
+from ptzmapd.mapping.midi_values import ENCODINGS
+from ptzmapd.protocols import DEFAULT_BAUD, PROTOCOLS, VISCA_PROTOCOLS
+from ptzmapd.protocols.visca import DIALECTS
+from ptzmapd.protocols.visca_ip import REPLY_SEQUENCE, SEQUENCE_MODES
+
+
+#: Transports whose cameras are reached by host and port (later also "http").
+NETWORK_TRANSPORTS = ("udp", "tcp")
+
+
+def _top_speed(axis: str) -> Callable[[Scope], int | None]:
+    """A bound read from the camera's protocol: its fastest speed on ``axis``."""
+
+    def top(scope: Scope) -> int | None:
+        spec = PROTOCOLS.get(scope.facts.get("protocol", ""))
+        return None if spec is None else int(getattr(spec.limits, axis))
+
+    return top
+
+
+def _default_port(scope: Scope) -> int | None:
+    spec = PROTOCOLS.get(scope.facts.get("protocol", ""))
+    return None if spec is None else spec.default_port
+
+
+def _default_baud(scope: Scope) -> int | None:
+    return DEFAULT_BAUD.get(scope.facts.get("protocol", ""))
+
+
+CAMERA = Schema((
+    Field("protocol", Choice("protocol", tuple(PROTOCOLS)), required=True),
+    Field("host", Text(), required=when(transport=NETWORK_TRANSPORTS), applies=when(transport=NETWORK_TRANSPORTS)),
+    Field("port", Integer(1, 65535), applies=when(transport=NETWORK_TRANSPORTS), default_from=_default_port),
+    # VISCA-over-IP quirks (ERRATA; protocols.visca_ip): "on" counts the sequence number,
+    # "fixed" keeps the header and numbers every message 1, "none" sends bare frames; a camera
+    # that counts but answers everything with 1 takes "reply_sequence: ignored".
+    Field("sequence", Choice("sequence", tuple(SEQUENCE_MODES)), applies=when(protocol="visca-ip"), default="on"),
+    Field("reply_sequence", Choice("reply_sequence", REPLY_SEQUENCE), applies=when(protocol="visca-ip")),
+    # Where VISCA vendors differ (protocols.visca.DIALECTS): one-push AF bytes, and the preset
+    # number the camera shows for memory 0 (preset_base; default the dialect's). Absent: the
+    # codec's defaults (DEFAULT_DIALECT, reply_sequence "checked").
+    Field("dialect", Choice("dialect", tuple(DIALECTS)), applies=when(protocol=VISCA_PROTOCOLS)),
+    Field("preset_base", Integer(0, 1), applies=when(protocol=VISCA_PROTOCOLS)),
+    # Seconds. Above 10 s a camera is no longer being controlled live.
+    Field("min_interval", Number(0, 10, above_low=True)),
+    Field("ack_timeout", Number(0, 10, above_low=True)),
+    Field("max_pan_speed", Integer(1, _top_speed("pan"))),
+    Field("max_tilt_speed", Integer(1, _top_speed("tilt"))),
+    # Zoom and focus start at 0: VISCA's slowest zoom/focus speed is 0, and it still moves.
+    Field("max_zoom_speed", Integer(0, _top_speed("zoom"))),
+    Field("max_focus_speed", Integer(0, _top_speed("focus"))),
+    # Seconds between position inquiries while the camera moves; 0 = never.
+    Field("position_poll", Number(0, 60)),
+    # Motion feel: ramps per axis, a soft release, steps that hold against a resting hand,
+    # pan/tilt slowed as the lens zooms in, and a watchdog on endless moves.
+    Field("ramps", Ramps()),
+    Field("soft_stop", Boolean()),
+    Field("hysteresis", Number(0, 0.5)),
+    Field("zoom_speed_at_tele", Number(0, 1, above_low=True)),
+    Field("zoom_curve", Number(0.2, 5)),
+    Field("zoom_travel_time", Number(0, 60, above_low=True)),
+    Field("zoom_max", Integer(1, 1 << 20)),
+    Field("max_move", Number(0, 3600)),
+    # -- serial cameras: a device path (/dev/ttyUSB0) or a pyserial URL (socket://host:port,
+    # rfc2217://...). Every camera on one device shares it (daisy chain, RS-485 bus).
+    Field("device", Text(), required=when(transport="serial"), applies=when(transport="serial")),
+    Field("address", Integer(1, 7), required=when(protocol="visca-serial"), applies=when(protocol="visca-serial")),
+    # Pelco addresses as the camera's dial shows them (Pelco-P sends them zero-based).
+    Field("address", Integer(1, 255), required=when(protocol=("pelco-d", "pelco-p")),
+          applies=when(protocol=("pelco-d", "pelco-p"))),
+    Field("baud", Integer(300, 921600), applies=when(transport="serial"), default_from=_default_baud),
+    Field("turbo", Boolean(), applies=when(protocol=("pelco-d", "pelco-p")), default=False),
+    # Reply-less wiring: a lost stop is a runaway camera, so stops are sent again...
+    Field("stop_repeats", Integer(0, 10), applies=when(protocol=("pelco-d", "pelco-p"))),
+    # ...and a held motion is refreshed this often (seconds; 0 = never).
+    Field("refresh", Number(0, 10), applies=when(protocol=("pelco-d", "pelco-p"))),
+    # -- HTTP cameras. Passwords come from the environment or a file, never from logs.
+    Field("url", Text(), required=when(transport="http"), applies=when(transport="http")),
+    Field("channel", Integer(1, 512), applies=when(protocol="isapi"), default=1),
+    Field("username", Text(), applies=when(transport="http")),
+    Field("password_env", Text(), applies=when(transport="http")),
+    Field("password_file", Text(), applies=when(transport="http")),
+    Field("password", Text(), applies=when(transport="http")),  # accepted, with a warning
+    Field("timeout", Number(0, 60, above_low=True), applies=when(transport="http"), default=2.5),
+    # Pin a self-signed camera certificate (SHA-256, as `openssl x509 -fingerprint -sha256`
+    # prints it) instead of turning verification off.
+    Field("tls_fingerprint", Fingerprint(), applies=when(transport="http")),
+))
+
+#: Input types a config can name.
+INPUT_TYPES: tuple[str, ...] = ("midi", "gamepad", "joystick")
+SDL_TYPES = ("gamepad", "joystick")
+
+INPUT = Schema(
+    (
+        Field("type", Choice("input type", INPUT_TYPES), required=True),
+        # A glob over port names (and JACK port aliases), or globs in order of preference.
+        Field("port", Globs(), applies=when(type="midi")),
+        Field("virtual", Text(), applies=when(type="midi")),  # a port we create
+        Field("api", Choice("api", ("alsa", "jack")), applies=when(type="midi")),
+        Field("channel", Integer(1, 16), applies=when(type="midi")),
+        # LEDs: the MIDI output port (a glob) that lights the surface, and its usual values.
+        Field("feedback", Globs(), applies=when(type="midi")),
+        Field("led_on", Integer(0, 127), applies=when(type="midi")),
+        Field("led_off", Integer(0, 127), applies=when(type="midi")),
+        # Which SDL device: its index, GUID or a name glob; absent = the first one.
+        Field("match", DeviceMatch(), applies=when(type=SDL_TYPES)),
+        # Seconds of silence after which what the input drives is stopped (for inputs that
+        # stream continuously; a fader at rest is silent, so off by default).
+        Field("deadman", Number(0, 60, above_low=True)),
+    ),
+    one_of=(("port", "virtual"),),
+)
+
+#: Binding targets besides camera names; so no camera may be called this.
+TARGETS = ("selected", "all")
+#: The keys that name a binding's control; exactly one per binding. A flag control
+#: (pitchbend, program) has no number.
+CONTROL_KEYS: tuple[str, ...] = ("cc", "note", "pitchbend", "program", "cc14", "nrpn", "axis", "button", "hat")
+#: Controls with a travel that a deadzone and a curve can shape.
+TRAVELLING = ("position", "trigger")
+
+
+def used_as(control: str, number: object, has_encoding: bool, input_type: str | None) -> str:
+    """The ``used_as`` fact of a binding: how its control drives a motion (:data:`USED_AS`)."""
+    if control in ("note", "button", "hat", "program"):
+        return "button"
+    if control == "cc" and has_encoding:
+        return "encoder"
+    if control == "axis" and input_type == "gamepad" and number in GAMEPAD_TRIGGERS:
+        return "trigger"
+    return "position"
+
+
+#: Named actions, and those of them with a direct mode (which takes ``level:``).
+NAMED = tuple(NAMED_ACTIONS)
+LEVELLED = tuple(LEVELS)
+
+
+def _named_modes(scope: Scope) -> Sequence[str]:
+    action = scope.facts.get("action", "")
+    modes = NAMED_ACTIONS.get(action, ())
+    return (*modes, *SWITCH_MODES) if switchable(action) else modes
+
+
+#: ``select`` targets besides camera names: step through the cameras, or drive them all.
+SELECT_STEPS = ("next", "previous", "all")
+
+
+def _level_bound(end: str) -> Callable[[Scope], int | None]:
+    """The lowest or highest ``level`` of the binding's action (mapping.actions.LEVELS)."""
+
+    def bound(scope: Scope) -> int | None:
+        levels = LEVELS.get(scope.facts.get("action", ""))
+        if levels is None:
+            return None
+        return levels.start if end == "low" else levels.stop - 1
+
+    return bound
+
+
+#: A binding's input, and an include entry's: one of the inputs defined in any file.
+INPUT_NAME = Choice("input", lambda scope: scope.inputs)
+
+BINDING = Schema(
+    (
+        Field("input", INPUT_NAME, required=True),
+        Field("cc", Integer(0, 127), applies=when(input_type="midi")),
+        Field("note", Integer(0, 127), applies=when(input_type="midi")),
+        Field("pitchbend", Flag(), applies=when(input_type="midi")),
+        # A program change is never released: on a motion action it would start a move that
+        # nothing stops.
+        Field("program", Flag(), applies=when(input_type="midi").but_not(action=MOTION_ACTIONS)),
+        # A 14-bit controller: MSB on CC n (0..31), LSB on CC n+32.
+        Field("cc14", Integer(0, 31), applies=when(input_type="midi")),
+        Field("nrpn", Integer(0, 16383), applies=when(input_type="midi")),
+        Field("channel", Integer(1, 16), applies=when(input_type="midi")),
+        # Gamepads by SDL's names; joysticks by SDL's indexes.
+        Field("axis", Choice("gamepad axis", GAMEPAD_AXES), applies=when(input_type="gamepad")),
+        Field("button", Choice("gamepad button", GAMEPAD_BUTTONS), applies=when(input_type="gamepad")),
+        Field("axis", Integer(0, 63), applies=when(input_type="joystick")),
+        Field("button", Integer(0, 127), applies=when(input_type="joystick")),
+        Field("hat", Integer(0, 15), applies=when(input_type="joystick")),
+        # A hat used as a button; without it, a hat on pan/tilt moves at `value` speed. Any
+        # other action needs it: a hat without a direction is never "pressed".
+        Field("direction", Choice("direction", tuple(HAT_DIRECTIONS)), applies=when(control="hat"),
+              required=when(control="hat").but_not(action=MOTION_ACTIONS)),
+        Field("layer", Text()),
+        Field("action", Choice("action", ACTIONS), required=True),
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
+              applies=unless(action=("select", *SURFACE_ACTIONS)), default="selected"),
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *SELECT_STEPS), not_here=("selected",)),
+              required=when(action="select"), applies=when(action="select")),
+        Field("carry", Boolean(), applies=when(action="select"), default=False),
+        # Motion shaping (pan/tilt/zoom/focus). A deadzone and a curve shape a control's
+        # travel; a button or an encoder has none (it moves at `value`).
+        Field("deadzone", Number(0, 0.9), applies=when(action=MOTION_ACTIONS, used_as=TRAVELLING)),
+        Field("curve", Curve(), applies=when(action=MOTION_ACTIONS, used_as=TRAVELLING)),
+        Field("invert", Boolean(), applies=when(action=MOTION_ACTIONS), default=False),
+        Field("scale", Number(0, 1, above_low=True), applies=when(action=MOTION_ACTIONS), default=1.0),
+        Field("velocity", Boolean(), applies=when(action=MOTION_ACTIONS, control="note"), default=False),
+        Field("encoding", Choice("encoding", ENCODINGS), applies=when(action=(*MOTION_ACTIONS, "preset"), control="cc")),
+        # Surface actions: a shift layer, the fine-control modifier.
+        Field("mode", Choice("mode", HOLD_MODES), applies=when(action=SURFACE_ACTIONS), default="hold"),
+        Field("factor", Number(0, 1, above_low=True), applies=when(action="fine"), default=0.25),
+        Field("led", Led(), applies=when(input_type="midi")),
+        # A program change may stand for the preset of the same number; a step binding (or a
+        # relative encoder) walks through `presets` instead of naming one.
+        # store/clear/hold act on the one preset a binding names; a program change is never
+        # released, so it cannot tell a tap from a hold.
+        Field("preset", Integer(0, 127), applies=when(action="preset", preset_by="number"),
+              required=when(action="preset").but_not(control="program", preset_by=("step", "encoder"))),
+        Field("store", Boolean(), applies=when(action="preset", preset_by="number"), default=False),
+        Field("clear", Boolean(), applies=when(action="preset", preset_by="number"), default=False),
+        Field("hold", Number(0.2, 10), applies=when(action="preset", preset_by="number").but_not(control="program")),
+        Field("step", Integer(-16, 16), applies=when(action="preset", preset_by="step")),
+        Field("presets", PresetRange(), applies=when(action="preset", preset_by=("step", "encoder"))),
+        # move-to: an absolute position, in degrees (zoom on the ISAPI 0..100 scale); an axis
+        # left out stays where it is. jog: speeds for `duration` seconds, timed by the camera.
+        Field("pan", Number(0, 360), applies=when(action="move-to")),
+        Field("tilt", Number(-90, 270), applies=when(action="move-to")),
+        Field("zoom", Number(0, 100), applies=when(action="move-to")),
+        *(Field(axis, Number(-1, 1), applies=when(action="jog")) for axis in ("pan", "tilt", "zoom")),
+        Field("duration", Number(0.05, 10), applies=when(action="jog"), default=0.5),
+        # Speed while a note/button is held, or per encoder detent: -1..1 like every speed
+        # above the codec. A fader or stick gives its own speed (shaped by `scale`).
+        Field("value", Number(-1, 1), applies=when(action=MOTION_ACTIONS, used_as=("button", "encoder"))),
+        # unipolar: the whole travel is 0..1 (a throttle, a fader with its stop at the bottom).
+        Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS, used_as="position"),
+              default="bipolar"),
+        # Absent on a gamepad trigger: unipolar, as it rests at one end (mapping.mapper).
+        Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS, used_as="trigger")),
+        # "toggle" by default: one button, pressed again, gives back manual focus.
+        Field("mode", Choice("mode", AUTOFOCUS_MODES), applies=when(action="autofocus"), default="toggle"),
+        # A named action does one thing per press: which one is not guessed. On/off actions
+        # also take `toggle` (alternate) and `momentary` (on while held).
+        Field("mode", Choice("mode", _named_modes), required=when(action=NAMED), applies=when(action=NAMED)),
+        Field("level", Integer(_level_bound("low"), _level_bound("high")),
+              required=when(action=LEVELLED, mode=DIRECT_MODE), applies=when(action=LEVELLED, mode=DIRECT_MODE)),
+        # The raw action: exactly one of visca/pelco/http, written for the target's protocol.
+        *(Field(kind, Raw(kind), applies=when(action=RAW_ACTION)) for kind in RAW_KINDS),
+    ),
+    one_of=(CONTROL_KEYS, RAW_KINDS),
+)
+
+INCLUDE_ENTRY = Schema((
+    Field("file", Text(), required=True),
+    # Checked against the known inputs once every file is read (it may name one defined
+    # in the included file itself).
+    Field("input", Text()),
+))
+
+#: One rule of a profile's ``leds:`` (:mod:`ptzmapd.config.led_rules`): what the device lights.
+LED_RULE = Schema(
+    (
+        Field("note", Span(0, 127)),
+        Field("cc", Span(0, 127)),
+        Field("channel", Integer(1, 16), required=True),
+        Field("channels", Span(1, 16)),
+        Field("on", Integer(0, 127), required=True),
+        Field("off", Integer(0, 127), required=True),
+        Field("blink", Integer(0, 127)),
+        Field("values", Span(0, 127)),
+        Field("controls", LedControls()),
+    ),
+    one_of=(("note", "cc"),),
+)
+
+TOP = Schema((
+    Field("cameras", Shape(MappingNode)),
+    Field("inputs", Shape(MappingNode)),
+    Field("bindings", Shape(SequenceNode)),
+    Field("include", Shape(SequenceNode)),
+    # A profile's device: the LED messages it obeys (for the input its include entry names).
+    Field("leds", Shape(SequenceNode)),
+))
+
+#: Camera and input names appear in paths, logs and targets: keep them plain.
+NAME = re.compile(r"[A-Za-z0-9_-]+")
