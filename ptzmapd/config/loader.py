@@ -21,7 +21,7 @@ from typing import Any
 from ptzmapd.config.checks import Invalid, Scope, Text, is_broken, show, word
 from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
 from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark
-from ptzmapd.config.rules import asks, codec_refusal, control_words, fixed_commands, inability, action_words
+from ptzmapd.config.rules import action_words, codec_refusal, control_words, inability
 from ptzmapd.config.schema import build, read_fields
 from ptzmapd.config.tables import (
     BINDING,
@@ -40,7 +40,8 @@ from ptzmapd.config.tables import (
 from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, SequenceNode, child_path, read_yaml
 from ptzmapd.errors import ConfigError
 from ptzmapd.files import FileRefused, beside, check_path
-from ptzmapd.mapping.actions import ACTIONS, NAMED_ACTIONS, RAW_KINDS, can
+from ptzmapd.mapping.actions import ACTION_ROWS
+from ptzmapd.vocabulary import NAMED_ACTIONS, RAW_KINDS, Action, can
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.registry import suggest
 from ptzmapd.secrets import SecretMissing, one_password_source, password_source, password_sources
@@ -322,7 +323,7 @@ class _Loader:
         if device is not None:
             facts["input_type"] = device.type
         action = word(node.value.get("action"))
-        if action in ACTIONS:
+        if action in ACTION_ROWS:
             facts["action"] = action
         mode = word(node.value.get("mode"))
         if mode is not None and mode in NAMED_ACTIONS.get(action or "", ()):
@@ -352,12 +353,12 @@ class _Loader:
             values["expo"], values["points"] = values.pop("curve")
         values["led"] = self.light(values.pop("led", None), control, number, values.get("channel"), device,
                                    input_name, node, entry.path)
-        axes = [axis for axis in ("pan", "tilt", "zoom") if values.get(axis) is not None]
-        if action == "move-to" and not axes:
-            self.problems.append(Problem(node.mark, entry.path, "move-to needs at least one of pan, tilt, zoom"))
-        if action == "jog" and not any(values.get(axis) for axis in axes):
-            self.problems.append(Problem(node.mark, entry.path, "jog needs a nonzero speed for pan, tilt or zoom"))
-        return BindingConfig(control=control, number=number, mark=node.mark, raw=raw[0] if raw else None, **values)
+        binding = BindingConfig(control=control, number=number, mark=node.mark, raw=raw[0] if raw else None, **values)
+        # What the action lacks although each key is valid (a move-to without a position).
+        lack = ACTION_ROWS[binding.action].needs(binding, str)
+        if lack is not None:
+            self.problems.append(Problem(node.mark, entry.path, lack))
+        return binding
 
     def light(self, led: LedConfig | bool | None, control: str, number: object, channel: int | None,
               device: InputConfig | None, input_name: str | None, node: MappingNode, path: str) -> LedConfig | None:
@@ -417,7 +418,7 @@ class _Loader:
             device = inputs.get(binding.input)  # absent if the input itself has problems
             channel = binding.channel if binding.channel is not None or device is None else device.channel
             # One control may do different things in different layers (that is what layers are for).
-            layer = None if binding.action == "layer" else binding.layer
+            layer = None if binding.action == Action.LAYER else binding.layer
             earlier = seen.setdefault((binding.input, binding.control, binding.number, binding.direction, layer), [])
             for other, other_path, other_channel in earlier:
                 if channel is None or other_channel is None or channel == other_channel:
@@ -454,11 +455,11 @@ class _Loader:
     def check_layers(self, bindings: list[tuple[BindingConfig, str]]) -> None:
         """A layer button does nothing else, and a binding's layer is one a button switches."""
         buttons = {
-            (b.input, b.control, b.number, b.direction): (b, path) for b, path in bindings if b.action == "layer"
+            (b.input, b.control, b.number, b.direction): (b, path) for b, path in bindings if b.action == Action.LAYER
         }
-        layers = sorted({b.layer for b, _ in bindings if b.action == "layer" and b.layer})
+        layers = sorted({b.layer for b, _ in bindings if b.action == Action.LAYER and b.layer})
         for binding, path in bindings:
-            if binding.action == "layer":
+            if binding.action == Action.LAYER:
                 if not binding.layer:
                     self.problems.append(Problem(binding.mark, path, "action 'layer' needs 'layer: NAME' (the layer it switches)"))
                 continue
@@ -486,7 +487,7 @@ class _Loader:
         controller of a camera whose codec refuses the command skips it and says so once.
         """
         for binding, entry in bindings:
-            for key, action, mode in asks(binding):
+            for key, action, mode in ACTION_ROWS[binding.action].asks(binding):
                 if binding.camera in cameras:
                     problem = inability(cameras[binding.camera], action, mode)
                     if problem is None:
@@ -511,16 +512,17 @@ class _Loader:
         as for capabilities.
         """
         for binding, entry in bindings:
-            commands = fixed_commands(binding)
+            row = ACTION_ROWS[binding.action]
+            commands = row.fixed(binding)
             if not commands:
                 continue
             # Only cameras that have the action: one that lacks it is check_capabilities' to report.
             named = [cameras[binding.camera]] if binding.camera in cameras else list(cameras.values())
-            targets = [c for c in named if all(inability(c, action, mode) is None for _, action, mode in asks(binding))]
+            targets = [c for c in named if all(inability(c, action, mode) is None for _, action, mode in row.asks(binding))]
             refusals = [next(filter(None, (codec_refusal(camera, c) for c in commands)), None) for camera in targets]
             if not targets or any(problem is None for problem in refusals):
                 continue
-            key = "action" if binding.action != "preset" else "preset" if binding.preset is not None else "presets"
+            key = "action" if binding.action != Action.PRESET else "preset" if binding.preset is not None else "presets"
             node = entry.node
             mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
             self.problems.append(Problem(mark, child_path(entry.path, key), "; ".join(map(str, refusals))))

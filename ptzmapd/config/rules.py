@@ -1,8 +1,8 @@
-"""Rules across entries that ``check``, the loader and ``ptzmapd send`` share: what a binding
-asks of a camera (:func:`asks`), why a camera cannot do an action (:func:`inability`, checked
-against the capabilities of its protocol, :func:`ptzmapd.mapping.actions.can`), the commands a
-binding fixes in the config and the codec's refusal of their values, and a binding key's range
-for a value given on the command line (:func:`binding_value`).
+"""Rules across entries that ``check``, the loader and ``ptzmapd send`` share: why a camera
+cannot do an action (:func:`inability`, checked against the capabilities of its protocol,
+:func:`ptzmapd.vocabulary.can`; what a binding asks and which commands it fixes are its
+action row's, :mod:`ptzmapd.mapping.actions`), the codec's refusal of a command's values, and
+a binding key's range for a value given on the command line (:func:`binding_value`).
 """
 
 from __future__ import annotations
@@ -10,42 +10,15 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from ptzmapd.commands import Command, Jog, MoveTo, PresetClear, PresetRecall, PresetStore
+from ptzmapd.commands import Command
 from ptzmapd.config.checks import Invalid, Scope
 from ptzmapd.config.model import BindingConfig, CameraConfig, Mark
 from ptzmapd.config.tables import BINDING
 from ptzmapd.config.yamlmarks import ScalarNode
 from ptzmapd.errors import ProtocolError
-from ptzmapd.mapping.actions import (
-    ACTIONS,
-    NAMED_ACTIONS,
-    PRESET_CLEAR,
-    RAW_ACTION,
-    SURFACE_ACTIONS,
-    SWITCH_MODES,
-    can,
-    modes_of,
-)
+from ptzmapd.mapping.actions import ACTION_ROWS
+from ptzmapd.vocabulary import NAMED_ACTIONS, Action, can, modes_of
 from ptzmapd.protocols import PROTOCOLS
-
-
-def asks(binding: BindingConfig) -> list[tuple[str, str, str | None]]:
-    """What a binding asks of a camera, as (binding key to blame, action, mode) checks.
-
-    A named action is asked for itself, then in its mode; a raw action in its kind.
-    """
-    action = binding.action
-    if action in ("select", *SURFACE_ACTIONS):
-        return []  # not a camera command
-    if action == RAW_ACTION:
-        return [(binding.raw.kind, RAW_ACTION, binding.raw.kind)] if binding.raw is not None else []
-    if action == "preset" and binding.clear:
-        return [("action", action, None), ("clear", PRESET_CLEAR, None)]
-    if action in NAMED_ACTIONS:
-        if binding.mode in SWITCH_MODES:  # toggle/momentary send "on" and "off"
-            return [("action", action, None), ("mode", action, "on"), ("mode", action, "off")]
-        return [("action", action, None), ("mode", action, binding.mode)]
-    return [("action", action, None)]
 
 
 def inability(camera: CameraConfig, action: str, mode: str | None = None) -> str | None:
@@ -59,23 +32,6 @@ def inability(camera: CameraConfig, action: str, mode: str | None = None) -> str
         f"camera {camera.name!r} ({camera.protocol}) cannot {action_words(action, mode)!r} "
         f"(it can: {_alternatives(capabilities, action)})"
     )
-
-
-def fixed_commands(binding: BindingConfig) -> list[Command]:
-    """Commands a binding sends with values fixed in the config (a preset by number, the ends
-    of a step binding's ``presets``, move-to, jog), to check them against the camera."""
-    if binding.action == "preset" and binding.preset is not None:
-        kind = PresetClear if binding.clear else PresetStore if binding.store else PresetRecall
-        return [kind(binding.preset)]
-    if binding.action == "preset" and (binding.step is not None or binding.encoding is not None):
-        return [PresetRecall(number) for number in binding.presets]
-    # A move-to without axes, a jog without speed: reported by the loader already.
-    axes = (binding.pan, binding.tilt, binding.zoom)
-    if binding.action == "move-to" and any(axis is not None for axis in axes):
-        return [MoveTo(binding.pan, binding.tilt, binding.zoom)]
-    if binding.action == "jog" and any(axes):
-        return [Jog(binding.pan or 0.0, binding.tilt or 0.0, binding.zoom or 0.0, binding.duration)]
-    return []
 
 
 def codec_refusal(camera: CameraConfig, command: Command) -> str | None:
@@ -120,10 +76,12 @@ def _alternatives(capabilities: Collection[str], action: str) -> str:
     """What a protocol can do instead of ``action``: its modes (raw kinds) when it has the
     action (for raw: any kind), else every action it can do."""
     modes = modes_of(capabilities, action)
-    if modes and (action in capabilities or action == RAW_ACTION):
+    if modes and (action in capabilities or action == Action.RAW):
         return ", ".join(f"{action} {mode}" for mode in modes)
-    can_do = [name for name in ACTIONS if name not in (RAW_ACTION, "select") and can(capabilities, name)]
-    can_do += [f"{RAW_ACTION} {kind}" for kind in modes_of(capabilities, RAW_ACTION)]
+    # Camera actions only (raw is said by its kinds): what a row makes a command of.
+    can_do = [str(row.action) for row in ACTION_ROWS.values()
+              if row.command is not None and row.action != Action.RAW and can(capabilities, row.action)]
+    can_do += [f"{Action.RAW} {kind}" for kind in modes_of(capabilities, Action.RAW)]
     return ", ".join(can_do) or "nothing"
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ptzmapd.commands import (
     AUTOFOCUS_MODES,
@@ -35,7 +35,6 @@ from ptzmapd.commands import (
     RawCommand,
     Zoom,
 )
-from ptzmapd.config.model import BindingConfig
 from ptzmapd.mapping.intents import Intent, Select, StopAll
 from ptzmapd.vocabulary import (
     HOLD_MODES,
@@ -45,8 +44,11 @@ from ptzmapd.vocabulary import (
     PRESET_CLEAR,
     SWITCH_MODES,
     Action,
-    switchable,
 )
+
+if TYPE_CHECKING:
+    # Only a type here: the config's loader reads this table, so it cannot be imported first.
+    from ptzmapd.config.model import BindingConfig
 
 
 class Behaviour(StrEnum):
@@ -281,19 +283,3 @@ def switched(binding: BindingConfig, on: bool) -> BindingConfig:
     return replace(binding, mode="on" if on else "off")
 
 
-
-# Until config/load.py's split lands (lane r-config), it imports these names from here.
-from ptzmapd.vocabulary import (  # noqa: E402
-    DIRECT_MODE,
-    RAW_KINDS,
-    SURFACE_ACTIONS,
-    can,
-    modes_of,
-)
-
-ACTIONS: tuple[str, ...] = tuple(Action)
-RAW_ACTION = Action.RAW
-__all__ = [
-    "ACTIONS", "DIRECT_MODE", "HOLD_MODES", "LEVELS", "MOTION_ACTIONS", "NAMED_ACTIONS", "PRESET_CLEAR",
-    "RAW_ACTION", "RAW_KINDS", "SURFACE_ACTIONS", "SWITCH_MODES", "can", "modes_of", "switchable",
-]
