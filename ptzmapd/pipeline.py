@@ -18,8 +18,6 @@ from ptzmapd.commands import Command, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config.model import BindingConfig
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.intents import (
-    ALL,
-    SELECTED,
     Do,
     Driver,
     Fine,
@@ -34,6 +32,7 @@ from ptzmapd.mapping.intents import (
 from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.mapping.observers import PipelineObserver
 from ptzmapd.motion.mixer import MotionMixer, MotionProfile
+from ptzmapd.vocabulary import Target
 
 PRESET_WORDS = {PresetRecall: "recalled", PresetStore: "stored", PresetClear: "cleared"}
 
@@ -111,7 +110,7 @@ class Pipeline:
 
     def apply(self, intent: Intent) -> None:
         if isinstance(intent, Move):
-            if intent.target == SELECTED:
+            if intent.target == Target.SELECTED:
                 self._via_selected.add(intent.driver)
             for camera in self._cameras(intent.target):
                 self.mixer.move(camera, intent.axis, intent.speed, intent.driver)
@@ -170,14 +169,14 @@ class Pipeline:
 
     def select(self, camera: str, carry: bool = False) -> None:
         names = list(self.controllers)
-        if camera in ("next", "previous"):
+        if camera in (Target.NEXT, Target.PREVIOUS):
             if not names:
                 return
-            current = names.index(self.selected) if self.selected in names else (-1 if camera == "next" else 0)
-            camera = names[(current + (1 if camera == "next" else -1)) % len(names)]
-        if camera == self.selected or (camera != ALL and camera not in self.controllers):
+            current = names.index(self.selected) if self.selected in names else (-1 if camera == Target.NEXT else 0)
+            camera = names[(current + (1 if camera == Target.NEXT else -1)) % len(names)]
+        if camera == self.selected or (camera != Target.ALL and camera not in self.controllers):
             return
-        previous = self._cameras(SELECTED)
+        previous = self._cameras(Target.SELECTED)
         carried = [
             (axis, driver, speed) for name, axis, driver, speed in self.mixer.contributions(self._via_selected.__contains__)
             if name in previous
@@ -186,19 +185,19 @@ class Pipeline:
         # moving must not keep going.
         self.mixer.stop_driven_by(lambda driver: driver in self._via_selected, set(previous))
         self.selected = camera
-        self.log.info("selected %s", "every camera" if camera == ALL else f"camera '{camera}'")
+        self.log.info("selected %s", "every camera" if camera == Target.ALL else f"camera '{camera}'")
         if carry:
             for axis, driver, speed in carried:
-                for target in self._cameras(SELECTED):
+                for target in self._cameras(Target.SELECTED):
                     self.mixer.move(target, axis, speed, driver)
         self._tell(lambda observer: observer.selected(camera))
 
     def _cameras(self, target: str) -> list[str]:
-        if target == SELECTED:
-            if self.selected == ALL:
+        if target == Target.SELECTED:
+            if self.selected == Target.ALL:
                 return list(self.controllers)
             return [self.selected] if self.selected is not None else []
-        if target == ALL:
+        if target == Target.ALL:
             return list(self.controllers)
         return [target] if target in self.controllers else []
 

@@ -93,6 +93,22 @@ class Action(Word):
     FINE = "fine"
 
 
+class Target(Word):
+    """What a binding's ``camera:`` can name besides a camera: the selected camera(s), every
+    camera, and (``action: select`` only) the next or previous camera in the file's order."""
+
+    SELECTED = "selected"
+    ALL = "all"
+    NEXT = "next"
+    PREVIOUS = "previous"
+
+
+#: Targets of every camera action.
+TARGETS: tuple[Target, ...] = (Target.SELECTED, Target.ALL)
+#: ``select`` targets besides camera names: step through the cameras, or drive them all.
+SELECT_STEPS: tuple[Target, ...] = (Target.NEXT, Target.PREVIOUS, Target.ALL)
+
+
 class PressMode(Word):
     """How a button drives something with two states (a layer, fine control, an on/off
     camera function): active while held, flipped by each press, or on while held and off on

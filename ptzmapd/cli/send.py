@@ -124,7 +124,7 @@ def pressed_binding(
 
 def _binding(action: str, keys: dict[str, Any]) -> BindingConfig:
     """A button bound to ``action`` with these keys: what ``send`` is one press of."""
-    return BindingConfig(input="", control=ControlKind.BUTTON, number=None, action=action, mark=COMMAND_LINE, **keys)
+    return BindingConfig(input="", control=ControlKind.BUTTON, number=None, action=Action(action), mark=COMMAND_LINE, **keys)
 
 
 def _flag(key: str) -> str:

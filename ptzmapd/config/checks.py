@@ -17,7 +17,7 @@ from ptzmapd.config.model import LedConfig, RawText
 from ptzmapd.config.yamlmarks import MappingNode, Node, ScalarNode, SequenceNode
 from ptzmapd.errors import ProtocolError
 from ptzmapd.registry import suggest
-from ptzmapd.vocabulary import Axis
+from ptzmapd.vocabulary import Axis, ControlKind
 
 
 class Invalid(Exception):
@@ -317,7 +317,7 @@ class Led:
         unknown = keys - {"note", "cc", "on", "off", "channel"}
         if unknown:
             raise Invalid(f"unknown key {sorted(unknown)[0]!r}{suggest(None, ('note', 'cc', 'on', 'off', 'channel'))}")
-        kinds = [kind for kind in ("note", "cc") if kind in keys]
+        kinds = [kind for kind in (ControlKind.NOTE, ControlKind.CC) if kind in keys]
         if len(kinds) != 1:
             raise Invalid("expected exactly one of 'note' or 'cc'")
         byte = Integer(0, 127)

@@ -33,7 +33,6 @@ from ptzmapd.config.tables import (
     INPUT_TYPES,
     LED_RULE,
     NAME,
-    TARGETS,
     TOP,
     used_as,
 )
@@ -41,7 +40,7 @@ from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, SequenceNode, c
 from ptzmapd.errors import ConfigError
 from ptzmapd.files import FileRefused, beside, check_path
 from ptzmapd.mapping.actions import ACTION_ROWS
-from ptzmapd.vocabulary import NAMED_ACTIONS, RAW_KINDS, Action, can
+from ptzmapd.vocabulary import NAMED_ACTIONS, RAW_KINDS, TARGETS, Action, ControlKind, can
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.registry import suggest
 from ptzmapd.secrets import SecretMissing, one_password_source, password_source, password_sources
@@ -353,7 +352,10 @@ class _Loader:
             values["expo"], values["points"] = values.pop("curve")
         values["led"] = self.light(values.pop("led", None), control, number, values.get("channel"), device,
                                    input_name, node, entry.path)
-        binding = BindingConfig(control=control, number=number, mark=node.mark, raw=raw[0] if raw else None, **values)
+        values["action"] = Action(values["action"])
+        binding = BindingConfig(
+            control=ControlKind(control), number=number, mark=node.mark, raw=raw[0] if raw else None, **values,
+        )
         # What the action lacks although each key is valid (a move-to without a position).
         lack = ACTION_ROWS[binding.action].needs(binding, str)
         if lack is not None:
@@ -372,7 +374,7 @@ class _Loader:
         given = {key: int(options[key]) for key in ("led_on", "led_off") if key in options}
         where, led_path = node.value["led"].mark, child_path(path, "led")
         if led is True:
-            if control not in ("note", "cc") or not isinstance(number, int):
+            if control not in (ControlKind.NOTE, ControlKind.CC) or not isinstance(number, int):
                 self.problems.append(Problem(where, led_path,
                                              "'led: true' needs a note or cc control; give {note: N} or {cc: N}"))
                 return None

@@ -41,10 +41,13 @@ from ptzmapd.vocabulary import (
     MOTION_ACTIONS,
     NAMED_ACTIONS,
     RAW_KINDS,
+    SELECT_STEPS,
     SURFACE_ACTIONS,
     SWITCH_MODES,
+    TARGETS,
     Action,
     ControlKind,
+    Target,
     switchable,
 )
 
@@ -158,7 +161,6 @@ INPUT = Schema(
 )
 
 #: Binding targets besides camera names; so no camera may be called this.
-TARGETS = ("selected", "all")
 #: The keys that name a binding's control; exactly one per binding. A flag control
 #: (pitchbend, program) has no number.
 CONTROL_KEYS: tuple[str, ...] = ("cc", "note", "pitchbend", "program", "cc14", "nrpn", "axis", "button", "hat")
@@ -168,11 +170,11 @@ TRAVELLING = ("position", "trigger")
 
 def used_as(control: str, number: object, has_encoding: bool, input_type: str | None) -> str:
     """The ``used_as`` fact of a binding: how its control drives a motion (:data:`USED_AS`)."""
-    if control in ("note", "button", "hat", "program"):
+    if control in (ControlKind.NOTE, ControlKind.BUTTON, ControlKind.HAT, ControlKind.PROGRAM):
         return "button"
-    if control == "cc" and has_encoding:
+    if control == ControlKind.CC and has_encoding:
         return "encoder"
-    if control == "axis" and input_type == "gamepad" and number in GAMEPAD_TRIGGERS:
+    if control == ControlKind.AXIS and input_type == "gamepad" and number in GAMEPAD_TRIGGERS:
         return "trigger"
     return "position"
 
@@ -188,8 +190,6 @@ def _named_modes(scope: Scope) -> Sequence[str]:
     return (*modes, *SWITCH_MODES) if switchable(action) else modes
 
 
-#: ``select`` targets besides camera names: step through the cameras, or drive them all.
-SELECT_STEPS = ("next", "previous", "all")
 
 
 def _level_bound(end: str) -> Callable[[Scope], int | None]:
@@ -260,7 +260,7 @@ BINDING = Schema(
         Field("action", Choice("action", tuple(Action)), required=True),
         Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
               applies=unless(action=(Action.SELECT, *SURFACE_ACTIONS)), default="selected"),
-        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *SELECT_STEPS), not_here=("selected",)),
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *SELECT_STEPS), not_here=(Target.SELECTED,)),
               required=when(action=Action.SELECT), applies=when(action=Action.SELECT)),
         Field("carry", Boolean(), applies=when(action=Action.SELECT), default=False),
         # Motion shaping (pan/tilt/zoom/focus). A deadzone and a curve shape a control's

@@ -73,7 +73,7 @@ class Binding:
     """One binding with its state. ``index`` is its place in the config (the driver of its
     motions, the subject of its LED)."""
 
-    __slots__ = ("index", "config", "row", "held")
+    __slots__ = ("index", "config", "row", "held", "hat_bit", "cc", "program")
 
     def __init__(self, index: int, config: BindingConfig, row: ActionRow) -> None:
         self.index = index
@@ -81,6 +81,10 @@ class Binding:
         self.row = row
         #: Held down now, so a vanished input can release it.
         self.held = False
+        # The control's kind, asked on every event (an event of the binding has its kind).
+        self.hat_bit = HAT_DIRECTIONS.get(config.direction or "", 0) if config.control == ControlKind.HAT else None
+        self.cc = config.control == ControlKind.CC
+        self.program = config.control == ControlKind.PROGRAM
 
     def handle(self, event: ControlEvent, previous: float | None) -> list[Intent]:
         pressed, released = self.edges(event, previous)
@@ -96,18 +100,18 @@ class Binding:
 
     def edges(self, event: ControlEvent, previous: float | None) -> tuple[bool, bool]:
         """(pressed now, released now) for a control used as a button."""
-        binding = self.config
-        if binding.control == ControlKind.HAT:
-            bit = HAT_DIRECTIONS.get(binding.direction or "", 0)
+        bit = self.hat_bit
+        if bit is not None:
             now_down = bool(int(event.value) & bit)
             was_down = previous is not None and bool(int(previous) & bit)
             return now_down and not was_down, was_down and not now_down
-        if binding.encoding is not None:
-            return relative_steps(int(event.value), binding.encoding) != 0, False
+        encoding = self.config.encoding
+        if encoding is not None:
+            return relative_steps(int(event.value), encoding) != 0, False
         pressed = is_press(event, previous)
-        if event.kind == ControlKind.CC:
+        if self.cc:
             released = event.value < CC_CENTRE and previous is not None and previous >= CC_CENTRE
-        elif event.kind == ControlKind.PROGRAM:
+        elif self.program:
             released = False
         else:
             released = event.value <= 0 and previous is not None and previous > 0
@@ -231,7 +235,8 @@ class Preset(Binding):
 class Motion(Binding):
     """A speed while the control is held or deflected; a relative encoder nudges."""
 
-    __slots__ = ("shape", "driver", "clock", "deferred", "nudge_timer", "nudge_until", "nudge_direction")
+    __slots__ = ("shape", "driver", "bipolar", "position", "clock", "deferred", "nudge_timer", "nudge_until",
+                 "nudge_direction")
 
     def __init__(self, index: int, config: BindingConfig, row: ActionRow, clock: Clock | None, deferred: Deferred) -> None:
         super().__init__(index, config, row)
@@ -239,6 +244,13 @@ class Motion(Binding):
         self.shape = AxisShape(deadzone, config.expo, config.points, config.invert, config.scale)
         #: Who drives the axis: (input name, binding index).
         self.driver = (config.input, index)
+        self.bipolar = config.range != "unipolar"
+        readers: dict[str, Callable[[float], float]] = {
+            ControlKind.CC: self._cc, ControlKind.CC14: self._fourteen_bit, ControlKind.NRPN: self._fourteen_bit,
+            ControlKind.PITCHBEND: self._pitchbend, ControlKind.AXIS: self._axis, ControlKind.HAT: self._hat,
+        }
+        #: The control's deflection for an event's value.
+        self.position = readers.get(config.control, self._button)
         self.clock = clock
         self.deferred = deferred
         self.nudge_timer: Timer | None = None
@@ -249,42 +261,50 @@ class Motion(Binding):
         binding = self.config
         if binding.encoding is not None:
             return self._nudge(event, binding.encoding)
-        return [Move(binding.camera, binding.action, shape(self.position(event), self.shape), self.driver)]
+        return [Move(binding.camera, binding.action, shape(self.position(event.value), self.shape), self.driver)]
 
-    def position(self, event: ControlEvent) -> float:
-        """The control's deflection, -1..1 (+ = right/up/tele/far), before shaping."""
+    # The control's deflection, -1..1 (+ = right/up/tele/far), before shaping: one reader per
+    # control kind, chosen when the binding is compiled (an event of the binding has its kind).
+
+    def _cc(self, value: float) -> float:
+        return cc_bipolar(value) if self.bipolar else cc_unipolar(value)
+
+    def _fourteen_bit(self, value: float) -> float:
+        if not self.bipolar:
+            return max(0.0, min(1.0, value / 16383))
+        # Like a 7-bit CC around 64: 8192 is the centre, each side has its own scale.
+        span = 16383 - FOURTEEN_BIT_CENTRE if value >= FOURTEEN_BIT_CENTRE else FOURTEEN_BIT_CENTRE
+        return max(-1.0, min(1.0, (value - FOURTEEN_BIT_CENTRE) / span))
+
+    def _pitchbend(self, value: float) -> float:
+        return pitchbend(value) if self.bipolar else unipolar(pitchbend(value))
+
+    def _axis(self, value: float) -> float:
+        # SDL's y axes grow downwards; above the inputs, + is up. A gamepad trigger reads
+        # 0..1 (unipolar by default); bipolar makes its middle the stop.
+        number = self.config.number
+        if number in GAMEPAD_TRIGGERS:
+            return 2.0 * value - 1.0 if self.config.range == "bipolar" else value
+        deflection = -value if number in GAMEPAD_DOWN_POSITIVE else value
+        return deflection if self.bipolar else unipolar(deflection)
+
+    def _hat(self, value: float) -> float:
         binding = self.config
-        kind, value = event.kind, event.value
-        bipolar = binding.range != "unipolar"
-        if kind == ControlKind.CC:
-            return cc_bipolar(value) if bipolar else cc_unipolar(value)
-        if kind == ControlKind.CC14 or kind == ControlKind.NRPN:
-            if not bipolar:
-                return max(0.0, min(1.0, value / 16383))
-            # Like a 7-bit CC around 64: 8192 is the centre, each side has its own scale.
-            span = 16383 - FOURTEEN_BIT_CENTRE if value >= FOURTEEN_BIT_CENTRE else FOURTEEN_BIT_CENTRE
-            return max(-1.0, min(1.0, (value - FOURTEEN_BIT_CENTRE) / span))
-        if kind == ControlKind.PITCHBEND:
-            return pitchbend(value) if bipolar else unipolar(pitchbend(value))
-        if kind == ControlKind.AXIS:
-            # SDL's y axes grow downwards; above the inputs, + is up. A gamepad trigger reads
-            # 0..1 (unipolar by default); bipolar makes its middle the stop.
-            if event.number in GAMEPAD_TRIGGERS:
-                return 2.0 * value - 1.0 if binding.range == "bipolar" else value
-            deflection = -value if event.number in GAMEPAD_DOWN_POSITIVE else value
-            return deflection if bipolar else unipolar(deflection)
         held = 1.0 if binding.value is None else binding.value
-        if kind == ControlKind.HAT:
-            if binding.direction is not None:
-                return held if int(value) & HAT_DIRECTIONS[binding.direction] else 0.0
-            bits = int(value)
-            if binding.action == Action.TILT:
-                return held * ((bits & 1 != 0) - (bits & 4 != 0))
-            return held * ((bits & 2 != 0) - (bits & 8 != 0))
-        # Notes and buttons: held = the binding's speed (scaled by velocity if asked), released = stop.
+        if binding.direction is not None:
+            return held if int(value) & HAT_DIRECTIONS[binding.direction] else 0.0
+        bits = int(value)
+        if binding.action == Action.TILT:
+            return held * ((bits & 1 != 0) - (bits & 4 != 0))
+        return held * ((bits & 2 != 0) - (bits & 8 != 0))
+
+    def _button(self, value: float) -> float:
+        """Notes and buttons: held = the binding's speed (scaled by velocity if asked), released = stop."""
+        binding = self.config
         if value <= 0:
             return 0.0
-        return held * (value / 127 if binding.velocity and kind == ControlKind.NOTE else 1.0)
+        held = 1.0 if binding.value is None else binding.value
+        return held * (value / 127 if binding.velocity and binding.control == ControlKind.NOTE else 1.0)
 
     def _nudge(self, event: ControlEvent, encoding: str) -> list[Intent]:
         """A relative encoder on a motion: each detent moves the axis a little, then it stops."""

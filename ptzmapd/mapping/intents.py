@@ -6,16 +6,14 @@ from dataclasses import dataclass, field
 
 from ptzmapd.commands import Command
 
-#: Camera targets a binding can name besides a camera's own name.
-SELECTED = "selected"
-ALL = "all"
-
 Driver = tuple[str, int]
 
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """Set one axis (pan, tilt, zoom, focus) of the target camera(s) to ``speed`` (-1..1)."""
+    """Set one axis (pan, tilt, zoom, focus) of the target camera(s) to ``speed`` (-1..1).
+
+    ``target`` everywhere here is a camera name or :data:`~ptzmapd.vocabulary.TARGETS`."""
 
     target: str
     axis: str
@@ -44,7 +42,7 @@ class StopAll:
 
 @dataclass(frozen=True, slots=True)
 class Select:
-    #: A camera name, "next", "previous" or "all".
+    #: A camera name or a :class:`~ptzmapd.vocabulary.Target` (next, previous, all).
     camera: str
     #: Keep moving on the new camera what moved the old one.
     carry: bool = False

@@ -34,6 +34,26 @@ from ptzmapd.vocabulary import Action, ControlKind
 Key = tuple[str, str, object]
 
 
+class _Control:
+    """The bindings of one control (input, kind, number): its layer buttons, which apply in
+    every layer, and the others by the layer they belong to (None: the base layer)."""
+
+    __slots__ = ("switches", "by_layer", "layered")
+
+    def __init__(self) -> None:
+        self.switches: list[Binding] = []
+        self.by_layer: dict[str | None, list[Binding]] = {}
+        #: Whether anything here depends on the active layers (most controls: no).
+        self.layered = False
+
+    def add(self, binding: Binding) -> None:
+        if binding.config.action == Action.LAYER:
+            self.switches.append(binding)
+        else:
+            self.by_layer.setdefault(binding.config.layer, []).append(binding)
+        self.layered = bool(self.switches) or any(layer is not None for layer in self.by_layer)
+
+
 class Mapper:
     def __init__(
         self,
@@ -46,12 +66,12 @@ class Mapper:
         self._bindings = [
             compile_binding(index, binding, clock, deferred, self._surface) for index, binding in enumerate(bindings)
         ]
-        self._by_control: dict[Key, list[Binding]] = defaultdict(list)
+        self._by_control: dict[Key, _Control] = defaultdict(_Control)
         cc14: dict[str, set[int]] = defaultdict(set)
         nrpn: set[str] = set()
         for compiled in self._bindings:
             binding = compiled.config
-            self._by_control[(binding.input, binding.control, binding.number)].append(compiled)
+            self._by_control[(binding.input, binding.control, binding.number)].add(compiled)
             if binding.control == ControlKind.CC14 and isinstance(binding.number, int):
                 cc14[binding.input].add(binding.number)
             elif binding.control == ControlKind.NRPN:
@@ -76,32 +96,30 @@ class Mapper:
             if assembled is None:
                 return []
             event = assembled
-        candidates = self._by_control.get((event.input, event.kind, event.number))
+        control = self._by_control.get((event.input, event.kind, event.number))
         state_key = (event.input, event.kind, event.number, event.channel)
         previous = self._last_value.get(state_key)
         self._last_value[state_key] = event.value
-        if not candidates:
+        if control is None:
             return []
         intents: list[Intent] = []
-        for compiled in self._effective(candidates):
+        for compiled in self._effective(control) if control.layered else control.by_layer.get(None, ()):
             channel = compiled.config.channel
             if channel is not None and event.channel is not None and channel != event.channel:
                 continue
             intents.extend(compiled.handle(event, previous))
         return intents
 
-    def _effective(self, candidates: list[Binding]) -> list[Binding]:
+    def _effective(self, control: _Control) -> list[Binding]:
         """The bindings of one control that apply now: layer buttons always; of the rest, those
         of the newest active layer that binds this control, else the base layer's."""
-        layered = [b for b in candidates if b.config.action != Action.LAYER]
-        chosen: list[Binding] = []
         for layer in reversed(self._surface.layers):
-            chosen = [b for b in layered if b.config.layer == layer]
+            chosen = control.by_layer.get(layer)
             if chosen:
                 break
         else:
-            chosen = [b for b in layered if b.config.layer is None]
-        return [b for b in candidates if b.config.action == Action.LAYER] + chosen
+            chosen = control.by_layer.get(None, [])
+        return control.switches + chosen
 
     def _applies(self, compiled: Binding) -> bool:
         binding = compiled.config
