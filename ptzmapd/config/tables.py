@@ -219,9 +219,11 @@ def _key(action: Action, key: str, **conditions: str | tuple[str, ...]) -> Field
     return Field(key, _number(param), applies=when(action=action, **conditions), default=param.default)
 
 
-def _keys(action: Action) -> tuple[Field, ...]:
-    """The rows of every number key of ``action`` that applies whenever the action does."""
-    return tuple(_key(action, param.key) for param in ACTION_ROWS[action].params)
+#: The rows of the number keys that apply whenever their action does (move-to's position,
+#: jog's speeds and duration, fine's factor): made from the action rows alone.
+ACTION_KEYS = tuple(
+    _key(row.action, param.key) for row in ACTION_ROWS.values() for param in row.params if not param.conditional
+)
 
 
 def _mode(action: Action) -> Field:
@@ -254,8 +256,8 @@ BINDING = Schema(
         Field("hat", Integer(0, 15), applies=when(input_type="joystick")),
         # A hat used as a button; without it, a hat on pan/tilt moves at `value` speed. Any
         # other action needs it: a hat without a direction is never "pressed".
-        Field("direction", Choice("direction", tuple(HAT_DIRECTIONS)), applies=when(control="hat"),
-              required=when(control="hat").but_not(action=MOTION_ACTIONS)),
+        Field("direction", Choice("direction", tuple(HAT_DIRECTIONS)), applies=when(control=ControlKind.HAT),
+              required=when(control=ControlKind.HAT).but_not(action=MOTION_ACTIONS)),
         Field("layer", Text()),
         Field("action", Choice("action", tuple(Action)), required=True),
         Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
@@ -269,12 +271,11 @@ BINDING = Schema(
         Field("curve", Curve(), applies=when(action=MOTION_ACTIONS, used_as=TRAVELLING)),
         Field("invert", Boolean(), applies=when(action=MOTION_ACTIONS), default=False),
         Field("scale", Number(0, 1, above_low=True), applies=when(action=MOTION_ACTIONS), default=1.0),
-        Field("velocity", Boolean(), applies=when(action=MOTION_ACTIONS, control="note"), default=False),
+        Field("velocity", Boolean(), applies=when(action=MOTION_ACTIONS, control=ControlKind.NOTE), default=False),
         Field("encoding", Choice("encoding", ENCODINGS),
               applies=when(action=(*MOTION_ACTIONS, Action.PRESET), control=ControlKind.CC)),
         # Surface actions: a shift layer, the fine-control modifier.
         *(_mode(action) for action in SURFACE_ACTIONS),
-        *_keys(Action.FINE),
         Field("led", Led(), applies=when(input_type="midi")),
         # A program change may stand for the preset of the same number; a step binding (or a
         # relative encoder) walks through `presets` instead of naming one.
@@ -289,17 +290,16 @@ BINDING = Schema(
               applies=when(action=Action.PRESET, preset_by="number").but_not(control=ControlKind.PROGRAM)),
         _key(Action.PRESET, "step", preset_by="step"),
         Field("presets", PresetRange(), applies=when(action=Action.PRESET, preset_by=("step", "encoder"))),
-        # move-to: an absolute position, in degrees (zoom on the ISAPI 0..100 scale); an axis
-        # left out stays where it is. jog: speeds for `duration` seconds, timed by the camera.
-        *_keys(Action.MOVE_TO),
-        *_keys(Action.JOG),
+        # Each action's own number keys that apply wherever it does (move-to's position, jog's
+        # speeds and duration, fine's factor): their ranges and defaults are the action rows'.
+        *ACTION_KEYS,
         # Speed while a note/button is held, or per encoder detent: -1..1 like every speed
         # above the codec. A fader or stick gives its own speed (shaped by `scale`).
         Field(SPEED.key, _number(SPEED), applies=when(action=MOTION_ACTIONS, used_as=("button", "encoder"))),
         # unipolar: the whole travel is 0..1 (a throttle, a fader with its stop at the bottom).
         Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS, used_as="position"),
               default="bipolar"),
-        # Absent on a gamepad trigger: unipolar, as it rests at one end (mapping.mapper).
+        # Absent on a gamepad trigger: unipolar, as it rests at one end (mapping.bindings).
         Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS, used_as="trigger")),
         # "toggle" by default: one button, pressed again, gives back manual focus.
         _mode(Action.AUTOFOCUS),

@@ -44,6 +44,7 @@ from ptzmapd.vocabulary import (
     PRESET_CLEAR,
     SWITCH_MODES,
     Action,
+    Axis,
 )
 
 if TYPE_CHECKING:
@@ -79,6 +80,10 @@ class Param:
     default: float | None = None
     above_low: bool = False
     integer: bool = False
+    #: The key applies only to some bindings with the action (a preset named by number, a
+    #: motion on a button, a direct mode): config/tables.py writes its row's conditions.
+    #: Otherwise the key applies wherever the action does, and its row is made from here.
+    conditional: bool = False
 
     @property
     def words(self) -> str:
@@ -143,7 +148,7 @@ class ActionRow:
 
 #: The speed of a note or button held on a motion action (binding key ``value``), per
 #: encoder detent too: -1..1 like every speed above the codec. 1.0 when not written.
-SPEED = Param("value", -1, 1)
+SPEED = Param("value", -1, 1, conditional=True)
 
 _MOTION_COMMANDS: dict[Action, Callable[[float], Command]] = {
     Action.PAN: lambda speed: PanTilt(speed, 0.0),
@@ -163,7 +168,7 @@ def _motion(action: Action) -> ActionRow:
 
 # ---------------------------------------------------------------------------- presets
 
-PRESET_NUMBER = Param("preset", 0, 127, integer=True)
+PRESET_NUMBER = Param("preset", 0, 127, integer=True, conditional=True)
 
 
 def _preset_command(binding: BindingConfig) -> Command:
@@ -189,12 +194,12 @@ def _preset_fixed(binding: BindingConfig) -> list[Command]:
 
 # ---------------------------------------------------------------------------- positions
 
-#: ``move-to``: degrees, zoom on the ISAPI document's 0..100 scale; None leaves the axis.
-POSITION_PARAMS = (Param("pan", 0, 360), Param("tilt", -90, 270), Param("zoom", 0, 100))
-#: ``jog``: speeds -1..1 for ``duration`` seconds, timed by the camera.
-JOG_PARAMS = (*(Param(axis, -1, 1) for axis in ("pan", "tilt", "zoom")), Param("duration", 0.05, 10, default=0.5))
 #: The axis keys of move-to and jog (``--pan/--tilt/--zoom`` on the command line).
-AXIS_KEYS = ("pan", "tilt", "zoom")
+AXIS_KEYS: tuple[str, ...] = (Axis.PAN, Axis.TILT, Axis.ZOOM)
+#: ``move-to``: degrees, zoom on the ISAPI document's 0..100 scale; None leaves the axis.
+POSITION_PARAMS = (Param(Axis.PAN, 0, 360), Param(Axis.TILT, -90, 270), Param(Axis.ZOOM, 0, 100))
+#: ``jog``: speeds -1..1 for ``duration`` seconds, timed by the camera (who stops it).
+JOG_PARAMS = (*(Param(axis, -1, 1) for axis in AXIS_KEYS), Param("duration", 0.05, 10, default=0.5))
 
 
 def _move_to(binding: BindingConfig) -> Command:
@@ -223,7 +228,7 @@ def _needs_speed(binding: BindingConfig, spell: Callable[[str], str]) -> str | N
 def _named(action: Action) -> ActionRow:
     name = str(action)  # a plain string in the command, as the config gives it
     levels = LEVELS.get(action)
-    params = (Param("level", levels.start, levels.stop - 1, integer=True),) if levels is not None else ()
+    params = (Param("level", levels.start, levels.stop - 1, integer=True, conditional=True),) if levels is not None else ()
     return ActionRow(
         action, Behaviour.ONE_SHOT,
         command=lambda b: CameraAction(name, b.mode or "", b.level),
@@ -256,7 +261,8 @@ ROWS: tuple[ActionRow, ...] = (
               intent=lambda b: StopAll(b.camera)),
     ActionRow(Action.HOME, Behaviour.ONE_SHOT, command=lambda b: Home()),
     ActionRow(Action.PRESET, Behaviour.PRESET, command=_preset_command,
-              params=(PRESET_NUMBER, Param("step", -16, 16, integer=True), Param("hold", 0.2, 10)),
+              params=(PRESET_NUMBER, Param("step", -16, 16, integer=True, conditional=True),
+                      Param("hold", 0.2, 10, conditional=True)),
               asks=_preset_asks, fixed=_preset_fixed, argument="preset"),
     ActionRow(Action.SELECT, Behaviour.ONE_SHOT, intent=lambda b: Select(b.camera, b.carry), asks=_no_asks),
     # "toggle" by default: one button, pressed again, gives back manual focus.

@@ -26,7 +26,7 @@ from ptzmapd.mapping.curves import AxisShape, shape
 from ptzmapd.mapping.intents import Do, Fine, Intent, Move, PresetStep, Toggled
 from ptzmapd.mapping.midi_values import relative_steps
 from ptzmapd.mapping.values import CC_CENTRE, cc_bipolar, cc_unipolar, is_press, pitchbend, unipolar
-from ptzmapd.vocabulary import SWITCH_MODES, Action, ControlKind, PressMode, switchable
+from ptzmapd.vocabulary import SWITCH_MODES, Action, Axis, ControlKind, PressMode, switchable
 
 #: Default deadzones where a control has a rest position. A fader put back "in the middle"
 #: lands on 62..66 as often as on 64: that must mean stop, not a slow creep.
@@ -235,11 +235,13 @@ class Preset(Binding):
 class Motion(Binding):
     """A speed while the control is held or deflected; a relative encoder nudges."""
 
-    __slots__ = ("shape", "driver", "bipolar", "position", "clock", "deferred", "nudge_timer", "nudge_until",
+    __slots__ = ("axis", "shape", "driver", "bipolar", "position", "clock", "deferred", "nudge_timer", "nudge_until",
                  "nudge_direction")
 
     def __init__(self, index: int, config: BindingConfig, row: ActionRow, clock: Clock | None, deferred: Deferred) -> None:
         super().__init__(index, config, row)
+        #: The axis it drives: a motion action is named after its axis.
+        self.axis = Axis(config.action)
         deadzone = config.deadzone if config.deadzone is not None else default_deadzone(config)
         self.shape = AxisShape(deadzone, config.expo, config.points, config.invert, config.scale)
         #: Who drives the axis: (input name, binding index).
@@ -261,7 +263,7 @@ class Motion(Binding):
         binding = self.config
         if binding.encoding is not None:
             return self._nudge(event, binding.encoding)
-        return [Move(binding.camera, binding.action, shape(self.position(event.value), self.shape), self.driver)]
+        return [Move(binding.camera, self.axis, shape(self.position(event.value), self.shape), self.driver)]
 
     # The control's deflection, -1..1 (+ = right/up/tele/far), before shaping: one reader per
     # control kind, chosen when the binding is compiled (an event of the binding has its kind).
@@ -294,7 +296,7 @@ class Motion(Binding):
         if binding.direction is not None:
             return held if int(value) & HAT_DIRECTIONS[binding.direction] else 0.0
         bits = int(value)
-        if binding.action == Action.TILT:
+        if self.axis == Axis.TILT:
             return held * ((bits & 1 != 0) - (bits & 4 != 0))
         return held * ((bits & 2 != 0) - (bits & 8 != 0))
 
@@ -325,10 +327,10 @@ class Motion(Binding):
 
         def stop() -> None:
             self.nudge_timer = None
-            self.deferred([Move(binding.camera, binding.action, 0.0, self.driver)])
+            self.deferred([Move(binding.camera, self.axis, 0.0, self.driver)])
 
         self.nudge_timer = self.clock.call_later(until - now, stop)
-        return [Move(binding.camera, binding.action, speed, self.driver)]
+        return [Move(binding.camera, self.axis, speed, self.driver)]
 
     def close(self) -> None:
         if self.nudge_timer is not None:

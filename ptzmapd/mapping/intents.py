@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ptzmapd.commands import Command
+from ptzmapd.vocabulary import Axis
 
 Driver = tuple[str, int]
 
@@ -16,7 +17,7 @@ class Move:
     ``target`` everywhere here is a camera name or :data:`~ptzmapd.vocabulary.TARGETS`."""
 
     target: str
-    axis: str
+    axis: Axis
     speed: float
     #: Who drives the axis (input name, binding index): when the input vanishes or the
     #: selection changes, exactly the motions it drove are stopped.
