@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Literal
 
 from ptzmapd.commands import (
     AUTOFOCUS_MODES,
@@ -65,8 +65,9 @@ class Behaviour(StrEnum):
     SURFACE = "surface"
 
 
-#: What ``ptzmapd send``'s VALUE argument is for an action.
-Argument = str  # "speed" | "preset" | "mode" | "raw" | ""
+#: What ``ptzmapd send``'s VALUE argument is for an action: a speed -1..1, a preset number,
+#: one of the row's modes, raw text in the camera's own kind, or nothing (stop, home).
+Argument = Literal["speed", "preset", "mode", "raw", ""]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,9 @@ def _needs_nothing(binding: BindingConfig, spell: Callable[[str], str]) -> str |
 
 @dataclass(frozen=True, slots=True)
 class ActionRow:
+    """Everything about one action. The callables take the binding (a config's, or the
+    button binding ``ptzmapd send`` is one press of) after the config checked its keys."""
+
     action: Action
     behaviour: Behaviour
     #: What one press sends to a camera, from the binding's values. None: not a camera command.
@@ -265,7 +269,8 @@ ROWS: tuple[ActionRow, ...] = (
                       Param("hold", 0.2, 10, conditional=True)),
               asks=_preset_asks, fixed=_preset_fixed, argument="preset"),
     ActionRow(Action.SELECT, Behaviour.ONE_SHOT, intent=lambda b: Select(b.camera, b.carry), asks=_no_asks),
-    # "toggle" by default: one button, pressed again, gives back manual focus.
+    # "toggle" by default: one button, pressed again, gives back manual focus. The mode is
+    # one of AUTOFOCUS_MODES (the config's choice), which mypy cannot see through a str.
     ActionRow(Action.AUTOFOCUS, Behaviour.ONE_SHOT, command=lambda b: Autofocus(b.mode or "toggle"),  # type: ignore[arg-type]
               modes=AUTOFOCUS_MODES, default_mode="toggle", argument="mode"),
     ActionRow(Action.MOVE_TO, Behaviour.ONE_SHOT, command=_move_to, params=POSITION_PARAMS, needs=_needs_position,
