@@ -5,7 +5,7 @@ the state its control needs between events (a toggle's state, a tap-or-hold time
 class answers :meth:`Binding.handle` (one event, the control's previous value: the intents
 it gives), :meth:`Binding.release` (its input vanished while it was held) and
 :meth:`Binding.close` (its timers end). Buttons with two states (a toggle, a momentary
-tally, a held layer) go through one rule, :func:`next_state`.
+tally, a held layer or fine control) are :class:`TwoState`, one rule: :func:`next_state`.
 
 Timed behaviour (a preset held long enough, a nudge that ends) uses the injected clock and
 hands its intents to ``deferred``.
@@ -13,6 +13,7 @@ hands its intents to ``deferred``.
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from dataclasses import replace
 from typing import Callable
 
@@ -147,7 +148,30 @@ class OneShot(Binding):
         return self.intents if pressed else []
 
 
-class Switch(Binding):
+class TwoState(Binding, metaclass=ABCMeta):
+    """A button with two states, on and off: ``toggle`` flips it on each press; ``hold`` and
+    ``momentary`` keep it on while held (:func:`next_state`). A subclass says where its
+    state lives (:meth:`current`) and what turning it on or off gives (:meth:`become`)."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def current(self) -> bool:
+        """Whether it is on now."""
+
+    @abstractmethod
+    def become(self, on: bool) -> list[Intent]:
+        """Turn it on (or off): the intents that gives."""
+
+    def press(self, event: ControlEvent, pressed: bool, released: bool) -> list[Intent]:
+        on = next_state(self.config.mode, self.current(), pressed, released)
+        return [] if on is None else self.become(on)
+
+    def release(self) -> list[Intent]:
+        return [] if self.config.mode == PressMode.TOGGLE else self.press(_NO_EVENT, False, True)
+
+
+class Switch(TwoState):
     """An on/off named action as a toggle (alternate per press) or momentary (on while held)."""
 
     __slots__ = ("on", "commands")
@@ -158,15 +182,12 @@ class Switch(Binding):
         self.on = False
         self.commands = {on: row.command(switched(config, on)) for on in (True, False)}
 
-    def press(self, event: ControlEvent, pressed: bool, released: bool) -> list[Intent]:
-        on = next_state(self.config.mode, self.on, pressed, released)
-        if on is None:
-            return []
+    def current(self) -> bool:
+        return self.on
+
+    def become(self, on: bool) -> list[Intent]:
         self.on = on
         return [Do(self.config.camera, self.commands[on], self.index), Toggled(self.index, on)]
-
-    def release(self) -> list[Intent]:
-        return self.press(_NO_EVENT, False, True) if self.config.mode != PressMode.TOGGLE else []
 
 
 class Preset(Binding):
@@ -338,7 +359,7 @@ class Motion(Binding):
             self.nudge_timer = None
 
 
-class Layer(Binding):
+class Layer(TwoState):
     """``action: layer``: its layer is on while held, or flipped by each press."""
 
     __slots__ = ("surface",)
@@ -347,19 +368,16 @@ class Layer(Binding):
         super().__init__(index, config, row)
         self.surface = surface
 
-    def press(self, event: ControlEvent, pressed: bool, released: bool) -> list[Intent]:
-        name = self.config.layer or ""
-        active = name in self.surface.layers
-        turn_on = next_state(self.config.mode, active, pressed, released)
-        if turn_on is None or turn_on == active:
-            return []
-        return self.surface.switch_layer(name, turn_on)
+    def current(self) -> bool:
+        return (self.config.layer or "") in self.surface.layers
 
-    def release(self) -> list[Intent]:
-        return self.press(_NO_EVENT, False, True) if self.config.mode != PressMode.TOGGLE else []
+    def become(self, on: bool) -> list[Intent]:
+        if on == self.current():
+            return []  # two buttons of one layer: the second changes nothing
+        return self.surface.switch_layer(self.config.layer or "", on)
 
 
-class FineControl(Binding):
+class FineControl(TwoState):
     """``action: fine``: speeds are multiplied by ``factor`` while it is on (one state shared
     by every fine button)."""
 
@@ -369,15 +387,12 @@ class FineControl(Binding):
         super().__init__(index, config, row)
         self.surface = surface
 
-    def press(self, event: ControlEvent, pressed: bool, released: bool) -> list[Intent]:
-        on = next_state(self.config.mode, self.surface.fine_on, pressed, released)
-        if on is None:
-            return []
+    def current(self) -> bool:
+        return self.surface.fine_on
+
+    def become(self, on: bool) -> list[Intent]:
         self.surface.fine_on = on
         return [Fine(on, self.config.factor, self.index)]
-
-    def release(self) -> list[Intent]:
-        return self.press(_NO_EVENT, False, True) if self.config.mode != PressMode.TOGGLE else []
 
 
 #: Stands for the event of a release no control sent (its input vanished).
