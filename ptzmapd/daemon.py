@@ -57,29 +57,20 @@ def speed_limits(camera: CameraConfig) -> SpeedLimits:
     )
 
 
-#: Protocols whose zoom/focus speed 0 still moves (VISCA's 0-7): one more step than their top.
-ZERO_BASED_LENS_SPEEDS = frozenset({"visca-ip", "visca-udp", "visca-tcp", "visca-serial", "ptzoptics-cgi"})
-#: Full-tele zoom position as each protocol reports it (VISCA 0x0000-0x4000, ISAPI tenths 0-1000).
-ZOOM_MAX = {"visca-ip": 0x4000, "visca-udp": 0x4000, "visca-tcp": 0x4000, "visca-serial": 0x4000, "isapi": 1000}
-
-
 def motion_profile(camera: CameraConfig) -> MotionProfile:
     """How the camera's motion is shaped: its ramps, speed steps, zoom curve and watchdog."""
-    options = camera.options
+    feel = camera.feel
     limits = speed_limits(camera)
-    lens_extra = 1 if camera.protocol in ZERO_BASED_LENS_SPEEDS else 0
-    ramps: dict[str, RampLimits] = {}
-    soft_stop = bool(options.get("soft_stop", False))
-    for axis, ramp in dict(options.get("ramps") or {}).items():
-        ramps[axis] = RampLimits(float(ramp.get("accel", 0.0)), float(ramp.get("decel", 0.0)), soft_stop)
+    # A lens speed 0 that still moves (VISCA's 0-7) is one more step than the top.
+    lens_extra = 1 if PROTOCOLS[camera.protocol].lens_speed_from_zero else 0
     return MotionProfile(
-        ramps=ramps,
+        ramps={axis: RampLimits(ramp.accel, ramp.decel, feel.soft_stop) for axis, ramp in feel.ramps.items()},
         steps={"pan": limits.pan, "tilt": limits.tilt,
                "zoom": limits.zoom + lens_extra, "focus": limits.focus + lens_extra},
-        hysteresis=float(options.get("hysteresis", 0.3)),
-        zoom_curve=ZoomCurve(float(options.get("zoom_speed_at_tele", 1.0)), float(options.get("zoom_curve", 1.0))),
-        zoom_travel_time=float(options.get("zoom_travel_time", 4.0)),
-        max_move=float(options.get("max_move", 0.0)),
+        hysteresis=feel.hysteresis,
+        zoom_curve=ZoomCurve(feel.zoom_speed_at_tele, feel.zoom_curve),
+        zoom_travel_time=feel.zoom_travel_time,
+        max_move=feel.max_move,
     )
 
 
@@ -88,15 +79,12 @@ async def make_controller(
 ) -> CameraController:
     """One camera's codec, shared transport and controller, started."""
     spec = PROTOCOLS[camera.protocol]
-    codec = spec.make_codec(camera, speed_limits(camera))
+    codec = spec.make_codec(camera.options, speed_limits(camera))
     transport = await pool.for_camera(spec.transport, camera)
-    options = camera.options
+    pacing = camera.pacing
     settings = ControllerSettings(
-        min_interval=camera.min_interval if camera.min_interval is not None else spec.min_interval,
-        ack_timeout=camera.ack_timeout if camera.ack_timeout is not None else spec.ack_timeout,
-        position_poll=float(options.get("position_poll", 0.0)),
-        stop_repeats=int(options.get("stop_repeats", spec.stop_repeats)),
-        refresh=float(options.get("refresh", spec.refresh)),
+        min_interval=pacing.min_interval, ack_timeout=pacing.ack_timeout, position_poll=camera.feel.position_poll,
+        stop_repeats=pacing.stop_repeats, refresh=pacing.refresh,
     )
     controller = CameraController(
         camera.name, codec, transport, clock, settings, log, label=f"{camera.name}/{camera.protocol}"
@@ -127,8 +115,7 @@ class Daemon:
             self._zoom_position,
         )
         self.pipeline.deadman = {
-            name: float(device.options["deadman"])
-            for name, device in self.config.inputs.items() if device.options.get("deadman")
+            name: device.deadman for name, device in self.config.inputs.items() if device.deadman
         }
         # Surface LEDs, before the inputs: a surface that connects finds its lights set.
         self.feedback = SurfaceFeedback.for_config(self.config, self.clock, self.pipeline.selected, self.log)
@@ -150,7 +137,7 @@ class Daemon:
         """The lens position 0 (wide)..1 (tele) the camera last reported, if it can."""
         config = self.config.cameras[camera]
         reported = self.controllers[camera].state.zoom_position
-        top = config.options.get("zoom_max", ZOOM_MAX.get(config.protocol))
+        top = config.feel.zoom_max or PROTOCOLS[config.protocol].zoom_max
         if reported is None or not top:
             return None
         return min(1.0, max(0.0, reported / float(top)))

@@ -31,11 +31,11 @@ CONFIG = """\
 # Written by `ptzmapd demo`: the example from the README, pointed at two simulators.
 cameras:
   stage:
-    protocol: visca-ip
+    protocol: {stage_protocol}
     host: {host}
     port: {stage_port}
   pulpit:
-    protocol: visca-tcp
+    protocol: {pulpit_protocol}
     host: {host}
     port: {pulpit_port}
 inputs:
@@ -145,6 +145,7 @@ class View:
 
 
 async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.Logger | None = None) -> int:
+    from ptzmapd.simulators.studio import DEMO_CAMERAS
     from ptzmapd.simulators.visca import start_simulator
 
     log = log or logging.getLogger("ptzmapd")
@@ -155,17 +156,15 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
     if not log.isEnabledFor(logging.DEBUG):
         log.setLevel(logging.WARNING)
 
-    sims = {
-        "stage": await start_simulator("visca-ip", DEMO_HOST, 0),
-        "pulpit": await start_simulator("visca-tcp", DEMO_HOST, 0),
-    }
+    sims = {name: await start_simulator(protocol, DEMO_HOST, 0) for name, protocol in DEMO_CAMERAS.items()}
     api = _midi_api() if use_midi else None
     input_line = f'virtual: "{PORT_NAME}"\n    api: {api}' if api else f'virtual: "{PORT_NAME}"'
     daemon: Daemon | None = None
     sender = None
     with tempfile.TemporaryDirectory(prefix="ptzmapd-demo-") as folder:
         path = Path(folder) / "demo.yaml"
-        path.write_text(CONFIG.format(host=DEMO_HOST, stage_port=sims["stage"].port,
+        path.write_text(CONFIG.format(host=DEMO_HOST, stage_port=sims["stage"].port, stage_protocol=DEMO_CAMERAS["stage"],
+                                      pulpit_protocol=DEMO_CAMERAS["pulpit"],
                                       pulpit_port=sims["pulpit"].port, input_line=input_line))
         config = load_config(path)
         if not api:

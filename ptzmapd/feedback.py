@@ -307,8 +307,8 @@ class SurfaceFeedback:
         from ptzmapd.inputs.midi_out import MidiFeedbackOutput
 
         log = log or logging.getLogger("ptzmapd")
-        ports = {name: device.options["feedback"] for name, device in config.inputs.items()
-                 if device.type == "midi" and device.options.get("feedback")}
+        ports = {name: device.feedback for name, device in config.inputs.items()
+                 if device.type == "midi" and device.feedback}
         lights = [light for light in lights_of(config.bindings, config.inputs) if light.input in ports]
         if not lights:
             return None

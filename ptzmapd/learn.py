@@ -335,7 +335,7 @@ def discover_gamepads(taken: set[str]) -> list[Found]:
         kind = "gamepad" if device.is_gamecontroller else "joystick"
         name = _slug(device.name, taken)
         # By index for this session (two identical pads share a name); by name in a config.
-        config = InputConfig(name=name, type=kind, mark=_LEARN_MARK, options={"match": device.index})
+        config = InputConfig(name=name, type=kind, mark=_LEARN_MARK, match=device.index)
         entry = f"{name}: {{type: {kind}, match: {_yaml_text(device.name)}}}"
         found.append(Found(config, f"{kind} {device.name!r}", entry))
     return found
@@ -363,7 +363,7 @@ def _configured(device: InputConfig) -> str:
         return f"{device.type} port {device.port!r}"
     if device.virtual is not None:
         return f"{device.type} virtual port {device.virtual!r}"
-    match = device.options.get("match")
+    match = device.match
     return f"{device.type} {'matching ' + repr(match) if match is not None else '(the first one)'}"
 
 

@@ -27,13 +27,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
-from ptzmapd.errors import ConfigError
 from ptzmapd.files import MAX_SECRET_BYTES, FileRefused, beside, read_user_file
-
-if TYPE_CHECKING:
-    from ptzmapd.config.model import CameraConfig
 
 #: The user name when a camera has a password and no ``username`` (the factory default of
 #: Hikvision, PTZOptics and the CAS-3xx cameras alike).
@@ -125,31 +120,6 @@ def password_source(key: str, value: str, config_file: str) -> Secret:
 def password_sources(options: Mapping[str, object]) -> list[str]:
     """The password keys a camera's options give (more than one is a config error)."""
     return [key for key in PASSWORD_KEYS if key in options]
-
-
-def camera_credentials(camera: "CameraConfig", log: logging.Logger) -> Credentials | None:
-    """The camera's user and password, or None when its config gives neither.
-
-    Raises :class:`ConfigError` (``FILE:LINE:COL: cameras.NAME.KEY: problem``) when a source
-    gives nothing (``ptzmapd check`` reports that already, at the key; a file removed or a
-    variable unset since then ends here).
-    """
-    options = camera.options
-    where = f"{camera.mark}: cameras.{camera.name}"
-    given = password_sources(options)
-    if len(given) > 1:
-        raise ConfigError([f"{where}: {one_password_source(given)}"])
-    username = str(options.get("username", DEFAULT_USER))
-    if not given:
-        return Credentials(username, Secret("")) if "username" in options else None
-    key = given[0]
-    if key == "password":
-        log.warning("camera %r: password in the config file; use password_env or password_file", camera.name)
-    try:
-        password = password_source(key, str(options[key]), camera.mark.file)
-    except SecretMissing as exc:
-        raise ConfigError([f"{where}.{key}: {exc}"]) from None
-    return Credentials(username, password)
 
 
 def one_password_source(given: Sequence[str]) -> str:

@@ -12,20 +12,12 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Callable
 
 from ptzmapd.config import load_config
-from ptzmapd.config.model import CameraConfig
 from ptzmapd.errors import PtzmapdError
-from ptzmapd.protocols import PROTOCOLS, ipcam_cgi, isapi, ptzoptics_cgi
+from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.http import HttpRequest, quote_body
 
-#: Where each HTTP protocol serves a JPEG of what the camera sees.
-SNAPSHOT_PATHS: dict[str, Callable[[CameraConfig], str]] = {
-    "isapi": lambda camera: isapi.snapshot_path(int(camera.options.get("channel", 1))),
-    "ipcam-cgi": lambda camera: ipcam_cgi.SNAPSHOT_PATH,
-    "ptzoptics-cgi": lambda camera: ptzoptics_cgi.SNAPSHOT_PATH,
-}
 JPEG_START = b"\xff\xd8"
 
 
@@ -45,15 +37,15 @@ async def run_snapshot(args: argparse.Namespace, log: logging.Logger) -> int:
     camera = config.cameras.get(args.camera)
     if camera is None:
         return _fail(f"no camera {args.camera!r} in {args.config} (valid: {', '.join(config.cameras)})", 2)
-    path_of = SNAPSHOT_PATHS.get(camera.protocol)
+    path_of = PROTOCOLS[camera.protocol].snapshot_path
     if path_of is None:
-        http = ", ".join(name for name, spec in PROTOCOLS.items() if spec.transport == "http")
+        http = ", ".join(name for name in PROTOCOLS if PROTOCOLS[name].snapshot_path is not None)
         return _fail(f"camera {camera.name!r} speaks {camera.protocol}; snapshots come from HTTP cameras ({http})", 2)
     output = Path(args.output) if args.output else default_output(camera.name)
     transport = HttpTransport.for_camera(camera, log)
     await transport.open()
     try:
-        answer = await transport.fetch(HttpRequest("GET", path_of(camera)))
+        answer = await transport.fetch(HttpRequest("GET", path_of(camera.options)))
     except PtzmapdError as exc:
         return _fail(f"camera {camera.name!r}: no snapshot: {exc}", 1)
     finally:

@@ -23,12 +23,17 @@ from ptzmapd.camera import STOP_REFUSED_TRIES, STOP_RETRY, Answer, CameraControl
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import STOPS, Home, PanTilt, PresetRecall, Zoom, ZoomPositionInquiry
-from ptzmapd.config.model import CameraConfig, Mark
+from ptzmapd.config.model import CameraConfig, HttpEndpoint, Mark, SerialLink
+from ptzmapd.protocols.isapi.specs import IsapiOptions
+from ptzmapd.protocols.spec import Pacing
+from ptzmapd.protocols.visca.specs import VISCA_SERIAL, ViscaSerialOptions
+from ptzmapd.secrets import Credentials, password_from_env
 from ptzmapd.daemon import make_controller
-from ptzmapd.protocols import PELCO_LIMITS, VISCA_LIMITS
+from ptzmapd.protocols.pelco.specs import PELCO_LIMITS
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.protocols.base import ErrorReply
-from ptzmapd.protocols.pelco import PelcoDCodec
-from ptzmapd.protocols.visca import ViscaCodec
+from ptzmapd.protocols.pelco.codec import PelcoDCodec
+from ptzmapd.protocols.visca.codec import ViscaCodec
 from ptzmapd.simulators.http import start as start_http
 from ptzmapd.transports import TransportPool
 from procs import Proc, Simulator
@@ -88,8 +93,8 @@ def test_a_stop_refused_for_good_lets_the_users_preset_go_on_isapi_wrong_channel
     async def body() -> None:
         sim = await start_http("isapi", host="127.0.0.2", log=lambda line: None, auth="none")
         pool = TransportPool(LOG)
-        camera = CameraConfig("stage", "isapi", Mark("studio.yaml", 1, 1), min_interval=0.05, ack_timeout=1.0,
-                              options={"url": sim.where, "channel": 2, "timeout": 0.5})
+        camera = CameraConfig("stage", "isapi", Mark("studio.yaml", 1, 1), link=HttpEndpoint(sim.where, timeout=0.5),
+                              pacing=Pacing(min_interval=0.05, ack_timeout=1.0), options=IsapiOptions(channel=2))
         stage = await make_controller(camera, pool, MonotonicClock(), LOG)
         try:
             deadline = time.monotonic() + 8
@@ -126,9 +131,10 @@ def test_a_401_never_holds_back_a_stop(monkeypatch: pytest.MonkeyPatch) -> None:
     async def body() -> None:
         sim = await start_http("isapi", host="127.0.0.2", log=lambda line: None, password_env="PTZMAPD_SIM_PW")
         pool = TransportPool(LOG)
-        camera = CameraConfig("stage", "isapi", Mark("studio.yaml", 1, 1), min_interval=0.05, ack_timeout=1.5,
-                              options={"url": sim.where, "username": "admin", "password_env": "PTZMAPD_TEST_PW",
-                                       "timeout": 1.0})
+        credentials = Credentials("admin", password_from_env("PTZMAPD_TEST_PW"))
+        camera = CameraConfig("stage", "isapi", Mark("studio.yaml", 1, 1),
+                              link=HttpEndpoint(sim.where, credentials, timeout=1.0),
+                              pacing=Pacing(min_interval=0.05, ack_timeout=1.5), options=IsapiOptions())
         stage = await make_controller(camera, pool, MonotonicClock(), LOG)
         try:
             deadline = time.monotonic() + 10
@@ -413,8 +419,8 @@ def test_a_serial_camera_whose_device_is_gone_is_offline(tmp_path: Path) -> None
 
         sim = await start_serial("visca-serial", log=lambda line: None)
         pool = TransportPool(LOG)
-        camera = CameraConfig("dome", "visca-serial", Mark("studio.yaml", 1, 1),
-                              options={"device": sim.where, "address": 1, "baud": 9600})
+        camera = CameraConfig("dome", "visca-serial", Mark("studio.yaml", 1, 1), link=SerialLink(sim.where, 9600),
+                              pacing=VISCA_SERIAL.pacing, options=ViscaSerialOptions(address=1))
         dome = await make_controller(camera, pool, MonotonicClock(), LOG)
         try:
             deadline = time.monotonic() + 5

@@ -9,9 +9,9 @@ import pytest
 from ptzmapd.camera import BUSY_RETRY, STOP_REFUSED_TRIES, STOP_RETRY, CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import Home, PanTilt, PresetRecall, Zoom
-from ptzmapd.protocols import VISCA_LIMITS
-from ptzmapd.protocols.visca import ViscaCodec
-from ptzmapd.protocols.visca_ip import ViscaIpCodec
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.ip import ViscaIpCodec
 from wire import MemoryWire
 
 ACK = "90 41 FF"

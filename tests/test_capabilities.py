@@ -18,7 +18,11 @@ from ptzmapd.vocabulary import (
     named_capabilities,
     raw_capability,
 )
-from ptzmapd.protocols import BASIC_CAPABILITIES, PROTOCOLS, visca
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols.visca import tables as visca
+
+#: What every camera protocol here can do; named actions come on top.
+BASIC_CAPABILITIES = frozenset({"pan", "tilt", "zoom", "focus", "stop", "home", "preset"})
 
 VISCA_PROTOCOLS = [name for name in PROTOCOLS if name.startswith("visca")]
 

@@ -27,11 +27,13 @@ from ptzmapd.commands import (
     Zoom,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.protocols import IPCAM_LIMITS, PROTOCOLS, VISCA_LIMITS
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols.ipcam_cgi.specs import IPCAM_LIMITS
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.protocols.base import Ack, ErrorReply, SpeedLimits
 from ptzmapd.protocols.http import HttpRequest
-from ptzmapd.protocols.ipcam_cgi import IpcamCgiCodec
-from ptzmapd.protocols.ptzoptics_cgi import PtzopticsCgiCodec
+from ptzmapd.protocols.ipcam_cgi.codec import IpcamCgiCodec
+from ptzmapd.protocols.ptzoptics_cgi.codec import PtzopticsCgiCodec
 from wire import MemoryWire
 
 # ---------------------------------------------------------------------------- IPCam CGI
@@ -142,7 +144,8 @@ def ipcam_controller() -> tuple[CameraController, MemoryWire, FakeClock]:
     clock = FakeClock()
     wire = MemoryWire(clock)
     spec = PROTOCOLS["ipcam-cgi"]
-    settings = ControllerSettings(min_interval=spec.min_interval, ack_timeout=spec.ack_timeout, refresh=spec.refresh)
+    settings = ControllerSettings(min_interval=spec.pacing.min_interval, ack_timeout=spec.pacing.ack_timeout,
+                                  refresh=spec.pacing.refresh)
     controller = CameraController("porch", IpcamCgiCodec(IPCAM_LIMITS), wire, clock, settings)
     controller.start()
     clock.advance(0.2)

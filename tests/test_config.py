@@ -25,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ptzmapd.config import ConfigError, load_config, summarize
-from ptzmapd.config.model import BindingConfig, Config, Mark, RawText
+from ptzmapd.config.model import BindingConfig, Config, Mark, MotionFeel, NetLink, RawText
+from ptzmapd.protocols.visca.specs import ViscaIpOptions
 from ptzmapd.config.yamlmarks import MappingNode, ScalarNode, SequenceNode, parse_yaml
 
 CONFIGS = Path(__file__).parent / "configs"
@@ -87,11 +88,12 @@ def test_issue_example_gives_typed_objects(tmp_path: Path) -> None:
     assert config.path == path
     assert list(config.cameras) == ["stage", "pulpit"]  # file order: stage is selected first
     stage, pulpit = config.cameras["stage"], config.cameras["pulpit"]
-    assert (stage.name, stage.protocol, stage.host, stage.port) == ("stage", "visca-ip", "127.0.0.1", 52381)
-    assert stage.sequence == "on"
+    assert (stage.name, stage.protocol, stage.link) == ("stage", "visca-ip", NetLink("127.0.0.1", 52381))
+    assert stage.options == ViscaIpOptions(sequence="on")
     assert stage.mark == Mark(path, 2, 3)
-    assert (pulpit.protocol, pulpit.host, pulpit.port) == ("visca-tcp", "127.0.0.1", 5678)
-    assert stage.min_interval is None and stage.max_pan_speed is None and stage.options == {}
+    assert (pulpit.protocol, pulpit.link) == ("visca-tcp", NetLink("127.0.0.1", 5678))
+    assert stage.pacing == PROTOCOLS["visca-ip"].pacing and stage.max_pan_speed is None
+    assert stage.options == ViscaIpOptions() and stage.feel == MotionFeel()
 
     desk = config.inputs["desk"]
     assert (desk.name, desk.type, desk.port, desk.virtual, desk.api, desk.channel) == (
@@ -136,7 +138,7 @@ bindings:
   - {input: pads, note: 37, action: stop, camera: all}
 """)
     config = load_config(path)
-    assert config.cameras["stage"].port == 52381  # PROTOCOLS["visca-ip"].default_port
+    assert config.cameras["stage"].link.port == 52381  # type: ignore[union-attr]  # the spec's default_port
     pads = config.inputs["pads"]
     assert (pads.port, pads.virtual, pads.api, pads.channel) == (None, "ptzmapd pads", "jack", 10)
     pan, autofocus, preset, bend, program, focus, stop = config.bindings
@@ -169,7 +171,8 @@ cameras:
     max_focus_speed: 7
 """)
     stage = load_config(path).cameras["stage"]
-    assert (stage.sequence, stage.min_interval, stage.ack_timeout) == ("none", 0.1, 10.0)
+    assert (stage.options.sequence, stage.pacing.min_interval, stage.pacing.ack_timeout) == (  # type: ignore[attr-defined]
+        "none", 0.1, 10.0)
     assert (stage.max_pan_speed, stage.max_tilt_speed, stage.max_zoom_speed, stage.max_focus_speed) == (24, 20, 0, 7)
 
 
@@ -185,7 +188,7 @@ bindings:
   - {input: desk, note: 2, action: autofocus, mode: off}
 """)
     config = load_config(path)
-    assert config.cameras["stage"].sequence == "on"
+    assert config.cameras["stage"].options.sequence == "on"  # type: ignore[attr-defined]
     assert [b.mode for b in config.bindings] == ["on", "off"]
 
 

@@ -231,7 +231,7 @@ def test_check_refuses_a_host_the_transports_could_never_reach(tmp_path: Path, h
 ])
 def test_check_accepts_names_and_addresses(tmp_path: Path, host: str) -> None:
     main = write(tmp_path, "studio.yaml", f'cameras:\n  stage: {{protocol: visca-udp, host: "{host}"}}\n')
-    assert load_config(main).cameras["stage"].host == host
+    assert load_config(main).cameras["stage"].link.host == host  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(("url", "problem"), [
@@ -281,7 +281,7 @@ def test_check_refuses_a_serial_device_the_serial_transport_could_never_open(
 ])
 def test_check_accepts_a_serial_device_that_may_be_plugged_in_later_and_device_servers(tmp_path: Path, device: str) -> None:
     main = write(tmp_path, "studio.yaml", f'cameras:\n  dome: {{protocol: pelco-d, address: 1, device: "{device}"}}\n')
-    assert load_config(main).cameras["dome"].options["device"] == device
+    assert load_config(main).cameras["dome"].link.device == device  # type: ignore[union-attr]
 
 
 # --------------------------------------------------------------------------- certificates

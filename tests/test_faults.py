@@ -9,9 +9,9 @@ from typing import Callable
 from ptzmapd.camera import CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import PanTilt, PresetRecall, Zoom
-from ptzmapd.protocols import VISCA_LIMITS
-from ptzmapd.protocols.visca import ViscaCodec
-from ptzmapd.protocols.visca_ip import ViscaIpCodec
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.ip import ViscaIpCodec
 from ptzmapd.simulators.visca import start_simulator
 from ptzmapd.transports.tcp import TcpTransport
 from ptzmapd.transports.udp import UdpTransport

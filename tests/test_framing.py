@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from ptzmapd.commands import PanTilt, PresetRecall
 from ptzmapd.protocols.framing import Piece, StreamSplitter
-from ptzmapd.protocols.pelco import PELCO_D, PELCO_P, PelcoDCodec, PelcoPCodec, PelcoSplitter
-from ptzmapd.protocols.visca import MAX_FRAME, FrameSplitter, is_reply_start
+from ptzmapd.protocols.pelco.codec import PELCO_D, PELCO_P, PelcoDCodec, PelcoPCodec, PelcoSplitter
+from ptzmapd.protocols.visca.read import FrameSplitter
+from ptzmapd.protocols.visca.tables import MAX_FRAME, is_reply_start
 from ptzmapd.protocols.base import SpeedLimits
 
 PELCO_LIMITS = SpeedLimits(pan=0x3F, tilt=0x3F, zoom=3, focus=3)

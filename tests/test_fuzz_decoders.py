@@ -11,15 +11,18 @@ from hypothesis import strategies as st
 
 from ptzmapd.commands import PanTiltPositionInquiry, ZoomPositionInquiry
 from ptzmapd.inputs.midi import parse_midi
-from ptzmapd.protocols import ISAPI_LIMITS, IPCAM_LIMITS, PELCO_LIMITS, VISCA_LIMITS
+from ptzmapd.protocols.ipcam_cgi.specs import IPCAM_LIMITS
+from ptzmapd.protocols.isapi.specs import ISAPI_LIMITS
+from ptzmapd.protocols.pelco.specs import PELCO_LIMITS
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.protocols.base import Codec, Reply
-from ptzmapd.protocols.ipcam_cgi import IpcamCgiCodec
-from ptzmapd.protocols.isapi import IsapiCodec
-from ptzmapd.protocols.pelco import PelcoDCodec, PelcoPCodec
-from ptzmapd.protocols.ptzoptics_cgi import PtzopticsCgiCodec
-from ptzmapd.protocols.visca import ViscaCodec
-from ptzmapd.protocols.visca_ip import ViscaIpCodec
-from ptzmapd.protocols.visca_serial import ViscaSerialCodec
+from ptzmapd.protocols.ipcam_cgi.codec import IpcamCgiCodec
+from ptzmapd.protocols.isapi.codec import IsapiCodec
+from ptzmapd.protocols.pelco.codec import PelcoDCodec, PelcoPCodec
+from ptzmapd.protocols.ptzoptics_cgi.codec import PtzopticsCgiCodec
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.ip import ViscaIpCodec
+from ptzmapd.protocols.visca.serial import ViscaSerialCodec
 
 OK_XML = (b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n\r\n"
           b'<?xml version="1.0"?><ResponseStatus xmlns="http://www.hikvision.com/ver20/XMLSchema">'

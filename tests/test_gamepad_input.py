@@ -52,8 +52,7 @@ class Inputs:
         self.opened: list[GamepadInput] = []
 
     async def open(self, name: str = "pad", type: str = "gamepad", match: Any = None) -> GamepadInput:
-        options = {} if match is None else {"match": match}
-        config = InputConfig(name=name, type=type, mark=MARK, options=options)
+        config = InputConfig(name=name, type=type, mark=MARK, match=match)
         loop = asyncio.get_running_loop()
         found = GamepadInput(config, self.events.append, self._on_state, loop)
         self.opened.append(found)

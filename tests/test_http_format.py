@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ptzmapd.commands import RawCommand
-from ptzmapd.config.model import CameraConfig, Mark
+from ptzmapd.config import load_config
+from ptzmapd.config.model import CameraConfig, HttpEndpoint
 from ptzmapd.errors import ConfigError, ProtocolError
 from ptzmapd.protocols.base import Ack, ErrorReply, Garbage
 from ptzmapd.protocols.http import (
@@ -24,7 +25,7 @@ from ptzmapd.protocols.http import (
     raw_command_request,
     read_response,
 )
-from ptzmapd.secrets import RedactingFilter, Secret, camera_credentials, redact
+from ptzmapd.secrets import Credentials, RedactingFilter, Secret, redact
 
 # ---------------------------------------------------------------------------- the byte format
 
@@ -161,8 +162,17 @@ def test_raw_commands_become_requests_and_other_kinds_are_refused() -> None:
 # ---------------------------------------------------------------------------- passwords
 
 
-def camera(tmp_path: Path, **options: object) -> CameraConfig:
-    return CameraConfig("stage", "isapi", Mark(str(tmp_path / "studio.yaml"), 3, 5), options={"url": "http://cam", **options})
+def camera(tmp_path: Path, **keys: str) -> CameraConfig:
+    """Camera ``stage`` as a config with these keys gives it (line 5 on: one key a line)."""
+    path = tmp_path / "studio.yaml"
+    path.write_text("cameras:\n  stage:\n    protocol: isapi\n    url: http://cam\n"
+                    + "".join(f"    {key}: {value}\n" for key, value in keys.items()))
+    return load_config(path).cameras["stage"]
+
+
+def credentials_of(camera: CameraConfig) -> Credentials | None:
+    assert isinstance(camera.link, HttpEndpoint)
+    return camera.link.credentials
 
 
 def test_a_secret_never_shows() -> None:
@@ -173,7 +183,7 @@ def test_a_secret_never_shows() -> None:
 
 def test_password_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STAGE_PW", "from-env-123")
-    credentials = camera_credentials(camera(tmp_path, password_env="STAGE_PW"), logging.getLogger("t"))
+    credentials = credentials_of(camera(tmp_path, password_env="STAGE_PW"))
     assert credentials is not None and credentials.username == "admin"
     assert credentials.password.reveal() == "from-env-123"
     assert "from-env-123" not in repr(credentials)
@@ -181,7 +191,7 @@ def test_password_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_password_from_a_file_relative_to_the_config(tmp_path: Path) -> None:
     (tmp_path / "stage.pw").write_text("first-line-pw\nsecond\n")
-    credentials = camera_credentials(camera(tmp_path, username="op", password_file="stage.pw"), logging.getLogger("t"))
+    credentials = credentials_of(camera(tmp_path, username="op", password_file="stage.pw"))
     assert credentials is not None and credentials.username == "op"
     assert credentials.password.reveal() == "first-line-pw"
 
@@ -189,24 +199,29 @@ def test_password_from_a_file_relative_to_the_config(tmp_path: Path) -> None:
 def test_a_missing_source_is_a_config_error_at_its_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NOPE_PW", raising=False)
     with pytest.raises(ConfigError) as error:
-        camera_credentials(camera(tmp_path, password_env="NOPE_PW"), logging.getLogger("t"))
+        camera(tmp_path, password_env="NOPE_PW")
     assert error.value.problems == [
-        f"{tmp_path / 'studio.yaml'}:3:5: cameras.stage.password_env: environment variable 'NOPE_PW' is not set"
+        f"{tmp_path / 'studio.yaml'}:5:19: cameras.stage.password_env: environment variable 'NOPE_PW' is not set"
     ]
     with pytest.raises(ConfigError, match=r"cameras\.stage\.password_file: cannot read '.*missing\.pw'"):
-        camera_credentials(camera(tmp_path, password_file="missing.pw"), logging.getLogger("t"))
+        camera(tmp_path, password_file="missing.pw")
 
 
 def test_a_password_in_the_config_is_accepted_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from ptzmapd.transports.http import HttpTransport
+
     with caplog.at_level(logging.DEBUG):
-        credentials = camera_credentials(camera(tmp_path, password="plain-pw-789"), logging.getLogger("t"))
+        config = camera(tmp_path, password="plain-pw-789")
+        transport = HttpTransport.for_camera(config, logging.getLogger("t"))
+    credentials = credentials_of(config)
     assert credentials is not None and credentials.password.reveal() == "plain-pw-789"
+    assert transport.auth is not None
     assert "camera 'stage': password in the config file; use password_env or password_file" in caplog.text
     assert "plain-pw-789" not in caplog.text
 
 
 def test_no_credentials_when_the_config_gives_none(tmp_path: Path) -> None:
-    assert camera_credentials(camera(tmp_path), logging.getLogger("t")) is None
+    assert credentials_of(camera(tmp_path)) is None
 
 
 def test_redaction_of_query_passwords_and_known_secrets() -> None:

@@ -7,6 +7,7 @@ behaviour: what the camera received, what was logged, how many requests it saw).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import base64
 import logging
 import shutil
@@ -34,7 +35,9 @@ from ptzmapd.commands import (
     Zoom,
     ZoomPositionInquiry,
 )
-from ptzmapd.config.model import CameraConfig, Mark
+from ptzmapd.config.model import CameraConfig, HttpEndpoint, Mark, MotionFeel
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.secrets import Credentials, password_from_env
 from ptzmapd.daemon import make_controller
 from ptzmapd.simulators.http import HttpSimulator, start
 from ptzmapd.transports import TransportPool
@@ -56,11 +59,18 @@ async def until(predicate: Callable[[], bool], timeout: float = 3.0, what: str =
         await asyncio.sleep(0.01)
 
 
-def config(sim: HttpSimulator, name: str = "stage", protocol: str = "isapi", **options: Any) -> CameraConfig:
-    settings = {"min_interval": options.pop("min_interval", 0.05), "ack_timeout": options.pop("ack_timeout", 1.5)}
+def config(
+    sim: HttpSimulator, name: str = "stage", protocol: str = "isapi", *, min_interval: float = 0.05,
+    ack_timeout: float = 1.5, timeout: float = 1.0, tls_fingerprint: str | None = None, position_poll: float = 0.0,
+) -> CameraConfig:
+    """A camera as a config with ``password_env: PTZMAPD_TEST_PW`` gives it."""
+    spec = PROTOCOLS[protocol]
+    credentials = Credentials("admin", password_from_env("PTZMAPD_TEST_PW"))
     return CameraConfig(
-        name, protocol, Mark("studio.yaml", 1, 1), **settings,
-        options={"url": sim.where, "password_env": "PTZMAPD_TEST_PW", "timeout": 1.0, **options},
+        name, protocol, Mark("studio.yaml", 1, 1),
+        link=HttpEndpoint(sim.where, credentials, timeout=timeout, tls_fingerprint=tls_fingerprint),
+        pacing=dataclasses.replace(spec.pacing, min_interval=min_interval, ack_timeout=ack_timeout),
+        options=spec.options(), feel=MotionFeel(position_poll=position_poll),
     )
 
 

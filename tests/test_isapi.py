@@ -25,10 +25,11 @@ from ptzmapd.commands import (
 )
 from ptzmapd.errors import ProtocolError
 from ptzmapd.vocabulary import can
-from ptzmapd.protocols import ISAPI_LIMITS, PROTOCOLS
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols.isapi.specs import ISAPI_LIMITS
 from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, SpeedLimits, UnreadableAnswer
 from ptzmapd.protocols.http import HttpRequest, HttpResponse, ResponseStatus
-from ptzmapd.protocols.isapi import IsapiCodec, read_request, status_xml
+from ptzmapd.protocols.isapi.codec import IsapiCodec, read_request, status_xml
 
 CH1 = "/ISAPI/PTZCtrl/channels/1"
 

@@ -10,8 +10,8 @@ from ptzmapd.config.model import BindingConfig, Mark
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.values import cc_bipolar, cc_unipolar, pitchbend
 from ptzmapd.pipeline import Pipeline
-from ptzmapd.protocols import VISCA_LIMITS
-from ptzmapd.protocols.visca import ViscaCodec
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
+from ptzmapd.protocols.visca.codec import ViscaCodec
 from wire import MemoryWire
 
 MARK = Mark("test.yaml", 1, 1)

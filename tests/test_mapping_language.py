@@ -15,8 +15,9 @@ from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.observers import PipelineObserver
 from ptzmapd.pipeline import Pipeline
-from ptzmapd.protocols import VISCA_LIMITS
-from ptzmapd.protocols.visca import ViscaCodec, describe_command
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.read import describe_command
 from wire import MemoryWire
 
 MARK = Mark("test.yaml", 1, 1)
@@ -346,7 +347,7 @@ bindings:
   - {input: pad, button: start, action: select, camera: next}
 """)
     config = load_config(path)
-    assert config.inputs["pad"].options["match"] == "*Xbox*"
+    assert config.inputs["pad"].match == "*Xbox*"
     first = config.bindings[0]
     assert (first.control, first.number, first.deadzone, first.expo) == ("axis", "leftx", 0.15, 0.4)
     assert config.bindings[1].points == ((0, 0), (0.5, 0.2), (1, 1))

@@ -24,18 +24,13 @@ from ptzmapd.events import ControlEvent
 from ptzmapd.vocabulary import LEVELS, NAMED_ACTIONS
 from ptzmapd.mapping.intents import Do
 from ptzmapd.mapping.mapper import Mapper
-from ptzmapd.protocols import VISCA_LIMITS
-from ptzmapd.protocols.visca import (
-    DIRECT_COMMANDS,
-    NAMED_COMMANDS,
-    ViscaCodec,
-    describe_command,
-    encode_payload,
-    hexbytes,
-    parse_visca_raw,
-    read_command,
-)
-from ptzmapd.protocols.visca_ip import ViscaIpCodec
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
+from ptzmapd.protocols.units import hexbytes
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.encode import encode_payload, parse_visca_raw
+from ptzmapd.protocols.visca.read import describe_command, read_command
+from ptzmapd.protocols.visca.tables import DIRECT_COMMANDS, NAMED_COMMANDS
+from ptzmapd.protocols.visca.ip import ViscaIpCodec
 from ptzmapd.simulators.visca import SimulatedCamera
 from wire import MemoryWire
 

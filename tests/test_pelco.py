@@ -25,9 +25,9 @@ from ptzmapd.commands import (
 )
 from ptzmapd.errors import ProtocolError
 from ptzmapd.vocabulary import can
-from ptzmapd.protocols import PELCO_LIMITS
+from ptzmapd.protocols.pelco.specs import PELCO_LIMITS
 from ptzmapd.protocols.base import Garbage, SpeedLimits
-from ptzmapd.protocols.pelco import (
+from ptzmapd.protocols.pelco.codec import (
     CAPABILITIES,
     PELCO_D,
     PELCO_P,
@@ -38,7 +38,7 @@ from ptzmapd.protocols.pelco import (
     parse_pelco_raw,
     read_frame,
 )
-from ptzmapd.protocols.visca import hexbytes
+from ptzmapd.protocols.units import hexbytes
 from ptzmapd.simulators.serial import PelcoBus, PelcoDome, Recorder
 from wire import MemoryWire
 

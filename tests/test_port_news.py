@@ -387,7 +387,7 @@ def test_a_midi_port_setting_is_a_glob_or_globs_in_order_of_preference(
     path.write_text(f"{CAMERA}inputs:\n  desk: {{type: midi, port: {port}, feedback: {port}}}\n")
     config = load_config(path)
     assert config.inputs["desk"].port == expected
-    assert config.inputs["desk"].options["feedback"] == expected
+    assert config.inputs["desk"].feedback == expected
 
 
 def test_an_empty_list_of_port_globs_is_refused_at_its_place(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import pytest
 from ptzmapd.camera import Answer, CameraController, ControllerSettings
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import PanTilt, PresetRecall
-from ptzmapd.protocols import VISCA_LIMITS
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.protocols.base import Ack, Codec, Completion, ErrorReply, InquiryAnswer, SequenceReset
 from ptzmapd.protocols.pairing import (
     TABLES,
@@ -32,9 +32,9 @@ from ptzmapd.protocols.pairing import (
     Stage,
     step,
 )
-from ptzmapd.protocols.visca import ViscaCodec
-from ptzmapd.protocols.visca_ip import PayloadType, ViscaIpCodec, pack
-from ptzmapd.protocols.visca_serial import ViscaSerialCodec
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.ip import PayloadType, ViscaIpCodec, pack
+from ptzmapd.protocols.visca.serial import ViscaSerialCodec
 from procs import Proc
 from wire import MemoryWire
 

@@ -22,10 +22,11 @@ from ptzmapd.camera import CameraController, ControllerSettings
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock, Timer
 from ptzmapd.commands import PanTilt, PresetRecall, Zoom
-from ptzmapd.config.model import CameraConfig, Mark
+from ptzmapd.config.model import CameraConfig, Mark, SerialLink
 from ptzmapd.errors import TransportError
-from ptzmapd.protocols import PELCO_LIMITS
-from ptzmapd.protocols.pelco import PELCO_D, PelcoDCodec, read_frame
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols.pelco.specs import PELCO_LIMITS, PelcoOptions
+from ptzmapd.protocols.pelco.codec import PELCO_D, PelcoDCodec, read_frame
 from ptzmapd.simulators.serial import SerialSimulator, start
 from ptzmapd.transports import TransportPool
 from ptzmapd.transports.serial import BusSchedule, SerialTransport
@@ -440,7 +441,8 @@ def test_a_pty_that_vanishes_is_reported_and_retried(caplog: pytest.LogCaptureFi
 
 def test_cameras_on_one_device_share_one_line_at_the_first_cameras_speed(caplog: pytest.LogCaptureFixture) -> None:
     def camera(name: str, address: int, baud: int) -> CameraConfig:
-        return CameraConfig(name, "pelco-d", Mark("t.yaml", 1, 1), options={"device": "loop://", "address": address, "baud": baud})
+        return CameraConfig(name, "pelco-d", Mark("t.yaml", 1, 1), link=SerialLink("loop://", baud),
+                            pacing=PROTOCOLS["pelco-d"].pacing, options=PelcoOptions(address=address))
 
     async def body() -> None:
         pool = TransportPool()

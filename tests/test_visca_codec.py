@@ -24,7 +24,7 @@ from ptzmapd.commands import (
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.protocols import VISCA_LIMITS
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.protocols.base import (
     Ack,
     Completion,
@@ -37,17 +37,11 @@ from ptzmapd.protocols.base import (
     SequenceReset,
     SpeedLimits,
 )
-from ptzmapd.protocols.visca import (
-    ViscaCodec,
-    describe_command,
-    drive_level,
-    encode_payload,
-    hexbytes,
-    parse_reply,
-    read_command,
-    variable_level,
-)
-from ptzmapd.protocols.visca_ip import REPLY_SEQUENCE, SEQUENCE_MODES, ViscaIpCodec
+from ptzmapd.protocols.units import drive_level, hexbytes, variable_level
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.encode import encode_payload
+from ptzmapd.protocols.visca.read import describe_command, parse_reply, read_command
+from ptzmapd.protocols.visca.ip import REPLY_SEQUENCE, SEQUENCE_MODES, ViscaIpCodec
 
 RESET = "02 00 00 01 00 00 00 00 01"
 

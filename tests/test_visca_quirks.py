@@ -20,11 +20,13 @@ from ptzmapd.clock import FakeClock
 from ptzmapd.commands import Autofocus, Command, Home, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config import load_config
 from ptzmapd.errors import ConfigError, ProtocolError
-from ptzmapd.protocols import PROTOCOLS, VISCA_LIMITS
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.protocols.base import Ack, Completion, Notice, Outgoing, SequenceReset
-from ptzmapd.protocols.visca import ViscaCodec, hexbytes
-from ptzmapd.protocols.visca_ip import ViscaIpCodec
-from ptzmapd.protocols.visca_serial import ADDRESS_SET, IF_CLEAR, ViscaSerialCodec
+from ptzmapd.protocols.units import hexbytes
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.ip import ViscaIpCodec
+from ptzmapd.protocols.visca.serial import ADDRESS_SET, IF_CLEAR, ViscaSerialCodec
 from wire import MemoryWire
 
 RESET = "02 00 00 01 00 00 00 00 01"
@@ -229,7 +231,7 @@ def test_one_preset_pad_means_the_same_shot_on_a_ptzoptics_and_a_sony_camera(tmp
     memory = {}
     for name, camera in config.cameras.items():
         spec = PROTOCOLS[camera.protocol]
-        codec = spec.make_codec(camera, spec.limits)
+        codec = spec.make_codec(camera.options, spec.limits)
         codec.start()
         memory[name] = codec.key(PresetRecall(3))[-2]
     # "Preset 3" is what each camera shows as preset 3: memory 3 on PTZOptics, 2 on Sony.

@@ -17,10 +17,10 @@ from ptzmapd.camera import CameraController, ControllerSettings
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import Command, Home, PanTilt, PresetRecall, PresetStore, RawCommand, Zoom, ZoomPositionInquiry
-from ptzmapd.protocols import VISCA_LIMITS
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.protocols.base import Ack, Completion, ErrorReply, Garbage, InquiryAnswer
-from ptzmapd.protocols.visca import hexbytes
-from ptzmapd.protocols.visca_serial import ViscaSerialCodec, address_set_answer, describe_frame
+from ptzmapd.protocols.units import hexbytes
+from ptzmapd.protocols.visca.serial import ViscaSerialCodec, address_set_answer, describe_frame
 from ptzmapd.simulators.serial import Recorder, ViscaChain, start
 from ptzmapd.transports.serial import SerialTransport
 from procs import Proc

@@ -22,7 +22,7 @@ from ptzmapd.commands import (
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import PtzmapdError
-from ptzmapd.protocols import VISCA_LIMITS
+from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.protocols.base import (
     Ack,
     Completion,
@@ -31,8 +31,10 @@ from ptzmapd.protocols.base import (
     Reply,
     SequenceReset,
 )
-from ptzmapd.protocols.visca import ViscaCodec, encode_payload, hexbytes
-from ptzmapd.protocols.visca_ip import PayloadType, ViscaIpCodec, pack
+from ptzmapd.protocols.units import hexbytes
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.encode import encode_payload
+from ptzmapd.protocols.visca.ip import PayloadType, ViscaIpCodec, pack
 from ptzmapd.simulators.visca import SimulatedCamera, SimulatorHandle, start_simulator
 
 HOST = "127.0.0.2"  # DESIGN.md: keeps clear of controllers that bind 52381 on 127.0.0.1

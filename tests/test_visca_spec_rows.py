@@ -12,7 +12,9 @@ import pytest
 
 from ptzmapd.clock import FakeClock
 from ptzmapd.protocols.base import Ack, Completion, InquiryAnswer
-from ptzmapd.protocols.visca import MAX_FRAME, hexbytes, parse_reply
+from ptzmapd.protocols.units import hexbytes
+from ptzmapd.protocols.visca.read import parse_reply
+from ptzmapd.protocols.visca.tables import MAX_FRAME
 from ptzmapd.simulators import visca_spec
 from ptzmapd.simulators.visca import SimulatedCamera, start_simulator
 from ptzmapd.simulators.visca_spec import COMMANDS, INQUIRIES, SpecCommand, SpecInquiry, example

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ptzmapd.clock import Clock
-from ptzmapd.protocols.visca_ip import PayloadType, pack
+from ptzmapd.protocols.visca.ip import PayloadType, pack
 from ptzmapd.errors import TransportError
 from ptzmapd.transports.base import Transport
 

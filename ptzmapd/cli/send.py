@@ -20,7 +20,7 @@ from ptzmapd.camera import Answer, CameraController, Outcome
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Command
 from ptzmapd.config import load_config
-from ptzmapd.config.checks import check_raw
+from ptzmapd.config.checks import check_raw, raw_example
 from ptzmapd.config.rules import binding_value, codec_refusal, inability
 from ptzmapd.config.model import BindingConfig, Mark, RawText
 from ptzmapd.errors import ProtocolError
@@ -167,7 +167,7 @@ def _value_keys(row: ActionRow, value: str | None, store: bool, clear: bool, lev
         if raw_kind is None:
             raise ValueError("this camera's protocol takes no raw commands")
         if not value:
-            raise ValueError(f"raw needs the command, written for {raw_kind}, e.g. {_RAW_EXAMPLES[raw_kind]}")
+            raise ValueError(f"raw needs the command, written for {raw_kind}, e.g. {raw_example(raw_kind)}")
         try:
             check_raw(raw_kind, value)
         except (ValueError, ProtocolError) as error:
@@ -189,14 +189,6 @@ def timed_move_seconds(seconds: float) -> float:
     if not 0.0 < seconds <= TIMED_MOVE_LIMIT:  # written so NaN fails too
         raise ValueError(f"--for: {seconds!r} is out of range (valid: more than 0, at most {TIMED_MOVE_LIMIT:g} seconds)")
     return seconds
-
-
-#: What a raw command looks like, per kind, for the message when it is missing.
-_RAW_EXAMPLES: dict[str, str] = {
-    "visca": "'81 01 04 38 02 FF'",
-    "pelco": "'00 07 00 05'",
-    "http": "'PUT /ISAPI/PTZCtrl/channels/1/presets/2/goto'",
-}
 
 
 #: ``ptzmapd send``'s exit codes (README, "Commands"): the camera's own answer.

@@ -76,7 +76,7 @@ async def simulate(args: argparse.Namespace) -> int:
             quirks=args.quirk, completion_delay=args.completion_delay, drop_packets=args.drop_packet,
         )
     except OSError as error:  # the port is taken, the host unknown, no pty to be had
-        where = "a pty" if protocol in ("visca-serial", "pelco-d", "pelco-p") and args.serial == "pty" \
+        where = "a pty" if spec is not None and spec.transport == "serial" and args.serial == "pty" \
             else f"{args.host}:{port}"
         # asyncio words a bind failure at length; the system's own words are enough.
         reason = os.strerror(error.errno) if error.errno and error.errno > 0 else error.strerror or str(error)

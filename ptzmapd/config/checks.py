@@ -3,12 +3,11 @@ raises :class:`Invalid` with the reason (the caller adds the place).
 
 Numbers and names (:class:`Integer`, :class:`Number`, :class:`Choice`, …), the shapes of a few
 structured values (a curve, ramps, an LED), and a raw action's text, checked by the parser of
-the codec that sends it (:data:`RAW_PARSERS`).
+the codec that sends it (its protocol spec's ``raw``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,6 +15,7 @@ from typing import Any, Protocol
 from ptzmapd.config.model import LedConfig, RawText
 from ptzmapd.config.yamlmarks import MappingNode, Node, ScalarNode, SequenceNode
 from ptzmapd.errors import ProtocolError
+from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.registry import suggest
 from ptzmapd.vocabulary import Axis, ControlKind
 
@@ -190,20 +190,17 @@ class Choice:
         raise Invalid(f"unknown {self.noun} {shown}{suggest(given, choices)}")
 
 
-#: Each raw kind's validator: a function of the codec module that sends it, which raises
-#: ValueError or ProtocolError with the reason. Imported when a config first uses the kind.
-RAW_PARSERS: dict[str, tuple[str, str]] = {
-    "visca": ("ptzmapd.protocols.visca", "parse_visca_raw"),
-    "pelco": ("ptzmapd.protocols.pelco", "parse_pelco_raw"),
-    "http": ("ptzmapd.protocols.http", "parse_http_raw"),
-}
-
-
 def check_raw(kind: str, text: str) -> None:
-    """Raise ValueError or ProtocolError saying why ``text`` is no raw ``kind`` command."""
-    module, function = RAW_PARSERS[kind]
-    parse: Callable[[str], object] = getattr(importlib.import_module(module), function)
-    parse(text)
+    """Raise ValueError or ProtocolError saying why ``text`` is no raw ``kind`` command: the
+    parser of the protocols whose codec takes that kind (their spec's ``raw``)."""
+    raw = next(spec.raw for name in PROTOCOLS if (spec := PROTOCOLS[name]).raw is not None and spec.raw.kind == kind)
+    raw.parse(text)
+
+
+def raw_example(kind: str) -> str:
+    """What a raw ``kind`` command looks like, for a message that asks for one."""
+    return next(spec.raw.example for name in PROTOCOLS if (spec := PROTOCOLS[name]).raw is not None
+                and spec.raw.kind == kind)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,16 +16,16 @@ import dataclasses
 import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from ptzmapd.config.checks import Invalid, Scope, Text, is_broken, show, word
 from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
-from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark
+from ptzmapd.config.cameras import camera_config, os_problems
+from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark, SerialLink
 from ptzmapd.config.rules import action_words, codec_refusal, control_words, inability
-from ptzmapd.config.schema import build, read_fields
+from ptzmapd.config.schema import read_fields
 from ptzmapd.config.tables import (
     BINDING,
-    CAMERA,
+    camera_schema,
     CONTROL_KEYS,
     INCLUDE_ENTRY,
     INPUT,
@@ -43,9 +43,6 @@ from ptzmapd.mapping.actions import ACTION_ROWS
 from ptzmapd.vocabulary import NAMED_ACTIONS, RAW_KINDS, TARGETS, Action, ControlKind, can
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.registry import suggest
-from ptzmapd.secrets import SecretMissing, one_password_source, password_source, password_sources
-from ptzmapd.transports.addresses import host_problem, serial_device_problem, url_problem
-from ptzmapd.transports.tls import trust_problem
 @dataclass(slots=True)
 class _Named:
     """A camera or input found in some file, waiting to be validated."""
@@ -264,43 +261,15 @@ class _Loader:
             return None
         facts: dict[str, str] = {}
         protocol = word(node.value.get("protocol"))
-        if protocol in PROTOCOLS:
+        if protocol is not None and protocol in PROTOCOLS:
             facts = {"protocol": protocol, "transport": PROTOCOLS[protocol].transport}
-        values = read_fields(CAMERA, node, entry.path, Scope(facts), self.problems, where=entry.key_mark)
+        values = read_fields(camera_schema(), node, entry.path, Scope(facts), self.problems, where=entry.key_mark)
         if values is None:
             return None
-        self.check_os_answers(node, entry.path, values)
+        problems, credentials = os_problems(node, entry.path, values)
+        self.problems.extend(problems)
         # The mark is the camera's name: later messages about a camera point at it.
-        return build(CameraConfig, values, name=entry.name, mark=entry.key_mark)
-
-    def check_os_answers(self, node: MappingNode, path: str, values: Mapping[str, Any]) -> None:
-        """Ask now what ``run`` will ask the OS about a camera, so ``check`` and ``run`` agree.
-
-        The host, url or serial device must be one the transports can connect to
-        (:mod:`ptzmapd.transports.addresses`), an https camera's certificates loadable
-        (:mod:`ptzmapd.transports.tls`); the password source is resolved (environment
-        variable set, file readable), never showing its value.
-        """
-        reachable = True
-        for key, problem_of in (("host", host_problem), ("url", url_problem), ("device", serial_device_problem)):
-            if key in values and (problem := problem_of(str(values[key]))) is not None:
-                self.problems.append(Problem(node.value[key].mark, child_path(path, key), problem))
-                reachable = False
-        # An https camera without a pinned certificate is verified against SSL_CERT_FILE/DIR.
-        https = str(values.get("url", "")).lower().startswith("https:")
-        if reachable and https and "tls_fingerprint" not in values:
-            if (problem := trust_problem()) is not None:
-                self.problems.append(Problem(node.value["url"].mark, child_path(path, "url"), problem))
-        given = password_sources(values)
-        if len(given) > 1:
-            second = given[1]
-            self.problems.append(Problem(node.key_marks[second], child_path(path, second), one_password_source(given)))
-        elif given:
-            key = given[0]
-            try:
-                password_source(key, str(values[key]), node.mark.file)
-            except SecretMissing as missing:
-                self.problems.append(Problem(node.value[key].mark, child_path(path, key), str(missing)))
+        return camera_config(values, entry.name, entry.key_mark, credentials)
 
     def input(self, entry: _Named) -> InputConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "input settings")
@@ -309,7 +278,7 @@ class _Loader:
         input_type = word(node.value.get("type"))
         facts = {"type": input_type} if input_type in INPUT_TYPES else {}
         values = read_fields(INPUT, node, entry.path, Scope(facts), self.problems, where=entry.key_mark)
-        return None if values is None else build(InputConfig, values, name=entry.name, mark=entry.key_mark)
+        return None if values is None else InputConfig(name=entry.name, mark=entry.key_mark, **values)
 
     def binding(self, entry: _Binding, scope: Scope, inputs: Mapping[str, InputConfig]) -> BindingConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "binding keys")
@@ -370,8 +339,8 @@ class _Loader:
         if led is None or led is False:
             return None
         rules = self.led_rules.get(input_name or "", [])
-        options = device.options if device is not None else {}
-        given = {key: int(options[key]) for key in ("led_on", "led_off") if key in options}
+        given = {key: value for key in ("led_on", "led_off")
+                 if device is not None and (value := getattr(device, key)) is not None}
         where, led_path = node.value["led"].mark, child_path(path, "led")
         if led is True:
             if control not in (ControlKind.NOTE, ControlKind.CC) or not isinstance(number, int):
@@ -436,20 +405,23 @@ class _Loader:
 
     def check_shared_devices(self, cameras: Mapping[str, CameraConfig]) -> None:
         """Cameras on one serial device share its wire: one line speed, one address each."""
-        first: dict[str, CameraConfig] = {}
+        first: dict[str, SerialLink] = {}
+        owner: dict[str, CameraConfig] = {}
         addresses: dict[tuple[str, int], CameraConfig] = {}
         for camera in cameras.values():
-            device = camera.options.get("device")
-            if device is None:
+            link = camera.link
+            if not isinstance(link, SerialLink):
                 continue
-            other = first.setdefault(device, camera)
-            if other is not camera and other.options.get("baud") != camera.options.get("baud"):
+            device = link.device
+            other_link = first.setdefault(device, link)
+            other = owner.setdefault(device, camera)
+            if other is not camera and other_link.baud != link.baud:
                 self.problems.append(Problem(camera.mark, f"cameras.{camera.name}.baud",
-                    f"{camera.options.get('baud')} baud, but camera {other.name!r} on {device} ({other.mark}) "
-                    f"uses {other.options.get('baud')}: one wire has one line speed"))
-            address = camera.options.get("address")
+                    f"{link.baud} baud, but camera {other.name!r} on {device} ({other.mark}) "
+                    f"uses {other_link.baud}: one wire has one line speed"))
+            address = camera.options.bus_address
             if address is not None:
-                clash = addresses.setdefault((device, int(address)), camera)
+                clash = addresses.setdefault((device, address), camera)
                 if clash is not camera:
                     self.problems.append(Problem(camera.mark, f"cameras.{camera.name}.address",
                         f"address {address} on {device} is already camera {clash.name!r} ({clash.mark})"))

@@ -6,8 +6,11 @@ Every object keeps the :class:`Mark` of the YAML node it came from so later chec
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+
+from ptzmapd.protocols.spec import Pacing, ProtocolOptions
+from ptzmapd.secrets import Credentials
 
 from ptzmapd.vocabulary import Action, ControlKind
 
@@ -23,34 +26,92 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
+class NetLink:
+    """A camera reached over the network by host and port (UDP datagrams or a TCP stream);
+    the port is the protocol's default when the config gives none."""
+
+    host: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class SerialLink:
+    """A camera on a serial wire: a device path (``/dev/ttyUSB0``) or a pyserial URL
+    (``socket://host:port``, ``rfc2217://…``); every camera on one device shares it (daisy
+    chain, RS-485 bus) at one line speed (8N1; the protocol's default when unset)."""
+
+    device: str
+    baud: int
+
+
+@dataclass(frozen=True, slots=True)
+class HttpEndpoint:
+    """An HTTP camera: its base url (http or https, no credentials in it, no trailing slash),
+    the user and password its config's source gave when the config was loaded (``Secret``:
+    never shown), seconds a request may take, and a pinned certificate (SHA-256)."""
+
+    url: str
+    credentials: Credentials | None = field(default=None, repr=False)
+    #: The password is written in the config file itself: accepted, with a warning at start.
+    password_in_config: bool = False
+    timeout: float = 2.5
+    tls_fingerprint: str | None = None
+
+
+Link = NetLink | SerialLink | HttpEndpoint
+
+
+@dataclass(frozen=True, slots=True)
+class Ramp:
+    """How fast an axis may speed up and slow down: normalised speed per second (0 = at once)."""
+
+    accel: float = 0.0
+    decel: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class MotionFeel:
+    """How a camera's motion feels (:mod:`ptzmapd.motion`): ramps per axis and a soft release,
+    speed steps that hold against a resting hand (``hysteresis``, a fraction of a step),
+    pan/tilt slowed as the lens zooms in (``zoom_speed_at_tele`` at full tele, shaped by
+    ``zoom_curve``; ``zoom_travel_time`` seconds wide to tele when the camera reports no
+    position; ``zoom_max`` overrides the protocol's full-tele position), a watchdog on endless
+    moves (``max_move`` seconds, 0 = none) and position inquiries while moving
+    (``position_poll`` seconds, 0 = never)."""
+
+    ramps: Mapping[str, Ramp] = field(default_factory=dict)
+    soft_stop: bool = False
+    hysteresis: float = 0.3
+    zoom_speed_at_tele: float = 1.0
+    zoom_curve: float = 1.0
+    zoom_travel_time: float = 4.0
+    zoom_max: int | None = None
+    max_move: float = 0.0
+    position_poll: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class CameraConfig:
     name: str
     protocol: str
     mark: Mark
-    host: str | None = None
-    port: int | None = None
-    #: VISCA over IP (ERRATA quirks; protocols.visca_ip.SEQUENCE_MODES): "on" (Sony header,
-    #: sequence number counted from 1 after a RESET), "fixed" (header, every message numbered
-    #: 1, replies paired by order) or "none" (no header: bare VISCA frames).
-    sequence: str = "on"
-    #: Minimum seconds between two commands to this camera; None = protocol default.
-    min_interval: float | None = None
-    #: Seconds to wait for an ACK before retransmitting; None = protocol default.
-    ack_timeout: float | None = None
+    link: Link
+    #: How commands are paced: the protocol's defaults with the config's overrides applied.
+    pacing: Pacing
+    #: The protocol's own settings (its spec's options dataclass: address, dialect, channel…).
+    options: ProtocolOptions = field(default_factory=ProtocolOptions)
     #: Fastest protocol speed a full deflection gives; None = the protocol's top.
     max_pan_speed: int | None = None
     max_tilt_speed: int | None = None
     max_zoom_speed: int | None = None
     max_focus_speed: int | None = None
-    #: Protocol-specific settings (serial device, address, credentials...), already validated.
-    #: Left out of repr: a plain ``password:`` lives here and a repr can end up in a log.
-    options: dict[str, Any] = field(default_factory=dict, repr=False)
+    feel: MotionFeel = field(default_factory=MotionFeel)
 
 
 @dataclass(frozen=True, slots=True)
 class InputConfig:
     name: str
-    type: str  # "midi" (later: "gamepad", "joystick")
+    type: str  # "midi", "gamepad", "joystick"
     mark: Mark
     #: MIDI: glob matched against port names and JACK aliases (e.g. "*nanoKONTROL2*"), or
     #: several globs in order of preference (midi_ports.matching_ports).
@@ -61,7 +122,15 @@ class InputConfig:
     api: str | None = None
     #: MIDI channel filter 1..16; None = any channel.
     channel: int | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    #: MIDI: the output port (a glob, or globs) whose LEDs light the surface; None = no LEDs.
+    feedback: str | tuple[str, ...] | None = None
+    #: MIDI: the usual LED values, where a binding's ``led:`` gives none.
+    led_on: int | None = None
+    led_off: int | None = None
+    #: Gamepad/joystick: SDL's index, a GUID or a name glob; None = the first device.
+    match: int | str | None = None
+    #: Seconds of silence after which what the input drives is stopped; None = never.
+    deadman: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ def codec_refusal(camera: CameraConfig, command: Command) -> str | None:
     """
     spec = PROTOCOLS[camera.protocol]
     try:
-        spec.make_codec(camera, spec.limits).encode(command)
+        spec.make_codec(camera.options, spec.limits).encode(command)
     except ProtocolError as error:
         return f"camera {camera.name!r} ({camera.protocol}): {error}"
     return None

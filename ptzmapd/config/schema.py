@@ -8,7 +8,7 @@ entry, read from its raw YAML before validation:
 =========== ====================================================
 entry       facts
 =========== ====================================================
-camera      ``protocol``, ``transport`` (from :data:`PROTOCOLS`)
+camera      ``protocol``, ``transport`` (from the protocol's spec)
 input       ``type``
 binding     ``action``, ``control``, ``input_type``, ``mode`` (when it is one of the action's),
             ``used_as`` (:func:`.tables.used_as`), ``preset_by`` (``number``, ``step``, ``encoder``)
@@ -19,19 +19,18 @@ applies=when(transport="serial"))``), and a new input type is a name in :data:`I
 plus rows for its keys and its binding controls (``axis``, ``button``, ``hat`` with
 ``applies=when(input_type="gamepad")``, named in :data:`CONTROL_KEYS`). A key whose row does
 not apply is reported as "key 'x' does not apply to action 'pan'"; a key with no row at all as
-an unknown key with suggestions. Keys that are not fields of the model class land in its
-``options`` dict, already validated.
+an unknown key with suggestions. A protocol's own keys are rows made from its options
+dataclass (:func:`.tables._protocol_rows`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from ptzmapd.config.checks import Check, Invalid, Scope, is_broken
-from ptzmapd.config.model import CameraConfig, InputConfig, Mark
+from ptzmapd.config.model import Mark
 from ptzmapd.config.yamlmarks import MappingNode, Problem, child_path
 from ptzmapd.registry import suggest
 
@@ -242,15 +241,3 @@ def read_fields(
             ))
 
     return values if partial or (len(problems) == found_before and not broken) else None
-
-
-Model = TypeVar("Model", CameraConfig, InputConfig)
-
-
-def build(model: type[Model], values: dict[str, Any], **fixed: Any) -> Model:
-    """Make a model object; keys that are not its fields go to its ``options`` dict
-    (protocol- and device-specific settings)."""
-    names = {f.name for f in dataclasses.fields(model)}
-    options = {k: v for k, v in values.items() if k not in names}
-    known = {k: v for k, v in values.items() if k in names}
-    return model(**fixed, **known, options=options)

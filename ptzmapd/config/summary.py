@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ptzmapd.config.model import CameraConfig, Config, InputConfig
+from ptzmapd.config.model import CameraConfig, Config, HttpEndpoint, InputConfig, SerialLink
 
 
 def summarize(config: Config) -> str:
@@ -27,16 +27,15 @@ def _count(n: int, noun: str) -> str:
 
 
 def _endpoint(camera: CameraConfig) -> str:
-    options = camera.options
-    if "url" in options:
-        return f" {options['url']}" + (f" channel {options['channel']}" if camera.protocol == "isapi" else "")
-    if "device" in options:
-        address = f" address {options['address']}" if "address" in options else ""
-        return f" {options['device']}{address} at {options.get('baud')} baud"
-    if camera.host is None:
-        return ""
-    host = f"[{camera.host}]" if ":" in camera.host else camera.host  # IPv6 literal
-    return f" {host}:{camera.port}" if camera.port is not None else f" {host}"
+    link = camera.link
+    if isinstance(link, HttpEndpoint):
+        # Never the credentials: the url holds none (the loader refuses them there).
+        return f" {link.url}{camera.options.summary()}"
+    if isinstance(link, SerialLink):
+        address = camera.options.bus_address
+        return f" {link.device}{'' if address is None else f' address {address}'} at {link.baud} baud"
+    host = f"[{link.host}]" if ":" in link.host else link.host  # IPv6 literal
+    return f" {host}:{link.port}"
 
 
 def _source(device: InputConfig) -> str:

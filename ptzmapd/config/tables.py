@@ -4,11 +4,14 @@ rule and the top level of a file may have, when each applies, and how each is ch
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from collections.abc import Callable, Sequence
 
 from ptzmapd.config.checks import (
     Boolean,
+    Check,
     Choice,
     Curve,
     DeviceMatch,
@@ -32,9 +35,8 @@ from ptzmapd.config.yamlmarks import MappingNode, SequenceNode
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, GAMEPAD_TRIGGERS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import ACTION_ROWS, SPEED, Param
 from ptzmapd.mapping.midi_values import ENCODINGS
-from ptzmapd.protocols import DEFAULT_BAUD, PROTOCOLS, VISCA_PROTOCOLS
-from ptzmapd.protocols.visca import DIALECTS
-from ptzmapd.protocols.visca_ip import REPLY_SEQUENCE, SEQUENCE_MODES
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols.spec import KEY, ChoiceKey, FlagKey, IntegerKey
 from ptzmapd.vocabulary import (
     DIRECT_MODE,
     LEVELS,
@@ -52,7 +54,7 @@ from ptzmapd.vocabulary import (
 )
 
 
-#: Transports whose cameras are reached by host and port (later also "http").
+#: Transports whose cameras are reached by host and port.
 NETWORK_TRANSPORTS = ("udp", "tcp")
 
 
@@ -60,80 +62,99 @@ def _top_speed(axis: str) -> Callable[[Scope], int | None]:
     """A bound read from the camera's protocol: its fastest speed on ``axis``."""
 
     def top(scope: Scope) -> int | None:
-        spec = PROTOCOLS.get(scope.facts.get("protocol", ""))
-        return None if spec is None else int(getattr(spec.limits, axis))
+        name = scope.facts.get("protocol", "")
+        return int(getattr(PROTOCOLS[name].limits, axis)) if name in PROTOCOLS else None
 
     return top
 
 
-def _default_port(scope: Scope) -> int | None:
-    spec = PROTOCOLS.get(scope.facts.get("protocol", ""))
-    return None if spec is None else spec.default_port
+def _protocol_rows(key: str | None = None) -> tuple[Field, ...]:
+    """Each protocol's own keys (the fields of its options dataclass, :mod:`ptzmapd.protocols.spec`)
+    as rows that apply to the protocols that have them; a field without a default is required.
+    With ``key``: the pacing key of that name, for the protocols whose spec lets a camera set it."""
+    protocols: dict[tuple[str, object, bool], list[str]] = {}
+    for name in PROTOCOLS:
+        spec = PROTOCOLS[name]
+        if key is not None:
+            if key in spec.pacing_keys:
+                protocols.setdefault((key, None, False), []).append(name)
+            continue
+        for option in dataclasses.fields(spec.options):
+            required = option.default is dataclasses.MISSING and option.default_factory is dataclasses.MISSING
+            protocols.setdefault((option.name, option.metadata[KEY], required), []).append(name)
+    rows = []
+    for (name, described, required), names in protocols.items():
+        check = _PACING_CHECKS[name] if key is not None else _check_of(name, described)
+        rows.append(Field(name, check, required=when(protocol=names) if required else False,
+                          applies=when(protocol=names)))
+    return tuple(rows)
 
 
-def _default_baud(scope: Scope) -> int | None:
-    return DEFAULT_BAUD.get(scope.facts.get("protocol", ""))
+def _check_of(key: str, described: object) -> Check:
+    if isinstance(described, IntegerKey):
+        return Integer(described.low, described.high)
+    if isinstance(described, ChoiceKey):
+        return Choice(key, described.choices)
+    if isinstance(described, FlagKey):
+        return Boolean()
+    raise TypeError(f"option {key!r} has no config key check: {described!r}")
 
 
-CAMERA = Schema((
-    Field("protocol", Choice("protocol", tuple(PROTOCOLS)), required=True),
-    Field("host", Text(), required=when(transport=NETWORK_TRANSPORTS), applies=when(transport=NETWORK_TRANSPORTS)),
-    Field("port", Integer(1, 65535), applies=when(transport=NETWORK_TRANSPORTS), default_from=_default_port),
-    # VISCA-over-IP quirks (ERRATA; protocols.visca_ip): "on" counts the sequence number,
-    # "fixed" keeps the header and numbers every message 1, "none" sends bare frames; a camera
-    # that counts but answers everything with 1 takes "reply_sequence: ignored".
-    Field("sequence", Choice("sequence", tuple(SEQUENCE_MODES)), applies=when(protocol="visca-ip"), default="on"),
-    Field("reply_sequence", Choice("reply_sequence", REPLY_SEQUENCE), applies=when(protocol="visca-ip")),
-    # Where VISCA vendors differ (protocols.visca.DIALECTS): one-push AF bytes, and the preset
-    # number the camera shows for memory 0 (preset_base; default the dialect's). Absent: the
-    # codec's defaults (DEFAULT_DIALECT, reply_sequence "checked").
-    Field("dialect", Choice("dialect", tuple(DIALECTS)), applies=when(protocol=VISCA_PROTOCOLS)),
-    Field("preset_base", Integer(0, 1), applies=when(protocol=VISCA_PROTOCOLS)),
-    # Seconds. Above 10 s a camera is no longer being controlled live.
-    Field("min_interval", Number(0, 10, above_low=True)),
-    Field("ack_timeout", Number(0, 10, above_low=True)),
-    Field("max_pan_speed", Integer(1, _top_speed("pan"))),
-    Field("max_tilt_speed", Integer(1, _top_speed("tilt"))),
-    # Zoom and focus start at 0: VISCA's slowest zoom/focus speed is 0, and it still moves.
-    Field("max_zoom_speed", Integer(0, _top_speed("zoom"))),
-    Field("max_focus_speed", Integer(0, _top_speed("focus"))),
-    # Seconds between position inquiries while the camera moves; 0 = never.
-    Field("position_poll", Number(0, 60)),
-    # Motion feel: ramps per axis, a soft release, steps that hold against a resting hand,
-    # pan/tilt slowed as the lens zooms in, and a watchdog on endless moves.
-    Field("ramps", Ramps()),
-    Field("soft_stop", Boolean()),
-    Field("hysteresis", Number(0, 0.5)),
-    Field("zoom_speed_at_tele", Number(0, 1, above_low=True)),
-    Field("zoom_curve", Number(0.2, 5)),
-    Field("zoom_travel_time", Number(0, 60, above_low=True)),
-    Field("zoom_max", Integer(1, 1 << 20)),
-    Field("max_move", Number(0, 3600)),
-    # -- serial cameras: a device path (/dev/ttyUSB0) or a pyserial URL (socket://host:port,
-    # rfc2217://...). Every camera on one device shares it (daisy chain, RS-485 bus).
-    Field("device", Text(), required=when(transport="serial"), applies=when(transport="serial")),
-    Field("address", Integer(1, 7), required=when(protocol="visca-serial"), applies=when(protocol="visca-serial")),
-    # Pelco addresses as the camera's dial shows them (Pelco-P sends them zero-based).
-    Field("address", Integer(1, 255), required=when(protocol=("pelco-d", "pelco-p")),
-          applies=when(protocol=("pelco-d", "pelco-p"))),
-    Field("baud", Integer(300, 921600), applies=when(transport="serial"), default_from=_default_baud),
-    Field("turbo", Boolean(), applies=when(protocol=("pelco-d", "pelco-p")), default=False),
-    # Reply-less wiring: a lost stop is a runaway camera, so stops are sent again...
-    Field("stop_repeats", Integer(0, 10), applies=when(protocol=("pelco-d", "pelco-p"))),
-    # ...and a held motion is refreshed this often (seconds; 0 = never).
-    Field("refresh", Number(0, 10), applies=when(protocol=("pelco-d", "pelco-p"))),
-    # -- HTTP cameras. Passwords come from the environment or a file, never from logs.
-    Field("url", Text(), required=when(transport="http"), applies=when(transport="http")),
-    Field("channel", Integer(1, 512), applies=when(protocol="isapi"), default=1),
-    Field("username", Text(), applies=when(transport="http")),
-    Field("password_env", Text(), applies=when(transport="http")),
-    Field("password_file", Text(), applies=when(transport="http")),
-    Field("password", Text(), applies=when(transport="http")),  # accepted, with a warning
-    Field("timeout", Number(0, 60, above_low=True), applies=when(transport="http"), default=2.5),
-    # Pin a self-signed camera certificate (SHA-256, as `openssl x509 -fingerprint -sha256`
-    # prints it) instead of turning verification off.
-    Field("tls_fingerprint", Fingerprint(), applies=when(transport="http")),
-))
+#: Pacing keys only some protocols take. Reply-less wiring: a lost stop is a runaway camera,
+#: so stops are sent again, and a held motion is refreshed this often (seconds; 0 = never).
+_PACING_CHECKS: dict[str, Check] = {"stop_repeats": Integer(0, 10), "refresh": Number(0, 10)}
+
+
+@functools.cache
+def camera_schema() -> Schema:
+    """The camera schema. Built on first use: its protocol rows import every protocol's spec,
+    and the protocol packages import the mapping vocabulary, whose modules import the config
+    model."""
+    return Schema((
+        Field("protocol", Choice("protocol", tuple(PROTOCOLS)), required=True),
+        Field("host", Text(), required=when(transport=NETWORK_TRANSPORTS), applies=when(transport=NETWORK_TRANSPORTS)),
+        Field("port", Integer(1, 65535), applies=when(transport=NETWORK_TRANSPORTS)),
+        # The protocol's own keys (VISCA's dialect and IP sequence switches, a bus address, an
+        # ISAPI channel…): rows made from its options dataclass.
+        *_protocol_rows(),
+        # Seconds. Above 10 s a camera is no longer being controlled live.
+        Field("min_interval", Number(0, 10, above_low=True)),
+        Field("ack_timeout", Number(0, 10, above_low=True)),
+        *_protocol_rows("stop_repeats"),
+        *_protocol_rows("refresh"),
+        Field("max_pan_speed", Integer(1, _top_speed("pan"))),
+        Field("max_tilt_speed", Integer(1, _top_speed("tilt"))),
+        # Zoom and focus start at 0: VISCA's slowest zoom/focus speed is 0, and it still moves.
+        Field("max_zoom_speed", Integer(0, _top_speed("zoom"))),
+        Field("max_focus_speed", Integer(0, _top_speed("focus"))),
+        # Seconds between position inquiries while the camera moves; 0 = never.
+        Field("position_poll", Number(0, 60)),
+        # Motion feel: ramps per axis, a soft release, steps that hold against a resting hand,
+        # pan/tilt slowed as the lens zooms in, and a watchdog on endless moves.
+        Field("ramps", Ramps()),
+        Field("soft_stop", Boolean()),
+        Field("hysteresis", Number(0, 0.5)),
+        Field("zoom_speed_at_tele", Number(0, 1, above_low=True)),
+        Field("zoom_curve", Number(0.2, 5)),
+        Field("zoom_travel_time", Number(0, 60, above_low=True)),
+        Field("zoom_max", Integer(1, 1 << 20)),
+        Field("max_move", Number(0, 3600)),
+        # -- serial cameras: a device path (/dev/ttyUSB0) or a pyserial URL (socket://host:port,
+        # rfc2217://...). Every camera on one device shares it (daisy chain, RS-485 bus).
+        Field("device", Text(), required=when(transport="serial"), applies=when(transport="serial")),
+        Field("baud", Integer(300, 921600), applies=when(transport="serial")),
+        # -- HTTP cameras. Passwords come from the environment or a file, never from logs.
+        Field("url", Text(), required=when(transport="http"), applies=when(transport="http")),
+        Field("username", Text(), applies=when(transport="http")),
+        Field("password_env", Text(), applies=when(transport="http")),
+        Field("password_file", Text(), applies=when(transport="http")),
+        Field("password", Text(), applies=when(transport="http")),  # accepted, with a warning
+        Field("timeout", Number(0, 60, above_low=True), applies=when(transport="http")),
+        # Pin a self-signed camera certificate (SHA-256, as `openssl x509 -fingerprint -sha256`
+        # prints it) instead of turning verification off.
+        Field("tls_fingerprint", Fingerprint(), applies=when(transport="http")),
+    ))
+
 
 #: Input types a config can name.
 INPUT_TYPES: tuple[str, ...] = ("midi", "gamepad", "joystick")

@@ -27,7 +27,7 @@ held at connection is reported (it was pressed on purpose, and its release must 
 
 Which device: ``match``
 -----------------------
-``options["match"]`` (the ``match:`` key): absent, the first device (for ``gamepad``, the first
+``match`` (the ``match:`` key): absent, the first device (for ``gamepad``, the first
 SDL recognises as a game controller); an integer, SDL's device index as ``ptzmapd devices``
 lists it; 32 hex digits, the device GUID; any other string, a case-insensitive glob on the
 device name (``"*xbox*"``). An input holds one device at a time. When it goes away the input
@@ -671,7 +671,7 @@ class GamepadInput:
             raise ConfigError([f"{where}.type: not a gamepad input type {config.type!r} (valid: {', '.join(INPUT_TYPES)})"])
         self.name = config.name
         self.type = config.type
-        self.match = DeviceMatch.from_option(config.options.get("match"), f"{where}.match")
+        self.match = DeviceMatch.from_option(config.match, f"{where}.match")
         self._emit = emit
         self._on_state = on_state
         self._loop = loop

@@ -26,6 +26,7 @@ from typing import Callable, Iterable
 from ptzmapd.commands import RawCommand
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, Reply
+from ptzmapd.protocols.spec import RawKind
 
 HTTP_VERSION = "HTTP/1.1"
 #: Methods a ``raw:`` request may use (what the camera APIs here use).
@@ -462,3 +463,7 @@ def describe_request(data: bytes, decode: Decoder) -> str:
         return decoded.text
     body = f" {quote_body(request.body, 60)}" if request.body else ""
     return f"{request.method} {request.target}{body}"
+
+
+#: The raw commands every HTTP codec takes: ``METHOD /path [body]``.
+RAW_HTTP = RawKind(kind="http", parse=parse_http_raw, example="'PUT /ISAPI/PTZCtrl/channels/1/presets/2/goto'")

@@ -43,7 +43,9 @@ from urllib.request import parse_http_list, parse_keqv_list
 
 from ptzmapd.clock import Clock, MonotonicClock
 from ptzmapd.errors import PtzmapdError
-from ptzmapd.protocols import ipcam_cgi, isapi, ptzoptics_cgi
+from ptzmapd.protocols.ipcam_cgi import codec as ipcam_cgi
+from ptzmapd.protocols.isapi import codec as isapi
+from ptzmapd.protocols.ptzoptics_cgi import codec as ptzoptics_cgi
 from ptzmapd.protocols.http import Decoded, HttpRequest, HttpResponse, ResponseStatus, split_message
 from ptzmapd.simulators.ipcam_device import MJPEG_BOUNDARY, IpcamDevice, mjpeg_stream, parameters_of
 from ptzmapd.simulators.isapi_device import IsapiDevice

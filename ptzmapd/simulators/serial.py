@@ -31,8 +31,8 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from ptzmapd.errors import PtzmapdError
-from ptzmapd.protocols import DEFAULT_BAUD
-from ptzmapd.protocols.pelco import (
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols.pelco.codec import (
     DIALECTS,
     HOME_PRESET,
     PAN_TOP,
@@ -45,14 +45,11 @@ from ptzmapd.protocols.pelco import (
     read_frame,
 )
 from ptzmapd.protocols.framing import Piece
-from ptzmapd.protocols.visca import NETWORK_CHANGE, TERMINATOR, FrameSplitter, hexbytes, is_command_start, reply_start
-from ptzmapd.protocols.visca_serial import (
-    ADDRESS_SET,
-    BROADCAST,
-    IF_CLEAR,
-    address_set_answer,
-    describe_frame,
-)
+from ptzmapd.protocols.units import hexbytes
+from ptzmapd.protocols.visca.tables import reply_start
+from ptzmapd.protocols.visca.read import NETWORK_CHANGE, FrameSplitter
+from ptzmapd.protocols.visca.tables import TERMINATOR, is_command_start
+from ptzmapd.protocols.visca.serial import ADDRESS_SET, BROADCAST, IF_CLEAR, address_set_answer, describe_frame
 from ptzmapd.simulators import QUIRKS
 from ptzmapd.simulators.visca import POLL_INTERVAL, SimulatedCamera
 from ptzmapd.transports.serial import BITS_PER_BYTE
@@ -454,7 +451,7 @@ async def start(
     if kind == "visca-serial":
         line = ViscaChain(cameras, recorder, quirks)
     else:
-        line = PelcoBus(DIALECTS[kind], cameras, baud or DEFAULT_BAUD[kind], recorder)
+        line = PelcoBus(DIALECTS[kind], cameras, baud or int(PROTOCOLS[kind].default_baud or 0), recorder)
     handle = SerialSimulator(kind, line, recorder, write_line)
     if serial == "pty":
         handle.open_pty()

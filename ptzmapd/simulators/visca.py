@@ -38,7 +38,10 @@ from ptzmapd.errors import PtzmapdError
 from ptzmapd.protocols.base import Ack, Completion
 from ptzmapd.protocols.framing import Piece
 from ptzmapd.vocabulary import DIRECT_MODE
-from ptzmapd.protocols.visca import (
+from ptzmapd.protocols.units import hexbytes
+from ptzmapd.protocols.visca.tables import reply_start
+from ptzmapd.protocols.visca.read import CommandFrame, FrameSplitter, describe_command, parse_reply, read_command
+from ptzmapd.protocols.visca.tables import (
     DIRECT_COMMANDS,
     INQUIRIES,
     NAMED_COMMANDS,
@@ -46,23 +49,9 @@ from ptzmapd.protocols.visca import (
     TERMINATOR,
     TILT_TOP,
     VARIABLE_TOP,
-    CommandFrame,
-    FrameSplitter,
-    describe_command,
-    hexbytes,
     is_command_start,
-    parse_reply,
-    read_command,
-    reply_start,
 )
-from ptzmapd.protocols.visca_ip import (
-    BAD_SEQUENCE,
-    RESET_PAYLOAD,
-    PayloadType,
-    newer,
-    pack,
-    unpack,
-)
+from ptzmapd.protocols.visca.ip import BAD_SEQUENCE, RESET_PAYLOAD, PayloadType, newer, pack, unpack
 from ptzmapd.simulators import QUIRKS, visca_spec
 from ptzmapd.simulators.visca_spec import SpecCommand
 from ptzmapd.tasks import cancel_and_wait

@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ptzmapd.protocols.visca import TERMINATOR, reply_start
+from ptzmapd.protocols.visca.tables import reply_start
+from ptzmapd.protocols.visca.tables import TERMINATOR
 
 
 @dataclass(frozen=True, slots=True)

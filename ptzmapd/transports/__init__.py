@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Callable, Hashable
 
+from ptzmapd.config.model import NetLink
 from ptzmapd.transports.base import Transport
 from ptzmapd.transports.tcp import TcpTransport
 from ptzmapd.transports.udp import UdpTransport
@@ -21,13 +22,21 @@ if TYPE_CHECKING:
 TransportKind = tuple[Callable[["CameraConfig"], Hashable], Callable[["CameraConfig", logging.Logger], Transport]]
 
 
+def _net_link(camera: "CameraConfig") -> NetLink:
+    link = camera.link
+    if not isinstance(link, NetLink):  # a protocol spec naming the wrong transport: a bug
+        raise TypeError(f"camera {camera.name!r}: {camera.protocol} is not carried by host and port")
+    return link
+
+
 def _host_port(camera: "CameraConfig") -> Hashable:
-    return (camera.host, camera.port)
+    link = _net_link(camera)
+    return (link.host, link.port)
 
 
 TRANSPORTS: dict[str, TransportKind] = {
-    "udp": (_host_port, lambda camera, log: UdpTransport(str(camera.host), int(camera.port or 0), log)),
-    "tcp": (_host_port, lambda camera, log: TcpTransport(str(camera.host), int(camera.port or 0), log)),
+    "udp": (_host_port, lambda camera, log: UdpTransport(_net_link(camera).host, _net_link(camera).port, log)),
+    "tcp": (_host_port, lambda camera, log: TcpTransport(_net_link(camera).host, _net_link(camera).port, log)),
     # One per device (a daisy chain or bus shares its line); pyserial is imported only when a config has a serial camera.
     "serial": (lambda camera: __import__("ptzmapd.transports.serial", fromlist=["serial_endpoint"]).serial_endpoint(camera), lambda camera, log: __import__("ptzmapd.transports.serial", fromlist=["make_serial_transport"]).make_serial_transport(camera, log)),
     # One per camera (its own credentials); httpx is imported only when a config has an HTTP camera.

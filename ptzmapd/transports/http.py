@@ -38,11 +38,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ptzmapd.errors import ConfigError, TransportError
-from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.config.model import HttpEndpoint
+from ptzmapd.errors import TransportError
 from ptzmapd.protocols.http import Challenge, HttpRequest, HttpResponse, answerable_scheme, parse_challenges
-from ptzmapd.secrets import Credentials, camera_credentials, install_log_redaction, redact
-from ptzmapd.transports.addresses import url_problem
+from ptzmapd.secrets import Credentials, install_log_redaction, redact
 from ptzmapd.transports.base import Transport
 from ptzmapd.transports.tls import certificate_check
 
@@ -160,20 +159,6 @@ class CameraAuth(httpx.Auth):
             yield request
 
 
-def camera_url(camera: "CameraConfig") -> str:
-    """The camera's base url without a trailing slash; ConfigError when it cannot be one.
-
-    A url with ``user:password@`` in it is refused without repeating it: the password
-    belongs in ``password_env`` or ``password_file``.
-    """
-    where = f"{camera.mark}: cameras.{camera.name}.url"
-    url = str(camera.options.get("url", ""))
-    problem = url_problem(url)  # ptzmapd check applies the same rule
-    if problem is not None:
-        raise ConfigError([f"{where}: {problem}"])
-    return url.rstrip("/")
-
-
 def fingerprint_of(der: bytes) -> str:
     """A certificate's SHA-256 fingerprint as ``ptzmapd`` and ``openssl x509 -fingerprint`` write it."""
     return ":".join(f"{byte:02X}" for byte in hashlib.sha256(der).digest())
@@ -223,11 +208,15 @@ class HttpTransport(Transport):
 
     @classmethod
     def for_camera(cls, camera: "CameraConfig", log: logging.Logger) -> "HttpTransport":
-        """The transport for a camera's config: its url, credentials and timeout."""
-        url = camera_url(camera)
-        credentials = camera_credentials(camera, log)
-        timeout = float(camera.options.get("timeout", DEFAULT_TIMEOUT))
-        ack_timeout = camera.ack_timeout if camera.ack_timeout is not None else PROTOCOLS[camera.protocol].ack_timeout
+        """The transport for a camera's config: its url, credentials (resolved when the config
+        was loaded) and timeout."""
+        endpoint = camera.link
+        if not isinstance(endpoint, HttpEndpoint):  # a protocol spec naming the wrong transport: a bug
+            raise TypeError(f"camera {camera.name!r}: {camera.protocol} is not carried over HTTP")
+        if endpoint.password_in_config:
+            log.warning("camera %r: password in the config file; use password_env or password_file", camera.name)
+        timeout = endpoint.timeout
+        ack_timeout = camera.pacing.ack_timeout
         if timeout >= ack_timeout * PATIENCE_SHARE:
             capped = round(ack_timeout * PATIENCE_SHARE, 3)
             log.warning(
@@ -235,8 +224,8 @@ class HttpTransport(Transport):
                 camera.name, timeout, ack_timeout, capped,
             )
             timeout = capped
-        fingerprint = camera.options.get("tls_fingerprint")
-        return cls(url, credentials, timeout, log, name=camera.name, tls_fingerprint=fingerprint)
+        return cls(endpoint.url, endpoint.credentials, timeout, log, name=camera.name,
+                   tls_fingerprint=endpoint.tls_fingerprint)
 
     def __repr__(self) -> str:
         return f"HttpTransport({self.url!r}, name={self.name!r}, timeout={self.timeout}, auth={self.auth!r})"

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 import serial
 
 from ptzmapd.errors import TransportError
-from ptzmapd.protocols import DEFAULT_BAUD
+from ptzmapd.config.model import SerialLink
 from ptzmapd.transports.base import Transport, TurnCallback
 from ptzmapd.tasks import cancel_and_wait
 
@@ -134,9 +134,12 @@ class BusSchedule:
         self.free_at = now
 
 
-def camera_baud(camera: "CameraConfig") -> int:
-    """The line speed a camera's config asks for (the protocol's default when unset)."""
-    return int(camera.options.get("baud") or DEFAULT_BAUD.get(camera.protocol, 9600))
+def serial_link(camera: "CameraConfig") -> SerialLink:
+    """The camera's device and line speed (the config gives the protocol's default when unset)."""
+    link = camera.link
+    if not isinstance(link, SerialLink):  # a protocol spec naming the wrong transport: a bug
+        raise TypeError(f"camera {camera.name!r}: {camera.protocol} is not carried on a serial line")
+    return link
 
 
 class SerialTransport(Transport):
@@ -362,9 +365,8 @@ class SerialTransport(Transport):
 def serial_endpoint(camera: "CameraConfig") -> str:
     """The key of a camera's line: its device. Every camera on one device shares it, at the
     speed of the first; a camera asking for another speed is named in a warning."""
-    device = str(camera.options["device"])
+    device, baud = serial_link(camera).device, serial_link(camera).baud
     transport = SerialTransport.by_device.get(device)
-    baud = camera_baud(camera)
     if transport is not None and transport.baud != baud:
         transport.log.warning(
             "[%s] camera %r asks for %d baud, but the line runs at %d baud as camera %r set it; "
@@ -375,4 +377,5 @@ def serial_endpoint(camera: "CameraConfig") -> str:
 
 
 def make_serial_transport(camera: "CameraConfig", log: logging.Logger) -> SerialTransport:
-    return SerialTransport(str(camera.options["device"]), camera_baud(camera), log, camera=camera.name)
+    link = serial_link(camera)
+    return SerialTransport(link.device, link.baud, log, camera=camera.name)

@@ -34,7 +34,8 @@ from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
 from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
 from ptzmapd.protocols.http import Decoded, HttpRequest, describe_request, plain_reply, raw_command_request, read_response
-from ptzmapd.protocols.visca import drive_level, variable_level
+from ptzmapd.vocabulary import named_capabilities, raw_capability
+from ptzmapd.protocols.units import drive_level, finite_speed, variable_level
 
 CONTROL_PATH = "/cgi-bin/ptzctrl.cgi"
 SNAPSHOT_PATH = "/snapshot.jpg"
@@ -69,9 +70,7 @@ def _sign(speed: float) -> int:
 
 def _speed(speed: float) -> float:
     """A speed held to −1..1 (a NaN is refused, not clamped)."""
-    if not math.isfinite(speed):
-        raise ProtocolError(f"speed must be a finite number in -1..1, got {speed!r}")
-    return max(-1.0, min(1.0, speed))
+    return max(-1.0, min(1.0, finite_speed(speed)))
 
 
 def _pantilt(command: PanTilt, limits: SpeedLimits) -> HttpRequest:
@@ -134,6 +133,14 @@ _REQUESTS: dict[type[Command], Callable[..., HttpRequest]] = {
     CameraAction: _action,
     RawCommand: _raw,
 }
+
+#: What a binding may ask of this camera: a capability per row of :data:`_REQUESTS` (VISCA's
+#: levels, so zoom/focus speed 0 still moves), auto-tracking, raw requests.
+CAPABILITIES: frozenset[str] = (
+    frozenset({"pan", "tilt", "zoom", "focus", "stop", "home", "preset"})
+    | named_capabilities(("auto-tracking", mode) for mode in AUTOTRACK)
+    | {raw_capability("http")}
+)
 
 
 def encode_request(command: Command, limits: SpeedLimits) -> HttpRequest:

@@ -19,16 +19,11 @@ from ptzmapd.commands import Command
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import ErrorReply, Garbage, Notice, Outgoing, Reply, SequenceReset, SpeedLimits
 from ptzmapd.protocols.pairing import VISCA_SEQUENCE, VISCA_SOCKETS, Pairing
-from ptzmapd.protocols.visca import (
-    DEFAULT_DIALECT,
-    FrameSplitter,
-    ViscaCodec,
-    describe_command,
-    hexbytes,
-    inquiry_what,
-    is_reply_start,
-    replies_from,
-)
+from ptzmapd.protocols.units import hexbytes
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.encode import inquiry_what
+from ptzmapd.protocols.visca.read import FrameSplitter, describe_command, replies_from
+from ptzmapd.protocols.visca.tables import DEFAULT_DIALECT, is_reply_start
 
 
 class PayloadType(IntEnum):

@@ -49,7 +49,9 @@ from ptzmapd.commands import (
 )
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, Outgoing, Reply, SpeedLimits, UnreadableAnswer
+from ptzmapd.vocabulary import PRESET_CLEAR, named_capabilities, raw_capability
 from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
+from ptzmapd.protocols.units import drive_level, finite_speed, speed_sign
 from ptzmapd.protocols.http import (
     XML,
     Decoded,
@@ -94,12 +96,9 @@ def snapshot_path(channel: int) -> str:
 
 def speed_units(speed: float, top: int) -> int:
     """A normalised speed as −top..top; any nonzero speed moves (at least 1)."""
-    if not math.isfinite(speed):
-        raise ProtocolError(f"speed must be a finite number in -1..1, got {speed!r}")
-    if speed == 0.0:
+    if finite_speed(speed) == 0.0:
         return 0
-    level = min(top, max(1, math.ceil(min(1.0, abs(speed)) * top - 1e-9)))
-    return level if speed > 0 else -level
+    return drive_level(speed, top) * speed_sign(speed)
 
 
 def _put(path: str, body: str = "") -> HttpRequest:
@@ -218,6 +217,15 @@ _REQUESTS: dict[type[Command], Callable[..., HttpRequest]] = {
     ZoomPositionInquiry: _status,
     RawCommand: _raw,
 }
+
+#: What a binding may ask of an ISAPI camera: the continuous moves the codec builds (no focus
+#: speed in the PTZ service), then a capability per row of :data:`_REQUESTS` (autofocus is
+#: one-push only, "onepushfoucs"; the position inquiries), the aux switches, raw requests.
+CAPABILITIES: frozenset[str] = (
+    frozenset({"pan", "tilt", "zoom", "stop", "jog", "home", "preset", PRESET_CLEAR, "move-to", "autofocus", "position"})
+    | named_capabilities((aux, mode) for aux in AUX_TYPES for mode in AUX_MODES)
+    | {raw_capability("http")}
+)
 
 
 @dataclass(slots=True)

@@ -39,7 +39,9 @@ from ptzmapd.commands import (
 )
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
+from ptzmapd.vocabulary import PRESET_CLEAR, named_capabilities, raw_capability
 from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
+from ptzmapd.protocols.units import drive_level, speed_sign
 from ptzmapd.protocols.http import (
     FORM,
     Decoded,
@@ -75,21 +77,13 @@ def _post(fields: list[tuple[str, str | int]]) -> HttpRequest:
 
 def step_degrees(speed: float, top: int) -> int:
     """Degrees per step for a nonzero speed: 1..top (top ≤ 10)."""
-    if not math.isfinite(speed):
-        raise ProtocolError(f"speed must be a finite number in -1..1, got {speed!r}")
-    return min(top, STEP_DEGREES[-1], max(1, math.ceil(min(1.0, abs(speed)) * top - 1e-9)))
-
-
-def _sign(speed: float) -> int:
-    if not math.isfinite(speed):
-        raise ProtocolError(f"speed must be a finite number in -1..1, got {speed!r}")
-    return (speed > 0) - (speed < 0)
+    return min(STEP_DEGREES[-1], drive_level(speed, top))
 
 
 def direction(command: PanTilt) -> str:
     """``up``, ``down-left``… or ``stop``: what ``key()`` compares."""
-    vertical = {1: "up", -1: "down", 0: ""}[_sign(command.tilt)]
-    horizontal = {1: "right", -1: "left", 0: ""}[_sign(command.pan)]
+    vertical = {1: "up", -1: "down", 0: ""}[speed_sign(command.tilt)]
+    horizontal = {1: "right", -1: "left", 0: ""}[speed_sign(command.pan)]
     return "-".join(part for part in (vertical, horizontal) if part) or "stop"
 
 
@@ -161,6 +155,14 @@ _REQUESTS: dict[type[Command], Callable[..., HttpRequest]] = {
     RawCommand: _raw,
 }
 
+#: What a binding may ask of this camera: step moves on pan/tilt (no zoom or focus over this
+#: API), a capability per row of :data:`_REQUESTS`, the swing modes, raw requests.
+CAPABILITIES: frozenset[str] = (
+    frozenset({"pan", "tilt", "stop", "home", "preset", PRESET_CLEAR, "move-to"})
+    | named_capabilities(("swing", mode) for mode in SWING_MODES)
+    | {raw_capability("http")}
+)
+
 
 class IpcamCgiCodec:
     text_wire = True  # HTTP: requests and replies are traced as their text
@@ -195,7 +197,7 @@ class IpcamCgiCodec:
             return Outgoing(self._request(command).to_bytes())
         if command.is_stop():
             return NOTHING
-        pan, tilt = _sign(command.pan), _sign(command.tilt)
+        pan, tilt = speed_sign(command.pan), speed_sign(command.tilt)
         use_tilt = tilt != 0 and (pan == 0 or self._tilt_turn)
         if pan != 0 and tilt != 0:
             self._tilt_turn = not self._tilt_turn

@@ -42,7 +42,7 @@ from ptzmapd.vocabulary import MOTION_ACTIONS, PRESET_CLEAR, named_capabilities,
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
 from ptzmapd.protocols.pairing import ONE_WAY, Pairing
 from ptzmapd.protocols.framing import Cut, StreamSplitter
-from ptzmapd.protocols.visca import drive_level, hexbytes
+from ptzmapd.protocols.units import drive_level, hexbytes, speed_sign
 
 #: Pan/tilt speed bytes 0x00-0x3F (ERRATA); turbo is a dialect's own value above that.
 PAN_TOP = 0x3F
@@ -335,12 +335,6 @@ def parse_pelco_raw(text: str) -> bytes:
 # --------------------------------------------------------------------------- encoding
 
 
-def _direction(speed: float) -> int:
-    if not math.isfinite(speed):
-        raise ProtocolError(f"speed must be a finite number in -1..1, got {speed!r}")
-    return (speed > 0) - (speed < 0)
-
-
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """What one command becomes: the bodies to send, in order, and the motion the dome is
@@ -351,7 +345,7 @@ class _Plan:
 
 
 def _pantilt(codec: "PelcoCodec", command: PanTilt, motion: Motion) -> _Plan:
-    pan, tilt = _direction(command.pan), _direction(command.tilt)
+    pan, tilt = speed_sign(command.pan), speed_sign(command.tilt)
     pan_top = min(max(codec.limits.pan, 1), PAN_TOP)
     pan_speed = drive_level(command.pan, pan_top) if pan else 0
     if pan and codec.turbo and abs(command.pan) >= 1.0 and codec.limits.pan >= PAN_TOP:
@@ -364,12 +358,12 @@ def _pantilt(codec: "PelcoCodec", command: PanTilt, motion: Motion) -> _Plan:
 
 def _zoom(codec: "PelcoCodec", command: Zoom, motion: Motion) -> _Plan:
     # Zoom and focus are on/off in Pelco (PELCO_LIMITS zoom/focus 1): any speed moves.
-    moved = replace(motion, zoom=_direction(command.speed))
+    moved = replace(motion, zoom=speed_sign(command.speed))
     return _Plan((codec.dialect.motion_body(moved),), moved)
 
 
 def _focus(codec: "PelcoCodec", command: Focus, motion: Motion) -> _Plan:
-    moved = replace(motion, focus=_direction(command.speed))
+    moved = replace(motion, focus=speed_sign(command.speed))
     return _Plan((codec.dialect.motion_body(moved),), moved)
 
 

@@ -14,17 +14,10 @@ from dataclasses import dataclass
 
 from ptzmapd.commands import Command
 from ptzmapd.protocols.base import Completion, Garbage, Notice, Outgoing, Reply, SpeedLimits
-from ptzmapd.protocols.visca import (
-    DEFAULT_DIALECT,
-    NETWORK_CHANGE,
-    TERMINATOR,
-    FrameSplitter,
-    ViscaCodec,
-    describe_command,
-    is_reply_start,
-    replies_from,
-    reply_start,
-)
+from ptzmapd.protocols.visca.codec import ViscaCodec
+from ptzmapd.protocols.visca.tables import reply_start
+from ptzmapd.protocols.visca.read import NETWORK_CHANGE, FrameSplitter, describe_command, replies_from
+from ptzmapd.protocols.visca.tables import DEFAULT_DIALECT, TERMINATOR, is_reply_start
 
 #: The serial broadcast address byte: a command to every camera on the chain.
 BROADCAST = 0x88

@@ -1,0 +1,37 @@
+"""Hikvision ISAPI: its setting (the video channel) and spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ptzmapd.protocols.base import Codec, SpeedLimits
+from ptzmapd.protocols.http import RAW_HTTP
+from ptzmapd.protocols.isapi.codec import CAPABILITIES, ZOOM_RANGE, snapshot_path
+from ptzmapd.protocols.spec import Pacing, ProtocolOptions, ProtocolSpec, integer_key
+
+#: ISAPI continuous moves: -100..100 on every axis.
+ISAPI_LIMITS = SpeedLimits(pan=100, tilt=100, zoom=100, focus=100)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IsapiOptions(ProtocolOptions):
+    """The video channel whose PTZ the camera (or NVR) drives."""
+
+    channel: int = integer_key(1, 512, default=1)
+
+    def summary(self) -> str:
+        return f" channel {self.channel}"
+
+
+def _isapi(options: IsapiOptions, limits: SpeedLimits) -> Codec:
+    from ptzmapd.protocols.isapi.codec import IsapiCodec
+
+    return IsapiCodec(limits=limits, channel=options.channel)
+
+
+ISAPI: ProtocolSpec[IsapiOptions] = ProtocolSpec(
+    name="isapi", summary="Hikvision ISAPI over HTTP(S), Digest or Basic auth", transport="http",
+    limits=ISAPI_LIMITS, zoom_max=ZOOM_RANGE.stop - 1, pacing=Pacing(min_interval=0.1, ack_timeout=3.0),
+    capabilities=CAPABILITIES, options=IsapiOptions, make_codec=_isapi, raw=RAW_HTTP,
+    snapshot_path=lambda options: snapshot_path(options.channel), simulator="ptzmapd.simulators.http:start",
+)
