@@ -127,7 +127,7 @@ class ZoomPositionInquiry(Command):
 class CameraAction(Command):
     """A named camera function beyond pan/tilt/zoom: ``iris up``, ``tally on``, ``menu enter``.
 
-    ``name`` and ``mode`` come from :data:`ptzmapd.mapping.actions.NAMED_ACTIONS`; ``level``
+    ``name`` and ``mode`` come from :data:`ptzmapd.vocabulary.NAMED_ACTIONS`; ``level``
     is the number of a ``direct`` mode (iris/shutter/gain/bright). Each codec encodes the
     names its protocol has and lists them in its capabilities.
     """
@@ -143,7 +143,7 @@ class RawCommand(Command):
 
     ``text`` is as written in the config: hex for VISCA/Pelco (``"81 01 04 38 02 FF"``,
     address nibble filled in by the codec), ``"PUT /ISAPI/… <body>"`` for HTTP cameras.
-    ``kind`` is what it is written in (:data:`ptzmapd.mapping.actions.RAW_KINDS`: the
+    ``kind`` is what it is written in (:data:`ptzmapd.vocabulary.RAW_KINDS`: the
     binding key ``visca:``, ``pelco:`` or ``http:``), so that a codec refuses text meant for
     another protocol (``camera: all`` reaches every camera); "" means the codec's own kind.
     """

@@ -2,7 +2,7 @@
 
 This is the part of the daemon that runs on every control event. It knows which camera is
 selected (or that all are), resolves binding targets (``selected``, ``all`` or a name),
-applies the fine-control factor, keeps each camera's preset cursor, and stops exactly what
+relays the fine-control factor to the mixer, keeps each camera's preset cursor, and stops exactly what
 must stop when the selection changes, a layer changes, or an input vanishes or goes silent.
 Observers (surface LEDs), given at construction, hear about selections, presets, layers
 and toggles; cameras going offline they hear from the controllers themselves.
@@ -19,8 +19,6 @@ from ptzmapd.config.model import BindingConfig
 from ptzmapd.control.controller import CameraController
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.intents import (
-    ALL,
-    SELECTED,
     Do,
     Driver,
     Fine,
@@ -35,6 +33,7 @@ from ptzmapd.mapping.intents import (
 from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.mapping.observers import PipelineObserver
 from ptzmapd.motion.mixer import MotionMixer, MotionProfile
+from ptzmapd.vocabulary import Target
 
 PRESET_WORDS = {PresetRecall: "recalled", PresetStore: "stored", PresetClear: "cleared"}
 
@@ -69,9 +68,6 @@ class Pipeline:
         self._clock = clock
         self._deadman = dict(deadman or {})
         self._deadman_timer: Timer | None = None
-        #: The fine-control factor (1 = off) and what each driver asked before it.
-        self.fine_factor = 1.0
-        self._asked: dict[tuple[str, str, Driver], float] = {}
         #: Each camera's preset cursor, for preset up/down and encoders.
         self._preset_cursor: dict[str, int] = {}
 
@@ -105,7 +101,6 @@ class Pipeline:
         for name, controller in self.controllers.items():
             self.mixer.forget(name)
             controller.stop(everywhere=True)
-        self._asked.clear()
 
     def close(self) -> None:
         self.mixer.close()
@@ -122,10 +117,10 @@ class Pipeline:
 
     def apply(self, intent: Intent) -> None:
         if isinstance(intent, Move):
-            if intent.target == SELECTED:
+            if intent.target == Target.SELECTED:
                 self._via_selected.add(intent.driver)
             for camera in self._cameras(intent.target):
-                self._move(camera, intent.axis, intent.speed, intent.driver)
+                self.mixer.move(camera, intent.axis, intent.speed, intent.driver)
         elif isinstance(intent, Do):
             for camera in self._cameras(intent.target):
                 self._do(camera, intent.command, intent.binding)
@@ -144,14 +139,6 @@ class Pipeline:
             self._fine(intent)
         elif isinstance(intent, Toggled):
             self._tell(lambda observer: observer.toggled(intent.binding, intent.on))
-
-    def _move(self, camera: str, axis: str, speed: float, driver: Driver) -> None:
-        key = (camera, axis, driver)
-        if speed:
-            self._asked[key] = speed
-        else:
-            self._asked.pop(key, None)
-        self.mixer.move(camera, axis, speed * self.fine_factor, driver)
 
     def _do(self, camera: str, command: Command, binding: int | None) -> None:
         self.controllers[camera].submit(command)
@@ -172,8 +159,6 @@ class Pipeline:
 
     def _layer(self, change: LayerChanged) -> None:
         stopped = self.mixer.stop_driven_by(lambda driver: driver in change.stop)
-        for key in [key for key in self._asked if key[2] in change.stop]:
-            del self._asked[key]
         self.log.info(
             "layer '%s' %s%s", change.name, "on" if change.active else "off",
             f"; stopped {', '.join(f'{c} {a}' for c, a in stopped)}" if stopped else "",
@@ -181,13 +166,9 @@ class Pipeline:
         self._tell(lambda observer: observer.layer(change.name, change.active))
 
     def _fine(self, fine: Fine) -> None:
-        factor = fine.factor if fine.active else 1.0
-        if factor == self.fine_factor:
-            return
-        self.fine_factor = factor
         # What is moving now slows down (or speeds up) at once, not at the next touch.
-        for camera, axis, driver, speed in self._live_asks():
-            self.mixer.move(camera, axis, speed * factor, driver)
+        if not self.mixer.set_fine(fine.factor if fine.active else 1.0):
+            return
         self._tell(lambda observer: observer.fine(fine.active))
         if fine.binding is not None:
             binding = fine.binding
@@ -195,52 +176,37 @@ class Pipeline:
 
     def select(self, camera: str, carry: bool = False) -> None:
         names = list(self.controllers)
-        if camera in ("next", "previous"):
+        if camera in (Target.NEXT, Target.PREVIOUS):
             if not names:
                 return
-            current = names.index(self.selected) if self.selected in names else (-1 if camera == "next" else 0)
-            camera = names[(current + (1 if camera == "next" else -1)) % len(names)]
-        if camera == self.selected or (camera != ALL and camera not in self.controllers):
+            current = names.index(self.selected) if self.selected in names else (-1 if camera == Target.NEXT else 0)
+            camera = names[(current + (1 if camera == Target.NEXT else -1)) % len(names)]
+        if camera == self.selected or (camera != Target.ALL and camera not in self.controllers):
             return
-        previous = self._cameras(SELECTED)
+        previous = self._cameras(Target.SELECTED)
         carried = [
-            (axis, driver, speed) for name, axis, driver, speed in self._live_asks()
-            if name in previous and driver in self._via_selected
+            (axis, driver, speed) for name, axis, driver, speed in self.mixer.contributions(self._via_selected.__contains__)
+            if name in previous
         ]
         # The hand is still on the stick, but it now means another camera: the one(s) it was
         # moving must not keep going.
         self.mixer.stop_driven_by(lambda driver: driver in self._via_selected, set(previous))
-        for key in [key for key in self._asked if key[0] in previous and key[2] in self._via_selected]:
-            del self._asked[key]
         self.selected = camera
-        self.log.info("selected %s", "every camera" if camera == ALL else f"camera '{camera}'")
+        self.log.info("selected %s", "every camera" if camera == Target.ALL else f"camera '{camera}'")
         if carry:
             for axis, driver, speed in carried:
-                for target in self._cameras(SELECTED):
-                    self._move(target, axis, speed, driver)
+                for target in self._cameras(Target.SELECTED):
+                    self.mixer.move(target, axis, speed, driver)
         self._tell(lambda observer: observer.selected(camera))
 
     def _cameras(self, target: str) -> list[str]:
-        if target == SELECTED:
-            if self.selected == ALL:
+        if target == Target.SELECTED:
+            if self.selected == Target.ALL:
                 return list(self.controllers)
             return [self.selected] if self.selected is not None else []
-        if target == ALL:
+        if target == Target.ALL:
             return list(self.controllers)
         return [target] if target in self.controllers else []
-
-    def _live_asks(self) -> list[tuple[str, str, Driver, float]]:
-        """What each driver asked before the fine factor, for the motions still going: a
-        motion stopped some other way (input gone, deadman, stop button, watchdog) is dropped,
-        never brought back."""
-        live = []
-        for key, speed in list(self._asked.items()):
-            camera, axis, driver = key
-            if self.mixer.contribution(camera, axis, driver) is None:
-                del self._asked[key]
-            else:
-                live.append((camera, axis, driver, speed))
-        return live
 
     def _send_motion(self, camera: str, command: Command) -> None:
         self.controllers[camera].set_motion(command)

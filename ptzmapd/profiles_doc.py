@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ptzmapd.config import ConfigError, load_config
 from ptzmapd.config.model import BindingConfig
+from ptzmapd.vocabulary import MOTION_ACTIONS, Action, ControlKind, Target
 
 #: The README lines the table sits between.
 BEGIN = "<!-- profiles table: written by `python -m ptzmapd.profiles_doc`; edit the profiles' headers -->"
@@ -35,7 +36,8 @@ DIRECTIONS = {
     ("pan", 1): "right", ("pan", -1): "left", ("tilt", 1): "up", ("tilt", -1): "down",
     ("zoom", 1): "in", ("zoom", -1): "out", ("focus", 1): "far", ("focus", -1): "near",
 }
-MOTIONS = ("pan", "tilt", "zoom", "focus")
+#: Controls with a travel: a motion on one gives its own speed, not a fixed one.
+TRAVELLING = (ControlKind.AXIS, ControlKind.CC, ControlKind.CC14, ControlKind.NRPN, ControlKind.PITCHBEND)
 
 
 def usage(profile: Path) -> str:
@@ -59,11 +61,11 @@ def controller(profile: Path) -> str:
 
 def control_name(binding: BindingConfig) -> str:
     """A control as a binding names it: ``cc 32``, ``note 8``, ``leftx``, ``hat 0 up``."""
-    if binding.control == "hat":
+    if binding.control == ControlKind.HAT:
         return f"hat {binding.number} {binding.direction}" if binding.direction else f"hat {binding.number}"
-    if binding.control in ("axis", "button") and isinstance(binding.number, int):
+    if binding.control in (ControlKind.AXIS, ControlKind.BUTTON) and isinstance(binding.number, int):
         return f"{binding.control} {binding.number}"
-    if binding.control in ("axis", "button"):
+    if binding.control in (ControlKind.AXIS, ControlKind.BUTTON):
         return str(binding.number)
     return f"{binding.control} {binding.number}" if binding.number is not None else binding.control
 
@@ -95,10 +97,10 @@ def motion(binding: BindingConfig) -> str | None:
     """A motion binding's control, with the direction and speed it moves at if that is fixed
     (a button, a note, a hat direction): ``note 8 (left 0.5)``. None for other actions."""
     action = binding.action
-    if action not in MOTIONS:
+    if action not in MOTION_ACTIONS:
         return None
     name = control_name(binding)
-    if binding.control in ("axis", "cc", "cc14", "nrpn", "pitchbend") and binding.range != "unipolar":
+    if binding.control in TRAVELLING and binding.range != "unipolar":
         return name
     speed = (-1 if binding.invert else 1) * (binding.value if binding.value is not None else 1.0) * binding.scale
     return f"{name} ({DIRECTIONS[(action, 1 if speed > 0 else -1)]} {abs(speed):g} while held)"
@@ -107,15 +109,15 @@ def motion(binding: BindingConfig) -> str | None:
 def what(binding: BindingConfig) -> str:
     """What a non-motion binding does, in a few words (the key its controls are listed under)."""
     action = binding.action
-    if action == "preset" and binding.step:
+    if action == Action.PRESET and binding.step:
         return "next preset" if binding.step > 0 else "previous preset"
-    if action == "select":
-        return f"{binding.camera} camera" if binding.camera in ("next", "previous") else f"select {binding.camera}"
-    if action == "stop":
-        return "stop every camera" if binding.camera == "all" else "stop"
-    if action == "fine":
+    if action == Action.SELECT:
+        return f"{binding.camera} camera" if binding.camera in (Target.NEXT, Target.PREVIOUS) else f"select {binding.camera}"
+    if action == Action.STOP:
+        return "stop every camera" if binding.camera == Target.ALL else "stop"
+    if action == Action.FINE:
         return f"fine ({binding.mode})"
-    if action == "layer":
+    if action == Action.LAYER:
         return f"layer {binding.layer} ({binding.mode})"
     return action
 
@@ -128,18 +130,18 @@ def summary(bindings: Sequence[BindingConfig]) -> str:
     others: dict[str, list[str]] = defaultdict(list)
     for binding in bindings:
         # A layer button's own `layer` is the layer it switches, not one it belongs to.
-        in_layer = f" (layer {binding.layer})" if binding.layer and binding.action != "layer" else ""
+        in_layer = f" (layer {binding.layer})" if binding.layer and binding.action != Action.LAYER else ""
         moving = motion(binding)
         if moving is not None:
             axes[binding.action + in_layer].append(moving)
-        elif binding.action == "preset" and binding.preset is not None and not binding.step:
+        elif binding.action == Action.PRESET and binding.preset is not None and not binding.step:
             doing = "store preset" if binding.store else "recall preset"
             if binding.hold:
                 doing = f"preset (tap: recall, hold {binding.hold:g} s: store)"
             presets[doing + in_layer].append((binding, binding.preset))
         else:
             others[what(binding) + in_layer].append(control_name(binding))
-    in_order = sorted(axes.items(), key=lambda item: MOTIONS.index(item[0].split()[0]))
+    in_order = sorted(axes.items(), key=lambda item: MOTION_ACTIONS.index(Action(item[0].split()[0])))
     parts = [f"{axis}: {', '.join(controls)}" for axis, controls in in_order]
     parts += [f"{key}: {runs(sorted(items, key=lambda item: item[1]))}" for key, items in presets.items()]
     parts += [f"{key}: {', '.join(controls)}" for key, controls in others.items()]

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from ptzmapd.config import ConfigError, load_config
-from ptzmapd.mapping.actions import (
-    ACTIONS,
+from ptzmapd.vocabulary import (
     NAMED_ACTIONS,
     PRESET_CLEAR,
     RAW_KINDS,
+    Action,
     can,
     modes_of,
     named_capabilities,
@@ -70,7 +70,7 @@ def test_can_reads_the_vocabulary() -> None:
 
 
 def test_every_protocol_declares_only_words_of_the_vocabulary() -> None:
-    words = set(ACTIONS) | {"position", PRESET_CLEAR} | {f"{name} {mode}" for name, modes in NAMED_ACTIONS.items() for mode in modes}
+    words = set(Action) | {"position", PRESET_CLEAR} | {f"{name} {mode}" for name, modes in NAMED_ACTIONS.items() for mode in modes}
     words |= {raw_capability(kind) for kind in RAW_KINDS}
     for name, spec in PROTOCOLS.items():
         assert spec.capabilities <= words, (name, sorted(spec.capabilities - words))
@@ -101,7 +101,7 @@ def problems(tmp_path: Path, bindings: str, cameras: str = CONFIG) -> list[str]:
 def test_a_named_camera_must_be_able_to(tmp_path: Path) -> None:
     assert problems(tmp_path, "  - {input: desk, note: 1, action: tally, mode: on, camera: pulpit}\n") == [
         "7:36: bindings[0].action: camera 'pulpit' (pelco-d) cannot 'tally' "
-        f"(it can: {', '.join(name for name in ACTIONS if name in PROTOCOLS['pelco-d'].capabilities)}"
+        f"(it can: {', '.join(name for name in Action if name in PROTOCOLS['pelco-d'].capabilities)}"
         + "".join(f", raw {kind}" for kind in modes_of(PROTOCOLS["pelco-d"].capabilities, "raw")) + ")",
     ]
     assert problems(tmp_path, "  - {input: desk, note: 1, action: tally, mode: on, camera: stage}\n") == []

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from ptzmapd.mapping.actions import ACTIONS
+from ptzmapd.vocabulary import Action
 from ptzmapd.protocols import PROTOCOLS
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -307,7 +307,7 @@ colour: blue
         f"{path}:11:23: bindings[0].cc: 128 is out of range (valid: 0..127)",
         f"{path}:12:13: bindings[1].input: unknown input 'dsek' (did you mean 'desk'? valid: desk)",
         f"{path}:12:36: bindings[1].action: unknown action 'zom' (did you mean 'zoom'? "
-        f"valid: {', '.join(ACTIONS)})",
+        f"valid: {', '.join(Action)})",
         f"{path}:13:5: bindings[2]: missing key 'preset' (required for action 'preset')",
         f"{path}:14:1: colour: unknown key 'colour' (valid: cameras, inputs, bindings, include, leds)",
     ]

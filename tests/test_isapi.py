@@ -24,7 +24,7 @@ from ptzmapd.commands import (
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.mapping.actions import can
+from ptzmapd.vocabulary import can
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.isapi.specs import ISAPI_LIMITS
 from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, SpeedLimits, UnreadableAnswer

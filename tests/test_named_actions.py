@@ -15,13 +15,14 @@ import pytest
 from procs import Simulator
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.settings import ControllerSettings
-from ptzmapd.cli import main, send_command
+from ptzmapd.cli import main
+from ptzmapd.cli.send import send_command
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import CameraAction, Command, PanTilt, PresetRecall, RawCommand
 from ptzmapd.config.model import BindingConfig, Mark, RawText
 from ptzmapd.errors import ProtocolError
 from ptzmapd.events import ControlEvent
-from ptzmapd.mapping.actions import LEVELS, NAMED_ACTIONS
+from ptzmapd.vocabulary import LEVELS, NAMED_ACTIONS
 from ptzmapd.mapping.intents import Do
 from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.protocols.visca.specs import VISCA_LIMITS

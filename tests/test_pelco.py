@@ -25,7 +25,7 @@ from ptzmapd.commands import (
     Zoom,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.mapping.actions import can
+from ptzmapd.vocabulary import can
 from ptzmapd.protocols.pelco.specs import PELCO_LIMITS
 from ptzmapd.protocols.base import Garbage, SpeedLimits
 from ptzmapd.protocols.pelco.codec import (

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 from ptzmapd.config.model import LedConfig, RawText
 from ptzmapd.config.yamlmarks import MappingNode, Node, ScalarNode, SequenceNode
 from ptzmapd.errors import ProtocolError
-from ptzmapd.mapping.actions import MOTION_ACTIONS
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.registry import suggest
+from ptzmapd.vocabulary import Axis, ControlKind
 
 
 class Invalid(Exception):
@@ -306,6 +306,10 @@ class Fingerprint:
         return text
 
 
+#: The axes ``ramps:`` can name, as the config writes them.
+AXES: tuple[str, ...] = tuple(Axis)
+
+
 @dataclass(frozen=True, slots=True)
 class Ramps:
     """``ramps: {pan: {accel: 2, decel: 4}, zoom: {accel: 1}}``: normalised speed per second."""
@@ -315,8 +319,8 @@ class Ramps:
             raise Invalid(f"expected a mapping of axes (pan, tilt, zoom, focus), got {show(node)}")
         ramps: dict[str, dict[str, float]] = {}
         for axis, limits in node.value.items():
-            if axis not in MOTION_ACTIONS:
-                raise Invalid(f"unknown axis {axis!r}{suggest(axis, MOTION_ACTIONS)}")
+            if axis not in AXES:
+                raise Invalid(f"unknown axis {axis!r}{suggest(axis, AXES)}")
             if not isinstance(limits, MappingNode) or not limits.value or set(limits.value) - {"accel", "decel"}:
                 raise Invalid(f"{axis}: expected {{accel: N, decel: N}} (speed per second)")
             ramps[axis] = {key: Number(0, 1000)(value, scope) for key, value in limits.value.items()}
@@ -350,7 +354,7 @@ class Led:
         unknown = keys - {"note", "cc", "on", "off", "channel"}
         if unknown:
             raise Invalid(f"unknown key {sorted(unknown)[0]!r}{suggest(None, ('note', 'cc', 'on', 'off', 'channel'))}")
-        kinds = [kind for kind in ("note", "cc") if kind in keys]
+        kinds = [kind for kind in (ControlKind.NOTE, ControlKind.CC) if kind in keys]
         if len(kinds) != 1:
             raise Invalid("expected exactly one of 'note' or 'cc'")
         byte = Integer(0, 127)

@@ -33,14 +33,14 @@ from ptzmapd.config.tables import (
     INPUT_TYPES,
     LED_RULE,
     NAME,
-    TARGETS,
     TOP,
     used_as,
 )
 from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, SequenceNode, child_path, read_yaml
 from ptzmapd.errors import ConfigError
 from ptzmapd.files import FileRefused, beside, check_path
-from ptzmapd.mapping.actions import ACTIONS, NAMED_ACTIONS, RAW_KINDS
+from ptzmapd.mapping.actions import ACTION_ROWS
+from ptzmapd.vocabulary import NAMED_ACTIONS, RAW_KINDS, TARGETS, Action, ControlKind, can
 from ptzmapd.protocols import PROTOCOLS
 @dataclass(slots=True)
 class _Named:
@@ -291,7 +291,7 @@ class _Loader:
         if device is not None:
             facts["input_type"] = device.type
         action = word(node.value.get("action"))
-        if action in ACTIONS:
+        if action in ACTION_ROWS:
             facts["action"] = action
         mode = word(node.value.get("mode"))
         if mode is not None and mode in NAMED_ACTIONS.get(action or "", ()):
@@ -321,12 +321,15 @@ class _Loader:
             values["expo"], values["points"] = values.pop("curve")
         values["led"] = self.light(values.pop("led", None), control, number, values.get("channel"), device,
                                    input_name, node, entry.path)
-        axes = [axis for axis in ("pan", "tilt", "zoom") if values.get(axis) is not None]
-        if action == "move-to" and not axes:
-            self.problems.append(Problem(node.mark, entry.path, "move-to needs at least one of pan, tilt, zoom"))
-        if action == "jog" and not any(values.get(axis) for axis in axes):
-            self.problems.append(Problem(node.mark, entry.path, "jog needs a nonzero speed for pan, tilt or zoom"))
-        return BindingConfig(control=control, number=number, mark=node.mark, raw=raw[0] if raw else None, **values)
+        values["action"] = Action(values["action"])
+        binding = BindingConfig(
+            control=ControlKind(control), number=number, mark=node.mark, raw=raw[0] if raw else None, **values,
+        )
+        # What the action lacks although each key is valid (a move-to without a position).
+        lack = ACTION_ROWS[binding.action].needs(binding, str)
+        if lack is not None:
+            self.problems.append(Problem(node.mark, entry.path, lack))
+        return binding
 
     def light(self, led: LedConfig | bool | None, control: str, number: object, channel: int | None,
               device: InputConfig | None, input_name: str | None, node: MappingNode, path: str) -> LedConfig | None:
@@ -340,7 +343,7 @@ class _Loader:
                  if device is not None and (value := getattr(device, key)) is not None}
         where, led_path = node.value["led"].mark, child_path(path, "led")
         if led is True:
-            if control not in ("note", "cc") or not isinstance(number, int):
+            if control not in (ControlKind.NOTE, ControlKind.CC) or not isinstance(number, int):
                 self.problems.append(Problem(where, led_path,
                                              "'led: true' needs a note or cc control; give {note: N} or {cc: N}"))
                 return None

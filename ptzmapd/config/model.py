@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from ptzmapd.protocols.spec import Pacing, ProtocolOptions
 from ptzmapd.secrets import Credentials
 
+from ptzmapd.vocabulary import Action, ControlKind
+
 
 @dataclass(frozen=True, slots=True)
 class Mark:
@@ -145,10 +147,10 @@ class RawText:
 class BindingConfig:
     input: str
     #: "cc", "note", "pitchbend", "program", "cc14", "nrpn" (MIDI); "axis", "button", "hat".
-    control: str
+    control: ControlKind
     #: CC/note number; None for pitchbend/program.
     number: int | str | None
-    action: str
+    action: Action
     mark: Mark
     #: Camera name, "selected" or "all" (``select`` also: "next", "previous").
     camera: str = "selected"
@@ -162,9 +164,9 @@ class BindingConfig:
     #: resting at one end, is unipolar; everything else bipolar).
     range: str | None = None
     #: autofocus: "on", "off", "toggle", "one-push"; a named action: one of its modes
-    #: (mapping.actions.NAMED_ACTIONS).
+    #: (vocabulary.NAMED_ACTIONS); layer and fine: "hold" or "toggle".
     mode: str | None = None
-    #: A named action's ``direct`` mode: the level to set (mapping.actions.LEVELS).
+    #: A named action's ``direct`` mode: the level to set (vocabulary.LEVELS).
     level: int | None = None
     #: The raw action: what to send, written for one protocol family.
     raw: RawText | None = None

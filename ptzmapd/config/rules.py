@@ -1,10 +1,10 @@
-"""Rules across entries, which the loader applies once every entry is built and ``ptzmapd
-send`` shares: what a binding asks of a camera (:func:`asks`), why a camera cannot do an action
-(:func:`inability`, checked against the capabilities of its protocol,
-:func:`ptzmapd.mapping.actions.can`), the commands a binding fixes in the config and the
-codec's refusal of their values, a binding key's range for a value given on the command line
-(:func:`binding_value`); and the ``*_problems`` checks: one control one binding, cameras
-sharing a serial wire, layers, capabilities and values of the cameras a binding reaches.
+"""Rules across entries that ``check``, the loader and ``ptzmapd send`` share: why a camera
+cannot do an action (:func:`inability`, checked against the capabilities of its protocol,
+:func:`ptzmapd.vocabulary.can`; what a binding asks and which commands it fixes are its
+action row's, :mod:`ptzmapd.mapping.actions`), the codec's refusal of a command's values, a
+binding key's range for a value given on the command line (:func:`binding_value`); and the
+``*_problems`` checks: one control one binding, cameras sharing a serial wire, layers,
+capabilities and values of the cameras a binding reaches.
 """
 
 from __future__ import annotations
@@ -12,43 +12,16 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from ptzmapd.commands import Command, Jog, MoveTo, PresetClear, PresetRecall, PresetStore
+from ptzmapd.commands import Command
 from ptzmapd.config.checks import Invalid, Scope
 from ptzmapd.config.model import BindingConfig, CameraConfig, InputConfig, Mark, SerialLink
 from ptzmapd.config.tables import BINDING
 from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, ScalarNode, child_path
 from ptzmapd.errors import ProtocolError
-from ptzmapd.mapping.actions import (
-    ACTIONS,
-    NAMED_ACTIONS,
-    PRESET_CLEAR,
-    RAW_ACTION,
-    SURFACE_ACTIONS,
-    SWITCH_MODES,
-    can,
-    modes_of,
-)
+from ptzmapd.mapping.actions import ACTION_ROWS
+from ptzmapd.vocabulary import NAMED_ACTIONS, Action, can, modes_of
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.registry import suggest
-
-
-def asks(binding: BindingConfig) -> list[tuple[str, str, str | None]]:
-    """What a binding asks of a camera, as (binding key to blame, action, mode) checks.
-
-    A named action is asked for itself, then in its mode; a raw action in its kind.
-    """
-    action = binding.action
-    if action in ("select", *SURFACE_ACTIONS):
-        return []  # not a camera command
-    if action == RAW_ACTION:
-        return [(binding.raw.kind, RAW_ACTION, binding.raw.kind)] if binding.raw is not None else []
-    if action == "preset" and binding.clear:
-        return [("action", action, None), ("clear", PRESET_CLEAR, None)]
-    if action in NAMED_ACTIONS:
-        if binding.mode in SWITCH_MODES:  # toggle/momentary send "on" and "off"
-            return [("action", action, None), ("mode", action, "on"), ("mode", action, "off")]
-        return [("action", action, None), ("mode", action, binding.mode)]
-    return [("action", action, None)]
 
 
 def inability(camera: CameraConfig, action: str, mode: str | None = None) -> str | None:
@@ -62,23 +35,6 @@ def inability(camera: CameraConfig, action: str, mode: str | None = None) -> str
         f"camera {camera.name!r} ({camera.protocol}) cannot {action_words(action, mode)!r} "
         f"(it can: {_alternatives(capabilities, action)})"
     )
-
-
-def fixed_commands(binding: BindingConfig) -> list[Command]:
-    """Commands a binding sends with values fixed in the config (a preset by number, the ends
-    of a step binding's ``presets``, move-to, jog), to check them against the camera."""
-    if binding.action == "preset" and binding.preset is not None:
-        kind = PresetClear if binding.clear else PresetStore if binding.store else PresetRecall
-        return [kind(binding.preset)]
-    if binding.action == "preset" and (binding.step is not None or binding.encoding is not None):
-        return [PresetRecall(number) for number in binding.presets]
-    # A move-to without axes, a jog without speed: reported by the loader already.
-    axes = (binding.pan, binding.tilt, binding.zoom)
-    if binding.action == "move-to" and any(axis is not None for axis in axes):
-        return [MoveTo(binding.pan, binding.tilt, binding.zoom)]
-    if binding.action == "jog" and any(axes):
-        return [Jog(binding.pan or 0.0, binding.tilt or 0.0, binding.zoom or 0.0, binding.duration)]
-    return []
 
 
 def codec_refusal(camera: CameraConfig, command: Command) -> str | None:
@@ -123,10 +79,12 @@ def _alternatives(capabilities: Collection[str], action: str) -> str:
     """What a protocol can do instead of ``action``: its modes (raw kinds) when it has the
     action (for raw: any kind), else every action it can do."""
     modes = modes_of(capabilities, action)
-    if modes and (action in capabilities or action == RAW_ACTION):
+    if modes and (action in capabilities or action == Action.RAW):
         return ", ".join(f"{action} {mode}" for mode in modes)
-    can_do = [name for name in ACTIONS if name not in (RAW_ACTION, "select") and can(capabilities, name)]
-    can_do += [f"{RAW_ACTION} {kind}" for kind in modes_of(capabilities, RAW_ACTION)]
+    # Camera actions only (raw is said by its kinds): what a row makes a command of.
+    can_do = [str(row.action) for row in ACTION_ROWS.values()
+              if row.command is not None and row.action != Action.RAW and can(capabilities, row.action)]
+    can_do += [f"{Action.RAW} {kind}" for kind in modes_of(capabilities, Action.RAW)]
     return ", ".join(can_do) or "nothing"
 
 
@@ -146,7 +104,7 @@ def control_problems(
         device = inputs.get(binding.input)  # absent if the input itself has problems
         channel = binding.channel if binding.channel is not None or device is None else device.channel
         # One control may do different things in different layers (that is what layers are for).
-        layer = None if binding.action == "layer" else binding.layer
+        layer = None if binding.action == Action.LAYER else binding.layer
         earlier = seen.setdefault((binding.input, binding.control, binding.number, binding.direction, layer), [])
         for other, other_path, other_channel in earlier:
             if channel is None or other_channel is None or channel == other_channel:
@@ -192,11 +150,11 @@ def layer_problems(bindings: list[tuple[BindingConfig, str]]) -> list[Problem]:
     """A layer button does nothing else, and a binding's layer is one a button switches."""
     problems: list[Problem] = []
     buttons = {
-        (b.input, b.control, b.number, b.direction): (b, path) for b, path in bindings if b.action == "layer"
+        (b.input, b.control, b.number, b.direction): (b, path) for b, path in bindings if b.action == Action.LAYER
     }
-    layers = sorted({b.layer for b, _ in bindings if b.action == "layer" and b.layer})
+    layers = sorted({b.layer for b, _ in bindings if b.action == Action.LAYER and b.layer})
     for binding, path in bindings:
-        if binding.action == "layer":
+        if binding.action == Action.LAYER:
             if not binding.layer:
                 problems.append(Problem(binding.mark, path, "action 'layer' needs 'layer: NAME' (the layer it switches)"))
             continue
@@ -227,7 +185,7 @@ def capability_problems(
     """
     problems: list[Problem] = []
     for binding, node, path in bindings:
-        for key, action, mode in asks(binding):
+        for key, action, mode in ACTION_ROWS[binding.action].asks(binding):
             if binding.camera in cameras:
                 problem = inability(cameras[binding.camera], action, mode)
                 if problem is None:
@@ -254,16 +212,17 @@ def value_problems(
     """
     problems: list[Problem] = []
     for binding, node, path in bindings:
-        commands = fixed_commands(binding)
+        row = ACTION_ROWS[binding.action]
+        commands = row.fixed(binding)
         if not commands:
             continue
         # Only cameras that have the action: one that lacks it is capability_problems' to report.
         named = [cameras[binding.camera]] if binding.camera in cameras else list(cameras.values())
-        targets = [c for c in named if all(inability(c, action, mode) is None for _, action, mode in asks(binding))]
+        targets = [c for c in named if all(inability(c, action, mode) is None for _, action, mode in row.asks(binding))]
         refusals = [next(filter(None, (codec_refusal(camera, c) for c in commands)), None) for camera in targets]
         if not targets or any(problem is None for problem in refusals):
             continue
-        key = "action" if binding.action != "preset" else "preset" if binding.preset is not None else "presets"
+        key = "action" if binding.action != Action.PRESET else "preset" if binding.preset is not None else "presets"
         mark = node.value[key].mark if isinstance(node, MappingNode) and key in node.value else binding.mark
         problems.append(Problem(mark, child_path(path, key), "; ".join(map(str, refusals))))
     return problems

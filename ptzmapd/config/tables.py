@@ -9,7 +9,6 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 
-from ptzmapd.commands import AUTOFOCUS_MODES
 from ptzmapd.config.checks import (
     Boolean,
     Check,
@@ -36,22 +35,25 @@ from ptzmapd.config.checks import (
 from ptzmapd.config.schema import Field, Schema, unless, when
 from ptzmapd.config.yamlmarks import MappingNode, SequenceNode
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, GAMEPAD_TRIGGERS, HAT_DIRECTIONS
-from ptzmapd.mapping.actions import (
-    ACTIONS,
-    DIRECT_MODE,
-    HOLD_MODES,
-    LEVELS,
-    MOTION_ACTIONS,
-    NAMED_ACTIONS,
-    RAW_ACTION,
-    RAW_KINDS,
-    SURFACE_ACTIONS,
-    SWITCH_MODES,
-    switchable,
-)
+from ptzmapd.mapping.actions import ACTION_ROWS, SPEED, Param
 from ptzmapd.mapping.midi_values import ENCODINGS
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.spec import KEY, ChoiceKey, FlagKey, IntegerKey
+from ptzmapd.vocabulary import (
+    DIRECT_MODE,
+    LEVELS,
+    MOTION_ACTIONS,
+    NAMED_ACTIONS,
+    RAW_KINDS,
+    SELECT_STEPS,
+    SURFACE_ACTIONS,
+    SWITCH_MODES,
+    TARGETS,
+    Action,
+    ControlKind,
+    Target,
+    switchable,
+)
 
 
 #: Transports whose cameras are reached by host and port.
@@ -182,7 +184,6 @@ INPUT = Schema(
 )
 
 #: Binding targets besides camera names; so no camera may be called this.
-TARGETS = ("selected", "all")
 #: The keys that name a binding's control; exactly one per binding. A flag control
 #: (pitchbend, program) has no number.
 CONTROL_KEYS: tuple[str, ...] = ("cc", "note", "pitchbend", "program", "cc14", "nrpn", "axis", "button", "hat")
@@ -192,11 +193,11 @@ TRAVELLING = ("position", "stick", "trigger")
 
 def used_as(control: str, number: object, has_encoding: bool, input_type: str | None) -> str:
     """The ``used_as`` fact of a binding: how its control drives a motion (:data:`USED_AS`)."""
-    if control in ("note", "button", "hat", "program"):
+    if control in (ControlKind.NOTE, ControlKind.BUTTON, ControlKind.HAT, ControlKind.PROGRAM):
         return "button"
-    if control == "cc" and has_encoding:
+    if control == ControlKind.CC and has_encoding:
         return "encoder"
-    if control == "axis" and input_type == "gamepad":
+    if control == ControlKind.AXIS and input_type == "gamepad":
         return "trigger" if number in GAMEPAD_TRIGGERS else "stick"
     return "position"
 
@@ -212,20 +213,46 @@ def _named_modes(scope: Scope) -> Sequence[str]:
     return (*modes, *SWITCH_MODES) if switchable(action) else modes
 
 
-#: ``select`` targets besides camera names: step through the cameras, or drive them all.
-SELECT_STEPS = ("next", "previous", "all")
 
 
 def _level_bound(end: str) -> Callable[[Scope], int | None]:
-    """The lowest or highest ``level`` of the binding's action (mapping.actions.LEVELS)."""
+    """The lowest or highest ``level`` of the binding's action (its row's ``level`` key)."""
 
     def bound(scope: Scope) -> int | None:
-        levels = LEVELS.get(scope.facts.get("action", ""))
-        if levels is None:
+        action = scope.facts.get("action", "")
+        if action not in LEVELS:
             return None
-        return levels.start if end == "low" else levels.stop - 1
+        level = ACTION_ROWS[action].param("level")
+        return int(level.low if end == "low" else level.high)
 
     return bound
+
+
+def _number(param: Param) -> Integer | Number:
+    """The check of an action's number key: its row's range."""
+    if param.integer:
+        return Integer(int(param.low), int(param.high))
+    return Number(param.low, param.high, above_low=param.above_low)
+
+
+def _key(action: Action, key: str, **conditions: str | tuple[str, ...]) -> Field:
+    """The row of ``action``'s own number key ``key`` (range and default from its action row),
+    applying to bindings with the action and ``conditions``."""
+    param = ACTION_ROWS[action].param(key)
+    return Field(key, _number(param), applies=when(action=action, **conditions), default=param.default)
+
+
+#: The rows of the number keys that apply whenever their action does (move-to's position,
+#: jog's speeds and duration, fine's factor): made from the action rows alone.
+ACTION_KEYS = tuple(
+    _key(row.action, param.key) for row in ACTION_ROWS.values() for param in row.params if not param.conditional
+)
+
+
+def _mode(action: Action) -> Field:
+    """The ``mode`` row of an action whose modes are fixed (not a named action's)."""
+    row = ACTION_ROWS[action]
+    return Field("mode", Choice("mode", row.modes), applies=when(action=action), default=row.default_mode)
 
 
 #: A binding's input, and an include entry's: one of the inputs defined in any file.
@@ -252,66 +279,64 @@ BINDING = Schema(
         Field("hat", Integer(0, 15), applies=when(input_type="joystick")),
         # A hat used as a button; without it, a hat on pan/tilt moves at `value` speed. Any
         # other action needs it: a hat without a direction is never "pressed".
-        Field("direction", Choice("direction", tuple(HAT_DIRECTIONS)), applies=when(control="hat"),
-              required=when(control="hat").but_not(action=MOTION_ACTIONS)),
+        Field("direction", Choice("direction", tuple(HAT_DIRECTIONS)), applies=when(control=ControlKind.HAT),
+              required=when(control=ControlKind.HAT).but_not(action=MOTION_ACTIONS)),
         Field("layer", Text()),
-        Field("action", Choice("action", ACTIONS), required=True),
+        Field("action", Choice("action", tuple(Action)), required=True),
         Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
-              applies=unless(action=("select", *SURFACE_ACTIONS)), default="selected"),
-        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *SELECT_STEPS), not_here=("selected",)),
-              required=when(action="select"), applies=when(action="select")),
-        Field("carry", Boolean(), applies=when(action="select"), default=False),
+              applies=unless(action=(Action.SELECT, *SURFACE_ACTIONS)), default="selected"),
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *SELECT_STEPS), not_here=(Target.SELECTED,)),
+              required=when(action=Action.SELECT), applies=when(action=Action.SELECT)),
+        Field("carry", Boolean(), applies=when(action=Action.SELECT), default=False),
         # Motion shaping (pan/tilt/zoom/focus). A deadzone and a curve shape a control's
         # travel; a button or an encoder has none (it moves at `value`).
         Field("deadzone", Number(0, 0.9), applies=when(action=MOTION_ACTIONS, used_as=TRAVELLING)),
         Field("curve", Curve(), applies=when(action=MOTION_ACTIONS, used_as=TRAVELLING)),
         Field("invert", Boolean(), applies=when(action=MOTION_ACTIONS), default=False),
         Field("scale", Number(0, 1, above_low=True), applies=when(action=MOTION_ACTIONS), default=1.0),
-        Field("velocity", Boolean(), applies=when(action=MOTION_ACTIONS, control="note"), default=False),
-        Field("encoding", Choice("encoding", ENCODINGS), applies=when(action=(*MOTION_ACTIONS, "preset"), control="cc")),
+        Field("velocity", Boolean(), applies=when(action=MOTION_ACTIONS, control=ControlKind.NOTE), default=False),
+        Field("encoding", Choice("encoding", ENCODINGS),
+              applies=when(action=(*MOTION_ACTIONS, Action.PRESET), control=ControlKind.CC)),
         # Surface actions: a shift layer, the fine-control modifier.
-        Field("mode", Choice("mode", HOLD_MODES), applies=when(action=SURFACE_ACTIONS), default="hold"),
-        Field("factor", Number(0, 1, above_low=True), applies=when(action="fine"), default=0.25),
+        *(_mode(action) for action in SURFACE_ACTIONS),
         Field("led", Led(), applies=when(input_type="midi")),
         # A program change may stand for the preset of the same number; a step binding (or a
         # relative encoder) walks through `presets` instead of naming one.
         # store/clear/hold act on the one preset a binding names; a program change is never
         # released, so it cannot tell a tap from a hold.
-        Field("preset", Integer(0, 127), applies=when(action="preset", preset_by="number"),
-              required=when(action="preset").but_not(control="program", preset_by=("step", "encoder"))),
-        Field("store", Boolean(), applies=when(action="preset", preset_by="number"), default=False),
-        Field("clear", Boolean(), applies=when(action="preset", preset_by="number"), default=False),
-        Field("hold", Number(0.2, 10), applies=when(action="preset", preset_by="number").but_not(control="program")),
-        Field("step", Integer(-16, 16), applies=when(action="preset", preset_by="step")),
-        Field("presets", PresetRange(), applies=when(action="preset", preset_by=("step", "encoder"))),
-        # move-to: an absolute position, in degrees (zoom on the ISAPI 0..100 scale); an axis
-        # left out stays where it is. jog: speeds for `duration` seconds, timed by the camera.
-        Field("pan", Number(0, 360), applies=when(action="move-to")),
-        Field("tilt", Number(-90, 270), applies=when(action="move-to")),
-        Field("zoom", Number(0, 100), applies=when(action="move-to")),
-        *(Field(axis, Number(-1, 1), applies=when(action="jog")) for axis in ("pan", "tilt", "zoom")),
-        Field("duration", Number(0.05, 10), applies=when(action="jog"), default=0.5),
+        Field("preset", _number(ACTION_ROWS[Action.PRESET].param("preset")),
+              applies=when(action=Action.PRESET, preset_by="number"),
+              required=when(action=Action.PRESET).but_not(control=ControlKind.PROGRAM, preset_by=("step", "encoder"))),
+        Field("store", Boolean(), applies=when(action=Action.PRESET, preset_by="number"), default=False),
+        Field("clear", Boolean(), applies=when(action=Action.PRESET, preset_by="number"), default=False),
+        Field("hold", _number(ACTION_ROWS[Action.PRESET].param("hold")),
+              applies=when(action=Action.PRESET, preset_by="number").but_not(control=ControlKind.PROGRAM)),
+        _key(Action.PRESET, "step", preset_by="step"),
+        Field("presets", PresetRange(), applies=when(action=Action.PRESET, preset_by=("step", "encoder"))),
+        # Each action's own number keys that apply wherever it does (move-to's position, jog's
+        # speeds and duration, fine's factor): their ranges and defaults are the action rows'.
+        *ACTION_KEYS,
         # Speed while a note/button is held, or per encoder detent: -1..1 like every speed
         # above the codec. A fader or stick gives its own speed (shaped by `scale`).
-        Field("value", Number(-1, 1), applies=when(action=MOTION_ACTIONS, used_as=("button", "encoder"))),
+        Field(SPEED.key, _number(SPEED), applies=when(action=MOTION_ACTIONS, used_as=("button", "encoder"))),
         # unipolar: the whole travel is 0..1 (a throttle, a fader with its stop at the bottom).
         Field("range", Choice("range", ("bipolar", "unipolar")), applies=when(action=MOTION_ACTIONS, used_as="position"),
               default="bipolar"),
         # A gamepad's sticks and triggers spring back when let go: their range is the one in
-        # which that rest means stop (absent on a trigger: unipolar, mapping.mapper).
+        # which that rest means stop (absent on a trigger: unipolar, mapping.bindings).
         Field("range", RangeAtRest("bipolar", "a gamepad stick springs back to its middle"),
               applies=when(action=MOTION_ACTIONS, used_as="stick"), default="bipolar"),
         Field("range", RangeAtRest("unipolar", "a gamepad trigger springs back to its end"),
               applies=when(action=MOTION_ACTIONS, used_as="trigger")),
         # "toggle" by default: one button, pressed again, gives back manual focus.
-        Field("mode", Choice("mode", AUTOFOCUS_MODES), applies=when(action="autofocus"), default="toggle"),
+        _mode(Action.AUTOFOCUS),
         # A named action does one thing per press: which one is not guessed. On/off actions
         # also take `toggle` (alternate) and `momentary` (on while held).
         Field("mode", Choice("mode", _named_modes), required=when(action=NAMED), applies=when(action=NAMED)),
         Field("level", Integer(_level_bound("low"), _level_bound("high")),
               required=when(action=LEVELLED, mode=DIRECT_MODE), applies=when(action=LEVELLED, mode=DIRECT_MODE)),
         # The raw action: exactly one of visca/pelco/http, written for the target's protocol.
-        *(Field(kind, Raw(kind), applies=when(action=RAW_ACTION)) for kind in RAW_KINDS),
+        *(Field(kind, Raw(kind), applies=when(action=Action.RAW)) for kind in RAW_KINDS),
     ),
     one_of=(CONTROL_KEYS, RAW_KINDS),
 )

@@ -1,120 +1,296 @@
-"""The action names a binding can use: one table, read by the config validator, the mapper,
-``ptzmapd send`` and each protocol's capabilities.
+"""One home per action: a table with one row per ``action:`` a binding can name.
 
-A protocol's *capabilities* (``PROTOCOLS[name].capabilities``) are strings of this
-vocabulary: an action name (``pan``, ``preset``, ``tally``), ``"<named action> <mode>"`` for
-each mode of a named action it can do (``iris up``; a named action listed without any mode
-entry has every mode), and ``"raw <kind>"`` for the raw kind it takes (``raw visca``). Build
-them with :func:`named_capabilities` and :func:`raw_capability`; ask them with :func:`can`.
+A row says what the action is (:class:`Behaviour`), the binding keys of its own with their
+ranges (:class:`Param`), the ``mode:`` words it takes, what one press sends to a camera
+(``command``) or asks of the pipeline instead (``intent``), what it asks of a camera's
+protocol (``asks``, the capabilities ``ptzmapd check`` tests) and which of its commands are
+fixed by the config (``fixed``, checked against each camera's codec).
+
+Read by: the config schema (the action-specific binding rows take their ranges and modes
+from here), the mapper (:mod:`.bindings` compiles each binding from its row), ``ptzmapd send``
+(one press of a button binding with the action, checked with the config's ranges) and
+``ptzmapd check``'s capability messages. Adding an action is one row here, one member of
+:class:`~ptzmapd.vocabulary.Action`, and the codec rows that encode its command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, Callable, Literal
 
-#: Actions that set a speed while the control is held or deflected.
-MOTION_ACTIONS: tuple[str, ...] = ("pan", "tilt", "zoom", "focus")
-#: Actions that fire once per press.
-DISCRETE_ACTIONS: tuple[str, ...] = ("stop", "home", "preset", "select", "autofocus", "move-to", "jog")
-#: The capability of clearing a stored preset (``action: preset`` with ``clear: true``):
-#: not every protocol that recalls and stores presets can forget one.
-PRESET_CLEAR = "preset clear"
-
-#: Named camera functions (:class:`~ptzmapd.commands.CameraAction`) and their modes. A
-#: ``direct`` mode takes a ``level:`` number (see :data:`LEVELS`). Where two protocols have
-#: the same function (VISCA iris and Pelco iris, ISAPI one-push focus), the same name works
-#: on both, each with the modes its protocol has.
-NAMED_ACTIONS: dict[str, tuple[str, ...]] = {
-    "power": ("on", "off"),
-    "focus-mode": ("auto", "manual", "toggle"),
-    "focus-lock": ("on", "off"),
-    # "color-temperature" is the PTZOptics table's CAM_WB ColorTemperature mode (04 35 20).
-    "white-balance": ("auto", "indoor", "outdoor", "one-push", "manual", "color-temperature"),
-    "white-balance-trigger": ("one-push",),
-    "exposure": ("auto", "manual", "shutter-priority", "iris-priority", "bright"),
-    # up/down/reset/direct are VISCA's steps; open/close are Pelco's iris bits.
-    "iris": ("up", "down", "reset", "direct", "open", "close"),
-    "shutter": ("up", "down", "reset", "direct"),
-    "gain": ("up", "down", "reset", "direct"),
-    "bright": ("up", "down", "reset", "direct"),
-    "backlight": ("on", "off"),
-    # "both" turns the picture 180 degrees: what a ceiling-mounted camera needs.
-    "flip": ("off", "horizontal", "vertical", "both"),
-    "tally": ("on", "off", "flash"),
-    "menu": ("open", "close", "up", "down", "left", "right", "enter", "back"),
-    "save-settings": ("save",),
-    "light": ("on", "off"),
-    "wiper": ("on", "off"),
-    "auto-tracking": ("on", "off"),
-    "swing": ("on", "off"),
-}
-
-#: The mode of a named action that carries a ``level:`` number.
-DIRECT_MODE = "direct"
-
-#: ``level:`` numbers of each action with a direct mode. VISCA carries the level as two
-#: nibble bytes ``0p 0q`` (``8x 01 04 4B 00 00 0p 0q FF``); the spec tables give no narrower
-#: range, so this is what the frame can hold. A camera refuses a level beyond its own range
-#: with a syntax error, which the controller logs.
-LEVELS: dict[str, range] = {
-    name: range(0, 0x100) for name, modes in NAMED_ACTIONS.items() if DIRECT_MODE in modes
-}
-
-#: The raw action: protocol bytes or an HTTP request written in the config.
-RAW_ACTION = "raw"
-#: What a raw action is written in, each the binding key that holds it (``visca: "81 01 …"``).
-RAW_KINDS: tuple[str, ...] = ("visca", "pelco", "http")
-
-#: Actions on the surface itself, not on a camera: a shift layer, the fine-control modifier.
-SURFACE_ACTIONS: tuple[str, ...] = ("layer", "fine")
-#: How a layer or fine button behaves: active while held, or flipped by each press.
-HOLD_MODES: tuple[str, ...] = ("hold", "toggle")
-#: Extra modes of a named action that has both "on" and "off": alternate them press by press
-#: (``toggle``), or "on" while held and "off" on release (``momentary``).
-SWITCH_MODES: tuple[str, ...] = ("toggle", "momentary")
-
-
-def switchable(action: str) -> bool:
-    modes = NAMED_ACTIONS.get(action, ())
-    return "on" in modes and "off" in modes
-
-
-ACTIONS: tuple[str, ...] = (
-    MOTION_ACTIONS + DISCRETE_ACTIONS + tuple(NAMED_ACTIONS) + (RAW_ACTION,) + SURFACE_ACTIONS
+from ptzmapd.commands import (
+    AUTOFOCUS_MODES,
+    Autofocus,
+    CameraAction,
+    Command,
+    Focus,
+    Home,
+    Jog,
+    MoveTo,
+    PanTilt,
+    PresetClear,
+    PresetRecall,
+    PresetStore,
+    RawCommand,
+    Zoom,
+)
+from ptzmapd.mapping.intents import Intent, Select, StopAll
+from ptzmapd.vocabulary import (
+    HOLD_MODES,
+    LEVELS,
+    MOTION_ACTIONS,
+    NAMED_ACTIONS,
+    PRESET_CLEAR,
+    SWITCH_MODES,
+    Action,
+    Axis,
 )
 
-
-def named_capabilities(pairs: Iterable[tuple[str, str]]) -> frozenset[str]:
-    """Capabilities for the (named action, mode) pairs a codec encodes: each name, and
-    ``"name mode"`` for each pair, so that a check can tell ``iris`` from ``iris direct``."""
-    capabilities: set[str] = set()
-    for name, mode in pairs:
-        capabilities |= {name, f"{name} {mode}"}
-    return frozenset(capabilities)
+if TYPE_CHECKING:
+    # Only a type here: the config's loader reads this table, so it cannot be imported first.
+    from ptzmapd.config.model import BindingConfig
 
 
-def raw_capability(kind: str) -> str:
-    """The capability of a protocol whose codec takes raw commands written as ``kind``."""
-    return f"{RAW_ACTION} {kind}"
+class Behaviour(StrEnum):
+    """How a binding with the action acts on its control (which compiled binding runs it)."""
+
+    #: A speed while the control is held or deflected (a relative encoder: a nudge per detent).
+    MOTION = "motion"
+    #: One command (or intent) per press; an on/off named action also toggles or is momentary.
+    ONE_SHOT = "one-shot"
+    #: A preset by number (a tap recalls, a hold stores), or a step of the preset cursor.
+    PRESET = "preset"
+    #: On the surface itself: held or toggled on (a layer, fine control).
+    SURFACE = "surface"
 
 
-def can(capabilities: Collection[str], action: str, mode: str | None = None) -> bool:
-    """Whether a protocol with ``capabilities`` can do ``action`` (in ``mode``).
-
-    For ``raw`` the mode is the raw kind, and ``raw <kind>`` must be listed. For a named
-    action, a protocol that lists the name without any ``name <mode>`` entry has every mode.
-    """
-    if action == RAW_ACTION:
-        return mode is not None and raw_capability(mode) in capabilities
-    if action not in capabilities:
-        return False
-    if mode is None or action not in NAMED_ACTIONS:
-        return True
-    listed = [entry for entry in capabilities if entry.startswith(action + " ")]
-    return not listed or f"{action} {mode}" in capabilities
+#: What ``ptzmapd send``'s VALUE argument is for an action: a speed -1..1, a preset number,
+#: one of the row's modes, raw text in the camera's own kind, or nothing (stop, home).
+Argument = Literal["speed", "preset", "mode", "raw", ""]
 
 
-def modes_of(capabilities: Collection[str], action: str) -> tuple[str, ...]:
-    """The modes of a named action (the kinds of ``raw``) a protocol can do, in table order."""
-    modes = RAW_KINDS if action == RAW_ACTION else NAMED_ACTIONS.get(action, ())
-    return tuple(mode for mode in modes if can(capabilities, action, mode))
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A number key of an action, as ``ptzmapd check`` and ``ptzmapd send`` both take it:
+    ``low..high`` (``low < x <= high`` with ``above_low``), whole numbers with ``integer``."""
+
+    key: str
+    low: float
+    high: float
+    default: float | None = None
+    above_low: bool = False
+    integer: bool = False
+    #: The key applies only to some bindings with the action (a preset named by number, a
+    #: motion on a button, a direct mode): config/tables.py writes its row's conditions.
+    #: Otherwise the key applies wherever the action does, and its row is made from here.
+    conditional: bool = False
+
+    @property
+    def words(self) -> str:
+        """The range as the messages say it: ``0.05..10``."""
+        return f"more than {self.low:g}, at most {self.high:g}" if self.above_low else f"{self.low:g}..{self.high:g}"
+
+
+#: (binding key to blame, capability action, mode): one thing a binding asks of a camera.
+Ask = tuple[str, str, str | None]
+
+
+def _ask_action(binding: BindingConfig) -> list[Ask]:
+    return [("action", binding.action, None)]
+
+
+def _no_asks(binding: BindingConfig) -> list[Ask]:
+    return []
+
+
+def _nothing_fixed(binding: BindingConfig) -> list[Command]:
+    return []
+
+
+def _needs_nothing(binding: BindingConfig, spell: Callable[[str], str]) -> str | None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """Everything about one action. The callables take the binding (a config's, or the
+    button binding ``ptzmapd send`` is one press of) after the config checked its keys."""
+
+    action: Action
+    behaviour: Behaviour
+    #: What one press sends to a camera, from the binding's values. None: not a camera command.
+    command: Callable[[BindingConfig], Command] | None = None
+    #: What one press asks of the pipeline instead of a command to its cameras (stop, select).
+    intent: Callable[[BindingConfig], Intent] | None = None
+    #: The action's own number keys and their ranges.
+    params: tuple[Param, ...] = ()
+    #: The ``mode:`` words of one press, and the one it has when none is written (None:
+    #: required). An on/off named action also takes ``toggle`` and ``momentary``
+    #: (:func:`~ptzmapd.vocabulary.switchable`), which a single press cannot be.
+    modes: tuple[str, ...] = ()
+    default_mode: str | None = None
+    #: What a binding with it asks of its camera's protocol (``ptzmapd check`` tests them).
+    asks: Callable[[BindingConfig], list[Ask]] = _ask_action
+    #: Its commands whose values the config fixes, to check against each camera's codec.
+    fixed: Callable[[BindingConfig], list[Command]] = _nothing_fixed
+    #: What a binding with it lacks although each key is valid, or None; ``spell`` writes a
+    #: key as the caller's user wrote it (``pan`` in a config, ``--pan`` on the command line).
+    needs: Callable[[BindingConfig, Callable[[str], str]], str | None] = _needs_nothing
+    #: What ``ptzmapd send``'s VALUE argument is (a speed, a preset number, a mode, raw text).
+    argument: Argument = ""
+
+    def param(self, key: str) -> Param:
+        """The row's number key ``key``; LookupError when it has none (a caller's bug)."""
+        for param in self.params:
+            if param.key == key:
+                return param
+        raise LookupError(f"action {self.action!r} has no key {key!r}")
+
+
+# ---------------------------------------------------------------------------- motion
+
+#: The speed of a note or button held on a motion action (binding key ``value``), per
+#: encoder detent too: -1..1 like every speed above the codec. 1.0 when not written.
+SPEED = Param("value", -1, 1, conditional=True)
+
+_MOTION_COMMANDS: dict[Action, Callable[[float], Command]] = {
+    Action.PAN: lambda speed: PanTilt(speed, 0.0),
+    Action.TILT: lambda speed: PanTilt(0.0, speed),
+    Action.ZOOM: lambda speed: Zoom(speed),
+    Action.FOCUS: lambda speed: Focus(speed),
+}
+
+
+def _motion(action: Action) -> ActionRow:
+    encode = _MOTION_COMMANDS[action]
+    return ActionRow(
+        action, Behaviour.MOTION, command=lambda b: encode(1.0 if b.value is None else b.value),
+        params=(SPEED,), argument="speed",
+    )
+
+
+# ---------------------------------------------------------------------------- presets
+
+PRESET_NUMBER = Param("preset", 0, 127, integer=True, conditional=True)
+
+
+def _preset_command(binding: BindingConfig) -> Command:
+    number = binding.preset if binding.preset is not None else 0
+    if binding.clear:
+        return PresetClear(number)
+    return PresetStore(number) if binding.store else PresetRecall(number)
+
+
+def _preset_asks(binding: BindingConfig) -> list[Ask]:
+    if binding.clear:
+        return [("action", Action.PRESET, None), ("clear", PRESET_CLEAR, None)]
+    return _ask_action(binding)
+
+
+def _preset_fixed(binding: BindingConfig) -> list[Command]:
+    if binding.preset is not None:
+        return [_preset_command(binding)]
+    if binding.step is not None or binding.encoding is not None:
+        return [PresetRecall(number) for number in binding.presets]
+    return []
+
+
+# ---------------------------------------------------------------------------- positions
+
+#: The axis keys of move-to and jog (``--pan/--tilt/--zoom`` on the command line).
+AXIS_KEYS: tuple[str, ...] = (Axis.PAN, Axis.TILT, Axis.ZOOM)
+#: ``move-to``: degrees, zoom on the ISAPI document's 0..100 scale; None leaves the axis.
+POSITION_PARAMS = (Param(Axis.PAN, 0, 360), Param(Axis.TILT, -90, 270), Param(Axis.ZOOM, 0, 100))
+#: ``jog``: speeds -1..1 for ``duration`` seconds, timed by the camera (who stops it).
+JOG_PARAMS = (*(Param(axis, -1, 1) for axis in AXIS_KEYS), Param("duration", 0.05, 10, default=0.5))
+
+
+def _move_to(binding: BindingConfig) -> Command:
+    return MoveTo(binding.pan, binding.tilt, binding.zoom)
+
+
+def _jog(binding: BindingConfig) -> Command:
+    return Jog(binding.pan or 0.0, binding.tilt or 0.0, binding.zoom or 0.0, binding.duration)
+
+
+def _needs_position(binding: BindingConfig, spell: Callable[[str], str]) -> str | None:
+    if any(axis is not None for axis in (binding.pan, binding.tilt, binding.zoom)):
+        return None
+    return f"{Action.MOVE_TO} needs at least one of {', '.join(spell(axis) for axis in AXIS_KEYS)}"
+
+
+def _needs_speed(binding: BindingConfig, spell: Callable[[str], str]) -> str | None:
+    if any((binding.pan, binding.tilt, binding.zoom)):
+        return None
+    pan, tilt, zoom = (spell(axis) for axis in AXIS_KEYS)
+    return f"{Action.JOG} needs a nonzero speed for {pan}, {tilt} or {zoom}"
+
+
+# ---------------------------------------------------------------------------- named actions
+
+def _named(action: Action) -> ActionRow:
+    name = str(action)  # a plain string in the command, as the config gives it
+    levels = LEVELS.get(action)
+    params = (Param("level", levels.start, levels.stop - 1, integer=True, conditional=True),) if levels is not None else ()
+    return ActionRow(
+        action, Behaviour.ONE_SHOT,
+        command=lambda b: CameraAction(name, b.mode or "", b.level),
+        params=params, modes=NAMED_ACTIONS[action], asks=_named_asks, argument="mode",
+    )
+
+
+def _named_asks(binding: BindingConfig) -> list[Ask]:
+    action = binding.action
+    if binding.mode in SWITCH_MODES:  # toggle/momentary send "on" and "off"
+        return [("action", action, None), ("mode", action, "on"), ("mode", action, "off")]
+    return [("action", action, None), ("mode", action, binding.mode)]
+
+
+def _raw(binding: BindingConfig) -> Command:
+    # The config's one_of rule gives a raw binding exactly one of visca/pelco/http.
+    assert binding.raw is not None
+    return RawCommand(binding.raw.text, binding.raw.kind)
+
+
+def _raw_asks(binding: BindingConfig) -> list[Ask]:
+    return [(binding.raw.kind, Action.RAW, binding.raw.kind)] if binding.raw is not None else []
+
+
+# ---------------------------------------------------------------------------- the table
+
+ROWS: tuple[ActionRow, ...] = (
+    *(_motion(action) for action in MOTION_ACTIONS),
+    ActionRow(Action.STOP, Behaviour.ONE_SHOT, command=lambda b: PanTilt(0.0, 0.0),
+              intent=lambda b: StopAll(b.camera)),
+    ActionRow(Action.HOME, Behaviour.ONE_SHOT, command=lambda b: Home()),
+    ActionRow(Action.PRESET, Behaviour.PRESET, command=_preset_command,
+              params=(PRESET_NUMBER, Param("step", -16, 16, integer=True, conditional=True),
+                      Param("hold", 0.2, 10, conditional=True)),
+              asks=_preset_asks, fixed=_preset_fixed, argument="preset"),
+    ActionRow(Action.SELECT, Behaviour.ONE_SHOT, intent=lambda b: Select(b.camera, b.carry), asks=_no_asks),
+    # "toggle" by default: one button, pressed again, gives back manual focus. The mode is
+    # one of AUTOFOCUS_MODES (the config's choice), which mypy cannot see through a str.
+    ActionRow(Action.AUTOFOCUS, Behaviour.ONE_SHOT, command=lambda b: Autofocus(b.mode or "toggle"),  # type: ignore[arg-type]
+              modes=AUTOFOCUS_MODES, default_mode="toggle", argument="mode"),
+    ActionRow(Action.MOVE_TO, Behaviour.ONE_SHOT, command=_move_to, params=POSITION_PARAMS, needs=_needs_position,
+              fixed=lambda b: [_move_to(b)] if any(axis is not None for axis in (b.pan, b.tilt, b.zoom)) else []),
+    ActionRow(Action.JOG, Behaviour.ONE_SHOT, command=_jog, params=JOG_PARAMS, needs=_needs_speed,
+              fixed=lambda b: [_jog(b)] if any((b.pan, b.tilt, b.zoom)) else []),
+    *(_named(Action(name)) for name in NAMED_ACTIONS),
+    ActionRow(Action.RAW, Behaviour.ONE_SHOT, command=_raw, asks=_raw_asks, argument="raw"),
+    ActionRow(Action.LAYER, Behaviour.SURFACE, modes=HOLD_MODES, default_mode="hold", asks=_no_asks),
+    ActionRow(Action.FINE, Behaviour.SURFACE, modes=HOLD_MODES, default_mode="hold", asks=_no_asks,
+              params=(Param("factor", 0, 1, default=0.25, above_low=True),)),
+)
+
+#: Each action's row.
+ACTION_ROWS: dict[str, ActionRow] = {row.action: row for row in ROWS}
+assert tuple(ACTION_ROWS) == tuple(Action), "one row per action, in the vocabulary's order"
+
+
+def switched(binding: BindingConfig, on: bool) -> BindingConfig:
+    """A toggle/momentary binding as the press that turns its function on (or off)."""
+    return replace(binding, mode="on" if on else "off")
+
+

@@ -5,20 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ptzmapd.commands import Command
-
-#: Camera targets a binding can name besides a camera's own name.
-SELECTED = "selected"
-ALL = "all"
+from ptzmapd.vocabulary import Axis
 
 Driver = tuple[str, int]
 
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """Set one axis (pan, tilt, zoom, focus) of the target camera(s) to ``speed`` (-1..1)."""
+    """Set one axis (pan, tilt, zoom, focus) of the target camera(s) to ``speed`` (-1..1).
+
+    ``target`` everywhere here is a camera name or :data:`~ptzmapd.vocabulary.TARGETS`."""
 
     target: str
-    axis: str
+    axis: Axis
     speed: float
     #: Who drives the axis (input name, binding index): when the input vanishes or the
     #: selection changes, exactly the motions it drove are stopped.
@@ -44,7 +43,7 @@ class StopAll:
 
 @dataclass(frozen=True, slots=True)
 class Select:
-    #: A camera name, "next", "previous" or "all".
+    #: A camera name or a :class:`~ptzmapd.vocabulary.Target` (next, previous, all).
     camera: str
     #: Keep moving on the new camera what moved the old one.
     carry: bool = False

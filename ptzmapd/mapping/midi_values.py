@@ -13,6 +13,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ptzmapd.events import ControlEvent
+from ptzmapd.vocabulary import ControlKind
+
+# Bound once: an enum attribute lookup on every CC costs more than the comparison.
+_CC = ControlKind.CC
 
 ENCODINGS = ("twos-complement", "sign-magnitude", "offset-64")
 
@@ -56,20 +60,20 @@ class MidiAssembler:
 
     def feed(self, event: ControlEvent) -> ControlEvent | None:
         """The event to map (possibly a composite), or None while a sequence is incomplete."""
-        if event.kind != "cc" or not isinstance(event.number, int):
+        if event.kind != _CC or not isinstance(event.number, int):
             return event
         number, value, channel = event.number, int(event.value), event.channel
         if self.nrpn and number in (NRPN_PARAM_MSB, NRPN_PARAM_LSB, DATA_MSB, DATA_LSB):
             return self._nrpn(event, number, value, channel)
         if number in self.cc14:
             self._msb[(channel, number)] = value
-            return replace(event, kind="cc14", number=number, value=float(value << 7))
+            return replace(event, kind=ControlKind.CC14, number=number, value=float(value << 7))
         msb_number = self.lsb_of.get(number)
         if msb_number is not None:
             msb = self._msb.get((channel, msb_number))
             if msb is None:
                 return None  # an LSB before any MSB says nothing yet
-            return replace(event, kind="cc14", number=msb_number, value=float((msb << 7) | value))
+            return replace(event, kind=ControlKind.CC14, number=msb_number, value=float((msb << 7) | value))
         return event
 
     def _nrpn(self, event: ControlEvent, number: int, value: int, channel: int | None) -> ControlEvent | None:
@@ -83,6 +87,6 @@ class MidiAssembler:
         parameter = (param[0] << 7) | param[1]
         if number == DATA_MSB:
             self._data_msb[channel] = value
-            return replace(event, kind="nrpn", number=parameter, value=float(value << 7))
+            return replace(event, kind=ControlKind.NRPN, number=parameter, value=float(value << 7))
         msb = self._data_msb.get(channel, 0)
-        return replace(event, kind="nrpn", number=parameter, value=float((msb << 7) | value))
+        return replace(event, kind=ControlKind.NRPN, number=parameter, value=float((msb << 7) | value))

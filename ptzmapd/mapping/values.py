@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from ptzmapd.events import ControlEvent
+from ptzmapd.vocabulary import ControlKind
 
 CC_CENTRE = 64
+# Members bound once: an enum attribute lookup on every event costs more than the comparison.
+_CC, _PROGRAM = ControlKind.CC, ControlKind.PROGRAM
 PITCHBEND_MAX = 8191
 PITCHBEND_MIN = -8192
 
@@ -40,9 +43,9 @@ def is_press(event: ControlEvent, previous: float | None) -> bool:
     A CC used as a button (pads that send 127/0) fires once when it crosses 64 upwards,
     not again while held or on release.
     """
-    if event.kind == "program":
+    if event.kind == _PROGRAM:
         return True
-    if event.kind == "cc":
+    if event.kind == _CC:
         was_down = previous is not None and previous >= CC_CENTRE
         return event.value >= CC_CENTRE and not was_down
     return event.value > 0

@@ -9,6 +9,9 @@ ramps, zoom-aware pan/tilt speed, and speed steps with hysteresis. While a ramp 
 (or the zoom keeps changing what a pan speed means) a timer ticks every ``TICK`` seconds;
 otherwise nothing runs. A motion watchdog stops a camera that has moved continuously for
 longer than its ``max_move`` (a stuck fader, a jammed stick).
+
+The fine-control factor lives here too: the mixer keeps what each driver asks and scales it
+by the factor in force, so a change of factor applies at once to what is moving.
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ class MotionMixer:
         self._contributions: dict[tuple[str, str], dict[Driver | None, float]] = {}
         self._timer: Timer | None = None
         self._timer_at: float | None = None
+        #: The fine-control factor (1 = off): every driver's speed is multiplied by it.
+        self.fine_factor = 1.0
 
     def _camera(self, camera: str) -> _CameraMotion:
         motion = self._cameras.get(camera)
@@ -108,7 +113,22 @@ class MotionMixer:
             contributions[driver] = speed
         else:
             contributions.pop(driver, None)
-        total = max(-1.0, min(1.0, sum(contributions.values())))
+        self._request(camera, axis, contributions)
+
+    def set_fine(self, factor: float) -> bool:
+        """Scale every driver's speed by ``factor`` from now on (1 = fine control off), what
+        is moving included. False if it was in force already."""
+        if factor == self.fine_factor:
+            return False
+        self.fine_factor = factor
+        for (camera, axis), contributions in list(self._contributions.items()):
+            if contributions:
+                self._request(camera, axis, contributions)
+        return True
+
+    def _request(self, camera: str, axis: str, contributions: dict[Driver | None, float]) -> None:
+        factor = self.fine_factor
+        total = max(-1.0, min(1.0, sum(speed * factor for speed in contributions.values())))
         motion = self._camera(camera)
         if motion.requested[axis] == total:
             return  # a resting control repeating its value changes nothing
@@ -132,7 +152,8 @@ class MotionMixer:
         motion.moving_since = None
 
     def contribution(self, camera: str, axis: str, driver: Driver) -> float | None:
-        """What one driver asks of one axis now, or None if nothing (it was stopped)."""
+        """What one driver asks of one axis now (before the fine factor), or None if nothing
+        (it was stopped)."""
         return self._contributions.get((camera, axis), {}).get(driver)
 
     def driven_by(self, match: Callable[[Driver], bool]) -> list[tuple[str, str]]:
@@ -143,7 +164,8 @@ class MotionMixer:
         ]
 
     def contributions(self, match: Callable[[Driver], bool]) -> list[tuple[str, str, Driver, float]]:
-        """(camera, axis, driver, speed) for every matching driver's request."""
+        """(camera, axis, driver, speed) for every matching driver's request (before the
+        fine factor)."""
         return [
             (camera, axis, driver, speed)
             for (camera, axis), contributions in self._contributions.items()

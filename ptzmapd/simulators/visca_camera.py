@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ptzmapd.mapping.actions import DIRECT_MODE
+from ptzmapd.vocabulary import DIRECT_MODE
 from ptzmapd.protocols.visca.read import CommandFrame, describe_command, read_command
 from ptzmapd.protocols.visca.tables import (
     DIRECT_COMMANDS,

@@ -39,7 +39,7 @@ from ptzmapd.commands import (
 )
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
-from ptzmapd.mapping.actions import PRESET_CLEAR, named_capabilities, raw_capability
+from ptzmapd.vocabulary import PRESET_CLEAR, named_capabilities, raw_capability
 from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
 from ptzmapd.protocols.units import drive_level, speed_sign
 from ptzmapd.protocols.http import (

@@ -49,7 +49,7 @@ from ptzmapd.commands import (
 )
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, Outgoing, Reply, SpeedLimits, UnreadableAnswer
-from ptzmapd.mapping.actions import PRESET_CLEAR, named_capabilities, raw_capability
+from ptzmapd.vocabulary import PRESET_CLEAR, named_capabilities, raw_capability
 from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
 from ptzmapd.protocols.units import drive_level, finite_speed, speed_sign
 from ptzmapd.protocols.http import (

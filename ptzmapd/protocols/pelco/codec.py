@@ -38,7 +38,7 @@ from ptzmapd.commands import (
     Zoom,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.mapping.actions import MOTION_ACTIONS, PRESET_CLEAR, named_capabilities, raw_capability
+from ptzmapd.vocabulary import MOTION_ACTIONS, PRESET_CLEAR, named_capabilities, raw_capability
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
 from ptzmapd.protocols.pairing import ONE_WAY, Pairing
 from ptzmapd.protocols.framing import Cut, StreamSplitter
@@ -70,10 +70,10 @@ DIRECTIONS: dict[str, dict[int, str]] = {
     "iris": {1: "iris open", -1: "iris close"},
 }
 
-#: ``iris`` action modes (mapping.actions) and the direction each drives the iris.
+#: ``iris`` action modes (ptzmapd.vocabulary) and the direction each drives the iris.
 IRIS_MODES: dict[str, int] = {"open": 1, "up": 1, "close": -1, "down": -1}
 
-#: What a binding can ask of a Pelco camera (the vocabulary of :mod:`ptzmapd.mapping.actions`),
+#: What a binding can ask of a Pelco camera (the vocabulary of :mod:`ptzmapd.vocabulary`),
 #: read from the tables of this module: no autofocus and no position inquiries in Pelco.
 CAPABILITIES: frozenset[str] = (
     frozenset(MOTION_ACTIONS)

@@ -34,7 +34,7 @@ from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import Garbage, Outgoing, Reply, SpeedLimits
 from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
 from ptzmapd.protocols.http import Decoded, HttpRequest, describe_request, plain_reply, raw_command_request, read_response
-from ptzmapd.mapping.actions import named_capabilities, raw_capability
+from ptzmapd.vocabulary import named_capabilities, raw_capability
 from ptzmapd.protocols.units import drive_level, finite_speed, variable_level
 
 CONTROL_PATH = "/cgi-bin/ptzctrl.cgi"

@@ -23,7 +23,7 @@ from ptzmapd.commands import (
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.mapping.actions import DIRECT_MODE, LEVELS, NAMED_ACTIONS
+from ptzmapd.vocabulary import DIRECT_MODE, LEVELS, NAMED_ACTIONS
 from ptzmapd.protocols.base import SpeedLimits
 from ptzmapd.protocols.units import NotHex, drive_level, parse_hex, speed_sign, variable_level
 from ptzmapd.protocols.visca.tables import (

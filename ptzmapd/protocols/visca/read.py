@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ptzmapd.mapping.actions import DIRECT_MODE
+from ptzmapd.vocabulary import DIRECT_MODE
 from ptzmapd.protocols.base import Ack, Completion, ErrorReply, Garbage, InquiryAnswer, Notice, Reply, UnreadableAnswer
 from ptzmapd.protocols.framing import Cut, Piece, StreamSplitter
 from ptzmapd.protocols.units import hexbytes

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ptzmapd.commands import Command, PanTiltPositionInquiry, ZoomPositionInquiry
-from ptzmapd.mapping.actions import DIRECT_MODE, MOTION_ACTIONS, PRESET_CLEAR, named_capabilities, raw_capability
+from ptzmapd.vocabulary import DIRECT_MODE, MOTION_ACTIONS, PRESET_CLEAR, named_capabilities, raw_capability
 
 
 TERMINATOR = 0xFF
@@ -131,7 +131,7 @@ MEMORY = bytes.fromhex("01 04 3F")
 MEMORY_OPERATIONS: dict[int, str] = {0x00: "reset", 0x01: "store", 0x02: "recall"}
 MEMORY_BYTE: dict[str, int] = {name: byte for byte, name in MEMORY_OPERATIONS.items()}
 
-#: Named camera actions (:data:`~ptzmapd.mapping.actions.NAMED_ACTIONS`) that VISCA has:
+#: Named camera actions (:data:`~ptzmapd.vocabulary.NAMED_ACTIONS`) that VISCA has:
 #: (action, mode) → the bytes between the address and FF, as the PTZOptics VISCA tables
 #: (``specs/ptzoptics-visca-over-ip-commands.txt``, the Move 4K manual) print them.
 NAMED_COMMANDS: dict[tuple[str, str], bytes] = {
@@ -233,7 +233,7 @@ def named_mode_known(name: str, mode: str) -> bool:
     return (name, mode) in NAMED_COMMANDS or (mode == DIRECT_MODE and name in DIRECT_COMMANDS)
 
 
-#: What a binding can ask of a VISCA camera (the vocabulary of :mod:`ptzmapd.mapping.actions`),
+#: What a binding can ask of a VISCA camera (the vocabulary of :mod:`ptzmapd.vocabulary`),
 #: read from the tables of this module. Every VISCA protocol declares exactly this.
 CAPABILITIES: frozenset[str] = (
     frozenset(MOTION_ACTIONS)

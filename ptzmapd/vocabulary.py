@@ -1,0 +1,218 @@
+"""The words every layer shares: actions, control kinds, motion axes, press modes, and the
+capabilities a protocol lists. The bottom layer: it imports nothing of ptzmapd.
+
+Each name is a :class:`~enum.StrEnum` whose values are the words written in a config file
+(``action: move-to``, ``mode: toggle``): a member *is* that string (it compares, hashes,
+formats and reprs as it), so mypy checks the names while the YAML spellings stay as they are.
+
+A protocol's *capabilities* (``PROTOCOLS[name].capabilities``) are strings of this
+vocabulary: an action name (``pan``, ``preset``, ``tally``), ``"<named action> <mode>"`` for
+each mode of a named action it can do (``iris up``; a named action listed without any mode
+entry has every mode), and ``"raw <kind>"`` for the raw kind it takes (``raw visca``). Build
+them with :func:`named_capabilities` and :func:`raw_capability`; ask them with :func:`can`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from enum import StrEnum
+
+
+class Word(StrEnum):
+    """A word of the config language. Its repr is the word's own (``'pan'``): messages quote
+    values with ``!r``, and a member must read there as the user wrote it."""
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+class Axis(Word):
+    """A motion axis: what ``action: pan`` (…) drives and a :class:`Move` intent names."""
+
+    PAN = "pan"
+    TILT = "tilt"
+    ZOOM = "zoom"
+    FOCUS = "focus"
+
+
+class ControlKind(Word):
+    """What kind of control an event comes from (``ControlEvent.kind``) and a binding names."""
+
+    CC = "cc"
+    NOTE = "note"
+    PITCHBEND = "pitchbend"
+    PROGRAM = "program"
+    #: Assembled from two CCs (MSB on n, LSB on n+32) by the MIDI assembler.
+    CC14 = "cc14"
+    NRPN = "nrpn"
+    AXIS = "axis"
+    BUTTON = "button"
+    HAT = "hat"
+
+
+class Action(Word):
+    """Every ``action:`` a binding can name, in the order messages list them."""
+
+    # Motion: a speed while the control is held or deflected (the :class:`Axis` names).
+    PAN = "pan"
+    TILT = "tilt"
+    ZOOM = "zoom"
+    FOCUS = "focus"
+    # Once per press.
+    STOP = "stop"
+    HOME = "home"
+    PRESET = "preset"
+    SELECT = "select"
+    AUTOFOCUS = "autofocus"
+    MOVE_TO = "move-to"
+    JOG = "jog"
+    # Named camera functions (:data:`NAMED_ACTIONS` gives their modes).
+    POWER = "power"
+    FOCUS_MODE = "focus-mode"
+    FOCUS_LOCK = "focus-lock"
+    WHITE_BALANCE = "white-balance"
+    WHITE_BALANCE_TRIGGER = "white-balance-trigger"
+    EXPOSURE = "exposure"
+    IRIS = "iris"
+    SHUTTER = "shutter"
+    GAIN = "gain"
+    BRIGHT = "bright"
+    BACKLIGHT = "backlight"
+    FLIP = "flip"
+    TALLY = "tally"
+    MENU = "menu"
+    SAVE_SETTINGS = "save-settings"
+    LIGHT = "light"
+    WIPER = "wiper"
+    AUTO_TRACKING = "auto-tracking"
+    SWING = "swing"
+    # Protocol bytes or an HTTP request written in the config.
+    RAW = "raw"
+    # On the surface itself, not on a camera: a shift layer, the fine-control modifier.
+    LAYER = "layer"
+    FINE = "fine"
+
+
+class Target(Word):
+    """What a binding's ``camera:`` can name besides a camera: the selected camera(s), every
+    camera, and (``action: select`` only) the next or previous camera in the file's order."""
+
+    SELECTED = "selected"
+    ALL = "all"
+    NEXT = "next"
+    PREVIOUS = "previous"
+
+
+#: Targets of every camera action.
+TARGETS: tuple[Target, ...] = (Target.SELECTED, Target.ALL)
+#: ``select`` targets besides camera names: step through the cameras, or drive them all.
+SELECT_STEPS: tuple[Target, ...] = (Target.NEXT, Target.PREVIOUS, Target.ALL)
+
+
+class PressMode(Word):
+    """How a button drives something with two states (a layer, fine control, an on/off
+    camera function): active while held, flipped by each press, or on while held and off on
+    release. ``hold`` is the surface actions' word for what ``momentary`` is to a camera's."""
+
+    HOLD = "hold"
+    TOGGLE = "toggle"
+    MOMENTARY = "momentary"
+
+
+#: Actions that set a speed while the control is held or deflected.
+MOTION_ACTIONS: tuple[Action, ...] = (Action.PAN, Action.TILT, Action.ZOOM, Action.FOCUS)
+#: Actions on the surface itself, not on a camera.
+SURFACE_ACTIONS: tuple[Action, ...] = (Action.LAYER, Action.FINE)
+#: How a layer or fine button behaves.
+HOLD_MODES: tuple[PressMode, ...] = (PressMode.HOLD, PressMode.TOGGLE)
+#: Extra modes of a named action that has both "on" and "off" (:func:`switchable`).
+SWITCH_MODES: tuple[PressMode, ...] = (PressMode.TOGGLE, PressMode.MOMENTARY)
+
+#: The capability of clearing a stored preset (``action: preset`` with ``clear: true``):
+#: not every protocol that recalls and stores presets can forget one.
+PRESET_CLEAR = "preset clear"
+
+#: Named camera functions (:class:`~ptzmapd.commands.CameraAction`) and their modes. A
+#: ``direct`` mode takes a ``level:`` number (see :data:`LEVELS`). Where two protocols have
+#: the same function (VISCA iris and Pelco iris, ISAPI one-push focus), the same name works
+#: on both, each with the modes its protocol has.
+NAMED_ACTIONS: dict[str, tuple[str, ...]] = {
+    Action.POWER: ("on", "off"),
+    Action.FOCUS_MODE: ("auto", "manual", "toggle"),
+    Action.FOCUS_LOCK: ("on", "off"),
+    # "color-temperature" is the PTZOptics table's CAM_WB ColorTemperature mode (04 35 20).
+    Action.WHITE_BALANCE: ("auto", "indoor", "outdoor", "one-push", "manual", "color-temperature"),
+    Action.WHITE_BALANCE_TRIGGER: ("one-push",),
+    Action.EXPOSURE: ("auto", "manual", "shutter-priority", "iris-priority", "bright"),
+    # up/down/reset/direct are VISCA's steps; open/close are Pelco's iris bits.
+    Action.IRIS: ("up", "down", "reset", "direct", "open", "close"),
+    Action.SHUTTER: ("up", "down", "reset", "direct"),
+    Action.GAIN: ("up", "down", "reset", "direct"),
+    Action.BRIGHT: ("up", "down", "reset", "direct"),
+    Action.BACKLIGHT: ("on", "off"),
+    # "both" turns the picture 180 degrees: what a ceiling-mounted camera needs.
+    Action.FLIP: ("off", "horizontal", "vertical", "both"),
+    Action.TALLY: ("on", "off", "flash"),
+    Action.MENU: ("open", "close", "up", "down", "left", "right", "enter", "back"),
+    Action.SAVE_SETTINGS: ("save",),
+    Action.LIGHT: ("on", "off"),
+    Action.WIPER: ("on", "off"),
+    Action.AUTO_TRACKING: ("on", "off"),
+    Action.SWING: ("on", "off"),
+}
+
+#: The mode of a named action that carries a ``level:`` number.
+DIRECT_MODE = "direct"
+
+#: ``level:`` numbers of each action with a direct mode. VISCA carries the level as two
+#: nibble bytes ``0p 0q`` (``8x 01 04 4B 00 00 0p 0q FF``); the spec tables give no narrower
+#: range, so this is what the frame can hold. A camera refuses a level beyond its own range
+#: with a syntax error, which the controller logs.
+LEVELS: dict[str, range] = {
+    name: range(0, 0x100) for name, modes in NAMED_ACTIONS.items() if DIRECT_MODE in modes
+}
+
+#: What a raw action is written in, each the binding key that holds it (``visca: "81 01 …"``).
+RAW_KINDS: tuple[str, ...] = ("visca", "pelco", "http")
+
+
+def switchable(action: str) -> bool:
+    """Whether a named action has both "on" and "off" (and so also ``toggle``/``momentary``)."""
+    modes = NAMED_ACTIONS.get(action, ())
+    return "on" in modes and "off" in modes
+
+
+def named_capabilities(pairs: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """Capabilities for the (named action, mode) pairs a codec encodes: each name, and
+    ``"name mode"`` for each pair, so that a check can tell ``iris`` from ``iris direct``."""
+    capabilities: set[str] = set()
+    for name, mode in pairs:
+        capabilities |= {name, f"{name} {mode}"}
+    return frozenset(capabilities)
+
+
+def raw_capability(kind: str) -> str:
+    """The capability of a protocol whose codec takes raw commands written as ``kind``."""
+    return f"{Action.RAW} {kind}"
+
+
+def can(capabilities: Collection[str], action: str, mode: str | None = None) -> bool:
+    """Whether a protocol with ``capabilities`` can do ``action`` (in ``mode``).
+
+    For ``raw`` the mode is the raw kind, and ``raw <kind>`` must be listed. For a named
+    action, a protocol that lists the name without any ``name <mode>`` entry has every mode.
+    """
+    if action == Action.RAW:
+        return mode is not None and raw_capability(mode) in capabilities
+    if action not in capabilities:
+        return False
+    if mode is None or action not in NAMED_ACTIONS:
+        return True
+    listed = [entry for entry in capabilities if entry.startswith(action + " ")]
+    return not listed or f"{action} {mode}" in capabilities
+
+
+def modes_of(capabilities: Collection[str], action: str) -> tuple[str, ...]:
+    """The modes of a named action (the kinds of ``raw``) a protocol can do, in table order."""
+    modes = RAW_KINDS if action == Action.RAW else NAMED_ACTIONS.get(action, ())
+    return tuple(mode for mode in modes if can(capabilities, action, mode))
