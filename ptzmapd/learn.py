@@ -37,9 +37,8 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from ptzmapd.clock import Clock, MonotonicClock, Timer
-from ptzmapd.config import load_config
 from ptzmapd.config.model import Config, InputConfig, Mark
-from ptzmapd.errors import ConfigError, PtzmapdError
+from ptzmapd.errors import PtzmapdError
 from ptzmapd.events import ControlEvent
 from ptzmapd.inputs import Input, make_input
 from ptzmapd.inputs.controls import HAT_DIRECTIONS
@@ -346,15 +345,23 @@ def _yaml_text(text: str) -> str:
 
 
 def configured_inputs(config: Config, input_name: str | None) -> list[Found]:
-    """The config's inputs, or the one named; ConfigError naming the valid ones."""
-    if input_name is not None and input_name not in config.inputs:
-        valid = ", ".join(config.inputs) or "none"
-        raise ConfigError([f"{config.path}: no input {input_name!r} (valid: {valid})"])
+    """The config's inputs, or the one named; ValueError naming the valid ones (``ptzmapd
+    learn`` checks the name first: :func:`input_problem`)."""
+    problem = input_problem(config, input_name)
+    if problem is not None:
+        raise ValueError(problem)
     return [
         Found(device, _configured(device), "")
         for name, device in config.inputs.items()
         if input_name is None or name == input_name
     ]
+
+
+def input_problem(config: Config, input_name: str | None) -> str | None:
+    """What is wrong with ``--input NAME`` for this config, in words; None if nothing."""
+    if input_name is None or input_name in config.inputs:
+        return None
+    return f"{config.path}: no input {input_name!r} (valid: {', '.join(config.inputs) or 'none'})"
 
 
 def _configured(device: InputConfig) -> str:
@@ -446,11 +453,8 @@ async def listen(
         learner.close()
 
 
-async def run_learn(config_path: str | None, input_name: str | None, gamepads: bool, log: logging.Logger) -> int:
+async def run_learn(config: Config | None, input_name: str | None, gamepads: bool, log: logging.Logger) -> int:
     """``ptzmapd learn``: :func:`learn` on stdout until Ctrl-C (or SIGTERM), which exits 0."""
-    if input_name is not None and config_path is None:
-        raise ConfigError(["--input names an input of a config: give -c FILE too"])
-    config = load_config(config_path) if config_path is not None else None
     until = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

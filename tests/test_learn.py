@@ -24,7 +24,6 @@ import rtmidi
 import sdl_virtual
 from ptzmapd.clock import FakeClock
 from ptzmapd.config import load_config
-from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent
 from ptzmapd.inputs.sdl.pump import joystick_service
 from ptzmapd.inputs.midi.sender import MidiSender
@@ -251,8 +250,13 @@ def test_learn_names_an_unknown_input_and_the_valid_ones(tmp_path: Path) -> None
         "cameras:\n  stage: {protocol: visca-udp, host: 127.0.0.2}\n"
         'inputs:\n  desk: {type: midi, virtual: "x"}\n'
     )
-    with pytest.raises(ConfigError, match=r"no input 'dsk' \(valid: desk\)"):
+    with pytest.raises(ValueError, match=r"no input 'dsk' \(valid: desk\)"):
         asyncio.run(learn(load_config(path), asyncio.Event(), io.StringIO(), input_name="dsk"))
+    # The command line says it before listening to anything: a usage error, exit 2.
+    learn_command = subprocess.run([sys.executable, "-m", "ptzmapd.cli", "learn", "-c", str(path), "--input", "dsk"],
+                                   capture_output=True, text=True, timeout=30)
+    assert learn_command.returncode == 2 and learn_command.stdout == ""
+    assert learn_command.stderr.strip() == f"ptzmapd: {path}: no input 'dsk' (valid: desk)"
 
 
 @pytest.fixture

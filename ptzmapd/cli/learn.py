@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 
 
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,6 +22,15 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def main(args: argparse.Namespace, log: logging.Logger) -> int:
-    from ptzmapd.learn import run_learn
+    from ptzmapd.config import load_config
+    from ptzmapd.learn import input_problem, run_learn
 
-    return asyncio.run(run_learn(args.config, args.input, args.gamepads, log))
+    if args.input is not None and args.config is None:
+        print("ptzmapd: --input names an input of a config: give -c FILE too", file=sys.stderr)
+        return 2
+    config = load_config(args.config) if args.config is not None else None  # ConfigError: main() reports it
+    problem = input_problem(config, args.input) if config is not None else None
+    if problem is not None:
+        print(f"ptzmapd: {problem}", file=sys.stderr)
+        return 2
+    return asyncio.run(run_learn(config, args.input, args.gamepads, log))
