@@ -198,3 +198,16 @@ def test_demo_refuses_a_duration_out_of_range(seconds: str) -> None:
     assert run.returncode == 2
     assert one_error_line(run) == (f"ptzmapd: --duration: {float(seconds)!r} is out of range "
                                    "(valid: more than 0, at most 3600 seconds)")
+
+
+def test_a_reader_that_goes_away_ends_the_output_without_a_traceback() -> None:
+    # `ptzmapd check -c studio.yaml | head -1`: the pipe closes before everything is written.
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to the pipe now fails with EPIPE
+    try:
+        run = subprocess.run([sys.executable, "-m", "ptzmapd.cli", "check", "-c", str(ROOT / "studio.example.yaml")],
+                             stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=30, cwd=ROOT)
+    finally:
+        os.close(write_end)
+    assert run.returncode == 1
+    assert run.stderr == ""

@@ -9,6 +9,7 @@ in a clear message and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ptzmapd import __version__, logs
@@ -49,3 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`ptzmapd check … | head`): nothing more to say to it. Point
+        # stdout at /dev/null so Python's own flush at exit does not complain a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
