@@ -9,6 +9,7 @@ uses for the same value in a config.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import subprocess
@@ -250,3 +251,20 @@ def test_check_refuses_presets_no_target_camera_takes(
         assert code == 0, err
     else:
         assert code == 2 and problem in err, err
+
+
+def test_send_waits_for_the_wire_on_its_state_not_by_polling() -> None:
+    from ptzmapd.cli.send import wait_connected
+    from ptzmapd.clock import MonotonicClock
+    from wire import MemoryWire
+
+    async def body() -> tuple[bool, bool, bool]:
+        wire = MemoryWire(MonotonicClock(), connected=False)
+        asyncio.get_running_loop().call_later(0.05, wire.plug, True)  # the TCP connect succeeds
+        came_up = await wait_connected(wire, timeout=5.0)
+        never = MemoryWire(MonotonicClock(), connected=False)
+        gave_up = await wait_connected(never, timeout=0.05)
+        already = await wait_connected(wire, timeout=0.0)
+        return came_up, gave_up, already
+
+    assert asyncio.run(body()) == (True, False, True)

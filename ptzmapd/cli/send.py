@@ -25,6 +25,7 @@ from ptzmapd.config.checks import check_raw, raw_example
 from ptzmapd.config.rules import binding_value, codec_refusal, inability
 from ptzmapd.config.model import BindingConfig, Mark, RawText
 from ptzmapd.errors import ProtocolError
+from ptzmapd.transports.base import Transport
 from ptzmapd.mapping.actions import ACTION_ROWS, AXIS_KEYS, ROWS, ActionRow
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.vocabulary import DIRECT_MODE, LEVELS, Action, ControlKind, modes_of
@@ -308,6 +309,35 @@ class Interruption:
         self._installed = []
 
 
+#: How long ``send`` waits for the camera's wire to come up (a TCP connect, a serial device).
+CONNECT_TIMEOUT = 3.0
+
+
+async def wait_connected(transport: Transport, timeout: float) -> bool:
+    """Wait until ``transport`` reports its wire up (its state listener), at most ``timeout``
+    seconds; False if it did not come up (the command then waits for its answer in vain and
+    ``send`` reports no answer)."""
+    if transport.connected:
+        return True
+    up = asyncio.Event()
+
+    def on_state(connected: bool) -> None:
+        if connected:
+            up.set()
+
+    def on_data(data: bytes) -> None:
+        pass
+
+    transport.add_listener(on_data, on_state)
+    try:
+        await asyncio.wait_for(up.wait(), timeout)
+    except TimeoutError:
+        return False
+    finally:
+        transport.remove_listener(on_data, on_state)
+    return True
+
+
 async def stop_first(controller: CameraController, grace: float) -> bool:
     """Stop every axis and wait up to ``grace`` seconds for the stop's own answer (on
     reply-less protocols: for the stop and its repeats to be written). True if it came."""
@@ -372,9 +402,7 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     finished = False
     try:
         controller = await make_controller(camera, pool, clock, log)
-        deadline = asyncio.get_running_loop().time() + 3.0
-        while not controller.transport.connected and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.02)
+        await wait_connected(controller.transport, CONNECT_TIMEOUT)
         # The opening words (RESET, stops) go first; a timed move is timed from when it can
         # really start, not eaten by them (on a 2400-baud Pelco bus they take ~0.1 s).
         opening = controller.stop()
