@@ -16,7 +16,7 @@ import pytest
 from urllib.parse import urlsplit
 
 from ptzmapd.config import ConfigError, load_config
-from ptzmapd.files import MAX_CONFIG_BYTES, MAX_SECRET_BYTES
+from ptzmapd.files import MAX_CONFIG_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 

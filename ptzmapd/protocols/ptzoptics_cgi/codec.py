@@ -16,7 +16,6 @@ functions serve here too.
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 from ptzmapd.commands import (
