@@ -56,7 +56,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "Examples: 'send -c studio.yaml stage preset 3', 'send -c studio.yaml stage pan 0.5 --for 1.5', "
         "'send -c studio.yaml stage tally on', 'send -c studio.yaml stage iris direct --level 8', "
         "'send -c studio.yaml stage raw \"81 01 04 38 02 FF\"', "
-        "'send -c studio.yaml hik move-to --pan 90 --tilt 10', 'send -c studio.yaml hik jog --pan 0.5 --for 0.4'.",
+        "'send -c studio.yaml gate move-to --pan 90 --tilt 10', 'send -c studio.yaml gate jog --pan 0.5 --for 0.4'.",
     )
     send.add_argument("-c", "--config", required=True, metavar="FILE")
     send.add_argument("camera")
