@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from urllib.parse import urlsplit
 
-from ptzmapd.config import ConfigError, load_config
+from ptzmapd.config.loader import load_config
+from ptzmapd.errors import ConfigError
 from ptzmapd.files import MAX_CONFIG_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent

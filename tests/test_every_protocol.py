@@ -18,7 +18,7 @@ import pytest
 
 from ptzmapd.app.assemble import assemble
 from ptzmapd.clock import MonotonicClock
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.protocols.ipcam_cgi import codec as ipcam_cgi
 from ptzmapd.protocols.isapi import codec as isapi
 from ptzmapd.protocols.ptzoptics_cgi import codec as ptzoptics_cgi

@@ -96,6 +96,19 @@ def test_no_import_points_to_a_higher_layer(path: Path) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+def test_a_package_imports_nothing_its_lowest_module_may_not() -> None:
+    # Importing ptzmapd.config.model runs ptzmapd/config/__init__.py first: what a package's
+    # __init__ imports, every module of the package drags along, however low its layer.
+    wrong = []
+    for init in PACKAGE.rglob("__init__.py"):
+        package = module_name(init)
+        lowest = min(rank(module_name(path)) for path in init.parent.rglob("*.py"))
+        wrong += [f"{init.relative_to(PACKAGE.parent)}:{line}: {package} holds modules of layer {lowest} "
+                  f"but imports {name} (layer {rank(name)})"
+                  for line, name in imports(init) if rank(name) > lowest]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_the_walk_sees_lazy_and_type_checking_imports(tmp_path: Path) -> None:
     # The checker itself: an import inside a function and one under TYPE_CHECKING are found.
     source = PACKAGE / "clock.py"

@@ -20,7 +20,7 @@ from ptzmapd.control.controller import CameraController
 from ptzmapd.control.outcomes import Answer, Outcome
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Command
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.config.checks import check_raw, raw_example
 from ptzmapd.config.rules import binding_value, codec_refusal, inability
 from ptzmapd.config.model import BindingConfig, Mark, RawText
