@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 from xml.sax.saxutils import escape
 
-from ptzmapd.protocols.http import HttpRequest, HttpResponse, ResponseStatus, parse_xml, xml_int, xml_text
+from ptzmapd.protocols.http import XML, HttpRequest, HttpResponse, ResponseStatus, parse_xml, xml_int, xml_text
 from ptzmapd.simulators.head import Head
 
-XML = "application/xml"
 
 #: The device's own description: what ``/ISAPI/System/deviceInfo`` answers.
 DEVICE_INFO = (
