@@ -47,7 +47,7 @@ CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from ptzmapd.config import yamlmarks
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 if {pure}:
     yamlmarks.FAST_LOADER = None
 started = time.perf_counter()

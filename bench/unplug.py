@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import FLOOR, HOST, MIN_INTERVAL, ROOT, Camera, cpu_seconds, pct, wall  # noqa: E402
+from run import FLOOR, HOST, MIN_INTERVAL, ROOT, Camera, cpu_seconds, pct  # noqa: E402
 
 from jack import ensure_jack, stop_jack  # noqa: E402
 

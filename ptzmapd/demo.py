@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping
 
 from ptzmapd.app.assemble import Runtime, assemble
 from ptzmapd.clock import MonotonicClock
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.events import ControlEvent
 
 DEMO_HOST = "127.0.0.2"  # not 127.0.0.1: see DESIGN.md on port 52381 collisions

@@ -19,7 +19,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from ptzmapd.config import ConfigError, load_config
+from ptzmapd.config.loader import load_config
+from ptzmapd.errors import ConfigError
 from ptzmapd.config.model import BindingConfig
 from ptzmapd.vocabulary import MOTION_ACTIONS, Action, ControlKind, Target
 

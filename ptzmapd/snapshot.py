@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ptzmapd.clock import MonotonicClock
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.http import HttpRequest, quote_body

@@ -15,7 +15,8 @@ import pytest
 from ptzmapd.clock import FakeClock
 from ptzmapd.cli.send import SEND_ACTIONS, send_command
 from ptzmapd.commands import Jog, MoveTo, PanTilt, PresetRecall, PresetStore
-from ptzmapd.config import ConfigError, load_config
+from ptzmapd.config.loader import load_config
+from ptzmapd.errors import ConfigError
 from ptzmapd.config.model import BindingConfig, Mark
 from ptzmapd.config.rules import binding_value
 from ptzmapd.events import ControlEvent

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from ptzmapd.clock import FakeClock
-from ptzmapd.config import ConfigError, load_config
+from ptzmapd.config.loader import load_config
+from ptzmapd.errors import ConfigError
 from ptzmapd.config.model import BindingConfig
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.intents import Intent

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ptzmapd.config import ConfigError, load_config
+from ptzmapd.config.loader import load_config
+from ptzmapd.errors import ConfigError
 from ptzmapd.vocabulary import (
     NAMED_ACTIONS,
     PRESET_CLEAR,

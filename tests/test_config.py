@@ -24,7 +24,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ptzmapd.config import ConfigError, load_config, summarize
+from ptzmapd.config.loader import load_config
+from ptzmapd.config.summary import summarize
+from ptzmapd.errors import ConfigError
 from ptzmapd.config.model import BindingConfig, Config, Mark, MotionFeel, NetLink, RawText
 from ptzmapd.protocols.visca.specs import ViscaIpOptions
 from ptzmapd.config.yamlmarks import MappingNode, ScalarNode, SequenceNode, parse_yaml

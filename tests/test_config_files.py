@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from urllib.parse import urlsplit
 
-from ptzmapd.config import ConfigError, load_config
-from ptzmapd.files import MAX_CONFIG_BYTES, MAX_SECRET_BYTES
+from ptzmapd.config.loader import load_config
+from ptzmapd.errors import ConfigError
+from ptzmapd.files import MAX_CONFIG_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 

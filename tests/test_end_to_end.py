@@ -16,7 +16,7 @@ from typing import Callable
 import mido
 
 from helpers import run, until
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.app.assemble import assemble
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.protocols.visca.read import read_command

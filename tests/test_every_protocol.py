@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -19,7 +18,7 @@ import pytest
 
 from ptzmapd.app.assemble import assemble
 from ptzmapd.clock import MonotonicClock
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.protocols.ipcam_cgi import codec as ipcam_cgi
 from ptzmapd.protocols.isapi import codec as isapi
 from ptzmapd.protocols.ptzoptics_cgi import codec as ptzoptics_cgi

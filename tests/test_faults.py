@@ -110,7 +110,7 @@ def test_a_silent_camera_adds_nothing_to_the_others_latency() -> None:
 
 
 def test_a_camera_whose_name_does_not_resolve_does_not_keep_the_others_from_starting(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from ptzmapd.config import load_config
+    from ptzmapd.config.loader import load_config
     from ptzmapd.app.assemble import assemble
 
     async def body() -> None:
@@ -163,7 +163,7 @@ def test_a_peer_that_accepts_and_closes_does_not_cause_a_reconnect_storm() -> No
 def test_shutdown_sends_the_stops_before_a_slow_input_has_closed(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A device whose close hangs (a wedged driver) is a fault we cannot produce with real
     hardware here, so this input is a stand-in; everything else is real."""
-    from ptzmapd.config import load_config
+    from ptzmapd.config.loader import load_config
     from ptzmapd.app.assemble import assemble
     from ptzmapd.mapping.intents import Move
 

@@ -17,7 +17,7 @@ import mido
 from helpers import run, until
 from ptzmapd.app.assemble import assemble
 from ptzmapd.clock import FakeClock, MonotonicClock
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.config.model import BindingConfig, InputConfig, LedConfig, Mark
 from ptzmapd.surfaces.feedback import BLINK_HALF_PERIOD, PRESET_PATTERNS, Feedback, SurfaceFeedback, lights_of
 from ptzmapd.simulators.visca import start_simulator

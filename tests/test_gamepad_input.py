@@ -24,7 +24,7 @@ import pytest
 import sdl_virtual
 from helpers import until
 from ptzmapd.clock import MonotonicClock
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.config.model import InputConfig, Mark
 from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent

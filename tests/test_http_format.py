@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ptzmapd.commands import RawCommand
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.config.model import CameraConfig, HttpEndpoint
 from ptzmapd.errors import ConfigError, ProtocolError
 from ptzmapd.protocols.base import Ack, ErrorReply, Garbage

@@ -31,7 +31,6 @@ RANKS: dict[str, int] = {
     "ptzmapd.protocols": 1, "ptzmapd.config.model": 1, "ptzmapd.config.yamlmarks": 1,
     "ptzmapd.inputs": 2, "ptzmapd.transports": 2, "ptzmapd.simulators": 2,
     "ptzmapd.mapping": 3, "ptzmapd.motion": 3, "ptzmapd.control": 3, "ptzmapd.surfaces": 3,
-    "ptzmapd.feedback": 3,
     "ptzmapd.pipeline": 4,
     "ptzmapd.api": 5, "ptzmapd.switchers": 5,
     "ptzmapd.config": 6,
@@ -94,6 +93,19 @@ def test_no_import_points_to_a_higher_layer(path: Path) -> None:
     here = module_name(path)
     wrong = [f"{path.relative_to(PACKAGE.parent)}:{line}: {here} (layer {rank(here)}) imports {name} (layer {rank(name)})"
              for line, name in imports(path) if rank(name) > rank(here)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_package_imports_nothing_its_lowest_module_may_not() -> None:
+    # Importing ptzmapd.config.model runs ptzmapd/config/__init__.py first: what a package's
+    # __init__ imports, every module of the package drags along, however low its layer.
+    wrong = []
+    for init in PACKAGE.rglob("__init__.py"):
+        package = module_name(init)
+        lowest = min(rank(module_name(path)) for path in init.parent.rglob("*.py"))
+        wrong += [f"{init.relative_to(PACKAGE.parent)}:{line}: {package} holds modules of layer {lowest} "
+                  f"but imports {name} (layer {rank(name)})"
+                  for line, name in imports(init) if rank(name) > lowest]
     assert not wrong, "\n".join(wrong)
 
 

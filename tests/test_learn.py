@@ -23,7 +23,7 @@ import rtmidi
 
 import sdl_virtual
 from ptzmapd.clock import FakeClock
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.events import ControlEvent
 from ptzmapd.inputs.sdl.pump import joystick_service
 from ptzmapd.inputs.midi.sender import MidiSender

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ptzmapd.clock import FakeClock
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.config.model import BindingConfig, Mark
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.settings import ControllerSettings

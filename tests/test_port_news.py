@@ -370,7 +370,7 @@ CAMERA = "cameras:\n  stage: {protocol: visca-ip, host: 127.0.0.2}\n"
 def test_a_midi_port_setting_is_a_glob_or_globs_in_order_of_preference(
     tmp_path: Path, port: str, expected: object
 ) -> None:
-    from ptzmapd.config import load_config
+    from ptzmapd.config.loader import load_config
 
     path = tmp_path / "studio.yaml"
     path.write_text(f"{CAMERA}inputs:\n  desk: {{type: midi, port: {port}, feedback: {port}}}\n")
@@ -380,7 +380,8 @@ def test_a_midi_port_setting_is_a_glob_or_globs_in_order_of_preference(
 
 
 def test_an_empty_list_of_port_globs_is_refused_at_its_place(tmp_path: Path) -> None:
-    from ptzmapd.config import ConfigError, load_config
+    from ptzmapd.config.loader import load_config
+    from ptzmapd.errors import ConfigError
 
     path = tmp_path / "studio.yaml"
     path.write_text(f"{CAMERA}inputs:\n  desk: {{type: midi, port: []}}\n")

@@ -14,7 +14,7 @@ import pytest
 from helpers import until
 from ptzmapd.app.assemble import Runtime, assemble
 from ptzmapd.clock import MonotonicClock
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.events import ControlEvent
 from ptzmapd.simulators.http_cameras import HttpSimulator, start
 

@@ -20,7 +20,8 @@ import yaml
 from ptzmapd import profiles_doc
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock
-from ptzmapd.config import ConfigError, load_config
+from ptzmapd.config.loader import load_config
+from ptzmapd.errors import ConfigError
 from ptzmapd.config.model import BindingConfig, LedConfig
 from ptzmapd.events import ControlEvent
 from ptzmapd.surfaces.feedback import Feedback, SurfaceFeedback, lights_of

@@ -17,7 +17,7 @@ import pytest
 
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import Autofocus, Command, Home, PresetClear, PresetRecall, PresetStore
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.errors import ConfigError, ProtocolError

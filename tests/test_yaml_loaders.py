@@ -111,7 +111,8 @@ def test_a_tag_on_a_key_is_refused_at_the_key(fast: bool) -> None:
 
 
 def test_a_tag_on_a_key_fails_the_config(tmp_path: Path) -> None:
-    from ptzmapd.config import ConfigError, load_config
+    from ptzmapd.config.loader import load_config
+    from ptzmapd.errors import ConfigError
 
     path = tmp_path / "studio.yaml"
     path.write_text("cameras:\n  stage: {protocol: visca-ip, host: 127.0.0.2}\ninputs:\n  desk: {type: midi, port: x}\n"

@@ -25,7 +25,7 @@ from ptzmapd import systemd
 from ptzmapd.app.assemble import assemble
 from ptzmapd.app.status import StatusServer, StatusSnapshot
 from ptzmapd.clock import MonotonicClock
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.errors import ConfigError, PtzmapdError
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from ptzmapd.config import load_config, summarize
+from ptzmapd.config.loader import load_config
+from ptzmapd.config.summary import summarize
 
 
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -22,7 +22,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def main(args: argparse.Namespace, log: logging.Logger) -> int:
-    from ptzmapd.config import load_config
+    from ptzmapd.config.loader import load_config
     from ptzmapd.learn import input_problem, run_learn
 
     if args.input is not None and args.config is None:

@@ -20,7 +20,7 @@ from ptzmapd.control.controller import CameraController
 from ptzmapd.control.outcomes import Answer, Outcome
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Command
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.config.checks import check_raw, raw_example
 from ptzmapd.config.rules import binding_value, codec_refusal, inability
 from ptzmapd.config.model import BindingConfig, Mark, RawText
@@ -57,7 +57,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "Examples: 'send -c studio.yaml stage preset 3', 'send -c studio.yaml stage pan 0.5 --for 1.5', "
         "'send -c studio.yaml stage tally on', 'send -c studio.yaml stage iris direct --level 8', "
         "'send -c studio.yaml stage raw \"81 01 04 38 02 FF\"', "
-        "'send -c studio.yaml hik move-to --pan 90 --tilt 10', 'send -c studio.yaml hik jog --pan 0.5 --for 0.4'.",
+        "'send -c studio.yaml gate move-to --pan 90 --tilt 10', 'send -c studio.yaml gate jog --pan 0.5 --for 0.4'.",
     )
     send.add_argument("-c", "--config", required=True, metavar="FILE")
     send.add_argument("camera")

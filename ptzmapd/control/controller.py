@@ -42,7 +42,7 @@ from ptzmapd.control.state import CameraState, CameraWatcher
 from ptzmapd.control.trace import command_kind, wire_text
 from ptzmapd.errors import ProtocolError, TransportError
 from ptzmapd.protocols.base import Codec, Outgoing
-from ptzmapd.protocols.pairing import Family, Ledger
+from ptzmapd.protocols.pairing import Ledger
 from ptzmapd.transports.base import Transport
 
 #: Discrete commands waiting beyond this many are dropped oldest-first (a camera that is
@@ -306,12 +306,12 @@ class CameraController(ReplyHandling):
 
     def _stop_waits_behind(self, flight: InFlight) -> bool:
         """A stop is waiting while a move (not a stop, not opening words) awaits its answer, on
-        a protocol whose replies can be told apart by the pairing rules (not one HTTP exchange,
-        which is the whole of the wire until it ends)."""
+        a protocol whose pairing lets a stop overtake a move (see
+        :attr:`~ptzmapd.protocols.pairing.Pairing.stop_overtakes_moves`)."""
         command = flight.command
         if flight.is_reset or command.slot is None or command.is_stop():
             return False
-        if self.codec.pairing.family is not Family.VISCA:
+        if not self.codec.pairing.stop_overtakes_moves:
             return False
         return self._slots.stop_pending()
 

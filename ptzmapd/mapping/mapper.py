@@ -1,4 +1,5 @@
-"""Bindings: which control does what. Turns :class:`ControlEvent` into :mod:`.intents`.
+"""Which control does what: the mapper routes each :class:`ControlEvent` to its bindings
+(:mod:`.bindings`) and returns their :mod:`.intents`.
 
 The lookup is one dict access per event (input, kind, number): the hot path from a fader
 to a packet must stay short. Around it sits the state a surface needs:

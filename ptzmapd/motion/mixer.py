@@ -151,11 +151,6 @@ class MotionMixer:
             steps.level = 0
         motion.moving_since = None
 
-    def contribution(self, camera: str, axis: str, driver: Driver) -> float | None:
-        """What one driver asks of one axis now (before the fine factor), or None if nothing
-        (it was stopped)."""
-        return self._contributions.get((camera, axis), {}).get(driver)
-
     def driven_by(self, match: Callable[[Driver], bool]) -> list[tuple[str, str]]:
         """The (camera, axis) pairs moving under a matching driver."""
         return [

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ElementTree
+from xml.sax.saxutils import escape
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -355,14 +356,10 @@ class ResponseStatus:
         code = "" if self.status_code is None else f"<statusCode>{self.status_code}</statusCode>"
         return (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<ResponseStatus version="2.0"{xmlns}>'
-            f"<requestURL>{_escape(self.request_url)}</requestURL>{code}"
-            f"<statusString>{_escape(self.status_string)}</statusString>"
-            f"<subStatusCode>{_escape(self.sub_status_code)}</subStatusCode></ResponseStatus>"
+            f"<requestURL>{escape(self.request_url)}</requestURL>{code}"
+            f"<statusString>{escape(self.status_string)}</statusString>"
+            f"<subStatusCode>{escape(self.sub_status_code)}</subStatusCode></ResponseStatus>"
         ).encode("utf-8")
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def parse_response_status(body: bytes) -> ResponseStatus | None:

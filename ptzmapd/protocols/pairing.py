@@ -129,6 +129,14 @@ class Pairing:
     #: Replies carry the command's token (VISCA over IP with sequence numbers).
     tokens: bool = False
 
+    @property
+    def stop_overtakes_moves(self) -> bool:
+        """A move still awaiting its answer may be given up for a stop that waits: the move's
+        late answer can still be told from the stop's (VISCA's tokens and sockets, and the
+        ledger's owed strays). Not over one HTTP exchange, which is the whole of the wire
+        until it ends; a one-way wire has nothing awaiting an answer."""
+        return self.family is Family.VISCA
+
 
 VISCA_SOCKETS = Pairing(Family.VISCA)
 VISCA_SEQUENCE = Pairing(Family.VISCA, tokens=True)

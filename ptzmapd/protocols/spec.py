@@ -44,9 +44,6 @@ class FlagKey:
     """true or false."""
 
 
-ConfigKey = IntegerKey | ChoiceKey | FlagKey
-
-
 def integer_key(low: int, high: int, **default: Any) -> Any:
     """An options field that is a config key taking ``low..high`` (``default=`` as for ``field``)."""
     return field(metadata={KEY: IntegerKey(low, high)}, **default)

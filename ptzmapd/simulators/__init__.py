@@ -2,10 +2,13 @@
 
 :data:`SIMULATORS` is the simulator registry (:mod:`ptzmapd.registry`): a protocol name →
 ``async start(kind, *, host, port, log, **options) -> Simulator``, its module imported only
-when that simulator is started. The parts: :mod:`.head` (the kinematics every simulated
-camera shares), :mod:`.visca` (VISCA over IP, UDP, TCP), :mod:`.serial` (VISCA chains and
-Pelco buses on a pty or a TCP port), :mod:`.http_server` (h11, Digest/Basic) and
-:mod:`.http_cameras` (ISAPI, the IP camera CGI, PTZOptics, the image upload device).
+when that simulator is started; each protocol's spec names its entry. The parts: :mod:`.head`
+(the kinematics every simulated camera shares), :mod:`.visca_camera` (the VISCA camera model)
+with :mod:`.visca_spec` (every row of the VISCA spec files), :mod:`.visca` (VISCA over IP,
+UDP, TCP), :mod:`.serial` (VISCA chains and Pelco buses on a pty or a TCP port),
+:mod:`.http_server` (h11, Digest/Basic), :mod:`.http_cameras` (ISAPI, the IP camera CGI,
+PTZOptics, the image upload device) with :mod:`.isapi_device` and :mod:`.ipcam_device` (the
+rest of their documents), and :mod:`.studio` (the demo's cameras).
 """
 
 from __future__ import annotations

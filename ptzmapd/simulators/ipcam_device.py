@@ -73,8 +73,7 @@ IO_SWITCHES: tuple[str, ...] = ("Trigger1", "Trigger2", "ImageUpload", "ImageEma
 #: How many frames ``/mjpeg.cgi`` sends before it ends the stream (a camera streams forever).
 MJPEG_FRAMES = 3
 MJPEG_BOUNDARY = "--video boundary--"
-#: The user list's columns (3.2.3) and how many users the camera keeps.
-USER_FIELDS: tuple[str, ...] = ("UserName", "UserPassword", "UserPrivilege")
+#: How many users the camera keeps (3.2.3).
 MAX_USERS = 20
 SECRET_SHOWN = "********"
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Callable
+from xml.sax.saxutils import escape
 
-from ptzmapd.protocols.http import HttpRequest, HttpResponse, ResponseStatus, parse_xml, xml_int, xml_text
+from ptzmapd.protocols.http import XML, HttpRequest, HttpResponse, ResponseStatus, parse_xml, xml_int, xml_text
 from ptzmapd.simulators.head import Head
 
-XML = "application/xml"
 
 #: The device's own description: what ``/ISAPI/System/deviceInfo`` answers.
 DEVICE_INFO = (
@@ -288,7 +288,7 @@ class IsapiDevice:
         enabled = number in self.head.presets
         name = self.preset_names.get(number, f"Preset {number}" if enabled else "")
         return self.xml("PTZPreset", f"<enabled>{str(enabled).lower()}</enabled><id>{number}</id>"
-                                     f"<presetName>{_escape(name)}</presetName>")
+                                     f"<presetName>{escape(name)}</presetName>")
 
     def _forget(self, row: Resource, request: HttpRequest, key: str, number: int, now: float) -> HttpResponse:
         self.documents.pop(key, None)
@@ -355,10 +355,6 @@ class IsapiDevice:
             return result
         self.notes.append(result)
         return self.ok(request)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _values(request: HttpRequest, tag: str, names: tuple[str, ...], prefix: str = "") -> dict[str, int] | None:

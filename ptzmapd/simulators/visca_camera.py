@@ -35,6 +35,7 @@ from ptzmapd.protocols.visca.tables import (
     TILT_TOP,
     VARIABLE_TOP,
     reply_start,
+    signed16,
 )
 from ptzmapd.simulators import visca_spec
 from ptzmapd.simulators.head import Axis, Head
@@ -98,10 +99,6 @@ class _Move:
 
     socket: int
     targets: tuple[tuple[str, float], ...]
-
-
-def _signed16(value: int) -> int:
-    return value - 0x10000 if value & 0x8000 else value
 
 
 def _reply(address: int, kind: int, socket: int, *data: int) -> bytes:
@@ -292,11 +289,11 @@ class SimulatedCamera:
         return self._acked(socket)
 
     def _absolute(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:
-        return self._start_move(_Move(socket, (("pan", _signed16(values["Y"])), ("tilt", _signed16(values["Z"])))))
+        return self._start_move(_Move(socket, (("pan", signed16(values["Y"])), ("tilt", signed16(values["Z"])))))
 
     def _relative(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:
         pan, tilt = self._head.position["pan"], self._head.position["tilt"]
-        targets = (("pan", pan + _signed16(values["Y"])), ("tilt", tilt + _signed16(values["Z"])))
+        targets = (("pan", pan + signed16(values["Y"])), ("tilt", tilt + signed16(values["Z"])))
         return self._start_move(_Move(socket, targets))
 
     def _rtmp(self, row: SpecCommand, values: dict[str, int], socket: int) -> list[bytes]:

@@ -1,7 +1,8 @@
 """Thin transports (udp, tcp; serial, http), one per endpoint, shared by its cameras.
 
-:class:`TransportPool` hands out one transport per endpoint and counts who uses it, so
-several cameras on one daisy chain or RS-485 bus share a single writer. ``TRANSPORTS`` is the
+:class:`TransportPool` opens one transport per endpoint on first use and hands the same one
+to every camera on it, so several cameras on one daisy chain or RS-485 bus share a single
+writer. ``TRANSPORTS`` is the
 registry of transport kinds a protocol spec can name: each a
 :class:`~ptzmapd.transports.base.TransportKind` (how to key a camera's endpoint, how to open
 one), imported when a config first uses it — pyserial only with a serial camera, httpx only

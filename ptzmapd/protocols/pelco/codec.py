@@ -20,7 +20,6 @@ still describes one command alone, which is what the controller compares.
 from __future__ import annotations
 
 import functools
-import math
 import operator
 from dataclasses import dataclass, replace
 from typing import Any, Callable, ClassVar

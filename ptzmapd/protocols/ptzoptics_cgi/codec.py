@@ -1,8 +1,8 @@
 """PTZOptics HTTP-CGI (``ptzctrl.cgi``, Move 4K / Link 4K manual and ERRATA) as a sans-io codec.
 
 Every command is ``GET /cgi-bin/ptzctrl.cgi?<words joined by &>``; any 2xx answers it.
-Speeds are VISCA's levels: pan 1..24, tilt 1..20, zoom/focus 0..7, so the VISCA scaling
-functions serve here too.
+Speeds are VISCA's levels: pan 1..24, tilt 1..20, zoom/focus 0..7, so the shared scaling
+functions (:mod:`ptzmapd.protocols.units`) serve here as for VISCA.
 
 - pan/tilt: ``ptzcmd&{up|down|left|right|leftup|rightup|leftdown|rightdown}&PAN&TILT``;
   the axis that does not move gets level 1 (the range starts there); stop ``ptzcmd&ptzstop&0&0``;
@@ -16,7 +16,6 @@ functions serve here too.
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 from ptzmapd.commands import (

@@ -5,7 +5,8 @@ big-endian), the sequence counter and its RESET, the control replies, and the qu
 of cameras that implement it loosely (ERRATA: wrong length fields, bare replies, cameras
 that reject the header, cameras that act only on sequence numbers 1-3 or answer everything
 with 1), each with its config switch (:data:`SEQUENCE_MODES`, :data:`REPLY_SEQUENCE`). The
-VISCA payload itself, dialect included, is :mod:`ptzmapd.protocols.visca`'s.
+VISCA payload itself, dialect included, is the raw codec's (:mod:`.codec`, :mod:`.encode`,
+:mod:`.read`).
 """
 
 from __future__ import annotations

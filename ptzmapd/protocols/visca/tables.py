@@ -242,7 +242,8 @@ CAPABILITIES: frozenset[str] = (
 )
 
 
-def _signed16(value: int) -> int:
+def signed16(value: int) -> int:
+    """A 16-bit two's-complement value (a position sent as four nibbles) as a signed int."""
     return value - 0x10000 if value & 0x8000 else value
 
 
@@ -268,7 +269,7 @@ class Inquiry:
             value = 0
             for nibble in data[4 * index : 4 * index + 4]:
                 value = value << 4 | nibble
-            values.append(_signed16(value) if signed else value)
+            values.append(signed16(value) if signed else value)
         return tuple(values)
 
     def answer(self, values: tuple[int, ...], address: int = 1) -> bytes:
