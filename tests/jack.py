@@ -158,6 +158,8 @@ def _reclaim(name: str | None) -> None:
 _SHM = Path("/dev/shm")
 #: Test servers are named ptzmapd-<what>-<pid of the test process>-<token>.
 _TEST_SERVER = re.compile(r"jack_(ptzmapd-[a-z]+-(\d+)-[0-9a-f]+)_0_0")
+#: Any other ptzmapd server name (a developer's own JACK_DEFAULT_SERVER=ptzmapd-…).
+_NAMED_SERVER = re.compile(r"jack_(ptzmapd-[A-Za-z0-9-]+)_0_0")
 
 
 def reclaim_stale_servers() -> None:
@@ -168,11 +170,31 @@ def reclaim_stale_servers() -> None:
         entries = os.listdir(_SHM)
     except OSError:
         return
+    serving = _served_names()
     for entry in entries:
         match = _TEST_SERVER.fullmatch(entry)
-        if match is None or _alive(int(match.group(2))):
+        if match is not None:
+            if not _alive(int(match.group(2))):
+                _reclaim(match.group(1))
             continue
-        _reclaim(match.group(1))
+        # A server some earlier run named itself (JACK_DEFAULT_SERVER=ptzmapd-…) and that no
+        # jackd serves any more: stale, whoever started it.
+        named = _NAMED_SERVER.fullmatch(entry)
+        if named is not None and named.group(1) not in serving:
+            _reclaim(named.group(1))
+
+
+def _served_names() -> set[str]:
+    """The server names of the jackd processes running now (``-n NAME``)."""
+    names: set[str] = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"jackd") and b"-n" in args[:-1]:
+            names.add(args[args.index(b"-n") + 1].decode(errors="replace"))
+    return names
 
 
 def _alive(pid: int) -> bool:

@@ -37,3 +37,20 @@ def test_a_killed_test_server_of_a_gone_session_is_reclaimed() -> None:
     assert registered.exists()  # the leak: a killed server's entry stays
     reclaim_stale_servers()
     assert not registered.exists()
+
+
+@pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is not installed (Debian package jackd2)")
+def test_a_killed_server_a_developer_named_is_reclaimed_once_no_jackd_serves_it() -> None:
+    name = f"ptzmapd-dev-{os.urandom(3).hex()}"  # JACK_DEFAULT_SERVER=ptzmapd-… of an earlier run
+    registered = SHM / f"jack_{name}_0_0"
+    server = subprocess.Popen(["jackd", "-n", name, *JACKD_ARGS], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not registered.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert registered.exists(), "jackd did not register"
+    reclaim_stale_servers()
+    assert registered.exists() and server.poll() is None  # served: left alone
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    reclaim_stale_servers()
+    assert not registered.exists()
