@@ -72,10 +72,10 @@ class Proc:
 
 
 class Simulator(Proc):
-    """``ptzmapd simulate KIND`` on 127.0.0.2 with a free port."""
+    """``ptzmapd simulate KIND [OPTION...]`` on 127.0.0.2 with a free port."""
 
-    def __init__(self, kind: str) -> None:
-        super().__init__("simulate", kind, "--host", "127.0.0.2", "--port", "0")
+    def __init__(self, kind: str, *options: str) -> None:
+        super().__init__("simulate", kind, "--host", "127.0.0.2", "--port", "0", *options)
         self.kind = kind
         self._command = re.compile(rf"\[{re.escape(kind)} [^\]]+\] (.*)")
         self.port = int(self.wait_for(r"on 127\.0\.0\.2:(\d+)").group(1))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
 import time
 from pathlib import Path
 from typing import Callable
@@ -196,5 +197,52 @@ def test_a_gamepad_drives_the_cameras_and_unplugging_it_stops_them(tmp_path: Pat
             await pulpit.close()
             sdl_virtual.detach_all()
         assert not joystick_service().running
+
+    run(body)
+
+
+def unpatch(virtual: str) -> None:
+    """Disconnect every JACK port connected to ``virtual``, as a patchbay does (jackd2's
+    ``jack_lsp`` / ``jack_disconnect``)."""
+    listing = subprocess.run(["jack_lsp", "-c"], capture_output=True, text=True, check=True).stdout.splitlines()
+    for port, peer in zip(listing, listing[1:]):
+        if port.endswith(":" + virtual) and peer.startswith("   "):
+            subprocess.run(["jack_disconnect", peer.strip(), port], check=True)
+
+
+def test_a_program_sending_to_a_virtual_port_that_goes_away_stops_what_it_held(jack: int, tmp_path: Path) -> None:
+    """``virtual:`` is a port others connect to (a bridge, a show-control program). Ours never
+    vanishes, but a sender that held a fader and then ended, crashed or was disconnected moves
+    nothing any more: found with a real process killed mid-pan (the camera panned on for good)."""
+
+    async def body() -> None:
+        stage = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
+        path = tmp_path / "virtual.yaml"
+        path.write_text(
+            "cameras:\n"
+            f"  stage: {{protocol: visca-udp, host: 127.0.0.2, port: {stage.port}}}\n"
+            "inputs:\n  desk: {type: midi, virtual: E2E-virtual-desk, api: jack}\n"
+            "bindings:\n  - {input: desk, cc: 0, action: pan}\n"
+        )
+        runtime = await assemble(load_config(path), MonotonicClock(), logging.getLogger("ptzmapd"))
+        backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+        try:
+            await until(lambda: runtime.inputs["desk"].connected)
+            await until(lambda: any("E2E-virtual-desk" in name for name in backend.get_output_names()))
+            name = next(name for name in backend.get_output_names() if "E2E-virtual-desk" in name)
+            for closing in ("close", "disconnect"):
+                sender = backend.open_output(name)
+                pan = lambda value: sender.send(mido.Message("control_change", control=0, value=value))  # noqa: E731
+                await resend_until(lambda: pan(127), lambda: stage.received[-1:] == ["pan right 0x18, tilt stop"])
+                if closing == "close":
+                    sender.close()  # the program ends (a crash unregisters its port the same way)
+                else:
+                    unpatch("E2E-virtual-desk")  # a patchbay takes the cable out; the sender's port stays
+                await until(lambda: stage.received[-1:] == ["pan stop, tilt stop"], closing, timeout=3)
+                assert runtime.inputs["desk"].connected  # our port is still there for the next one
+                sender.close()
+        finally:
+            await runtime.shutdown()
+            await stage.close()
 
     run(body)

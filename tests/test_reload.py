@@ -77,3 +77,33 @@ cameras:
         assert "Traceback" not in daemon.output
     finally:
         daemon.stop()
+
+
+def test_sighup_that_drops_a_moving_camera_gets_its_stop_through_a_lost_packet(jack: int, tmp_path: Path) -> None:
+    """The new config no longer has the camera that pans: only the old runtime will ever stop
+    it, so its stop is retransmitted until answered, as a lost stop always is (the camera
+    panned on for good when the reload gave its stop 0.3 s and two packets were lost)."""
+    # Packets 1-3 are the opening stops, 4 the pan: the reload's stop and its first
+    # retransmission are lost.
+    stage = Simulator("visca-udp", "--drop-packet", "5", "--drop-packet", "6")
+    kept = Simulator("visca-udp")
+    config = write_config(tmp_path, stage.port, "daemon-drop-hup")
+    kept_line = f"  kept: {{protocol: visca-udp, host: 127.0.0.2, port: {kept.port}}}\n"
+    text = config.read_text()
+    daemon = Proc("run", "-c", str(config))
+    try:
+        daemon.wait_for("running: 1 camera")
+        with midi_out("daemon-drop-hup") as out:
+            send_until(out, mido.Message("control_change", control=0, value=127), stage, "pan right 0x18, tilt stop")
+            mark = stage.mark()
+            stage_block = text[text.index("  stage:"):text.index("inputs:")]
+            config.write_text(text.replace(stage_block, kept_line))
+            daemon.signal(signal.SIGHUP)
+            daemon.wait_for("configuration reloaded")
+            stage.wait_for("dropped packet 6", after=mark)
+            stage.wait_for_command("pan stop, tilt stop", after=mark, timeout=3)
+        assert "Traceback" not in daemon.output
+    finally:
+        daemon.stop()
+        stage.stop()
+        kept.stop()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot
 from ptzmapd.clock import Clock
@@ -35,6 +35,10 @@ from ptzmapd.transports import TransportPool
 
 #: How long shutdown waits for the cameras to acknowledge their stops.
 STOP_GRACE = 1.0
+#: How long shutdown waits, at most, for the stops of cameras nobody will stop after it (a
+#: reload that drops a camera or changes how it is reached): until each is answered or the
+#: camera is given up as not answering, which its own retry rules decide well before this.
+CONFIRM_GRACE = 5.0
 #: How long a start that failed half-way waits for the stops it already sent.
 FAILED_START_GRACE = 0.2
 #: How long shutdown gives each input to close (the stops are already on their way).
@@ -154,12 +158,20 @@ class Runtime:
             )
         return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs)
 
-    async def shutdown(self, grace: float = STOP_GRACE) -> None:
+    async def shutdown(self, grace: float = STOP_GRACE, confirm: Collection[str] = ()) -> None:
         """Stop every camera, close the inputs, wait up to ``grace`` for the stops to be
-        answered, close all. The stops go first: closing a device can take its time."""
+        answered, close all. The stops go first: closing a device can take its time.
+
+        ``confirm``: cameras nobody stops after this (a reload's new config drops them or
+        reaches them differently; one it keeps gets a stop of its own at start). Their stops
+        are waited for until answered or the camera is given up as not answering (at most
+        :data:`CONFIRM_GRACE`), however short ``grace`` is: a stop lost on the network is
+        retransmitted rather than abandoned with the camera still moving."""
         self.pipeline.mute()  # whatever the inputs still deliver moves nothing
         await _close_inputs(self.inputs, self.log)
-        await _settle(self.controllers, grace)
+        staying = {name: c for name, c in self.controllers.items() if name not in confirm}
+        leaving = {name: c for name, c in self.controllers.items() if name in confirm}
+        await asyncio.gather(_settle(staying, grace), _settle(leaving, max(grace, CONFIRM_GRACE)))
         self.pipeline.close()
         await _release(self.controllers, self.feedback, self.pool)
 

@@ -17,6 +17,7 @@ Lifecycle:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 from pathlib import Path
@@ -26,7 +27,13 @@ from ptzmapd.app.assemble import assemble
 from ptzmapd.app.status import StatusServer, StatusSnapshot
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.config.loader import load_config
+from ptzmapd.config.model import CameraConfig
 from ptzmapd.errors import ConfigError, PtzmapdError
+
+
+def same_camera(old: CameraConfig, new: CameraConfig | None) -> bool:
+    """Whether a reloaded config has this camera unchanged (where it is written aside)."""
+    return new is not None and dataclasses.replace(old, mark=new.mark) == new
 
 
 async def run(config_path: str, log: logging.Logger, status_socket: Path | None = None) -> int:
@@ -91,7 +98,11 @@ async def _serve(config_path: str, log: logging.Logger, status_socket: Path | No
             log.error("the new configuration is invalid; keeping the one that is running")
             return
         old_config = runtime.config
-        await runtime.shutdown(grace=0.3)
+        # A camera the new config keeps, reached the same way, is sent a stop when it starts;
+        # one it drops (or reaches differently) has only this stop, which must get through.
+        await runtime.shutdown(grace=0.3, confirm=[
+            name for name, camera in old_config.cameras.items() if not same_camera(camera, new_config.cameras.get(name))
+        ])
         try:
             runtime = await assemble(new_config, clock, log)
         except PtzmapdError as error:

@@ -8,6 +8,8 @@ loaded where libjack is absent, e.g. an ALSA-only Raspberry Pi) and asks the ser
 - **port (un)registration and renames** (``jack_set_port_registration_callback``,
   ``jack_set_port_rename_callback``): a port watcher reads the list again at once instead of
   at its next poll, so an unplugged device stops what it moved within milliseconds;
+- **(dis)connections** (``jack_set_port_connect_callback``): who sends to a ``virtual:`` port
+  of ours, so a program that held a fader there and ended (or crashed) stops what it moved;
 - **server shutdown** (``jack_on_shutdown``): every rtmidi client of the process is dead
   then, and watchers drop theirs and reconnect when the server is back;
 - **port aliases** (``jack_port_get_aliases``): jackd's own ALSA bridge names every device
@@ -42,6 +44,7 @@ MIDI_TYPE = b"8 bit raw midi"
 _RegistrationCallback = ctypes.CFUNCTYPE(None, ctypes.c_uint32, ctypes.c_int, ctypes.c_void_p)
 _RenameCallback = ctypes.CFUNCTYPE(None, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p)
 _ShutdownCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+_ConnectCallback = ctypes.CFUNCTYPE(None, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_int, ctypes.c_void_p)
 
 _vp, _cp, _int = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
 #: name -> (restype, argtypes): the part of libjack's API used here and by the tests.
@@ -53,6 +56,7 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "jack_set_port_registration_callback": (_int, [_vp, _RegistrationCallback, _vp]),
     "jack_set_port_rename_callback": (_int, [_vp, _RenameCallback, _vp]),
     "jack_on_shutdown": (None, [_vp, _ShutdownCallback, _vp]),
+    "jack_set_port_connect_callback": (_int, [_vp, _ConnectCallback, _vp]),
     "jack_get_ports": (ctypes.POINTER(_cp), [_vp, _cp, _cp, ctypes.c_ulong]),
     "jack_free": (None, [_vp]),
     "jack_port_by_name": (_vp, [_vp, _cp]),
@@ -135,6 +139,7 @@ class JackPortNews:
             _RegistrationCallback(self._on_registration),
             _RenameCallback(self._on_rename),
             _ShutdownCallback(self._on_shutdown),
+            _ConnectCallback(self._on_connect),
         )
         # Clients dead by a shutdown, closed later from a normal thread (never from
         # libjack's own thread: closing waits for it).
@@ -218,9 +223,10 @@ class JackPortNews:
             client = self._jack.jack_client_open(self._client_name.encode(), _NO_START_SERVER, ctypes.byref(status))
         if not client:
             return None
-        registration, rename, shutdown = self._callbacks
+        registration, rename, shutdown, connect = self._callbacks
         self._jack.jack_set_port_registration_callback(client, registration, None)
         self._jack.jack_set_port_rename_callback(client, rename, None)
+        self._jack.jack_set_port_connect_callback(client, connect, None)
         self._jack.jack_on_shutdown(client, shutdown, None)
         if self._jack.jack_activate(client) != 0:
             self._jack.jack_client_close(client)
@@ -244,6 +250,9 @@ class JackPortNews:
 
     def _on_rename(self, port: int, old: bytes | None, new: bytes | None, arg: object) -> None:
         self._tell("ports")
+
+    def _on_connect(self, a: int, b: int, connect: int, arg: object) -> None:
+        self._tell("connections")
 
     def _on_shutdown(self, arg: object) -> None:
         # No lock here: a subscribe() holding it may be inside libjack waiting for this thread.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import logging
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, TypeAlias
@@ -31,6 +32,10 @@ from ptzmapd.inputs.midi.jack_ports import PortNews, jack_port_news
 # intervals apart: it rarely comes back within a second, and every attempt is a client
 # registration the JACK server has to process.
 API_RETRY_POLLS = 5
+#: Seconds after JACK's port news before a virtual port's senders are read again: the news
+#: may come before the port queries show the change (the next process cycle; a cycle is
+#: 1-43 ms at the usual settings).
+SENDERS_SETTLE = 0.1
 
 #: A ``port:`` or ``feedback:`` value: one glob, or globs in order of preference.
 PortPattern: TypeAlias = "str | tuple[str, ...]"
@@ -153,7 +158,8 @@ class PortWatcher:
     Give ``pattern`` (a glob) to follow a device's port: it is polled for every
     ``poll_interval`` seconds, opened when it appears and closed as soon as it is gone. Give
     ``virtual`` to create a port of our own instead: it never vanishes, so once it is open
-    nothing polls. A MIDI API that cannot be used (no JACK server, no ALSA sequencer) is never
+    nothing polls; on JACK the ports sending to it are followed instead, and one that goes
+    counts as the input lost and found again (``on_lost``, ``on_open``). A MIDI API that cannot be used (no JACK server, no ALSA sequencer) is never
     an error: it is logged once and retried. The API's port news (:func:`port_news_for`) makes
     the watcher look at once when ports change, and drop its client when the JACK server shuts
     down (everything it moved stops; it reconnects when the server is back).
@@ -208,6 +214,9 @@ class PortWatcher:
         # burst of port registrations (a device with many ports) makes one look, not many.
         self._news_pending: set[str] = set()
         self._news_lock = threading.Lock()
+        #: The ports sending to our virtual port, as last seen (JACK only).
+        self._senders: frozenset[str] = frozenset()
+        self._senders_timer: asyncio.TimerHandle | None = None
 
     @property
     def client(self) -> Client | None:
@@ -240,6 +249,9 @@ class PortWatcher:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._senders_timer is not None:
+            self._senders_timer.cancel()
+            self._senders_timer = None
         self._stop_news()
         client = self._client
         if client is None:
@@ -316,7 +328,17 @@ class PortWatcher:
         if "shutdown" in news:
             self._api_gone()
         elif self._pattern is None:
-            return  # a virtual port of our own does not follow other ports
+            # A virtual port of our own never vanishes, but the programs sending to it do.
+            self._follow_senders()
+            if self._loop is not None:
+                # JACK may tell of a change before its port queries show it (they read the
+                # graph of the next cycle): look again once that cycle has surely run.
+                if self._senders_timer is not None:
+                    self._senders_timer.cancel()
+                self._senders_timer = self._loop.call_later(SENDERS_SETTLE, self._follow_senders_later)
+            return
+        elif news == {"connections"}:
+            return  # a followed device is found by the port list, which did not change
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -374,9 +396,44 @@ class PortWatcher:
             client.delete()
             return False
         self._port_name = virtual
+        self._senders = frozenset()
         self._log.info("%s: virtual port %r is open", self.what, virtual)
         self._on_open(virtual)
         return True
+
+    def _follow_senders_later(self) -> None:
+        self._senders_timer = None
+        if not self._closed:
+            self._follow_senders()
+
+    def _follow_senders(self) -> None:
+        """Who sends to our virtual port now (JACK: the ports connected to it). One that
+        goes (its program ended or crashed, or it was disconnected) counts as the input
+        vanishing and coming back: what it held moves nothing any more (``on_lost``, then
+        ``on_open``). Where the API cannot tell (ALSA), nothing is known and nothing is done."""
+        news, virtual, client = self._news, self._virtual, self._client
+        if news is None or virtual is None or client is None or self._port_name is None:
+            return
+        try:
+            sources = port_names(client)
+        except rtmidi.RtMidiError as exc:  # the list kept changing: the settle look reads it again
+            self._log.debug("%s: reading ports failed: %s", self.what, exc)
+            return
+        senders = {source for source in sources if any(map(self._is_ours, news.connections(source) or ()))}
+        gone = self._senders - senders
+        self._senders = frozenset(senders)
+        if gone and self._on_lost is not None:
+            self._log.warning("%s: %s stopped sending to virtual port %r", self.what, describe_ports(sorted(gone)), virtual)
+            self._on_lost(virtual)
+            self._on_open(virtual)
+
+    def _is_ours(self, port: str) -> bool:
+        """Whether a full JACK port name is our virtual port (libjack may have numbered our
+        client: ``ptzmapd desk-01``)."""
+        client, _, name = port.rpartition(":")
+        return name == self._virtual and (
+            client == self._client_name or re.fullmatch(re.escape(self._client_name) + r"-\d+", client) is not None
+        )
 
     def _follow_port(self, client: Client, pattern: PortPattern) -> None:
         ports = port_names(client)
