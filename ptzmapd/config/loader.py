@@ -312,6 +312,12 @@ class _Loader:
         )
         if values is None:
             return None
+        if not controls:
+            # With the input's type unknown (its own problem is reported) the schema cannot
+            # tell which controls apply, so it did not demand one; yet every binding needs one.
+            listed = ", ".join(map(repr, CONTROL_KEYS))
+            self.problems.append(Problem(node.mark, entry.path, f"missing one of {listed}"))
+            return None
         control = controls[0]
         number = values.pop(control)
         if isinstance(number, bool):
