@@ -245,7 +245,7 @@ def test_leds_belong_in_a_profile_included_for_an_input(tmp_path: Path) -> None:
 def test_without_rules_a_light_is_sent_as_written(tmp_path: Path) -> None:
     """A surface nobody described: `led: true` is its own note with the input's values."""
     path = tmp_path / "studio.yaml"
-    path.write_text(CAMERAS["visca"] + "inputs:\n  desk: {type: midi, port: x, led_on: 5}\n"
+    path.write_text(CAMERAS["visca"] + "inputs:\n  desk: {type: midi, port: x, feedback: x, led_on: 5}\n"
                     "bindings:\n  - {input: desk, note: 21, action: select, camera: stage, led: true}\n")
     assert load_config(path).bindings[0].led == LedConfig("note", 21, 5, 0, None)
 

@@ -53,6 +53,11 @@ def os_problems(node: MappingNode, path: str, values: Mapping[str, Any]) -> tupl
     if reachable and https and "tls_fingerprint" not in values:
         if (problem := trust_problem()) is not None:
             problems.append(Problem(node.value["url"].mark, child_path(path, "url"), problem))
+    if "tls_fingerprint" in values and "url" in values and not https:
+        # Only an https connection has a certificate to pin.
+        problems.append(Problem(node.value["tls_fingerprint"].mark, child_path(path, "tls_fingerprint"),
+                                "pins an https camera's certificate, and this camera's url is http "
+                                "(use https://…, or leave tls_fingerprint out)"))
     given = password_sources(values)
     username = str(values.get("username", DEFAULT_USER))
     credentials = Credentials(username, Secret("")) if "username" in values else None

@@ -321,6 +321,11 @@ class Ramps:
         for axis, limits in node.value.items():
             if axis not in AXES:
                 raise Invalid(f"unknown axis {axis!r}{suggest(axis, AXES)}")
+            protocol = scope.facts.get("protocol", "")
+            if protocol in PROTOCOLS and axis not in PROTOCOLS[protocol].capabilities:
+                # Its ramp would never act: nothing drives that axis on this camera.
+                able = [name for name in AXES if name in PROTOCOLS[protocol].capabilities]
+                raise Invalid(f"{protocol} cannot {axis}, so a {axis} ramp would do nothing (valid: {', '.join(able)})")
             if not isinstance(limits, MappingNode) or not limits.value or set(limits.value) - {"accel", "decel"}:
                 raise Invalid(f"{axis}: expected {{accel: N, decel: N}} (speed per second)")
             ramps[axis] = {key: Number(0, 1000)(value, scope) for key, value in limits.value.items()}

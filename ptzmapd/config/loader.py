@@ -278,7 +278,19 @@ class _Loader:
         input_type = word(node.value.get("type"))
         facts = {"type": input_type} if input_type in INPUT_TYPES else {}
         values = read_fields(INPUT, node, entry.path, Scope(facts), self.problems, where=entry.key_mark)
-        return None if values is None else InputConfig(name=entry.name, mark=entry.key_mark, **values)
+        if values is None:
+            return None
+        if "feedback" not in values:
+            # The usual LED values go out only on the feedback output: without one, unused.
+            unused = [key for key in ("led_on", "led_off") if key in values]
+            for key in unused:
+                self.problems.append(Problem(node.value[key].mark, child_path(entry.path, key), (
+                    "lights only through 'feedback' (the MIDI output that lights the surface), "
+                    "and this input has none"
+                )))
+            if unused:
+                return None
+        return InputConfig(name=entry.name, mark=entry.key_mark, **values)
 
     def binding(self, entry: _Binding, scope: Scope, inputs: Mapping[str, InputConfig]) -> BindingConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "binding keys")
@@ -311,6 +323,20 @@ class _Loader:
             BINDING, node, entry.path, Scope(facts, scope.cameras, scope.inputs), self.problems, supplied=supplied,
         )
         if values is None:
+            return None
+        if not controls:
+            # With the input's type unknown (its own problem is reported) the schema cannot
+            # tell which controls apply, so it did not demand one; yet every binding needs one.
+            listed = ", ".join(map(repr, CONTROL_KEYS))
+            self.problems.append(Problem(node.mark, entry.path, f"missing one of {listed}"))
+            return None
+        channel = values.get("channel")
+        if channel is not None and device is not None and device.channel not in (None, channel):
+            # The input drops every other channel before a binding sees it.
+            self.problems.append(Problem(node.value["channel"].mark, child_path(entry.path, "channel"), (
+                f"input {input_name!r} listens only on channel {device.channel} ({device.mark}): "
+                f"channel {channel} would never be heard (valid: {device.channel}, or leave it out)"
+            )))
             return None
         control = controls[0]
         number = values.pop(control)

@@ -32,7 +32,7 @@ from ptzmapd.config.checks import (
     Span,
     Text,
 )
-from ptzmapd.config.schema import Field, Schema, unless, when
+from ptzmapd.config.schema import Field, Schema, When, unless, when
 from ptzmapd.config.yamlmarks import MappingNode, SequenceNode
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, GAMEPAD_TRIGGERS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import ACTION_ROWS, SPEED, Param
@@ -68,6 +68,19 @@ def _top_speed(axis: str) -> Callable[[Scope], int | None]:
         return int(getattr(PROTOCOLS[name].limits, axis)) if name in PROTOCOLS else None
 
     return top
+
+
+def _lowest_lens_speed(scope: Scope) -> int | None:
+    """A lens's slowest speed: 0 where the protocol's speed 0 still moves (VISCA's 0-7),
+    else 1 (ISAPI's 0 is a stop, Pelco's lens is on/off): a top of 0 there is a dead lens."""
+    name = scope.facts.get("protocol", "")
+    return (0 if PROTOCOLS[name].lens_speed_from_zero else 1) if name in PROTOCOLS else None
+
+
+def _able(capability: str) -> When:
+    """Applies to cameras whose protocol can ``capability`` (an axis, ``position``): a key
+    that acts through it would be ignored by any other."""
+    return when(protocol=[name for name in PROTOCOLS if capability in PROTOCOLS[name].capabilities])
 
 
 def _protocol_rows(key: str | None = None) -> tuple[Field, ...]:
@@ -124,22 +137,24 @@ def camera_schema() -> Schema:
         Field("ack_timeout", Number(0, 10, above_low=True)),
         *_protocol_rows("stop_repeats"),
         *_protocol_rows("refresh"),
-        Field("max_pan_speed", Integer(1, _top_speed("pan"))),
-        Field("max_tilt_speed", Integer(1, _top_speed("tilt"))),
-        # Zoom and focus start at 0: VISCA's slowest zoom/focus speed is 0, and it still moves.
-        Field("max_zoom_speed", Integer(0, _top_speed("zoom"))),
-        Field("max_focus_speed", Integer(0, _top_speed("focus"))),
-        # Seconds between position inquiries while the camera moves; 0 = never.
-        Field("position_poll", Number(0, 60)),
+        Field("max_pan_speed", Integer(1, _top_speed("pan")), applies=_able("pan")),
+        Field("max_tilt_speed", Integer(1, _top_speed("tilt")), applies=_able("tilt")),
+        # Zoom and focus may start at 0 where that still moves (VISCA's slowest speed is 0).
+        Field("max_zoom_speed", Integer(_lowest_lens_speed, _top_speed("zoom")), applies=_able("zoom")),
+        Field("max_focus_speed", Integer(_lowest_lens_speed, _top_speed("focus")), applies=_able("focus")),
+        # Seconds between position inquiries while the camera moves; 0 = never. A protocol
+        # without position inquiries (Pelco, the CGI ones) has nothing to poll.
+        Field("position_poll", Number(0, 60), applies=_able("position")),
         # Motion feel: ramps per axis, a soft release, steps that hold against a resting hand,
         # pan/tilt slowed as the lens zooms in, and a watchdog on endless moves.
         Field("ramps", Ramps()),
         Field("soft_stop", Boolean()),
         Field("hysteresis", Number(0, 0.5)),
-        Field("zoom_speed_at_tele", Number(0, 1, above_low=True)),
-        Field("zoom_curve", Number(0.2, 5)),
-        Field("zoom_travel_time", Number(0, 60, above_low=True)),
-        Field("zoom_max", Integer(1, 1 << 20)),
+        # The zoom curve and the lens estimate need a zoom; zoom_max scales reported positions.
+        Field("zoom_speed_at_tele", Number(0, 1, above_low=True), applies=_able("zoom")),
+        Field("zoom_curve", Number(0.2, 5), applies=_able("zoom")),
+        Field("zoom_travel_time", Number(0, 60, above_low=True), applies=_able("zoom")),
+        Field("zoom_max", Integer(1, 1 << 20), applies=_able("position")),
         Field("max_move", Number(0, 3600)),
         # -- serial cameras: a device path (/dev/ttyUSB0) or a pyserial URL (socket://host:port,
         # rfc2217://...). Every camera on one device shares it (daisy chain, RS-485 bus).
