@@ -22,7 +22,8 @@ import yaml
 
 from ptzmapd.app.assemble import speed_limits
 from ptzmapd.commands import Focus, PanTilt, Zoom
-from ptzmapd.config import ConfigError, load_config
+from ptzmapd.config.loader import load_config
+from ptzmapd.errors import ConfigError
 from ptzmapd.protocols import PROTOCOLS
 
 #: Enough for each protocol's camera to load (its required keys).

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from ptzmapd.app.assemble import controller_settings, motion_profile, speed_limits
 from ptzmapd.cli import main as cli_main
-from ptzmapd.config import load_config
+from ptzmapd.config.loader import load_config
 from ptzmapd.protocols import PROTOCOLS
 
 ROOT = Path(__file__).resolve().parent.parent
