@@ -10,6 +10,7 @@ import asyncio
 import gc
 import inspect
 import time
+from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 
 T = TypeVar("T")
@@ -53,3 +54,32 @@ def run_catching(main: Callable[[], Awaitable[None]]) -> list[dict[str, Any]]:
 
     asyncio.run(wrapper())
     return escaped
+
+
+#: A valid camera and input, for config tests to build on.
+CONFIG_BASE = """\
+cameras:
+  stage: {protocol: visca-ip, host: 127.0.0.2}
+inputs:
+  desk: {type: midi, port: "*nano*"}
+"""
+
+
+def write(directory: Path, name: str, text: str) -> str:
+    """Write ``text`` to ``directory/name`` (folders made as needed); the path as a string."""
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return str(path)
+
+
+def problems_of(path: str) -> list[str]:
+    """The problems ``load_config`` reports for ``path`` (it must refuse the file)."""
+    import pytest
+
+    from ptzmapd.config.loader import load_config
+    from ptzmapd.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return caught.value.problems

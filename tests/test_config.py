@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from helpers import CONFIG_BASE, problems_of, write
+
 from ptzmapd.vocabulary import Action
 from ptzmapd.protocols import PROTOCOLS
 import yaml
@@ -59,25 +61,7 @@ bindings:
 """
 
 #: A small correct config that other tests extend with a few lines.
-BASE = """\
-cameras:
-  stage: {protocol: visca-ip, host: 127.0.0.2}
-inputs:
-  desk: {type: midi, port: "*nano*"}
-"""
-
-
-def write(directory: Path, name: str, text: str) -> str:
-    path = directory / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return str(path)
-
-
-def problems_of(path: str) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    return caught.value.problems
+BASE = CONFIG_BASE
 
 
 # --------------------------------------------------------------------------- a good config

@@ -13,33 +13,16 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import CONFIG_BASE, problems_of, write
 from urllib.parse import urlsplit
 
 from ptzmapd.config.loader import load_config
-from ptzmapd.errors import ConfigError
 from ptzmapd.files import MAX_CONFIG_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BASE = """\
-cameras:
-  stage: {protocol: visca-ip, host: 127.0.0.2}
-inputs:
-  desk: {type: midi, port: "*nano*"}
-"""
-
-
-def write(directory: Path, name: str, text: str) -> str:
-    path = directory / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return str(path)
-
-
-def problems_of(path: str) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    return caught.value.problems
+BASE = CONFIG_BASE
 
 
 @pytest.fixture
