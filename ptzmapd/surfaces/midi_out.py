@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import rtmidi
 
-from ptzmapd.inputs.midi.ports import PortPattern, PortWatcher
+from ptzmapd.inputs.midi.ports import FollowsPort, PortPattern, PortWatcher
 
 _LOG = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ _OWN_PORT_NAME = "out"
 _DRAIN_SECONDS = 0.05
 
 
-class MidiFeedbackOutput:
+class MidiFeedbackOutput(FollowsPort):
     """The output port of one input's ``feedback:`` glob, kept connected.
 
     Runs on the event loop that calls :meth:`start`; :meth:`send` must be called on that loop.
@@ -58,19 +58,6 @@ class MidiFeedbackOutput:
             poll_interval=poll_interval,
             log=self._log,
         )
-
-    @property
-    def connected(self) -> bool:
-        return self._watcher.port_name is not None
-
-    @property
-    def port_name(self) -> str | None:
-        """The device port the LEDs go to; None while waiting for it."""
-        return self._watcher.port_name
-
-    async def start(self) -> None:
-        """Connect now if the port is there, and keep watching it."""
-        self._watcher.start()
 
     def send(self, message: bytes | Sequence[int]) -> bool:
         """Send one complete MIDI message; False (nothing sent) while not connected."""

@@ -19,7 +19,7 @@ from ptzmapd.config.model import InputConfig
 from ptzmapd.events import ControlEvent, EmitEvent, InputStateChanged
 from ptzmapd.inputs.midi.api import resolve_api
 from ptzmapd.inputs.midi.parse import parse_midi
-from ptzmapd.inputs.midi.ports import PortWatcher
+from ptzmapd.inputs.midi.ports import FollowsPort, PortWatcher
 
 _LOG = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ _OWN_PORT_NAME = "in"
 _SETTLE_SECONDS = 0.05
 
 
-class MidiInput:
+class MidiInput(FollowsPort):
     """One configured MIDI input: a ``virtual:`` port of our own, or a device found by glob.
 
     Events reach ``emit`` on the loop's thread, stamped with ``clock.now()`` at receipt. ``on_state(name, True)`` is called when the
@@ -84,20 +84,6 @@ class MidiInput:
     @property
     def name(self) -> str:
         return self._config.name
-
-    @property
-    def connected(self) -> bool:
-        """True while a port is open: the virtual port, or the device the glob found."""
-        return self._watcher.port_name is not None
-
-    @property
-    def port_name(self) -> str | None:
-        """The open port: the device's full name, or the ``virtual:`` name; None when waiting."""
-        return self._watcher.port_name
-
-    async def start(self) -> None:
-        """Open the port now if possible, and keep watching it from the loop."""
-        self._watcher.start()
 
     async def close(self) -> None:
         """Stop watching, close the port and unregister the client. ``on_state`` is not called."""

@@ -482,3 +482,24 @@ class PortWatcher:
         else:
             self._log.info("%s: connected to %s", self.what, named)
         self._on_open(self._port_name)
+
+
+class FollowsPort:
+    """What a MIDI input or LED output says about the one port its :class:`PortWatcher`
+    follows; the subclass sets ``_watcher`` in its constructor."""
+
+    _watcher: PortWatcher
+
+    @property
+    def connected(self) -> bool:
+        """True while a port is open (a ``virtual:`` port, or the device the glob found)."""
+        return self._watcher.port_name is not None
+
+    @property
+    def port_name(self) -> str | None:
+        """The open port's full name (or the ``virtual:`` name); None while waiting for it."""
+        return self._watcher.port_name
+
+    async def start(self) -> None:
+        """Open the port now if it is there, and keep watching it from the loop."""
+        self._watcher.start()
