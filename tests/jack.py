@@ -118,13 +118,21 @@ def stop_jack(process: subprocess.Popen[bytes] | None) -> None:
     """
     if process is None or process.poll() is not None:
         return
+    if not _terminate(process):
+        _reclaim(_server_name(process))
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> bool:
+    """SIGTERM, then SIGKILL after 5 s; True if the process ended of itself (a jackd that did
+    gives its registry slot back, a killed one does not)."""
     process.terminate()
     try:
         process.wait(timeout=5)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-        _reclaim(_server_name(process))
+        return False
+    return True
 
 
 def _server_name(process: subprocess.Popen[bytes]) -> str | None:
@@ -147,12 +155,7 @@ def _reclaim(name: str | None) -> None:
         while process.poll() is None and time.monotonic() < deadline and not os.path.exists(_SHM / f"jack_{name}_0_0"):
             time.sleep(0.05)
         time.sleep(0.2)  # registered: let it finish starting before it is asked to stop
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _terminate(process)
 
 
 _SHM = Path("/dev/shm")
