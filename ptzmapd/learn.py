@@ -38,6 +38,7 @@ from typing import TextIO
 
 from ptzmapd.clock import Clock, MonotonicClock, Timer
 from ptzmapd.config.model import Config, InputConfig, Mark
+from ptzmapd.config.summary import input_source
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.events import ControlEvent
 from ptzmapd.inputs import Input, make_input
@@ -366,10 +367,9 @@ def input_problem(config: Config, input_name: str | None) -> str | None:
 
 def _configured(device: InputConfig) -> str:
     """What a configured input listens to, for the header: ``midi port '*nanoKONTROL2*'``."""
-    if device.port is not None:
-        return f"{device.type} port {device.port!r}"
-    if device.virtual is not None:
-        return f"{device.type} virtual port {device.virtual!r}"
+    source = input_source(device)
+    if source:
+        return f"{device.type}{source}"
     match = device.match
     return f"{device.type} {'matching ' + repr(match) if match is not None else '(the first one)'}"
 

@@ -18,7 +18,7 @@ def summarize(config: Config) -> str:
         lines.append(f"  camera {camera.name}: {camera.protocol}{_endpoint(camera)}")
     for device in config.inputs.values():
         bound = _count(per_input[device.name], "binding")
-        lines.append(f"  input {device.name}: {device.type}{_source(device)}, {bound}")
+        lines.append(f"  input {device.name}: {device.type}{input_source(device)}, {bound}")
     return "\n".join(lines)
 
 
@@ -38,7 +38,8 @@ def _endpoint(camera: CameraConfig) -> str:
     return f" {host}:{link.port}"
 
 
-def _source(device: InputConfig) -> str:
+def input_source(device: InputConfig) -> str:
+    """What an input listens to, after its type: `` port '*nano*'``, `` virtual port 'x'``, or ""."""
     if device.port is not None:
         return f" port {device.port!r}"
     if device.virtual is not None:
