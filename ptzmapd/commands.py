@@ -138,6 +138,17 @@ class CameraAction(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class TallyLamp(Command):
+    """The camera's tally lamps as a switcher has its source: ``program`` lights the red lamp,
+    ``preview`` the green one where the camera has one (and its config opts in). A codec
+    encodes the whole lamp state from its camera's tally dialect, ordered so that no lamp is
+    ever left wrong (turn on before turning off where one lamp serves both)."""
+
+    program: bool = False
+    preview: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class RawCommand(Command):
     """Protocol bytes or an HTTP request given by the user, for everything else.
 

@@ -218,8 +218,33 @@ class LedConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SwitcherConfig:
+    """One ``switchers:`` entry. ``host``/``port``: where the switcher is (obs: from ``url``;
+    vmix port 8099; tsl: the address to listen on for UDP). ``sources``: the switcher's source
+    names as written (OBS scene or source name, vMix input number or title, ATEM input number,
+    TSL tally index) → camera name. ``follow``: which bus ``selected`` tracks (preview,
+    program, off); ``live``: what motion aimed at the camera on program does (off, block,
+    slow at ``live_factor``); ``tally_hold``: seconds the lamps keep their state after the
+    switcher is lost."""
+
+    name: str
+    type: str  # obs | vmix | atem | tsl
+    mark: Mark
+    host: str
+    port: int
+    url: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sources: Mapping[str, str] = field(default_factory=dict)
+    follow: str = "off"
+    live: str = "off"
+    live_factor: float = 0.25
+    tally_hold: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: str
     cameras: dict[str, CameraConfig]  # insertion order = file order; the first is selected at start
     inputs: dict[str, InputConfig]
     bindings: list[BindingConfig]
+    switchers: dict[str, SwitcherConfig] = field(default_factory=dict)
