@@ -70,7 +70,11 @@ class Home(Command):
 
 @dataclass(frozen=True, slots=True)
 class PresetRecall(Command):
+    """Go to preset ``number``. ``speed``: the travel speed 0..1 (of the camera's fastest)
+    where the config asks for one; None travels at the camera's own preset speed."""
+
     number: int = 0
+    speed: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
