@@ -82,11 +82,17 @@ def camera_config(
     feel = {key: values[key] for key in FEEL_KEYS if key in values}
     if "ramps" in feel:
         feel["ramps"] = {axis: Ramp(**limits) for axis, limits in feel["ramps"].items()}
+    options = spec.options(**{key: values[key] for key in option_names if key in values})
+    link = _link(spec, values, credentials)
+    if isinstance(link, HttpEndpoint):
+        # The protocol may read its own meaning into the url (a service path) and the credentials.
+        options, url = options.bind(link.url, link.credentials)
+        link = dataclasses.replace(link, url=url)
     return CameraConfig(
         name=name, protocol=spec.name, mark=mark,
-        link=_link(spec, values, credentials),
+        link=link,
         pacing=dataclasses.replace(spec.pacing, **{key: values[key] for key in spec.pacing_keys if key in values}),
-        options=spec.options(**{key: values[key] for key in option_names if key in values}),
+        options=options,
         feel=MotionFeel(**feel),
         **{key: values[key] for key in SPEED_KEYS if key in values},
     )

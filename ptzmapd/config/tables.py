@@ -38,7 +38,7 @@ from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, GAMEPAD_TRIGG
 from ptzmapd.mapping.actions import ACTION_ROWS, SPEED, Param
 from ptzmapd.mapping.midi_values import ENCODINGS
 from ptzmapd.protocols import PROTOCOLS
-from ptzmapd.protocols.spec import KEY, ChoiceKey, FlagKey, IntegerKey
+from ptzmapd.protocols.spec import KEY, ChoiceKey, FlagKey, IntegerKey, TextKey
 from ptzmapd.vocabulary import (
     DIRECT_MODE,
     LEVELS,
@@ -112,6 +112,8 @@ def _check_of(key: str, described: object) -> Check:
         return Choice(key, described.choices)
     if isinstance(described, FlagKey):
         return Boolean()
+    if isinstance(described, TextKey):
+        return Text()
     raise TypeError(f"option {key!r} has no config key check: {described!r}")
 
 

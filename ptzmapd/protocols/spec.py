@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from ptzmapd.protocols.base import Codec, SpeedLimits
+from ptzmapd.secrets import Credentials
 
 #: The metadata key of a config key's check in an options dataclass field.
 KEY = "ptzmapd.key"
@@ -44,6 +45,11 @@ class FlagKey:
     """true or false."""
 
 
+@dataclass(frozen=True, slots=True)
+class TextKey:
+    """A word or name the camera knows (an ONVIF profile token)."""
+
+
 def integer_key(low: int, high: int, **default: Any) -> Any:
     """An options field that is a config key taking ``low..high`` (``default=`` as for ``field``)."""
     return field(metadata={KEY: IntegerKey(low, high)}, **default)
@@ -59,6 +65,11 @@ def flag_key(**default: Any) -> Any:
     return field(metadata={KEY: FlagKey()}, **default)
 
 
+def text_key(**default: Any) -> Any:
+    """An options field that is a config key taking a text."""
+    return field(metadata={KEY: TextKey()}, **default)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProtocolOptions:
     """A protocol's own settings for one camera; protocols without any use it as is."""
@@ -71,6 +82,13 @@ class ProtocolOptions:
     def summary(self) -> str:
         """What ``ptzmapd check`` adds after the camera's endpoint (`` channel 2``); "" for none."""
         return ""
+
+    def bind(self, url: str, credentials: Credentials | None) -> tuple["ProtocolOptions", str]:
+        """HTTP cameras: the options the codec is made with and the url the transport sends to,
+        given the configured ``url`` and credentials. As configured by default; a protocol whose
+        ``url`` names one service of the camera and whose codec signs its own requests (ONVIF's
+        device service, WS-Security) takes the path and the credentials into its options."""
+        return self, url
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
