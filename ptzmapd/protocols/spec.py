@@ -117,6 +117,30 @@ class RawKind:
     example: str
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A camera a discovery probe found: what its config's ``url`` (or ``host``) says, and its name."""
+
+    address: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Discovery:
+    """How ``ptzmapd devices --<protocol>`` finds cameras: a UDP probe sent to a multicast
+    ``group:port`` (or one address, for tests), and the reader of the answers to it."""
+
+    group: str
+    port: int
+    #: A fresh probe: (its id, its bytes).
+    probe: Callable[[], tuple[str, bytes]]
+    #: An answer's cameras, given the probe's id ([] for anything else; never raises).
+    read: Callable[[bytes, str], list[Found]]
+    #: The config key an address goes in, and what the cameras are called, for the listing.
+    config_key: str
+    what: str
+
+
 O = TypeVar("O", bound=ProtocolOptions)
 
 
@@ -155,3 +179,5 @@ class ProtocolSpec(Generic[O]):
     snapshot_path: Callable[[O], str] | None = None
     #: ``"module:function"`` of its simulated camera (:mod:`ptzmapd.simulators`).
     simulator: str | None = None
+    #: How ``ptzmapd devices`` finds such cameras on the network, if it can.
+    discovery: Discovery | None = None

@@ -515,7 +515,7 @@ class OnvifCodec:
             return AskAgain(None, kind="onvif-preset-list", data=f"preset {name!r} found in the camera's list".encode())
         names = ", ".join(map(repr, sorted(self.presets))) or "none"
         return ErrorReply(None, kind="onvif-no-such-preset", data=(
-            f"the camera has no preset named {name!r} (its presets: {names}; store one with action: preset, store)"
+            f"the camera has no preset named {name!r} (its presets: {names})"
         ).encode(), http_status=response.status)
 
     def _stored(self, name: str, answer: Element | None) -> list[Reply]:

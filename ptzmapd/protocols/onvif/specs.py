@@ -7,6 +7,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ptzmapd.protocols.base import Codec, SpeedLimits
 from ptzmapd.protocols.http import RAW_HTTP
+from ptzmapd.protocols.onvif.discovery import WS_DISCOVERY
+from ptzmapd.protocols.onvif.discovery import WS_DISCOVERY
 from ptzmapd.protocols.onvif.codec import CAPABILITIES, DEFAULT_DEVICE_PATH, POSITION_SCALE
 from ptzmapd.protocols.spec import Pacing, ProtocolOptions, ProtocolSpec, text_key
 from ptzmapd.secrets import Credentials
@@ -60,5 +62,5 @@ ONVIF: ProtocolSpec[OnvifOptions] = ProtocolSpec(
     name="onvif", summary="ONVIF PTZ (SOAP over HTTP), WS-Security UsernameToken, HTTP Digest", transport="http",
     limits=ONVIF_LIMITS, zoom_max=POSITION_SCALE, pacing=Pacing(min_interval=0.1, ack_timeout=3.0),
     capabilities=CAPABILITIES, options=OnvifOptions, make_codec=_onvif, raw=RAW_HTTP,
-    simulator="ptzmapd.simulators.onvif:start",
+    simulator="ptzmapd.simulators.onvif:start", discovery=WS_DISCOVERY,
 )
