@@ -3,13 +3,75 @@
 MIDI ports per API (for ``port:``), gamepads and joysticks as SDL sees them (for
 ``match:``: index, GUID, name), and serial ports (for ``device:``). Each section is read
 independently: a missing API or library is reported in its section, never a traceback.
+
+``ptzmapd devices --<protocol>`` also looks for network cameras of a protocol whose spec has
+a :class:`~ptzmapd.protocols.spec.Discovery` (ONVIF's WS-Discovery): one probe to its
+multicast group (or to one address), and every answer read for a few seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from typing import Callable
 
 from ptzmapd.errors import PtzmapdError
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.protocols.spec import Found
+
+#: Seconds answers to a discovery probe are awaited.
+DISCOVERY_WAIT = 3.0
+#: Hops a multicast probe may cross (the local network and one router, as WS-Discovery asks).
+MULTICAST_TTL = 1
+
+
+def discoverable() -> list[str]:
+    """The protocols ``ptzmapd devices`` can look for on the network."""
+    return [name for name in PROTOCOLS if PROTOCOLS[name].discovery is not None]
+
+
+async def discover(protocol: str, target: tuple[str, int] | None = None, wait: float = DISCOVERY_WAIT) -> list[Found]:
+    """The cameras of ``protocol`` that answer one probe within ``wait`` seconds, each once.
+
+    The probe goes to the protocol's multicast group, or to ``target`` (one camera's address,
+    as tests and routed networks need). OSError when no socket can be had.
+    """
+    discovery = PROTOCOLS[protocol].discovery
+    if discovery is None:
+        raise PtzmapdError(f"{protocol} cameras cannot be discovered (valid: {', '.join(discoverable())})")
+    message_id, probe = discovery.probe()
+    read = discovery.read
+    found: dict[str, Found] = {}
+
+    class Listener(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, address: tuple[str, int]) -> None:
+            for camera in read(data, message_id):
+                found.setdefault(camera.address, camera)
+
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(Listener, local_addr=("0.0.0.0", 0), family=socket.AF_INET)
+    try:
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, MULTICAST_TTL)
+        transport.sendto(probe, target or (discovery.group, discovery.port))
+        await asyncio.sleep(wait)
+    finally:
+        transport.close()
+    return list(found.values())
+
+
+def network_section(protocol: str, target: tuple[str, int] | None = None, wait: float = DISCOVERY_WAIT) -> list[str]:
+    discovery = PROTOCOLS[protocol].discovery
+    assert discovery is not None
+    where = f"{target[0]}:{target[1]}" if target else f"{discovery.group}:{discovery.port}"
+    lines = [f"{discovery.what}, {protocol} ({discovery.config_key}:), asked at {where}:"]
+    try:
+        cameras = asyncio.run(discover(protocol, target, wait))
+    except OSError as error:
+        return [*lines, f"  cannot probe: {error.strerror or error}"]
+    lines.extend(f"  {camera.address}" + (f" — {camera.name}" if camera.name else "") for camera in cameras)
+    if not cameras:
+        lines.append("  (none answered)")
+    return lines
 
 
 def midi_section() -> list[str]:

@@ -118,7 +118,9 @@ class OnvifSimulator(HttpServer):
         """Answer the next ``operation`` request (``"*"``: any) with this fault."""
         self._failures.append(Failure(operation, code, subcode, reason, status))
 
-    def _state(self) -> Head:
+    @property
+    def state(self) -> Head:
+        """The head, moved on to now."""
         self.head.advance(self._clock.now())
         return self.head
 
@@ -239,7 +241,7 @@ class OnvifSimulator(HttpServer):
         problem = self._profile_problem(call)
         if problem is not None:
             return problem
-        head = self._state()
+        head = self.state
         operation, name = call.operation, call.operation
         if operation == "ContinuousMove":
             velocity = call.vectors.get("Velocity", {})
