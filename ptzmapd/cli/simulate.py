@@ -65,6 +65,11 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                           help="network VISCA simulators: ACK at once, send each completion this much later")
     simulate.add_argument("--drop-packet", type=PACKET_NUMBER, action="append", default=[], metavar="N",
                           help="network VISCA simulators: drop the Nth packet received (1 = the first); repeatable")
+    simulate.add_argument("--clock-skew", type=_bounded(float, -1e9, 1e9, "seconds"), default=0.0, metavar="SECONDS",
+                          help="onvif: how far the camera's clock is ahead of this machine's (negative: behind)")
+    simulate.add_argument("--discovery-port", type=_bounded(int, 0, 65535, "a port"), metavar="PORT",
+                          help="onvif: answer WS-Discovery probes on this UDP port (0: any free one; 3702 also "
+                          "joins the multicast group)")
     simulate.set_defaults(func=main)
 
 
@@ -96,6 +101,7 @@ async def simulate(args: argparse.Namespace) -> int:
             serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
             auth=args.auth, digest_qop=args.digest_qop, digest_algorithm=args.digest_algorithm,
             quirks=args.quirk, completion_delay=args.completion_delay, drop_packets=args.drop_packet,
+            skew=args.clock_skew, discovery_port=None if args.discovery_port is None else int(args.discovery_port),
         )
     except OSError as error:  # the port is taken, the host unknown, no pty to be had
         where = "a pty" if spec is not None and spec.transport == "serial" and args.serial == "pty" \

@@ -294,7 +294,7 @@ class OnvifSimulator(HttpServer):
 
     def _goto_preset(self, call: SoapCall, head: Head) -> HttpResponse:
         preset = self.presets.get(call.parameters.get("PresetToken", ""))
-        if preset is not None:  # ERRATA: an unknown token "succeeds" and nothing moves
+        if preset is not None:  # As on real cameras (issue 13): an unknown token "succeeds" and nothing moves
             head.go(dict(preset.position))
         return self._soap("<tptz:GotoPresetResponse/>")
 
@@ -392,4 +392,5 @@ async def start(
         except OSError:
             await handle.close()
             raise
+        handle._log(f"answering WS-Discovery probes on {host}:{handle.discovery_port}")
     return handle

@@ -482,7 +482,7 @@ class OnvifCodec:
             return self._advance(sent, Step.TIME_SIGNED, "the camera wants its clock read signed")
         if camera_time is not None:
             self.clock_offset = camera_time - self._wall()
-            said = f"camera clock {utc_text(camera_time)} ({self.clock_offset:+.0f} s from this machine's); signing with it"
+            said = f"camera clock {utc_text(camera_time)} ({round(self.clock_offset):+d} s from this machine's); signing with it"
         else:
             said = "the camera's clock could not be read; signing with this machine's"
         return self._advance(sent, Step.CAPABILITIES if not self.ready else None, said)

@@ -8,7 +8,7 @@ accept it; its clock decides whether ``Created`` is fresh, so the client signs w
 the camera reported, Core §8.3.1 GetSystemDateAndTime).
 
 Replies are read by local name only: cameras and emulators send unusual prefixes, and some
-use prefixes they never declare (ERRATA "ONVIF"): such a document is read again with every
+use prefixes they never declare (seen on real devices and emulators): such a document is read again with every
 prefix removed rather than refused.
 """
 
