@@ -29,7 +29,8 @@ from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, Notice, Remedy, SpeedLimits, UnreadableAnswer
 from ptzmapd.protocols.http import HttpRequest
-from ptzmapd.protocols.onvif.codec import AskAgain, OnvifCodec, Step
+from ptzmapd.protocols.onvif.codec import OnvifCodec, Step
+from ptzmapd.protocols.onvif.values import AskAgain
 from ptzmapd.protocols.onvif.specs import ONVIF_LIMITS, BoundOnvifOptions, OnvifOptions
 from ptzmapd.secrets import Credentials, Secret
 
@@ -146,8 +147,6 @@ GOLDEN: list[tuple[Command, str, str]] = [
      f'<tptz:AbsoluteMove>{P}<tptz:Position><tt:PanTilt x="0.5" y="-0.5"/><tt:Zoom x="0.25"/></tptz:Position>'
      f"</tptz:AbsoluteMove>"),
     (MoveTo(zoom=100.0), "/onvif/PTZ", f'<tptz:AbsoluteMove>{P}<tptz:Position><tt:Zoom x="1"/></tptz:Position></tptz:AbsoluteMove>'),
-    (MoveTo(pan=270.0), "/onvif/PTZ",  # 270 degrees is -90
-     f'<tptz:AbsoluteMove>{P}<tptz:Position><tt:PanTilt x="-0.5" y="0"/></tptz:Position></tptz:AbsoluteMove>'),
     (Jog(pan=1.0, seconds=0.5), "/onvif/PTZ",
      f'<tptz:RelativeMove>{P}<tptz:Translation><tt:PanTilt x="0.1" y="0"/></tptz:Translation>'
      f'<tptz:Speed><tt:PanTilt x="1" y="1"/></tptz:Speed></tptz:RelativeMove>'),
@@ -366,6 +365,22 @@ def test_what_onvif_cannot_say_is_refused(command: Command, message: str) -> Non
         camera.key(command)
     with pytest.raises(ProtocolError):
         camera.encode(command)
+
+
+def test_a_pan_alone_keeps_the_tilt_the_camera_reports() -> None:
+    camera = connected()
+    _, operation, _ = request_of(camera.encode(MoveTo(pan=270.0)).data)  # 270 degrees is -90
+    assert shape(operation)[0] == "GetStatus"
+    status = ('<ptz:GetStatusResponse><ptz:PTZStatus><sch:Position><sch:PanTilt x="0.1" y="0.3"/></sch:Position>'
+              "</ptz:PTZStatus></ptz:GetStatusResponse>")
+    [reply] = camera.receive(answer(status))
+    assert isinstance(reply, AskAgain)
+    _, operation, _ = request_of(camera.encode(MoveTo(pan=270.0)).data)
+    assert shape(operation) == golden(f'<tptz:AbsoluteMove>{P}<tptz:Position><tt:PanTilt x="-0.5" y="0.3"/>'
+                                      f"</tptz:Position></tptz:AbsoluteMove>")
+    camera.encode(MoveTo(tilt=10.0))
+    [reply] = camera.receive(answer("<ptz:GetStatusResponse/>"))
+    assert isinstance(reply, ErrorReply) and reply.kind == "onvif-no-position"
 
 
 def test_a_raw_operation_is_put_in_a_signed_envelope() -> None:

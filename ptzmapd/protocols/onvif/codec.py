@@ -56,33 +56,35 @@ from ptzmapd.commands import (
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, Notice, Outgoing, Remedy, Reply, SpeedLimits, UnreadableAnswer
-from ptzmapd.protocols.http import HttpRequest, HttpResponse, describe_request, http_error, quote_body, raw_command_request, read_response
+from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, Notice, Outgoing, Reply, SpeedLimits, UnreadableAnswer
+from ptzmapd.protocols.http import HttpRequest, HttpResponse, describe_request, quote_body, raw_command_request, read_response
 from ptzmapd.protocols.onvif import operations as ops
 from ptzmapd.protocols.onvif.operations import Node, Operation, Profile, Services
 from ptzmapd.protocols.onvif.read import read_request
 from ptzmapd.protocols.onvif.soap import SOAP_TYPE, Fault, body_of, envelope, parse_soap, read_fault, security_header, utc_text
 from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
-from ptzmapd.protocols.units import drive_level, finite_speed, speed_sign
+from ptzmapd.protocols.onvif.values import (
+    JOG_TRAVEL,
+    PAN_DEGREES,
+    POSITION_SCALE,
+    TILT_DEGREES,
+    WRONG_CREDENTIALS,
+    AskAgain,
+    check_jog,
+    degrees,
+    level,
+    preset_name,
+    refusal,
+    zoom_share,
+)
 from ptzmapd.secrets import Credentials
 from ptzmapd.vocabulary import PRESET_CLEAR, raw_capability
 
 #: Where the device service is when the configured url has no path (Core §5.1.1's example).
 DEFAULT_DEVICE_PATH = "/onvif/device_service"
-#: Positions are reported in these parts of the position space (pan/tilt ±, zoom 0..).
-POSITION_SCALE = 10000
-#: A jog becomes a RelativeMove of this share of the translation space per second at full
-#: speed (a relative move always ends, where a timed ContinuousMove is ignored by some cameras).
-JOG_TRAVEL = 0.2
-#: Degrees of ``move-to`` onto the generic position space: pan −180..180 and tilt −90..90
-#: span it (the common mapping; a camera's own may differ, its space is what it is told).
-PAN_DEGREES, TILT_DEGREES = 180.0, 90.0
-
 CAPABILITIES: frozenset[str] = frozenset(
     {"pan", "tilt", "zoom", "stop", "jog", "home", "preset", PRESET_CLEAR, "move-to", "position", raw_capability("http")}
 )
-WRONG_CREDENTIALS = "wrong-credentials"
-CREDENTIAL_KEYS = "username, password_env, password_file"
 
 
 class Step(Enum):
@@ -98,16 +100,6 @@ class Step(Enum):
 
 
 @dataclass(frozen=True, slots=True)
-class AskAgain(ErrorReply):
-    """A command's request went to something the command needs first (a step of the connect
-    sequence, the preset list): the controller sends the command again (remedy "busy")."""
-
-    @property
-    def remedy(self) -> Remedy:
-        return Remedy.BUSY
-
-
-@dataclass(frozen=True, slots=True)
 class _Sent:
     """What the request now on the wire asks, so its answer can be read."""
 
@@ -118,49 +110,14 @@ class _Sent:
     inquiry: str | None = None
     #: A recall or clear of this preset name waits for the preset list (GetPresets).
     lookup: str | None = None
+    #: A move-to with pan or tilt alone waits for where the head points (GetStatus).
+    fill: bool = False
     #: The preset name a SetPreset stores, a GotoPreset/RemovePreset names.
     preset: str | None = None
 
 
 def _nonce() -> bytes:
     return os.urandom(16)
-
-
-def level(speed: float, top: int) -> int:
-    """A normalised speed as a signed level −top..top; any nonzero speed moves."""
-    if finite_speed(speed) == 0.0:
-        return 0
-    return drive_level(speed, top) * speed_sign(speed)
-
-
-def preset_name(number: int) -> str:
-    """The name a preset number stands for on an ONVIF camera."""
-    if number < 0:
-        raise ProtocolError(f"onvif preset names are numbers from 0, got {number}")
-    return str(number)
-
-
-def _degrees(value: float | None, span: float, what: str) -> float | None:
-    if value is None:
-        return None
-    if not math.isfinite(value) or not -span <= (value - 360.0 if value > span else value) <= span:
-        raise ProtocolError(f"onvif {what} must be {-span:g}..{span:g} degrees (pan also up to 360), got {value!r}")
-    return (value - 360.0 if value > span else value) / span
-
-
-def _zoom_share(value: float | None) -> float | None:
-    if value is None:
-        return None
-    if not (math.isfinite(value) and 0.0 <= value <= 100.0):
-        raise ProtocolError(f"onvif zoom must be 0..100, got {value!r}")
-    return value / 100.0
-
-
-def _check_jog(command: Jog) -> None:
-    if not (math.isfinite(command.seconds) and command.seconds > 0):
-        raise ProtocolError(f"jog needs a duration above 0 s, got {command.seconds!r}")
-    for speed in (command.pan, command.tilt, command.zoom):
-        finite_speed(speed)
 
 
 _INQUIRIES: dict[type[Command], str] = {PanTiltPositionInquiry: "pantilt-position", ZoomPositionInquiry: "zoom-position"}
@@ -201,6 +158,8 @@ class OnvifCodec:
         #: The last velocity levels sent: pan, tilt, zoom.
         self._levels = [0, 0, 0]
         self._sent: _Sent | None = None
+        #: Where the head pointed, read for a move-to that gives pan or tilt alone.
+        self._here: ops.Position | None = None
 
     @property
     def ready(self) -> bool:
@@ -273,7 +232,7 @@ class OnvifCodec:
         if isinstance(command, MoveTo):
             self._position(command)
         elif isinstance(command, Jog):
-            _check_jog(command)
+            check_jog(command)
         elif isinstance(command, (PresetRecall, PresetStore, PresetClear)):
             preset_name(command.number)
             if isinstance(command, PresetRecall) and command.speed is not None \
@@ -335,7 +294,11 @@ class OnvifCodec:
         if isinstance(command, Home):
             return ops.goto_home(profile), _Sent("GotoHomePosition")
         if isinstance(command, MoveTo):
+            if (command.pan is None) != (command.tilt is None) and self._here is None:
+                # PanTilt carries both axes: the one not given stays where the camera says it is.
+                return ops.get_status(profile), _Sent("GetStatus", for_command=True, fill=True)
             position, zoom_position = self._position(command)
+            self._here = None
             return ops.absolute_move(profile, position, zoom_position), _Sent("AbsoluteMove")
         if isinstance(command, Jog):
             return self._jog(command, profile), _Sent("RelativeMove")
@@ -360,21 +323,23 @@ class OnvifCodec:
         return ops.goto_preset(profile, token, speed), _Sent("GotoPreset", preset=name)
 
     def _position(self, command: MoveTo) -> tuple[tuple[float, float] | None, float | None]:
-        """A move-to in the node's position spaces; an axis not given keeps where it is (the
-        camera's current position fills a pan given without a tilt: PanTilt carries both)."""
-        pan = _degrees(command.pan, PAN_DEGREES, "pan")
-        tilt = _degrees(command.tilt, TILT_DEGREES, "tilt")
-        zoom = _zoom_share(command.zoom)
+        """A move-to in the node's position spaces; an axis not given keeps where it is (a pan
+        without a tilt takes the tilt the camera reported, :attr:`_here`)."""
+        pan = degrees(command.pan, PAN_DEGREES, "pan")
+        tilt = degrees(command.tilt, TILT_DEGREES, "tilt")
+        zoom = zoom_share(command.zoom)
         if pan is None and tilt is None and zoom is None:
             raise ProtocolError("move-to needs at least one of pan, tilt, zoom")
         node = self.node
         pantilt: tuple[float, float] | None = None
         if pan is not None or tilt is not None:
-            pantilt = (node.pan_position.across(pan or 0.0), node.tilt_position.across(tilt or 0.0))
+            here = self._here or ops.Position(0.0, 0.0)
+            pantilt = (node.pan_position.across(pan) if pan is not None else here.pan or 0.0,
+                       node.tilt_position.across(tilt) if tilt is not None else here.tilt or 0.0)
         return pantilt, None if zoom is None else node.zoom_position.share(zoom)
 
     def _jog(self, command: Jog, profile: str) -> Operation:
-        _check_jog(command)
+        check_jog(command)
         node = self.node
         travel = JOG_TRAVEL * command.seconds
         pan, tilt, zoom = (max(-1.0, min(1.0, speed)) for speed in (command.pan, command.tilt, command.zoom))
@@ -400,15 +365,17 @@ class OnvifCodec:
         fault = read_fault(answer) if answer is not None and answer.tag == "Fault" else None
         if sent is not None and sent.step is not None:
             return self._setup_answer(sent, response, answer, fault)
-        refusal = self._refusal(response, fault)
-        if refusal is not None:
+        refused = refusal(response, fault, self.credentials is not None)
+        if refused is not None:
             if sent is not None and sent.preset is not None and sent.operation != "SetPreset":
                 self.presets.pop(sent.preset, None)  # a token the camera no longer knows: look again next time
-            return [refusal]
+            return [refused]
         if sent is None:
             return [Ack(None)]
         if sent.lookup is not None:
             return [self._looked_up(sent.lookup, answer, response)]
+        if sent.fill:
+            return [self._filled(answer, response)]
         if sent.inquiry is not None:
             return [self._position_answer(sent.inquiry, answer, response)]
         if sent.operation == "SetPreset" and sent.preset is not None:
@@ -416,23 +383,6 @@ class OnvifCodec:
         if sent.operation == "RemovePreset" and sent.preset is not None:
             self.presets.pop(sent.preset, None)
         return [Ack(None)]
-
-    def _refusal(self, response: HttpResponse, fault: Fault | None) -> ErrorReply | None:
-        """Every auth failure as one ``wrong-credentials`` refusal (always with status 401: it
-        is permanent); other faults by their subcode; other failed statuses as HTTP's."""
-        if response.status == 401 or (fault is not None and fault.is_auth):
-            said = http_error(response).data.decode() if response.status == 401 and fault is None \
-                else f"SOAP fault {fault.describe() if fault else 'none'} (HTTP {response.status})"
-            what = f"the camera rejected the user name or password ({CREDENTIAL_KEYS})" if self.credentials \
-                else f"the camera asks for a user name and password ({CREDENTIAL_KEYS})"
-            return ErrorReply(None, kind=WRONG_CREDENTIALS, data=f"{what}: {said}".encode(), http_status=401)
-        if fault is not None:
-            code = (fault.subcode or fault.code or "fault").lower()
-            return ErrorReply(None, kind=f"onvif-{code}", data=f"SOAP fault {fault.describe()}".encode(),
-                              http_status=response.status)
-        if not response.ok:
-            return http_error(response)
-        return None
 
     def _progress(self, sent: _Sent, what: str) -> Reply:
         if sent.for_command:
@@ -442,12 +392,12 @@ class OnvifCodec:
     def _setup_answer(self, sent: _Sent, response: HttpResponse, answer: Element | None, fault: Fault | None) -> list[Reply]:
         step = sent.step
         assert step is not None
-        refusal = self._refusal(response, fault)
-        element = answer if refusal is None else None
+        refused = refusal(response, fault, self.credentials is not None)
+        element = answer if refused is None else None
         if step in (Step.TIME, Step.TIME_SIGNED):
-            return self._time_answer(sent, step, element, refusal)
-        if refusal is not None and (refusal.kind == WRONG_CREDENTIALS or step in (Step.SERVICES, Step.PROFILES)):
-            return [refusal]  # the step stays: the next command asks again
+            return self._time_answer(sent, step, element, refused)
+        if refused is not None and (refused.kind == WRONG_CREDENTIALS or step in (Step.SERVICES, Step.PROFILES)):
+            return [refused]  # the step stays: the next command asks again
         if step is Step.CAPABILITIES:
             services = None if element is None else ops.read_capabilities(element)
             if services is None:
@@ -475,9 +425,9 @@ class OnvifCodec:
             self.presets = ops.read_presets(element)
         return self._advance(sent, None, f"{len(self.presets)} presets" + ("" if element is not None else " (unread)"))
 
-    def _time_answer(self, sent: _Sent, step: Step, element: Element | None, refusal: ErrorReply | None) -> list[Reply]:
+    def _time_answer(self, sent: _Sent, step: Step, element: Element | None, refused: ErrorReply | None) -> list[Reply]:
         camera_time = None if element is None else ops.read_time(element)
-        if camera_time is None and step is Step.TIME and refusal is not None and self.credentials is not None:
+        if camera_time is None and step is Step.TIME and refused is not None and self.credentials is not None:
             # Core §5.12.1 lets anyone read the clock, but some cameras demand a login for it.
             return self._advance(sent, Step.TIME_SIGNED, "the camera wants its clock read signed")
         if camera_time is not None:
@@ -517,6 +467,15 @@ class OnvifCodec:
         return ErrorReply(None, kind="onvif-no-such-preset", data=(
             f"the camera has no preset named {name!r} (its presets: {names})"
         ).encode(), http_status=response.status)
+
+    def _filled(self, answer: Element | None, response: HttpResponse) -> Reply:
+        here = None if answer is None else ops.read_status(answer)
+        if here is None or here.pan is None or here.tilt is None:
+            return ErrorReply(None, kind="onvif-no-position", data=(
+                "the camera did not say where it points (GetStatus), so a move-to with pan or tilt alone cannot "
+                f"keep the other: give both ({quote_body(response.body)})").encode(), http_status=response.status)
+        self._here = here
+        return AskAgain(None, kind="onvif-position", data=b"position read; moving")
 
     def _stored(self, name: str, answer: Element | None) -> list[Reply]:
         token = None if answer is None else answer.findtext("PresetToken")
