@@ -6,15 +6,15 @@ vanishes mid-move, and WS-Discovery."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from helpers import run, until
-from ptzmapd.app.assemble import make_controller
+from ptzmapd.app.assemble import assemble, make_controller
 from ptzmapd.clock import MonotonicClock
 from ptzmapd.commands import Home, PanTilt, PresetClear, PresetRecall, PresetStore, Zoom
 from ptzmapd.config.loader import load_config
@@ -22,6 +22,7 @@ from ptzmapd.config.model import CameraConfig
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.outcomes import Answer, Outcome
 from ptzmapd.devices import discover
+from ptzmapd.events import ControlEvent
 from ptzmapd.protocols.onvif.codec import OnvifCodec
 from ptzmapd.simulators.onvif import OnvifSimulator, Preset, start
 from ptzmapd.transports import TransportPool
@@ -260,6 +261,48 @@ def test_ws_discovery_finds_the_camera_by_its_probe_answer() -> None:
             found = await discover("onvif", target=("127.0.0.2", sim.discovery_port), wait=1.0)
             assert [(camera.address, camera.name) for camera in found] == [(sim.device_url, sim.name)]
         finally:
+            await sim.close()
+
+    run(main)
+
+
+def test_the_daemon_stops_a_pan_held_past_max_move_and_maps_move_to_and_jog(tmp_path: Path) -> None:
+    async def main() -> None:
+        sim = await simulator()
+        path = tmp_path / "studio.yaml"
+        path.write_text(
+            f'cameras:\n  cam: {{protocol: onvif, url: "{sim.device_url}", username: admin, '
+            "password_env: PTZMAPD_TEST_PW, max_move: 0.5}\n"
+            # The input is never opened here: events go straight into the mapping.
+            'inputs:\n  desk: {type: midi, port: "*no such surface*"}\n'
+            "bindings:\n  - {input: desk, cc: 1, action: pan}\n"
+            "  - {input: desk, note: 1, action: move-to, tilt: 45}\n"
+            "  - {input: desk, note: 2, action: jog, pan: -1, duration: 0.5}\n"
+        )
+        runtime = await assemble(load_config(path), MonotonicClock(), LOG)
+        pipeline = runtime.pipeline
+        assert pipeline is not None
+
+        def event(kind: str, number: int, value: int) -> None:
+            pipeline.on_event(ControlEvent("desk", kind, number, value, 1, time.monotonic()))
+
+        try:
+            await until(lambda: ready(runtime.controllers["cam"]), "the connect sequence")
+            event("cc", 1, 127)  # held at full right, and never let go
+            await until(lambda: sim.state.speed["pan"] > 0, "the pan")
+            await until(lambda: sim.state.speed["pan"] == 0 and sim.received[-1] == "Stop PanTilt",
+                        "the max_move watchdog's stop")
+            pan = sim.state.position["pan"]
+            event("note", 1, 127)
+            event("note", 1, 0)
+            await until(lambda: sim.state.position["tilt"] == 0.5, "the tilt-only move-to")
+            assert sim.state.position["pan"] == pytest.approx(pan, abs=1e-3)  # the pan stays where the camera said
+            event("note", 2, 127)
+            event("note", 2, 0)
+            await until(lambda: sim.received[-1].startswith("RelativeMove"), "the jog")
+            assert sim.state.position["pan"] == pytest.approx(pan - 0.1, abs=1e-3)
+        finally:
+            await runtime.shutdown(grace=0.5)
             await sim.close()
 
     run(main)
