@@ -6,6 +6,7 @@ vanishes mid-move, and WS-Discovery."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -204,6 +205,30 @@ def test_a_fault_on_a_stop_is_retried_until_the_stop_is_confirmed(tmp_path: Path
             sim.fail("GotoHomePosition", "NoHomePosition", "home not set", code="Sender", status=400)
             home = await answered(stage.submit(Home()))
             assert home.answer is Answer.REFUSED and "SOAP fault Sender/NoHomePosition: home not set" in home.message
+        finally:
+            await rig.close()
+            await sim.close()
+
+    run(main)
+
+
+@pytest.mark.parametrize("refresh", [1.0, 0.0], ids=["refreshed", "not-refreshed"])
+def test_a_held_move_outlasts_the_cameras_default_ptz_timeout_by_being_sent_again(tmp_path: Path, refresh: float) -> None:
+    async def main() -> None:
+        rig, sim = Rig(tmp_path), await simulator(ptz_timeout=1.5)
+        try:
+            extra = "" if refresh else ", refresh: 0"  # 1 s is the protocol's default
+            stage = await rig.camera(sim, extra=extra)
+            await until(lambda: ready(stage), "the connect sequence")
+            await answered(stage.set_motion(PanTilt(0.25, 0.0)))
+            await asyncio.sleep(3.5)
+            held = sim.received.count("ContinuousMove velocity pan 0.25 tilt 0 zoom 0")
+            if refresh:
+                assert sim.state.speed["pan"] > 0 and held >= 3
+            else:
+                assert sim.state.speed["pan"] == 0 and held == 1  # what the refresh is for
+            await answered(stage.stop())
+            assert not sim.state.moving
         finally:
             await rig.close()
             await sim.close()

@@ -9,9 +9,11 @@ of *its own* clock, which ``skew`` sets apart from this machine's); HTTP Digest 
 Like real cameras it picks its own preset tokens (``Preset_N``, whatever a SetPreset asks
 for), and a GotoPreset of a token it does not know succeeds and does nothing. Its head
 (:class:`~.head.Head`) is in the generic spaces: pan and tilt −1..1, zoom 0..1; a velocity
-of 1 moves :data:`UNITS_PER_SECOND`. It never stops a continuous move by itself.
+of 1 moves :data:`UNITS_PER_SECOND`. A continuous move ends after ``ptz_timeout`` seconds
+(its profile's DefaultPTZTimeout, PTZ §5.3.3) unless sent again; 0 (the default): it never
+stops by itself, as some cameras do.
 
-Knobs for tests: ``skew`` (seconds its clock is ahead), ``time_needs_login`` (GetSystemDateAndTime
+Knobs for tests: ``skew`` (seconds its clock is ahead), ``ptz_timeout``, ``time_needs_login`` (GetSystemDateAndTime
 refused unsigned, as some firmware does), ``auth_failure`` (how it says "who are you?":
 ``fault`` a 400 with ``ter:NotAuthorized``, ``fault-401`` the same with status 401, ``401`` a
 bare HTTP 401), ``undeclared_prefix`` (answers that use a prefix they never declare),
@@ -95,6 +97,7 @@ class OnvifSimulator(HttpServer):
         self.time_needs_login = False
         self.auth_failure = "fault"
         self.undeclared_prefix = False
+        self.ptz_timeout = 0.0
         #: Readable text of every request it acted on, and every request past authentication.
         self.received: list[str] = []
         self.handled: list[HttpRequest] = []
@@ -207,8 +210,9 @@ class OnvifSimulator(HttpServer):
     def _profiles(self, call: SoapCall) -> HttpResponse:
         listed = ""
         for token, name, ptz in PROFILES:
+            timeout = f"<tt:DefaultPTZTimeout>PT{self.ptz_timeout:g}S</tt:DefaultPTZTimeout>" if self.ptz_timeout else ""
             configuration = (f'<tt:PTZConfiguration token="ptz_config"><tt:Name>PTZ</tt:Name>'
-                             f"<tt:NodeToken>{NODE}</tt:NodeToken></tt:PTZConfiguration>") if ptz else ""
+                             f"<tt:NodeToken>{NODE}</tt:NodeToken>{timeout}</tt:PTZConfiguration>") if ptz else ""
             listed += f'<trt:Profiles token="{token}" fixed="true"><tt:Name>{name}</tt:Name>{configuration}</trt:Profiles>'
         return self._soap(f"<trt:GetProfilesResponse>{listed}</trt:GetProfilesResponse>")
 
@@ -247,6 +251,7 @@ class OnvifSimulator(HttpServer):
             velocity = call.vectors.get("Velocity", {})
             for axis, value in velocity.items():
                 head.drive(axis, value * UNITS_PER_SECOND)
+            head.stop_at = head.time + self.ptz_timeout if self.ptz_timeout > 0 and head.time is not None else None
         elif operation == "Stop":
             axes = {"PanTilt": ("pan", "tilt"), "Zoom": ("zoom",)}
             for flag, names in axes.items():
@@ -366,6 +371,7 @@ async def start(
     skew: float = 0.0,
     time_needs_login: bool = False,
     auth_failure: str = "fault",
+    ptz_timeout: float = 0.0,
     discovery_port: int | None = None,
     **_: object,
 ) -> OnvifSimulator:
@@ -384,6 +390,7 @@ async def start(
             raise PtzmapdError(f"environment variable {password_env!r} is not set (the simulator's password)")
     handle = OnvifSimulator(user or DEFAULT_USER, password, scheme, clock or MonotonicClock(), log, digest_qop, digest_algorithm)
     handle.skew, handle.time_needs_login, handle.auth_failure = skew, time_needs_login, auth_failure
+    handle.ptz_timeout = ptz_timeout
     handle.name += f" {secrets.token_hex(2)}"
     await handle.open(host, port)
     if discovery_port is not None:

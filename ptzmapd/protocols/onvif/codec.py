@@ -70,6 +70,7 @@ from ptzmapd.protocols.onvif.values import (
     TILT_DEGREES,
     WRONG_CREDENTIALS,
     AskAgain,
+    Unable,
     check_jog,
     degrees,
     level,
@@ -408,7 +409,7 @@ class OnvifCodec:
             services = None if element is None else ops.read_services(element)
             if services is None:
                 self.step = Step.CAPABILITIES
-                return [ErrorReply(None, kind="onvif-no-ptz-service", data=(
+                return [Unable(None, kind="onvif-no-ptz-service", data=(
                     "the camera lists no PTZ service (GetCapabilities, GetServices): "
                     + quote_body(response.body)).encode())]
             self.services = services
@@ -445,7 +446,7 @@ class OnvifCodec:
         if chosen is None or not chosen.node:
             listed = ", ".join(f"{p.token!r}" + ("" if p.node else " (no PTZ)") for p in profiles) or "none"
             asked = f"no media profile {wanted!r} with PTZ" if wanted is not None else "no media profile with PTZ"
-            return [ErrorReply(None, kind="onvif-no-ptz-profile", data=f"{asked} (profile:; the camera has: {listed})".encode())]
+            return [Unable(None, kind="onvif-no-ptz-profile", data=f"{asked} (profile:; the camera has: {listed})".encode())]
         self.profile = chosen
         return self._advance(sent, Step.NODES, f"profile {chosen.token!r} ({chosen.name})")
 
@@ -464,14 +465,14 @@ class OnvifCodec:
         if name in self.presets:
             return AskAgain(None, kind="onvif-preset-list", data=f"preset {name!r} found in the camera's list".encode())
         names = ", ".join(map(repr, sorted(self.presets))) or "none"
-        return ErrorReply(None, kind="onvif-no-such-preset", data=(
+        return Unable(None, kind="onvif-no-such-preset", data=(
             f"the camera has no preset named {name!r} (its presets: {names})"
         ).encode(), http_status=response.status)
 
     def _filled(self, answer: Element | None, response: HttpResponse) -> Reply:
         here = None if answer is None else ops.read_status(answer)
         if here is None or here.pan is None or here.tilt is None:
-            return ErrorReply(None, kind="onvif-no-position", data=(
+            return Unable(None, kind="onvif-no-position", data=(
                 "the camera did not say where it points (GetStatus), so a move-to with pan or tilt alone cannot "
                 f"keep the other: give both ({quote_body(response.body)})").encode(), http_status=response.status)
         self._here = here

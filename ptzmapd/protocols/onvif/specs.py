@@ -61,7 +61,10 @@ def _onvif(options: OnvifOptions, limits: SpeedLimits) -> Codec:
 
 ONVIF: ProtocolSpec[OnvifOptions] = ProtocolSpec(
     name="onvif", summary="ONVIF PTZ (SOAP over HTTP), WS-Security UsernameToken, HTTP Digest", transport="http",
-    limits=ONVIF_LIMITS, zoom_max=POSITION_SCALE, pacing=Pacing(min_interval=0.1, ack_timeout=3.0),
+    limits=ONVIF_LIMITS, zoom_max=POSITION_SCALE, pacing_keys=("min_interval", "ack_timeout", "refresh"),
+    # A ContinuousMove without a timeout ends after the profile's DefaultPTZTimeout (PTZ §5.3.3;
+    # often 5 s, on some cameras 1 s): a held move is sent again every second so it goes on.
+    pacing=Pacing(min_interval=0.1, ack_timeout=3.0, refresh=1.0),
     capabilities=CAPABILITIES, options=OnvifOptions, make_codec=_onvif, raw=RAW_HTTP,
     simulator="ptzmapd.simulators.onvif:start", discovery=WS_DISCOVERY,
 )

@@ -74,6 +74,16 @@ class AskAgain(ErrorReply):
         return Remedy.BUSY
 
 
+@dataclass(frozen=True, slots=True)
+class Unable(ErrorReply):
+    """A refusal no repeat can change: the camera has no PTZ service or profile, no preset of
+    that name, no position to keep. Permanent, so a stop is not asked for again and again."""
+
+    @property
+    def permanent(self) -> bool:
+        return True
+
+
 def refusal(response: HttpResponse, fault: Fault | None, signed: bool) -> ErrorReply | None:
     """A failed answer as a refusal, None for a good one. Every auth failure is one
     ``wrong-credentials`` refusal (always with status 401: it is permanent), whatever its
