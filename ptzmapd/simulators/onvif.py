@@ -30,7 +30,7 @@ import socket
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Callable
 
 from ptzmapd.clock import Clock, MonotonicClock
@@ -47,6 +47,7 @@ from ptzmapd.protocols.onvif.soap import (
     number,
     password_digest,
     text,
+    utc_text,
 )
 from ptzmapd.simulators.head import Axis, Head
 from ptzmapd.simulators.http_server import HttpServer, check_auth_scheme, digest_server, response, same
@@ -189,11 +190,18 @@ class OnvifSimulator(HttpServer):
     # ------------------------------------------------------------------ device and media
 
     def _time(self, call: SoapCall) -> HttpResponse:
-        now = datetime.utcfromtimestamp(int(self.camera_time))
-        date = f"<tt:Date><tt:Year>{now.year}</tt:Year><tt:Month>{now.month}</tt:Month><tt:Day>{now.day}</tt:Day></tt:Date>"
-        clock = f"<tt:Time><tt:Hour>{now.hour}</tt:Hour><tt:Minute>{now.minute}</tt:Minute><tt:Second>{now.second}</tt:Second></tt:Time>"
-        return self._soap(f"<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:DateTimeType>Manual</tt:DateTimeType>"
-                            f"<tt:UTCDateTime>{date}{clock}</tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>")
+        now = datetime.fromtimestamp(int(self.camera_time), timezone.utc)
+
+        def fields(tag: str, **values: int) -> str:
+            inner = "".join(f"<tt:{name}>{value}</tt:{name}>" for name, value in values.items())
+            return f"<tt:{tag}>{inner}</tt:{tag}>"
+
+        date = fields("Date", Year=now.year, Month=now.month, Day=now.day)
+        clock = fields("Time", Hour=now.hour, Minute=now.minute, Second=now.second)
+        return self._soap("<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime>"
+                          "<tt:DateTimeType>Manual</tt:DateTimeType>"
+                          f"<tt:UTCDateTime>{date}{clock}</tt:UTCDateTime></tds:SystemDateAndTime>"
+                          "</tds:GetSystemDateAndTimeResponse>")
 
     def _capabilities(self, call: SoapCall) -> HttpResponse:
         return self._soap(f"<tds:GetCapabilitiesResponse><tds:Capabilities>"
@@ -279,7 +287,7 @@ class OnvifSimulator(HttpServer):
             f"<tptz:GetStatusResponse><tptz:PTZStatus><tt:Position>"
             f'<tt:PanTilt x="{number(position["pan"])}" y="{number(position["tilt"])}"/><tt:Zoom x="{number(position["zoom"])}"/>'
             f"</tt:Position><tt:MoveStatus><tt:PanTilt>{moving['PanTilt']}</tt:PanTilt><tt:Zoom>{moving['Zoom']}</tt:Zoom>"
-            f"</tt:MoveStatus><tt:UtcTime>{datetime.utcfromtimestamp(int(self.camera_time)).isoformat()}Z</tt:UtcTime>"
+            f"</tt:MoveStatus><tt:UtcTime>{utc_text(self.camera_time)}</tt:UtcTime>"
             f"</tptz:PTZStatus></tptz:GetStatusResponse>")
 
     def _get_presets(self, call: SoapCall, head: Head) -> HttpResponse:
