@@ -23,6 +23,7 @@ from ptzmapd.config.model import CameraConfig
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.outcomes import Answer, Outcome
 from ptzmapd.devices import discover
+from ptzmapd.errors import ConfigError
 from ptzmapd.events import ControlEvent
 from ptzmapd.protocols.onvif.codec import OnvifCodec
 from ptzmapd.simulators.onvif import OnvifSimulator, Preset, start
@@ -331,3 +332,16 @@ def test_the_daemon_stops_a_pan_held_past_max_move_and_maps_move_to_and_jog(tmp_
             await sim.close()
 
     run(main)
+
+
+@pytest.mark.parametrize(("camera", "problem"), [
+    ('{protocol: isapi, url: "http://10.0.0.20", profile: main}', "cameras.stage.profile:"),
+    ('{protocol: onvif, url: "http://10.0.0.20", profile: 1}', "cameras.stage.profile: expected a string, got 1"),
+    ('{protocol: onvif, url: "ftp://10.0.0.20"}', "cameras.stage.url: expected http://HOST[:PORT][/PATH]"),
+])
+def test_onvif_keys_are_checked_where_they_are_written(tmp_path: Path, camera: str, problem: str) -> None:
+    path = tmp_path / "studio.yaml"
+    path.write_text(f"cameras:\n  stage: {camera}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert any(text.startswith(f"{path}:2:") and problem in text for text in caught.value.problems), caught.value.problems
