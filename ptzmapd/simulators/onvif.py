@@ -318,6 +318,16 @@ class OnvifSimulator(HttpServer):
 
     # ------------------------------------------------------------------ WS-Discovery
 
+    def url_seen_from(self, peer: str) -> str:
+        """The device service url as ``peer`` reaches it: a camera on every interface
+        (``0.0.0.0``) announces the address of the one that faces the peer."""
+        if self.host not in ("0.0.0.0", "::", ""):
+            return self.device_url
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect((peer, discovery.PORT))  # no packet: only the route is looked up
+            local = probe.getsockname()[0]
+        return f"http://{local}:{self.port}{DEVICE_PATH}"
+
     async def open_discovery(self, host: str, port: int) -> None:
         """Answer WS-Discovery probes on ``host:port`` (3702 joins the multicast group too)."""
         loop = asyncio.get_running_loop()
@@ -328,7 +338,7 @@ class OnvifSimulator(HttpServer):
                 message = discovery.read_probe(data)
                 if message is None or simulator._discovery is None:
                     return
-                match = discovery.probe_match(message, simulator.device_url, simulator.name)
+                match = discovery.probe_match(message, simulator.url_seen_from(address[0]), simulator.name)
                 simulator._discovery.sendto(match, address)
 
         transport, _ = await loop.create_datagram_endpoint(Responder, local_addr=(host, port))
