@@ -456,8 +456,8 @@ class OnvifCodec:
         self.step = None if was_ready else step
         progress = self._progress(sent, said)
         if self.step is None:
-            return [progress, Notice(None, text=f"onvif: {said}" + ("" if was_ready else "; ready"))]
-        return [progress, Notice(None, text=f"onvif: {said}", send=(self._hand_out(self.step),))]
+            return [progress, Notice(None, text=f"{said}" + ("" if was_ready else "; ready"))]
+        return [progress, Notice(None, text=f"{said}", send=(self._hand_out(self.step),))]
 
     def _looked_up(self, name: str, answer: Element | None, response: HttpResponse) -> Reply:
         if answer is not None:
@@ -485,7 +485,7 @@ class OnvifCodec:
         assert self.profile is not None
         refresh = ops.get_presets(self.profile.token)
         self._sent = _Sent("GetPresets", step=Step.PRESETS)
-        return [Ack(None), Notice(None, text=f"onvif: preset {name!r} stored (token {token!r}); reading the list again",
+        return [Ack(None), Notice(None, text=f"preset {name!r} stored (token {token!r}); reading the list again",
                                   send=(Outgoing(self._request(refresh)),))]
 
     def _position_answer(self, inquiry: str, answer: Element | None, response: HttpResponse) -> Reply:
