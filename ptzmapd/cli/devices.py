@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 
 def _address(text: str) -> tuple[str, int]:
@@ -39,7 +40,7 @@ def main(args: argparse.Namespace, log: logging.Logger) -> int:
 
     if args.discover:
         if not 0 < args.wait <= 60:
-            print(f"ptzmapd: --wait must be above 0 and at most 60 s, got {args.wait:g}")
+            print(f"ptzmapd: --wait must be above 0 and at most 60 s, got {args.wait:g}", file=sys.stderr)
             return 2
         for protocol in args.discover:
             print("\n".join(network_section(protocol, args.probe_address, args.wait)))
