@@ -263,3 +263,23 @@ def test_simulate_atem_from_stdin_and_keepalives() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_without_pyatem_the_log_says_what_to_install(caplog: pytest.LogCaptureFixture,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyatem.protocol", None)  # as if the [atem] extra were not installed
+
+    async def body() -> None:
+        recorder = Recorder()
+        switcher = build(config("atem", HOST, 9, {"1": "stage"}), recorder, FakeClock())
+        await switcher.start()
+        try:
+            await until(lambda: any("pip install" in r.getMessage() for r in caplog.records), "the refusal")
+        finally:
+            await switcher.close()
+        assert not recorder.latest.connected
+
+    caplog.set_level(logging.INFO, "ptzmapd")
+    run(body)
+    [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "ATEM switchers need pyatem and pyusb" in line and "pip install 'ptzmapd[atem]'" in line
