@@ -205,7 +205,8 @@ class AtemSwitcher(SwitcherLink):
         self._live = False
 
     async def session(self) -> None:
-        protocol_module, self._command_module = load_pyatem()
+        # Its first import reads a large module and pyusb: off the loop.
+        protocol_module, self._command_module = await asyncio.to_thread(load_pyatem)
         self.mixer = Mixer()
         client = _Client(self, protocol_module)
         client.start()
