@@ -113,9 +113,11 @@ class ObsSwitcher(SwitcherLink):
             self._publish()
             while True:
                 next_event = asyncio.get_running_loop().create_task(events.get())
-                await asyncio.wait((next_event, client.recv_task), return_when=asyncio.FIRST_COMPLETED)
-                if not next_event.done():
-                    next_event.cancel()
+                try:
+                    await asyncio.wait((next_event, client.recv_task), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    next_event.cancel()  # when the socket closed first, or we are being closed
+                if not next_event.done() or next_event.cancelled():
                     self._raise_closed(client)
                 await self._apply(*next_event.result())
         finally:
@@ -128,10 +130,12 @@ class ObsSwitcher(SwitcherLink):
     async def _identify(self, client: Any) -> None:
         """Wait until OBS accepts us; Refused (a wrong password) or an error if it does not."""
         identified = asyncio.get_running_loop().create_task(client.wait_until_identified(REQUEST_TIMEOUT))
-        await asyncio.wait((identified, client.recv_task), return_when=asyncio.FIRST_COMPLETED)
-        if identified.done() and identified.result():
+        try:
+            await asyncio.wait((identified, client.recv_task), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            identified.cancel()
+        if identified.done() and not identified.cancelled() and identified.result():
             return
-        identified.cancel()
         self._raise_closed(client)
 
     def _raise_closed(self, client: Any) -> None:
