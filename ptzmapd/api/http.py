@@ -54,8 +54,9 @@ ROUTES = (
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def error(status: int, message: str, field: str = "", valid: tuple[str, ...] | list[str] = (), **headers: str) -> web.Response:
-    return web.json_response({"error": message, "field": field, "valid": list(valid)}, status=status, headers=headers or None)
+def error(status: int, message: str, field: str = "", valid: tuple[str, ...] | list[str] = (),
+          headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": message, "field": field, "valid": list(valid)}, status=status, headers=headers)
 
 
 def web_files() -> dict[str, bytes]:
@@ -133,7 +134,7 @@ class HttpApi:
             return error(413, f"the body is larger than {MAX_BODY // 1024} KiB")
         except web.HTTPMethodNotAllowed as wrong:
             return error(405, f"{request.method} is not allowed here", "method", sorted(wrong.allowed_methods),
-                         Allow=",".join(sorted(wrong.allowed_methods)))
+                         {"Allow": ",".join(sorted(wrong.allowed_methods))})
         except web.HTTPNotFound:
             return error(404, f"no route {request.path!r}", "path", ROUTES)
 
@@ -154,7 +155,7 @@ class HttpApi:
                     request.remote, "no token" if not presented else "wrong token",
                 )
                 return error(401, "this API needs its token: 'Authorization: Bearer TOKEN' "
-                             "(on /api/ws: ?token=TOKEN)", "token", WWW_Authenticate="Bearer")
+                             "(on /api/ws: ?token=TOKEN)", "token", headers={"WWW-Authenticate": "Bearer"})
         return await handler(request)
 
     # ------------------------------------------------------------------ the page
