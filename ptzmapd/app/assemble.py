@@ -17,7 +17,6 @@ import functools
 import logging
 from collections.abc import Collection, Sequence
 
-from ptzmapd.api.http import HttpApi
 from ptzmapd.api.remote import FrontEnd, Remote
 from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot
 from ptzmapd.clock import Clock
@@ -195,6 +194,9 @@ class Runtime:
         self.remote = Remote(self.pipeline, self.clock, hold=api.hold, log=self.log)
         token = api.token.reveal() if api.token is not None else None
         if api.http is not None:
+            # aiohttp is loaded only by a daemon that serves HTTP (memory on a Pi Zero).
+            from ptzmapd.api.http import HttpApi
+
             self.front_ends.append(HttpApi(
                 self.remote, lambda: self.status().to_json(), api.http.host, api.http.port,
                 token=token, clock=self.clock, log=self.log,
