@@ -319,3 +319,24 @@ def test_a_port_in_use_is_an_error_that_says_so(tmp_path: Path) -> None:
             blocker.close()
 
     run(body)
+
+
+def test_another_sites_page_and_a_rebound_name_are_refused(tmp_path: Path) -> None:
+    async def body() -> None:
+        async with api_rig(tmp_path) as rig, aiohttp.ClientSession() as session:
+            host = rig.url.removeprefix("http://")
+            status, answer = await post(session, rig.url + "/api/cameras/stage/preset/1", headers={"Origin": "http://evil.example"})
+            assert status == 403 and answer["field"] == "origin" and "evil.example" in answer["error"]
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await session.ws_connect(rig.url + "/api/ws", headers={"Origin": "http://evil.example"})
+            assert refused.value.status == 403
+            # DNS rebinding: evil.example resolved to 127.0.0.1; the browser calls it same-origin.
+            port = host.rpartition(":")[2]
+            rebound = {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}
+            assert (await get(session, rig.url + "/api/state", headers=rebound))[0] == 403
+            assert "preset recall 1" not in rig.stage.received
+            # The page itself, same origin, and scripts without Origin are served.
+            assert (await post(session, rig.url + "/api/cameras/stage/preset/1", headers={"Origin": rig.url}))[0] == 200
+            assert (await get(session, f"http://localhost:{port}/api/state"))[0] == 200
+
+    run(body)
