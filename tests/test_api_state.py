@@ -17,7 +17,7 @@ def status(**stage: Any) -> dict[str, Any]:
 
 
 def test_the_state_keeps_what_a_studio_wants_and_leaves_counters_and_paths_out() -> None:
-    state = build_state(status(program=True), "stage")
+    state = build_state(status(tally="program"), "stage")
     assert state == {
         "selected": "stage",
         "cameras": {"stage": {
@@ -31,8 +31,18 @@ def test_the_state_keeps_what_a_studio_wants_and_leaves_counters_and_paths_out()
 
 
 def test_selecting_all_marks_every_camera_selected_and_tally_follows_preview() -> None:
-    state = build_state(status(preview=True), "all")
+    state = build_state(status(tally="preview"), "all")
     assert state["cameras"]["stage"]["selected"] is True and state["cameras"]["stage"]["tally"] == "preview"
+
+
+def test_a_camera_on_both_buses_is_program_and_preview_from_the_switchers() -> None:
+    document = status(tally="program")
+    document["switchers"] = {"vmix": {"type": "vmix", "connected": True, "holding": False, "program": "Cam 1",
+                                      "preview": "Cam 1", "program_cameras": ["stage"], "preview_cameras": ["stage"]}}
+    state = build_state(document, "stage")
+    stage = state["cameras"]["stage"]
+    assert (stage["tally"], stage["program"], stage["preview"]) == ("program", True, True)
+    assert state["switchers"]["vmix"]["program"] == "Cam 1"
 
 
 def test_changes_carry_only_what_changed_and_applying_them_gives_the_new_state() -> None:

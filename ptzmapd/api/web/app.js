@@ -169,7 +169,8 @@ function renderSwitchers(switchers) {
     for (const bus of ["program", "preview"]) {
       const span = document.createElement("span");
       span.className = "bus " + bus;
-      span.textContent = `${name} ${bus === "program" ? "PGM" : "PVW"}: ${words(switcher[bus + "_name"] ?? switcher[bus])}`;
+      const lost = switcher.connected === false ? " (lost)" : "";
+      span.textContent = `${name} ${bus === "program" ? "PGM" : "PVW"}: ${words(switcher[bus + "_name"] ?? switcher[bus])}${lost}`;
       box.append(span);
     }
   }
