@@ -191,7 +191,8 @@ class Runtime:
         api = self.config.api
         if api is None:
             return
-        self.remote = Remote(self.pipeline, self.clock, hold=api.hold, log=self.log)
+        capabilities = {name: PROTOCOLS[camera.protocol].capabilities for name, camera in self.config.cameras.items()}
+        self.remote = Remote(self.pipeline, self.clock, hold=api.hold, log=self.log, capabilities=capabilities)
         token = api.token.reveal() if api.token is not None else None
         if api.http is not None:
             # aiohttp is loaded only by a daemon that serves HTTP (memory on a Pi Zero).
