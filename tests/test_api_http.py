@@ -340,3 +340,27 @@ def test_another_sites_page_and_a_rebound_name_are_refused(tmp_path: Path) -> No
             assert (await get(session, f"http://localhost:{port}/api/state"))[0] == 200
 
     run(body)
+
+
+def test_pushes_go_out_once_per_push_interval_on_the_fake_clock(tmp_path: Path) -> None:
+    from ptzmapd.api.websocket import PUSH_INTERVAL
+
+    clock = FakeClock()
+
+    async def body() -> None:
+        async with api_rig(tmp_path, clock=clock) as rig, aiohttp.ClientSession() as session:
+            async with session.ws_connect(rig.url + "/api/ws") as ws:
+                state = await ws.receive_json(timeout=5)
+                assert state["selected"] == "stage"
+                for camera in ("pulpit", "stage", "pulpit"):  # three changes within one interval
+                    assert (await post(session, rig.url + f"/api/select/{camera}"))[0] == 200
+                with pytest.raises(asyncio.TimeoutError):  # the clock has not moved: nothing yet
+                    await ws.receive_json(timeout=0.3)
+                clock.advance(PUSH_INTERVAL)
+                push = await ws.receive_json(timeout=5)
+                assert push["selected"] == "pulpit" and "inputs" not in push  # only the changes, once
+                clock.advance(PUSH_INTERVAL)
+                with pytest.raises(asyncio.TimeoutError):  # nothing changed: nothing sent
+                    await ws.receive_json(timeout=0.3)
+
+    run(body)
