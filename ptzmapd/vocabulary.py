@@ -131,6 +131,10 @@ SWITCH_MODES: tuple[PressMode, ...] = (PressMode.TOGGLE, PressMode.MOMENTARY)
 #: The capability of clearing a stored preset (``action: preset`` with ``clear: true``):
 #: not every protocol that recalls and stores presets can forget one.
 PRESET_CLEAR = "preset clear"
+#: The capability of a preset recall's travel speed (``PresetRecall.speed``).
+PRESET_SPEED = "preset speed"
+#: The capability of driving a camera's tally lamps from a switcher (``TallyLamp``).
+TALLY_LAMP = "tally-lamp"
 
 #: Named camera functions (:class:`~ptzmapd.commands.CameraAction`) and their modes. A
 #: ``direct`` mode takes a ``level:`` number (see :data:`LEVELS`). Where two protocols have

@@ -24,4 +24,5 @@ PROTOCOLS: Registry[ProtocolSpec[Any]] = Registry("protocol", {
     "isapi": "ptzmapd.protocols.isapi:ISAPI",
     "ipcam-cgi": "ptzmapd.protocols.ipcam_cgi:IPCAM_CGI",
     "ptzoptics-cgi": "ptzmapd.protocols.ptzoptics_cgi:PTZOPTICS_CGI",
+    "panasonic-aw": "ptzmapd.protocols.panasonic_aw:PANASONIC_AW",
 })
