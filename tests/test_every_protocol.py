@@ -22,6 +22,7 @@ from ptzmapd.config.loader import load_config
 from ptzmapd.protocols.ipcam_cgi import codec as ipcam_cgi
 from ptzmapd.protocols.isapi import codec as isapi
 from ptzmapd.protocols.ptzoptics_cgi import codec as ptzoptics_cgi
+from ptzmapd.protocols.panasonic_aw import tables as panasonic_aw
 from ptzmapd.protocols.pelco.codec import DIALECTS, read_frame
 from ptzmapd.protocols.visca.read import read_command
 from ptzmapd.simulators import SIMULATORS
@@ -38,6 +39,7 @@ REACH = {
     "isapi": lambda where: f'url: "{where}", username: admin, password_env: {PASSWORD_VARIABLE}',
     "ptzoptics-cgi": lambda where: f'url: "{where}", username: admin, password_env: {PASSWORD_VARIABLE}',
     "ipcam-cgi": lambda where: f'url: "{where}", username: admin, password_env: {PASSWORD_VARIABLE}',
+    "panasonic-aw": lambda where: f'url: "{where}", username: admin, password_env: {PASSWORD_VARIABLE}',
 }
 
 
@@ -93,6 +95,11 @@ DECODED: dict[str, tuple[Callable[[Any], list[tuple[str, Any]]], Check, Check]] 
         http(ipcam_cgi.read_request),
         lambda action, values: (action, values.get("direction")) == ("step", "right"),
         lambda action, values: (action, values.get("number")) == ("preset-move", 3),
+    ),
+    "panasonic-aw": (
+        http(panasonic_aw.read_request),
+        lambda action, values: action == "pantilt" and int(values["pan"]) > 50,
+        lambda action, values: (action, values.get("memory")) == ("preset-recall", 2),  # the camera's preset 3
     ),
 }
 

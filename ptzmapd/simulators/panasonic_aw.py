@@ -20,6 +20,7 @@ is off unless a user is given (``--user``: Digest, as current firmware asks) or 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from typing import Callable
 
 from ptzmapd.clock import Clock, MonotonicClock
@@ -211,13 +212,15 @@ async def start(
     digest_qop: str = "auth",
     digest_algorithm: str = "MD5",
     clock: Clock | None = None,
+    quirks: Collection[str] = (),
     **_: object,
 ) -> PanasonicAwSimulator:
     """Serve a simulated AW camera on ``host:port`` (port 0: any free port; see ``.where``).
 
     Open unless ``user`` is given (then Digest) or ``auth`` names a scheme (``basic``,
     ``digest``, ``none``, ``bearer``); the password comes from the variable ``password_env``,
-    else it is ``"secret"``. PtzmapdError for a value it cannot serve.
+    else it is ``"secret"``. ``quirks`` (``simulate --quirk``): ``standby``, ``no-green-lamp``,
+    ``no-preset-speed``. PtzmapdError for a value it cannot serve.
     """
     if kind != KIND:
         raise PtzmapdError(f"unknown simulator {kind!r} (valid: {KIND})")
@@ -230,5 +233,8 @@ async def start(
         password = value
     camera = PanasonicAwSimulator(user if user is not None else DEFAULT_USER, password, scheme,
                                   clock or MonotonicClock(), log, digest_qop, digest_algorithm)
+    camera.power = "standby" if "standby" in quirks else "on"
+    camera.green_lamp = "no-green-lamp" not in quirks
+    camera.preset_speed_command = "no-preset-speed" not in quirks
     await camera.open(host, port)
     return camera
