@@ -4,10 +4,13 @@ the controller pacing from the camera's answer (fake clock, memory wire)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ptzmapd.app.assemble import controller_settings
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import (
     Autofocus,
@@ -24,6 +27,7 @@ from ptzmapd.commands import (
     TallyLamp,
     Zoom,
 )
+from ptzmapd.config.loader import load_config
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.outcomes import Answer
 from ptzmapd.control.replies import BUSY_RETRY
@@ -35,6 +39,7 @@ from ptzmapd.protocols.http import HttpRequest
 from ptzmapd.protocols.panasonic_aw.codec import BUSY_LIMIT, PanasonicAwCodec
 from ptzmapd.protocols.panasonic_aw.specs import PANASONIC_LIMITS
 from ptzmapd.protocols.panasonic_aw.tables import MIN_INTERVAL, expected_reply, read_request
+from helpers import problems_of, write
 from test_fuzz_decoders import mutated
 from wire import MemoryWire
 
@@ -403,3 +408,32 @@ def test_a_busy_camera_is_asked_again_and_a_refusal_answers_the_command() -> Non
     wire.reply("eR3:R")
     assert refused.answer is Answer.REFUSED and "eR3:R" in refused.message
     assert stage.state.last_error is not None and "aw-out-of-range" in stage.state.last_error
+
+
+# ---------------------------------------------------------------------------- config
+
+
+def test_the_issues_example_config_works_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULPIT_PW", "pw")
+    path = write(tmp_path, "studio.yaml", (
+        "cameras:\n  altar: {protocol: panasonic-aw, url: http://192.168.1.70}\n"
+        "  pulpit: {protocol: panasonic-aw, url: http://192.168.1.71, username: admin, password_env: PULPIT_PW,"
+        " tally: panasonic}\n"
+        "inputs:\n  desk: {type: midi, port: \"*nano*\"}\n"
+        "bindings:\n  - {input: desk, note: 36, action: preset, preset: 1, camera: altar}\n"
+    ))
+    config = load_config(path)
+    altar, pulpit = config.cameras["altar"], config.cameras["pulpit"]
+    assert (altar.protocol, altar.options.tally, pulpit.options.tally) == ("panasonic-aw", "none", "panasonic")
+    assert altar.pacing.min_interval == MIN_INTERVAL and altar.pacing.from_reply
+    assert controller_settings(altar).pace_from_reply
+
+
+def test_an_unknown_tally_dialect_is_refused_with_the_valid_ones(tmp_path: Path) -> None:
+    path = write(tmp_path, "studio.yaml", (
+        "cameras:\n  altar: {protocol: panasonic-aw, url: http://192.168.1.70, tally: panasonik}\n"
+        "inputs:\n  desk: {type: midi, port: \"*nano*\"}\n"
+    ))
+    [problem] = problems_of(path)
+    assert "studio.yaml:2:" in problem and "cameras.altar.tally" in problem
+    assert "did you mean 'panasonic'" in problem
