@@ -437,3 +437,20 @@ def test_an_unknown_tally_dialect_is_refused_with_the_valid_ones(tmp_path: Path)
     [problem] = problems_of(path)
     assert "studio.yaml:2:" in problem and "cameras.altar.tally" in problem
     assert "did you mean 'panasonic'" in problem
+
+
+def test_check_refuses_what_a_panasonic_camera_cannot_do(tmp_path: Path) -> None:
+    path = write(tmp_path, "studio.yaml", (
+        "cameras:\n  altar: {protocol: panasonic-aw, url: http://192.168.1.70}\n"
+        "inputs:\n  desk: {type: midi, port: \"*nano*\"}\n"
+        "bindings:\n"
+        "  - {input: desk, note: 1, action: autofocus, mode: on}\n"
+        "  - {input: desk, note: 2, action: power, mode: off}\n"
+        "  - {input: desk, note: 3, action: preset, preset: 4, clear: true}\n"
+        "  - {input: desk, note: 4, action: jog, pan: 0.5, duration: 0.5}\n"
+        "  - {input: desk, note: 5, action: iris, mode: up}\n"
+    ))
+    problems = problems_of(path)
+    assert len(problems) == 2, problems
+    assert "bindings[3]" in problems[0] and "jog" in problems[0]
+    assert "bindings[4]" in problems[1] and "iris" in problems[1]

@@ -14,7 +14,7 @@ import pytest
 
 from helpers import run, run_catching, until
 from ptzmapd.app.assemble import make_controller
-from ptzmapd.clock import MonotonicClock
+from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import CameraAction, PanTilt, PresetRecall, PresetStore, TallyLamp, Zoom
 from ptzmapd.config.model import CameraConfig, HttpEndpoint, Mark, MotionFeel
 from ptzmapd.control.controller import CameraController
@@ -231,5 +231,72 @@ def test_a_flood_of_speeds_never_breaks_the_cameras_interval() -> None:
             assert sim.pacing_violations == 0
         finally:
             await rig.close()
+
+    run(main)
+
+
+#: What the simulated camera answers a third-party client (Companion sends exactly these).
+CLIENT_ANSWERS = [
+    ("/cgi-bin/aw_ptz?cmd=%23PTS7550&res=1", "pTS7550"),
+    ("/cgi-bin/aw_ptz?cmd=%23PTS5050&res=1", "pTS5050"),
+    ("/cgi-bin/aw_ptz?cmd=%23Z75&res=1", "zS75"),
+    ("/cgi-bin/aw_ptz?cmd=%23M04&res=1", "s04"),
+    ("/cgi-bin/aw_ptz?cmd=%23R04&res=1", "s04"),
+    ("/cgi-bin/aw_ptz?cmd=%23O&res=1", "p1"),
+    ("/cgi-bin/aw_ptz?cmd=%23APC80008000&res=1", "aPC80008000"),
+    ("/cgi-bin/aw_ptz?cmd=%23UPVS500&res=1", "uPVS500"),
+    ("/cgi-bin/aw_cam?cmd=TLG:1&res=1", "TLG:1"),
+    ("/cgi-bin/aw_cam?cmd=QLG&res=1", "OLG:1"),
+    ("/cgi-bin/aw_ptz?cmd=%23PTS0050&res=1", "eR3:PTS"),  # speed 00 is out of range
+    ("/cgi-bin/aw_ptz?cmd=%23UPVS100&res=1", "eR3:UPVS"),
+    ("/cgi-bin/aw_ptz?cmd=%23AX&res=1", "eR1:AX"),  # section 7's own examples
+    ("/cgi-bin/aw_cam?cmd=XF&res=1", "ER1:XF"),
+]
+
+
+def test_the_simulated_camera_answers_a_third_party_client_as_the_specification_says() -> None:
+    import httpx
+
+    async def main() -> None:
+        sim = await start(host="127.0.0.2", log=lambda line: None)
+        sim.min_gap = 0.0  # this client does not pace itself
+        try:
+            async with httpx.AsyncClient(base_url=sim.where) as client:
+                for target, expected in CLIENT_ANSWERS:
+                    reply = await client.get(target)
+                    assert (target, reply.status_code, reply.text) == (target, 200, expected)
+                sim.power = "standby"
+                reply = await client.get("/cgi-bin/aw_ptz?cmd=%23AXZ555&res=1")
+                assert reply.text == "eR1:AXZ"  # unknown before busy
+                reply = await client.get("/cgi-bin/aw_ptz?cmd=%23Z50&res=1")
+                assert reply.text == "eR2:Z"
+                assert (await client.get("/cgi-bin/aw_ptz?cmd=%23O&res=1")).text == "p0"
+        finally:
+            await sim.close()
+
+    run(main)
+
+
+def test_commands_sent_too_soon_are_counted_and_logged_as_pacing_violations() -> None:
+    import httpx
+
+    lines: list[str] = []
+
+    async def main() -> None:
+        clock = FakeClock()  # the camera's own clock: the test says when time passes
+        sim = await start(host="127.0.0.2", log=lines.append, clock=clock)
+        try:
+            async with httpx.AsyncClient(base_url=sim.where) as client:
+                for _ in range(3):  # back to back, no time between them
+                    await client.get("/cgi-bin/aw_ptz?cmd=%23PTS5050&res=1")
+                await client.get("/cgi-bin/aw_cam?cmd=TLR:1&res=1")  # a camera command: not paced
+                clock.advance(0.129)
+                await client.get("/cgi-bin/aw_ptz?cmd=%23PTS5050&res=1")
+                clock.advance(0.130)
+                await client.get("/cgi-bin/aw_ptz?cmd=%23Z50&res=1")
+            assert sim.pacing_violations == 3
+            assert sum("pacing violation: #PTS5050" in line for line in lines) == 3
+        finally:
+            await sim.close()
 
     run(main)
