@@ -85,6 +85,9 @@ GOLDEN: list[tuple[Command, str]] = [
     (PresetClear(3), ptz("C02")),
     (Autofocus("on"), ptz("D11")),
     (Autofocus("off"), ptz("D10")),
+    (Autofocus("one-push"), "/cgi-bin/aw_cam?cmd=OSE:69:1&res=1"),
+    (Autofocus("toggle"), ptz("D1")),  # first the state (then the other, from its answer)
+    (CameraAction("focus-mode", "toggle"), ptz("D1")),
     (CameraAction("power", "on"), ptz("O1")),
     (CameraAction("power", "off"), ptz("O0")),
     (CameraAction("focus-mode", "auto"), ptz("D11")),
@@ -110,7 +113,7 @@ def test_the_golden_table_covers_every_capability_the_spec_lists() -> None:
 
 
 @pytest.mark.parametrize("command", [PresetRecall(0), PresetRecall(101), PresetStore(0), PresetClear(101),
-                                     Autofocus("toggle"), Autofocus("one-push"), CameraAction("iris", "up"),
+                                     Autofocus("auto"), CameraAction("iris", "up"),
                                      CameraAction("power", "flash"), Jog(0.5), PanTilt(float("nan"), 0.0),
                                      RawCommand("81 01 04 38 02 FF", "visca"), PresetRecall(3, speed=1.5)])
 def test_what_the_camera_cannot_do_is_refused_before_anything_is_sent(command: Command) -> None:
@@ -278,6 +281,24 @@ def test_tally_lamps_turn_on_before_they_turn_off(lamps: TallyLamp, commands: li
         replies += answer(aw, sent[-1].split("cmd=")[1].split("&")[0])
     assert sent == [f"/cgi-bin/aw_cam?cmd={command}&res=1" for command in commands]
     assert replies == [Step(None), Ack(None)]
+
+
+@pytest.mark.parametrize(("state", "flipped"), [("d11", "D10"), ("d10", "D11")])
+def test_an_autofocus_toggle_asks_the_state_then_sets_the_other(state: str, flipped: str) -> None:
+    aw = codec()
+    toggle = Autofocus("toggle")
+    assert target(aw, toggle) == ptz("D1")
+    assert answer(aw, state) == [Step(None)]  # a query's answer carries its data: no notice
+    assert target(aw, toggle) == ptz(flipped)
+    assert answer(aw, flipped.replace("D", "d")) == [Ack(None)]
+
+
+def test_an_unreadable_autofocus_state_refuses_the_toggle() -> None:
+    aw = codec()
+    aw.encode(Autofocus("toggle"))
+    [refused] = answer(aw, "d1-")
+    assert isinstance(refused, ErrorReply) and refused.kind == "aw-unreadable" and refused.permanent
+    assert target(aw, Autofocus("toggle")) == ptz("D1")  # the next toggle starts afresh
 
 
 def test_a_camera_without_a_green_lamp_is_driven_red_only() -> None:

@@ -15,7 +15,7 @@ import pytest
 from helpers import run, run_catching, until
 from ptzmapd.app.assemble import make_controller
 from ptzmapd.clock import FakeClock, MonotonicClock
-from ptzmapd.commands import CameraAction, PanTilt, PresetRecall, PresetStore, TallyLamp, Zoom
+from ptzmapd.commands import Autofocus, CameraAction, PanTilt, PresetRecall, PresetStore, TallyLamp, Zoom
 from ptzmapd.config.model import CameraConfig, HttpEndpoint, Mark, MotionFeel
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.outcomes import Answer, Outcome
@@ -87,6 +87,10 @@ def test_moves_presets_and_lamps_reach_the_camera(auth: str) -> None:
             assert await answered(stage.submit(PresetRecall(4, speed=0.5))) is Answer.ACKNOWLEDGED
             assert sim.received[-2:] == ["preset speed 625", "preset recall 03 (preset 4)"]
             assert (sim.preset_speed, sim.selected_preset) == (625, 3)
+            assert await answered(stage.submit(Autofocus("toggle"))) is Answer.ACKNOWLEDGED
+            assert sim.head.switches["autofocus"] == "off" and sim.received[-2:] == ["autofocus query", "autofocus off"]
+            assert await answered(stage.submit(Autofocus("toggle"))) is Answer.ACKNOWLEDGED
+            assert sim.head.switches["autofocus"] == "on"
             assert await answered(stage.submit(TallyLamp(program=True))) is Answer.ACKNOWLEDGED
             assert sim.lamps == {"TLR": 1, "TLG": 0}
             assert await answered(stage.submit(TallyLamp(preview=True))) is Answer.ACKNOWLEDGED

@@ -57,6 +57,7 @@ class PanasonicAwSimulator(HttpServer):
                  digest_qop: str = "auth", digest_algorithm: str = "MD5") -> None:
         super().__init__(KIND, user, password, auth, log, digest_server(user, password, digest_qop, digest_algorithm))
         self.head = _head()
+        self.head.switches["autofocus"] = "on"
         self._clock = clock
         #: Readable text of every command it acted on, in order.
         self.received: list[str] = []
@@ -146,6 +147,8 @@ class PanasonicAwSimulator(HttpServer):
         if decoded.action == "tally-query":
             lamp = str(decoded.values["lamp"])
             return f"O{lamp[1:]}:{self.lamps[lamp]}"
+        if decoded.action == "autofocus-query":
+            return f"d1{int(self.head.switches['autofocus'] == 'on')}"
         return tables.expected_reply(path, command)
 
     def _power(self, value: int, command: str, now: float) -> str:
@@ -195,6 +198,8 @@ class PanasonicAwSimulator(HttpServer):
                      for axis in ("pan", "tilt")})
         elif action == "autofocus":
             head.switches["autofocus"] = "on" if int(values["value"]) else "off"
+        elif action == "one-push-focus":
+            head.switches["autofocus"] = "off"  # it focuses once and stays in manual
         elif action == "preset-speed":
             self.preset_speed = int(values["speed"])
         elif action == "tally-lamp":

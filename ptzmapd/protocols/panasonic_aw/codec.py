@@ -5,7 +5,8 @@ replies by the reply table.
 - pan/tilt ``#PTS`` (one request for both axes), zoom ``#Z``, focus ``#F``: speed digits
   51–99 (or 49–01) for a nonzero speed, 50 to stop;
 - presets ``#R``/``#M``/``#C`` with the number the camera shows minus one (``preset: 1`` is
-  memory ``00``); home ``#APC80008000``; power ``#O``; auto focus and ``focus-mode`` ``#D1``;
+  memory ``00``); home ``#APC80008000``; power ``#O``; auto focus and ``focus-mode`` ``#D1``
+  (a toggle asks the state first: ``#D1`` answers ``d10``/``d11``), one-push focus ``OSE:69:1``;
   ``tally on|off`` the red lamp ``TLR``; raw HTTP requests;
 - **commands sent as several requests** (:class:`~ptzmapd.protocols.base.Step`): a preset
   recall with a travel speed sends ``#UPVS`` first, only when the camera's setting is not
@@ -59,6 +60,7 @@ from ptzmapd.protocols.panasonic_aw.tables import (
     AUTOFOCUS,
     CENTRE,
     GREEN_LAMP,
+    ONE_TOUCH_FOCUS,
     POWER,
     PRESET_MEMORIES,
     PRESET_SPEED_STEP,
@@ -87,11 +89,14 @@ NAMED: dict[str, dict[str, HttpRequest]] = {
     "focus-mode": {"auto": ptz(f"D1{AUTOFOCUS['on']}"), "manual": ptz(f"D1{AUTOFOCUS['off']}")},
 }
 
+#: Toggles: ask the auto focus state (``#D1`` answers ``d10``/``d11``), then set the other.
+TOGGLES: frozenset[tuple[str, str]] = frozenset({("focus-mode", "toggle")})
+
 #: What a binding may ask of a Panasonic camera: a capability per command it encodes.
 CAPABILITIES: frozenset[str] = (
     frozenset({"pan", "tilt", "zoom", "focus", "stop", "home", "preset", PRESET_CLEAR, PRESET_SPEED,
                "autofocus", TALLY_LAMP})
-    | named_capabilities((name, mode) for name, modes in NAMED.items() for mode in modes)
+    | named_capabilities([(name, mode) for name, modes in NAMED.items() for mode in modes] + sorted(TOGGLES))
     | {raw_capability("http")}
 )
 
@@ -122,10 +127,18 @@ def preset_speed(speed: float) -> int:
 @dataclass(slots=True)
 class _Request:
     """One request of a command, and the feature it is (``preset speed``, ``green lamp``)
-    where a camera may lack it without the rest of the command failing."""
+    where a camera may lack it without the rest of the command failing; ``then`` makes the
+    next request from this one's answer (a toggle asks the state first), None if unreadable."""
 
     request: HttpRequest
     optional: str = ""
+    then: "Callable[[str], _Request | None] | None" = None
+
+
+def _flipped_autofocus(answer: str) -> _Request | None:
+    """``#D1`` set to the other state than the query's answer ``d10``/``d11`` says."""
+    state = {"d10": 0, "d11": 1}.get(answer)
+    return None if state is None else _Request(ptz(f"D1{1 - state}"))
 
 
 @dataclass(slots=True)
@@ -210,7 +223,14 @@ class PanasonicAwCodec:
 
     def _took(self, text: str, sent: _Request | None) -> list[Reply]:
         replies: list[Reply] = []
-        if sent is not None:
+        if sent is not None and sent.then is not None and self._plan is not None:
+            following = sent.then(text)
+            if following is None:
+                self._plan = None
+                message = f"could not read the camera's answer {quote_body(text.encode(), 40)!r} to {sent.request.target}"
+                return [ErrorReply(None, kind="aw-unreadable", data=message.encode(), http_status=200, nature=PERMANENT)]
+            self._plan.requests.insert(self._plan.taken + 1, following)
+        elif sent is not None:
             found = command_of(sent.request)
             if found is not None:
                 expected = expected_reply(*found)
@@ -262,6 +282,9 @@ class PanasonicAwCodec:
             return self._recall(command)
         if isinstance(command, TallyLamp):
             return self._lamps(command)
+        if (isinstance(command, Autofocus) and command.mode == "toggle") or \
+                (isinstance(command, CameraAction) and (command.name, command.mode) in TOGGLES):
+            return [_Request(ptz("D1"), then=_flipped_autofocus)]
         build = _REQUESTS.get(type(command))
         if build is None:
             valid = ", ".join(kind.__name__ for kind in (*_REQUESTS, PresetRecall, TallyLamp))
@@ -313,10 +336,11 @@ def _clear(command: PresetClear, limits: SpeedLimits) -> HttpRequest:
 
 
 def _autofocus(command: Autofocus, limits: SpeedLimits) -> HttpRequest:
+    if command.mode == "one-push":
+        return cam(ONE_TOUCH_FOCUS)
     value = AUTOFOCUS.get(command.mode)
     if value is None:
-        # #D1 sets a state; toggling it would need the camera's, which ptzmapd does not ask.
-        raise ProtocolError(f"panasonic-aw autofocus is on or off (#D1), not {command.mode!r}")
+        raise ProtocolError(f"panasonic-aw autofocus is on, off, toggle or one-push, not {command.mode!r}")
     return ptz(f"D1{value}")
 
 

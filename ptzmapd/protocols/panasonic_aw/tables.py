@@ -59,6 +59,9 @@ PRESET_SPEED_STEP = 25
 POWER: dict[str, int] = {"off": 0, "on": 1}
 #: ``#D1``: auto focus off (manual) and on.
 AUTOFOCUS: dict[str, int] = {"off": 0, "on": 1}
+#: One-touch auto focus on ``aw_cam`` (focus once, stay in manual), answered unchanged: as
+#: the Bitfocus Companion module and imec's panasonic-camera-controller send it.
+ONE_TOUCH_FOCUS = "OSE:69:1"
 #: The tally lamps on ``aw_cam``: red (program) and green (preview).
 RED_LAMP = "TLR"
 GREEN_LAMP = "TLG"
@@ -200,6 +203,8 @@ def read_command(path: str, command: str) -> Decoded | None:
         lamp, value = match.group(1), int(match.group(2))
         colour = "red" if lamp == RED_LAMP else "green"
         return Decoded("tally-lamp", f"tally {colour} {'on' if value else 'off'}", {"lamp": lamp, "value": value})
+    if command == ONE_TOUCH_FOCUS:
+        return Decoded("one-push-focus", "one-push focus")
     if (match := _LAMP_QUERY.fullmatch(command)) is not None:
         return Decoded("tally-query", f"tally query T{match.group(1)}", {"lamp": f"T{match.group(1)}"})
     return None
@@ -227,4 +232,6 @@ def _read_ptz(command: str) -> Decoded | None:
         return Decoded("preset-speed", f"preset speed {match.group(1)}", {"speed": int(match.group(1))})
     if command == "#O":
         return Decoded("power-query", "power query")
+    if command == "#D1":
+        return Decoded("autofocus-query", "autofocus query")
     return None
