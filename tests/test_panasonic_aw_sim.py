@@ -52,7 +52,8 @@ class Rig:
         self.sim: PanasonicAwSimulator | None = None
         self.stage: CameraController | None = None
 
-    async def camera(self, password_env: str | None = "PTZMAPD_TEST_PW", **simulator: Any) -> tuple[PanasonicAwSimulator, CameraController]:
+    async def camera(self, password_env: str | None = "PTZMAPD_TEST_PW",
+                     **simulator: Any) -> tuple[PanasonicAwSimulator, CameraController]:
         self.sim = await start(host="127.0.0.2", log=lambda line: None, password_env="PTZMAPD_SIM_PW", **simulator)
         self.stage = await make_controller(config(self.sim, password_env), self.pool, MonotonicClock(), LOG)
         return self.sim, self.stage
@@ -76,7 +77,8 @@ def test_moves_presets_and_lamps_reach_the_camera(auth: str) -> None:
         rig = Rig()
         sim, stage = await rig.camera(auth=auth, user="admin")
         try:
-            await until(lambda: sim.received[:3] == ["pan stop, tilt stop", "zoom stop", "focus stop"], what="the opening stops")
+            opening = ["pan stop, tilt stop", "zoom stop", "focus stop"]
+            await until(lambda: sim.received[:3] == opening, what="the opening stops")
             assert await answered(stage.set_motion(PanTilt(1.0, 0.0))) is Answer.ACKNOWLEDGED
             assert sim.state.velocity("pan") > 0
             assert await answered(stage.set_motion(Zoom(-0.5))) is Answer.ACKNOWLEDGED

@@ -124,8 +124,7 @@ class PanasonicAwSimulator(HttpServer):
 
     def _reply_to(self, path: str, command: str, now: float) -> str:
         decoded = tables.read_command(path, command)
-        if decoded is None or (decoded.action == "preset-speed" and not self.preset_speed_command) \
-                or (decoded.action == "tally-lamp" and decoded.values["lamp"] == tables.GREEN_LAMP and not self.green_lamp):
+        if decoded is None or not self._has(decoded.action, decoded.values):
             return self._refuse(path, 1, command, "no such command")
         if self.power == "starting" and now >= self._on_at:
             self.power = "on"
@@ -151,6 +150,12 @@ class PanasonicAwSimulator(HttpServer):
             return f"d1{int(self.head.switches['autofocus'] == 'on')}"
         return tables.expected_reply(path, command)
 
+    def _has(self, action: str, values: dict[str, int | str]) -> bool:
+        """Whether this model has the command (an older one lacks a green lamp, a preset speed)."""
+        if action == "preset-speed":
+            return self.preset_speed_command
+        return self.green_lamp or not (action == "tally-lamp" and values["lamp"] == tables.GREEN_LAMP)
+
     def _power(self, value: int, command: str, now: float) -> str:
         if value not in tables.POWER.values():
             return self._refuse(PTZ_PATH, 3, command, f"power {value}")
@@ -165,7 +170,8 @@ class PanasonicAwSimulator(HttpServer):
         return tables.expected_reply(PTZ_PATH, command)
 
     def _out_of_range(self, action: str, values: dict[str, int | str]) -> str:
-        numbers = [int(value) for key, value in values.items() if key in ("pan", "tilt", "speed") and action in _SPEED_ACTIONS]
+        speeds = ("pan", "tilt", "speed") if action in _SPEED_ACTIONS else ()
+        numbers = [int(value) for key, value in values.items() if key in speeds]
         if any(number not in tables.SPEED_DIGITS for number in numbers):
             return f"speed {numbers} outside 01..99"
         if action.startswith("preset-") and action != "preset-speed" and int(values["memory"]) >= self.preset_count:

@@ -185,7 +185,8 @@ class PanasonicAwCodec:
         return []
 
     def _forget(self) -> None:
-        self._camera.preset_speed = None
+        # What it lacks too: the camera back at this address may be another model.
+        self._camera = _Camera()
         self._plan = None
 
     def key(self, command: Command) -> bytes:
