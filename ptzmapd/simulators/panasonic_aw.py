@@ -3,9 +3,9 @@ and third-party clients: the HTTP server of :mod:`.http_server` (h11, Digest/Bas
 demand), the kinematics of :mod:`.head`, and the codec's own tables to read what it is sent
 (:mod:`ptzmapd.protocols.panasonic_aw.tables`), so the camera and the traces read alike.
 
-It answers as the interface specification says (section 3.1 "Response", section 7 "Error
-return"): each command echoed by the reply table (``pTS5050``, ``zS75``, ``s00``, ``p1``,
-``TLR:1``); ``eR1:NAME``/``ER1:NAME`` to a command it has no row for; ``eR3:NAME`` to a value
+It answers as the interface specifications say (the command lists' "Response", the AW-UE100
+document's 7 "Error return"): each command echoed by the reply table (``pTS5050``, ``zS75``,
+``s00``, ``p1``, ``TLR:1``); ``eR1:NAME``/``ER1:NAME`` to a command it has no row for; ``eR3:NAME`` to a value
 out of range (a speed 00, a preset beyond the model's ``preset_count``); ``eR2:NAME`` while
 in standby, while powering on (``power_on_time`` seconds after ``#O1``) and to the next
 ``busy_replies`` commands (a fault on demand). Pan-tilt head commands that arrive less than
@@ -40,7 +40,7 @@ TOP_RATES: dict[str, float] = {"pan": 60.0, "tilt": 30.0, "zoom": 500.0, "focus"
 UNITS_PER_DEGREE = 121
 #: Seconds of ``eR2`` after ``#O1`` while the camera starts (real ones take several).
 POWER_ON_TIME = 2.0
-#: What ``#O`` answers (``p0`` standby, ``p1`` on, ``p3`` starting: section 3.1.1).
+#: What ``#O`` answers (``p0`` standby, ``p1`` on, ``p3`` while starting: the command list).
 POWER_STATES: dict[str, int] = {"standby": 0, "on": 1, "starting": 3}
 #: Commands whose speed digits must be 01..99.
 _SPEED_ACTIONS = ("pantilt", "pan", "tilt", "zoom", "focus")

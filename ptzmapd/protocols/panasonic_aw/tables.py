@@ -1,31 +1,36 @@
 """Panasonic AW-HE/UE HTTP control as tables: the two CGI paths, the commands ptzmapd sends,
 how the camera answers each, and how it refuses.
 
-Source: Panasonic's public "HD Integrated Camera Interface Specifications" (AW-HE40/HE50/
-HE60/HE120/HE130, version 1.05) and "HD/4K Integrated Camera Interface Specifications"
-(AW-UE100/UE150): section 4 "Communication method" (``GET /cgi-bin/aw_ptz?cmd=%23…&res=1``
-for pan-tilt head commands, ``/cgi-bin/aw_cam?cmd=…&res=1`` for camera commands), section 3.1
-"Pan-tilt head control" (the ``#`` commands) and section 7 "Error return" (``eR1``/``eR2``/
-``eR3`` on ``aw_ptz``, ``ER1``/``ER2``/``ER3`` on ``aw_cam``). Section numbers are the AW-HE
-document's; the AW-UE one numbers them the same way for the parts used here.
+Sources, Panasonic's public interface specifications (only the section numbers checked here
+are given):
 
-- Speeds (3.1.5 "Pan/tilt", "Zoom", "Focus"): two decimal digits 01–99, 50 is stop, 51–99
-  one way at rising speed (pan right, tilt up, zoom tele, focus far), 49–01 the other way.
-  ``#PTS`` carries pan and tilt together (``#PTS7550``: pan right, tilt stopped).
-- Presets (3.1.6): ``#R`` recall, ``#M`` store, ``#C`` clear, two digits 00–99: the camera's
-  web page and controllers show ``00`` as "Preset 1", so a config's ``preset: N`` is ``N-1``.
-- No home command: home is the absolute centre, ``#APC80008000`` (3.1.5 "Pan/tilt position
-  control (absolute)": pan and tilt 0000–FFFF, 8000 the centre of each).
-- Power ``#O1``/``#O0`` (3.1.1), auto focus ``#D11``/``#D10`` (3.1.5.2).
-- Preset travel speed ``#UPVS`` + three digits (3.1.6 "Preset speed"), answered ``uPVS…``.
-  The AW-HE document's text was not in reach here; the command and its values are as the
-  Bitfocus Companion Panasonic PTZ module sends them (``UPVS`` + 275…999 in 30 steps of 25,
-  "Speed 1" to "Speed 30") and as heMote lists its answer (``uPVS``, "Preset Speed").
-- Tally lamps (AW-UE100 9. "Command List", Tally): red ``TLR:0|1`` and green ``TLG:0|1`` on
-  ``aw_cam``, answered unchanged. (``#DA`` is the older single lamp on ``aw_ptz``.)
+- "HD Integrated Camera Interface Specifications" (AW-HE40/HE42 series; the AW-HE50/HE60/
+  HE120/HE130 edition, version 1.05, has the same commands): its command list (``#O`` power,
+  ``#P``/``#T``/``#Z``/``#F`` speeds, ``#R``/``#M`` presets, ``#APC`` absolute position,
+  ``#D1`` auto focus, each with its "Response"), 3.1.5.2 "Focus" (``#F`` answered ``fS``,
+  ``#D1`` answered ``d1``, speed digits "01 … 49 Near, 50 Stop, 51 … 99 Far"), 3.1.8 "Tally"
+  (``#DA``), and the note on pan-tilt head commands: "send the commands with a gap of 130 ms
+  between each command" (AW-HE40; other models publish their own interval);
+- "HD/4K Integrated Camera Interface Specifications" (AW-UE100, 2022): 4 "Communication
+  method" (``GET /cgi-bin/aw_ptz?cmd=%23…&res=1`` for pan-tilt head commands,
+  ``/cgi-bin/aw_cam?cmd=…&res=1`` for camera commands), 7 "Error return" (``eR1``/``eR2``/
+  ``eR3`` on ``aw_ptz``, ``ER1``/``ER2``/``ER3`` on ``aw_cam``, with its examples ``eR1:AX``,
+  ``eR2:AXZ``, ``ER1:XF``), 9 "Command List" (tally: red ``TLR:0|1``, green ``TLG:0|1`` on
+  ``aw_cam``, answered unchanged).
 
-Pacing (AW-HE40 document, 4. "Communication method"): "send the commands with a gap of 130 ms
-between each command" for pan-tilt head commands; other models publish their own interval.
+What those give:
+
+- Speeds: two decimal digits 01–99, 50 is stop, 51–99 one way at rising speed (pan right,
+  tilt up, zoom tele, focus far), 49–01 the other way. ``#PTS`` carries pan and tilt together
+  (``#PTS7550``: pan right, tilt stopped).
+- Presets: ``#R`` recall, ``#M`` store, ``#C`` clear, two digits 00–99: the camera's web page
+  and controllers show ``00`` as "Preset 1", so a config's ``preset: N`` is ``N-1``.
+- No home command: home is the absolute centre, ``#APC80008000`` (pan and tilt 0000–FFFF,
+  8000 the centre of each).
+- Preset travel speed ``#UPVS`` + three digits, answered ``uPVS…``. The document's row was
+  not in reach here; the command and its values are as the Bitfocus Companion Panasonic PTZ
+  module sends them (``UPVS`` + 275…999 in 30 steps of 25, "Speed 1" to "Speed 30") and as
+  heMote lists its answer (``uPVS``, "Preset Speed").
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from ptzmapd.protocols.http import Decoded, HttpRequest
 
 PTZ_PATH = "/cgi-bin/aw_ptz"
 CAM_PATH = "/cgi-bin/aw_cam"
-#: The least time between two pan-tilt head commands (AW-HE40 document, section 4).
+#: The least time between two pan-tilt head commands (the AW-HE40 document's note on them).
 MIN_INTERVAL = 0.13
 
 #: Speed digits: 50 stops, 51..99 and 49..01 move one way and the other.
@@ -69,7 +74,7 @@ LAMPS: tuple[str, ...] = (RED_LAMP, GREEN_LAMP)
 
 
 def ptz(command: str) -> HttpRequest:
-    """``GET /cgi-bin/aw_ptz?cmd=%23<command>&res=1`` (the ``#`` percent-encoded, section 4)."""
+    """``GET /cgi-bin/aw_ptz?cmd=%23<command>&res=1`` (the ``#`` percent-encoded; AW-UE100 4)."""
     return HttpRequest("GET", f"{PTZ_PATH}?cmd=%23{command}&res=1")
 
 
@@ -92,7 +97,7 @@ def command_of(request: HttpRequest) -> tuple[str, str] | None:
 #: How ``aw_ptz`` answers a command (``#`` removed), first matching row wins; any other
 #: command is echoed with its first letter in lower case (``#PTS5050`` → ``pTS5050``,
 #: ``#APC80008000`` → ``aPC80008000``, ``#UPVS500`` → ``uPVS500``). ``aw_cam`` commands
-#: come back unchanged (``TLR:1`` → ``TLR:1``). Section 3.1, each command's "Response".
+#: come back unchanged (``TLR:1`` → ``TLR:1``). The command lists' "Response" columns.
 PTZ_REPLIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"P(\d\d)"), r"pS\1"),   # pan speed
     (re.compile(r"T(\d\d)"), r"tS\1"),   # tilt speed
@@ -117,7 +122,7 @@ def expected_reply(path: str, command: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """``eR<n>:NAME`` / ``ER<n>:NAME`` (section 7): what was refused and why."""
+    """``eR<n>:NAME`` / ``ER<n>:NAME`` (AW-UE100 7 "Error return"): what was refused and why."""
 
     number: int
     name: str
@@ -131,7 +136,7 @@ class Refusal:
         return REFUSALS[self.number][1]
 
 
-#: Section 7: ER1 the camera has no such command; ER2 it is busy, or in standby (power off);
+#: AW-UE100 7 "Error return": ER1 the camera has no such command; ER2 it is busy, or in standby (power off);
 #: ER3 a value out of range (or a command invalid in the camera's mode: a focus speed
 #: while auto focus is on).
 REFUSALS: dict[int, tuple[str, str]] = {
