@@ -331,6 +331,26 @@ def test_the_reply_decoder_survives_mutated_answers(chunks: list[bytes], command
         assert isinstance(aw.describe(chunk), str)
 
 
+#: Commands a session sends, some of several requests; the same objects come back when the
+#: controller continues them.
+SESSION = [PanTilt(0.5, 0.0), PresetRecall(3, speed=0.5), PresetRecall(4, speed=1.0), TallyLamp(True, False),
+           TallyLamp(False, True), Autofocus("toggle"), Home(), Zoom(0.0)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(SESSION), st.one_of(st.sampled_from(ANSWERS), mutated(ANSWERS))),
+                min_size=1, max_size=12))
+def test_any_order_of_commands_and_answers_keeps_the_codec_consistent(session: list[tuple[Command, bytes]]) -> None:
+    aw = codec()
+    for command, data in session:
+        outgoing = aw.encode(command)
+        request = HttpRequest.from_bytes(outgoing.data)
+        assert read_request(request) is not None  # every request it sends is one of its own
+        replies = aw.receive(data)
+        assert replies and all(isinstance(reply, Reply) for reply in replies)
+        assert sum(isinstance(reply, (Ack, ErrorReply, Garbage)) for reply in replies) == 1  # one answer each
+
+
 # ---------------------------------------------------------------------------- with the controller
 
 SETTINGS = ControllerSettings(min_interval=MIN_INTERVAL, ack_timeout=1.0, retries=2, pace_from_reply=True)
