@@ -131,6 +131,14 @@ SWITCH_MODES: tuple[PressMode, ...] = (PressMode.TOGGLE, PressMode.MOMENTARY)
 #: The capability of clearing a stored preset (``action: preset`` with ``clear: true``):
 #: not every protocol that recalls and stores presets can forget one.
 PRESET_CLEAR = "preset clear"
+#: The capability of recalling a preset at a given travel speed (``speed:`` on a preset
+#: binding, a camera's ``preset_speed``): a protocol that lists it honours
+#: ``PresetRecall.speed``, in the recall itself or with a setting sent before it.
+PRESET_SPEED = "preset speed"
+
+#: The capability of lighting a camera's tally lamps from a switcher
+#: (:class:`~ptzmapd.commands.TallyLamp`; the camera's ``tally:`` names its dialect).
+TALLY_LAMP = "tally-lamp"
 
 #: Named camera functions (:class:`~ptzmapd.commands.CameraAction`) and their modes. A
 #: ``direct`` mode takes a ``level:`` number (see :data:`LEVELS`). Where two protocols have

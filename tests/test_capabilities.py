@@ -12,6 +12,8 @@ from ptzmapd.errors import ConfigError
 from ptzmapd.vocabulary import (
     NAMED_ACTIONS,
     PRESET_CLEAR,
+    PRESET_SPEED,
+    TALLY_LAMP,
     RAW_KINDS,
     Action,
     can,
@@ -71,7 +73,7 @@ def test_can_reads_the_vocabulary() -> None:
 
 
 def test_every_protocol_declares_only_words_of_the_vocabulary() -> None:
-    words = set(Action) | {"position", PRESET_CLEAR} | {f"{name} {mode}" for name, modes in NAMED_ACTIONS.items() for mode in modes}
+    words = set(Action) | {"position", PRESET_CLEAR, PRESET_SPEED, TALLY_LAMP} | {f"{name} {mode}" for name, modes in NAMED_ACTIONS.items() for mode in modes}
     words |= {raw_capability(kind) for kind in RAW_KINDS}
     for name, spec in PROTOCOLS.items():
         assert spec.capabilities <= words, (name, sorted(spec.capabilities - words))

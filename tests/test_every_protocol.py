@@ -23,6 +23,7 @@ from ptzmapd.protocols.ipcam_cgi import codec as ipcam_cgi
 from ptzmapd.protocols.isapi import codec as isapi
 from ptzmapd.protocols.ptzoptics_cgi import codec as ptzoptics_cgi
 from ptzmapd.protocols.onvif.read import read_request as read_onvif
+from ptzmapd.protocols.panasonic_aw import tables as panasonic_aw
 from ptzmapd.protocols.pelco.codec import DIALECTS, read_frame
 from ptzmapd.protocols.visca.read import read_command
 from ptzmapd.simulators import SIMULATORS
@@ -40,6 +41,7 @@ REACH = {
     "ptzoptics-cgi": lambda where: f'url: "{where}", username: admin, password_env: {PASSWORD_VARIABLE}',
     "ipcam-cgi": lambda where: f'url: "{where}", username: admin, password_env: {PASSWORD_VARIABLE}',
     "onvif": lambda where: f'url: "{where}/onvif/device_service", username: admin, password_env: {PASSWORD_VARIABLE}',
+    "panasonic-aw": lambda where: f'url: "{where}", username: admin, password_env: {PASSWORD_VARIABLE}',
 }
 
 
@@ -101,6 +103,11 @@ DECODED: dict[str, tuple[Callable[[Any], list[tuple[str, Any]]], Check, Check]] 
         http(read_onvif),
         lambda action, values: action == "ContinuousMove" and float(values["velocity.pan"]) > 0,
         lambda action, values: (action, values.get("PresetToken")) == ("GotoPreset", "Preset_3"),
+    ),
+    "panasonic-aw": (
+        http(panasonic_aw.read_request),
+        lambda action, values: action == "pantilt" and int(values["pan"]) > 50,
+        lambda action, values: (action, values.get("memory")) == ("preset-recall", 2),  # the camera's preset 3
     ),
 }
 

@@ -37,7 +37,7 @@ def write_config(folder: Path, kind: str, url: str) -> Path:
     return path
 
 
-@pytest.fixture(params=["isapi", "ipcam-cgi", "ptzoptics-cgi"])
+@pytest.fixture(params=["isapi", "ipcam-cgi", "ptzoptics-cgi", "panasonic-aw"])
 def camera(request: pytest.FixtureRequest) -> Iterator[HttpSimulatorProc]:
     simulator = HttpSimulatorProc(request.param)
     yield simulator
@@ -45,9 +45,11 @@ def camera(request: pytest.FixtureRequest) -> Iterator[HttpSimulatorProc]:
 
 
 #: What each simulator prints for ``send … preset 3`` and a short pan.
-PRESET = {"isapi": "preset goto 3", "ipcam-cgi": "preset move 3", "ptzoptics-cgi": "poscall 3"}
-PAN = {"isapi": "continuous pan 50 tilt 0 zoom 0", "ipcam-cgi": "step right 5°", "ptzoptics-cgi": "right pan 12 tilt 1"}
-STOP = {"isapi": "continuous pan 0 tilt 0 zoom 0", "ptzoptics-cgi": "pan/tilt stop"}
+PRESET = {"isapi": "preset goto 3", "ipcam-cgi": "preset move 3", "ptzoptics-cgi": "poscall 3",
+          "panasonic-aw": r"preset recall 02 \(preset 3\)"}
+PAN = {"isapi": "continuous pan 50 tilt 0 zoom 0", "ipcam-cgi": "step right 5°", "ptzoptics-cgi": "right pan 12 tilt 1",
+       "panasonic-aw": "pan right 25, tilt stop"}
+STOP = {"isapi": "continuous pan 0 tilt 0 zoom 0", "ptzoptics-cgi": "pan/tilt stop", "panasonic-aw": "pan stop, tilt stop"}
 
 
 def test_send_a_preset_and_a_move(camera: HttpSimulatorProc, tmp_path: Path) -> None:

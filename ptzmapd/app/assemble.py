@@ -84,7 +84,7 @@ def controller_settings(camera: CameraConfig) -> ControllerSettings:
     zoom_max = camera.feel.zoom_max or PROTOCOLS[camera.protocol].zoom_max
     return ControllerSettings(
         min_interval=pacing.min_interval, ack_timeout=pacing.ack_timeout, position_poll=camera.feel.position_poll,
-        stop_repeats=pacing.stop_repeats, refresh=pacing.refresh,
+        stop_repeats=pacing.stop_repeats, refresh=pacing.refresh, pace_from_reply=pacing.from_reply,
         zoom_max=float(zoom_max) if zoom_max else None,
     )
 

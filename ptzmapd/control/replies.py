@@ -34,6 +34,7 @@ from ptzmapd.protocols.base import (
     Outgoing,
     Remedy,
     Reply,
+    Step,
     UnreadableAnswer,
 )
 from ptzmapd.protocols.pairing import TOKENS_IGNORED, Attributed, Family, Ledger, PairingError, Stage
@@ -104,6 +105,10 @@ class ReplyHandling:
             return
         for reply in replies:
             self._on_reply(reply)
+        if self.settings.pace_from_reply and not all(isinstance(reply, Garbage) for reply in replies):
+            # The camera times its interval from its own answer, not from our send (and a
+            # camera that has just come back online is no exception).
+            self._next_send_at = max(self._next_send_at, self.clock.now() + self.settings.min_interval)
         self._service()
 
     def _on_reply(self, reply: Reply) -> None:
@@ -143,6 +148,11 @@ class ReplyHandling:
         if attributed.after is Stage.REFUSED:
             assert isinstance(reply, ErrorReply)
             self._on_error(flight, reply, accepted_before=attributed.before is Stage.EXECUTING)
+            return
+        if isinstance(reply, Step) and attributed.before is Stage.AWAITING and not flight.is_reset:
+            # One request of a command sent as several: the same command goes again, paced,
+            # and the codec sends its next request. Who waits for it waits for the last.
+            self._requeue(flight)
             return
         if isinstance(reply, InquiryAnswer):
             if reply.what == "pantilt-position" and len(reply.values) == 2:

@@ -19,6 +19,9 @@ class ControllerSettings:
     stop_repeats: int = 0
     #: ...and send a held motion again this often, so a lost frame is soon made good (0 = never).
     refresh: float = 0.0
+    #: ``min_interval`` runs from the camera's answer to the previous command instead of from
+    #: its sending (a camera that times the gap it needs from its own answer).
+    pace_from_reply: bool = False
     #: The full-tele zoom position in the protocol's units (``CameraState.zoom`` is the
     #: reported position over this); None: positions are not normalised.
     zoom_max: float | None = None

@@ -25,4 +25,5 @@ PROTOCOLS: Registry[ProtocolSpec[Any]] = Registry("protocol", {
     "ipcam-cgi": "ptzmapd.protocols.ipcam_cgi:IPCAM_CGI",
     "ptzoptics-cgi": "ptzmapd.protocols.ptzoptics_cgi:PTZOPTICS_CGI",
     "onvif": "ptzmapd.protocols.onvif:ONVIF",
+    "panasonic-aw": "ptzmapd.protocols.panasonic_aw:PANASONIC_AW",
 })

@@ -70,6 +70,14 @@ class Completion(Reply):
 
 
 @dataclass(frozen=True, slots=True)
+class Step(Ack):
+    """The camera took one request of a command its codec sends as several (a Panasonic
+    preset speed before the recall, its two tally lamps). The controller sends the same
+    command again, paced like any other, and the codec encodes the request that comes next;
+    who waits for the command waits for its last step's answer."""
+
+
+@dataclass(frozen=True, slots=True)
 class InquiryAnswer(Reply):
     """Data answering an inquiry.
 
@@ -98,6 +106,10 @@ class ErrorReply(Reply):
     http_status: int | None = None
     #: Hikvision ``ResponseStatus`` statusCode, when the response had one.
     status_code: int | None = None
+    #: The protocol's own word on the refusal where neither the kind nor the HTTP status can
+    #: tell (a Panasonic camera refuses with ``200 OK``): :data:`BUSY` (send again shortly)
+    #: or :data:`PERMANENT` (a repeat cannot help); "" leaves it to the kind and status.
+    nature: str = ""
 
     @property
     def permanent(self) -> bool:
@@ -107,7 +119,14 @@ class ErrorReply(Reply):
     @property
     def remedy(self) -> Remedy:
         """What the controller does about it, in terms that name no protocol."""
+        if self.nature == BUSY:
+            return Remedy.BUSY
         return VISCA_REMEDIES.get(self.kind, Remedy.REFUSED)
+
+
+#: :attr:`ErrorReply.nature` values.
+BUSY = "busy"
+PERMANENT = "permanent"
 
 
 class Remedy(Enum):
@@ -152,10 +171,13 @@ ISAPI_PERMANENT_CODES = frozenset({4, 5, 6})
 def refusal_is_permanent(refusal: ErrorReply) -> bool:
     """The one place that says whether a refusal is permanent, for every protocol.
 
-    VISCA by error kind; HTTP 5xx, 408 and 429 are temporary, other 4xx permanent; an ISAPI
-    ``ResponseStatus`` that came with a 2xx or a permanent status decides by its statusCode
-    (ERRATA: a ``200 OK`` can carry an error statusCode). Anything else is temporary.
+    A refusal whose protocol says outright what it is (:attr:`ErrorReply.nature`) is taken at
+    its word; VISCA by error kind; HTTP 5xx, 408 and 429 are temporary, other 4xx permanent; an
+    ISAPI ``ResponseStatus`` that came with a 2xx or a permanent status decides by its
+    statusCode (ERRATA: a ``200 OK`` can carry an error statusCode). Anything else is temporary.
     """
+    if refusal.nature:
+        return refusal.nature == PERMANENT
     if refusal.kind in VISCA_PERMANENT:
         return True
     if refusal.kind in VISCA_TEMPORARY:

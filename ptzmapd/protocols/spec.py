@@ -95,15 +95,18 @@ class ProtocolOptions:
 class Pacing:
     """How a camera is paced. A spec holds the protocol's defaults; a config may override them.
 
-    ``min_interval``: least seconds between two commands; ``ack_timeout``: seconds to wait for
-    an answer before retransmitting; reply-less protocols send each stop ``stop_repeats`` more
-    times and send a held motion again every ``refresh`` seconds (0 = never).
+    ``min_interval``: least seconds between two commands, counted from the previous command's
+    sending, or from its answer where ``from_reply`` (a camera that needs the gap after it has
+    answered); ``ack_timeout``: seconds to wait for an answer before retransmitting; reply-less
+    protocols send each stop ``stop_repeats`` more times and send a held motion again every
+    ``refresh`` seconds (0 = never).
     """
 
     min_interval: float
     ack_timeout: float
     stop_repeats: int = 0
     refresh: float = 0.0
+    from_reply: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -71,5 +71,10 @@ QUIRKS: dict[str, dict[str, str]] = {
         "if-clear-silent": "does not echo the IF_Clear broadcast round the chain (no switch needed)",
         "network-change": "announces a network change (z0 38 FF) after its first command, as a re-plugged camera does",
     },
+    "panasonic-aw": {
+        "standby": "starts in standby: answers eR2 until powered on (send CAMERA power on)",
+        "no-green-lamp": "an older model: ER1 to TLG, only the red lamp (no switch needed)",
+        "no-preset-speed": "an older model: eR1 to #UPVS, presets travel at its own speed (no switch needed)",
+    },
 }
 
