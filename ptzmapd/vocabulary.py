@@ -148,6 +148,10 @@ SWITCH_MODES: tuple[PressMode, ...] = (PressMode.TOGGLE, PressMode.MOMENTARY)
 #: not every protocol that recalls and stores presets can forget one.
 PRESET_CLEAR = "preset clear"
 
+#: The capability of lighting a camera's tally lamps from a switcher
+#: (:class:`~ptzmapd.commands.TallyLamp`; the camera's ``tally:`` names its dialect).
+TALLY_LAMP = "tally-lamp"
+
 #: Named camera functions (:class:`~ptzmapd.commands.CameraAction`) and their modes. A
 #: ``direct`` mode takes a ``level:`` number (see :data:`LEVELS`). Where two protocols have
 #: the same function (VISCA iris and Pelco iris, ISAPI one-push focus), the same name works
