@@ -243,6 +243,8 @@ class SwitcherConfig:
     live: str = "off"
     live_factor: float = 0.25
     tally_hold: float = 5.0
+    #: ``follow``: keep moving on the newly followed camera what moved the one left behind.
+    carry: bool = False
 
 
 @dataclass(frozen=True, slots=True)
