@@ -265,10 +265,10 @@ class Pipeline:
             if on_bus and self.selected not in on_bus:
                 self.follow(on_bus[0], rules.carry)
         self._relimit(changed)
-        for name, was in before.items():
-            now = self.onair.tally(name)
-            if now != was:
-                self._tell(lambda observer: observer.tally(name, *now))
+        news = [(name, now) for name, was in before.items() if (now := self.onair.tally(name)) != was]
+        # Lit first: after a cut the new camera's lamp is on before the old one's goes out.
+        for name, now in sorted(news, key=lambda change: not any(change[1])):
+            self._tell(lambda observer: observer.tally(name, *now))
 
     def follow(self, camera: str, carry: bool = False) -> None:
         """The switcher put ``camera`` on the bus ``follow:`` tracks: it becomes the selected
