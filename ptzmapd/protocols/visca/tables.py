@@ -209,30 +209,6 @@ DIRECT_COMMANDS: dict[str, bytes] = {
     "bright": bytes.fromhex("01 04 4D 00 00"),
 }
 
-#: Commands without parameters: readable name → the bytes between the address and FF. A
-#: named action's rows read as ``"<action> <mode>"`` (``tally on``).
-FIXED_COMMANDS: dict[str, bytes] = {
-    "home": bytes.fromhex("01 06 04"),
-    "autofocus on": bytes.fromhex("01 04 38 02"),
-    "autofocus off": bytes.fromhex("01 04 38 03"),
-    "autofocus toggle": bytes.fromhex("01 04 38 10"),
-    # ERRATA: one-push autofocus differs by vendor (see DIALECTS); the PTZOptics tables'
-    # "OnePush Auto Focus" focuses once and stays in manual focus.
-    "autofocus one-push": bytes.fromhex("01 04 38 04"),
-    # Sony's CAM_AF One Push Trigger (Sony VISCA command lists; ERRATA "One-push autofocus").
-    "autofocus one-push sony": bytes.fromhex("01 04 18 01"),
-    **{f"{name} {mode}": body for (name, mode), body in NAMED_COMMANDS.items()},
-}
-#: Reading a frame back: the first name with those bytes (``autofocus on`` before the
-#: ``focus-mode auto`` that is the same command).
-FIXED_BY_BODY: dict[bytes, str] = {body: name for name, body in reversed(FIXED_COMMANDS.items())}
-
-
-def named_mode_known(name: str, mode: str) -> bool:
-    """Whether VISCA encodes the named action ``name`` in ``mode``."""
-    return (name, mode) in NAMED_COMMANDS or (mode == DIRECT_MODE and name in DIRECT_COMMANDS)
-
-
 @dataclass(frozen=True, slots=True)
 class TallyDialect:
     """How a vendor's cameras light their tally lamps: a camera's ``tally:``.
@@ -264,12 +240,41 @@ TALLY_DIALECTS: dict[str, TallyDialect] = {
                      preview=(bytes.fromhex("01 7E 04 1A 00 02"), bytes.fromhex("01 7E 04 1A 00 03"))),
     )
 }
+SONY_TALLY = TALLY_DIALECTS["sony"]
 #: A camera's ``tally:`` choices: a dialect, or none (its lamps are left alone).
 TALLY_NONE = "none"
 TALLY_CHOICES: tuple[str, ...] = (TALLY_NONE, *TALLY_DIALECTS)
 #: The lamps of a split tally state (:meth:`~.codec.ViscaCodec.split`).
 PROGRAM_LAMP = "program"
 PREVIEW_LAMP = "preview"
+
+
+#: Commands without parameters: readable name → the bytes between the address and FF. A
+#: named action's rows read as ``"<action> <mode>"`` (``tally on``).
+FIXED_COMMANDS: dict[str, bytes] = {
+    "home": bytes.fromhex("01 06 04"),
+    "autofocus on": bytes.fromhex("01 04 38 02"),
+    "autofocus off": bytes.fromhex("01 04 38 03"),
+    "autofocus toggle": bytes.fromhex("01 04 38 10"),
+    # ERRATA: one-push autofocus differs by vendor (see DIALECTS); the PTZOptics tables'
+    # "OnePush Auto Focus" focuses once and stays in manual focus.
+    "autofocus one-push": bytes.fromhex("01 04 38 04"),
+    # Sony's CAM_AF One Push Trigger (Sony VISCA command lists; ERRATA "One-push autofocus").
+    "autofocus one-push sony": bytes.fromhex("01 04 18 01"),
+    **{f"{name} {mode}": body for (name, mode), body in NAMED_COMMANDS.items()},
+    # Sony's two lamps (TALLY_DIALECTS; PTZOptics' lamp is the tally rows above).
+    **{f"tally-{colour} {state}": body
+       for colour, pair in (("red", SONY_TALLY.program), ("green", SONY_TALLY.preview or ()))
+       for state, body in zip(("on", "off"), pair)},
+}
+#: Reading a frame back: the first name with those bytes (``autofocus on`` before the
+#: ``focus-mode auto`` that is the same command).
+FIXED_BY_BODY: dict[bytes, str] = {body: name for name, body in reversed(FIXED_COMMANDS.items())}
+
+
+def named_mode_known(name: str, mode: str) -> bool:
+    """Whether VISCA encodes the named action ``name`` in ``mode``."""
+    return (name, mode) in NAMED_COMMANDS or (mode == DIRECT_MODE and name in DIRECT_COMMANDS)
 
 
 #: What a binding can ask of a VISCA camera (the vocabulary of :mod:`ptzmapd.vocabulary`),
