@@ -127,3 +127,52 @@ class Obs:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+class Director:
+    """The test's own obs-websocket client (simpleobsws, as any other OBS remote would be):
+    it builds scenes and switches them while the switcher under test watches."""
+
+    def __init__(self, obs: Obs) -> None:
+        import simpleobsws
+
+        self._obsws = simpleobsws
+        self.client = simpleobsws.WebSocketClient(url=obs.url, password=obs.password)
+
+    async def __aenter__(self) -> Director:
+        await self.client.connect()
+        if not await self.client.wait_until_identified(20):
+            raise RuntimeError("OBS did not identify the test's client")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.disconnect()
+
+    async def call(self, request: str, **data: object) -> dict[str, object]:
+        response = await self.client.call(self._obsws.Request(request, data or None))
+        if not response.ok():
+            raise RuntimeError(f"OBS refused {request} {data}: {response.requestStatus.comment}")
+        return response.responseData or {}
+
+    async def scene(self, name: str, *sources: str, nested: tuple[str, ...] = ()) -> None:
+        """A new scene showing a colour source per name in ``sources`` and the scenes ``nested``."""
+        await self.call("CreateScene", sceneName=name)
+        for source in sources:
+            await self.call("CreateInput", sceneName=name, inputName=source, inputKind="color_source_v3",
+                            inputSettings={}, sceneItemEnabled=True)
+        for inner in nested:
+            await self.call("CreateSceneItem", sceneName=name, sourceName=inner)
+
+    async def item_id(self, scene: str, source: str) -> int:
+        return int(str((await self.call("GetSceneItemId", sceneName=scene, sourceName=source))["sceneItemId"]))
+
+    async def reset(self, program: str) -> None:
+        """Studio mode off, ``program`` on air, the fade transition chosen again.
+
+        The program is set with the cut transition: a fade still running when a test turns
+        studio mode on never ends (OBS 29 sends no SceneTransitionEnded and its next studio
+        transition does nothing)."""
+        await self.call("SetStudioModeEnabled", studioModeEnabled=False)
+        await self.call("SetCurrentSceneTransition", transitionName="Cut")
+        await self.call("SetCurrentProgramScene", sceneName=program)
+        await self.call("SetCurrentSceneTransition", transitionName="Fade")

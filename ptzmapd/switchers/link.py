@@ -47,6 +47,8 @@ class SwitcherLink(ABC):
     can_drive: ClassVar[bool] = True
     #: The mixer's name in log lines ("OBS", "vMix").
     product: ClassVar[str]
+    #: What a session does first, for the log line when it fails ("cannot connect to vMix").
+    attempt: ClassVar[str] = "connect to"
 
     def __init__(
         self,
@@ -105,8 +107,8 @@ class SwitcherLink(ABC):
                 self.log.warning("[%s] %s connection lost (%s); reconnecting", self.label, self.product, reason)
                 await self._backoff.retry()
             else:
-                await self._backoff.retry(self.log, "[%s] cannot connect to %s at %s (%s); retrying with backoff",
-                                          self.label, self.product, self.where, reason)
+                await self._backoff.retry(self.log, "[%s] cannot %s %s at %s (%s); retrying with backoff",
+                                          self.label, self.attempt, self.product, self.where, reason)
 
     @abstractmethod
     async def session(self) -> None:
