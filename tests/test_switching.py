@@ -16,6 +16,7 @@ from ptzmapd.app.switching import Switching
 from ptzmapd.app.tally import REFRESH, CameraTally
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.config.loader import load_config
+from ptzmapd.config.summary import summarize
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.mapping.intents import SwitcherRequest
@@ -238,17 +239,48 @@ def test_check_refuses_what_switchers_cannot_do(tmp_path: Path) -> None:
     assert any("bindings[1].action: switcher-cut needs a switcher" in p for p in problems), problems
 
 
+def test_a_tally_feed_cannot_be_driven(tmp_path: Path) -> None:
+    path = write(tmp_path, "tsl.yaml", (
+        "cameras:\n"
+        "  stage: {protocol: visca-ip, host: 127.0.0.1}\n"
+        "inputs:\n"
+        "  desk: {type: midi, port: nano}\n"
+        "switchers:\n"
+        "  hub: {type: tsl, host: 0.0.0.0, port: 8900, sources: {1: stage}, follow: preview}\n"
+        "bindings:\n"
+        "  - {input: desk, note: 1, action: switcher-cut}\n"
+        "  - {input: desk, note: 2, action: switcher-preview, camera: stage}\n"
+        "  - {input: desk, cc: 0, action: pan, camera: preview}\n"
+    ))
+    problems = problems_of(path)
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "bindings[0].action: switcher 'hub' (tsl) cannot be driven: it only reports tally "
+        "(it still works for follow, tally lamps and live lockout)",
+        "bindings[1].action: switcher 'hub' (tsl) cannot be driven: it only reports tally "
+        "(it still works for follow, tally lamps and live lockout)",
+    ]
+
+
 def test_the_password_is_read_from_its_source_and_never_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VMIX_TEST_SECRET", "hunter2-secret")
     path = write(tmp_path, "ok.yaml", (
         "cameras:\n"
         "  stage: {protocol: visca-ip, host: 127.0.0.1}\n"
         "switchers:\n"
-        "  vision: {type: vmix, host: 127.0.0.1, sources: {1: stage}}\n"
+        "  vision: {type: obs, url: 'ws://127.0.0.1:4455', password_env: VMIX_TEST_SECRET, sources: {Stage: stage}}\n"
+        "  mixer: {type: vmix, host: 127.0.0.1, sources: {1: stage}}\n"
         "bindings: []\n"
     ))
     loaded = load_config(path)
-    switcher = loaded.switchers["vision"]
-    assert (switcher.host, switcher.port, switcher.follow, switcher.live, switcher.tally_hold) == (
-        "127.0.0.1", 8099, "off", "off", 5.0)
-    assert "hunter2" not in repr(switcher)
+    obs, mixer = loaded.switchers["vision"], loaded.switchers["mixer"]
+    assert obs.password == "hunter2-secret" and (obs.host, obs.port) == ("127.0.0.1", 4455)
+    assert (mixer.host, mixer.port, mixer.follow, mixer.live, mixer.tally_hold) == ("127.0.0.1", 8099, "off", "off", 5.0)
+    assert "hunter2" not in repr(obs) and "hunter2" not in summarize(loaded)
+    path = write(tmp_path, "url.yaml", (
+        "cameras:\n"
+        "  stage: {protocol: visca-ip, host: 127.0.0.1}\n"
+        "switchers:\n"
+        "  vision: {type: obs, url: 'ws://user:hunter2@127.0.0.1:4455', sources: {Stage: stage}}\n"
+    ))
+    problems = problems_of(path)
+    assert len(problems) == 1 and "without credentials" in problems[0] and "hunter2" not in problems[0]

@@ -110,10 +110,15 @@ def _where(values: Mapping[str, Any], node: MappingNode, path: str,
             port = parts.port or DEFAULT_PORTS[kind]
         except ValueError:
             port = 0
-        if parts.scheme not in ("ws", "wss") or not parts.hostname or not port or parts.username or parts.password:
+        if parts.username or parts.password:
+            # Never repeated: it holds a secret.
             problems.append(Problem(node.value["url"].mark, child_path(path, "url"), (
-                f"expected a websocket url like 'ws://127.0.0.1:4455' (no password in it: use password_env), "
-                f"got {url!r}")))
+                "expected a websocket url without credentials, like 'ws://127.0.0.1:4455' "
+                "(give the password with password_env or password_file)")))
+            return "", 0, None
+        if parts.scheme not in ("ws", "wss") or not parts.hostname or not port:
+            problems.append(Problem(node.value["url"].mark, child_path(path, "url"),
+                                    f"expected a websocket url like 'ws://127.0.0.1:4455', got {url!r}"))
             return "", 0, None
         return parts.hostname, port, url
     host = str(values["host"])

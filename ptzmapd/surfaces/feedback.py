@@ -300,6 +300,10 @@ class Feedback(PipelineObserver):
         pattern = self._patterns.get(light.binding)
         if pattern is not None:
             return pattern.steps[pattern.step][0]
+        if light.shows is not None:
+            camera = self._selected if light.subject == "selected" else light.subject
+            program, preview = self._tally.get(camera or "", (False, False))
+            return program if light.shows == "program" else preview
         if light.action == "select":
             camera = light.subject
             if camera in self._offline:
@@ -307,10 +311,6 @@ class Feedback(PipelineObserver):
             return camera == self._selected or (self._selected == "all" and camera not in ("next", "previous"))
         if light.action == "layer":
             return light.subject in self._layers
-        if light.shows is not None:
-            camera = self._selected if light.subject == "selected" else light.subject
-            program, preview = self._tally.get(camera or "", (False, False))
-            return program if light.shows == "program" else preview
         if light.action == "fine":
             return self._fine
         return self._toggles.get(light.binding, False)
