@@ -12,7 +12,7 @@ A second client (the bench itself, as an operator's remote would) changes the sw
   ``selected`` with ``follow: preview`` and ``carry: true``; the preview goes to the other
   camera's source, until that camera's first pan command arrives.
 
-Each figure is p50/p99 over ``--changes`` changes. Run: ``.venv/bin/python bench/switcher_latency.py``
+Each figure is p50/p99 over ``--changes`` changes. Run: ``.venv/bin/python bench/switcher_to_camera.py``
 (``--no-obs`` for the vMix simulator alone).
 """
 
