@@ -189,3 +189,70 @@ def test_obs_quitting_and_coming_back(obs: Obs, caplog: pytest.LogCaptureFixture
     caplog.set_level(logging.INFO, "ptzmapd")
     run(body)
 
+
+
+def test_malformed_events_are_logged_once_a_minute_and_ignored(caplog: pytest.LogCaptureFixture) -> None:
+    """Fault injection (no real OBS sends these): a minimal obs-websocket v5 peer whose events
+    lack their fields or carry the wrong types, between good ones."""
+    import msgpack
+    from websockets.asyncio.server import ServerConnection, serve
+
+    peers: list[ServerConnection] = []
+    answers = {
+        "GetVersion": {"obsVersion": "fault-injector", "obsWebSocketVersion": "5.1.0"},
+        "GetStudioModeEnabled": {"studioModeEnabled": False},
+        "GetSceneList": {"currentProgramSceneName": "A", "currentPreviewSceneName": None,
+                         "scenes": [{"sceneIndex": 1, "sceneName": "A"}, {"sceneIndex": 0, "sceneName": "B"}]},
+    }
+
+    def answer(request: dict[str, object]) -> dict[str, object]:
+        kind = str(request["requestType"])
+        data = answers.get(kind, {"sceneItems": []})
+        return {"requestType": kind, "requestStatus": {"result": True, "code": 100}, "responseData": data}
+
+    async def obs_websocket(peer: ServerConnection) -> None:
+        peers.append(peer)
+        await peer.send(msgpack.packb({"op": 0, "d": {"obsWebSocketVersion": "5.1.0", "rpcVersion": 1}}))
+        async for raw in peer:
+            message = msgpack.unpackb(raw)
+            op, d = message["op"], message["d"]
+            if op == 1:
+                await peer.send(msgpack.packb({"op": 2, "d": {"negotiatedRpcVersion": 1}}))
+            elif op == 6:
+                await peer.send(msgpack.packb({"op": 7, "d": {"requestId": d["requestId"], **answer(d)}}))
+            elif op == 8:
+                results = [answer(r) for r in d["requests"]]
+                await peer.send(msgpack.packb({"op": 9, "d": {"requestId": d["requestId"], "results": results}}))
+
+    async def event(kind: str, data: object) -> None:
+        await peers[0].send(msgpack.packb({"op": 5, "d": {"eventType": kind, "eventIntent": 4, "eventData": data}}))
+
+    async def body() -> None:
+        clock = FakeClock()
+        async with serve(obs_websocket, "127.0.0.1", 0, subprotocols=["obswebsocket.msgpack"]) as server:
+            port = server.sockets[0].getsockname()[1]
+            recorder = Recorder()
+            switcher = build(config("obs", "127.0.0.1", port, {"A": "stage", "B": "wide"},
+                                    url=f"ws://127.0.0.1:{port}", password="unused"), recorder, clock)
+            await switcher.start()
+            try:
+                await wait_state(recorder, showing({"A"}, {"A"}), "connected to the fault injector")
+
+                def lines() -> int:
+                    return len([r for r in caplog.records if "malformed" in r.getMessage() and r.levelno == logging.WARNING])
+
+                await event("CurrentProgramSceneChanged", {})  # no sceneName
+                await event("SceneItemEnableStateChanged", {"sceneName": "A", "sceneItemId": "seven"})
+                await event("CurrentProgramSceneChanged", {"sceneName": "B"})
+                await wait_state(recorder, showing({"B"}, {"B"}), "the good event after the bad ones")
+                assert lines() == 1
+                clock.advance(61)
+                await event("StudioModeStateChanged", [])
+                await event("CurrentProgramSceneChanged", {"sceneName": "A"})
+                await wait_state(recorder, showing({"A"}, {"A"}), "and again")
+                assert lines() == 2 and switcher.state.connected
+            finally:
+                await switcher.close()
+
+    caplog.set_level(logging.DEBUG, "ptzmapd")
+    run(body)

@@ -192,3 +192,40 @@ def test_simulate_tsl_from_stdin() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def v31(address: int, tally1: bool, tally2: bool, text: str = "CAM") -> bytes:
+    """One TSL UMD v3.1 message, built by the spec (18 bytes: address + 0x80, control, text)."""
+    return bytes([0x80 + address, (1 if tally1 else 0) | (2 if tally2 else 0) | 0x30]) + text.ljust(16).encode()
+
+
+def test_tsl_v31_messages_on_the_same_port() -> None:
+    """TSL v3.1 has no library here: a raw socket sends the spec's bytes."""
+
+    async def body() -> None:
+        port = free_udp_port()
+        recorder = Recorder()
+        switcher = build(config("tsl", HOST, port, {"1": "stage", "2": "pulpit", "126": "wide"}), recorder)
+        await switcher.start()
+        raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            await wait_state(recorder, lambda s: s.connected, "listening")
+            raw.sendto(v31(1, True, False) + v31(2, False, True) + v31(126, False, False), (HOST, port))
+            await wait_state(recorder, showing({"1"}, {"2"}), "tally 1 = program, tally 2 = preview")
+            raw.sendto(v31(126, True, True), (HOST, port))
+            await wait_state(recorder, showing({"1", "126"}, {"2", "126"}), "both tallies on 126")
+        finally:
+            raw.close()
+            await switcher.close()
+
+    run(body)
+
+
+def test_v31_is_told_from_v5() -> None:
+    from ptzmapd.switchers.tsl import v31_lamps
+
+    assert v31_lamps(v31(5, True, True)) == [(5, 3)]
+    assert v31_lamps(v31(0, False, False) * 2) == [(0, 0), (0, 0)]
+    assert v31_lamps(b"\x10\x00" + b"\x00" * 16) is None  # 18 bytes, but a v5 byte count of 16
+    assert v31_lamps(b"\x05" + b"\x00" * 17) is None  # no address flag
+    assert v31_lamps(v31(1, True, False)[:17]) is None

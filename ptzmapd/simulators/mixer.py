@@ -63,11 +63,15 @@ class Mixer:
 
     def cut(self) -> None:
         """Take preview to program; the old program goes to preview (as vMix and ATEM do)."""
+        if not self.preview:
+            return  # one input: nothing to take
         self.program, self.preview = self.preview, self.program
         self._changed(f"cut: program {self.program}, preview {self.preview}")
 
     def auto(self) -> None:
         """A mix, taken at once: the simulator has no frames to blend."""
+        if not self.preview:
+            return
         self.program, self.preview = self.preview, self.program
         self._changed(f"auto: program {self.program}, preview {self.preview}")
 
@@ -101,10 +105,11 @@ def apply_line(mixer: Mixer, line: str) -> str | None:
         if verb in ("cut", "auto") and not args:
             getattr(mixer, verb)()
             return None
-        if verb in ("preview", "program") and len(args) == 1:
-            number = mixer.number(args[0])
+        if verb in ("preview", "program") and args:
+            name = " ".join(args)  # a number, or a title such as "Camera 2"
+            number = mixer.number(name)
             if number is None:
-                raise ValueError(f"no input {args[0]!r} (valid: 1..{mixer.inputs})")
+                raise ValueError(f"no input {name!r} (valid: 1..{mixer.inputs})")
             (mixer.set_preview if verb == "preview" else mixer.set_program)(number)
             return None
     except ValueError as error:

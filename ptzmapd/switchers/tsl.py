@@ -8,6 +8,11 @@ A red lamp puts the index on program, a green one on preview (amber: both); the 
 source keys are the indexes as strings (``"1"``). Index 0xFFFF is TSL's broadcast: it sets
 every index already seen. The screen field is not read (one feed, one set of indexes).
 
+TSL UMD v3.1 (the older 18-byte messages, our own decoder: :func:`v31_lamps`) is read from
+the same port: a datagram whose first two bytes are not v5's byte count but whose 18-byte
+blocks each start with a display address + 0x80. Its Tally 1 is program, Tally 2 preview
+(the convention of Ross and others), the key the display address (0-126).
+
 UDP has no connection: the source counts as connected while it listens, and keeps the last
 tally it was told (many senders send only changes).
 """
@@ -29,6 +34,24 @@ tslumd: Any = import_keeping_logging("tslumd")
 #: The display index that addresses every display (TSL UMD v5.0, "broadcast").
 BROADCAST = 0xFFFF
 RED, GREEN = 1, 2
+#: TSL UMD v3.1: 18 bytes a display — HEADER (address 0-126 + 0x80), CONTROL (bit 0 Tally 1,
+#: bit 1 Tally 2, bits 2-3 Tally 3-4, bits 4-5 brightness, bit 7 clear), 16 ASCII characters.
+V31_SIZE = 18
+V31_ADDRESS_FLAG = 0x80
+
+
+def v31_lamps(data: bytes) -> list[tuple[int, int]] | None:
+    """(display address, RED/GREEN bits) of each TSL UMD v3.1 message in ``data``, or None
+    when ``data`` is not v3.1 (then it may be v5: its first two bytes count the rest)."""
+    if not data or len(data) % V31_SIZE or int.from_bytes(data[:2], "little") == len(data) - 2:
+        return None
+    blocks = [data[start:start + V31_SIZE] for start in range(0, len(data), V31_SIZE)]
+    if not all(block[0] & V31_ADDRESS_FLAG and not block[1] & 0x80 for block in blocks):
+        return None
+    return [(block[0] & 0x7F, (RED if block[1] & 0x01 else 0) | (GREEN if block[1] & 0x02 else 0))
+            for block in blocks]
+
+
 #: What a datagram that is not TSL UMD v5 raises in tslumd's parser.
 PARSE_ERRORS = (tslumd.ParseError, tslumd.MessageLengthError, ValueError, IndexError, KeyError)
 
@@ -75,6 +98,10 @@ class TslSwitcher(SwitcherLink):
             transport.close()
 
     def received(self, data: bytes) -> None:
+        older = v31_lamps(data)
+        if older is not None:
+            self.lamps.update(older)
+            data = b""
         try:
             while data:
                 message, data = tslumd.Message.parse(data)
