@@ -284,3 +284,18 @@ def test_the_password_is_read_from_its_source_and_never_shown(tmp_path: Path, mo
     ))
     problems = problems_of(path)
     assert len(problems) == 1 and "without credentials" in problems[0] and "hunter2" not in problems[0]
+
+
+def test_the_readmes_switcher_configs_load_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Switchers"):readme.index("## How it works")]
+    blocks = section.split("```yaml\n")[1:]
+    assert len(blocks) == 2
+    monkeypatch.setenv("OBS_PASSWORD", "not shown")
+    first, church = (block[:block.index("```")] for block in blocks)
+    # The first is the example, bindings on an input it leaves to the reader.
+    first += "inputs:\n  desk: {type: midi, port: '*nano*'}\n"
+    for name, text in (("obs.yaml", first), ("church.yaml", church)):
+        loaded = load_config(write(tmp_path, name, text))
+        assert loaded.switchers and loaded.bindings
+    assert load_config(str(tmp_path / "church.yaml")).switchers["atem"].port == 9910
