@@ -5,6 +5,7 @@ actions, status — and, on the fake clock, tally hold on switcher loss and the 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from helpers import problems_of, run, until, write
 from ptzmapd.app.assemble import assemble
+from ptzmapd.app.status import CameraStatus, StatusSnapshot, SwitcherStatus, render
 from ptzmapd.app.switching import Switching
 from ptzmapd.app.tally import REFRESH, CameraTally
 from ptzmapd.clock import FakeClock, MonotonicClock
@@ -299,3 +301,30 @@ def test_the_readmes_switcher_configs_load_as_written(tmp_path: Path, monkeypatc
         loaded = load_config(write(tmp_path, name, text))
         assert loaded.switchers and loaded.bindings
     assert load_config(str(tmp_path / "church.yaml")).switchers["atem"].port == 9910
+
+
+def test_status_shows_each_switcher_and_each_cameras_tally() -> None:
+    snapshot = StatusSnapshot(
+        config="church.yaml",
+        cameras={name: CameraStatus(protocol="visca-udp", online=True, moving=False, selected=name == "pulpit",
+                                    speeds={}, pan_tilt_position=None, zoom_position=None, commands_sent=3,
+                                    commands_per_second=0.0, retransmissions=0, garbage_replies=0, last_error=None,
+                                    stop_refused=None, tally=tally)
+                 for name, tally in (("stage", "program"), ("pulpit", "preview"), ("choir", ""))},
+        inputs={},
+        switchers={
+            "atem": SwitcherStatus(type="atem", connected=True, holding=False, program="input 1", preview="input 2",
+                                   program_cameras=["stage"], preview_cameras=["pulpit"]),
+            "hub": SwitcherStatus(type="tsl", connected=False, holding=True, program=None, preview=None,
+                                  program_cameras=[], preview_cameras=[]),
+        },
+    )
+    text = render(json.loads(json.dumps(snapshot.to_json())))
+    lines = text.splitlines()
+    assert "TALLY PROGRAM" in next(line for line in lines if " stage " in line)
+    assert "TALLY PREVIEW" in next(line for line in lines if " pulpit " in line)
+    assert "TALLY" not in next(line for line in lines if " choir " in line)
+    assert lines[lines.index("switchers:") + 1].split() == [
+        "atem", "atem", "connected", "program", "'input", "1'", "(camera", "stage),", "preview", "'input", "2'",
+        "(camera", "pulpit)"]
+    assert lines[lines.index("switchers:") + 2].split()[:3] == ["hub", "tsl", "HOLDING"]

@@ -34,6 +34,7 @@ from ptzmapd.pipeline import Pipeline
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.base import SpeedLimits
 from ptzmapd.transports import TransportPool
+from ptzmapd.vocabulary import TALLY_LAMP
 
 #: How long shutdown waits for the cameras to acknowledge their stops.
 STOP_GRACE = 1.0
@@ -210,7 +211,8 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
             controllers[camera.name] = await make_controller(camera, pool, clock, log, watchers)
         # Tally lamps for the cameras whose config drives them, and the switchers: what they
         # show reaches the pipeline, which tells the lamps and the surfaces.
-        lamps = {name: controllers[name] for name, camera in config.cameras.items() if camera.options.tally_lamps}
+        lamps = {name: controllers[name] for name, camera in config.cameras.items()
+                 if camera.options.tally_lamps and TALLY_LAMP in PROTOCOLS[camera.protocol].capabilities}
         tally = CameraTally(lamps, clock, log) if lamps and config.switchers else None
         switching = Switching(config.switchers, clock, log, tally) if config.switchers else None
         pipeline = Pipeline(
