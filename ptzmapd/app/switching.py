@@ -72,6 +72,7 @@ class Switching:
         self._holds: dict[str, Timer] = {}
         self._sink: BusSink | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     @property
     def rules(self) -> dict[str, SwitcherRules]:
@@ -89,6 +90,9 @@ class Switching:
             await switcher.start()
 
     async def close(self) -> None:
+        # From now on nothing a switcher says (its own "disconnected" included) changes anything.
+        self._sink = None
+        self._closed = True
         for timer in self._holds.values():
             timer.cancel()
         self._holds.clear()
@@ -99,7 +103,6 @@ class Switching:
                 await switcher.close()
             except Exception as exc:  # a switcher that fails to close must not hold up the exit
                 self._log.debug("closing a switcher failed: %r", exc)
-        self._sink = None
 
     def views(self) -> dict[str, SwitcherView]:
         return {name: SwitcherView(config, self._states[name], self._buses[name], name in self._holds)
@@ -108,6 +111,8 @@ class Switching:
     # ------------------------------------------------------------------ states
 
     def _changed(self, name: str, state: SwitcherState) -> None:
+        if self._closed:
+            return
         config = self.configs[name]
         was = self._states[name]
         self._states[name] = state
