@@ -40,7 +40,7 @@ from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.mapping.observers import PipelineObserver
 from ptzmapd.motion.mixer import MotionMixer, MotionProfile
 from ptzmapd.onair import FOLLOW_OFF, MOVING_COMMANDS, Buses, OnAir, SwitcherDesk, SwitcherRules
-from ptzmapd.vocabulary import BUSES, Target
+from ptzmapd.vocabulary import BUSES, Axis, Target
 
 PRESET_WORDS = {PresetRecall: "recalled", PresetStore: "stored", PresetClear: "cleared"}
 
@@ -230,7 +230,9 @@ class Pipeline:
         if carry:
             for axis, driver, speed in carried:
                 for target in self.resolve(Target.SELECTED):
-                    self.mixer.move(target, axis, speed, driver)
+                    # Handed over through the live gate, as a move of its own would be.
+                    if self.onair.limit(target) > 0.0 or self._may_move(target, Move(target, Axis(axis), speed, driver)):
+                        self.mixer.move(target, axis, speed, driver)
         self._tell(lambda observer: observer.selected(camera))
 
     def resolve(self, target: str) -> list[str]:

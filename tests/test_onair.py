@@ -217,3 +217,14 @@ def test_select_preview_selects_the_camera_on_preview() -> None:
     rig.air(program=set(), preview={"wide"})
     rig.send("note", 5, 127)
     assert rig.pipeline.selected == "wide"
+
+
+def test_follow_with_carry_never_hands_a_move_to_a_locked_camera() -> None:
+    rig = Rig([bind("cc", 0, "pan")], follow="program", carry=True, live="block")
+    rig.air(program=set(), preview=set())
+    rig.send("cc", 0, 127)  # stage (selected at start) pans
+    rig.air(program={"pulpit"}, preview=set())  # selected follows program, which is locked
+    assert rig.pipeline.selected == "pulpit"
+    assert rig.frames("stage")[-1] == PAN_STOP
+    assert rig.frames("pulpit") == []
+    assert rig.heard.refusals == [0]
