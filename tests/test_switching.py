@@ -302,8 +302,6 @@ def test_the_readmes_switcher_configs_load_as_written(tmp_path: Path, monkeypatc
     assert len(blocks) == 2
     monkeypatch.setenv("OBS_PASSWORD", "not shown")
     first, church = (block[:block.index("```")] for block in blocks)
-    # The first is the example, bindings on an input it leaves to the reader.
-    first += "inputs:\n  desk: {type: midi, port: '*nano*'}\n"
     for name, text in (("obs.yaml", first), ("church.yaml", church)):
         loaded = load_config(write(tmp_path, name, text))
         assert loaded.switchers and loaded.bindings
