@@ -11,6 +11,7 @@ by the ``obs`` fixture in conftest only when a test asks for it; :meth:`Obs.stop
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import shutil
@@ -169,10 +170,16 @@ class Director:
     async def reset(self, program: str) -> None:
         """Studio mode off, ``program`` on air, the fade transition chosen again.
 
-        The program is set with the cut transition: a fade still running when a test turns
-        studio mode on never ends (OBS 29 sends no SceneTransitionEnded and its next studio
-        transition does nothing)."""
+        The program is set with the cut transition, and the fade chosen only once OBS shows it:
+        a transition changed while one runs is ignored or left hanging by OBS 29 (no
+        SceneTransitionEnded, and its next studio transition does nothing)."""
         await self.call("SetStudioModeEnabled", studioModeEnabled=False)
         await self.call("SetCurrentSceneTransition", transitionName="Cut")
         await self.call("SetCurrentProgramScene", sceneName=program)
-        await self.call("SetCurrentSceneTransition", transitionName="Fade")
+        for _ in range(200):
+            if (await self.call("GetCurrentProgramScene"))["currentProgramSceneName"] == program:
+                await self.call("SetCurrentSceneTransition", transitionName="Fade")
+                if (await self.call("GetCurrentSceneTransition"))["transitionName"] == "Fade":
+                    return
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"OBS did not put {program!r} on program with the fade chosen again")

@@ -38,6 +38,9 @@ logging.getLogger("websockets").setLevel(_websockets_level)
 
 #: Seconds OBS gets to answer a request or to accept our identification.
 REQUEST_TIMEOUT = 5.0
+#: Tries, and seconds between them, to put the chosen transition back after a cut.
+RESTORE_TRIES = 20
+RESTORE_WAIT = 0.05
 #: obs-websocket's close code for a wrong or missing password (protocol.md, WebSocketCloseCode).
 AUTHENTICATION_FAILED = 4009
 #: Events after which the scenes' items are read again (the scene named in the event, or all).
@@ -74,8 +77,11 @@ class ObsSwitcher(SwitcherLink):
         #: Scene or group name → its items; ``_scene_order`` lists scenes as OBS's UI does.
         self._items: dict[str, list[Item]] = {}
         self._scene_order: list[str] = []
-        #: Set by each SceneTransitionEnded (a cut waits for it before restoring the transition).
-        self._transition_ended = asyncio.Event()
+        #: Transitions OBS said started and ended (a cut waits for its own to end), and the
+        #: condition their changes are announced on.
+        self._started = 0
+        self._ended = 0
+        self._transitions = asyncio.Condition()
 
     @property
     def studio_mode(self) -> bool:
@@ -107,9 +113,11 @@ class ObsSwitcher(SwitcherLink):
             self._publish()
             while True:
                 next_event = asyncio.get_running_loop().create_task(events.get())
-                await asyncio.wait((next_event, client.recv_task), return_when=asyncio.FIRST_COMPLETED)
-                if not next_event.done():
-                    next_event.cancel()
+                try:
+                    await asyncio.wait((next_event, client.recv_task), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    next_event.cancel()  # when the socket closed first, or we are being closed
+                if not next_event.done() or next_event.cancelled():
                     self._raise_closed(client)
                 await self._apply(*next_event.result())
         finally:
@@ -122,10 +130,12 @@ class ObsSwitcher(SwitcherLink):
     async def _identify(self, client: Any) -> None:
         """Wait until OBS accepts us; Refused (a wrong password) or an error if it does not."""
         identified = asyncio.get_running_loop().create_task(client.wait_until_identified(REQUEST_TIMEOUT))
-        await asyncio.wait((identified, client.recv_task), return_when=asyncio.FIRST_COMPLETED)
-        if identified.done() and identified.result():
+        try:
+            await asyncio.wait((identified, client.recv_task), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            identified.cancel()
+        if identified.done() and not identified.cancelled() and identified.result():
             return
-        identified.cancel()
         self._raise_closed(client)
 
     def _raise_closed(self, client: Any) -> None:
@@ -258,9 +268,10 @@ class ObsSwitcher(SwitcherLink):
                 if self._studio else None
         elif event == "SceneTransitionStarted":
             self._incoming = self._preview if self._studio else None
+            await self._count_transition(started=1)
         elif event in ("SceneTransitionEnded", "SceneTransitionVideoEnded"):
             if event == "SceneTransitionEnded":
-                self._transition_ended.set()
+                await self._count_transition(ended=1)
             if self._incoming == self._program:
                 self._incoming = None
         elif event == "SceneItemEnableStateChanged":
@@ -278,6 +289,12 @@ class ObsSwitcher(SwitcherLink):
                 self._program, self._preview, self._incoming = (
                     new if name == old else name for name in (self._program, self._preview, self._incoming))
             await self._load_scenes()
+
+    async def _count_transition(self, started: int = 0, ended: int = 0) -> None:
+        async with self._transitions:
+            self._started += started
+            self._ended = min(self._started, self._ended + ended)  # an end seen without its start
+            self._transitions.notify_all()
 
     # -- driving OBS ---------------------------------------------------------------------
 
@@ -300,12 +317,14 @@ class ObsSwitcher(SwitcherLink):
         await self._call("SetCurrentPreviewScene", sceneName=self.scene_for(source))
 
     async def cut(self) -> None:
-        """Studio mode's transition with OBS's cut transition; the chosen one is put back once
-        the cut has ended (changing it while a transition runs leaves that transition hanging
-        in OBS 29: no end, no program change)."""
+        """Studio mode's transition with OBS's cut transition, the chosen one put back after.
+
+        OBS 29 leaves a transition hanging (no end, no program change) when the transition is
+        changed while one runs, and may ignore a change made just as one ends: so the chosen
+        one is put back once the cut has ended, and again until OBS says it is back."""
         self._require_studio("take")
         transitions = await self._call("GetSceneTransitionList")
-        current = transitions.get("currentSceneTransitionName")
+        current = str(transitions.get("currentSceneTransitionName"))
         cut = next((t["transitionName"] for t in transitions.get("transitions", [])
                     if t.get("transitionKind") == "cut_transition"), None)
         if cut is None:
@@ -314,14 +333,25 @@ class ObsSwitcher(SwitcherLink):
             await self._call("TriggerStudioModeTransition")
             return
         await self._call("SetCurrentSceneTransition", transitionName=cut)
+        before = self._started
         try:
-            self._transition_ended.clear()
             await self._call("TriggerStudioModeTransition")
-            await asyncio.wait_for(self._transition_ended.wait(), REQUEST_TIMEOUT)
+            async with self._transitions:
+                # Ours has started (one more than before) and every started one has ended.
+                await asyncio.wait_for(self._transitions.wait_for(
+                    lambda: self._started > before and self._ended >= self._started), REQUEST_TIMEOUT)
         except TimeoutError:
             raise SwitcherError(f"{self.config.name}: OBS did not end the cut") from None
         finally:
-            await self._call("SetCurrentSceneTransition", transitionName=current)
+            await self._put_back(current)
+
+    async def _put_back(self, transition: str) -> None:
+        for _ in range(RESTORE_TRIES):
+            await self._call("SetCurrentSceneTransition", transitionName=transition)
+            if (await self._call("GetCurrentSceneTransition")).get("transitionName") == transition:
+                return
+            await self.clock.sleep(RESTORE_WAIT)
+        self.log.warning("[%s] OBS kept the cut transition; %r was chosen before the cut", self.label, transition)
 
     async def auto(self) -> None:
         self._require_studio("take")

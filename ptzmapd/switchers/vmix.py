@@ -78,8 +78,10 @@ class VmixSwitcher(SwitcherLink):
             self._publish()
             while True:
                 stale = asyncio.get_running_loop().create_task(self._titles_stale.wait())
-                await asyncio.wait((reading, stale), return_when=asyncio.FIRST_COMPLETED)
-                stale.cancel()
+                try:
+                    await asyncio.wait((reading, stale), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    stale.cancel()
                 if reading.done():
                     reading.result()
                     return
