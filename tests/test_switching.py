@@ -333,3 +333,27 @@ def test_status_shows_each_switcher_and_each_cameras_tally() -> None:
         "atem", "atem", "connected", "program", "'input", "1'", "(camera", "stage),", "preview", "'input", "2'",
         "(camera", "pulpit)"]
     assert lines[lines.index("switchers:") + 2].split()[:3] == ["hub", "tsl", "HOLDING"]
+
+
+def test_at_start_lamps_are_left_alone_until_a_switcher_connects_or_the_hold_ends() -> None:
+    clock = FakeClock()
+    rig = FakeClockRig(clock, 1, hold=5.0)  # a port nobody listens on: never started here
+    rig.tally.start(5.0)
+    rig.pass_time(4.5)
+    assert rig.take("stage") == [] and rig.take("pulpit") == []  # a reload keeps them as they were
+    rig.pass_time(0.6)
+    assert rig.take("stage") == ["81 0A 02 02 03 FF"] and rig.take("pulpit") == ["81 01 7E 01 0A 00 03 FF"]
+    rig.tally.close(dark=False)  # a reload: nothing more is sent
+    rig.pass_time(1.0)
+    assert rig.take("stage") == []
+
+    clock = FakeClock()
+    rig = FakeClockRig(clock, 1, hold=5.0)
+    rig.tally.start(5.0)
+    rig.tally.tally("stage", True, False)
+    rig.tally.connected(True)  # a switcher is there: every lamp set now, nothing stale later
+    assert rig.take("stage") == ["81 0A 02 02 02 FF", "81 0A 02 02 02 FF"]
+    rig.pass_time(6.0)
+    assert rig.take("stage") == []
+    rig.tally.close()
+    assert rig.take("stage") == ["81 0A 02 02 03 FF"]

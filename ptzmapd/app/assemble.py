@@ -172,7 +172,7 @@ class Runtime:
             )
         return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs, switchers=switchers)
 
-    async def shutdown(self, grace: float = STOP_GRACE, confirm: Collection[str] = ()) -> None:
+    async def shutdown(self, grace: float = STOP_GRACE, confirm: Collection[str] = (), lamps_dark: bool = True) -> None:
         """Stop every camera, close the inputs, wait up to ``grace`` for the stops to be
         answered, close all. The stops go first: closing a device can take its time.
 
@@ -180,12 +180,13 @@ class Runtime:
         reaches them differently; one it keeps gets a stop of its own at start). Their stops
         are waited for until answered or the camera is given up as not answering (at most
         :data:`CONFIRM_GRACE`), however short ``grace`` is: a stop lost on the network is
-        retransmitted rather than abandoned with the camera still moving."""
+        retransmitted rather than abandoned with the camera still moving. ``lamps_dark``: the
+        tally lamps go out (not on a reload: the next configuration sets them)."""
         self.pipeline.mute()  # whatever the inputs still deliver moves nothing
         if self.switching is not None:
             await self.switching.close()  # nothing on air changes any more...
         if self.tally is not None:
-            self.tally.close()  # ...and no lamp claims a camera is on air
+            self.tally.close(dark=lamps_dark)  # ...and no lamp claims a camera is on air
         await _close_inputs(self.inputs, self.log)
         staying = {name: c for name, c in self.controllers.items() if name not in confirm}
         leaving = {name: c for name, c in self.controllers.items() if name in confirm}
@@ -224,7 +225,7 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
             desk=switching,
         )
         if tally is not None:
-            tally.start()
+            tally.start(max(switcher.tally_hold for switcher in config.switchers.values()))
         # ...and started before the inputs: a surface that connects finds its lights set.
         if feedback is not None:
             await feedback.start()
