@@ -357,3 +357,22 @@ def test_at_start_lamps_are_left_alone_until_a_switcher_connects_or_the_hold_end
     assert rig.take("stage") == []
     rig.tally.close()
     assert rig.take("stage") == ["81 0A 02 02 03 FF"]
+
+
+def test_tally_settings_that_would_do_nothing_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "lamps.yaml", (
+        "cameras:\n"
+        "  stage: {protocol: visca-ip, host: 127.0.0.1, tally: sony}\n"
+        "  pulpit: {protocol: visca-ip, host: 127.0.0.2, tally_preview: true}\n"
+        "inputs:\n"
+        "  desk: {type: midi, port: nano, feedback: nano}\n"
+        "bindings:\n"
+        "  - {input: desk, note: 1, action: home, led: true, led_shows: program}\n"
+    ))
+    assert [p.split(": ", 1)[1] for p in problems_of(path)] == [
+        "cameras.stage.tally: tally lamps follow a switcher, and none is configured "
+        "(add one under switchers:, or leave tally out)",
+        "cameras.pulpit.tally_preview: tally_preview shows preview on the tally lamps, and this camera's "
+        "tally is none (give its tally)",
+        "bindings[0].led_shows: led_shows shows a switcher's tally, and none is configured",
+    ]

@@ -22,7 +22,7 @@ from ptzmapd.config.cameras import camera_config, os_problems
 from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
 from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark
 from ptzmapd.config.rules import capability_problems, control_problems, shared_device_problems, value_problems
-from ptzmapd.config.switchers import switcher_config, switcher_problems
+from ptzmapd.config.switchers import switcher_config, switcher_problems, tally_problems
 from ptzmapd.config.schema import read_fields
 from ptzmapd.config.tables import (
     BINDING,
@@ -263,6 +263,7 @@ class _Loader:
             self.problems += value_problems(asked, cameras)
         if len(switchers) == len(self.switchers):
             self.problems += switcher_problems([(binding, entry.node, entry.path) for binding, entry in built], switchers)
+            self.problems += tally_problems(cameras, switchers)
         return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings], switchers)
 
     def camera(self, entry: _Named) -> CameraConfig | None:

@@ -15,9 +15,10 @@ One entry::
 
 Across entries (:func:`switcher_problems`): switcher actions need a switcher that can be
 driven (a TSL feed cannot), name one when there are several, and a camera that has a source
-on it; ``live-override`` needs a switcher with ``live``; ``led_shows`` needs a light and one
-camera. A camera's ``tally:`` is its protocol's own key (VISCA's options): a protocol
-without one refuses it like any key that does not apply.
+on it; ``live-override`` needs a switcher with ``live``; ``led_shows`` needs a switcher, a
+light and one camera. A camera's ``tally:`` is its protocol's own key (VISCA's options): a
+protocol without one refuses it like any key that does not apply; lamps without a switcher,
+or ``tally_preview`` without lamps, are refused too (:func:`tally_problems`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ptzmapd.config.checks import Boolean, Choice, Integer, Invalid, Number, Scope, Shape, Text, word
-from ptzmapd.config.model import BindingConfig, Mark, SwitcherConfig
+from ptzmapd.config.model import BindingConfig, CameraConfig, Mark, SwitcherConfig
 from ptzmapd.config.schema import Field, Schema, read_fields, when
 from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, child_path
 from ptzmapd.onair import FOLLOW_MODES, FOLLOW_OFF, LIVE_MODES, LIVE_OFF
@@ -143,6 +144,21 @@ def _password(values: Mapping[str, Any], node: MappingNode, path: str, problems:
         return None
 
 
+def tally_problems(cameras: Mapping[str, CameraConfig], switchers: Mapping[str, SwitcherConfig]) -> list[Problem]:
+    """A camera's tally settings that would do nothing: lamps with no switcher to follow, or
+    preview shown on lamps that are not driven (``check`` accepts no setting it ignores)."""
+    problems: list[Problem] = []
+    for camera in cameras.values():
+        path = f"cameras.{camera.name}"
+        if camera.options.tally_lamps and not switchers:
+            problems.append(Problem(camera.mark, f"{path}.tally", (
+                "tally lamps follow a switcher, and none is configured (add one under switchers:, or leave tally out)")))
+        if getattr(camera.options, "tally_preview", False) and not camera.options.tally_lamps:
+            problems.append(Problem(camera.mark, f"{path}.tally_preview", (
+                "tally_preview shows preview on the tally lamps, and this camera's tally is none (give its tally)")))
+    return problems
+
+
 def can_drive(switcher: SwitcherConfig) -> bool:
     """Whether ptzmapd can put sources on preview and cut on this switcher's type."""
     return bool(getattr(SWITCHERS[switcher.type], "can_drive", False))
@@ -163,7 +179,9 @@ def switcher_problems(bindings: Sequence[tuple[BindingConfig, Node, str]],
             problems.append(Problem(*at("action"), (
                 "live-override lifts a live lockout, and no switcher has one (give a switcher live: block or slow)")))
         if binding.led_shows is not None:
-            if binding.led is None:
+            if not switchers:
+                problems.append(Problem(*at("led_shows"), "led_shows shows a switcher's tally, and none is configured"))
+            elif binding.led is None:
                 problems.append(Problem(*at("led_shows"), "led_shows needs a light on this binding (led:)"))
             elif binding.camera in (Target.ALL, *BUSES) or binding.action in (Action.SELECT, *MIXER_ACTIONS):
                 problems.append(Problem(*at("led_shows"), (
