@@ -15,6 +15,7 @@ from ptzmapd.vocabulary import (
     PRESET_SPEED,
     TALLY_LAMP,
     RAW_KINDS,
+    TALLY_LAMP,
     Action,
     can,
     modes_of,
@@ -46,7 +47,7 @@ def test_visca_capabilities_are_read_from_its_tables() -> None:
     # Every named entry is one the codec encodes, and nothing else is claimed.
     named = {entry for entry in capabilities if entry.split(" ")[0] in NAMED_ACTIONS}
     assert named == named_capabilities([*visca.NAMED_COMMANDS, *((name, "direct") for name in visca.DIRECT_COMMANDS)])
-    assert capabilities - named == BASIC_CAPABILITIES | {"autofocus", "position", PRESET_CLEAR, "raw visca"}
+    assert capabilities - named == BASIC_CAPABILITIES | {"autofocus", "position", PRESET_CLEAR, "raw visca", TALLY_LAMP}
 
 
 def test_what_visca_lacks() -> None:

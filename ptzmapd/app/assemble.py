@@ -18,7 +18,9 @@ import logging
 from collections.abc import Collection, Sequence
 
 from ptzmapd.api.remote import FrontEnd, Remote
-from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot
+from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot, SwitcherStatus
+from ptzmapd.app.switching import Switching
+from ptzmapd.app.tally import CameraTally
 from ptzmapd.clock import Clock
 from ptzmapd.config.model import CameraConfig, Config
 from ptzmapd.control.controller import CameraController
@@ -33,6 +35,7 @@ from ptzmapd.pipeline import Pipeline
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.base import SpeedLimits
 from ptzmapd.transports import TransportPool
+from ptzmapd.vocabulary import TALLY_LAMP
 
 #: How long shutdown waits for the cameras to acknowledge their stops.
 STOP_GRACE = 1.0
@@ -113,6 +116,7 @@ class Runtime:
         self, config: Config, clock: Clock, log: logging.Logger, pool: TransportPool,
         controllers: dict[str, CameraController], pipeline: Pipeline,
         feedback: SurfaceFeedback | None, inputs: dict[str, Input],
+        switching: Switching | None = None, tally: CameraTally | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -122,6 +126,8 @@ class Runtime:
         self.pipeline = pipeline
         self.feedback = feedback
         self.inputs = inputs
+        self.switching = switching
+        self.tally = tally
         #: The network API's facade and listeners, when the config has ``api:`` (:meth:`open_api`).
         self.remote: Remote | None = None
         self.front_ends: list[FrontEnd] = []
@@ -148,6 +154,7 @@ class Runtime:
                 last_error=state.last_error,
                 stop_refused=state.stop_refused,
                 zoom=state.zoom,
+                tally=_tally_word(*pipeline.onair.tally(name)),
             )
         inputs = {}
         for name, device in self.inputs.items():
@@ -161,9 +168,16 @@ class Runtime:
                     seconds_ago=round(max(0.0, now - last.time), 1) if last.time else None,
                 ),
             )
-        return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs)
+        switchers = {}
+        for name, view in (self.switching.views() if self.switching is not None else {}).items():
+            switchers[name] = SwitcherStatus(
+                type=view.config.type, connected=view.state.connected, holding=view.holding,
+                program=view.state.program_name, preview=view.state.preview_name,
+                program_cameras=sorted(view.buses.program), preview_cameras=sorted(view.buses.preview),
+            )
+        return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs, switchers=switchers)
 
-    async def shutdown(self, grace: float = STOP_GRACE, confirm: Collection[str] = ()) -> None:
+    async def shutdown(self, grace: float = STOP_GRACE, confirm: Collection[str] = (), lamps_dark: bool = True) -> None:
         """Stop every camera, close the inputs, wait up to ``grace`` for the stops to be
         answered, close all. The stops go first: closing a device can take its time.
 
@@ -171,10 +185,15 @@ class Runtime:
         reaches them differently; one it keeps gets a stop of its own at start). Their stops
         are waited for until answered or the camera is given up as not answering (at most
         :data:`CONFIRM_GRACE`), however short ``grace`` is: a stop lost on the network is
-        retransmitted rather than abandoned with the camera still moving."""
+        retransmitted rather than abandoned with the camera still moving. ``lamps_dark``: the
+        tally lamps go out (not on a reload: the next configuration sets them)."""
         self.pipeline.mute()  # whatever the inputs still deliver moves nothing
         if self.remote is not None:
             self.remote.close()  # ...nor whatever the network still sends
+        if self.switching is not None:
+            await self.switching.close()  # nothing on air changes any more...
+        if self.tally is not None:
+            self.tally.close(dark=lamps_dark)  # ...and no lamp claims a camera is on air
         await _close_inputs(self.inputs, self.log)
         staying = {name: c for name, c in self.controllers.items() if name not in confirm}
         leaving = {name: c for name, c in self.controllers.items() if name in confirm}
@@ -228,6 +247,7 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
     controllers: dict[str, CameraController] = {}
     inputs: dict[str, Input] = {}
     feedback: SurfaceFeedback | None = None
+    switching: Switching | None = None
     try:
         # Surface LEDs first: the controllers tell them which camera does not answer. The
         # first camera listed is selected at start (see Pipeline).
@@ -235,12 +255,22 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
         watchers: tuple[CameraWatcher, ...] = (feedback.feedback,) if feedback is not None else ()
         for camera in config.cameras.values():
             controllers[camera.name] = await make_controller(camera, pool, clock, log, watchers)
+        # Tally lamps for the cameras whose config drives them, and the switchers: what they
+        # show reaches the pipeline, which tells the lamps and the surfaces.
+        lamps = {name: controllers[name] for name, camera in config.cameras.items()
+                 if camera.options.tally_lamps and TALLY_LAMP in PROTOCOLS[camera.protocol].capabilities}
+        tally = CameraTally(lamps, clock, log) if lamps and config.switchers else None
+        switching = Switching(config.switchers, clock, log, tally) if config.switchers else None
         pipeline = Pipeline(
             config.bindings, controllers, clock=clock, log=log,
             profiles={camera.name: motion_profile(camera) for camera in config.cameras.values()},
             deadman={name: device.deadman for name, device in config.inputs.items() if device.deadman},
-            observers=(feedback.feedback,) if feedback is not None else (),
+            observers=(*((feedback.feedback,) if feedback is not None else ()), *((tally,) if tally else ())),
+            switchers=switching.rules if switching is not None else None,
+            desk=switching,
         )
+        if tally is not None:
+            tally.start(max(switcher.tally_hold for switcher in config.switchers.values()))
         # ...and started before the inputs: a surface that connects finds its lights set.
         if feedback is not None:
             await feedback.start()
@@ -249,12 +279,17 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
             device = make_input(input_config, pipeline.on_event, pipeline.on_input_state, loop, log, clock)
             await device.start()
             inputs[input_config.name] = device
+        # Last: a switcher's first state finds everything it acts on running.
+        if switching is not None:
+            await switching.start(pipeline.on_buses)
     except PtzmapdError:
+        if switching is not None:
+            await switching.close()
         await _close_inputs(inputs, log)
         await _settle(controllers, FAILED_START_GRACE)
         await _release(controllers, feedback, pool)
         raise
-    runtime = Runtime(config, clock, log, pool, controllers, pipeline, feedback, inputs)
+    runtime = Runtime(config, clock, log, pool, controllers, pipeline, feedback, inputs, switching, tally)
     try:
         await runtime.open_api()
     except PtzmapdError:
@@ -265,6 +300,11 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
         len(controllers), ", ".join(controllers), len(inputs), ", ".join(inputs), pipeline.selected,
     )
     return runtime
+
+
+def _tally_word(program: bool, preview: bool) -> str:
+    """A camera's tally as ``status`` shows it."""
+    return "program" if program else "preview" if preview else ""
 
 
 async def _close_inputs(inputs: dict[str, Input], log: logging.Logger) -> None:

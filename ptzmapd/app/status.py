@@ -20,8 +20,8 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,8 @@ class CameraStatus:
     stop_refused: str | None
     #: The lens position normalised, 0 (wide) .. 1 (tele); None when unknown.
     zoom: float | None = None
+    #: "program" or "preview" while a switcher has it on that bus (program wins), else "".
+    tally: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +79,29 @@ class InputStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class SwitcherStatus:
+    """One switcher: connected, what is on each bus (the mixer's own name: an OBS scene, a
+    vMix title, ``input 3``) and which cameras that is; ``holding``: lost, but its buses still
+    apply for its ``tally_hold``."""
+
+    type: str
+    connected: bool
+    holding: bool
+    program: str | None
+    preview: str | None
+    program_cameras: Sequence[str]
+    preview_cameras: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
 class StatusSnapshot:
-    """What the running daemon knows at one moment: its config file, cameras and inputs."""
+    """What the running daemon knows at one moment: its config file, cameras, inputs and
+    switchers."""
 
     config: str
     cameras: Mapping[str, CameraStatus]
     inputs: Mapping[str, InputStatus]
+    switchers: Mapping[str, SwitcherStatus] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The snapshot as plain JSON-able values (the socket's document)."""
@@ -90,6 +109,7 @@ class StatusSnapshot:
             "config": self.config,
             "cameras": {name: asdict(camera) for name, camera in self.cameras.items()},
             "inputs": {name: asdict(device) for name, device in self.inputs.items()},
+            "switchers": {name: asdict(switcher) for name, switcher in self.switchers.items()},
         }
 
 
@@ -225,6 +245,16 @@ def render(status: dict[str, Any]) -> str:
             # A camera that refuses stops may be moving on its own: said before anything else.
             + (f"  STOP REFUSED: {camera['stop_refused']}" if camera.get("stop_refused") else "")
             + (f"  last error: {camera['last_error']}" if camera["last_error"] else "")
+            + (f"  TALLY {camera['tally'].upper()}" if camera.get("tally") else "")
+        )
+    if status.get("switchers"):
+        lines.append("switchers:")
+    for name, switcher in status.get("switchers", {}).items():
+        state = "connected   " if switcher["connected"] else "HOLDING     " if switcher["holding"] else "DISCONNECTED"
+        lines.append(
+            f"    {name:<10} {switcher['type']:<9} {state}  "
+            f"program {_bus(switcher['program'], switcher['program_cameras'])}, "
+            f"preview {_bus(switcher['preview'], switcher['preview_cameras'])}"
         )
     lines.append("inputs:")
     if not status["inputs"]:
@@ -234,6 +264,12 @@ def render(status: dict[str, Any]) -> str:
         seen = f"last {last['control']} = {last['value']:g}, {last['seconds_ago']}s ago" if last else "no event yet"
         lines.append(f"    {name:<10} {device['type']:<9} {'connected   ' if device['connected'] else 'DISCONNECTED'}  {seen}")
     return "\n".join(lines)
+
+
+def _bus(shown: str | None, cameras: Sequence[str]) -> str:
+    """``'Stage' (camera stage)``: what a bus shows and which camera that is."""
+    what = repr(shown) if shown is not None else "?"
+    return f"{what} (camera {', '.join(cameras)})" if cameras else f"{what} (no camera)"
 
 
 async def run_status(path: Path, watch: bool, as_json: bool) -> int:

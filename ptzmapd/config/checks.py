@@ -31,6 +31,7 @@ class Scope:
     facts: Mapping[str, str]
     cameras: Sequence[str] = ()
     inputs: Sequence[str] = ()
+    switchers: Sequence[str] = ()
 
 
 class Check(Protocol):

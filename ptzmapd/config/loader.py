@@ -23,6 +23,7 @@ from ptzmapd.config.cameras import camera_config, os_problems
 from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
 from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark
 from ptzmapd.config.rules import capability_problems, control_problems, shared_device_problems, value_problems
+from ptzmapd.config.switchers import switcher_config, switcher_problems, tally_problems
 from ptzmapd.config.schema import read_fields
 from ptzmapd.config.tables import (
     BINDING,
@@ -68,6 +69,7 @@ class _Loader:
     problems: list[Problem] = field(default_factory=list)
     cameras: dict[str, _Named] = field(default_factory=dict)
     inputs: dict[str, _Named] = field(default_factory=dict)
+    switchers: dict[str, _Named] = field(default_factory=dict)
     bindings: list[_Binding] = field(default_factory=list)
     #: ``input:`` nodes of include entries, checked once every input is known.
     include_inputs: list[tuple[Node, str]] = field(default_factory=list)
@@ -109,6 +111,9 @@ class _Loader:
         inputs = sections.get("inputs")
         if isinstance(inputs, MappingNode):
             self.collect_names(inputs, "inputs", "input", self.inputs, reserved=())
+        switchers = sections.get("switchers")
+        if isinstance(switchers, MappingNode):
+            self.collect_names(switchers, "switchers", "switcher", self.switchers, reserved=())
         bindings = sections.get("bindings")
         if isinstance(bindings, SequenceNode):
             for index, item in enumerate(bindings.value):
@@ -247,7 +252,10 @@ class _Loader:
                 ))
             else:
                 self.problems.append(Problem(section.mark, "cameras", "no cameras defined (at least one is required)"))
-        scope = Scope({}, cameras=list(self.cameras), inputs=list(self.inputs))
+        switchers = {name: switcher for name, entry in self.switchers.items()
+                     if (switcher := switcher_config(name, entry.node, entry.key_mark, entry.path, list(self.cameras),
+                                                     self.problems))}
+        scope = Scope({}, cameras=list(self.cameras), inputs=list(self.inputs), switchers=list(self.switchers))
         for node, path in self.include_inputs:
             try:
                 INPUT_NAME(node, scope)
@@ -264,7 +272,10 @@ class _Loader:
             self.problems += capability_problems(asked, cameras)
             self.problems += value_problems(asked, cameras)
         api = api_config(self.api, self.problems) if self.api is not None else None
-        return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings], api=api)
+        if len(switchers) == len(self.switchers):
+            self.problems += switcher_problems([(binding, entry.node, entry.path) for binding, entry in built], switchers)
+            self.problems += tally_problems(cameras, switchers)
+        return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings], switchers, api=api)
 
     def camera(self, entry: _Named) -> CameraConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "camera settings")
@@ -331,7 +342,7 @@ class _Loader:
         )
         supplied = {"input": entry.input} if entry.input is not None else {}
         values = read_fields(
-            BINDING, node, entry.path, Scope(facts, scope.cameras, scope.inputs), self.problems, supplied=supplied,
+            BINDING, node, entry.path, Scope(facts, scope.cameras, scope.inputs, scope.switchers), self.problems, supplied=supplied,
         )
         if values is None:
             return None

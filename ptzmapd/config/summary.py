@@ -19,6 +19,11 @@ def summarize(config: Config) -> str:
     for device in config.inputs.values():
         bound = _count(per_input[device.name], "binding")
         lines.append(f"  input {device.name}: {device.type}{input_source(device)}, {bound}")
+    for switcher in config.switchers.values():
+        # Never the password: the url holds none (the loader refuses one there).
+        where = switcher.url or f"{switcher.host}:{switcher.port}"
+        lines.append(f"  switcher {switcher.name}: {switcher.type} {where}, {_count(len(switcher.sources), 'source')}"
+                     f", follow {switcher.follow}, live {switcher.live}")
     if config.api is not None:
         lines.append(f"  api: {api_listeners(config.api)}")
     return "\n".join(lines)

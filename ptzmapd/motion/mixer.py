@@ -11,7 +11,8 @@ otherwise nothing runs. A motion watchdog stops a camera that has moved continuo
 longer than its ``max_move`` (a stuck fader, a jammed stick).
 
 The fine-control factor lives here too: the mixer keeps what each driver asks and scales it
-by the factor in force, so a change of factor applies at once to what is moving.
+by the factor in force, so a change of factor applies at once to what is moving. So does a
+camera's own factor (:meth:`MotionMixer.set_camera_factor`: the live lockout's ``slow``).
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ class MotionMixer:
         self._timer_at: float | None = None
         #: The fine-control factor (1 = off): every driver's speed is multiplied by it.
         self.fine_factor = 1.0
+        #: Each camera's own factor where it is not 1 (a camera on air slowed down).
+        self._camera_factors: dict[str, float] = {}
 
     def _camera(self, camera: str) -> _CameraMotion:
         motion = self._cameras.get(camera)
@@ -126,8 +129,22 @@ class MotionMixer:
                 self._request(camera, axis, contributions)
         return True
 
+    def set_camera_factor(self, camera: str, factor: float) -> None:
+        """Scale what moves ``camera`` by ``factor`` from now on (1 = as asked), what is
+        moving included."""
+        if factor == self._camera_factors.get(camera, 1.0):
+            return
+        if factor == 1.0:
+            del self._camera_factors[camera]
+        else:
+            self._camera_factors[camera] = factor
+        for axis in AXES:
+            contributions = self._contributions.get((camera, axis))
+            if contributions:
+                self._request(camera, axis, contributions)
+
     def _request(self, camera: str, axis: str, contributions: dict[Driver | None, float]) -> None:
-        factor = self.fine_factor
+        factor = self.fine_factor * self._camera_factors.get(camera, 1.0)
         total = max(-1.0, min(1.0, sum(speed * factor for speed in contributions.values())))
         motion = self._camera(camera)
         if motion.requested[axis] == total:

@@ -90,6 +90,12 @@ class ProtocolOptions:
         device service, WS-Security) takes the path and the credentials into its options."""
         return self, url
 
+    @property
+    def tally_lamps(self) -> bool:
+        """Whether the camera's tally lamps follow the switchers: a protocol that can light
+        them (capability ``tally-lamp``) has a ``tally`` key naming its dialect, or none."""
+        return getattr(self, "tally", "none") != "none"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pacing:
