@@ -40,7 +40,7 @@ from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.mapping.observers import PipelineObserver
 from ptzmapd.motion.mixer import MotionMixer, MotionProfile
 from ptzmapd.onair import FOLLOW_OFF, MOVING_COMMANDS, Buses, OnAir, SwitcherDesk, SwitcherRules
-from ptzmapd.vocabulary import BUSES, Axis, Target
+from ptzmapd.vocabulary import BUSES, TARGETS, Axis, Target
 
 PRESET_WORDS = {PresetRecall: "recalled", PresetStore: "stored", PresetClear: "cleared"}
 
@@ -234,6 +234,11 @@ class Pipeline:
                     if self.onair.limit(target) > 0.0 or self._may_move(target, Move(target, Axis(axis), speed, driver)):
                         self.mixer.move(target, axis, speed, driver)
         self._tell(lambda observer: observer.selected(camera))
+
+    def targets(self) -> tuple[Target, ...]:
+        """The targets besides camera names this pipeline can resolve: ``preview`` and
+        ``program`` only where a switcher is configured (as ``ptzmapd check`` rules)."""
+        return tuple(t for t in TARGETS if self.onair.rules or t not in BUSES)
 
     def resolve(self, target: str) -> list[str]:
         """The cameras a binding's ``camera:`` (a :class:`~ptzmapd.vocabulary.Target` or a

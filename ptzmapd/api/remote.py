@@ -33,6 +33,7 @@ from ptzmapd.vocabulary import (
     DIRECT_MODE,
     LEVELS,
     PRESET_CLEAR,
+    BUSES,
     SELECT_STEPS,
     TARGETS,
     Action,
@@ -157,7 +158,7 @@ class Remote:
 
     def targets(self) -> tuple[str, ...]:
         """What a command's ``camera`` may be: each camera's name and the pipeline's targets."""
-        return (*self.cameras, *TARGETS)
+        return (*self.cameras, *self.pipeline.targets())
 
     def resolve(self, camera: object) -> tuple[str, list[str]]:
         """``camera`` checked, and the cameras it reaches now. RemoteError: ``not-found`` for
@@ -203,11 +204,12 @@ class Remote:
         """Select ``camera``: a name, ``next``, ``previous``, ``all``, or a target that reaches
         exactly one camera (``program``, ``preview``). The selection (a name or ``all``)."""
         self._check_open()
-        steps = tuple(str(step) for step in SELECT_STEPS)
+        usable = self.pipeline.targets()
+        steps = tuple(str(step) for step in SELECT_STEPS if step in usable or step not in BUSES)
         if isinstance(camera, str) and (camera in self.cameras or camera in steps):
             self.pipeline.select(camera)
         else:
-            valid = (*self.cameras, *steps, *(t for t in TARGETS if t not in steps and t != Target.SELECTED))
+            valid = (*self.cameras, *steps, *(t for t in usable if t not in steps and t != Target.SELECTED))
             if not isinstance(camera, str) or camera not in valid:
                 raise RemoteError(f"no camera {camera!r} to select", field="camera", valid=valid, kind="not-found")
             _, reached = self.resolve(camera)
