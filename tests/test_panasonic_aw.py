@@ -460,6 +460,8 @@ def test_the_issues_example_config_works_as_written(tmp_path: Path, monkeypatch:
         "cameras:\n  altar: {protocol: panasonic-aw, url: http://192.168.1.70}\n"
         "  pulpit: {protocol: panasonic-aw, url: http://192.168.1.71, username: admin, password_env: PULPIT_PW,"
         " tally: panasonic}\n"
+        # The lamps follow a switcher; check refuses tally with none to follow.
+        "switchers:\n  vision: {type: vmix, host: 192.168.1.20, sources: {1: altar, 2: pulpit}}\n"
         "inputs:\n  desk: {type: midi, port: \"*nano*\"}\n"
         "bindings:\n  - {input: desk, note: 36, action: preset, preset: 1, camera: altar}\n"
     ))
