@@ -9,8 +9,9 @@ for the ``bindings:`` list::
 The action is a guess, made to be edited: faders, knobs and sticks get pan, tilt, zoom, focus
 (a gamepad's by SDL name: ``leftx`` pans, ``lefty`` tilts); notes and CC buttons recall
 presets 1, 2, 3...; gamepad buttons select cameras; hat directions move at half speed. A CC
-first seen at 0 or 127 looks like a button; if it later sends something in between, it was a
-fader after all and a motion binding follows.
+first seen at 0 or 127 (an OSC address at 0 or 1) looks like a button; if it later sends
+something in between, it was a fader after all and a motion binding follows. An OSC input's
+addresses are learnt from its configured port (``address: /1/fader1``).
 
 Which inputs: with a config, its inputs (or the one ``--input`` names); without, every MIDI
 port that can be read (on the first MIDI API that works: ``MIDO_BACKEND``'s, else ALSA, else
@@ -48,7 +49,10 @@ from ptzmapd.inputs.controls import HAT_DIRECTIONS
 FLOOD_INTERVAL = 0.1
 
 #: Controls that stream values; the others (notes, buttons, hats, programs) are one per press.
-CONTINUOUS_KINDS = frozenset({"cc", "pitchbend", "axis"})
+#: An OSC address may be either: its values tell (:meth:`Learner._first_guess`).
+CONTINUOUS_KINDS = frozenset({"cc", "pitchbend", "axis", "address"})
+#: The values of a control that look like a button's: 0/127 on a CC, 0/1 on an OSC address.
+BUTTON_VALUES: dict[str, tuple[float, float]] = {"cc": (0, 127), "address": (0, 1)}
 
 #: Motion actions handed out in turn to the faders and knobs of one input.
 MOTION_ORDER: tuple[str, ...] = ("pan", "tilt", "zoom", "focus")
@@ -90,6 +94,8 @@ def describe(event: ControlEvent) -> str:
 def _shown_value(event: ControlEvent) -> str:
     if event.kind == "axis":
         return f"{event.value:.2f}"
+    if event.kind == "address":
+        return f"{event.value:.3g}"  # a fader's 0..1, a button's 0/1, an int as sent
     if event.kind == "hat":
         return "+".join(_hat_directions(event.value)) or "centre"
     return str(int(event.value))
@@ -154,7 +160,7 @@ class Learner:
             seen = self._seen[key] = _Seen(self._first_guess(event), self._clock.now())
             self._suggest(event, seen.guess, with_channel=bool(other_channels))
             return
-        if event.kind == "cc" and seen.guess == "button" and event.value not in (0, 127):
+        if event.kind in BUTTON_VALUES and seen.guess == "button" and event.value not in BUTTON_VALUES[event.kind]:
             seen.guess = "motion"  # a fader that happened to start at an end
             self._suggest(event, "motion")
         if event.kind == "hat":
@@ -194,9 +200,10 @@ class Learner:
 
     @staticmethod
     def _first_guess(event: ControlEvent) -> str:
-        if event.kind == "cc":
-            # Pads and buttons that send CCs send 127 and 0; a fader rarely starts at an end.
-            return "button" if event.value in (0, 127) else "motion"
+        if event.kind in BUTTON_VALUES:
+            # Pads and buttons that send CCs send 127 and 0 (OSC buttons 1 and 0); a fader
+            # rarely starts at an end.
+            return "button" if event.value in BUTTON_VALUES[event.kind] else "motion"
         return "motion" if event.kind in CONTINUOUS_KINDS else "button"
 
     def _suggest(self, event: ControlEvent, guess: str, with_channel: bool = False) -> None:

@@ -21,6 +21,7 @@ from ptzmapd.config.checks import Invalid, Scope, Text, is_broken, show, word
 from ptzmapd.config.cameras import camera_config, os_problems
 from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
 from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark
+from ptzmapd.config.network import open_listener_problem
 from ptzmapd.config.rules import capability_problems, control_problems, shared_device_problems, value_problems
 from ptzmapd.config.schema import read_fields
 from ptzmapd.config.tables import (
@@ -289,6 +290,11 @@ class _Loader:
                     "and this input has none"
                 )))
             if unused:
+                return None
+        if "listen" in values:
+            refused = open_listener_problem(f"an {input_type} input", values["listen"], values.get("allow"))
+            if refused is not None:
+                self.problems.append(Problem(node.value["listen"].mark, child_path(entry.path, "listen"), refused))
                 return None
         return InputConfig(name=entry.name, mark=entry.key_mark, **values)
 

@@ -6,6 +6,7 @@ Every object keeps the :class:`Mark` of the YAML node it came from so later chec
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -112,7 +113,7 @@ class CameraConfig:
 @dataclass(frozen=True, slots=True)
 class InputConfig:
     name: str
-    type: str  # "midi", "gamepad", "joystick"
+    type: str  # "midi", "gamepad", "joystick", "osc"
     mark: Mark
     #: MIDI: glob matched against port names and JACK aliases (e.g. "*nanoKONTROL2*"), or
     #: several globs in order of preference (inputs.midi.ports.matching_ports).
@@ -132,6 +133,10 @@ class InputConfig:
     match: int | str | None = None
     #: Seconds of silence after which what the input drives is stopped; None = never.
     deadman: float | None = None
+    #: OSC: the UDP address to listen on.
+    listen: NetLink | None = None
+    #: OSC: the sender networks obeyed (empty: any sender, allowed on loopback only).
+    allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,13 @@ def _endpoint(camera: CameraConfig) -> str:
 
 
 def input_source(device: InputConfig) -> str:
-    """What an input listens to, after its type: `` port '*nano*'``, `` virtual port 'x'``, or ""."""
+    """What an input listens to, after its type: `` port '*nano*'``, `` virtual port 'x'``,
+    `` listening on 0.0.0.0:8000 from 192.168.1.0/24``, or ""."""
     if device.port is not None:
         return f" port {device.port!r}"
     if device.virtual is not None:
         return f" virtual port {device.virtual!r}"
+    if device.listen is not None:
+        allowed = f" from {', '.join(map(str, device.allow))}" if device.allow else ""
+        return f" listening on {device.listen.host}:{device.listen.port}{allowed}"
     return ""

@@ -32,6 +32,7 @@ from ptzmapd.config.checks import (
     Span,
     Text,
 )
+from ptzmapd.config.network import HostPort, Networks, OscAddress
 from ptzmapd.config.schema import Field, Schema, When, unless, when
 from ptzmapd.config.yamlmarks import MappingNode, SequenceNode
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, GAMEPAD_TRIGGERS, HAT_DIRECTIONS
@@ -174,7 +175,7 @@ def camera_schema() -> Schema:
 
 
 #: Input types a config can name.
-INPUT_TYPES: tuple[str, ...] = ("midi", "gamepad", "joystick")
+INPUT_TYPES: tuple[str, ...] = ("midi", "gamepad", "joystick", "osc")
 SDL_TYPES = ("gamepad", "joystick")
 
 INPUT = Schema(
@@ -191,6 +192,10 @@ INPUT = Schema(
         Field("led_off", Integer(0, 127), applies=when(type="midi")),
         # Which SDL device: its index, GUID or a name glob; absent = the first one.
         Field("match", DeviceMatch(), applies=when(type=SDL_TYPES)),
+        # OSC: the UDP address to listen on, and the sender networks it obeys (required
+        # beyond loopback: TouchOSC cannot send a token; see loader.input).
+        Field("listen", HostPort(), required=when(type="osc"), applies=when(type="osc")),
+        Field("allow", Networks(), applies=when(type="osc")),
         # Seconds of silence after which what the input drives is stopped (for inputs that
         # stream continuously; a fader at rest is silent, so off by default).
         Field("deadman", Number(0, 60, above_low=True)),
@@ -201,7 +206,9 @@ INPUT = Schema(
 #: Binding targets besides camera names; so no camera may be called this.
 #: The keys that name a binding's control; exactly one per binding. A flag control
 #: (pitchbend, program) has no number.
-CONTROL_KEYS: tuple[str, ...] = ("cc", "note", "pitchbend", "program", "cc14", "nrpn", "axis", "button", "hat")
+CONTROL_KEYS: tuple[str, ...] = (
+    "cc", "note", "pitchbend", "program", "cc14", "nrpn", "axis", "button", "hat", "address",
+)
 #: Controls with a travel that a deadzone and a curve can shape.
 TRAVELLING = ("position", "stick", "trigger")
 
@@ -292,6 +299,8 @@ BINDING = Schema(
         Field("axis", Integer(0, 63), applies=when(input_type="joystick")),
         Field("button", Integer(0, 127), applies=when(input_type="joystick")),
         Field("hat", Integer(0, 15), applies=when(input_type="joystick")),
+        # OSC: the address a sender sends (its first argument is the value; 0..1 faders).
+        Field("address", OscAddress(), applies=when(input_type="osc")),
         # A hat used as a button; without it, a hat on pan/tilt moves at `value` speed. Any
         # other action needs it: a hat without a direction is never "pressed".
         Field("direction", Choice("direction", tuple(HAT_DIRECTIONS)), applies=when(control=ControlKind.HAT),
