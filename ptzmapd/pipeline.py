@@ -199,6 +199,11 @@ class Pipeline:
                     self.mixer.move(target, axis, speed, driver)
         self._tell(lambda observer: observer.selected(camera))
 
+    def resolve(self, target: str) -> list[str]:
+        """The cameras ``target`` (a camera name or a :class:`Target`) reaches now, in file
+        order; empty for a name that is no camera (the network API validates with it)."""
+        return self._cameras(target)
+
     def _cameras(self, target: str) -> list[str]:
         if target == Target.SELECTED:
             if self.selected == Target.ALL:

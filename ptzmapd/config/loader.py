@@ -17,6 +17,7 @@ import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from ptzmapd.config.api import api_config
 from ptzmapd.config.checks import Invalid, Scope, Text, is_broken, show, word
 from ptzmapd.config.cameras import camera_config, os_problems
 from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
@@ -79,6 +80,8 @@ class _Loader:
     file_order: dict[str, int] = field(default_factory=dict)
     #: The LED rules profiles declare, by the input their include entry names.
     led_rules: dict[str, list[LedRule]] = field(default_factory=dict)
+    #: The main file's ``api:`` section, if any.
+    api: MappingNode | None = None
 
     def read_tree(self, file: str) -> Node | None:
         check_path(file)
@@ -114,6 +117,13 @@ class _Loader:
         leds = sections.get("leds")
         if isinstance(leds, SequenceNode):
             self.read_led_rules(leds, supplied_input)
+        api = sections.get("api")
+        if isinstance(api, MappingNode):
+            if len(chain) > 1:
+                self.problems.append(Problem(api.mark, "api",
+                                             "'api' sets what the daemon listens on: write it in the main config file, not in an include"))
+            else:
+                self.api = api
         include = sections.get("include")
         if isinstance(include, SequenceNode):
             for index, entry in enumerate(include.value):
@@ -254,7 +264,8 @@ class _Loader:
             asked = [(binding, entry.node, entry.path) for binding, entry in built]
             self.problems += capability_problems(asked, cameras)
             self.problems += value_problems(asked, cameras)
-        return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings])
+        api = api_config(self.api, self.problems) if self.api is not None else None
+        return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings], api=api)
 
     def camera(self, entry: _Named) -> CameraConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "camera settings")

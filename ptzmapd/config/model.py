@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ptzmapd.protocols.spec import Pacing, ProtocolOptions
-from ptzmapd.secrets import Credentials
+from ptzmapd.secrets import Credentials, Secret
 
 from ptzmapd.vocabulary import Action, ControlKind
 
@@ -247,9 +247,38 @@ class SwitcherConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Listener:
+    """An address ptzmapd listens on (``HOST:PORT``); ``mark`` is where the config gives it."""
+
+    host: str
+    port: int
+    mark: Mark
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiConfig:
+    """The ``api:`` section (:mod:`ptzmapd.config.api`): the HTTP + WebSocket + web page
+    listener and the OSC listener (None: off), the API token read from the environment
+    variable ``token_env`` when the config loaded (None: no token asked), and ``hold``,
+    the seconds a network move lasts unless repeated."""
+
+    mark: Mark
+    http: Listener | None = None
+    osc: Listener | None = None
+    token_env: str | None = None
+    token: Secret | None = field(default=None, repr=False)
+    hold: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: str
     cameras: dict[str, CameraConfig]  # insertion order = file order; the first is selected at start
     inputs: dict[str, InputConfig]
     bindings: list[BindingConfig]
     switchers: dict[str, SwitcherConfig] = field(default_factory=dict)
+    #: The network API; None: no ``api:`` section, nothing listens.
+    api: ApiConfig | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ptzmapd.config.model import CameraConfig, Config, HttpEndpoint, InputConfig, SerialLink
+from ptzmapd.config.model import ApiConfig, CameraConfig, Config, HttpEndpoint, InputConfig, SerialLink
 
 
 def summarize(config: Config) -> str:
@@ -19,7 +19,16 @@ def summarize(config: Config) -> str:
     for device in config.inputs.values():
         bound = _count(per_input[device.name], "binding")
         lines.append(f"  input {device.name}: {device.type}{input_source(device)}, {bound}")
+    if config.api is not None:
+        lines.append(f"  api: {api_listeners(config.api)}")
     return "\n".join(lines)
+
+
+def api_listeners(api: ApiConfig) -> str:
+    """What the API listens on, in words (the token by its variable's name only)."""
+    listening = [f"{what} on {where}" for what, where in (("http", api.http), ("osc", api.osc)) if where is not None]
+    guard = f", token from ${api.token_env}" if api.token_env else ", no token"
+    return (", ".join(listening) or "no listener") + guard + f", moves hold {api.hold:g} s"
 
 
 def _count(n: int, noun: str) -> str:

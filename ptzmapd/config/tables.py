@@ -395,6 +395,8 @@ TOP = Schema((
     Field("include", Shape(SequenceNode)),
     # A profile's device: the LED messages it obeys (for the input its include entry names).
     Field("leds", Shape(SequenceNode)),
+    # The network API's listeners (config.api); only in the main config file.
+    Field("api", Shape(MappingNode)),
 ))
 
 #: Camera and input names appear in paths, logs and targets: keep them plain.
