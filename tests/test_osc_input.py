@@ -58,9 +58,10 @@ def test_an_osc_input_on_loopback_needs_no_allow(tmp_path: Path, listen: str) ->
 
 
 @pytest.mark.parametrize(("old", "new", "problem"), [
-    ("listen: 0.0.0.0:8000", "listen: 0.0.0.0", "4:33: inputs.touchosc.listen: expected host:port, got '0.0.0.0'"),
+    ("listen: 0.0.0.0:8000", "listen: 0.0.0.0",
+     "4:33: inputs.touchosc.listen: expected HOST:PORT (like 127.0.0.1:8780), got '0.0.0.0'"),
     ("listen: 0.0.0.0:8000", "listen: 0.0.0.0:80000",
-     "4:33: inputs.touchosc.listen: port '80000' is out of range (valid: 1..65535) in '0.0.0.0:80000'"),
+     "4:33: inputs.touchosc.listen: the port must be a number 1..65535, not '80000'"),
     ("allow: [192.168.1.0/24]", "allow: [192.168.1.0/33]",
      "4:54: inputs.touchosc.allow: expected a network in CIDR form (e.g. 192.168.1.0/24), got '192.168.1.0/33'"),
     ("allow: [192.168.1.0/24]", "allow: []",
@@ -164,14 +165,14 @@ def test_touchosc_faders_and_buttons_drive_a_camera_and_junk_is_ignored(
 
 
 def test_senders_outside_allow_are_ignored_with_a_rate_limited_line(caplog: pytest.LogCaptureFixture) -> None:
-    from ptzmapd.config.model import InputConfig, Mark, NetLink
+    from ptzmapd.config.model import InputConfig, Listener, Mark
     import ipaddress
 
     async def body() -> None:
         clock = FakeClock()
         events: list[ControlEvent] = []
         states: list[tuple[str, bool]] = []
-        config = InputConfig("booth", "osc", Mark("t.yaml", 1, 1), listen=NetLink("127.0.0.1", 0),
+        config = InputConfig("booth", "osc", Mark("t.yaml", 1, 1), listen=Listener("127.0.0.1", 0, Mark("t.yaml", 1, 1)),
                              allow=(ipaddress.ip_network("127.0.0.2/32"),))
         device = OscInput(config, events.append, lambda name, up: states.append((name, up)),
                           asyncio.get_running_loop(), clock=clock, log=logging.getLogger("ptzmapd"))
@@ -229,12 +230,12 @@ def test_osc_events_carry_the_daemons_clock_which_the_deadman_compares(tmp_path:
     OSC input stamps its events with it (a fake one here), and takes ``deadman:``."""
     text = ISSUE_EXAMPLE.replace("allow: [192.168.1.0/24]", "allow: [192.168.1.0/24], deadman: 0.5")
     assert load_config(write(tmp_path, "studio.yaml", text)).inputs["touchosc"].deadman == 0.5
-    from ptzmapd.config.model import InputConfig, Mark, NetLink
+    from ptzmapd.config.model import InputConfig, Listener, Mark
 
     async def body() -> None:
         clock = FakeClock(start=50.0)
         events: list[ControlEvent] = []
-        device = OscInput(InputConfig("booth", "osc", Mark("t.yaml", 1, 1), listen=NetLink("127.0.0.1", 0),
+        device = OscInput(InputConfig("booth", "osc", Mark("t.yaml", 1, 1), listen=Listener("127.0.0.1", 0, Mark("t.yaml", 1, 1)),
                                       deadman=0.5),
                           events.append, lambda name, up: None, asyncio.get_running_loop(), clock=clock)
         await device.start()

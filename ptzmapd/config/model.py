@@ -134,7 +134,7 @@ class InputConfig:
     #: Seconds of silence after which what the input drives is stopped; None = never.
     deadman: float | None = None
     #: OSC: the UDP address to listen on.
-    listen: NetLink | None = None
+    listen: "Listener | None" = None
     #: OSC: the sender networks obeyed (empty: any sender, allowed on loopback only).
     allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 

@@ -1,11 +1,7 @@
-"""Config checks for what comes over the network: places ptzmapd listens on or connects to
-(``host:port``, :class:`HostPort`), sender networks (:class:`Networks`, CIDR), the rule that a
-listener beyond loopback names the networks it obeys (:func:`open_listener_problem`), and the
-OSC address a binding names (:class:`OscAddress`).
-
-Used by the OSC input (``listen:``, ``allow:``, a binding's ``address:``) and by
-``mqtt.broker``; the values are the model's :class:`~ptzmapd.config.model.NetLink` and
-:mod:`ipaddress` networks.
+"""Config checks for the OSC input: sender networks (:class:`Networks`, CIDR), the rule that
+a listener beyond loopback names the networks it obeys (:func:`open_listener_problem`), and
+the OSC address a binding names (:class:`OscAddress`). Its ``listen:`` is read like every
+address ptzmapd listens on (:class:`ptzmapd.config.api.Listen`).
 """
 
 from __future__ import annotations
@@ -13,46 +9,12 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from ptzmapd.config.api import is_loopback
 from ptzmapd.config.checks import Invalid, Scope, Text, show
-from ptzmapd.config.model import NetLink
+from ptzmapd.config.model import Listener
 from ptzmapd.config.yamlmarks import Node, ScalarNode, SequenceNode
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@dataclass(frozen=True, slots=True)
-class HostPort:
-    """``host:port`` (``[::1]:9000`` for an IPv6 literal). Without ``default_port`` the port
-    is required; with it, ``host`` alone takes it (an MQTT broker's 1883)."""
-
-    default_port: int | None = None
-
-    def __call__(self, node: Node, scope: Scope) -> NetLink:
-        text = Text()(node, scope)
-        form = "host:port" if self.default_port is None else f"host or host:port (port {self.default_port} if left out)"
-        host, port_text = _split(text)
-        if port_text is None:
-            if self.default_port is None:
-                raise Invalid(f"expected {form}, got {text!r}")
-            port_text = str(self.default_port)
-        if not host or any(c.isspace() for c in host):
-            raise Invalid(f"expected {form}, got {text!r}")
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-            raise Invalid(f"port {port_text!r} is out of range (valid: 1..65535) in {text!r}")
-        return NetLink(host, int(port_text))
-
-
-def _split(text: str) -> tuple[str, str | None]:
-    """``host:port`` → (host, port); an IPv6 literal needs brackets when a port follows."""
-    if text.startswith("["):
-        host, bracket, rest = text[1:].partition("]")
-        if not bracket or (rest and not rest.startswith(":")):
-            return "", None
-        return host, rest[1:] if rest else None
-    if text.count(":") > 1:  # a bare IPv6 address: no port
-        return text, None
-    host, colon, port = text.partition(":")
-    return host, port if colon else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,23 +36,12 @@ class Networks:
         return tuple(networks)
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is a loopback address (or ``localhost``): nothing beyond this machine
-    can reach a socket bound there."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a name (or 0.0.0.0-like wildcard): it may be reachable from anywhere
-
-
-def open_listener_problem(what: str, link: NetLink, networks: tuple[Network, ...] | None) -> str | None:
-    """Why a listener (``what``: "an osc input") on ``link`` may not start, or None: off
-    loopback it must name the sender networks it obeys."""
-    if is_loopback(link.host) or networks:
+def open_listener_problem(what: str, listener: Listener, networks: tuple[Network, ...] | None) -> str | None:
+    """Why a listener (``what``: "an osc input") may not start, or None: off loopback it must
+    name the sender networks it obeys."""
+    if is_loopback(listener.host) or networks:
         return None
-    return (f"{what} listening on {link.host}:{link.port} (beyond this machine) needs 'allow: [CIDR, …]', "
+    return (f"{what} listening on {listener} (beyond this machine) needs 'allow: [CIDR, …]', "
             "the sender networks it obeys, e.g. allow: [192.168.1.0/24]")
 
 

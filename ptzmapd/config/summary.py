@@ -56,5 +56,5 @@ def input_source(device: InputConfig) -> str:
         return f" virtual port {device.virtual!r}"
     if device.listen is not None:
         allowed = f" from {', '.join(map(str, device.allow))}" if device.allow else ""
-        return f" listening on {device.listen.host}:{device.listen.port}{allowed}"
+        return f" listening on {device.listen}{allowed}"
     return ""

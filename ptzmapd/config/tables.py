@@ -32,7 +32,8 @@ from ptzmapd.config.checks import (
     Span,
     Text,
 )
-from ptzmapd.config.network import HostPort, Networks, OscAddress
+from ptzmapd.config.api import Listen
+from ptzmapd.config.network import Networks, OscAddress
 from ptzmapd.config.schema import Field, Schema, When, unless, when
 from ptzmapd.config.yamlmarks import MappingNode, SequenceNode
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, GAMEPAD_TRIGGERS, HAT_DIRECTIONS
@@ -194,7 +195,7 @@ INPUT = Schema(
         Field("match", DeviceMatch(), applies=when(type=SDL_TYPES)),
         # OSC: the UDP address to listen on, and the sender networks it obeys (required
         # beyond loopback: TouchOSC cannot send a token; see loader.input).
-        Field("listen", HostPort(), required=when(type="osc"), applies=when(type="osc")),
+        Field("listen", Listen(), required=when(type="osc"), applies=when(type="osc")),
         Field("allow", Networks(), applies=when(type="osc")),
         # Seconds of silence after which what the input drives is stopped (for inputs that
         # stream continuously; a fader at rest is silent, so off by default).
