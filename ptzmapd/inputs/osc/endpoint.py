@@ -4,9 +4,9 @@
 It owns what every OSC listener of ptzmapd needs (the OSC input and the OSC API alike):
 binding the socket (a port in use is a :class:`~ptzmapd.errors.PtzmapdError` that says so),
 refusing senders outside the ``allow`` networks, and dropping malformed packets, each with a
-rate-limited log line (:class:`LogLimit`) so a flood of garbage costs a line a minute, not one
-per packet. Messages of a bundle are delivered at once, in order: a timetag in the future
-would only delay a live control.
+rate-limited log line (:class:`~ptzmapd.logs.LogLimit`) so a flood of garbage costs a line
+a minute, not one per packet. Messages of a bundle are delivered at once, in order: a
+timetag in the future would only delay a live control.
 """
 
 from __future__ import annotations
@@ -22,42 +22,13 @@ from pythonosc.osc_packet import OscPacket
 
 from ptzmapd.clock import Clock
 from ptzmapd.errors import PtzmapdError
+from ptzmapd.logs import LogLimit
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 #: A sender's (host, port), as asyncio gives it.
 Sender = tuple[str, int]
 #: Called on the loop's thread for each message: its address, its arguments, who sent it.
 OnMessage = Callable[[str, list[Any], Sender], None]
-
-#: The same kind of complaint (a refused sender, a malformed packet) is logged at most once
-#: per this many seconds per listener.
-LOG_INTERVAL = 60.0
-
-
-class LogLimit:
-    """Warnings of one kind at most once per ``interval`` seconds (on ``clock``); the next
-    line says how many were left out meanwhile."""
-
-    def __init__(self, log: logging.Logger, clock: Clock, interval: float = LOG_INTERVAL) -> None:
-        self._log = log
-        self._clock = clock
-        self._interval = interval
-        self._last: dict[str, float] = {}
-        self._skipped: dict[str, int] = {}
-
-    def warn(self, kind: str, message: str, *args: object) -> None:
-        now = self._clock.now()
-        last = self._last.get(kind)
-        if last is not None and now - last < self._interval:
-            self._skipped[kind] = self._skipped.get(kind, 0) + 1
-            return
-        self._last[kind] = now
-        skipped = self._skipped.pop(kind, 0)
-        if skipped:
-            message += " (%d more like it since the last such line)"
-            args = (*args, skipped)
-        self._log.warning(message, *args)
-
 
 def sender_allowed(host: str, allow: Sequence[Network]) -> bool:
     """Whether a datagram from ``host`` is obeyed: any sender when ``allow`` is empty, else

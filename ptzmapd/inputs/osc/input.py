@@ -20,7 +20,8 @@ from typing import Any
 from ptzmapd.clock import Clock
 from ptzmapd.config.model import InputConfig
 from ptzmapd.events import ControlEvent, EmitEvent, InputStateChanged
-from ptzmapd.inputs.osc.endpoint import LogLimit, OscEndpoint, Sender
+from ptzmapd.inputs.osc.endpoint import OscEndpoint, Sender
+from ptzmapd.logs import LogLimit
 from ptzmapd.vocabulary import ControlKind
 
 _LOG = logging.getLogger(__name__)
