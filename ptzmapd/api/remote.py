@@ -20,7 +20,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import Command, PresetClear, PresetRecall, PresetStore
@@ -45,6 +45,17 @@ API_MARK = Mark("api", 0, 0)
 #: ``invalid`` (a bad action, mode, number or speed: 400), ``conflict`` (valid, but nothing
 #: to act on now, e.g. no camera on program: 409), ``unavailable`` (shutting down: 503).
 ErrorKind = Literal["not-found", "invalid", "conflict", "unavailable"]
+
+
+class FrontEnd(Protocol):
+    """A listener that calls the facade (the HTTP API, the OSC namespace, MQTT): started
+    after the runtime is assembled, closed at shutdown after the cameras' stops."""
+
+    async def start(self) -> None:
+        """Begin listening; PtzmapdError when it cannot (address in use)."""
+
+    async def close(self) -> None:
+        """Stop listening; every client it served is released (what it moved stops)."""
 
 
 class RemoteError(PtzmapdError):

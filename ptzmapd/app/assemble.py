@@ -17,6 +17,8 @@ import functools
 import logging
 from collections.abc import Collection, Sequence
 
+from ptzmapd.api.http import HttpApi
+from ptzmapd.api.remote import FrontEnd, Remote
 from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot
 from ptzmapd.clock import Clock
 from ptzmapd.config.model import CameraConfig, Config
@@ -121,6 +123,9 @@ class Runtime:
         self.pipeline = pipeline
         self.feedback = feedback
         self.inputs = inputs
+        #: The network API's facade and listeners, when the config has ``api:`` (:meth:`open_api`).
+        self.remote: Remote | None = None
+        self.front_ends: list[FrontEnd] = []
 
     def status(self) -> StatusSnapshot:
         """What ``ptzmapd status`` shows of this runtime now."""
@@ -143,6 +148,7 @@ class Runtime:
                 garbage_replies=state.garbage_replies,
                 last_error=state.last_error,
                 stop_refused=state.stop_refused,
+                zoom=state.zoom,
             )
         inputs = {}
         for name, device in self.inputs.items():
@@ -168,12 +174,48 @@ class Runtime:
         :data:`CONFIRM_GRACE`), however short ``grace`` is: a stop lost on the network is
         retransmitted rather than abandoned with the camera still moving."""
         self.pipeline.mute()  # whatever the inputs still deliver moves nothing
+        if self.remote is not None:
+            self.remote.close()  # ...nor whatever the network still sends
         await _close_inputs(self.inputs, self.log)
         staying = {name: c for name, c in self.controllers.items() if name not in confirm}
         leaving = {name: c for name, c in self.controllers.items() if name in confirm}
         await asyncio.gather(_settle(staying, grace), _settle(leaving, max(grace, CONFIRM_GRACE)))
+        await self._close_front_ends()
         self.pipeline.close()
         await _release(self.controllers, self.feedback, self.pool)
+
+
+    async def open_api(self) -> None:
+        """Start the network API the config's ``api:`` asks for (nothing without one): the
+        facade over the pipeline, then each listener. PtzmapdError when one cannot listen
+        (the ones started are closed again)."""
+        api = self.config.api
+        if api is None:
+            return
+        self.remote = Remote(self.pipeline, self.clock, hold=api.hold, log=self.log)
+        token = api.token.reveal() if api.token is not None else None
+        if api.http is not None:
+            self.front_ends.append(HttpApi(
+                self.remote, lambda: self.status().to_json(), api.http.host, api.http.port,
+                token=token, clock=self.clock, log=self.log,
+            ))
+        started: list[FrontEnd] = []
+        try:
+            for front_end in self.front_ends:
+                await front_end.start()
+                started.append(front_end)
+        except PtzmapdError:
+            self.front_ends = started
+            await self._close_front_ends()
+            raise
+
+    async def _close_front_ends(self) -> None:
+        for front_end in self.front_ends:
+            try:
+                await front_end.close()
+            except Exception as exc:  # a listener that fails to close must not hold up the exit
+                self.log.debug("closing %r failed: %r", front_end, exc)
+        self.front_ends = []
 
 
 async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime:
@@ -209,11 +251,17 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
         await _settle(controllers, FAILED_START_GRACE)
         await _release(controllers, feedback, pool)
         raise
+    runtime = Runtime(config, clock, log, pool, controllers, pipeline, feedback, inputs)
+    try:
+        await runtime.open_api()
+    except PtzmapdError:
+        await runtime.shutdown(grace=FAILED_START_GRACE)
+        raise
     log.info(
         "running: %d camera(s) [%s], %d input(s) [%s]; selected '%s'",
         len(controllers), ", ".join(controllers), len(inputs), ", ".join(inputs), pipeline.selected,
     )
-    return Runtime(config, clock, log, pool, controllers, pipeline, feedback, inputs)
+    return runtime
 
 
 async def _close_inputs(inputs: dict[str, Input], log: logging.Logger) -> None:

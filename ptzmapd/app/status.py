@@ -56,6 +56,8 @@ class CameraStatus:
     garbage_replies: int
     last_error: str | None
     stop_refused: str | None
+    #: The lens position normalised, 0 (wide) .. 1 (tele); None when unknown.
+    zoom: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
