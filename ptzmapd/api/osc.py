@@ -117,6 +117,8 @@ class OscApi:
         self._subscribers: dict[Sender, None] = {}
         self._pushed: dict[str, str] = {}
         self._timer: Timer | None = None
+        #: The facade's clients this listener made (one per sender), released at close.
+        self._clients: set[str] = set()
 
     @property
     def bound(self) -> tuple[str, int] | None:
@@ -129,11 +131,15 @@ class OscApi:
         self._log.info("osc api listening on %s%s", self._listener, "" if self._token is None else " (token required)")
 
     async def close(self) -> None:
+        """Stop listening and pushing; what each sender moved stops."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         self._subscribers.clear()
         self._endpoint.close()
+        for name in self._clients:
+            self._remote.release(name)
+        self._clients.clear()
 
     # ------------------------------------------------------------------ commands
 
@@ -165,7 +171,9 @@ class OscApi:
             self._subscribers.pop((sender[0], _port(arguments)), None)
         elif len(words) >= 2:
             camera, command = words[0], "/".join(words[1:])
-            client = remote.client(f"osc {sender[0]}:{sender[1]}")
+            name = f"osc {sender[0]}:{sender[1]}"
+            self._clients.add(name)
+            client = remote.client(name)
             if command in MOVE_AXES:
                 client.move(camera, {command: _argument(arguments, f"{command} speed -1..1")})
             elif command == "preset":

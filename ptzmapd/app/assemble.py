@@ -16,9 +16,12 @@ import asyncio
 import functools
 import logging
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from ptzmapd.api.http import HttpApi
+from ptzmapd.api.osc import OscApi
 from ptzmapd.api.remote import FrontEnd, Remote
+from ptzmapd.api.state import build_state
 from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot
 from ptzmapd.clock import Clock
 from ptzmapd.config.model import CameraConfig, Config
@@ -199,6 +202,8 @@ class Runtime:
                 self.remote, lambda: self.status().to_json(), api.http.host, api.http.port,
                 token=token, clock=self.clock, log=self.log,
             ))
+        if api.osc is not None:
+            self.front_ends.append(OscApi(self.remote, api.osc, self.api_state, self.clock, self.log, token=api.token))
         started: list[FrontEnd] = []
         try:
             for front_end in self.front_ends:
@@ -208,6 +213,10 @@ class Runtime:
             self.front_ends = started
             await self._close_front_ends()
             raise
+
+    def api_state(self) -> dict[str, Any]:
+        """The network API's state (``GET /api/state``'s object) now."""
+        return build_state(self.status().to_json(), self.pipeline.selected)
 
     async def _close_front_ends(self) -> None:
         for front_end in self.front_ends:
