@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from ptzmapd.config.api import api_config
+from ptzmapd.config.mqtt import mqtt_config
 from ptzmapd.config.checks import Invalid, Scope, Text, is_broken, show, word
 from ptzmapd.config.cameras import camera_config, os_problems
 from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
@@ -82,6 +83,8 @@ class _Loader:
     led_rules: dict[str, list[LedRule]] = field(default_factory=dict)
     #: The main file's ``api:`` section, if any.
     api: MappingNode | None = None
+    #: The main file's ``mqtt:`` section, if any.
+    mqtt: MappingNode | None = None
 
     def read_tree(self, file: str) -> Node | None:
         check_path(file)
@@ -124,6 +127,13 @@ class _Loader:
                                              "'api' sets what the daemon listens on: write it in the main config file, not in an include"))
             else:
                 self.api = api
+        mqtt = sections.get("mqtt")
+        if isinstance(mqtt, MappingNode):
+            if len(chain) > 1:
+                self.problems.append(Problem(mqtt.mark, "mqtt",
+                                             "'mqtt' sets the daemon's broker: write it in the main config file, not in an include"))
+            else:
+                self.mqtt = mqtt
         include = sections.get("include")
         if isinstance(include, SequenceNode):
             for index, entry in enumerate(include.value):
@@ -265,7 +275,8 @@ class _Loader:
             self.problems += capability_problems(asked, cameras)
             self.problems += value_problems(asked, cameras)
         api = api_config(self.api, self.problems) if self.api is not None else None
-        return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings], api=api)
+        mqtt = mqtt_config(self.mqtt, self.problems) if self.mqtt is not None else None
+        return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings], api=api, mqtt=mqtt)
 
     def camera(self, entry: _Named) -> CameraConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "camera settings")

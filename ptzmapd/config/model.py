@@ -274,6 +274,21 @@ class ApiConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MqttConfig:
+    """The ``mqtt:`` section (:mod:`ptzmapd.config.mqtt`): the broker, the topic prefix, the
+    user and the password read from ``password_env`` when the config loaded (never shown),
+    and the client id (None: ``ptzmapd-HOSTNAME-PID``)."""
+
+    mark: Mark
+    broker: Listener
+    topic: str = "ptzmapd"
+    username: str | None = None
+    password_env: str | None = None
+    password: Secret | None = field(default=None, repr=False)
+    client_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: str
     cameras: dict[str, CameraConfig]  # insertion order = file order; the first is selected at start
@@ -282,3 +297,5 @@ class Config:
     switchers: dict[str, SwitcherConfig] = field(default_factory=dict)
     #: The network API; None: no ``api:`` section, nothing listens.
     api: ApiConfig | None = None
+    #: The MQTT broker to publish state to and take commands from; None: no ``mqtt:``.
+    mqtt: MqttConfig | None = None

@@ -21,6 +21,12 @@ def summarize(config: Config) -> str:
         lines.append(f"  input {device.name}: {device.type}{input_source(device)}, {bound}")
     if config.api is not None:
         lines.append(f"  api: {api_listeners(config.api)}")
+    if config.mqtt is not None:
+        # The user's name, never the password (only its variable's name).
+        mqtt = config.mqtt
+        user = f" as {mqtt.username}" + (f" (password from ${mqtt.password_env})" if mqtt.password_env else "") \
+            if mqtt.username else ""
+        lines.append(f"  mqtt: {mqtt.broker}{user}, topic {mqtt.topic}")
     return "\n".join(lines)
 
 

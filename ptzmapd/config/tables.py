@@ -398,6 +398,8 @@ TOP = Schema((
     Field("leds", Shape(SequenceNode)),
     # The network API's listeners (config.api); only in the main config file.
     Field("api", Shape(MappingNode)),
+    # The MQTT broker for state and commands (config.mqtt); only in the main config file.
+    Field("mqtt", Shape(MappingNode)),
 ))
 
 #: Camera and input names appear in paths, logs and targets: keep them plain.
