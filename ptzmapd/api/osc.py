@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ptzmapd.api.remote import MOVE_AXES, Remote, RemoteError
+from ptzmapd.api.state import StateSource
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.config.model import Listener
 from ptzmapd.inputs.osc.endpoint import Argument, OscEndpoint, Sender
@@ -58,10 +59,6 @@ COMMANDS = (
     "/ptzmapd/{camera}/pan|tilt|zoom|focus f", "/ptzmapd/{camera}/preset i", "/ptzmapd/{camera}/preset/store i",
     "/ptzmapd/{camera}/stop", "/ptzmapd/{camera}/home",
 )
-
-#: The API state as ``GET /api/state`` gives it (:mod:`.state`).
-StateSource = Callable[[], Mapping[str, Any]]
-
 
 def pushed_values(state: Mapping[str, Any]) -> dict[str, str]:
     """What subscribers are told of ``state``: OSC address → its string argument."""
