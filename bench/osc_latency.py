@@ -1,0 +1,187 @@
+"""OSC → packet latency p50/p99 beside the MIDI path of the same run, and idle CPU with the
+OSC input, the OSC API and MQTT on.
+
+One ``ptzmapd run`` process (real JACK, loopback UDP camera as in ``bench/run.py``) with a
+virtual MIDI input, an OSC input (``type: osc``) and the OSC API (``api.osc``), and MQTT to a
+real Mosquitto when the machine has one. Each path is timed from the moment the sender hands
+its message to the kernel until the VISCA packet reaches the camera (kernel receive stamps):
+
+- MIDI CC 0 → pan (the existing path, for comparison in this run);
+- OSC input: ``/1/fader1 f`` from python-osc's client → pan;
+- OSC API: ``/ptzmapd/cam0/pan f`` from python-osc's client → pan;
+
+beside two floors: a bare rtmidi callback that sends a fixed packet (``bench/run.py``'s), and
+a bare UDP loop that sends a fixed packet for every datagram (the least a Python program does
+to turn an OSC message into a packet). Idle CPU: both floors and the daemon over the same
+window, with MQTT connected (its keepalive and state look included).
+
+    .venv/bin/python bench/osc_latency.py [--events 300] [--idle 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pythonosc.udp_client import SimpleUDPClient  # noqa: E402
+
+from run import FLOOR, HOST, MIN_INTERVAL, ROOT, Camera, connect, cpu_seconds, pct, rss_mb, wall  # noqa: E402
+from jack import ensure_jack, stop_jack  # noqa: E402
+
+OSC_FLOOR = textwrap.dedent(
+    """
+    # The OSC floor: a datagram in, a fixed packet out, nothing else.
+    import socket, sys
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    target = (sys.argv[1], int(sys.argv[2]))
+    packet = bytes.fromhex("81 01 06 01 18 14 02 03 FF")
+    print(sock.getsockname()[1], flush=True)
+    while True:
+        sock.recv(2048)
+        out.sendto(packet, target)
+    """
+)
+
+
+def free_port(kind: int) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def timed(send: Callable[[int], None], camera: Camera, events: int) -> list[float]:
+    """``send(i)`` must make the camera's next packet (a new speed each time); ms each took."""
+    samples: list[float] = []
+    time.sleep(0.3)
+    camera.clear()
+    rng = random.Random(1)
+    for index in range(events):
+        before = len(camera.packets)
+        sent = wall()
+        send(index)
+        arrival = camera.wait_count(before + 1)
+        if arrival is not None:
+            samples.append((arrival - sent) * 1000)
+        time.sleep(MIN_INTERVAL + 0.01 + rng.random() * 0.03)
+    return samples
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=300)
+    parser.add_argument("--idle", type=float, default=20.0)
+    args = parser.parse_args()
+
+    jack = ensure_jack()
+    folder = Path(tempfile.mkdtemp(prefix="ptzmapd-bench-osc-"))
+    env = dict(os.environ, MIDO_BACKEND="mido.backends.rtmidi/UNIX_JACK")
+    cameras = {name: Camera() for name in ("midi floor", "osc floor", "daemon")}
+    processes: list[subprocess.Popen[bytes]] = []
+    mosquitto = shutil.which("mosquitto", path=os.environ.get("PATH", "") + ":/usr/sbin")
+    try:
+        mqtt = ""
+        if mosquitto is not None:
+            broker_port = free_port(socket.SOCK_STREAM)
+            (folder / "mosquitto.conf").write_text(
+                f"listener {broker_port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n")
+            processes.append(subprocess.Popen([mosquitto, "-c", str(folder / "mosquitto.conf")]))
+            mqtt = f"mqtt: {{broker: 127.0.0.1:{broker_port}, topic: bench/ptzmapd}}\n"
+        midi_floor = subprocess.Popen([sys.executable, "-c", FLOOR, HOST, str(cameras["midi floor"].port)],
+                                      stdout=subprocess.PIPE, env=env)
+        osc_floor = subprocess.Popen([sys.executable, "-c", OSC_FLOOR, HOST, str(cameras["osc floor"].port)],
+                                     stdout=subprocess.PIPE, env=env)
+        processes += [midi_floor, osc_floor]
+        assert midi_floor.stdout is not None and osc_floor.stdout is not None
+        midi_floor.stdout.readline()
+        osc_floor_port = int(osc_floor.stdout.readline())
+        osc_in, osc_api = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+        config = folder / "osc.yaml"
+        config.write_text(
+            f"api: {{osc: 127.0.0.1:{osc_api}}}\n{mqtt}"
+            f"cameras:\n  cam0: {{protocol: visca-udp, host: {HOST}, port: {cameras['daemon'].port}, "
+            f"min_interval: {MIN_INTERVAL}}}\n"
+            f"inputs:\n  desk: {{type: midi, virtual: \"bench osc desk\", api: jack}}\n"
+            f"  touch: {{type: osc, listen: 127.0.0.1:{osc_in}}}\n"
+            "bindings:\n  - {input: desk, cc: 0, action: pan}\n  - {input: touch, address: /1/fader1, action: pan}\n"
+        )
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "ptzmapd.cli", "-q", "run", "-c", str(config), "--no-status-socket"],
+            env=env, cwd=ROOT,
+        )
+        processes.append(daemon)
+        desk = connect("bench osc desk")
+        midi_floor_out = connect("bench floor in")
+        time.sleep(1.5)  # the opening stops, the broker connection
+
+        pids = {"MIDI floor": midi_floor.pid, "OSC floor": osc_floor.pid, "ptzmapd": daemon.pid}
+        cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        time.sleep(args.idle)
+        idle = {name: (cpu_seconds(pid) - cpu0[name]) / args.idle * 100 for name, pid in pids.items()}
+        rss = rss_mb(daemon.pid)
+
+        def alternate(high: object, low: object) -> Callable[[int], object]:
+            return lambda index: high if index % 2 == 0 else low
+
+        midi_value = alternate(127, 10)
+        osc_value = alternate(1.0, 0.08)
+        api_value = alternate(1.0, -0.84)
+        touch, api, floor_sender = (SimpleUDPClient("127.0.0.1", port) for port in (osc_in, osc_api, osc_floor_port))
+        floor_midi = timed(lambda i: midi_floor_out.send_message([0xB0, 0, midi_value(i)]), cameras["midi floor"],
+                           args.events)
+        floor_osc = timed(lambda i: floor_sender.send_message("/1/fader1", osc_value(i)), cameras["osc floor"],
+                          args.events)
+        midi = timed(lambda i: desk.send_message([0xB0, 0, midi_value(i)]), cameras["daemon"], args.events)
+        desk.send_message([0xB0, 0, 64])  # centre: the next path starts from a stop
+        osc = timed(lambda i: touch.send_message("/1/fader1", osc_value(i)), cameras["daemon"], args.events)
+        touch.send_message("/1/fader1", 0.5)
+        api_samples = timed(lambda i: api.send_message("/ptzmapd/cam0/pan", api_value(i)), cameras["daemon"],
+                            args.events)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for camera in cameras.values():
+            camera.close()
+        stop_jack(jack)
+
+    target_midi = 2 * pct(floor_midi, 0.99) + 1
+    target_osc = 2 * pct(floor_osc, 0.99) + 1
+    rows = [
+        ("MIDI → packet p50 / p99 (ms)", midi, floor_midi, target_midi),
+        ("OSC input → packet p50 / p99 (ms)", osc, floor_osc, target_osc),
+        ("OSC API move → packet p50 / p99 (ms)", api_samples, floor_osc, target_osc),
+    ]
+    print(f"\nptzmapd OSC bench — JACK dummy 48 kHz/64, loopback UDP, min_interval {MIN_INTERVAL * 1000:.0f} ms, "
+          f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, MQTT {'on' if mosquitto else 'off (no mosquitto)'}\n")
+    print(f"| {'measure':<38} | {'ptzmapd':>13} | {'floor':>13} | {'p99 target':<12} | samples |")
+    print(f"|{'-' * 40}|{'-' * 15}|{'-' * 15}|{'-' * 14}|---------|")
+    for name, ours, floor, target in rows:
+        p99 = pct(ours, 0.99)
+        print(f"| {name:<38} | {pct(ours, 0.5):>5.2f} / {p99:>5.2f} | {pct(floor, 0.5):>5.2f} / {pct(floor, 0.99):>5.2f} "
+              f"| ≤ {target:5.2f} {'✓' if p99 <= target else '✗'}    | {len(ours):>3}/{args.events} |")
+    print(f"\nidle CPU (% of a core) over {args.idle:g} s: ptzmapd {idle['ptzmapd']:.2f} (MIDI + OSC input + OSC API"
+          f"{' + MQTT' if mosquitto else ''}), MIDI floor {idle['MIDI floor']:.2f}, OSC floor {idle['OSC floor']:.2f}; "
+          f"target ≤ MIDI floor + 0.5 = {idle['MIDI floor'] + 0.5:.2f} "
+          f"{'✓' if idle['ptzmapd'] <= idle['MIDI floor'] + 0.5 else '✗'}; ptzmapd RSS {rss:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
