@@ -216,6 +216,36 @@ def test_an_osc_move_holds_only_for_the_hold_unless_repeated() -> None:
     run(body)
 
 
+def test_a_sender_is_its_host_whatever_port_it_sends_from() -> None:
+    """Some senders open a new socket per message: their "pan 0" must end their "pan 1"
+    at once, not when the hold runs out."""
+    rig = Rig([])
+
+    async def body() -> None:
+        api, remote, _ = _api_on_rig(rig, token=None, hold=600.0)
+        await api.start()
+        assert api.bound is not None
+        press, release = SimpleUDPClient("127.0.0.1", api.bound[1]), SimpleUDPClient("127.0.0.1", api.bound[1])
+        try:
+            press.send_message("/ptzmapd/stage/pan", 1.0)
+            await until(lambda: bool(rig.wires["stage"].sent), "the move")
+            _answer(rig)
+            release.send_message("/ptzmapd/stage/pan", 0.0)  # another socket, another port
+
+            def paced() -> bool:  # the controller's pacing, 0.06 s of fake time at a look
+                rig.clock.advance(0.06)
+                _answer(rig)
+                return len(rig.wires["stage"].frames) == 2
+
+            await until(paced, "the stop")  # 0.06 s steps: far inside the hold
+            assert rig.wires["stage"].frames == [PAN_RIGHT_FULL, PAN_TILT_STOP]
+            assert rig.clock.now() - 1000.0 < 600.0  # the stop, not the hold running out
+        finally:
+            await api.close()
+
+    run(body)
+
+
 def test_authentication_lasts_ten_minutes_after_the_senders_last_message(caplog: pytest.LogCaptureFixture) -> None:
     rig = Rig([])
 

@@ -93,7 +93,7 @@ def _whole(arguments: list[Any], what: str) -> int:
 
 class OscApi:
     """The OSC API's listener: :meth:`start` binds ``listener``; commands go to ``remote``,
-    one :class:`~.remote.RemoteClient` per sender (``osc HOST:PORT``), so what one sender
+    one :class:`~.remote.RemoteClient` per sender host (``osc HOST``), so what one sender
     moves is its own. ``token``: the API token (None: every sender is obeyed)."""
 
     def __init__(
@@ -168,7 +168,9 @@ class OscApi:
             self._subscribers.pop((sender[0], _port(arguments)), None)
         elif len(words) >= 2:
             camera, command = words[0], "/".join(words[1:])
-            name = f"osc {sender[0]}:{sender[1]}"
+            # By host: a sender may send from a new port each time, and its "pan 0" must
+            # still end its own "pan 0.5".
+            name = f"osc {sender[0]}"
             self._clients.add(name)
             client = remote.client(name)
             if command in MOVE_AXES:
