@@ -11,7 +11,10 @@ What it measures (MIDI path, real JACK server, loopback UDP):
 - a 1 kHz CC flood for 2 s: packets per second at the camera against the configured limit,
   the smallest gap between two packets, and how long after the flood's last message (a
   release to centre) the stop is on the wire;
-- idle CPU (% of one core) and RSS of both processes over the same idle window.
+- idle CPU (% of one core) and RSS of both processes over the same idle window (the daemon
+  with its network API on; then once more with a WebSocket client connected);
+- HTTP request → packet and WebSocket move → packet p50/p99 against the same daemon
+  (``bench/api_senders.py``), beside its MIDI figures.
 
 Run: ``make bench`` (or ``.venv/bin/python bench/run.py [--events N] [--idle SECONDS]``).
 """
@@ -29,6 +32,7 @@ import tempfile
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import rtmidi  # noqa: E402
 
+from api_senders import HttpSender, WebSocketSender, api_section  # noqa: E402
 from jack import ensure_jack, stop_jack  # noqa: E402
 from ptzmapd.inputs.midi.api import quiet_c_stderr  # noqa: E402
 
@@ -62,8 +67,9 @@ FLOOR = textwrap.dedent(
     """
 )
 
-def daemon_config(ports: list[int], virtual: str) -> str:
-    """A config with one visca-udp camera per port, all panned by CC 0."""
+def daemon_config(ports: list[int], virtual: str, api_port: int | None = None) -> str:
+    """A config with one visca-udp camera per port, all panned by CC 0 (and the network API
+    on ``api_port``, if given)."""
     cameras = "".join(
         f"  cam{index}: {{protocol: visca-udp, host: {HOST}, port: {port}, min_interval: {MIN_INTERVAL}}}\n"
         for index, port in enumerate(ports)
@@ -72,6 +78,7 @@ def daemon_config(ports: list[int], virtual: str) -> str:
         f"cameras:\n{cameras}"
         f"inputs:\n  desk: {{type: midi, virtual: \"{virtual}\", api: jack}}\n"
         "bindings:\n  - {input: desk, cc: 0, action: pan, camera: all}\n"
+        + (api_section(api_port) if api_port is not None else "")
     )
 
 
@@ -151,9 +158,15 @@ def connect(name_part: str) -> rtmidi.MidiOut:
     raise RuntimeError(f"no MIDI port with {name_part!r} (have {out.get_ports()})")
 
 
-def latency(out: rtmidi.MidiOut, cameras: list[Camera], events: int) -> list[float]:
-    """Send CCs far enough apart that each one goes out at once; time each until the packet
-    is at every listed camera (the slowest of them counts)."""
+def cc0(out: rtmidi.MidiOut) -> Callable[[int], None]:
+    """A sender of CC 0 with a value, on a MIDI output."""
+    return lambda value: out.send_message([0xB0, 0, value])
+
+
+def latency(send: Callable[[int], None], cameras: list[Camera], events: int) -> list[float]:
+    """Send a value (CC 0's, or the API's speed for it) far enough apart that each one goes
+    out at once; time each until the packet is at every listed camera (the slowest of them
+    counts)."""
     samples: list[float] = []
     time.sleep(0.3)
     for camera in cameras:
@@ -164,7 +177,7 @@ def latency(out: rtmidi.MidiOut, cameras: list[Camera], events: int) -> list[flo
         value = 127 if value != 127 else 10  # a new speed each time, so every event is a packet
         before = [len(camera.packets) for camera in cameras]
         sent = wall()
-        out.send_message([0xB0, 0, value])
+        send(value)
         arrivals = [camera.wait_count(count + 1) for camera, count in zip(cameras, before)]
         if all(arrival is not None for arrival in arrivals):
             samples.append((max(arrivals) - sent) * 1000)  # type: ignore[type-var]
@@ -219,11 +232,11 @@ def pct(samples: list[float], q: float) -> float:
 class Daemon:
     """``ptzmapd run`` in its own process, fed by a virtual JACK MIDI port."""
 
-    def __init__(self, folder: Path, name: str, cameras: list[Camera], env: dict[str, str]) -> None:
+    def __init__(self, folder: Path, name: str, cameras: list[Camera], env: dict[str, str], api_port: int | None = None) -> None:
         self.cameras = cameras
         config = folder / f"{name}.yaml"
         virtual = f"bench {name} in"
-        config.write_text(daemon_config([camera.port for camera in cameras], virtual))
+        config.write_text(daemon_config([camera.port for camera in cameras], virtual, api_port))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ptzmapd.cli", "-q", "run", "-c", str(config), "--no-status-socket"],
             env=env, cwd=ROOT,
@@ -261,7 +274,10 @@ def main() -> int:
         assert floor.stdout is not None
         floor.stdout.readline()
         floor_out = connect("bench floor in")
-        single = Daemon(folder, "single", cameras(1), env)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            api_port = probe.getsockname()[1]
+        single = Daemon(folder, "single", cameras(1), env, api_port)
         running.append(single)
 
         # Idle first, both processes side by side over the same window.
@@ -271,15 +287,28 @@ def main() -> int:
         idle = {pid: (cpu_seconds(pid) - cpu0[pid]) / args.idle * 100 for pid in pids}
         rss = {pid: rss_mb(pid) for pid in pids}
 
-        floor_lat = latency(floor_out, [floor_camera], args.events)
-        single_lat = latency(single.out, single.cameras, args.events)
+        floor_lat = latency(cc0(floor_out), [floor_camera], args.events)
+        single_lat = latency(cc0(single.out), single.cameras, args.events)
+        single.out.send_message([0xB0, 0, 64])  # the fader back to centre: the API drives alone
+        http = HttpSender(api_port, "cam0")
+        http_lat = latency(http, single.cameras, args.events)
+        http(64)
+        http.close()
+        ws = WebSocketSender(api_port, "cam0")
+        ws_lat = latency(ws, single.cameras, args.events)
+        ws(64)
+        ws_idle_window = max(5.0, args.idle / 3)
+        cpu0_ws = cpu_seconds(single.process.pid)
+        time.sleep(ws_idle_window)
+        idle_ws = (cpu_seconds(single.process.pid) - cpu0_ws) / ws_idle_window * 100
+        ws.close()
         flood_stats = flood(single.out, single.cameras[0])
         single.stop()
         running.remove(single)
 
         sixteen = Daemon(folder, "sixteen", cameras(16), env)
         running.append(sixteen)
-        sixteen_lat = latency(sixteen.out, sixteen.cameras, args.events // 2)
+        sixteen_lat = latency(cc0(sixteen.out), sixteen.cameras, args.events // 2)
         sixteen_flood = [flood(sixteen.out, sixteen.cameras[0], seconds=1.0)]
         sixteen.stop()
         running.remove(sixteen)
@@ -287,7 +316,7 @@ def main() -> int:
         beside = Daemon(folder, "silent", cameras(2, silent=1), env)
         running.append(beside)
         time.sleep(1.0)  # let the silent one go offline
-        beside_lat = latency(beside.out, beside.cameras[1:], args.events)
+        beside_lat = latency(cc0(beside.out), beside.cameras[1:], args.events)
         beside.stop()
         running.remove(beside)
         floor.terminate()
@@ -306,6 +335,10 @@ def main() -> int:
         ("MIDI → packet p50 (ms)", f"{pct(single_lat, 0.5):.2f}", f"{pct(floor_lat, 0.5):.2f}", ""),
         ("MIDI → packet p99 (ms)", f"{dp99:.2f}", f"{fp99:.2f}", f"≤ {target:.2f} {'✓' if dp99 <= target else '✗'}"),
         ("samples", f"{len(single_lat)}/{args.events}", f"{len(floor_lat)}/{args.events}", ""),
+        ("HTTP request → packet p50 (ms)", f"{pct(http_lat, 0.5):.2f}", f"{pct(single_lat, 0.5):.2f}", ""),
+        ("HTTP request → packet p99 (ms)", f"{pct(http_lat, 0.99):.2f}", f"{dp99:.2f}", f"{len(http_lat)}/{args.events} samples"),
+        ("WebSocket move → packet p50 (ms)", f"{pct(ws_lat, 0.5):.2f}", f"{pct(single_lat, 0.5):.2f}", ""),
+        ("WebSocket move → packet p99 (ms)", f"{pct(ws_lat, 0.99):.2f}", f"{dp99:.2f}", f"{len(ws_lat)}/{args.events} samples"),
         ("1 kHz flood: packets/s", f"{flood_stats['packets_per_s']:.1f}", "", f"≤ {1 / MIN_INTERVAL:.0f} "
          f"{'✓' if flood_stats['packets_per_s'] <= 1 / MIN_INTERVAL + 0.5 else '✗'}"),
         ("flood: smallest gap (ms)", f"{flood_stats['min_gap_ms']:.1f}", "", f"≥ {MIN_INTERVAL * 1000:.0f} "
@@ -318,8 +351,9 @@ def main() -> int:
          f"≤ {1 / MIN_INTERVAL:.0f} {'✓' if sixteen_flood[0]['packets_per_s'] <= 1 / MIN_INTERVAL + 0.5 else '✗'}"),
         ("beside a silent camera p99 (ms)", f"{bp99:.2f}", f"{dp99:.2f}",
          f"≤ {dp99 + 2:.2f} {'✓' if bp99 <= dp99 + 2 else '✗'}"),
-        ("idle CPU (% of a core)", f"{idle[pids[1]]:.2f}", f"{idle[pids[0]]:.2f}",
+        ("idle CPU, API on (% of a core)", f"{idle[pids[1]]:.2f}", f"{idle[pids[0]]:.2f}",
          f"≤ {idle[pids[0]] + 0.5:.2f} {'✓' if idle[pids[1]] <= idle[pids[0]] + 0.5 else '✗'}"),
+        ("idle CPU, a WebSocket open (%)", f"{idle_ws:.2f}", f"{idle[pids[0]]:.2f}", ""),
         ("RSS (MB)", f"{rss[pids[1]]:.1f}", f"{rss[pids[0]]:.1f}",
          f"≤ {rss[pids[0]] + 60:.0f} {'✓' if rss[pids[1]] <= rss[pids[0]] + 60 else '✗'}"),
     ]
@@ -330,7 +364,8 @@ def main() -> int:
     for name, ours, base, goal in rows:
         print(f"| {name:<34} | {ours:>10} | {base:>8} | {goal:<14} |")
     print(f"\nflood: {flood_stats['messages']:.0f} CC messages in 2 s; 16-camera flood 1 s; "
-          f"the silent-camera row's floor column is the single-camera p99 of this run")
+          f"the silent-camera row's floor column is the single-camera p99 of this run; the HTTP and "
+          f"WebSocket rows' floor column is the MIDI path of the same daemon")
     return 0
 
 

@@ -10,6 +10,8 @@ import math
 import pytest
 
 from ptzmapd.api.remote import REMOTE_ACTIONS, Remote, RemoteError
+from ptzmapd.protocols import PROTOCOLS
+from ptzmapd.vocabulary import can
 from test_mapping import Rig
 
 PAN_RIGHT_FULL = "81 01 06 01 18 01 02 03 FF"
@@ -19,7 +21,8 @@ ZOOM_STOP = "81 01 04 07 00 FF"
 
 def rig_and_remote(hold: float = 0.5) -> tuple[Rig, Remote]:
     rig = Rig([])
-    return rig, Remote(rig.pipeline, rig.clock, hold=hold)
+    capabilities = dict.fromkeys(rig.pipeline.controllers, PROTOCOLS["visca-udp"].capabilities)
+    return rig, Remote(rig.pipeline, rig.clock, hold=hold, capabilities=capabilities)
 
 
 def pump(rig: Rig, seconds: float = 0.06) -> None:
@@ -170,6 +173,19 @@ def test_bad_commands_raise_one_typed_error_with_the_valid_values(call: object, 
     assert caught.value.to_json()["valid"] == list(valid)
     pump(rig)
     assert rig.frames("stage") == [] and rig.frames("pulpit") == []  # nothing half-done
+
+
+def test_an_action_the_camera_cannot_do_is_refused_with_what_it_can() -> None:
+    rig, remote = rig_and_remote()
+    with pytest.raises(RemoteError) as caught:
+        remote.client("c").action("stage", "wiper", "on")
+    assert caught.value.field == "action" and "tally" in caught.value.valid and "wiper" not in caught.value.valid
+    assert all(can(PROTOCOLS["visca-udp"].capabilities, name) for name in caught.value.valid)
+    with pytest.raises(RemoteError) as caught:
+        remote.client("c").action("stage", "iris", "open")  # Pelco's iris words, not VISCA's
+    assert caught.value.field == "mode" and caught.value.valid == ("up", "down", "reset", "direct")
+    pump(rig)
+    assert rig.frames("stage") == []
 
 
 def test_raw_is_not_an_action_a_network_peer_can_send() -> None:

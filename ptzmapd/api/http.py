@@ -12,7 +12,9 @@ Routes (``camera`` is a name, ``selected``, ``all``, or a target the pipeline kn
     GET  /api/ws                            the WebSocket (:mod:`.websocket`)
 
 Answers are JSON; an error is ``{"error": message, "field": key, "valid": [values]}`` with a
-status that means what it says: 400 a bad value, 401 no or a wrong token, 404 an unknown
+status that means what it says: 400 a bad value, 401 no or a wrong token, 403 a request
+from another site's page (``Origin``) or, without a token, to a name that is not loopback
+(DNS rebinding), 404 an unknown
 camera or route, 405 a wrong method, 409 a target that reaches no camera now, 413 a body over
 64 KiB, 503 shutting down. With a token (``api.token_env``) every ``/api/…`` route needs it,
 on loopback too: ``Authorization: Bearer TOKEN``, or ``?token=TOKEN`` on ``/api/ws`` (a
@@ -29,6 +31,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -37,6 +40,7 @@ from ptzmapd.api.remote import Remote, RemoteError
 from ptzmapd.api.state import Snapshot, build_state
 from ptzmapd.api.websocket import WebSocketHub
 from ptzmapd.clock import Clock
+from ptzmapd.transports.addresses import is_loopback
 from ptzmapd.errors import PtzmapdError
 
 #: The largest request body taken (a bigger one is answered 413 unread).
@@ -54,8 +58,9 @@ ROUTES = (
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def error(status: int, message: str, field: str = "", valid: tuple[str, ...] | list[str] = (), **headers: str) -> web.Response:
-    return web.json_response({"error": message, "field": field, "valid": list(valid)}, status=status, headers=headers or None)
+def error(status: int, message: str, field: str = "", valid: tuple[str, ...] | list[str] = (),
+          headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": message, "field": field, "valid": list(valid)}, status=status, headers=headers)
 
 
 def web_files() -> dict[str, bytes]:
@@ -133,7 +138,7 @@ class HttpApi:
             return error(413, f"the body is larger than {MAX_BODY // 1024} KiB")
         except web.HTTPMethodNotAllowed as wrong:
             return error(405, f"{request.method} is not allowed here", "method", sorted(wrong.allowed_methods),
-                         Allow=",".join(sorted(wrong.allowed_methods)))
+                         {"Allow": ",".join(sorted(wrong.allowed_methods))})
         except web.HTTPNotFound:
             return error(404, f"no route {request.path!r}", "path", ROUTES)
 
@@ -141,6 +146,10 @@ class HttpApi:
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > MAX_BODY:
             return error(413, f"the body is larger than {MAX_BODY // 1024} KiB")
+        if request.path.startswith("/api/") and (refusal := self._foreign(request)) is not None:
+            self._complaints.warn(f"origin {request.remote}", "refused %s %s from %s: %s", request.method,
+                                  request.path, request.remote, refusal)
+            return error(403, refusal, "origin")
         if self._token is not None and request.path.startswith("/api/"):
             if request.path == "/api/ws":
                 presented = request.query.get("token")
@@ -154,8 +163,21 @@ class HttpApi:
                     request.remote, "no token" if not presented else "wrong token",
                 )
                 return error(401, "this API needs its token: 'Authorization: Bearer TOKEN' "
-                             "(on /api/ws: ?token=TOKEN)", "token", WWW_Authenticate="Bearer")
+                             "(on /api/ws: ?token=TOKEN)", "token", headers={"WWW-Authenticate": "Bearer"})
         return await handler(request)
+
+    def _foreign(self, request: web.Request) -> str | None:
+        """Why a request comes from another site's page in a browser, or None. Browsers send
+        ``Origin`` with every cross-site POST and WebSocket handshake (which no CORS rule
+        stops), so a page elsewhere cannot drive the cameras through a browser on this
+        machine; without a token, the Host must be loopback too, so a name an attacker points
+        at 127.0.0.1 (DNS rebinding) is refused. Scripts and Companion send no Origin."""
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc.lower() != request.host.lower():
+            return f"a request from the page of another site ({origin}) is refused"
+        if self._token is None and not is_loopback(urlsplit(f"//{request.host}").hostname or ""):
+            return f"without a token this API answers only to a loopback address, not {request.host!r}"
+        return None
 
     # ------------------------------------------------------------------ the page
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -29,7 +29,19 @@ from ptzmapd.errors import PtzmapdError
 from ptzmapd.mapping.actions import ACTION_ROWS, PRESET_NUMBER, ActionRow, Behaviour
 from ptzmapd.mapping.intents import Do, Driver, Move, StopAll
 from ptzmapd.pipeline import Pipeline
-from ptzmapd.vocabulary import DIRECT_MODE, LEVELS, SELECT_STEPS, TARGETS, Action, Axis, ControlKind, Target
+from ptzmapd.vocabulary import (
+    DIRECT_MODE,
+    LEVELS,
+    PRESET_CLEAR,
+    SELECT_STEPS,
+    TARGETS,
+    Action,
+    Axis,
+    ControlKind,
+    Target,
+    can,
+    modes_of,
+)
 
 #: Seconds a network move holds when it is not repeated (``api.hold``'s default).
 DEFAULT_HOLD = 0.5
@@ -116,8 +128,15 @@ class Remote:
     """The facade over one running pipeline. Made once per runtime; each peer gets its own
     :meth:`client`. ``hold``: seconds a move lasts unless repeated (``api.hold``)."""
 
-    def __init__(self, pipeline: Pipeline, clock: Clock, *, hold: float = DEFAULT_HOLD, log: logging.Logger | None = None) -> None:
+    def __init__(
+        self, pipeline: Pipeline, clock: Clock, *, hold: float = DEFAULT_HOLD, log: logging.Logger | None = None,
+        capabilities: Mapping[str, Collection[str]] | None = None,
+    ) -> None:
+        """``capabilities``: each camera's protocol capabilities (:mod:`ptzmapd.vocabulary`),
+        so an action no camera reached can do is refused with what it can do (None: not
+        checked; the controller then skips what its codec cannot encode, with a log line)."""
         self.pipeline = pipeline
+        self._capabilities = capabilities
         self.clock = clock
         self.hold = hold
         self.log = log or logging.getLogger("ptzmapd")
@@ -198,9 +217,21 @@ class Remote:
             self.pipeline.select(reached[0])
         return str(self.pipeline.selected)
 
-    def _do(self, camera: object, command: Command) -> list[str]:
+    def _do(self, camera: object, command: Command, asks: tuple[str, str | None] | None = None) -> list[str]:
+        """Send ``command`` to ``camera``; ``asks``: the (action, mode) it needs of a camera's
+        protocol, refused when no camera reached can do it."""
         self._check_open()
         target, reached = self.resolve(camera)
+        if asks is not None and self._capabilities is not None:
+            action, mode = asks
+            able = [name for name in reached if can(self._capabilities.get(name, ()), action, mode)]
+            if not able:
+                first = self._capabilities.get(reached[0], ())
+                if can(first, action):  # the action, but not in this mode
+                    raise RemoteError(f"{', '.join(reached)} cannot do {action} {mode}", field="mode",
+                                      valid=modes_of(first, action))
+                raise RemoteError(f"{', '.join(reached)} cannot do {action}", field="action",
+                                  valid=tuple(name for name in REMOTE_ACTIONS if can(first, name)))
         self.pipeline.apply(Do(target, command))
         return reached
 
@@ -297,7 +328,7 @@ class RemoteClient:
             raise RemoteError("a preset is stored or cleared, not both", field="store", valid=("store", "clear"))
         n = _whole("preset", number, int(PRESET_NUMBER.low), int(PRESET_NUMBER.high))
         command: Command = PresetStore(n) if store else PresetClear(n) if clear else PresetRecall(n)
-        return self.remote._do(camera, command)
+        return self.remote._do(camera, command, (PRESET_CLEAR, None) if clear else (Action.PRESET, None))
 
     def action(self, camera: object, action: object, mode: object = None, level: object = None) -> list[str]:
         """One press of ``action`` (:data:`REMOTE_ACTIONS`) in ``mode`` (one of the action's
@@ -325,4 +356,4 @@ class RemoteClient:
         binding = BindingConfig(input="", control=ControlKind.BUTTON, number=None, action=name, mark=API_MARK,
                                 mode=mode if isinstance(mode, str) else None,
                                 level=level if isinstance(level, int) else None)
-        return self.remote._do(camera, row.command(binding))
+        return self.remote._do(camera, row.command(binding), (name, mode if isinstance(mode, str) and row.modes else None))

@@ -35,35 +35,43 @@ StateSource = Callable[[], Mapping[str, Any]]
 CAMERA_KEYS = ("online", "moving", "last_error", "stop_refused")
 
 
-def _tally(program: bool, preview: bool) -> str:
-    return "program" if program else "preview" if preview else "off"
-
-
-def camera_state(status: Mapping[str, Any], selected: bool) -> dict[str, Any]:
+def camera_state(status: Mapping[str, Any], selected: bool, program: bool, preview: bool) -> dict[str, Any]:
     """One camera of the status document as the API shows it."""
-    program = bool(status.get("program", False))
-    preview = bool(status.get("preview", False))
     state = {key: status.get(key) for key in CAMERA_KEYS}
     state["selected"] = selected
     state["speeds"] = dict(status.get("speeds") or {})
     state["position"] = {"pan": None, "tilt": None, "zoom": status.get("zoom")}
-    state.update(tally=_tally(program, preview), program=program, preview=preview)
+    state.update(tally="program" if program else "preview" if preview else "off", program=program, preview=preview)
     return state
 
 
 def build_state(status: Mapping[str, Any], selected: str | None) -> dict[str, Any]:
-    """The API state from a status document and the selection (see the module docstring)."""
+    """The API state from a status document and the selection (see the module docstring).
+
+    A camera is on program (preview) while any switcher has it there (the switchers'
+    ``program_cameras``/``preview_cameras``); a status without them says so in each camera's
+    ``tally`` (``"program"``, ``"preview"`` or ``""``)."""
+    switchers = status.get("switchers") or {}
+    on_bus = {
+        bus: {camera for switcher in switchers.values() for camera in switcher.get(f"{bus}_cameras") or ()}
+        for bus in ("program", "preview")
+    }
+    cameras = {}
+    for name, camera in status.get("cameras", {}).items():
+        tally = camera.get("tally") or ""
+        cameras[name] = camera_state(
+            camera, selected in (name, Target.ALL),
+            program=name in on_bus["program"] or tally == "program",
+            preview=name in on_bus["preview"] or tally == "preview",
+        )
     return {
         "selected": selected,
-        "cameras": {
-            name: camera_state(camera, selected in (name, Target.ALL))
-            for name, camera in status.get("cameras", {}).items()
-        },
+        "cameras": cameras,
         "inputs": {
             name: {"type": device.get("type"), "connected": device.get("connected")}
             for name, device in status.get("inputs", {}).items()
         },
-        "switchers": dict(status.get("switchers", {})),
+        "switchers": dict(switchers),
     }
 
 

@@ -18,7 +18,6 @@ import logging
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from ptzmapd.api.http import HttpApi
 from ptzmapd.api.remote import DEFAULT_HOLD, FrontEnd, Remote
 from ptzmapd.api.state import build_state
 from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot
@@ -195,9 +194,14 @@ class Runtime:
         api, mqtt = self.config.api, self.config.mqtt
         if api is None and mqtt is None:
             return
-        self.remote = Remote(self.pipeline, self.clock, hold=api.hold if api is not None else DEFAULT_HOLD, log=self.log)
+        capabilities = {name: PROTOCOLS[camera.protocol].capabilities for name, camera in self.config.cameras.items()}
+        self.remote = Remote(self.pipeline, self.clock, hold=api.hold if api is not None else DEFAULT_HOLD,
+                             log=self.log, capabilities=capabilities)
         if api is not None and api.http is not None:
             token = api.token.reveal() if api.token is not None else None
+            # aiohttp is loaded only by a daemon that serves HTTP (memory on a Pi Zero).
+            from ptzmapd.api.http import HttpApi
+
             self.front_ends.append(HttpApi(
                 self.remote, lambda: self.status().to_json(), api.http.host, api.http.port,
                 token=token, clock=self.clock, log=self.log,

@@ -17,27 +17,15 @@ listener on an address other than loopback needs a token; the token's variable m
 
 from __future__ import annotations
 
-import ipaddress
-
 from ptzmapd.config.checks import Invalid, Number, Scope, Text, show
 from ptzmapd.config.model import ApiConfig, Listener
 from ptzmapd.config.schema import Field, Schema, read_fields
 from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, ScalarNode, child_path
 from ptzmapd.secrets import SecretMissing, password_from_env
-from ptzmapd.transports.addresses import host_problem
+from ptzmapd.transports.addresses import host_problem, is_loopback
 
 #: Seconds a network move holds unless repeated, when ``hold`` is not written.
 DEFAULT_HOLD = 0.5
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is this machine only: ``localhost`` or an address in 127.0.0.0/8 or ::1."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return False  # a name could resolve to anything: not loopback
 
 
 class Listen:

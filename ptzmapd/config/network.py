@@ -9,10 +9,10 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from ptzmapd.config.api import is_loopback
 from ptzmapd.config.checks import Invalid, Scope, Text, show
 from ptzmapd.config.model import Listener
 from ptzmapd.config.yamlmarks import Node, ScalarNode, SequenceNode
+from ptzmapd.transports.addresses import is_loopback
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

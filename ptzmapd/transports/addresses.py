@@ -57,6 +57,16 @@ def host_problem(host: str) -> str | None:
     return None
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only: ``localhost`` or an address in 127.0.0.0/8 or ::1."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False  # a name could resolve to anything: not loopback
+
+
 def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be an HTTP camera's base address, or None when it can.
 
