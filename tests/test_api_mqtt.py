@@ -243,3 +243,28 @@ def test_a_broker_absent_at_start_never_holds_up_the_daemon(tmp_path: Path) -> N
             mosquitto.stop()
 
     run(body, timeout=90)
+
+
+def test_the_issues_whole_config_block_loads_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12's config, every line as written (a camera added: a config needs one)."""
+    monkeypatch.setenv("PTZMAPD_TOKEN", "s3cret-token")
+    config = load_config(write(tmp_path, "studio.yaml", """\
+api:
+  http: 127.0.0.1:8780          # HTTP + WebSocket + the web page; absent = off
+  osc: 127.0.0.1:9000           # the fixed OSC namespace below, UDP; absent = off
+  token_env: PTZMAPD_TOKEN      # required when any listener is not loopback
+inputs:
+  touchosc: {type: osc, listen: 0.0.0.0:8000, allow: [192.168.1.0/24]}   # OSC as a mappable input, like MIDI
+bindings:
+  - {input: touchosc, address: /1/fader1, action: pan}     # float 0..1 (bipolar around 0.5 by default)
+  - {input: touchosc, address: /1/push3, action: preset, preset: 3}
+mqtt:
+  broker: 127.0.0.1:1883        # absent = off
+  topic: studio/ptzmapd         # prefix
+cameras:
+  cam1: {protocol: visca-ip, host: 127.0.0.2}
+"""))
+    assert config.api is not None and str(config.api.osc) == "127.0.0.1:9000"
+    assert config.mqtt is not None and (str(config.mqtt.broker), config.mqtt.topic) == ("127.0.0.1:1883", "studio/ptzmapd")
+    assert [binding.number for binding in config.bindings] == ["/1/fader1", "/1/push3"]
+    assert "s3cret-token" not in summarize(config)
