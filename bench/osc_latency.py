@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import shutil
 import socket
 import subprocess
@@ -30,14 +29,14 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pythonosc.udp_client import SimpleUDPClient  # noqa: E402
 
-from run import FLOOR, HOST, MIN_INTERVAL, ROOT, Camera, connect, cpu_seconds, pct, rss_mb, wall  # noqa: E402
+from api_senders import speed  # noqa: E402
+from run import FLOOR, HOST, MIN_INTERVAL, ROOT, Camera, cc0, connect, cpu_seconds, latency, pct, rss_mb  # noqa: E402
 from jack import ensure_jack, stop_jack  # noqa: E402
 
 OSC_FLOOR = textwrap.dedent(
@@ -61,23 +60,6 @@ def free_port(kind: int) -> int:
     with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def timed(send: Callable[[int], None], camera: Camera, events: int) -> list[float]:
-    """``send(i)`` must make the camera's next packet (a new speed each time); ms each took."""
-    samples: list[float] = []
-    time.sleep(0.3)
-    camera.clear()
-    rng = random.Random(1)
-    for index in range(events):
-        before = len(camera.packets)
-        sent = wall()
-        send(index)
-        arrival = camera.wait_count(before + 1)
-        if arrival is not None:
-            samples.append((arrival - sent) * 1000)
-        time.sleep(MIN_INTERVAL + 0.01 + rng.random() * 0.03)
-    return samples
 
 
 def main() -> int:
@@ -133,23 +115,18 @@ def main() -> int:
         idle = {name: (cpu_seconds(pid) - cpu0[name]) / args.idle * 100 for name, pid in pids.items()}
         rss = rss_mb(daemon.pid)
 
-        def alternate(high: object, low: object) -> Callable[[int], object]:
-            return lambda index: high if index % 2 == 0 else low
-
-        midi_value = alternate(127, 10)
-        osc_value = alternate(1.0, 0.08)
-        api_value = alternate(1.0, -0.84)
         touch, api, floor_sender = (SimpleUDPClient("127.0.0.1", port) for port in (osc_in, osc_api, osc_floor_port))
-        floor_midi = timed(lambda i: midi_floor_out.send_message([0xB0, 0, midi_value(i)]), cameras["midi floor"],
-                           args.events)
-        floor_osc = timed(lambda i: floor_sender.send_message("/1/fader1", osc_value(i)), cameras["osc floor"],
-                          args.events)
-        midi = timed(lambda i: desk.send_message([0xB0, 0, midi_value(i)]), cameras["daemon"], args.events)
-        desk.send_message([0xB0, 0, 64])  # centre: the next path starts from a stop
-        osc = timed(lambda i: touch.send_message("/1/fader1", osc_value(i)), cameras["daemon"], args.events)
-        touch.send_message("/1/fader1", 0.5)
-        api_samples = timed(lambda i: api.send_message("/ptzmapd/cam0/pan", api_value(i)), cameras["daemon"],
+        # Each sender turns the bench's CC value (0..127, 64 = centre) into its own message:
+        # a TouchOSC fader's 0..1, the API's speed -1..1.
+        floor_midi = latency(cc0(midi_floor_out), [cameras["midi floor"]], args.events)
+        floor_osc = latency(lambda value: floor_sender.send_message("/1/fader1", value / 127), [cameras["osc floor"]],
                             args.events)
+        midi = latency(cc0(desk), [cameras["daemon"]], args.events)
+        desk.send_message([0xB0, 0, 64])  # centre: the next path starts from a stop
+        osc = latency(lambda value: touch.send_message("/1/fader1", value / 127), [cameras["daemon"]], args.events)
+        touch.send_message("/1/fader1", 0.5)
+        api_samples = latency(lambda value: api.send_message("/ptzmapd/cam0/pan", speed(value)), [cameras["daemon"]],
+                              args.events)
     finally:
         for process in reversed(processes):
             process.terminate()
