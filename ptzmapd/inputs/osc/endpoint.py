@@ -30,6 +30,7 @@ Sender = tuple[str, int]
 #: Called on the loop's thread for each message: its address, its arguments, who sent it.
 OnMessage = Callable[[str, list[Any], Sender], None]
 
+
 def sender_allowed(host: str, allow: Sequence[Network]) -> bool:
     """Whether a datagram from ``host`` is obeyed: any sender when ``allow`` is empty, else
     one inside an allowed network (an IPv4 sender on an IPv6 socket counts as IPv4)."""
