@@ -287,3 +287,14 @@ def test_learn_prints_osc_addresses_and_binding_lines_for_them(tmp_path: Path) -
             assert await asyncio.wait_for(task, 10) == 0
 
     run(body)
+
+
+def test_a_touchosc_toggle_holds_an_on_off_action_while_it_is_on() -> None:
+    """A toggle widget sends 1 when switched on and 0 when off: with ``mode: momentary`` the
+    camera's state follows the widget's."""
+    from test_mapping import Rig, bind
+
+    rig = Rig([bind("address", "/1/toggle1", "tally", input="touchosc", mode="momentary")])  # type: ignore[arg-type]
+    rig.send("address", "/1/toggle1", 1.0, channel=None, source="touchosc")  # type: ignore[arg-type]
+    rig.send("address", "/1/toggle1", 0.0, channel=None, source="touchosc")  # type: ignore[arg-type]
+    assert rig.frames("stage") == ["81 0A 02 02 02 FF", "81 0A 02 02 03 FF"]  # tally on, then off
