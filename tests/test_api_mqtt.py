@@ -268,3 +268,29 @@ cameras:
     assert config.mqtt is not None and (str(config.mqtt.broker), config.mqtt.topic) == ("127.0.0.1:1883", "studio/ptzmapd")
     assert [binding.number for binding in config.bindings] == ["/1/fader1", "/1/push3"]
     assert "s3cret-token" not in summarize(config)
+
+
+def test_shutdown_does_not_wait_on_a_broker_that_stopped_answering(tmp_path: Path, broker: Mosquitto) -> None:
+    """A frozen broker (SIGSTOP: the process is there, its socket open, nothing answers)
+    must not hold the daemon's shutdown: the goodbye and the disconnection are given up on."""
+    import signal
+
+    async def body() -> None:
+        runtime, cam1, cam2 = await _daemon(tmp_path, broker.port)
+        booth = Booth(broker.port)
+        try:
+            await booth.start()
+            await until(lambda: booth.state.get("selected") == "cam1", "connected")
+            await booth.close()
+            assert broker.process is not None
+            broker.process.send_signal(signal.SIGSTOP)
+            try:
+                await runtime.shutdown()  # hangs here if the bridge waits for the broker
+            finally:
+                broker.process.send_signal(signal.SIGCONT)
+            assert runtime.front_ends == []
+        finally:
+            await cam1.close()
+            await cam2.close()
+
+    run(body, timeout=30)

@@ -51,7 +51,8 @@ RETRY_MOST = 5.0
 #: Seconds between keepalive pings: a broker that vanished without a word is noticed within
 #: one and a half of these, and a connection attempt that hangs gives up after one.
 KEEPALIVE = 10
-#: How long close() lets the "offline" notice take to reach the broker.
+#: How long close() lets the "offline" notice take to reach the broker, and then the
+#: disconnection (aiomqtt waits up to 10 s for it: a shutdown must not).
 GOODBYE_SECONDS = 1.0
 #: The facade client MQTT commands act as.
 CLIENT = "mqtt"
@@ -83,6 +84,8 @@ class MqttBridge:
         self._limit = LogLimit(log, clock)
         self._task: asyncio.Task[None] | None = None
         self._client: aiomqtt.Client | None = None
+        #: Set by close(): the connection is not made again, whatever ends it.
+        self._closing = False
         #: What the broker holds of our state topics in this connection.
         self._published: dict[str, bytes] = {}
         topic = config.topic
@@ -98,15 +101,20 @@ class MqttBridge:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="mqtt")
 
     async def close(self) -> None:
-        """Say ``online: false``, disconnect, and stop what MQTT commands moved."""
-        client = self._client
+        """Say ``online: false``, disconnect, and stop what MQTT commands moved; at most about
+        two :data:`GOODBYE_SECONDS`."""
+        self._closing = True
+        client, task, self._task = self._client, self._task, None
         if client is not None:
             try:
                 await asyncio.wait_for(client.publish(self._online, b"false", qos=1, retain=True), GOODBYE_SECONDS)
             except (aiomqtt.MqttError, asyncio.TimeoutError):
                 pass  # the broker's last will says the same
-        await cancel_and_wait(self._task)
-        self._task = None
+        if task is not None:
+            # aiomqtt turns the cancellation into an MqttError when its disconnection times
+            # out; _closing keeps that from starting a new connection.
+            task.cancel()
+            await asyncio.wait({task}, timeout=GOODBYE_SECONDS)
         self._remote.release(CLIENT)
 
     # ------------------------------------------------------------------ the connection
@@ -115,7 +123,7 @@ class MqttBridge:
         config = self._config
         backoff = Backoff(self._clock, RETRY_FIRST, RETRY_MOST)
         password = config.password.reveal() if config.password is not None else None
-        while True:
+        while not self._closing:
             try:
                 async with aiomqtt.Client(
                     config.broker.host, config.broker.port, username=config.username, password=password,
@@ -133,6 +141,8 @@ class MqttBridge:
                 if stopped:
                     self._log.warning("mqtt: broker lost; stopped what its commands moved (%s)",
                                       ", ".join(f"{camera} {axis}" for camera, axis in stopped))
+            if self._closing:
+                return
             await backoff.retry(self._log, "mqtt: broker %s %s; retrying", config.broker, problem)
 
     async def _session(self, client: aiomqtt.Client, backoff: Backoff) -> None:
@@ -160,10 +170,13 @@ class MqttBridge:
             try:
                 for topic, payload in payloads.items():
                     if self._published.get(topic) != payload:
-                        await client.publish(topic, payload, qos=1, retain=True)
+                        # QoS 0: the broker keeps it retained all the same, and nothing
+                        # waits for an acknowledgement; a connection lost meanwhile
+                        # publishes everything again when it is back.
+                        await client.publish(topic, payload, qos=0, retain=True)
                         self._published[topic] = payload
                 for topic in [topic for topic in self._published if topic not in payloads]:
-                    await client.publish(topic, b"", qos=1, retain=True)  # an empty retained message deletes it
+                    await client.publish(topic, b"", qos=0, retain=True)  # an empty retained message deletes it
                     del self._published[topic]
             except aiomqtt.MqttError:
                 return  # the connection is going: the message loop says why
