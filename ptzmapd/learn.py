@@ -38,12 +38,13 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from ptzmapd.clock import Clock, MonotonicClock, Timer
-from ptzmapd.config.model import Config, InputConfig, Mark
+from ptzmapd.config.model import Config, InputConfig, Listener, Mark
 from ptzmapd.config.summary import input_source
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.events import ControlEvent
 from ptzmapd.inputs import Input, make_input
 from ptzmapd.inputs.controls import HAT_DIRECTIONS
+from ptzmapd.transports.addresses import is_loopback
 
 #: Seconds between two prints of one fader, knob or stick axis (at most ~10 lines a second).
 FLOOD_INTERVAL = 0.1
@@ -348,6 +349,16 @@ def discover_gamepads(taken: set[str]) -> list[Found]:
     return found
 
 
+def osc_listener(listen: Listener, taken: set[str]) -> Found:
+    """An OSC input listening on ``listen`` for this session, and its line for a config
+    (with the ``allow`` a listener beyond loopback needs, to be filled in)."""
+    name = _slug("osc", taken)
+    allow = "" if is_loopback(listen.host) else ", allow: [192.168.1.0/24]"
+    config = InputConfig(name=name, type="osc", mark=_LEARN_MARK, listen=listen)
+    entry = f'{name}: {{type: osc, listen: "{listen}"{allow}}}' + ("  # allow: your senders' network" if allow else "")
+    return Found(config, f"osc on {listen}", entry)
+
+
 def _yaml_text(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -391,25 +402,30 @@ async def learn(
     *,
     input_name: str | None = None,
     gamepads: bool = False,
+    osc: Listener | None = None,
     clock: Clock | None = None,
     log: logging.Logger | None = None,
 ) -> int:
     """Print what the inputs send until ``until`` is set; the exit code (1: nothing to read).
 
     ``config``: read its inputs (or only ``input_name``); None: find every MIDI port, and every
-    gamepad/joystick if one is plugged in or ``gamepads`` is true.
+    gamepad/joystick if one is plugged in or ``gamepads`` is true. ``osc``: also listen for OSC
+    there (any sender), as an ``osc`` input would. PtzmapdError when that port cannot be bound.
     """
     log = log or logging.getLogger("ptzmapd")
+    taken: set[str] = set()
     if config is not None:
         found = configured_inputs(config, input_name)
+        taken |= set(config.inputs)
     else:
-        taken: set[str] = set()
         found = discover_midi(taken)
         if gamepads or joysticks_present():
             try:
                 found += discover_gamepads(taken)
             except PtzmapdError as error:
                 log.warning("no gamepads: %s", error)
+    if osc is not None:
+        found.append(osc_listener(osc, taken))
     if not found:
         # An error, not a finding: stderr, so `ptzmapd learn > bindings.txt` shows it.
         print("ptzmapd: nothing to listen to: no MIDI port, gamepad or joystick found (see `ptzmapd devices`)",
@@ -460,14 +476,16 @@ async def listen(
         learner.close()
 
 
-async def run_learn(config: Config | None, input_name: str | None, gamepads: bool, log: logging.Logger) -> int:
+async def run_learn(
+    config: Config | None, input_name: str | None, gamepads: bool, log: logging.Logger, osc: Listener | None = None,
+) -> int:
     """``ptzmapd learn``: :func:`learn` on stdout until Ctrl-C (or SIGTERM), which exits 0."""
     until = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, until.set)
     try:
-        return await learn(config, until, sys.stdout, input_name=input_name, gamepads=gamepads, log=log)
+        return await learn(config, until, sys.stdout, input_name=input_name, gamepads=gamepads, osc=osc, log=log)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

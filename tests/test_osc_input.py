@@ -298,3 +298,29 @@ def test_a_touchosc_toggle_holds_an_on_off_action_while_it_is_on() -> None:
     rig.send("address", "/1/toggle1", 1.0, channel=None, source="touchosc")  # type: ignore[arg-type]
     rig.send("address", "/1/toggle1", 0.0, channel=None, source="touchosc")  # type: ignore[arg-type]
     assert rig.frames("stage") == ["81 0A 02 02 02 FF", "81 0A 02 02 03 FF"]  # tally on, then off
+
+
+def test_learn_without_a_config_listens_for_osc_where_asked(tmp_path: Path) -> None:
+    """``ptzmapd learn --osc HOST:PORT``: a TouchOSC layout's addresses before any config is
+    written, with the input's line for one."""
+    import signal
+
+    from procs import Proc
+
+    port = _free_udp_port()
+    learn = Proc("learn", "--osc", f"127.0.0.1:{port}", env={"MIDO_BACKEND": "mido.backends.rtmidi/LINUX_ALSA"})
+    try:
+        learn.wait_for(r"# move a control", timeout=20)
+        assert f'#     osc: {{type: osc, listen: "127.0.0.1:{port}"}}' in learn.output
+        sender = SimpleUDPClient("127.0.0.1", port)
+        sender.send_message("/2/xy1", 0.25)
+        learn.wait_for(r"^osc address /2/xy1 = 0\.25$")
+        learn.wait_for(r"^  - \{input: osc, address: /2/xy1, action: pan\}$")
+        learn.signal(signal.SIGINT)
+        assert learn.stop() == 0
+    finally:
+        learn.stop()
+    bad = Proc("learn", "--osc", "127.0.0.1")
+    assert bad.process.wait(timeout=20) == 2
+    bad.stop()
+    assert "ptzmapd: --osc: expected HOST:PORT (like 127.0.0.1:8780), got '127.0.0.1'" in bad.output
