@@ -24,10 +24,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from ptzmapd.api.commands import run_command
-from ptzmapd.api.complaints import Complaints
 from ptzmapd.api.remote import Remote, RemoteClient, RemoteError
 from ptzmapd.api.state import changes
 from ptzmapd.clock import Clock
+from ptzmapd.logs import LogLimit
 
 #: Seconds between two looks at the state while a socket is open (10 pushes a second at most).
 PUSH_INTERVAL = 0.1
@@ -52,7 +52,7 @@ class WebSocketHub:
 
     def __init__(
         self, remote: Remote, state: Callable[[], dict[str, Any]], clock: Clock, log: logging.Logger,
-        complaints: Complaints,
+        complaints: LogLimit,
     ) -> None:
         self.remote = remote
         self._state = state
