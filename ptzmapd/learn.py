@@ -9,8 +9,9 @@ for the ``bindings:`` list::
 The action is a guess, made to be edited: faders, knobs and sticks get pan, tilt, zoom, focus
 (a gamepad's by SDL name: ``leftx`` pans, ``lefty`` tilts); notes and CC buttons recall
 presets 1, 2, 3...; gamepad buttons select cameras; hat directions move at half speed. A CC
-first seen at 0 or 127 looks like a button; if it later sends something in between, it was a
-fader after all and a motion binding follows.
+first seen at 0 or 127 (an OSC address at 0 or 1) looks like a button; if it later sends
+something in between, it was a fader after all and a motion binding follows. An OSC input's
+addresses are learnt from its configured port (``address: /1/fader1``).
 
 Which inputs: with a config, its inputs (or the one ``--input`` names); without, every MIDI
 port that can be read (on the first MIDI API that works: ``MIDO_BACKEND``'s, else ALSA, else
@@ -37,18 +38,22 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from ptzmapd.clock import Clock, MonotonicClock, Timer
-from ptzmapd.config.model import Config, InputConfig, Mark
+from ptzmapd.config.model import Config, InputConfig, Listener, Mark
 from ptzmapd.config.summary import input_source
 from ptzmapd.errors import PtzmapdError
 from ptzmapd.events import ControlEvent
 from ptzmapd.inputs import Input, make_input
 from ptzmapd.inputs.controls import HAT_DIRECTIONS
+from ptzmapd.transports.addresses import is_loopback
 
 #: Seconds between two prints of one fader, knob or stick axis (at most ~10 lines a second).
 FLOOD_INTERVAL = 0.1
 
 #: Controls that stream values; the others (notes, buttons, hats, programs) are one per press.
-CONTINUOUS_KINDS = frozenset({"cc", "pitchbend", "axis"})
+#: An OSC address may be either: its values tell (:meth:`Learner._first_guess`).
+CONTINUOUS_KINDS = frozenset({"cc", "pitchbend", "axis", "address"})
+#: The values of a control that look like a button's: 0/127 on a CC, 0/1 on an OSC address.
+BUTTON_VALUES: dict[str, tuple[float, float]] = {"cc": (0, 127), "address": (0, 1)}
 
 #: Motion actions handed out in turn to the faders and knobs of one input.
 MOTION_ORDER: tuple[str, ...] = ("pan", "tilt", "zoom", "focus")
@@ -90,6 +95,8 @@ def describe(event: ControlEvent) -> str:
 def _shown_value(event: ControlEvent) -> str:
     if event.kind == "axis":
         return f"{event.value:.2f}"
+    if event.kind == "address":
+        return f"{event.value:.3g}"  # a fader's 0..1, a button's 0/1, an int as sent
     if event.kind == "hat":
         return "+".join(_hat_directions(event.value)) or "centre"
     return str(int(event.value))
@@ -154,7 +161,7 @@ class Learner:
             seen = self._seen[key] = _Seen(self._first_guess(event), self._clock.now())
             self._suggest(event, seen.guess, with_channel=bool(other_channels))
             return
-        if event.kind == "cc" and seen.guess == "button" and event.value not in (0, 127):
+        if event.kind in BUTTON_VALUES and seen.guess == "button" and event.value not in BUTTON_VALUES[event.kind]:
             seen.guess = "motion"  # a fader that happened to start at an end
             self._suggest(event, "motion")
         if event.kind == "hat":
@@ -194,9 +201,10 @@ class Learner:
 
     @staticmethod
     def _first_guess(event: ControlEvent) -> str:
-        if event.kind == "cc":
-            # Pads and buttons that send CCs send 127 and 0; a fader rarely starts at an end.
-            return "button" if event.value in (0, 127) else "motion"
+        if event.kind in BUTTON_VALUES:
+            # Pads and buttons that send CCs send 127 and 0 (OSC buttons 1 and 0); a fader
+            # rarely starts at an end.
+            return "button" if event.value in BUTTON_VALUES[event.kind] else "motion"
         return "motion" if event.kind in CONTINUOUS_KINDS else "button"
 
     def _suggest(self, event: ControlEvent, guess: str, with_channel: bool = False) -> None:
@@ -341,6 +349,16 @@ def discover_gamepads(taken: set[str]) -> list[Found]:
     return found
 
 
+def osc_listener(listen: Listener, taken: set[str]) -> Found:
+    """An OSC input listening on ``listen`` for this session, and its line for a config
+    (with the ``allow`` a listener beyond loopback needs, to be filled in)."""
+    name = _slug("osc", taken)
+    allow = "" if is_loopback(listen.host) else ", allow: [192.168.1.0/24]"
+    config = InputConfig(name=name, type="osc", mark=_LEARN_MARK, listen=listen)
+    entry = f'{name}: {{type: osc, listen: "{listen}"{allow}}}' + ("  # allow: your senders' network" if allow else "")
+    return Found(config, f"osc on {listen}", entry)
+
+
 def _yaml_text(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -384,25 +402,30 @@ async def learn(
     *,
     input_name: str | None = None,
     gamepads: bool = False,
+    osc: Listener | None = None,
     clock: Clock | None = None,
     log: logging.Logger | None = None,
 ) -> int:
     """Print what the inputs send until ``until`` is set; the exit code (1: nothing to read).
 
     ``config``: read its inputs (or only ``input_name``); None: find every MIDI port, and every
-    gamepad/joystick if one is plugged in or ``gamepads`` is true.
+    gamepad/joystick if one is plugged in or ``gamepads`` is true. ``osc``: also listen for OSC
+    there (any sender), as an ``osc`` input would. PtzmapdError when that port cannot be bound.
     """
     log = log or logging.getLogger("ptzmapd")
+    taken: set[str] = set()
     if config is not None:
         found = configured_inputs(config, input_name)
+        taken |= set(config.inputs)
     else:
-        taken: set[str] = set()
         found = discover_midi(taken)
         if gamepads or joysticks_present():
             try:
                 found += discover_gamepads(taken)
             except PtzmapdError as error:
                 log.warning("no gamepads: %s", error)
+    if osc is not None:
+        found.append(osc_listener(osc, taken))
     if not found:
         # An error, not a finding: stderr, so `ptzmapd learn > bindings.txt` shows it.
         print("ptzmapd: nothing to listen to: no MIDI port, gamepad or joystick found (see `ptzmapd devices`)",
@@ -453,14 +476,16 @@ async def listen(
         learner.close()
 
 
-async def run_learn(config: Config | None, input_name: str | None, gamepads: bool, log: logging.Logger) -> int:
+async def run_learn(
+    config: Config | None, input_name: str | None, gamepads: bool, log: logging.Logger, osc: Listener | None = None,
+) -> int:
     """``ptzmapd learn``: :func:`learn` on stdout until Ctrl-C (or SIGTERM), which exits 0."""
     until = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, until.set)
     try:
-        return await learn(config, until, sys.stdout, input_name=input_name, gamepads=gamepads, log=log)
+        return await learn(config, until, sys.stdout, input_name=input_name, gamepads=gamepads, osc=osc, log=log)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

@@ -1,5 +1,6 @@
-"""Logging to stderr: one line per event a person cares about; colour only on a terminal; and
-libraries kept from reconfiguring it when they are imported."""
+"""Logging to stderr: one line per event a person cares about; colour only on a terminal;
+:class:`LogLimit` for what a peer may repeat a thousand times a second; and libraries kept
+from reconfiguring it when they are imported."""
 
 from __future__ import annotations
 
@@ -7,6 +8,12 @@ import importlib
 import logging
 import sys
 from types import ModuleType
+
+from ptzmapd.clock import Clock
+
+#: The same kind of complaint about a peer (a refused sender, a malformed packet) is logged
+#: at most once per this many seconds by one :class:`LogLimit`.
+LOG_INTERVAL = 60.0
 
 _COLOURS = {
     logging.DEBUG: "\033[2m",
@@ -71,3 +78,28 @@ def import_keeping_logging(name: str) -> ModuleType:
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+
+
+class LogLimit:
+    """Warnings of one kind at most once per ``interval`` seconds (on ``clock``); the next
+    line says how many were left out meanwhile."""
+
+    def __init__(self, log: logging.Logger, clock: Clock, interval: float = LOG_INTERVAL) -> None:
+        self._log = log
+        self._clock = clock
+        self._interval = interval
+        self._last: dict[str, float] = {}
+        self._skipped: dict[str, int] = {}
+
+    def warn(self, kind: str, message: str, *args: object) -> None:
+        now = self._clock.now()
+        last = self._last.get(kind)
+        if last is not None and now - last < self._interval:
+            self._skipped[kind] = self._skipped.get(kind, 0) + 1
+            return
+        self._last[kind] = now
+        skipped = self._skipped.pop(kind, 0)
+        if skipped:
+            message += " (%d more like it since the last such line)"
+            args = (*args, skipped)
+        self._log.warning(message, *args)

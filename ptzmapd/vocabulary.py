@@ -48,6 +48,8 @@ class ControlKind(Word):
     AXIS = "axis"
     BUTTON = "button"
     HAT = "hat"
+    #: An OSC address (``/1/fader1``): its first argument as the value.
+    ADDRESS = "address"
 
 
 class Action(Word):

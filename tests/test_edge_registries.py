@@ -12,7 +12,7 @@ from ptzmapd.registry import UnknownName
 
 
 def test_every_input_type_loads_a_class_built_with_a_clock() -> None:
-    assert INPUTS.names() == ("midi", "gamepad", "joystick")
+    assert INPUTS.names() == ("midi", "gamepad", "joystick", "osc")
     for name in INPUTS:
         factory = INPUTS[name]
         parameters = inspect.signature(factory).parameters

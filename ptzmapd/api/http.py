@@ -35,16 +35,19 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from ptzmapd.api.complaints import Complaints
 from ptzmapd.api.remote import Remote, RemoteError
 from ptzmapd.api.state import Snapshot, build_state
 from ptzmapd.api.websocket import WebSocketHub
 from ptzmapd.clock import Clock
 from ptzmapd.transports.addresses import is_loopback
 from ptzmapd.errors import PtzmapdError
+from ptzmapd.logs import LogLimit
 
 #: The largest request body taken (a bigger one is answered 413 unread).
 MAX_BODY = 64 * 1024
+#: Seconds between two log lines of one kind of complaint about a peer (a wrong token,
+#: malformed JSON); the next line counts the ones left out.
+COMPLAINT_INTERVAL = 10.0
 #: The web page's files: name → content type. Only these are served.
 WEB_FILES = {"index.html": "text/html", "app.js": "text/javascript", "style.css": "text/css"}
 #: HTTP status of each kind of :class:`RemoteError`.
@@ -83,7 +86,7 @@ class HttpApi:
         self.log = log
         self._token = token
         self._snapshot = snapshot
-        self._complaints = Complaints(clock, log)
+        self._complaints = LogLimit(log, clock, COMPLAINT_INTERVAL)
         self._files = web_files()
         self.hub = WebSocketHub(remote, self.state, clock, log, self._complaints)
         self._runner: web.AppRunner | None = None

@@ -28,6 +28,8 @@ from ptzmapd.vocabulary import Target
 
 #: The status snapshot as JSON (``StatusSnapshot.to_json()``).
 Snapshot = Callable[[], Mapping[str, Any]]
+#: The API state now (:func:`build_state`'s object), as the front ends that publish it read it.
+StateSource = Callable[[], Mapping[str, Any]]
 
 #: Camera keys passed through from the status as they are.
 CAMERA_KEYS = ("online", "moving", "last_error", "stop_refused")

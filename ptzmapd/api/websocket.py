@@ -23,10 +23,11 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from ptzmapd.api.complaints import Complaints
-from ptzmapd.api.remote import MOVE_AXES, Remote, RemoteClient, RemoteError
+from ptzmapd.api.commands import run_command
+from ptzmapd.api.remote import Remote, RemoteClient, RemoteError
 from ptzmapd.api.state import changes
 from ptzmapd.clock import Clock
+from ptzmapd.logs import LogLimit
 
 #: Seconds between two looks at the state while a socket is open (10 pushes a second at most).
 PUSH_INTERVAL = 0.1
@@ -34,7 +35,6 @@ PUSH_INTERVAL = 0.1
 HEARTBEAT = 5.0
 #: The largest command message taken (as the HTTP body limit).
 MAX_MESSAGE = 64 * 1024
-COMMANDS = ("select", "preset", "move", "stop", "action")
 
 
 class _Socket:
@@ -52,7 +52,7 @@ class WebSocketHub:
 
     def __init__(
         self, remote: Remote, state: Callable[[], dict[str, Any]], clock: Clock, log: logging.Logger,
-        complaints: Complaints,
+        complaints: LogLimit,
     ) -> None:
         self.remote = remote
         self._state = state
@@ -109,26 +109,9 @@ class WebSocketHub:
             return None
         cmd = command.get("cmd")
         try:
-            return {"reply": cmd, "ok": True, **self._run(client, cmd, command)}
+            return {"reply": cmd, "ok": True, **run_command(client, command)}
         except RemoteError as refused:
             return {"reply": cmd, "ok": False, **refused.to_json()}
-
-    def _run(self, client: RemoteClient, cmd: object, command: dict[str, Any]) -> dict[str, Any]:
-        camera = command.get("camera", "selected")
-        if cmd == "select":
-            return {"selected": self.remote.select(camera)}
-        if cmd == "preset":
-            store, clear = command.get("store", False), command.get("clear", False)
-            if not isinstance(store, bool) or not isinstance(clear, bool):
-                raise RemoteError("store and clear are true or false", field="store", valid=("true", "false"))
-            return {"cameras": client.preset(camera, command.get("preset"), store=store, clear=clear)}
-        if cmd == "move":
-            return {"cameras": client.move(camera, {axis: command[axis] for axis in MOVE_AXES if axis in command})}
-        if cmd == "stop":
-            return {"cameras": client.stop(camera)}
-        if cmd == "action":
-            return {"cameras": client.action(camera, command.get("action"), command.get("mode"), command.get("level"))}
-        raise RemoteError(f"no command {cmd!r}", field="cmd", valid=COMMANDS)
 
     async def _push(self) -> None:
         """While any socket is open: every interval, what changed to each."""

@@ -16,8 +16,10 @@ import asyncio
 import functools
 import logging
 from collections.abc import Collection, Sequence
+from typing import Any
 
-from ptzmapd.api.remote import FrontEnd, Remote
+from ptzmapd.api.remote import DEFAULT_HOLD, FrontEnd, Remote
+from ptzmapd.api.state import build_state
 from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot, SwitcherStatus
 from ptzmapd.app.switching import Switching
 from ptzmapd.app.tally import CameraTally
@@ -204,16 +206,18 @@ class Runtime:
 
 
     async def open_api(self) -> None:
-        """Start the network API the config's ``api:`` asks for (nothing without one): the
-        facade over the pipeline, then each listener. PtzmapdError when one cannot listen
-        (the ones started are closed again)."""
-        api = self.config.api
-        if api is None:
+        """Start the network API the config's ``api:`` and ``mqtt:`` ask for (nothing
+        without them): the facade over the pipeline, then each listener and the broker
+        connection. PtzmapdError when one cannot listen (the ones started are closed again);
+        a broker that cannot be reached is retried in the background."""
+        api, mqtt = self.config.api, self.config.mqtt
+        if api is None and mqtt is None:
             return
         capabilities = {name: PROTOCOLS[camera.protocol].capabilities for name, camera in self.config.cameras.items()}
-        self.remote = Remote(self.pipeline, self.clock, hold=api.hold, log=self.log, capabilities=capabilities)
-        token = api.token.reveal() if api.token is not None else None
-        if api.http is not None:
+        self.remote = Remote(self.pipeline, self.clock, hold=api.hold if api is not None else DEFAULT_HOLD,
+                             log=self.log, capabilities=capabilities)
+        if api is not None and api.http is not None:
+            token = api.token.reveal() if api.token is not None else None
             # aiohttp is loaded only by a daemon that serves HTTP (memory on a Pi Zero).
             from ptzmapd.api.http import HttpApi
 
@@ -221,6 +225,15 @@ class Runtime:
                 self.remote, lambda: self.status().to_json(), api.http.host, api.http.port,
                 token=token, clock=self.clock, log=self.log,
             ))
+        # Imported when asked for: a daemon without OSC or MQTT loads neither library.
+        if api is not None and api.osc is not None:
+            from ptzmapd.api.osc import OscApi
+
+            self.front_ends.append(OscApi(self.remote, api.osc, self.api_state, self.clock, self.log, token=api.token))
+        if mqtt is not None:
+            from ptzmapd.api.mqtt import MqttBridge
+
+            self.front_ends.append(MqttBridge(mqtt, self.remote, self.api_state, self.clock, self.log))
         started: list[FrontEnd] = []
         try:
             for front_end in self.front_ends:
@@ -230,6 +243,10 @@ class Runtime:
             self.front_ends = started
             await self._close_front_ends()
             raise
+
+    def api_state(self) -> dict[str, Any]:
+        """The network API's state (``GET /api/state``'s object) now."""
+        return build_state(self.status().to_json(), self.pipeline.selected)
 
     async def _close_front_ends(self) -> None:
         for front_end in self.front_ends:

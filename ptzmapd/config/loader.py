@@ -18,10 +18,12 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from ptzmapd.config.api import api_config
+from ptzmapd.config.mqtt import mqtt_config
 from ptzmapd.config.checks import Invalid, Scope, Text, is_broken, show, word
 from ptzmapd.config.cameras import camera_config, os_problems
 from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
 from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark
+from ptzmapd.config.network import open_listener_problem
 from ptzmapd.config.rules import capability_problems, control_problems, shared_device_problems, value_problems
 from ptzmapd.config.switchers import switcher_config, switcher_problems, tally_problems
 from ptzmapd.config.schema import read_fields
@@ -83,6 +85,8 @@ class _Loader:
     led_rules: dict[str, list[LedRule]] = field(default_factory=dict)
     #: The main file's ``api:`` section, if any.
     api: MappingNode | None = None
+    #: The main file's ``mqtt:`` section, if any.
+    mqtt: MappingNode | None = None
 
     def read_tree(self, file: str) -> Node | None:
         check_path(file)
@@ -128,6 +132,13 @@ class _Loader:
                                              "'api' sets what the daemon listens on: write it in the main config file, not in an include"))
             else:
                 self.api = api
+        mqtt = sections.get("mqtt")
+        if isinstance(mqtt, MappingNode):
+            if len(chain) > 1:
+                self.problems.append(Problem(mqtt.mark, "mqtt",
+                                             "'mqtt' sets the daemon's broker: write it in the main config file, not in an include"))
+            else:
+                self.mqtt = mqtt
         include = sections.get("include")
         if isinstance(include, SequenceNode):
             for index, entry in enumerate(include.value):
@@ -275,7 +286,9 @@ class _Loader:
         if len(switchers) == len(self.switchers):
             self.problems += switcher_problems([(binding, entry.node, entry.path) for binding, entry in built], switchers)
             self.problems += tally_problems(cameras, switchers)
-        return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings], switchers, api=api)
+        mqtt = mqtt_config(self.mqtt, self.problems) if self.mqtt is not None else None
+        return None if self.problems else Config(
+            file, cameras, inputs, [b for b, _ in bindings], switchers, api=api, mqtt=mqtt)
 
     def camera(self, entry: _Named) -> CameraConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "camera settings")
@@ -311,6 +324,11 @@ class _Loader:
                     "and this input has none"
                 )))
             if unused:
+                return None
+        if "listen" in values:
+            refused = open_listener_problem(f"an {input_type} input", values["listen"], values.get("allow"))
+            if refused is not None:
+                self.problems.append(Problem(node.value["listen"].mark, child_path(entry.path, "listen"), refused))
                 return None
         return InputConfig(name=entry.name, mark=entry.key_mark, **values)
 

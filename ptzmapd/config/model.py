@@ -6,6 +6,7 @@ Every object keeps the :class:`Mark` of the YAML node it came from so later chec
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -112,7 +113,7 @@ class CameraConfig:
 @dataclass(frozen=True, slots=True)
 class InputConfig:
     name: str
-    type: str  # "midi", "gamepad", "joystick"
+    type: str  # "midi", "gamepad", "joystick", "osc"
     mark: Mark
     #: MIDI: glob matched against port names and JACK aliases (e.g. "*nanoKONTROL2*"), or
     #: several globs in order of preference (inputs.midi.ports.matching_ports).
@@ -132,6 +133,10 @@ class InputConfig:
     match: int | str | None = None
     #: Seconds of silence after which what the input drives is stopped; None = never.
     deadman: float | None = None
+    #: OSC: the UDP address to listen on.
+    listen: "Listener | None" = None
+    #: OSC: the sender networks obeyed (empty: any sender, allowed on loopback only).
+    allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +280,21 @@ class ApiConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MqttConfig:
+    """The ``mqtt:`` section (:mod:`ptzmapd.config.mqtt`): the broker, the topic prefix, the
+    user and the password read from ``password_env`` when the config loaded (never shown),
+    and the client id (None: ``ptzmapd-HOSTNAME-PID``)."""
+
+    mark: Mark
+    broker: Listener
+    topic: str = "ptzmapd"
+    username: str | None = None
+    password_env: str | None = None
+    password: Secret | None = field(default=None, repr=False)
+    client_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: str
     cameras: dict[str, CameraConfig]  # insertion order = file order; the first is selected at start
@@ -283,3 +303,5 @@ class Config:
     switchers: dict[str, SwitcherConfig] = field(default_factory=dict)
     #: The network API; None: no ``api:`` section, nothing listens.
     api: ApiConfig | None = None
+    #: The MQTT broker to publish state to and take commands from; None: no ``mqtt:``.
+    mqtt: MqttConfig | None = None

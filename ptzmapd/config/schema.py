@@ -36,7 +36,7 @@ from ptzmapd.registry import suggest
 
 #: How a control drives a motion (the ``used_as`` fact), in words for messages.
 USED_AS: dict[str, str] = {
-    "position": "a fader or stick (cc, cc14, nrpn, pitchbend, axis)",
+    "position": "a fader or stick (cc, cc14, nrpn, pitchbend, axis, address)",
     "stick": "a gamepad stick",
     "trigger": "a gamepad trigger",
     "button": "a button (note, button, hat, program)",

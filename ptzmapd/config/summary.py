@@ -26,6 +26,12 @@ def summarize(config: Config) -> str:
                      f", follow {switcher.follow}, live {switcher.live}")
     if config.api is not None:
         lines.append(f"  api: {api_listeners(config.api)}")
+    if config.mqtt is not None:
+        # The user's name, never the password (only its variable's name).
+        mqtt = config.mqtt
+        user = f" as {mqtt.username}" + (f" (password from ${mqtt.password_env})" if mqtt.password_env else "") \
+            if mqtt.username else ""
+        lines.append(f"  mqtt: {mqtt.broker}{user}, topic {mqtt.topic}")
     return "\n".join(lines)
 
 
@@ -53,9 +59,13 @@ def _endpoint(camera: CameraConfig) -> str:
 
 
 def input_source(device: InputConfig) -> str:
-    """What an input listens to, after its type: `` port '*nano*'``, `` virtual port 'x'``, or ""."""
+    """What an input listens to, after its type: `` port '*nano*'``, `` virtual port 'x'``,
+    `` listening on 0.0.0.0:8000 from 192.168.1.0/24``, or ""."""
     if device.port is not None:
         return f" port {device.port!r}"
     if device.virtual is not None:
         return f" virtual port {device.virtual!r}"
+    if device.listen is not None:
+        allowed = f" from {', '.join(map(str, device.allow))}" if device.allow else ""
+        return f" listening on {device.listen}{allowed}"
     return ""

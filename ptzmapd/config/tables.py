@@ -32,6 +32,8 @@ from ptzmapd.config.checks import (
     Span,
     Text,
 )
+from ptzmapd.config.api import Listen
+from ptzmapd.config.network import Networks, OscAddress
 from ptzmapd.config.schema import Field, Schema, When, unless, when
 from ptzmapd.config.yamlmarks import MappingNode, SequenceNode
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, GAMEPAD_TRIGGERS, HAT_DIRECTIONS
@@ -178,7 +180,7 @@ def camera_schema() -> Schema:
 
 
 #: Input types a config can name.
-INPUT_TYPES: tuple[str, ...] = ("midi", "gamepad", "joystick")
+INPUT_TYPES: tuple[str, ...] = ("midi", "gamepad", "joystick", "osc")
 SDL_TYPES = ("gamepad", "joystick")
 
 INPUT = Schema(
@@ -195,6 +197,10 @@ INPUT = Schema(
         Field("led_off", Integer(0, 127), applies=when(type="midi")),
         # Which SDL device: its index, GUID or a name glob; absent = the first one.
         Field("match", DeviceMatch(), applies=when(type=SDL_TYPES)),
+        # OSC: the UDP address to listen on, and the sender networks it obeys (required
+        # beyond loopback: TouchOSC cannot send a token; see loader.input).
+        Field("listen", Listen(), required=when(type="osc"), applies=when(type="osc")),
+        Field("allow", Networks(), applies=when(type="osc")),
         # Seconds of silence after which what the input drives is stopped (for inputs that
         # stream continuously; a fader at rest is silent, so off by default).
         Field("deadman", Number(0, 60, above_low=True)),
@@ -205,7 +211,9 @@ INPUT = Schema(
 #: Binding targets besides camera names; so no camera may be called this.
 #: The keys that name a binding's control; exactly one per binding. A flag control
 #: (pitchbend, program) has no number.
-CONTROL_KEYS: tuple[str, ...] = ("cc", "note", "pitchbend", "program", "cc14", "nrpn", "axis", "button", "hat")
+CONTROL_KEYS: tuple[str, ...] = (
+    "cc", "note", "pitchbend", "program", "cc14", "nrpn", "axis", "button", "hat", "address",
+)
 #: Controls with a travel that a deadzone and a curve can shape.
 TRAVELLING = ("position", "stick", "trigger")
 
@@ -301,6 +309,8 @@ BINDING = Schema(
         Field("axis", Integer(0, 63), applies=when(input_type="joystick")),
         Field("button", Integer(0, 127), applies=when(input_type="joystick")),
         Field("hat", Integer(0, 15), applies=when(input_type="joystick")),
+        # OSC: the address a sender sends (its first argument is the value; 0..1 faders).
+        Field("address", OscAddress(), applies=when(input_type="osc")),
         # A hat used as a button; without it, a hat on pan/tilt moves at `value` speed. Any
         # other action needs it: a hat without a direction is never "pressed".
         Field("direction", Choice("direction", tuple(HAT_DIRECTIONS)), applies=when(control=ControlKind.HAT),
@@ -406,6 +416,8 @@ TOP = Schema((
     Field("api", Shape(MappingNode)),
     # Vision mixers and tally feeds (config.switchers).
     Field("switchers", Shape(MappingNode)),
+    # The MQTT broker for state and commands (config.mqtt); only in the main config file.
+    Field("mqtt", Shape(MappingNode)),
 ))
 
 #: Camera and input names appear in paths, logs and targets: keep them plain.

@@ -49,6 +49,7 @@ INPUTS: Registry[InputFactory] = Registry(
         "midi": "ptzmapd.inputs.midi.input:MidiInput",
         "gamepad": "ptzmapd.inputs.sdl.input:GamepadInput",
         "joystick": "ptzmapd.inputs.sdl.input:GamepadInput",
+        "osc": "ptzmapd.inputs.osc.input:OscInput",
     },
 )
 

@@ -273,6 +273,7 @@ class Motion(Binding):
         readers: dict[str, Callable[[float], float]] = {
             ControlKind.CC: self._cc, ControlKind.CC14: self._fourteen_bit, ControlKind.NRPN: self._fourteen_bit,
             ControlKind.PITCHBEND: self._pitchbend, ControlKind.AXIS: self._axis, ControlKind.HAT: self._hat,
+            ControlKind.ADDRESS: self._fraction,
         }
         #: The control's deflection for an event's value.
         self.position = readers.get(config.control, self._button)
@@ -303,6 +304,12 @@ class Motion(Binding):
 
     def _pitchbend(self, value: float) -> float:
         return pitchbend(value) if self.bipolar else unipolar(pitchbend(value))
+
+    def _fraction(self, value: float) -> float:
+        """An OSC fader's 0..1: bipolar around 0.5, or (``range: unipolar``) 0..1 as it is."""
+        if self.bipolar:
+            return max(-1.0, min(1.0, value * 2.0 - 1.0))
+        return max(0.0, min(1.0, value))
 
     def _axis(self, value: float) -> float:
         # SDL's y axes grow downwards; above the inputs, + is up. A gamepad trigger reads
@@ -447,7 +454,8 @@ def compile_binding(index: int, config: BindingConfig, clock: Clock, deferred: D
 def default_deadzone(binding: BindingConfig) -> float:
     """The deadzone of a control with a rest position (a fader's centre, a stick's)."""
     control = binding.control
-    if control == ControlKind.CC:
+    if control == ControlKind.CC or control == ControlKind.ADDRESS:
+        # An OSC fader put back in the middle by hand is as rough as a CC's.
         return CC_CENTRE_BAND if binding.range != "unipolar" else 0.0
     if control == ControlKind.CC14 or control == ControlKind.NRPN or control == ControlKind.PITCHBEND:
         return WIDE_CENTRE_BAND if binding.range != "unipolar" else 0.0
