@@ -112,6 +112,9 @@ def test_several_clients_at_once() -> None:
             for recorder in recorders:
                 await wait_state(recorder, showing(set(), {"2"}), "each connected")
             await switchers[2].preview("3")
+            # Each client has its own session: the cut must not overtake the preview.
+            for recorder in recorders:
+                await wait_state(recorder, showing(set(), {"3"}), "each sees the new preview")
             await switchers[0].cut()
             for recorder in recorders:
                 await wait_state(recorder, showing({"3"}, set()), "each sees the others' take")
