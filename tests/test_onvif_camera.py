@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,28 @@ def test_it_connects_moves_stops_and_keeps_presets_by_name(tmp_path: Path) -> No
             await sim.close()
 
     run(main)
+
+
+def test_traces_show_the_username_token_without_its_digest_or_nonce(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # With the digest, the nonce and Created from a -v log, the password can be guessed
+    # offline (SHA-1) and the request replayed: a trace blanks both, and shows the rest.
+    async def main() -> None:
+        rig, sim = Rig(tmp_path), await simulator()
+        try:
+            stage = await rig.camera(sim)
+            await until(lambda: ready(stage), "the connect sequence")
+            assert (await answered(stage.submit(Home()))).answer is Answer.ACKNOWLEDGED
+        finally:
+            await rig.close()
+            await sim.close()
+
+    with caplog.at_level(logging.DEBUG):
+        run(main)
+    sent = [record.getMessage() for record in caplog.records if " --> " in record.getMessage()]
+    signed = [line for line in sent if "UsernameToken" in line]
+    assert any("GotoHomePosition" in line for line in signed) and len(signed) >= 5
+    secrets = re.findall(r"<wsse:(?:Password|Nonce)\b[^>]*>([^<]*)<", "\n".join(signed))
+    assert len(secrets) == 2 * len(signed) and set(secrets) == {"(hidden)"}
 
 
 @pytest.mark.parametrize("shape", ["fault", "fault-401", "401"])

@@ -468,7 +468,8 @@ class CameraController(ReplyHandling):
             self._next_send_at = now + max(self.settings.min_interval, BUSY_RETRY)
             return False
         if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug("[%s] --> %s", self.label, wire_text(outgoing.data, self.codec.text_wire))
+            shown = outgoing.data if outgoing.trace is None else outgoing.trace
+            self.log.debug("[%s] --> %s", self.label, wire_text(shown, self.codec.text_wire))
         self._next_send_at = now + self.settings.min_interval
         return True
 

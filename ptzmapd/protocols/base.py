@@ -48,6 +48,10 @@ class Outgoing:
     #: Opening words (:meth:`Codec.start`, :meth:`Codec.reset`): what to tell the user when
     #: the camera leaves them unanswered, in the protocol's own terms and with its own advice.
     unanswered: str = field(default="", compare=False)
+    #: What a DEBUG trace shows of ``data`` where ``data`` carries a secret (an ONVIF
+    #: WS-Security password digest and nonce, from which the password can be guessed offline
+    #: and the request replayed): the same bytes with the secret blanked. None: ``data``.
+    trace: bytes | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,7 @@ from ptzmapd.protocols.http import HttpRequest, HttpResponse, describe_request, 
 from ptzmapd.protocols.onvif import operations as ops
 from ptzmapd.protocols.onvif.operations import Node, Operation, Profile, Services
 from ptzmapd.protocols.onvif.read import read_request
-from ptzmapd.protocols.onvif.soap import SOAP_TYPE, Fault, body_of, envelope, parse_soap, read_fault, security_header, utc_text
+from ptzmapd.protocols.onvif.soap import SOAP_TYPE, Fault, body_of, envelope, outgoing, parse_soap, read_fault, security_header, utc_text
 from ptzmapd.protocols.pairing import HTTP_EXCHANGE, Pairing
 from ptzmapd.protocols.onvif.values import (
     JOG_TRAVEL,
@@ -203,7 +203,7 @@ class OnvifCodec:
         operation = self._setup_operation(step)
         self._sent = _Sent(operation.name, step=step, for_command=for_command)
         unanswered = f"the camera did not answer {operation.name} ({step.value}); is {self.device_path} its device service?"
-        return Outgoing(self._request(operation), unanswered=unanswered)
+        return outgoing(self._request(operation), unanswered)
 
     def start(self) -> list[Outgoing]:
         """The connect sequence from its first step: the camera's clock, unsigned."""
@@ -250,10 +250,10 @@ class OnvifCodec:
             return self._hand_out(self.step, for_command=True)
         if isinstance(command, RawCommand):
             self._sent = _Sent("raw")
-            return Outgoing(self._raw(command))
+            return outgoing(self._raw(command))
         operation, sent = self._operation(command)
         self._sent = sent
-        return Outgoing(self._request(operation))
+        return outgoing(self._request(operation))
 
     def _raw(self, command: RawCommand) -> bytes:
         """A raw request as written; an XML body that is not an envelope is put in a signed one."""
@@ -486,7 +486,7 @@ class OnvifCodec:
         refresh = ops.get_presets(self.profile.token)
         self._sent = _Sent("GetPresets", step=Step.PRESETS)
         return [Ack(None), Notice(None, text=f"preset {name!r} stored (token {token!r}); reading the list again",
-                                  send=(Outgoing(self._request(refresh)),))]
+                                  send=(outgoing(self._request(refresh)),))]
 
     def _position_answer(self, inquiry: str, answer: Element | None, response: HttpResponse) -> Reply:
         position = None if answer is None else ops.read_status(answer)

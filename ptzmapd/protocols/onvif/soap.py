@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from xml.sax.saxutils import escape, quoteattr
 
+from ptzmapd.protocols.base import Outgoing
 from ptzmapd.protocols.http import parse_xml
 from ptzmapd.secrets import Credentials
 
@@ -70,6 +71,18 @@ def security_header(credentials: Credentials, nonce: bytes, created: str) -> str
         f'<wsse:Nonce EncodingType="{BASE64_BINARY}">{base64.b64encode(nonce).decode()}</wsse:Nonce>'
         f"<wsu:Created>{created}</wsu:Created></wsse:UsernameToken></wsse:Security>"
     )
+
+
+#: The UsernameToken's password digest and nonce (any prefix): what a trace must not show.
+_TOKEN_SECRETS = re.compile(rb"(<(?:[\w.-]+:)?(?:Password|Nonce)\b[^>]*>)[^<]*(</)")
+
+
+def outgoing(data: bytes, unanswered: str = "") -> Outgoing:
+    """A request to send, whose DEBUG trace shows its UsernameToken with the password digest
+    and nonce blanked (``Outgoing.trace``): with both and ``Created``, the password could be
+    guessed offline from a log, and the request replayed."""
+    trace = _TOKEN_SECRETS.sub(rb"\1(hidden)\2", data)
+    return Outgoing(data, unanswered=unanswered, trace=trace if trace != data else None)
 
 
 def envelope(body: str, header: str = "") -> bytes:
