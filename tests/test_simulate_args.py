@@ -30,3 +30,15 @@ def test_simulate_refuses_impossible_fault_numbers_in_one_line(
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err
+
+
+def test_the_readmes_simulate_row_names_every_simulator() -> None:
+    # A new user learns what `simulate` can start from the README's Commands table.
+    from pathlib import Path
+
+    from ptzmapd.simulators import SIMULATORS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    [row] = [line for line in readme.splitlines() if line.startswith("| `ptzmapd simulate PROTOCOL")]
+    missing = [name for name in SIMULATORS.names() if f"`{name}`" not in row]
+    assert not missing, f"README's simulate row does not name {missing}"
