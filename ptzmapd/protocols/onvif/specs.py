@@ -8,7 +8,6 @@ from urllib.parse import urlsplit, urlunsplit
 from ptzmapd.protocols.base import Codec, SpeedLimits
 from ptzmapd.protocols.http import RAW_HTTP
 from ptzmapd.protocols.onvif.discovery import WS_DISCOVERY
-from ptzmapd.protocols.onvif.discovery import WS_DISCOVERY
 from ptzmapd.protocols.onvif.codec import CAPABILITIES, DEFAULT_DEVICE_PATH
 from ptzmapd.protocols.onvif.values import POSITION_SCALE
 from ptzmapd.protocols.spec import Pacing, ProtocolOptions, ProtocolSpec, text_key
