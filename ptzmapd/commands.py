@@ -10,7 +10,7 @@ value wins. Every other command is discrete and is never dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
 AutofocusMode = Literal["on", "off", "toggle", "one-push"]
@@ -141,6 +141,11 @@ class CameraAction(Command):
     level: int | None = None
 
 
+#: The lamps of a tally state sent one command per lamp (:attr:`TallyLamp.lamp`).
+PROGRAM_LAMP = "program"
+PREVIEW_LAMP = "preview"
+
+
 @dataclass(frozen=True, slots=True)
 class TallyLamp(Command):
     """The camera's tally lamps as a switcher has its source: ``program`` lights the red lamp,
@@ -150,10 +155,18 @@ class TallyLamp(Command):
 
     program: bool = False
     preview: bool = False
-    #: A part of the state for one lamp only (``"program"`` or ``"preview"``), where a codec
+    #: A part of the state for one lamp only (:data:`PROGRAM_LAMP` or :data:`PREVIEW_LAMP`), where a codec
     #: sends each lamp as its own command (:func:`~ptzmapd.protocols.base.command_parts`);
     #: None: every lamp.
     lamp: str | None = None
+
+    def per_lamp(self) -> tuple[TallyLamp, ...]:
+        """The state as one command per lamp (``program``, ``preview``), lit lamps first: sent
+        in this order, a cut has the new lamp on before the old one goes out, never the other
+        way round (what a codec's ``split`` gives for a camera with two lamps)."""
+        lamps = [(PROGRAM_LAMP, self.program), (PREVIEW_LAMP, self.preview)]
+        lamps.sort(key=lambda lamp: not lamp[1])  # stable: lit first, program before preview
+        return tuple(replace(self, lamp=lamp) for lamp, _ in lamps)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from ptzmapd.control.replies import BUSY_RETRY
 from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols import PROTOCOLS
-from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, Notice, Remedy, Reply, Step, refusal_is_permanent
+from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, Notice, Remedy, Reply, Step, command_parts, refusal_is_permanent
 from ptzmapd.protocols.http import HttpRequest
 from ptzmapd.protocols.panasonic_aw.codec import BUSY_LIMIT, PanasonicAwCodec
 from ptzmapd.protocols.panasonic_aw.specs import PANASONIC_LIMITS
@@ -273,14 +273,19 @@ LAMPS = [
 
 @pytest.mark.parametrize(("lamps", "commands"), LAMPS, ids=[repr(lamps) for lamps, _ in LAMPS])
 def test_tally_lamps_turn_on_before_they_turn_off(lamps: TallyLamp, commands: list[str]) -> None:
+    # One command per lamp, split before anything is sent, as for VISCA's two lamps.
     aw = codec()
+    parts = command_parts(aw, lamps)
+    assert parts == lamps.per_lamp() and len(parts) == 2
     sent = []
     replies: list[Reply] = []
-    for _ in commands:
-        sent.append(target(aw, lamps))
+    for part in parts:
+        sent.append(target(aw, part))
         replies += answer(aw, sent[-1].split("cmd=")[1].split("&")[0])
     assert sent == [f"/cgi-bin/aw_cam?cmd={command}&res=1" for command in commands]
-    assert replies == [Step(None), Ack(None)]
+    assert replies == [Ack(None), Ack(None)]
+    with pytest.raises(ProtocolError, match="split it"):
+        aw.encode(lamps)
 
 
 @pytest.mark.parametrize(("state", "flipped"), [("d11", "D10"), ("d10", "D11")])
@@ -304,12 +309,14 @@ def test_an_unreadable_autofocus_state_refuses_the_toggle() -> None:
 def test_a_camera_without_a_green_lamp_is_driven_red_only() -> None:
     aw = codec()
     preview = TallyLamp(program=False, preview=True)
-    assert target(aw, preview).endswith("TLG:1&res=1")
-    notice, step = answer(aw, "ER1:TLG")
-    assert isinstance(notice, Notice) and step == Step(None)
-    assert target(aw, preview).endswith("TLR:0&res=1")
+    green, red = command_parts(aw, preview)
+    assert target(aw, green).endswith("TLG:1&res=1")
+    notice, taken = answer(aw, "ER1:TLG")  # an older model: the rest of the state goes on
+    assert isinstance(notice, Notice) and taken == Ack(None)
+    assert target(aw, red).endswith("TLR:0&res=1")
     assert answer(aw, "TLR:0") == [Ack(None)]
-    assert target(aw, TallyLamp(program=True)).endswith("TLR:1&res=1")
+    [red_only] = command_parts(aw, TallyLamp(program=True))
+    assert target(aw, red_only).endswith("TLR:1&res=1")
     assert answer(aw, "TLR:1") == [Ack(None)]
 
 
@@ -321,7 +328,7 @@ ANSWERS = [b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(mutated(ANSWERS), min_size=1, max_size=4),
-       st.sampled_from([PanTilt(0.0, 0.0), PresetRecall(3, speed=0.5), TallyLamp(True, False), Zoom(1.0)]))
+       st.sampled_from([PanTilt(0.0, 0.0), PresetRecall(3, speed=0.5), TallyLamp(True, False, "program"), Zoom(1.0)]))
 def test_the_reply_decoder_survives_mutated_answers(chunks: list[bytes], command: Command) -> None:
     aw = codec()
     for chunk in chunks:
@@ -333,8 +340,8 @@ def test_the_reply_decoder_survives_mutated_answers(chunks: list[bytes], command
 
 #: Commands a session sends, some of several requests; the same objects come back when the
 #: controller continues them.
-SESSION = [PanTilt(0.5, 0.0), PresetRecall(3, speed=0.5), PresetRecall(4, speed=1.0), TallyLamp(True, False),
-           TallyLamp(False, True), Autofocus("toggle"), Home(), Zoom(0.0)]
+SESSION = [PanTilt(0.5, 0.0), PresetRecall(3, speed=0.5), PresetRecall(4, speed=1.0), *TallyLamp(True, False).per_lamp(),
+           *TallyLamp(False, True).per_lamp(), Autofocus("toggle"), Home(), Zoom(0.0)]
 
 
 @settings(max_examples=200, deadline=None)

@@ -76,9 +76,10 @@ class Completion(Reply):
 @dataclass(frozen=True, slots=True)
 class Step(Ack):
     """The camera took one request of a command its codec sends as several (a Panasonic
-    preset speed before the recall, its two tally lamps). The controller sends the same
-    command again, paced like any other, and the codec encodes the request that comes next;
-    who waits for the command waits for its last step's answer."""
+    preset speed before the recall, an auto focus toggle's query before the setting; commands
+    known to be several before anything is sent are split instead: :func:`command_parts`).
+    The controller sends the same command again, paced like any other, and the codec encodes
+    the request that comes next; who waits for the command waits for its last step's answer."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,13 @@ replies by the reply table.
   ``tally on|off`` the red lamp ``TLR``; raw HTTP requests;
 - **commands sent as several requests** (:class:`~ptzmapd.protocols.base.Step`): a preset
   recall with a travel speed sends ``#UPVS`` first, only when the camera's setting is not
-  already that speed (remembered until the camera is reconnected or falls silent); a
-  :class:`~ptzmapd.commands.TallyLamp` (``tally: panasonic``) sets both lamps on ``aw_cam``,
-  the lamp turning on before the one turning off, so a cut never leaves the camera dark or
-  lit twice. A camera that has no such command (``ER1:TLG``, ``eR1:UPVS``: an older model)
-  is not asked again, and the rest of the command goes on;
+  already that speed (remembered until the camera is reconnected or falls silent); an auto
+  focus toggle asks the state first;
+- **tally lamps** (``tally: panasonic``): a :class:`~ptzmapd.commands.TallyLamp` is split
+  into one command per lamp (:meth:`PanasonicAwCodec.split`, as for VISCA's two lamps),
+  ``TLR``/``TLG`` on ``aw_cam``, the lamp turning on before the one turning off, so a cut
+  never leaves the camera dark. A camera that has no such command (``ER1:TLG``, ``eR1:UPVS``:
+  an older model) is not asked again, and the rest of the command goes on;
 - **answers**: the expected answer (the reply table) is an ACK; an answer of another shape
   is an ACK too (the response is the whole answer to our one request), traced with what was
   expected; ``eR1``/``eR3`` are permanent refusals; ``eR2`` (busy, standby) is retried, until
@@ -23,10 +25,12 @@ replies by the reply table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ptzmapd.commands import (
+    PREVIEW_LAMP,
+    PROGRAM_LAMP,
     Autofocus,
     CameraAction,
     Command,
@@ -82,6 +86,8 @@ from ptzmapd.vocabulary import PRESET_CLEAR, PRESET_SPEED, TALLY_LAMP, named_cap
 #: is final (about five seconds at the default pacing): a preset pressed while the camera is
 #: off must not be retried for ever, nor block the commands behind it.
 BUSY_LIMIT = 40
+#: What a camera without the green lamp lacks (``ER1:TLG``): its lamps are driven red only.
+GREEN_LAMP_FEATURE = "green lamp"
 #: Named actions and modes: power (``#O``), the red lamp (``TLR``), focus mode (``#D1``).
 NAMED: dict[str, dict[str, HttpRequest]] = {
     "power": {mode: ptz(f"O{value}") for mode, value in POWER.items()},
@@ -192,6 +198,16 @@ class PanasonicAwCodec:
     def key(self, command: Command) -> bytes:
         return self._requests(command)[0].request.to_bytes()
 
+    def split(self, command: Command) -> tuple[Command, ...]:
+        """A tally state as one command per lamp, lit first
+        (:func:`~ptzmapd.protocols.base.command_parts`): red and green, or red alone on a camera
+        that answered ``ER1`` to the green one. Any other command as it is."""
+        if not isinstance(command, TallyLamp) or command.lamp is not None or self.tally == "none":
+            return (command,)
+        if GREEN_LAMP_FEATURE in self._camera.lacks:
+            return (replace(command, lamp=PROGRAM_LAMP),)
+        return command.per_lamp()
+
     def encode(self, command: Command) -> Outgoing:
         plan = self._plan
         if plan is None or plan.command is not command:
@@ -282,7 +298,7 @@ class PanasonicAwCodec:
         if isinstance(command, PresetRecall):
             return self._recall(command)
         if isinstance(command, TallyLamp):
-            return self._lamps(command)
+            return self._lamp(command)
         if (isinstance(command, Autofocus) and command.mode == "toggle") or \
                 (isinstance(command, CameraAction) and (command.name, command.mode) in TOGGLES):
             return [_Request(ptz("D1"), then=_flipped_autofocus)]
@@ -301,15 +317,14 @@ class PanasonicAwCodec:
             return [recall]
         return [_Request(ptz(f"UPVS{speed:03d}"), optional=PRESET_SPEED), recall]
 
-    def _lamps(self, command: TallyLamp) -> list[_Request]:
+    def _lamp(self, command: TallyLamp) -> list[_Request]:
         if self.tally == "none":
             raise ProtocolError("this camera's tally lamps are not driven (give it tally: panasonic)")
-        lamps = [(RED_LAMP, command.program, "")]
-        if "green lamp" not in self._camera.lacks:
-            lamps.append((GREEN_LAMP, command.preview, "green lamp"))
-        # On before off: between the two requests one lamp too many is lit, never none.
-        lamps.sort(key=lambda lamp: not lamp[1])
-        return [_Request(cam(f"{lamp}:{int(on)}"), optional=optional) for lamp, on, optional in lamps]
+        if command.lamp == PREVIEW_LAMP:
+            return [_Request(cam(f"{GREEN_LAMP}:{int(command.preview)}"), optional=GREEN_LAMP_FEATURE)]
+        if command.lamp == PROGRAM_LAMP:
+            return [_Request(cam(f"{RED_LAMP}:{int(command.program)}"))]
+        raise ProtocolError("panasonic-aw: the red and green lamps are one command each (split it)")
 
 
 def _pantilt(command: PanTilt, limits: SpeedLimits) -> HttpRequest:
@@ -359,7 +374,7 @@ def _raw(command: RawCommand, limits: SpeedLimits) -> HttpRequest:
     return raw_command_request(command)
 
 
-#: Commands that are one request each (PresetRecall and TallyLamp may take two: the codec's).
+#: Commands that are one request each (a PresetRecall may take two, a TallyLamp lamp is the codec's).
 _REQUESTS: dict[type[Command], Callable[..., HttpRequest]] = {
     PanTilt: _pantilt,
     Zoom: _zoom,

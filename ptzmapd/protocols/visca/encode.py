@@ -5,10 +5,11 @@ frames written in a config (:func:`parse_visca_raw`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from ptzmapd.commands import (
+    PREVIEW_LAMP,
     Autofocus,
     CameraAction,
     Command,
@@ -53,8 +54,6 @@ from ptzmapd.protocols.visca.tables import (
     VARIABLE_NIBBLE,
     named_mode_known,
     preset_numbers,
-    PREVIEW_LAMP,
-    PROGRAM_LAMP,
     TallyDialect,
 )
 
@@ -193,9 +192,7 @@ class Tally:
         cut the new lamp is on before the old one goes out, never the other way round."""
         if command.lamp is not None or not self.lamp_per_bus:
             return (command,)
-        lamps = [(PROGRAM_LAMP, command.program), (PREVIEW_LAMP, command.preview)]
-        lamps.sort(key=lambda lamp: not lamp[1])  # stable: lit first, program before preview
-        return tuple(replace(command, lamp=lamp) for lamp, _ in lamps)
+        return command.per_lamp()
 
     def body(self, command: TallyLamp) -> bytes:
         dialect = self.dialect

@@ -244,9 +244,6 @@ SONY_TALLY = TALLY_DIALECTS["sony"]
 #: A camera's ``tally:`` choices: a dialect, or none (its lamps are left alone).
 TALLY_NONE = "none"
 TALLY_CHOICES: tuple[str, ...] = (TALLY_NONE, *TALLY_DIALECTS)
-#: The lamps of a split tally state (:meth:`~.codec.ViscaCodec.split`).
-PROGRAM_LAMP = "program"
-PREVIEW_LAMP = "preview"
 
 
 #: Commands without parameters: readable name → the bytes between the address and FF. A
