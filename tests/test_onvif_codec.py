@@ -27,10 +27,9 @@ from ptzmapd.commands import (
 )
 from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols import PROTOCOLS
-from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, Notice, Remedy, SpeedLimits, UnreadableAnswer
+from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, Notice, SpeedLimits, Step, UnreadableAnswer
 from ptzmapd.protocols.http import HttpRequest
-from ptzmapd.protocols.onvif.codec import OnvifCodec, Step
-from ptzmapd.protocols.onvif.values import AskAgain
+from ptzmapd.protocols.onvif.codec import OnvifCodec, Setup
 from ptzmapd.protocols.onvif.specs import ONVIF_LIMITS, BoundOnvifOptions, OnvifOptions
 from ptzmapd.secrets import Credentials, Secret
 
@@ -218,7 +217,7 @@ def test_a_camera_that_wants_its_clock_read_signed_gets_it_signed() -> None:
     assert isinstance(replies[0], Ack) and isinstance(replies[1], Notice)
     _, operation, token = request_of(replies[1].send[0].data)
     assert shape(operation)[0] == "GetSystemDateAndTime" and token is not None
-    assert camera.step is Step.TIME_SIGNED
+    assert camera.step is Setup.TIME_SIGNED
 
 
 def test_a_command_before_the_sequence_is_done_takes_its_turn_and_goes_again() -> None:
@@ -229,9 +228,9 @@ def test_a_command_before_the_sequence_is_done_takes_its_turn_and_goes_again() -
     _, operation, _ = request_of(outgoing.data)
     assert shape(operation)[0] == "GetSystemDateAndTime"
     replies = camera.receive(answer(TIME))
-    assert isinstance(replies[0], AskAgain) and replies[0].remedy is Remedy.BUSY
+    assert replies[0] == Step(None)  # taken, and the stop goes again, now for real
     assert isinstance(replies[1], Notice) and replies[1].send  # the sequence goes on
-    assert camera.step is Step.CAPABILITIES
+    assert camera.step is Setup.CAPABILITIES
 
 
 @pytest.mark.parametrize("data", [
@@ -257,7 +256,7 @@ def test_auth_failure_while_connecting_stops_the_sequence_where_it_stands() -> N
     camera.receive(answer(TIME))
     [reply] = camera.receive(fault("NotAuthorized"))
     assert isinstance(reply, ErrorReply) and reply.kind == "wrong-credentials"
-    assert camera.step is Step.CAPABILITIES
+    assert camera.step is Setup.CAPABILITIES
     _, operation, _ = request_of(camera.encode(Home()).data)  # the next command asks again
     assert shape(operation)[0] == "GetCapabilities"
 
@@ -286,7 +285,7 @@ def test_a_name_not_in_the_cache_reads_the_list_then_recalls() -> None:
     listed = PRESETS.replace("</ptz:GetPresetsResponse>", '<ptz:Preset token="t5"><sch:Name>5</sch:Name></ptz:Preset>'
                                                           "</ptz:GetPresetsResponse>")
     [reply] = camera.receive(answer(listed))
-    assert isinstance(reply, AskAgain)  # the controller sends the recall again
+    assert reply == Step(None)  # the controller sends the recall again
     _, operation, _ = request_of(camera.encode(PresetRecall(5)).data)
     assert shape(operation) == golden(f"<tptz:GotoPreset>{P}<tptz:PresetToken>t5</tptz:PresetToken></tptz:GotoPreset>")
 
@@ -374,7 +373,7 @@ def test_a_pan_alone_keeps_the_tilt_the_camera_reports() -> None:
     status = ('<ptz:GetStatusResponse><ptz:PTZStatus><sch:Position><sch:PanTilt x="0.1" y="0.3"/></sch:Position>'
               "</ptz:PTZStatus></ptz:GetStatusResponse>")
     [reply] = camera.receive(answer(status))
-    assert isinstance(reply, AskAgain)
+    assert reply == Step(None)
     _, operation, _ = request_of(camera.encode(MoveTo(pan=270.0)).data)
     assert shape(operation) == golden(f'<tptz:AbsoluteMove>{P}<tptz:Position><tt:PanTilt x="-0.5" y="0.3"/>'
                                       f"</tptz:Position></tptz:AbsoluteMove>")

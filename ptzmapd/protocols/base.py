@@ -75,9 +75,11 @@ class Completion(Reply):
 
 @dataclass(frozen=True, slots=True)
 class Step(Ack):
-    """The camera took one request of a command its codec sends as several (a Panasonic
-    preset speed before the recall, an auto focus toggle's query before the setting; commands
-    known to be several before anything is sent are split instead: :func:`command_parts`).
+    """The camera took a request that a command needed first, and the command goes again: a
+    Panasonic preset speed before the recall, an auto focus toggle's query before the setting;
+    ONVIF's connect sequence, preset list or position read for a command that came before
+    them. Commands known to be several before anything is sent are split instead
+    (:func:`command_parts`), each its own command with its own answer.
     The controller sends the same command again, paced like any other, and the codec encodes
     the request that comes next; who waits for the command waits for its last step's answer."""
 

@@ -4,13 +4,14 @@ answers become replies.
 **The connect sequence without I/O.** ONVIF needs five answers before the first move: the
 camera's clock (to sign with it), its service addresses, the media profile, the PTZ node's
 spaces and the preset list; each request depends on the answer before. The codec keeps the
-sequence as its own state (:class:`Step`) and hands each request to the controller in the
+sequence as its own state (:class:`Setup`) and hands each request to the controller in the
 shapes the codec contract already has: :meth:`OnvifCodec.start` gives the first one as
 opening words, and the answer to each gives the next in a :class:`~ptzmapd.protocols.base.Notice`
 (whose words go out ahead of everything). A command that arrives before the sequence is done
 takes the pending step's request as its own bytes; the answer continues the sequence and
-comes back to the command as :class:`AskAgain`, a refusal whose remedy is "busy": the
-controller sends the command again, now for real. A stop is therefore never confirmed by
+comes back to the command as a :class:`~ptzmapd.protocols.base.Step`: the controller sends
+the command again, now for real (so do a recall that read the preset list first and a
+move-to that read the position first). A stop is therefore never confirmed by
 anything but its own answer. Nothing outside this package had to change for it.
 
 **Presets by name** (issue 13): ``preset: 3`` is the camera's preset *named* "3". GetPresets
@@ -56,7 +57,7 @@ from ptzmapd.commands import (
     ZoomPositionInquiry,
 )
 from ptzmapd.errors import ProtocolError
-from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, Notice, Outgoing, Reply, SpeedLimits, UnreadableAnswer
+from ptzmapd.protocols.base import Ack, ErrorReply, Garbage, InquiryAnswer, Notice, Outgoing, Reply, SpeedLimits, Step, UnreadableAnswer
 from ptzmapd.protocols.http import HttpRequest, HttpResponse, describe_request, quote_body, raw_command_request, read_response
 from ptzmapd.protocols.onvif import operations as ops
 from ptzmapd.protocols.onvif.operations import Node, Operation, Profile, Services
@@ -69,7 +70,6 @@ from ptzmapd.protocols.onvif.values import (
     POSITION_SCALE,
     TILT_DEGREES,
     WRONG_CREDENTIALS,
-    AskAgain,
     Unable,
     check_jog,
     degrees,
@@ -88,7 +88,7 @@ CAPABILITIES: frozenset[str] = frozenset(
 )
 
 
-class Step(Enum):
+class Setup(Enum):
     """The connect sequence, in order (GetServices only where GetCapabilities failed)."""
 
     TIME = "reading the camera's clock"
@@ -105,7 +105,7 @@ class _Sent:
     """What the request now on the wire asks, so its answer can be read."""
 
     operation: str
-    step: Step | None = None
+    step: Setup | None = None
     #: A command took this setup or lookup request as its own bytes.
     for_command: bool = False
     inquiry: str | None = None
@@ -148,7 +148,7 @@ class OnvifCodec:
         self._wall = wall
         self._nonce = nonce
         #: The next step of the connect sequence; None once it is done.
-        self.step: Step | None = Step.TIME
+        self.step: Setup | None = Setup.TIME
         #: Seconds the camera's clock is ahead of this machine's.
         self.clock_offset = 0.0
         self.services: Services | None = None
@@ -185,21 +185,21 @@ class OnvifCodec:
         body = self._envelope(operation.body, not operation.unsigned)
         return HttpRequest("POST", self._path(operation.service), body, (("Content-Type", content_type),)).to_bytes()
 
-    def _setup_operation(self, step: Step) -> Operation:
-        if step in (Step.TIME, Step.TIME_SIGNED):
-            return ops.get_system_date_and_time(unsigned=step is Step.TIME)
-        if step is Step.CAPABILITIES:
+    def _setup_operation(self, step: Setup) -> Operation:
+        if step in (Setup.TIME, Setup.TIME_SIGNED):
+            return ops.get_system_date_and_time(unsigned=step is Setup.TIME)
+        if step is Setup.CAPABILITIES:
             return ops.get_capabilities()
-        if step is Step.SERVICES:
+        if step is Setup.SERVICES:
             return ops.get_services()
-        if step is Step.PROFILES:
+        if step is Setup.PROFILES:
             return ops.get_profiles()
-        if step is Step.NODES:
+        if step is Setup.NODES:
             return ops.get_nodes()
         assert self.profile is not None
         return ops.get_presets(self.profile.token)
 
-    def _hand_out(self, step: Step, for_command: bool = False) -> Outgoing:
+    def _hand_out(self, step: Setup, for_command: bool = False) -> Outgoing:
         operation = self._setup_operation(step)
         self._sent = _Sent(operation.name, step=step, for_command=for_command)
         unanswered = f"the camera did not answer {operation.name} ({step.value}); is {self.device_path} its device service?"
@@ -207,13 +207,13 @@ class OnvifCodec:
 
     def start(self) -> list[Outgoing]:
         """The connect sequence from its first step: the camera's clock, unsigned."""
-        self.step = Step.TIME
-        return [self._hand_out(Step.TIME)]
+        self.step = Setup.TIME
+        return [self._hand_out(Setup.TIME)]
 
     def reset(self) -> list[Outgoing]:
         """A camera that fell silent and answers again may have rebooted: its clock is read
         again (what else it told is kept); a sequence not yet done goes on where it stands."""
-        return [self._hand_out(self.step or Step.TIME)]
+        return [self._hand_out(self.step or Setup.TIME)]
 
     def key(self, command: Command) -> bytes:
         # Each slot is keyed on its own axes; discrete commands by value (their bytes carry a
@@ -385,58 +385,57 @@ class OnvifCodec:
             self.presets.pop(sent.preset, None)
         return [Ack(None)]
 
-    def _progress(self, sent: _Sent, what: str) -> Reply:
-        if sent.for_command:
-            return AskAgain(None, kind="onvif-connecting", data=f"connecting first: {what}".encode())
-        return Ack(None)
+    def _progress(self, sent: _Sent) -> Reply:
+        # A command whose bytes were a step: it goes again (the Notice after says what was done).
+        return Step(None) if sent.for_command else Ack(None)
 
     def _setup_answer(self, sent: _Sent, response: HttpResponse, answer: Element | None, fault: Fault | None) -> list[Reply]:
         step = sent.step
         assert step is not None
         refused = refusal(response, fault, self.credentials is not None)
         element = answer if refused is None else None
-        if step in (Step.TIME, Step.TIME_SIGNED):
+        if step in (Setup.TIME, Setup.TIME_SIGNED):
             return self._time_answer(sent, step, element, refused)
-        if refused is not None and (refused.kind == WRONG_CREDENTIALS or step in (Step.SERVICES, Step.PROFILES)):
+        if refused is not None and (refused.kind == WRONG_CREDENTIALS or step in (Setup.SERVICES, Setup.PROFILES)):
             return [refused]  # the step stays: the next command asks again
-        if step is Step.CAPABILITIES:
+        if step is Setup.CAPABILITIES:
             services = None if element is None else ops.read_capabilities(element)
             if services is None:
-                return self._advance(sent, Step.SERVICES, "GetCapabilities named no PTZ service; asking GetServices")
+                return self._advance(sent, Setup.SERVICES, "GetCapabilities named no PTZ service; asking GetServices")
             self.services = services
-            return self._advance(sent, Step.PROFILES, f"services: media {services.media}, PTZ {services.ptz}")
-        if step is Step.SERVICES:
+            return self._advance(sent, Setup.PROFILES, f"services: media {services.media}, PTZ {services.ptz}")
+        if step is Setup.SERVICES:
             services = None if element is None else ops.read_services(element)
             if services is None:
-                self.step = Step.CAPABILITIES
+                self.step = Setup.CAPABILITIES
                 return [Unable(None, kind="onvif-no-ptz-service", data=(
                     "the camera lists no PTZ service (GetCapabilities, GetServices): "
                     + quote_body(response.body)).encode())]
             self.services = services
-            return self._advance(sent, Step.PROFILES, f"services: media {services.media}, PTZ {services.ptz}")
-        if step is Step.PROFILES:
+            return self._advance(sent, Setup.PROFILES, f"services: media {services.media}, PTZ {services.ptz}")
+        if step is Setup.PROFILES:
             return self._profiles_answer(sent, element)
-        if step is Step.NODES:
+        if step is Setup.NODES:
             assert self.profile is not None
             node = None if element is None else ops.read_node(element, self.profile.node)
             self.node = node or Node(token=self.profile.node)
-            return self._advance(sent, Step.PRESETS, f"PTZ node {self.node.token!r}"
+            return self._advance(sent, Setup.PRESETS, f"PTZ node {self.node.token!r}"
                                  + ("" if node else " (its spaces unread: the generic ones)"))
         if element is not None:
             self.presets = ops.read_presets(element)
         return self._advance(sent, None, f"{len(self.presets)} presets" + ("" if element is not None else " (unread)"))
 
-    def _time_answer(self, sent: _Sent, step: Step, element: Element | None, refused: ErrorReply | None) -> list[Reply]:
+    def _time_answer(self, sent: _Sent, step: Setup, element: Element | None, refused: ErrorReply | None) -> list[Reply]:
         camera_time = None if element is None else ops.read_time(element)
-        if camera_time is None and step is Step.TIME and refused is not None and self.credentials is not None:
+        if camera_time is None and step is Setup.TIME and refused is not None and self.credentials is not None:
             # Core §5.12.1 lets anyone read the clock, but some cameras demand a login for it.
-            return self._advance(sent, Step.TIME_SIGNED, "the camera wants its clock read signed")
+            return self._advance(sent, Setup.TIME_SIGNED, "the camera wants its clock read signed")
         if camera_time is not None:
             self.clock_offset = camera_time - self._wall()
             said = f"camera clock {utc_text(camera_time)} ({round(self.clock_offset):+d} s from this machine's); signing with it"
         else:
             said = "the camera's clock could not be read; signing with this machine's"
-        return self._advance(sent, Step.CAPABILITIES if not self.ready else None, said)
+        return self._advance(sent, Setup.CAPABILITIES if not self.ready else None, said)
 
     def _profiles_answer(self, sent: _Sent, element: Element | None) -> list[Reply]:
         profiles = [] if element is None else ops.read_profiles(element)
@@ -448,13 +447,13 @@ class OnvifCodec:
             asked = f"no media profile {wanted!r} with PTZ" if wanted is not None else "no media profile with PTZ"
             return [Unable(None, kind="onvif-no-ptz-profile", data=f"{asked} (profile:; the camera has: {listed})".encode())]
         self.profile = chosen
-        return self._advance(sent, Step.NODES, f"profile {chosen.token!r} ({chosen.name})")
+        return self._advance(sent, Setup.NODES, f"profile {chosen.token!r} ({chosen.name})")
 
-    def _advance(self, sent: _Sent, step: Step | None, said: str) -> list[Reply]:
+    def _advance(self, sent: _Sent, step: Setup | None, said: str) -> list[Reply]:
         """The step answered: the reply for whoever sent it, and the next step's request."""
         was_ready = self.ready
         self.step = None if was_ready else step
-        progress = self._progress(sent, said)
+        progress = self._progress(sent)
         if self.step is None:
             return [progress, Notice(None, text=f"{said}" + ("" if was_ready else "; ready"))]
         return [progress, Notice(None, text=f"{said}", send=(self._hand_out(self.step),))]
@@ -463,7 +462,7 @@ class OnvifCodec:
         if answer is not None:
             self.presets = ops.read_presets(answer)
         if name in self.presets:
-            return AskAgain(None, kind="onvif-preset-list", data=f"preset {name!r} found in the camera's list".encode())
+            return Step(None)  # found: the command goes again, now with the preset's token
         names = ", ".join(map(repr, sorted(self.presets))) or "none"
         return Unable(None, kind="onvif-no-such-preset", data=(
             f"the camera has no preset named {name!r} (its presets: {names})"
@@ -476,7 +475,7 @@ class OnvifCodec:
                 "the camera did not say where it points (GetStatus), so a move-to with pan or tilt alone cannot "
                 f"keep the other: give both ({quote_body(response.body)})").encode(), http_status=response.status)
         self._here = here
-        return AskAgain(None, kind="onvif-position", data=b"position read; moving")
+        return Step(None)  # the command goes again, now keeping the axis it does not give
 
     def _stored(self, name: str, answer: Element | None) -> list[Reply]:
         token = None if answer is None else answer.findtext("PresetToken")
@@ -484,7 +483,7 @@ class OnvifCodec:
             self.presets[name] = token.strip()
         assert self.profile is not None
         refresh = ops.get_presets(self.profile.token)
-        self._sent = _Sent("GetPresets", step=Step.PRESETS)
+        self._sent = _Sent("GetPresets", step=Setup.PRESETS)
         return [Ack(None), Notice(None, text=f"preset {name!r} stored (token {token!r}); reading the list again",
                                   send=(outgoing(self._request(refresh)),))]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ptzmapd.commands import Jog
 from ptzmapd.errors import ProtocolError
-from ptzmapd.protocols.base import ErrorReply, Remedy
+from ptzmapd.protocols.base import ErrorReply
 from ptzmapd.protocols.http import HttpResponse, http_error
 from ptzmapd.protocols.onvif.soap import Fault
 from ptzmapd.protocols.units import drive_level, finite_speed, speed_sign
@@ -62,16 +62,6 @@ def check_jog(command: Jog) -> None:
         raise ProtocolError(f"jog needs a duration above 0 s, got {command.seconds!r}")
     for speed in (command.pan, command.tilt, command.zoom):
         finite_speed(speed)
-
-
-@dataclass(frozen=True, slots=True)
-class AskAgain(ErrorReply):
-    """A command's request went to something the command needs first (a step of the connect
-    sequence, the preset list): the controller sends the command again (remedy "busy")."""
-
-    @property
-    def remedy(self) -> Remedy:
-        return Remedy.BUSY
 
 
 @dataclass(frozen=True, slots=True)
