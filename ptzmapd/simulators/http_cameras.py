@@ -24,7 +24,6 @@ Camera knobs for tests (besides the server's): ``namespace`` (ISAPI's XML namesp
 
 from __future__ import annotations
 
-import os
 import re
 import ssl
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from ptzmapd.simulators.http_server import (
     HttpServer,
     check_auth_scheme,
     digest_server,
+    login,
     multipart_fields,
     response,
     same,
@@ -52,14 +52,12 @@ from ptzmapd.simulators.ipcam_device import MJPEG_BOUNDARY, IpcamDevice, mjpeg_s
 from ptzmapd.simulators.isapi_device import IsapiDevice
 
 KINDS: tuple[str, ...] = ("isapi", "ipcam-cgi", "ptzoptics-cgi", "upload")
-DEFAULT_PASSWORD = "secret"
 #: The smallest JPEG a viewer accepts the look of: SOI, a JFIF APP0 segment, EOI.
 JPEG = bytes.fromhex("FFD8FFE000104A46494600010100000100010000FFD9")
 HIKVISION_NAMESPACE = "http://www.hikvision.com/ver20/XMLSchema"
 #: Authentication by kind: how the camera checks who asks. The PTZOptics manual shows its
 #: CGI urls without credentials, so that camera is open unless a user is given (``--user``).
 DEFAULT_AUTH: dict[str, str] = {"isapi": "digest", "ipcam-cgi": "basic", "ptzoptics-cgi": "none", "upload": "query"}
-DEFAULT_USER = "admin"
 
 #: The ISAPI camera's presets (its capabilities' maxPresetNum).
 PRESET_NUMBERS = range(1, 257)
@@ -429,13 +427,7 @@ async def start(
     if kind not in KINDS:
         raise PtzmapdError(f"unknown HTTP simulator {kind!r} (valid: {', '.join(KINDS)})")
     scheme = check_auth_scheme(auth or ("basic" if kind == "ptzoptics-cgi" and user is not None else DEFAULT_AUTH[kind]))
-    user = user if user is not None else DEFAULT_USER
-    password = DEFAULT_PASSWORD
-    if password_env is not None:
-        value = os.environ.get(password_env)
-        if not value:
-            raise PtzmapdError(f"environment variable {password_env!r} is not set (the simulator's password)")
-        password = value
+    user, password = login(user, password_env)
     digest = digest_server(user, password, digest_qop, digest_algorithm)
     handle = HttpSimulator(kind, user, password, scheme, clock or MonotonicClock(), log, digest)
     handle.tls = tls

@@ -20,6 +20,7 @@ import asyncio
 import base64
 import hashlib
 import logging
+import os
 import secrets
 import ssl
 from abc import ABC, abstractmethod
@@ -448,3 +449,19 @@ def check_auth_scheme(scheme: str) -> str:
     if scheme not in AUTH_SCHEMES:
         raise PtzmapdError(f"unknown auth {scheme!r} (valid: {', '.join(AUTH_SCHEMES)})")
     return scheme
+
+
+#: Whom a simulated HTTP camera accepts when not told otherwise (``--user``, ``--password-env``).
+DEFAULT_USER, DEFAULT_PASSWORD = "admin", "secret"
+
+
+def login(user: str | None, password_env: str | None) -> tuple[str, str]:
+    """The user and password a simulated HTTP camera accepts: ``user``, else
+    :data:`DEFAULT_USER`; the password in the variable ``password_env``, else
+    :data:`DEFAULT_PASSWORD`. PtzmapdError when that variable is unset or empty."""
+    password = DEFAULT_PASSWORD
+    if password_env is not None:
+        password = os.environ.get(password_env) or ""
+        if not password:
+            raise PtzmapdError(f"environment variable {password_env!r} is not set (the simulator's password)")
+    return (user if user is not None else DEFAULT_USER), password

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import secrets
 import socket
 import time
@@ -50,7 +49,7 @@ from ptzmapd.protocols.onvif.soap import (
     utc_text,
 )
 from ptzmapd.simulators.head import Axis, Head
-from ptzmapd.simulators.http_server import HttpServer, check_auth_scheme, digest_server, response, same
+from ptzmapd.simulators.http_server import HttpServer, check_auth_scheme, digest_server, login, response, same
 
 DEVICE_PATH = "/onvif/device_service"
 MEDIA_PATH = "/onvif/media_service"
@@ -59,7 +58,6 @@ PTZ_PATH = "/onvif/ptz_service"
 FRESHNESS = 10.0
 #: Generic units per second at velocity 1 (pan crosses its −1..1 in 4 s).
 UNITS_PER_SECOND = 0.5
-DEFAULT_USER, DEFAULT_PASSWORD = "admin", "secret"
 #: Its media profiles: the first has no PTZ (a snapshot profile), so "the first with PTZ" is the second.
 PROFILES: tuple[tuple[str, str, bool], ...] = (("snapshot", "JPEG snapshots", False), ("main", "Main stream", True))
 NODE = "ptz_node"
@@ -401,12 +399,8 @@ async def start(
     scheme = check_auth_scheme(auth or "none")
     if auth_failure not in AUTH_FAILURES:
         raise PtzmapdError(f"unknown auth failure shape {auth_failure!r} (valid: {', '.join(AUTH_FAILURES)})")
-    password = DEFAULT_PASSWORD
-    if password_env is not None:
-        password = os.environ.get(password_env) or ""
-        if not password:
-            raise PtzmapdError(f"environment variable {password_env!r} is not set (the simulator's password)")
-    handle = OnvifSimulator(user or DEFAULT_USER, password, scheme, clock or MonotonicClock(), log, digest_qop, digest_algorithm)
+    user, password = login(user, password_env)
+    handle = OnvifSimulator(user, password, scheme, clock or MonotonicClock(), log, digest_qop, digest_algorithm)
     handle.skew, handle.time_needs_login, handle.auth_failure = skew, time_needs_login, auth_failure
     handle.ptz_timeout = ptz_timeout
     handle.name += f" {secrets.token_hex(2)}"

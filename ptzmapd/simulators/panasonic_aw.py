@@ -19,7 +19,6 @@ is off unless a user is given (``--user``: Digest, as current firmware asks) or 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection
 from typing import Callable
 
@@ -29,11 +28,9 @@ from ptzmapd.protocols.http import HttpRequest, HttpResponse
 from ptzmapd.protocols.panasonic_aw import tables
 from ptzmapd.protocols.panasonic_aw.tables import CENTRE, PTZ_PATH, STOP
 from ptzmapd.simulators.head import Axis, Head
-from ptzmapd.simulators.http_server import HttpServer, check_auth_scheme, digest_server, response
+from ptzmapd.simulators.http_server import HttpServer, check_auth_scheme, digest_server, login, response
 
 KIND = "panasonic-aw"
-DEFAULT_USER = "admin"
-DEFAULT_PASSWORD = "secret"
 #: Degrees (pan, tilt) and lens units per second at speed digit 99 (or 01).
 TOP_RATES: dict[str, float] = {"pan": 60.0, "tilt": 30.0, "zoom": 500.0, "focus": 500.0}
 #: ``#APC`` units per degree (AW-HE40: 121 per degree, 8000h the centre).
@@ -237,13 +234,8 @@ async def start(
     if kind != KIND:
         raise PtzmapdError(f"unknown simulator {kind!r} (valid: {KIND})")
     scheme = check_auth_scheme(auth or ("digest" if user is not None else "none"))
-    password = DEFAULT_PASSWORD
-    if password_env is not None:
-        value = os.environ.get(password_env)
-        if not value:
-            raise PtzmapdError(f"environment variable {password_env!r} is not set (the simulator's password)")
-        password = value
-    camera = PanasonicAwSimulator(user if user is not None else DEFAULT_USER, password, scheme,
+    user, password = login(user, password_env)
+    camera = PanasonicAwSimulator(user, password, scheme,
                                   clock or MonotonicClock(), log, digest_qop, digest_algorithm)
     camera.power = "standby" if "standby" in quirks else "on"
     camera.green_lamp = "no-green-lamp" not in quirks
