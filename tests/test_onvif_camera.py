@@ -176,6 +176,28 @@ def test_a_wrong_password_is_one_clear_refusal_in_every_shape_and_never_logged(
     assert "wrong-credentials" in caplog.text
 
 
+def test_a_device_that_lists_no_ptz_service_refuses_each_command_instead_of_looping(tmp_path: Path) -> None:
+    # Not a PTZ camera (a fixed one, a wrong url): GetCapabilities and GetServices name no PTZ
+    # service. Each command is refused after a bounded number of requests; none of them makes
+    # the codec ask GetCapabilities and GetServices again and again for ever.
+    async def main() -> None:
+        rig, sim = Rig(tmp_path), await simulator()
+        sim.ptz_service = False
+        try:
+            stage = await rig.camera(sim)
+            home = await answered(stage.submit(Home()), timeout=5.0)
+            assert home.answer is Answer.REFUSED and "lists no PTZ service" in home.message
+            await until(lambda: stage.idle, "the controller to settle")
+            asked = len(sim.received)
+            await asyncio.sleep(1.0)
+            assert len(sim.received) == asked, f"still asking: {sim.received[asked:][:6]}"
+        finally:
+            await rig.close()
+            await sim.close()
+
+    run(main)
+
+
 def test_a_skewed_camera_clock_is_signed_with_and_this_machines_clock_is_refused(tmp_path: Path) -> None:
     async def main() -> None:
         rig, sim = Rig(tmp_path), await simulator(skew=3 * 3600.0)

@@ -97,6 +97,8 @@ class OnvifSimulator(HttpServer):
         self.auth_failure = "fault"
         self.undeclared_prefix = False
         self.ptz_timeout = 0.0
+        #: False: a camera without PTZ (a fixed one): neither GetCapabilities nor GetServices names it.
+        self.ptz_service = True
         #: Readable text of every request it acted on, and every request past authentication.
         self.received: list[str] = []
         self.handled: list[HttpRequest] = []
@@ -205,12 +207,13 @@ class OnvifSimulator(HttpServer):
         return self._soap(f"<tds:GetCapabilitiesResponse><tds:Capabilities>"
                             f"<tt:Device><tt:XAddr>{self.where}{DEVICE_PATH}</tt:XAddr></tt:Device>"
                             f"<tt:Media><tt:XAddr>{self.where}{MEDIA_PATH}</tt:XAddr></tt:Media>"
-                            f"<tt:PTZ><tt:XAddr>{self.where}{PTZ_PATH}</tt:XAddr></tt:PTZ>"
-                            f"</tds:Capabilities></tds:GetCapabilitiesResponse>")
+                            + (f"<tt:PTZ><tt:XAddr>{self.where}{PTZ_PATH}</tt:XAddr></tt:PTZ>" if self.ptz_service else "")
+                            + "</tds:Capabilities></tds:GetCapabilitiesResponse>")
 
     def _services(self, call: SoapCall) -> HttpResponse:
         listed = "".join(f"<tds:Service><tds:Namespace>{namespace}</tds:Namespace><tds:XAddr>{self.where}{path}</tds:XAddr>"
-                         f"</tds:Service>" for namespace, path in ((MEDIA, MEDIA_PATH), (PTZ, PTZ_PATH)))
+                         f"</tds:Service>" for namespace, path in ((MEDIA, MEDIA_PATH), (PTZ, PTZ_PATH))
+                         if namespace != PTZ or self.ptz_service)
         return self._soap(f"<tds:GetServicesResponse>{listed}</tds:GetServicesResponse>")
 
     def _profiles(self, call: SoapCall) -> HttpResponse:

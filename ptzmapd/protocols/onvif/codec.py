@@ -407,7 +407,10 @@ class OnvifCodec:
         if step is Setup.SERVICES:
             services = None if element is None else ops.read_services(element)
             if services is None:
-                self.step = Setup.CAPABILITIES
+                # From the top again, but only once a command has had this answer: after opening
+                # words the waiting command takes GetServices itself and is refused (else it
+                # would take GetCapabilities, and GetServices follow, again and again).
+                self.step = Setup.CAPABILITIES if sent.for_command else Setup.SERVICES
                 return [Unable(None, kind="onvif-no-ptz-service", data=(
                     "the camera lists no PTZ service (GetCapabilities, GetServices): "
                     + quote_body(response.body)).encode())]
