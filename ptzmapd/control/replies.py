@@ -150,8 +150,9 @@ class ReplyHandling:
             self._on_error(flight, reply, accepted_before=attributed.before is Stage.EXECUTING)
             return
         if isinstance(reply, Step) and attributed.before is Stage.AWAITING and not flight.is_reset:
-            # One request of a command sent as several: the same command goes again, paced,
-            # and the codec sends its next request. Who waits for it waits for the last.
+            # The camera took a request the command needed first (a Panasonic preset speed,
+            # ONVIF's connect sequence): the same command goes again, paced, and the codec
+            # sends what comes next. Who waits for it waits for the last answer.
             self._requeue(flight)
             return
         if isinstance(reply, InquiryAnswer):
