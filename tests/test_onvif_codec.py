@@ -400,7 +400,7 @@ def test_the_profile_option_picks_the_profile_and_a_missing_one_is_named() -> No
     camera.receive(answer(CAPABILITIES))
     [reply] = camera.receive(answer(PROFILES))
     assert isinstance(reply, ErrorReply)
-    assert reply.data == b"no media profile 'nope' with PTZ (profile:; the camera has: 'sub' (no PTZ), 'Profile_1')"
+    assert reply.data == b"no media profile 'nope' with PTZ (the camera has: 'sub' (no PTZ), 'Profile_1'; profile: names one)"
 
 
 def test_the_url_names_the_device_service_and_the_transport_gets_its_origin() -> None:

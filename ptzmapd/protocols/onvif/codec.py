@@ -448,7 +448,7 @@ class OnvifCodec:
         if chosen is None or not chosen.node:
             listed = ", ".join(f"{p.token!r}" + ("" if p.node else " (no PTZ)") for p in profiles) or "none"
             asked = f"no media profile {wanted!r} with PTZ" if wanted is not None else "no media profile with PTZ"
-            return [Unable(None, kind="onvif-no-ptz-profile", data=f"{asked} (profile:; the camera has: {listed})".encode())]
+            return [Unable(None, kind="onvif-no-ptz-profile", data=f"{asked} (the camera has: {listed}; profile: names one)".encode())]
         self.profile = chosen
         return self._advance(sent, Setup.NODES, f"profile {chosen.token!r} ({chosen.name})")
 
