@@ -221,6 +221,31 @@ def test_a_broker_killed_and_restarted_is_reconnected_and_what_mqtt_moved_stops(
     run(body, timeout=90)
 
 
+def test_a_retained_command_is_not_replayed_at_each_connection(
+    tmp_path: Path, broker: Mosquitto, caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def body() -> None:
+        async with aiomqtt.Client("127.0.0.1", broker.port, identifier="careless-booth") as careless:
+            await careless.publish(f"{TOPIC}/cmd", b'{"cmd": "preset", "camera": "cam1", "preset": 7}', qos=1, retain=True)
+        with caplog.at_level(logging.WARNING, logger="ptzmapd"):
+            runtime, cam1, cam2 = await _daemon(tmp_path, broker.port)
+            booth = Booth(broker.port)
+            try:
+                await booth.start()
+                await until(lambda: booth.state.get("online") is True, "the daemon connected")
+                await booth.send({"cmd": "preset", "camera": "cam1", "preset": 2})
+                await until(lambda: "preset recall 2" in cam1.received, "a live command obeyed")
+                assert "preset recall 7" not in cam1.received
+            finally:
+                await booth.close()
+                await runtime.shutdown()
+                await cam1.close()
+                await cam2.close()
+        assert f"mqtt: ignored a retained command on {TOPIC}/cmd" in caplog.text
+
+    run(body)
+
+
 def test_a_broker_absent_at_start_never_holds_up_the_daemon(tmp_path: Path) -> None:
     mosquitto = Mosquitto(tmp_path)  # its port chosen, nothing running on it yet
 

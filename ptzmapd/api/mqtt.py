@@ -19,7 +19,8 @@ Commands act through the facade as one client, ``mqtt``: a move holds for ``api.
 seconds unless repeated, and losing the broker stops what MQTT moved. A broker that cannot be
 reached, at start or later, is retried with backoff (at most :data:`RETRY_MOST` seconds
 apart, so the daemon is back within a few seconds of the broker's return); nothing waits for
-it. Malformed or refused commands are ignored with a rate-limited log line.
+it. Malformed or refused commands are ignored with a rate-limited log line, and so are
+retained ones (the broker's replay of an old command at each connection).
 """
 
 from __future__ import annotations
@@ -155,6 +156,13 @@ class MqttBridge:
         publisher = asyncio.get_running_loop().create_task(self._publish(client), name="mqtt publish")
         try:
             async for message in client.messages:
+                if message.retain:
+                    # The broker replays a retained command to every new subscription: obeyed,
+                    # it would recall its preset (or start its move) at every reconnection.
+                    # A command published with retain still arrives once, live, unflagged.
+                    self._limit.warn("retained", "mqtt: ignored a retained command on %s (an old one the broker "
+                                     "replays; publish commands without retain)", self._commands)
+                    continue
                 self._command(message.payload)
         finally:
             await cancel_and_wait(publisher)
