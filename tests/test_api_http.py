@@ -237,7 +237,7 @@ def test_websocket_pushes_the_state_then_changes_and_takes_commands(tmp_path: Pa
                 refused = await until_reply("preset")
                 assert refused["ok"] is False and refused["field"] == "preset" and refused["valid"] == ["0..127"]
                 await ws.send_json({"cmd": "fly", "camera": "stage"})
-                assert (await until_reply("fly"))["valid"] == ["select", "preset", "move", "stop", "action"]
+                assert (await until_reply("fly"))["valid"] == ["select", "preset", "move", "stop", "action", "ping"]
                 await ws.send_str("not json at all")  # ignored (logged), the socket stays
                 await ws.send_json({"cmd": "move", "camera": "pulpit", "tilt": 1})
                 assert (await until_reply("move"))["ok"] is True

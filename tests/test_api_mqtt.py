@@ -163,7 +163,7 @@ def test_state_is_retained_and_commands_from_another_booth_are_obeyed(
             warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
             assert warnings == [
                 f"mqtt: ignored a message on {TOPIC}/cmd that is not a JSON object",
-                "mqtt: ignored 'fly': no command 'fly' (valid: select, preset, move, stop, action)",
+                "mqtt: ignored 'fly': no command 'fly' (valid: select, preset, move, stop, action, ping)",
                 "mqtt: ignored 'move': no camera 'nocam' (valid: cam1, cam2, selected, all)",
             ]
             await until(lambda: booth.state["cameras/cam2"]["moving"] is True, "cam2 shows it moves")

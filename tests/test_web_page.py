@@ -200,6 +200,25 @@ def test_a_lost_connection_is_shown_at_once_and_stops_what_the_page_moved(browse
     assert rig.stage.received[-1] == "pan stop, tilt stop"
 
 
+async def _stall(seconds: float) -> None:
+    time.sleep(seconds)  # the daemon's loop answers nothing meanwhile: a link that died silently
+
+
+def test_a_daemon_that_stops_answering_is_shown_lost_although_the_socket_stays_open(browser: Any, daemon: Daemon) -> None:
+    from selenium.webdriver.common.by import By
+
+    rig = daemon.rig
+    open_page(browser, rig)
+    assert daemon.loop is not None
+    # A dropped Wi-Fi closes nothing: the page, idle, must find out by itself that nobody answers.
+    asyncio.run_coroutine_threadsafe(_stall(4.0), daemon.loop)
+    wait_for(lambda: browser.find_element(By.ID, "connection").get_attribute("class") == "down",
+             "the page to show the loss", timeout=3.5)
+    wait_for(lambda: browser.find_element(By.ID, "connection").text == "connected", "the page to reconnect", timeout=15)
+    tile(browser, "stage").find_elements(By.CSS_SELECTOR, ".preset")[2].click()
+    wait_for(lambda: "preset recall 3" in rig.stage.received, "stage to recall preset 3 after the reconnection")
+
+
 def test_the_page_asks_for_the_token_once_and_keeps_it(browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from selenium.webdriver.common.by import By
 

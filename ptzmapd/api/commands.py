@@ -1,5 +1,5 @@
 """The API's commands as JSON objects, the one form the WebSocket and MQTT both take:
-``{"cmd": "select" | "preset" | "move" | "stop" | "action", "camera": NAME, …}`` with the
+``{"cmd": "select" | "preset" | "move" | "stop" | "action" | "ping", "camera": NAME, …}`` with the
 HTTP body's keys (``"preset": N`` for presets, ``"pan": -1..1`` … for moves, ``"action"``,
 ``"mode"``, ``"level"`` for actions). ``camera`` defaults to ``selected``.
 
@@ -15,8 +15,9 @@ from typing import Any
 
 from ptzmapd.api.remote import RemoteClient, RemoteError
 
-#: The ``cmd`` values, in the order messages list them.
-COMMANDS = ("select", "preset", "move", "stop", "action")
+#: The ``cmd`` values, in the order messages list them. ``ping`` does nothing but be answered:
+#: a page or script learns that the daemon still answers (a dead link need not close).
+COMMANDS = ("select", "preset", "move", "stop", "action", "ping")
 #: The flags of a preset command (an HTTP preset route's whole body).
 PRESET_FLAGS = ("store", "clear")
 #: What an action command takes besides ``cmd`` and ``camera`` (an HTTP action route's body).
@@ -47,7 +48,7 @@ def preset_flags(body: Mapping[str, Any]) -> tuple[bool, bool]:
 
 def run_command(client: RemoteClient, command: Mapping[str, Any]) -> dict[str, Any]:
     """Carry out one command object for ``client``: ``{"selected": NAME}`` for a select,
-    ``{"cameras": [NAME, …]}`` (the cameras reached) for the others. RemoteError (with the
+    ``{}`` for a ping, ``{"cameras": [NAME, …]}`` (the cameras reached) for the others. RemoteError (with the
     valid values) for an unknown ``cmd``, a key the command does not take, or anything the
     facade refuses."""
     cmd = command.get("cmd")
@@ -67,4 +68,6 @@ def run_command(client: RemoteClient, command: Mapping[str, Any]) -> dict[str, A
     if cmd == "action":
         refuse_unknown(keys, ACTION_KEYS, "an action")
         return {"cameras": client.action(camera, command.get("action"), command.get("mode"), command.get("level"))}
+    if cmd == "ping":
+        return {}
     raise RemoteError(f"no command {cmd!r}", field="cmd", valid=COMMANDS)

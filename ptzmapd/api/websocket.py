@@ -5,7 +5,7 @@ only the keys that changed (:func:`~ptzmapd.api.state.changes`), looked at every
 :data:`PUSH_INTERVAL` seconds while any socket is open, so positions and speeds go out at
 most ten times a second and an idle daemon with no page open does nothing.
 
-A command is a JSON object ``{"cmd": "select" | "preset" | "move" | "stop" | "action",
+A command is a JSON object ``{"cmd": "select" | "preset" | "move" | "stop" | "action" | "ping",
 "camera": NAME, …}`` with the HTTP body's keys (``"preset": N`` for presets). Each is
 answered with ``{"reply": CMD, "ok": true, "cameras": [...]}`` or ``{"reply": CMD, "ok":
 false, "error": …, "field": …, "valid": […]}``. Each socket is a client of its own
