@@ -64,6 +64,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def error(status: int, message: str, field: str = "", valid: tuple[str, ...] | list[str] = (),
           headers: dict[str, str] | None = None) -> web.Response:
+    """An error answer: ``{"error": message, "field": key, "valid": [values]}`` with HTTP
+    ``status`` (the same object as :meth:`RemoteError.to_json`)."""
     return web.json_response({"error": message, "field": field, "valid": list(valid)}, status=status, headers=headers)
 
 
@@ -93,9 +95,12 @@ class HttpApi:
         self._runner: web.AppRunner | None = None
 
     def state(self) -> dict[str, Any]:
+        """The API state now (:func:`~ptzmapd.api.state.build_state`), as ``GET /api/state`` answers."""
         return build_state(self._snapshot(), self.remote.selected)
 
     def app(self) -> web.Application:
+        """The aiohttp application: the routes of the module docstring behind the body-size,
+        origin and token checks, every error answered as JSON."""
         app = web.Application(client_max_size=MAX_BODY, middlewares=[self._errors, self._guard])
         app.router.add_get("/", self._page)
         app.router.add_get("/web/{name}", self._file)

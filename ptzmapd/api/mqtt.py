@@ -95,6 +95,7 @@ class MqttBridge:
 
     @property
     def connected(self) -> bool:
+        """Whether the broker connection is up now (subscribed, ``online`` published)."""
         return self._client is not None
 
     async def start(self) -> None:

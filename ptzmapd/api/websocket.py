@@ -65,9 +65,12 @@ class WebSocketHub:
 
     @property
     def open_sockets(self) -> int:
+        """How many sockets are open now."""
         return len(self._sockets)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        """``GET /api/ws``: one socket from handshake to close (the token was checked before):
+        the whole state, then changes out and commands in; what it moved stops when it ends."""
         ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_MESSAGE)
         await ws.prepare(request)
         name = f"ws {next(self._numbers)} {request.remote}"
