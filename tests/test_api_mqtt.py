@@ -246,6 +246,33 @@ def test_a_retained_command_is_not_replayed_at_each_connection(
     run(body)
 
 
+def test_a_camera_the_config_no_longer_has_is_deleted_from_the_broker(tmp_path: Path, broker: Mosquitto) -> None:
+    async def body() -> None:
+        # What an earlier run (with a camera since renamed) left retained on the broker.
+        async with aiomqtt.Client("127.0.0.1", broker.port, identifier="earlier-run") as earlier:
+            await earlier.publish(f"{TOPIC}/state/cameras/gallery", b'{"online": true, "tally": "program"}', qos=1, retain=True)
+        runtime, cam1, cam2 = await _daemon(tmp_path, broker.port)
+        booth = Booth(broker.port)
+        late = Booth(broker.port)
+        try:
+            await booth.start()
+            await until(lambda: booth.state.get("online") is True and "cameras/cam2" in booth.state, "the daemon's state")
+            await until(lambda: "cameras/gallery" in booth.state and booth.state["cameras/gallery"] is None,
+                        "the stale camera deleted")
+            await late.start()  # a booth that comes later is not shown it at all
+            await until(lambda: {"cameras/cam1", "cameras/cam2"} <= late.retained, "the retained state")
+            assert "cameras/gallery" not in late.state
+            assert booth.state["cameras/cam1"]["online"] is True  # the daemon's own cameras stay
+        finally:
+            await booth.close()
+            await late.close()
+            await runtime.shutdown()
+            await cam1.close()
+            await cam2.close()
+
+    run(body)
+
+
 def test_a_broker_absent_at_start_never_holds_up_the_daemon(tmp_path: Path) -> None:
     mosquitto = Mosquitto(tmp_path)  # its port chosen, nothing running on it yet
 
