@@ -1,6 +1,6 @@
 """Config checks for the OSC input: sender networks (:class:`Networks`, CIDR), the rule that
 a listener beyond loopback names the networks it obeys (:func:`open_listener_problem`), that
-no two OSC listeners of a config share a UDP port (:func:`shared_port_problems`), and the OSC
+no two UDP listeners of a config (OSC, a TSL feed) share a port (:func:`shared_port_problems`), and the OSC
 address a binding names (:class:`OscAddress`). Its ``listen:`` is read like every address
 ptzmapd listens on (:class:`ptzmapd.config.api.Listen`).
 """
@@ -67,7 +67,7 @@ def osc_listeners(inputs: Mapping[str, InputConfig], api: ApiConfig | None) -> l
 
 def shared_port_problems(listeners: Sequence[tuple[str, Listener]]) -> list[Problem]:
     """Each UDP listener (``(dotted path, listener)``: ``api.osc``, every osc input's
-    ``listen``) that another one before it already takes: the second socket cannot be bound,
+    ``listen``, a TSL switcher's port) that another one before it already takes: the second socket cannot be bound,
     so ``run`` would stop with "address in use" although ``check`` passed. One problem at
     each later listener's place, naming the earlier one's path and place."""
     problems = []
@@ -76,7 +76,7 @@ def shared_port_problems(listeners: Sequence[tuple[str, Listener]]) -> list[Prob
             if first.port == listener.port and _overlap(first.host, listener.host):
                 problems.append(Problem(listener.mark, path, (
                     f"UDP port {listener.port} is taken by {first_path} ({first} at {first.mark}); "
-                    "two OSC listeners cannot share a port: give one another port"
+                    "two listeners cannot share a UDP port: give one another port"
                 )))
                 break
     return problems
