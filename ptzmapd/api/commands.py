@@ -1,6 +1,6 @@
 """The API's commands as JSON objects, the one form the WebSocket and MQTT both take:
-``{"cmd": "select" | "preset" | "move" | "stop" | "action" | "ping", "camera": NAME, …}`` with the
-HTTP body's keys (``"preset": N`` for presets, ``"pan": -1..1`` … for moves, ``"action"``,
+``{"cmd": "select" | "preset" | "move" | "stop" | "action" | "ping", "camera": NAME, …}``
+with the HTTP body's keys (``"preset": N`` for presets, ``"pan": -1..1`` … for moves, ``"action"``,
 ``"mode"``, ``"level"`` for actions). ``camera`` defaults to ``selected``.
 
 The keys each command takes are checked here for the HTTP routes too (:func:`refuse_unknown`,
@@ -48,9 +48,9 @@ def preset_flags(body: Mapping[str, Any]) -> tuple[bool, bool]:
 
 def run_command(client: RemoteClient, command: Mapping[str, Any]) -> dict[str, Any]:
     """Carry out one command object for ``client``: ``{"selected": NAME}`` for a select,
-    ``{}`` for a ping, ``{"cameras": [NAME, …]}`` (the cameras reached) for the others. RemoteError (with the
-    valid values) for an unknown ``cmd``, a key the command does not take, or anything the
-    facade refuses."""
+    ``{}`` for a ping, ``{"cameras": [NAME, …]}`` (the cameras reached) for the others.
+    RemoteError (with the valid values) for an unknown ``cmd``, a key the command does not
+    take, or anything the facade refuses."""
     cmd = command.get("cmd")
     camera = command.get("camera", "selected")
     keys = [key for key in command if key not in ADDRESS_KEYS]
