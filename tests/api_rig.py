@@ -8,7 +8,7 @@ import contextlib
 import logging
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers import until
@@ -31,28 +31,35 @@ class ApiRig:
     url: str
     stage: SimulatorHandle
     pulpit: SimulatorHandle
+    #: The cameras asked for beyond stage and pulpit, by name (VISCA over IP each).
+    more: dict[str, SimulatorHandle] = field(default_factory=dict)
 
 
 @contextlib.asynccontextmanager
-async def api_rig(folder: Path, api: str = "", clock: Clock | None = None, port: int | None = None) -> AsyncIterator[ApiRig]:
-    """Cameras ``stage`` (VISCA over IP) and ``pulpit`` (VISCA over UDP) and ``api:`` with an
-    http listener on loopback plus the ``api`` lines given (``  hold: 5``, ``  token_env: X``)."""
+async def api_rig(
+    folder: Path, api: str = "", clock: Clock | None = None, port: int | None = None, more: tuple[str, ...] = (),
+) -> AsyncIterator[ApiRig]:
+    """Cameras ``stage`` (VISCA over IP) and ``pulpit`` (VISCA over UDP), and those named in
+    ``more`` (VISCA over IP), and ``api:`` with an http listener on loopback plus the ``api``
+    lines given (``  hold: 5``, ``  token_env: X``)."""
     stage = await start_simulator("visca-ip", "127.0.0.2", 0, log=lambda line: None)
     pulpit = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
+    others = {name: await start_simulator("visca-ip", "127.0.0.2", 0, log=lambda line: None) for name in more}
     port = port or free_port()
     path = folder / "studio.yaml"
     path.write_text(
         "cameras:\n"
         f"  stage: {{protocol: visca-ip, host: 127.0.0.2, port: {stage.port}}}\n"
         f"  pulpit: {{protocol: visca-udp, host: 127.0.0.2, port: {pulpit.port}}}\n"
-        f"api:\n  http: 127.0.0.1:{port}\n{api}"
+        + "".join(f"  {name}: {{protocol: visca-ip, host: 127.0.0.2, port: {one.port}}}\n" for name, one in others.items())
+        + f"api:\n  http: 127.0.0.1:{port}\n{api}"
     )
     runtime = await assemble(load_config(path), clock or MonotonicClock(), logging.getLogger("ptzmapd"))
     try:
         if clock is None:
             await until(lambda: all(c.state.online and c.idle for c in runtime.controllers.values()), "the cameras answer")
-        yield ApiRig(runtime, f"http://127.0.0.1:{port}", stage, pulpit)
+        yield ApiRig(runtime, f"http://127.0.0.1:{port}", stage, pulpit, others)
     finally:
         await runtime.shutdown()
-        await stage.close()
-        await pulpit.close()
+        for simulator in (stage, pulpit, *others.values()):
+            await simulator.close()

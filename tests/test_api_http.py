@@ -237,7 +237,7 @@ def test_websocket_pushes_the_state_then_changes_and_takes_commands(tmp_path: Pa
                 refused = await until_reply("preset")
                 assert refused["ok"] is False and refused["field"] == "preset" and refused["valid"] == ["0..127"]
                 await ws.send_json({"cmd": "fly", "camera": "stage"})
-                assert (await until_reply("fly"))["valid"] == ["select", "preset", "move", "stop", "action"]
+                assert (await until_reply("fly"))["valid"] == ["select", "preset", "move", "stop", "action", "ping"]
                 await ws.send_str("not json at all")  # ignored (logged), the socket stays
                 await ws.send_json({"cmd": "move", "camera": "pulpit", "tilt": 1})
                 assert (await until_reply("move"))["ok"] is True
@@ -248,6 +248,36 @@ def test_websocket_pushes_the_state_then_changes_and_takes_commands(tmp_path: Pa
                 await until(lambda: "preset recall 7" in rig.stage.received and "home" in rig.stage.received)
             # The socket closed long before the 5 s hold: its move stops now.
             await until(lambda: rig.pulpit.received[-1] == "pan stop, tilt stop", timeout=2)
+
+    run(body)
+
+
+def test_a_misspelt_key_is_refused_over_the_websocket_as_over_http_never_half_obeyed(tmp_path: Path) -> None:
+    async def body() -> None:
+        async with api_rig(tmp_path, "  hold: 5\n") as rig, aiohttp.ClientSession() as session:
+            async with session.ws_connect(rig.url + "/api/ws") as ws:
+                await ws.receive_json(timeout=5)
+
+                async def reply(command: dict[str, Any]) -> dict[str, Any]:
+                    await ws.send_json(command)
+                    while "reply" not in (message := await ws.receive_json(timeout=5)):
+                        pass
+                    return message
+
+                # "stor" for "store": obeyed without it, the camera would recall preset 4.
+                refused = await reply({"cmd": "preset", "camera": "stage", "preset": 4, "stor": True})
+                assert (refused["ok"], refused["field"], refused["valid"]) == (False, "stor", ["preset", "store", "clear"])
+                refused = await reply({"cmd": "action", "camera": "stage", "action": "tally", "mod": "on"})
+                assert (refused["ok"], refused["field"], refused["valid"]) == (False, "mod", ["action", "mode", "level"])
+                refused = await reply({"cmd": "move", "camera": "stage", "pan": 0.5, "tlit": 0.5})
+                assert (refused["ok"], refused["field"]) == (False, "tlit")
+                refused = await reply({"cmd": "preset", "camera": "stage", "preset": 4, "store": "yes"})
+                assert (refused["ok"], refused["field"]) == (False, "store")
+                assert (await reply({"cmd": "preset", "camera": "stage", "preset": 5}))["ok"] is True
+            async with session.post(rig.url + "/api/cameras/stage/preset/4", json={"stor": True}) as answer:
+                assert answer.status == 400 and (await answer.json())["field"] == "stor"
+            await until(lambda: "preset recall 5" in rig.stage.received, "the good command")
+            assert not any(line.startswith(("preset recall 4", "preset store 4", "pan right")) for line in rig.stage.received)
 
     run(body)
 

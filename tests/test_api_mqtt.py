@@ -163,7 +163,7 @@ def test_state_is_retained_and_commands_from_another_booth_are_obeyed(
             warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
             assert warnings == [
                 f"mqtt: ignored a message on {TOPIC}/cmd that is not a JSON object",
-                "mqtt: ignored 'fly': no command 'fly' (valid: select, preset, move, stop, action)",
+                "mqtt: ignored 'fly': no command 'fly' (valid: select, preset, move, stop, action, ping)",
                 "mqtt: ignored 'move': no camera 'nocam' (valid: cam1, cam2, selected, all)",
             ]
             await until(lambda: booth.state["cameras/cam2"]["moving"] is True, "cam2 shows it moves")
@@ -219,6 +219,58 @@ def test_a_broker_killed_and_restarted_is_reconnected_and_what_mqtt_moved_stops(
             await cam2.close()
 
     run(body, timeout=90)
+
+
+def test_a_retained_command_is_not_replayed_at_each_connection(
+    tmp_path: Path, broker: Mosquitto, caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def body() -> None:
+        async with aiomqtt.Client("127.0.0.1", broker.port, identifier="careless-booth") as careless:
+            await careless.publish(f"{TOPIC}/cmd", b'{"cmd": "preset", "camera": "cam1", "preset": 7}', qos=1, retain=True)
+        with caplog.at_level(logging.WARNING, logger="ptzmapd"):
+            runtime, cam1, cam2 = await _daemon(tmp_path, broker.port)
+            booth = Booth(broker.port)
+            try:
+                await booth.start()
+                await until(lambda: booth.state.get("online") is True, "the daemon connected")
+                await booth.send({"cmd": "preset", "camera": "cam1", "preset": 2})
+                await until(lambda: "preset recall 2" in cam1.received, "a live command obeyed")
+                assert "preset recall 7" not in cam1.received
+            finally:
+                await booth.close()
+                await runtime.shutdown()
+                await cam1.close()
+                await cam2.close()
+        assert f"mqtt: ignored a retained command on {TOPIC}/cmd" in caplog.text
+
+    run(body)
+
+
+def test_a_camera_the_config_no_longer_has_is_deleted_from_the_broker(tmp_path: Path, broker: Mosquitto) -> None:
+    async def body() -> None:
+        # What an earlier run (with a camera since renamed) left retained on the broker.
+        async with aiomqtt.Client("127.0.0.1", broker.port, identifier="earlier-run") as earlier:
+            await earlier.publish(f"{TOPIC}/state/cameras/gallery", b'{"online": true, "tally": "program"}', qos=1, retain=True)
+        runtime, cam1, cam2 = await _daemon(tmp_path, broker.port)
+        booth = Booth(broker.port)
+        late = Booth(broker.port)
+        try:
+            await booth.start()
+            await until(lambda: booth.state.get("online") is True and "cameras/cam2" in booth.state, "the daemon's state")
+            await until(lambda: "cameras/gallery" in booth.state and booth.state["cameras/gallery"] is None,
+                        "the stale camera deleted")
+            await late.start()  # a booth that comes later is not shown it at all
+            await until(lambda: {"cameras/cam1", "cameras/cam2"} <= late.retained, "the retained state")
+            assert "cameras/gallery" not in late.state
+            assert booth.state["cameras/cam1"]["online"] is True  # the daemon's own cameras stay
+        finally:
+            await booth.close()
+            await late.close()
+            await runtime.shutdown()
+            await cam1.close()
+            await cam2.close()
+
+    run(body)
 
 
 def test_a_broker_absent_at_start_never_holds_up_the_daemon(tmp_path: Path) -> None:

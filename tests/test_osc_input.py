@@ -86,6 +86,51 @@ def test_a_midi_input_has_no_address_and_an_osc_input_needs_listen(tmp_path: Pat
     assert f"{path}:4:3: inputs.touchosc: missing key 'listen' (required for type 'osc')" in problems_of(path)
 
 
+def test_two_udp_listeners_on_one_port_are_refused_by_check_at_the_second(tmp_path: Path) -> None:
+    # run could not bind the second socket ("address in use"): check must say so first.
+    text = ISSUE_EXAMPLE.replace("0.0.0.0:8000", "0.0.0.0:9000") + "api:\n  osc: 127.0.0.1:9000\n  http: 127.0.0.1:9000\n"
+    path = write(tmp_path, "studio.yaml", text)
+    assert problems_of(path) == [
+        f"{path}:9:8: api.osc: UDP port 9000 is taken by inputs.touchosc.listen (0.0.0.0:9000 at {path}:4:33); "
+        "two listeners cannot share a UDP port: give one another port"
+    ]
+    two = "  touch2: {type: osc, listen: 127.0.0.1:9001}\n  touch3: {type: osc, listen: 127.0.0.1:9001}\nbindings:"
+    path = write(tmp_path, "two.yaml", ISSUE_EXAMPLE.replace("bindings:", two))
+    assert [problem.split(": ", 2)[1] for problem in problems_of(path)] == ["inputs.touch3.listen"]
+    # A TSL tally feed listens on UDP too.
+    tsl = "switchers:\n  hub: {type: tsl, host: 0.0.0.0, port: 8000, sources: {1: cam1}}\n"
+    path = write(tmp_path, "tsl.yaml", ISSUE_EXAMPLE + tsl)
+    assert problems_of(path) == [
+        f"{path}:9:3: switchers.hub: UDP port 8000 is taken by inputs.touchosc.listen (0.0.0.0:8000 at {path}:4:33); "
+        "two listeners cannot share a UDP port: give one another port"
+    ]
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("127.0.0.1", "127.0.0.1"), ("0.0.0.0", "127.0.0.1"), ("127.0.0.1", "0.0.0.0"), ("::", "127.0.0.1"),
+    ("::1", "::"), ("127.0.0.1", "127.0.0.2"), ("::1", "127.0.0.1"), ("0.0.0.0", "::1"),
+])
+def test_which_udp_listeners_clash_is_what_the_system_says(first: str, second: str) -> None:
+    from ptzmapd.config.model import Listener, Mark
+    from ptzmapd.config.network import shared_port_problems
+
+    def bound(host: str, port: int) -> socket.socket:
+        one = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+        one.bind((host, port))
+        return one
+
+    with bound(first, 0) as taken:
+        port = taken.getsockname()[1]
+        try:
+            bound(second, port).close()
+            clash = False
+        except OSError:
+            clash = True
+    listeners = [(path, Listener(host, port, Mark("c.yaml", line, 1))) for line, (path, host) in
+                 enumerate((("inputs.a.listen", first), ("api.osc", second)), start=1)]
+    assert bool(shared_port_problems(listeners)) == clash
+
+
 @pytest.mark.parametrize(("argument", "value"), [
     (0.25, 0.25), (1, 1.0), (0, 0.0), (True, 1.0), (False, 0.0), ("go", None), (float("nan"), None),
     (float("inf"), None), (b"\x00", None),

@@ -30,19 +30,19 @@ TOKEN = "page-token-4711"
 class Daemon:
     """The API rig running on an event loop in a thread, for a synchronous browser test."""
 
-    def __init__(self, folder: Path, api: str) -> None:
+    def __init__(self, folder: Path, api: str, more: tuple[str, ...] = ()) -> None:
         self._ready: Future[ApiRig] = Future()
         self._stop: asyncio.Event | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main(folder, api)), daemon=True)
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main(folder, api, more)), daemon=True)
         self._thread.start()
         self.rig = self._ready.result(timeout=30)
 
-    async def _main(self, folder: Path, api: str) -> None:
+    async def _main(self, folder: Path, api: str, more: tuple[str, ...]) -> None:
         self.loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         try:
-            async with api_rig(folder, api) as rig:
+            async with api_rig(folder, api, more=more) as rig:
                 self._ready.set_result(rig)
                 await self._stop.wait()
         except BaseException as exc:
@@ -69,9 +69,10 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 10.0) ->
         time.sleep(0.02)
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """Headless chromium (Debian's own: no downloaded builds), a fresh profile each test."""
+def chromium(phone: tuple[int, int] | None = None) -> Iterator[Any]:
+    """Headless chromium (Debian's own: no downloaded builds), a fresh profile each test: a
+    900×420 window, or ``phone`` (width, height): a phone's screen with touch, as Chrome's
+    device emulation gives it (pointer events from touches, the phone's pixel ratio)."""
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         message = f"the web page tests need {CHROMIUM} and {CHROMEDRIVER} (Debian chromium, chromium-driver)"
         if os.environ.get("CI"):
@@ -87,12 +88,23 @@ def browser() -> Iterator[Any]:
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=900,420"):
         options.add_argument(flag)
+    if phone is not None:
+        options.add_experimental_option("mobileEmulation", {
+            "deviceMetrics": {"width": phone[0], "height": phone[1], "pixelRatio": 2.625, "touch": True},
+            "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+                         "Chrome/120.0 Mobile Safari/537.36",
+        })
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
         yield driver
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    yield from chromium()
 
 
 @pytest.fixture
@@ -200,6 +212,25 @@ def test_a_lost_connection_is_shown_at_once_and_stops_what_the_page_moved(browse
     assert rig.stage.received[-1] == "pan stop, tilt stop"
 
 
+async def _stall(seconds: float) -> None:
+    time.sleep(seconds)  # the daemon's loop answers nothing meanwhile: a link that died silently
+
+
+def test_a_daemon_that_stops_answering_is_shown_lost_although_the_socket_stays_open(browser: Any, daemon: Daemon) -> None:
+    from selenium.webdriver.common.by import By
+
+    rig = daemon.rig
+    open_page(browser, rig)
+    assert daemon.loop is not None
+    # A dropped Wi-Fi closes nothing: the page, idle, must find out by itself that nobody answers.
+    asyncio.run_coroutine_threadsafe(_stall(4.0), daemon.loop)
+    wait_for(lambda: browser.find_element(By.ID, "connection").get_attribute("class") == "down",
+             "the page to show the loss", timeout=3.5)
+    wait_for(lambda: browser.find_element(By.ID, "connection").text == "connected", "the page to reconnect", timeout=15)
+    tile(browser, "stage").find_elements(By.CSS_SELECTOR, ".preset")[2].click()
+    wait_for(lambda: "preset recall 3" in rig.stage.received, "stage to recall preset 3 after the reconnection")
+
+
 def test_the_page_asks_for_the_token_once_and_keeps_it(browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from selenium.webdriver.common.by import By
 
@@ -224,3 +255,57 @@ def test_the_page_asks_for_the_token_once_and_keeps_it(browser: Any, tmp_path: P
         wait_for(lambda: "preset recall 1" in rig.stage.received, "stage to recall preset 1")
     finally:
         daemon.stop()
+
+
+#: A phone held sideways, less the browser's own bars (Chrome on a Pixel 7: 915×412 less ~70).
+PHONE_SIDEWAYS = (740, 340)
+
+
+def test_on_a_phone_held_sideways_four_cameras_and_a_large_joystick_fit_and_touch_drives_them(tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    phone = chromium(PHONE_SIDEWAYS)
+    driver = next(phone)
+    daemon: Daemon | None = None
+    try:
+        daemon = Daemon(tmp_path, "  hold: 0.5\n", more=("balcony", "side"))
+        rig = daemon.rig
+        driver.get(rig.url + "/")
+        wait_for(lambda: driver.find_element(By.ID, "connection").text == "connected", "the page to connect")
+        wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".tile")) == 4, "four camera tiles")
+        width, height, page_height = driver.execute_script(
+            "return [innerWidth, innerHeight, document.documentElement.scrollHeight]")
+        assert (width, height) == PHONE_SIDEWAYS and page_height <= height  # the page itself never scrolls
+        inside = "const r = arguments[0].getBoundingClientRect(); return r.bottom <= innerHeight && r.right <= innerWidth"
+        for name in ("stage", "pulpit", "balcony", "side"):  # every camera at hand, no scrolling
+            for part in (tile(driver, name), *tile(driver, name).find_elements(By.CSS_SELECTOR, "button")):
+                assert driver.execute_script(inside, part), f"{name}: {part.get_attribute('class')} {part.text!r} is off the screen"
+        joystick = driver.find_element(By.ID, "joystick")
+        # The stick as large as the height allows (below the header), for fine framing by thumb.
+        assert joystick.size["height"] >= 0.7 * (height - driver.find_element(By.TAG_NAME, "header").size["height"])
+        for control in ("joystick", "zoom", "fine", "stop"):
+            assert driver.execute_script(inside, driver.find_element(By.ID, control)), control
+
+        # A thumb: touches, as the phone sends them (pointer events of type touch).
+        box = joystick.rect
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+        def touch(kind: str, *points: tuple[float, float]) -> None:
+            driver.execute_cdp_cmd("Input.dispatchTouchEvent", {
+                "type": kind, "touchPoints": [{"x": px, "y": py, "id": 1} for px, py in points]})
+
+        touch("touchStart", (x, y))
+        for step in range(1, 9):
+            touch("touchMove", (x, y - step * box["height"] * 0.055))
+        wait_for(lambda: any(line.startswith("pan stop, tilt up 0x1") for line in rig.stage.received), "stage to tilt up")
+        touch("touchEnd")
+        wait_for(lambda: rig.stage.received[-1] == "pan stop, tilt stop", "stage to stop when the thumb lifts")
+        time.sleep(0.5)  # a thumb takes a moment to move over (Chrome clicks no tap sent the instant a drag ends)
+        side = tile(driver, "side").find_elements(By.CSS_SELECTOR, ".preset")[7].rect
+        touch("touchStart", (side["x"] + side["width"] / 2, side["y"] + side["height"] / 2))
+        touch("touchEnd")
+        wait_for(lambda: "preset recall 8" in rig.more["side"].received, "the fourth camera to recall preset 8")
+    finally:
+        phone.close()
+        if daemon is not None:
+            daemon.stop()

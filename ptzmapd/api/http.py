@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from ptzmapd.api.commands import ACTION_KEYS, PRESET_FLAGS, preset_flags, refuse_unknown
 from ptzmapd.api.remote import Remote, RemoteError
 from ptzmapd.api.state import Snapshot, build_state
 from ptzmapd.api.websocket import WebSocketHub
@@ -63,6 +64,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def error(status: int, message: str, field: str = "", valid: tuple[str, ...] | list[str] = (),
           headers: dict[str, str] | None = None) -> web.Response:
+    """An error answer: ``{"error": message, "field": key, "valid": [values]}`` with HTTP
+    ``status`` (the same object as :meth:`RemoteError.to_json`)."""
     return web.json_response({"error": message, "field": field, "valid": list(valid)}, status=status, headers=headers)
 
 
@@ -92,9 +95,12 @@ class HttpApi:
         self._runner: web.AppRunner | None = None
 
     def state(self) -> dict[str, Any]:
+        """The API state now (:func:`~ptzmapd.api.state.build_state`), as ``GET /api/state`` answers."""
         return build_state(self._snapshot(), self.remote.selected)
 
     def app(self) -> web.Application:
+        """The aiohttp application: the routes of the module docstring behind the body-size,
+        origin and token checks, every error answered as JSON."""
         app = web.Application(client_max_size=MAX_BODY, middlewares=[self._errors, self._guard])
         app.router.add_get("/", self._page)
         app.router.add_get("/web/{name}", self._file)
@@ -232,15 +238,10 @@ class HttpApi:
         body = await self._body(request)
         text = request.match_info["n"]
         number: object = int(text) if text.isascii() and text.isdigit() else text
-        unknown = [key for key in body if key not in ("store", "clear")]
-        if unknown:
-            raise RemoteError(f"a preset takes no {unknown[0]!r}", field=str(unknown[0]), valid=("store", "clear"))
-        flags = {key: body.get(key, False) for key in ("store", "clear")}
-        for key, value in flags.items():
-            if not isinstance(value, bool):
-                raise RemoteError(f"{key} must be true or false, not {value!r}", field=key, valid=("true", "false"))
+        refuse_unknown(body, PRESET_FLAGS, "a preset")
+        store, clear = preset_flags(body)
         cameras = self.remote.client(self._client(request)).preset(
-            request.match_info["camera"], number, store=flags["store"], clear=flags["clear"])
+            request.match_info["camera"], number, store=store, clear=clear)
         return web.json_response({"cameras": cameras})
 
     async def _move(self, request: web.Request) -> web.Response:
@@ -254,9 +255,7 @@ class HttpApi:
 
     async def _action(self, request: web.Request) -> web.Response:
         body = await self._body(request)
-        unknown = [key for key in body if key not in ("action", "mode", "level")]
-        if unknown:
-            raise RemoteError(f"an action takes no {unknown[0]!r}", field=str(unknown[0]), valid=("action", "mode", "level"))
+        refuse_unknown(body, ACTION_KEYS, "an action")
         cameras = self.remote.client(self._client(request)).action(
             request.match_info["camera"], body.get("action"), body.get("mode"), body.get("level"))
         return web.json_response({"cameras": cameras})

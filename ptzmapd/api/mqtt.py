@@ -14,12 +14,14 @@ topic                           what
 ==============================  ============================================================
 
 State topics are retained and published when they change (looked at every
-:data:`PUBLISH_INTERVAL` seconds while connected; all of them again on every connection).
+:data:`PUBLISH_INTERVAL` seconds while connected; all of them again on every connection); a
+camera the broker still holds from an earlier configuration is deleted at the connection.
 Commands act through the facade as one client, ``mqtt``: a move holds for ``api.hold``
 seconds unless repeated, and losing the broker stops what MQTT moved. A broker that cannot be
 reached, at start or later, is retried with backoff (at most :data:`RETRY_MOST` seconds
 apart, so the daemon is back within a few seconds of the broker's return); nothing waits for
-it. Malformed or refused commands are ignored with a rate-limited log line.
+it. Malformed or refused commands are ignored with a rate-limited log line, and so are
+retained ones (the broker's replay of an old command at each connection).
 """
 
 from __future__ import annotations
@@ -91,9 +93,11 @@ class MqttBridge:
         topic = config.topic
         self._commands = f"{topic}/cmd"
         self._online = f"{topic}/state/online"
+        self._cameras = f"{topic}/state/cameras/"
 
     @property
     def connected(self) -> bool:
+        """Whether the broker connection is up now (subscribed, ``online`` published)."""
         return self._client is not None
 
     async def start(self) -> None:
@@ -147,6 +151,8 @@ class MqttBridge:
 
     async def _session(self, client: aiomqtt.Client, backoff: Backoff) -> None:
         await client.subscribe(self._commands, qos=1)
+        # To hear what the broker still holds of cameras this config no longer has.
+        await client.subscribe(self._cameras + "+", qos=1)
         await client.publish(self._online, b"true", qos=1, retain=True)
         self._client = client
         backoff.reset()
@@ -155,6 +161,16 @@ class MqttBridge:
         publisher = asyncio.get_running_loop().create_task(self._publish(client), name="mqtt publish")
         try:
             async for message in client.messages:
+                if str(message.topic).startswith(self._cameras):
+                    await self._forget_stale(client, message)
+                    continue
+                if message.retain:
+                    # The broker replays a retained command to every new subscription: obeyed,
+                    # it would recall its preset (or start its move) at every reconnection.
+                    # A command published with retain still arrives once, live, unflagged.
+                    self._limit.warn("retained", "mqtt: ignored a retained command on %s (an old one the broker "
+                                     "replays; publish commands without retain)", self._commands)
+                    continue
                 self._command(message.payload)
         finally:
             await cancel_and_wait(publisher)
@@ -181,6 +197,16 @@ class MqttBridge:
             except aiomqtt.MqttError:
                 return  # the connection is going: the message loop says why
             await self._clock.sleep(PUBLISH_INTERVAL)
+
+    async def _forget_stale(self, client: aiomqtt.Client, message: aiomqtt.Message) -> None:
+        """A camera's state the broker holds retained from an earlier run (a camera renamed or
+        removed since): deleted, so other booths do not see a camera that is not there. Our
+        own live publications come back here too (not flagged retained): nothing to do."""
+        name = str(message.topic)[len(self._cameras):]
+        if not message.retain or not message.payload or name in (self._state().get("cameras") or {}):
+            return
+        self._log.info("mqtt: deleted the retained state of camera %r, which the config no longer has", name)
+        await client.publish(str(message.topic), b"", qos=1, retain=True)
 
     # ------------------------------------------------------------------ commands
 

@@ -60,6 +60,7 @@ COMMANDS = (
     "/ptzmapd/{camera}/stop", "/ptzmapd/{camera}/home",
 )
 
+
 def pushed_values(state: Mapping[str, Any]) -> dict[str, str]:
     """What subscribers are told of ``state``: OSC address → its string argument."""
     values = {f"/{PREFIX}/selected": str(state.get("selected") or "")}

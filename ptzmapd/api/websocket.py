@@ -5,7 +5,7 @@ only the keys that changed (:func:`~ptzmapd.api.state.changes`), looked at every
 :data:`PUSH_INTERVAL` seconds while any socket is open, so positions and speeds go out at
 most ten times a second and an idle daemon with no page open does nothing.
 
-A command is a JSON object ``{"cmd": "select" | "preset" | "move" | "stop" | "action",
+A command is a JSON object ``{"cmd": "select" | "preset" | "move" | "stop" | "action" | "ping",
 "camera": NAME, …}`` with the HTTP body's keys (``"preset": N`` for presets). Each is
 answered with ``{"reply": CMD, "ok": true, "cameras": [...]}`` or ``{"reply": CMD, "ok":
 false, "error": …, "field": …, "valid": […]}``. Each socket is a client of its own
@@ -65,9 +65,12 @@ class WebSocketHub:
 
     @property
     def open_sockets(self) -> int:
+        """How many sockets are open now."""
         return len(self._sockets)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        """``GET /api/ws``: one socket from handshake to close (the token was checked before):
+        the whole state, then changes out and commands in; what it moved stops when it ends."""
         ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_MESSAGE)
         await ws.prepare(request)
         name = f"ws {next(self._numbers)} {request.remote}"

@@ -17,16 +17,13 @@ listener on an address other than loopback needs a token; the token's variable m
 
 from __future__ import annotations
 
+from ptzmapd.api.remote import DEFAULT_HOLD
 from ptzmapd.config.checks import Invalid, Number, Scope, Text, show
 from ptzmapd.config.model import ApiConfig, Listener
 from ptzmapd.config.schema import Field, Schema, read_fields
 from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, ScalarNode, child_path
 from ptzmapd.secrets import SecretMissing, password_from_env
 from ptzmapd.transports.addresses import host_problem, is_loopback
-
-#: Seconds a network move holds unless repeated, when ``hold`` is not written.
-DEFAULT_HOLD = 0.5
-
 
 class Listen:
     """An address to listen on: ``HOST:PORT`` or ``[IPv6]:PORT``, port 1..65535."""
@@ -53,6 +50,7 @@ API = Schema((
     Field("http", Listen()),
     Field("osc", Listen()),
     Field("token_env", Text()),
+    # Seconds a network move holds unless repeated: the facade's own default when not written.
     Field("hold", Number(0, 10, above_low=True), default=DEFAULT_HOLD),
 ))
 

@@ -23,9 +23,9 @@ from ptzmapd.config.checks import Invalid, Scope, Text, is_broken, show, word
 from ptzmapd.config.cameras import camera_config, os_problems
 from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
 from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark
-from ptzmapd.config.network import open_listener_problem
+from ptzmapd.config.network import open_listener_problem, osc_listeners, shared_port_problems
 from ptzmapd.config.rules import capability_problems, control_problems, shared_device_problems, value_problems
-from ptzmapd.config.switchers import switcher_config, switcher_problems, tally_problems
+from ptzmapd.config.switchers import switcher_config, switcher_problems, tally_problems, udp_listeners
 from ptzmapd.config.schema import read_fields
 from ptzmapd.config.tables import (
     BINDING,
@@ -283,6 +283,7 @@ class _Loader:
             self.problems += capability_problems(asked, cameras)
             self.problems += value_problems(asked, cameras)
         api = api_config(self.api, self.problems) if self.api is not None else None
+        self.problems += shared_port_problems([*osc_listeners(inputs, api), *udp_listeners(switchers)])
         if len(switchers) == len(self.switchers):
             self.problems += switcher_problems([(binding, entry.node, entry.path) for binding, entry in built], switchers)
             self.problems += tally_problems(cameras, switchers)

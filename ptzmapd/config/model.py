@@ -276,7 +276,8 @@ class ApiConfig:
     osc: Listener | None = None
     token_env: str | None = None
     token: Secret | None = field(default=None, repr=False)
-    hold: float = 0.5
+    #: Always given by :mod:`ptzmapd.config.api` (the facade's ``DEFAULT_HOLD`` when not written).
+    hold: float = field(kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,19 @@
 """Config checks for the OSC input: sender networks (:class:`Networks`, CIDR), the rule that
-a listener beyond loopback names the networks it obeys (:func:`open_listener_problem`), and
-the OSC address a binding names (:class:`OscAddress`). Its ``listen:`` is read like every
-address ptzmapd listens on (:class:`ptzmapd.config.api.Listen`).
+a listener beyond loopback names the networks it obeys (:func:`open_listener_problem`), that
+no two UDP listeners of a config (OSC, a TSL feed) share a port (:func:`shared_port_problems`), and the OSC
+address a binding names (:class:`OscAddress`). Its ``listen:`` is read like every address
+ptzmapd listens on (:class:`ptzmapd.config.api.Listen`).
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ptzmapd.config.checks import Invalid, Scope, Text, show
-from ptzmapd.config.model import Listener
-from ptzmapd.config.yamlmarks import Node, ScalarNode, SequenceNode
+from ptzmapd.config.model import ApiConfig, InputConfig, Listener
+from ptzmapd.config.yamlmarks import Node, Problem, ScalarNode, SequenceNode
 from ptzmapd.transports.addresses import is_loopback
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -43,6 +45,41 @@ def open_listener_problem(what: str, listener: Listener, networks: tuple[Network
         return None
     return (f"{what} listening on {listener} (beyond this machine) needs 'allow: [CIDR, …]', "
             "the sender networks it obeys, e.g. allow: [192.168.1.0/24]")
+
+
+def _overlap(one: str, other: str) -> bool:
+    """Whether sockets bound to hosts ``one`` and ``other`` on one port would clash: the same
+    address, or either on every address (``::`` takes IPv4 too, as Linux binds it by default;
+    ``0.0.0.0`` every IPv4 address and name)."""
+    if one == other or "::" in (one, other):
+        return True
+    return "0.0.0.0" in (one, other) and ":" not in one + other
+
+
+def osc_listeners(inputs: Mapping[str, InputConfig], api: ApiConfig | None) -> list[tuple[str, Listener]]:
+    """Every UDP port the config's OSC listeners take, as (dotted path, listener): each osc
+    input's ``listen``, in file order, then ``api.osc``."""
+    listeners = [(f"inputs.{name}.listen", one.listen) for name, one in inputs.items() if one.listen is not None]
+    if api is not None and api.osc is not None:
+        listeners.append(("api.osc", api.osc))
+    return listeners
+
+
+def shared_port_problems(listeners: Sequence[tuple[str, Listener]]) -> list[Problem]:
+    """Each UDP listener (``(dotted path, listener)``: ``api.osc``, every osc input's
+    ``listen``, a TSL switcher's port) that another one before it already takes: the second socket cannot be bound,
+    so ``run`` would stop with "address in use" although ``check`` passed. One problem at
+    each later listener's place, naming the earlier one's path and place."""
+    problems = []
+    for index, (path, listener) in enumerate(listeners):
+        for first_path, first in listeners[:index]:
+            if first.port == listener.port and _overlap(first.host, listener.host):
+                problems.append(Problem(listener.mark, path, (
+                    f"UDP port {listener.port} is taken by {first_path} ({first} at {first.mark}); "
+                    "two listeners cannot share a UDP port: give one another port"
+                )))
+                break
+    return problems
 
 
 #: Characters OSC 1.0 reserves for address patterns: never part of a method's address.

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ptzmapd.config.checks import Boolean, Choice, Integer, Invalid, Number, Scope, Shape, Text, word
-from ptzmapd.config.model import BindingConfig, CameraConfig, Mark, SwitcherConfig
+from ptzmapd.config.model import BindingConfig, CameraConfig, Listener, Mark, SwitcherConfig
 from ptzmapd.config.schema import Field, Schema, read_fields, when
 from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, child_path
 from ptzmapd.onair import FOLLOW_MODES, FOLLOW_OFF, LIVE_MODES, LIVE_OFF
@@ -42,6 +42,8 @@ from ptzmapd.vocabulary import BUSES, MIXER_ACTIONS, SWITCHER_ACTIONS, Action, T
 DEFAULT_PORTS: dict[str, int] = {"obs": 4455, "vmix": 8099, "atem": 9910}
 #: Types reached by ``host`` (and ``port``) rather than a url; tsl listens there.
 HOSTED = ("vmix", "atem", "tsl")
+#: Types that listen (on UDP, at ``host:port``) rather than reach the switcher.
+LISTENING = ("tsl",)
 #: Types that take a password (obs-websocket authentication).
 WITH_PASSWORD = ("obs",)
 
@@ -211,3 +213,10 @@ def switcher_problems(bindings: Sequence[tuple[BindingConfig, Node, str]],
                 f"camera {binding.camera!r} has no source on switcher {name!r} (its sources: {mapped})")))
     return problems
 
+
+
+def udp_listeners(switchers: Mapping[str, SwitcherConfig]) -> list[tuple[str, Listener]]:
+    """The UDP ports the switchers listen on (a TSL feed's ``host:port``), as (dotted path,
+    listener at the switcher's name), for the check that no two listeners share a port."""
+    return [(f"switchers.{name}", Listener(switcher.host, switcher.port, switcher.mark))
+            for name, switcher in switchers.items() if switcher.type in LISTENING]

@@ -2,12 +2,15 @@
 // No build step, no external assets. What the page moves it keeps repeating while a finger
 // holds it (the daemon stops a move that is not repeated within api.hold), and it lets go of
 // everything the moment the connection is lost; the daemon stops whatever a closed socket moved.
+// A connection can die without closing (a dropped Wi-Fi): the page pings the daemon while
+// connected, and a command or ping left unanswered for ANSWER_MS counts as a lost connection.
 "use strict";
 
 const TOKEN_KEY = "ptzmapd-token";
 const REPEAT_MS = 200;      // a held move is sent again this often (api.hold is 0.5 s by default)
 const SEND_MS = 40;         // at most 25 move messages a second while dragging
-const ANSWER_MS = 1500;     // a move unanswered this long: the connection is lost
+const ANSWER_MS = 1500;     // a command unanswered this long: the connection is lost
+const PING_MS = 500;        // while connected, the daemon is asked this often whether it answers
 const FINE = 0.25;          // fine mode: speeds times this
 const DEADZONE = 0.08;      // a finger resting near the middle asks for nothing
 const PRESETS = 9;
@@ -21,6 +24,7 @@ let repeatTimer = null;
 let sendTimer = null;
 let lastSent = 0;
 let unansweredSince = null;
+let watchdog = null;
 
 const $ = (id) => document.getElementById(id);
 
@@ -62,6 +66,9 @@ function connect() {
   const socket = new WebSocket(`${scheme}//${location.host}/api/ws${query}`);
   ws = socket;
   socket.onopen = () => {
+    unansweredSince = null;
+    clearInterval(watchdog);
+    watchdog = setInterval(() => { if (answering()) send({ cmd: "ping" }); }, PING_MS);
     const banner = $("connection");
     banner.textContent = "connected";
     banner.className = "up";
@@ -78,12 +85,31 @@ function connect() {
     render();
   };
   socket.onclose = () => {
-    if (ws !== socket) return;
-    ws = null;
-    state = null;
-    showLost("connection lost: reconnecting…");
-    setTimeout(start, 1000);
+    if (ws === socket) lose("connection lost: reconnecting…");
   };
+}
+
+// The connection is gone (closed, or silent): say so, let go, and connect again.
+function lose(why) {
+  const socket = ws;
+  ws = null;  // a late onclose of this socket is not a second loss
+  state = null;
+  unansweredSince = null;
+  clearInterval(watchdog);
+  watchdog = null;
+  if (socket !== null) socket.close();
+  showLost(why);
+  setTimeout(start, 1000);
+}
+
+// Whether the daemon still answers: false (the connection given up) once a command or ping
+// has waited ANSWER_MS for its reply.
+function answering() {
+  if (unansweredSince !== null && performance.now() - unansweredSince > ANSWER_MS) {
+    lose("no answer from ptzmapd: reconnecting…");
+    return false;
+  }
+  return true;
 }
 
 function showLost(why) {
@@ -96,6 +122,7 @@ function showLost(why) {
 function send(command) {
   if (ws === null || ws.readyState !== WebSocket.OPEN) return false;
   ws.send(JSON.stringify(command));
+  if (unansweredSince === null) unansweredSince = performance.now();  // every command is answered
   return true;
 }
 
@@ -190,21 +217,15 @@ function sendMotion() {
   }
   lastSent = performance.now();
   const factor = fine ? FINE : 1;
-  const sent = send({ cmd: "move", camera: "selected", pan: round(motion.pan * factor),
-                      tilt: round(motion.tilt * factor), zoom: round(motion.zoom * factor) });
-  if (sent && unansweredSince === null) unansweredSince = lastSent;
+  send({ cmd: "move", camera: "selected", pan: round(motion.pan * factor),
+         tilt: round(motion.tilt * factor), zoom: round(motion.zoom * factor) });
   const active = motion.pan || motion.tilt || motion.zoom;
   if (active && repeatTimer === null) repeatTimer = setInterval(repeatMotion, REPEAT_MS);
   if (!active && repeatTimer !== null) { clearInterval(repeatTimer); repeatTimer = null; }
 }
 
 function repeatMotion() {
-  if (unansweredSince !== null && performance.now() - unansweredSince > ANSWER_MS) {
-    if (ws !== null) ws.close();
-    showLost("no answer from ptzmapd: reconnecting…");
-    return;
-  }
-  sendMotion();
+  if (answering()) sendMotion();
 }
 
 function letGo() {
@@ -212,7 +233,6 @@ function letGo() {
   clearInterval(repeatTimer);
   clearTimeout(sendTimer);
   repeatTimer = sendTimer = null;
-  unansweredSince = null;
   $("knob").style.transform = "";
   $("zoom-knob").style.transform = "";
 }
