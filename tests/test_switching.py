@@ -19,7 +19,9 @@ from ptzmapd.app.tally import REFRESH, CameraTally
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.config.loader import load_config
 from ptzmapd.config.summary import summarize
+from ptzmapd.commands import PresetRecall
 from ptzmapd.control.controller import CameraController
+from ptzmapd.control.outcomes import Answer
 from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.mapping.intents import SwitcherRequest
 from ptzmapd.pipeline import Pipeline
@@ -357,6 +359,25 @@ def test_at_start_lamps_are_left_alone_until_a_switcher_connects_or_the_hold_end
     assert rig.take("stage") == []
     rig.tally.close()
     assert rig.take("stage") == ["81 0A 02 02 03 FF"]
+
+
+def test_a_flapping_switcher_costs_one_lamp_command_per_answer_and_never_pushes_out_a_preset(
+        caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    rig = FakeClockRig(clock, 1, hold=5.0)
+    stage = rig.controllers["stage"]
+    rig.tally.tally("stage", True, False)  # on its way, not answered yet
+    recall = stage.submit(PresetRecall(1))  # the operator's preset, waiting behind it
+    with caplog.at_level(logging.WARNING):
+        for change in range(200):  # a T-bar ridden back and forth, a feed gone mad
+            rig.tally.tally("stage", change % 2 == 1, change % 2 == 0)
+        rig.tally.tally("stage", False, False)  # and off the air at last
+    assert not [r for r in caplog.records if "dropped" in r.getMessage()]
+    sent = rig.take("stage")
+    assert recall.answer is Answer.ACKNOWLEDGED
+    assert "81 01 04 3F 02 01 FF" in sent
+    # The first state, then only the newest: the camera ends with what the switcher shows now.
+    assert [frame for frame in sent if frame.startswith("81 0A")] == ["81 0A 02 02 02 FF", "81 0A 02 02 03 FF"]
 
 
 def test_tally_settings_that_would_do_nothing_are_refused(tmp_path: Path) -> None:
