@@ -250,6 +250,41 @@ def test_check_refuses_what_switchers_cannot_do(tmp_path: Path) -> None:
     assert any("bindings[1].action: switcher-cut needs a switcher" in p for p in problems), problems
 
 
+def test_url_says_where_every_type_is_as_the_issue_writes_it(tmp_path: Path) -> None:
+    # The issue's comment on url: "obs: websocket URL · vmix/atem: host (vmix port 8099) ·
+    # tsl: listen host:port (UDP)"; host: and port: say the same.
+    head = "cameras:\n  stage: {protocol: visca-ip, host: 127.0.0.1, tally: ptzoptics}\nswitchers:\n"
+    where = {}
+    for kind, written in (("vmix", "url: 192.168.1.10"), ("vmix", "url: 192.168.1.10:9000"),
+                          ("atem", "url: 192.168.1.240"), ("tsl", "url: 0.0.0.0:8900"),
+                          ("vmix", "url: '[fd00::10]:8099'"), ("tsl", "host: 0.0.0.0, port: 8900")):
+        path = write(tmp_path, "where.yaml", head + f"  vision: {{type: {kind}, {written}, sources: {{1: stage}}}}\n")
+        vision = load_config(path).switchers["vision"]
+        where[f"{kind} {written}"] = (vision.host, vision.port)
+    assert where == {
+        "vmix url: 192.168.1.10": ("192.168.1.10", 8099), "vmix url: 192.168.1.10:9000": ("192.168.1.10", 9000),
+        "atem url: 192.168.1.240": ("192.168.1.240", 9910), "tsl url: 0.0.0.0:8900": ("0.0.0.0", 8900),
+        "vmix url: '[fd00::10]:8099'": ("fd00::10", 8099), "tsl host: 0.0.0.0, port: 8900": ("0.0.0.0", 8900),
+    }
+    path = write(tmp_path, "bad.yaml", head + (
+        "  a: {type: tsl, url: 0.0.0.0, sources: {1: stage}}\n"
+        "  b: {type: vmix, url: tcp://10.0.0.1:8099, sources: {1: stage}}\n"
+        "  c: {type: vmix, url: 10.0.0.1:8099, port: 8099, sources: {1: stage}}\n"
+        "  d: {type: atem, url: 10.0.0.1, host: 10.0.0.1, sources: {1: stage}}\n"
+        "  e: {type: vmix, hots: 10.0.0.1, sources: {1: stgae}}\n"
+    ))
+    problems = problems_of(path)
+    assert any("bad.yaml:4:3: switchers.a: missing key 'port' (required for type 'tsl'" in p for p in problems), problems
+    assert any("switchers.b.url: expected HOST or HOST:PORT for a vmix switcher" in p for p in problems), problems
+    assert any("switchers.c.port: the port is given twice" in p for p in problems), problems
+    assert any("switchers.d.host: 'url' and 'host' cannot be used together" in p for p in problems), problems
+    # Every mistake of one entry at once: the missing host beside the misspelt key and camera.
+    assert any("bad.yaml:8:3: switchers.e: missing key 'host' (required for type 'vmix'; or url: HOST:PORT"
+               in p for p in problems), problems
+    assert any("switchers.e.hots: unknown key 'hots' (did you mean 'host'?" in p for p in problems), problems
+    assert any("switchers.e.sources.1: unknown camera 'stgae'" in p for p in problems), problems
+
+
 def test_a_tally_feed_cannot_be_driven(tmp_path: Path) -> None:
     path = write(tmp_path, "tsl.yaml", (
         "cameras:\n"
