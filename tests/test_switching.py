@@ -30,6 +30,7 @@ from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.simulators.visca import start_simulator
 from ptzmapd.simulators.atem import start as start_atem
 from ptzmapd.simulators.vmix import VmixSimulator, start
+from ptzmapd.switchers.base import SwitcherState
 from switching import config
 from wire import MemoryWire
 
@@ -432,3 +433,45 @@ def test_tally_settings_that_would_do_nothing_are_refused(tmp_path: Path) -> Non
         "tally is none (give its tally)",
         "bindings[0].led_shows: led_shows shows a switcher's tally, and none is configured",
     ]
+
+
+def test_a_switcher_request_that_fails_in_its_library_is_a_log_line(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: OBS's socket closing under a cut makes simpleobsws raise websockets'
+    own ConnectionClosed, which no running OBS produces on demand; here the switcher's library
+    raises what a reset socket does."""
+
+    class Failing:
+        can_drive = True
+        state = SwitcherState(connected=True)
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        async def start(self) -> None:
+            pass
+
+        async def close(self) -> None:
+            pass
+
+        async def preview(self, source: str) -> None:
+            raise ConnectionResetError("Connection reset by peer")
+
+        cut = auto = lambda self: self.preview("")
+
+    monkeypatch.setattr("ptzmapd.app.switching.SWITCHERS", {"vmix": Failing})
+
+    async def body() -> None:
+        switching = Switching({"vision": config("vmix", HOST, 1, {"1": "stage"})}, FakeClock(),
+                              logging.getLogger("ptzmapd"))
+        await switching.start(lambda name, buses: None)
+        with caplog.at_level(logging.WARNING):
+            switching.request("switcher-cut", None, None)
+            switching.request("switcher-preview", "stage", None)
+            await until(lambda: len([r for r in caplog.records if "failed" in r.getMessage()]) == 2, "two lines")
+        await switching.close()
+
+    run(body)
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert lines == ["[vision] switcher-cut failed: Connection reset by peer",
+                     "[vision] switcher-preview failed: Connection reset by peer"], lines
