@@ -475,3 +475,34 @@ def test_a_switcher_request_that_fails_in_its_library_is_a_log_line(
     lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert lines == ["[vision] switcher-cut failed: Connection reset by peer",
                      "[vision] switcher-preview failed: Connection reset by peer"], lines
+
+
+def test_the_issues_config_as_written_says_what_it_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's example gives bindings on input 'desk' and no inputs: section: each binding
+    says so (and with the input, it loads)."""
+    issue = (
+        "cameras:\n"
+        "  stage:  {protocol: visca-ip, host: 192.168.1.50, tally: ptzoptics}\n"
+        "  pulpit: {protocol: visca-udp, host: 192.168.1.51, tally: sony}\n"
+        "switchers:\n"
+        "  vision:\n"
+        "    type: obs                    # obs | vmix | atem | tsl\n"
+        "    url: ws://127.0.0.1:4455\n"
+        "    password_env: OBS_PASSWORD   # optional; never logged\n"
+        "    sources: {Stage: stage, Pulpit: pulpit}\n"
+        "    follow: preview\n"
+        "    live: block\n"
+        "    live_factor: 0.25\n"
+        "bindings:\n"
+        "  - {input: desk, cc: 0, action: pan, camera: preview}\n"
+        "  - {input: desk, note: 20, action: live-override}\n"
+        "  - {input: desk, note: 21, action: switcher-preview, camera: pulpit}\n"
+        "  - {input: desk, note: 22, action: switcher-cut}\n"
+    )
+    monkeypatch.setenv("OBS_PASSWORD", "never shown")
+    problems = problems_of(write(tmp_path, "issue.yaml", issue))
+    assert len(problems) == 4 and all(
+        "input: unknown input 'desk' (no input is configured: add it under inputs:)" in p for p in problems), problems
+    config = load_config(write(tmp_path, "issue.yaml", issue.replace(
+        "switchers:\n", "inputs:\n  desk: {type: midi, port: '*X-TOUCH MINI*'}\nswitchers:\n")))
+    assert config.switchers["vision"].live == "block" and len(config.bindings) == 4
