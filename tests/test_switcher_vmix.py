@@ -267,6 +267,36 @@ def _simulate(*options: str) -> tuple[subprocess.Popen[str], int, list[str]]:
     return process, int(match.group(1)), lines
 
 
+def test_a_broken_answer_ends_the_session_with_its_reason(caplog: pytest.LogCaptureFixture) -> None:
+    """Fault injection: a peer that announces an XML document too large to be vMix's. The
+    request waiting for it fails with that reason at once, not with 'did not answer'."""
+
+    async def body() -> None:
+        async def huge_vmix(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.write(b"VERSION OK 27.0.0.49\r\n")
+            while line := await reader.readline():
+                command = line.strip().decode()
+                if command == "SUBSCRIBE TALLY":
+                    writer.write(b"SUBSCRIBE OK TALLY Subscribed\r\n")
+                elif command == "XML":
+                    writer.write(b"XML 999999999999\r\n")
+
+        server = await asyncio.start_server(huge_vmix, HOST, 0)
+        switcher = build(config("vmix", HOST, server.sockets[0].getsockname()[1], {"1": "stage"}), Recorder(),
+                         FakeClock())
+        await switcher.start()
+        try:
+            await until(lambda: any("cannot connect" in r.getMessage() for r in caplog.records), "the failure")
+        finally:
+            await switcher.close()
+            server.close()
+
+    caplog.set_level(logging.INFO, "ptzmapd")
+    run(body)
+    failure = next(r.getMessage() for r in caplog.records if "cannot connect" in r.getMessage())
+    assert "(vision: vMix announced 999999999999 bytes of XML)" in failure, failure
+
+
 def test_simulate_vmix_from_stdin_still_while_silent() -> None:
     process, port, lines = _simulate("--stdin", "--inputs", "3")
     assert process.stdin is not None
