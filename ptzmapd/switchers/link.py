@@ -135,9 +135,9 @@ class SwitcherLink(ABC):
 
     def malformed(self, what: str, detail: object = "") -> None:
         """A message from the switcher made no sense: log it (at most once a minute), go on."""
-        self.log.debug("[%s] ignored a malformed %s: %r", self.label, what, detail)
-        self._complaints.warn("malformed", "[%s] ignored a malformed %s from %s: %.120r (said at most once a minute)",
-                              self.label, what, self.product, detail)
+        if not self._complaints.warn("malformed", "[%s] ignored a malformed %s from %s: %.120r (said at most once a minute)",
+                                     self.label, what, self.product, detail):
+            self.log.debug("[%s] ignored a malformed %s: %r", self.label, what, detail)
 
     def require_connected(self) -> None:
         if not self._state.connected:
