@@ -260,8 +260,11 @@ def test_url_says_where_every_type_is_as_the_issue_writes_it(tmp_path: Path) -> 
                           ("atem", "url: 192.168.1.240"), ("tsl", "url: 0.0.0.0:8900"),
                           ("vmix", "url: '[fd00::10]:8099'"), ("tsl", "host: 0.0.0.0, port: 8900")):
         path = write(tmp_path, "where.yaml", head + f"  vision: {{type: {kind}, {written}, sources: {{1: stage}}}}\n")
-        vision = load_config(path).switchers["vision"]
+        loaded = load_config(path)
+        vision = loaded.switchers["vision"]
         where[f"{kind} {written}"] = (vision.host, vision.port)
+        if "fd00" in written:
+            assert "switcher vision: vmix [fd00::10]:8099, 1 source" in summarize(loaded)
     assert where == {
         "vmix url: 192.168.1.10": ("192.168.1.10", 8099), "vmix url: 192.168.1.10:9000": ("192.168.1.10", 9000),
         "atem url: 192.168.1.240": ("192.168.1.240", 9910), "tsl url: 0.0.0.0:8900": ("0.0.0.0", 8900),
