@@ -282,6 +282,9 @@ def test_url_says_where_every_type_is_as_the_issue_writes_it(tmp_path: Path) -> 
     assert any("switchers.b.url: expected HOST or HOST:PORT for a vmix switcher" in p for p in problems), problems
     assert any("switchers.c.port: the port is given twice" in p for p in problems), problems
     assert any("switchers.d.host: 'url' and 'host' cannot be used together" in p for p in problems), problems
+    path = write(tmp_path, "carry.yaml", head + "  vision: {type: vmix, url: 10.0.0.1, sources: {1: stage}, carry: true}\n")
+    assert any("carry.yaml:4:60: switchers.vision.carry: key 'carry' does not apply to follow 'off'" in p
+               for p in problems_of(path)), problems_of(path)  # check accepts no setting it ignores
     # Every mistake of one entry at once: the missing host beside the misspelt key and camera.
     assert any("bad.yaml:8:3: switchers.e: missing key 'host' (required for type 'vmix'; or url: HOST:PORT"
                in p for p in problems), problems

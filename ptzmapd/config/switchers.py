@@ -57,7 +57,8 @@ SWITCHER = Schema((
     Field("password_file", Text(), applies=when(type=WITH_PASSWORD)),
     Field("sources", Shape(MappingNode), required=True),
     Field("follow", Choice("follow", FOLLOW_MODES), default=FOLLOW_OFF),
-    Field("carry", Boolean(), default=False),
+    # Carrying a move over is part of following: without follow it would be ignored.
+    Field("carry", Boolean(), default=False, applies=when(follow=[mode for mode in FOLLOW_MODES if mode != FOLLOW_OFF])),
     Field("live", Choice("live", LIVE_MODES), default=LIVE_OFF),
     Field("live_factor", Number(0, 1, above_low=True), default=0.25),
     Field("tally_hold", Number(0, 3600), default=5.0),
@@ -72,6 +73,9 @@ def switcher_config(name: str, node: Node, key_mark: Mark, path: str, cameras: S
         return None
     kind = word(node.value.get("type"))
     facts = {"type": kind} if kind is not None and kind in SWITCHERS else {}
+    follow = word(node.value["follow"]) if "follow" in node.value else FOLLOW_OFF
+    if follow in FOLLOW_MODES:  # a misspelt one is reported at itself, not at carry too
+        facts["follow"] = follow
     found = len(problems)
     # Partial: a source mapped to a misspelt camera is reported beside a missing host.
     values = read_fields(SWITCHER, node, path, Scope(facts, cameras), problems, where=key_mark, partial=True) or {}
@@ -85,7 +89,7 @@ def switcher_config(name: str, node: Node, key_mark: Mark, path: str, cameras: S
     return SwitcherConfig(
         name=name, type=values["type"], mark=key_mark, host=host, port=port, url=url, password=password,
         sources=sources, follow=values["follow"], live=values["live"], live_factor=values["live_factor"],
-        tally_hold=values["tally_hold"], carry=values["carry"],
+        tally_hold=values["tally_hold"], carry=values.get("carry", False),
     )
 
 
