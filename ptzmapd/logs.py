@@ -91,15 +91,18 @@ class LogLimit:
         self._last: dict[str, float] = {}
         self._skipped: dict[str, int] = {}
 
-    def warn(self, kind: str, message: str, *args: object) -> None:
+    def warn(self, kind: str, message: str, *args: object) -> bool:
+        """Log ``message % args`` unless a line of ``kind`` was logged within the interval;
+        whether it was logged."""
         now = self._clock.now()
         last = self._last.get(kind)
         if last is not None and now - last < self._interval:
             self._skipped[kind] = self._skipped.get(kind, 0) + 1
-            return
+            return False
         self._last[kind] = now
         skipped = self._skipped.pop(kind, 0)
         if skipped:
             message += " (%d more like it since the last such line)"
             args = (*args, skipped)
         self._log.warning(message, *args)
+        return True

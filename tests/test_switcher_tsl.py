@@ -172,7 +172,7 @@ def test_simulate_tsl_from_stdin() -> None:
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
     )
     assert process.stdin is not None and process.stdout is not None
-    assert f"simulated tsl switcher on {HOST}:{port}" in process.stdout.readline()
+    assert f"simulated tsl switcher sending tally to {HOST}:{port}" in process.stdout.readline()
 
     async def body() -> None:
         recorder = Recorder()

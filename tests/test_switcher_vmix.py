@@ -239,7 +239,11 @@ def test_garbage_is_logged_once_a_minute_and_ignored(caplog: pytest.LogCaptureFi
             writers[0].write(b"TALLY OK !!!\r\n")
             writers[0].write(b"TALLY OK 0120\r\n")
             await wait_state(recorder, showing({"2"}, {"3"}), "and the one after a minute")
-            assert len([r for r in caplog.records if "malformed" in r.getMessage() and r.levelno == logging.WARNING]) == 2
+            malformed = [r for r in caplog.records if "malformed" in r.getMessage() and r.levelno == logging.WARNING]
+            assert len(malformed) == 2
+            assert "(3 more like it since the last such line)" in malformed[-1].getMessage()  # XML, 01z2, ???
+            # Those left out are DEBUG lines, each once; the ones said are not repeated there.
+            assert len([r for r in caplog.records if "malformed" in r.getMessage() and r.levelno == logging.DEBUG]) == 3
             assert recorder.latest.connected and switcher.state.connected
         finally:
             await switcher.close()
@@ -263,6 +267,36 @@ def _simulate(*options: str) -> tuple[subprocess.Popen[str], int, list[str]]:
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
     return process, int(match.group(1)), lines
+
+
+def test_a_broken_answer_ends_the_session_with_its_reason(caplog: pytest.LogCaptureFixture) -> None:
+    """Fault injection: a peer that announces an XML document too large to be vMix's. The
+    request waiting for it fails with that reason at once, not with 'did not answer'."""
+
+    async def body() -> None:
+        async def huge_vmix(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.write(b"VERSION OK 27.0.0.49\r\n")
+            while line := await reader.readline():
+                command = line.strip().decode()
+                if command == "SUBSCRIBE TALLY":
+                    writer.write(b"SUBSCRIBE OK TALLY Subscribed\r\n")
+                elif command == "XML":
+                    writer.write(b"XML 999999999999\r\n")
+
+        server = await asyncio.start_server(huge_vmix, HOST, 0)
+        switcher = build(config("vmix", HOST, server.sockets[0].getsockname()[1], {"1": "stage"}), Recorder(),
+                         FakeClock())
+        await switcher.start()
+        try:
+            await until(lambda: any("cannot connect" in r.getMessage() for r in caplog.records), "the failure")
+        finally:
+            await switcher.close()
+            server.close()
+
+    caplog.set_level(logging.INFO, "ptzmapd")
+    run(body)
+    failure = next(r.getMessage() for r in caplog.records if "cannot connect" in r.getMessage())
+    assert "(vision: vMix announced 999999999999 bytes of XML)" in failure, failure
 
 
 def test_simulate_vmix_from_stdin_still_while_silent() -> None:

@@ -19,7 +19,9 @@ from ptzmapd.app.tally import REFRESH, CameraTally
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.config.loader import load_config
 from ptzmapd.config.summary import summarize
+from ptzmapd.commands import PresetRecall
 from ptzmapd.control.controller import CameraController
+from ptzmapd.control.outcomes import Answer
 from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.mapping.intents import SwitcherRequest
 from ptzmapd.pipeline import Pipeline
@@ -28,6 +30,7 @@ from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.simulators.visca import start_simulator
 from ptzmapd.simulators.atem import start as start_atem
 from ptzmapd.simulators.vmix import VmixSimulator, start
+from ptzmapd.switchers.base import SwitcherState
 from switching import config
 from wire import MemoryWire
 
@@ -248,6 +251,47 @@ def test_check_refuses_what_switchers_cannot_do(tmp_path: Path) -> None:
     assert any("bindings[1].action: switcher-cut needs a switcher" in p for p in problems), problems
 
 
+def test_url_says_where_every_type_is_as_the_issue_writes_it(tmp_path: Path) -> None:
+    # The issue's comment on url: "obs: websocket URL · vmix/atem: host (vmix port 8099) ·
+    # tsl: listen host:port (UDP)"; host: and port: say the same.
+    head = "cameras:\n  stage: {protocol: visca-ip, host: 127.0.0.1, tally: ptzoptics}\nswitchers:\n"
+    where = {}
+    for kind, written in (("vmix", "url: 192.168.1.10"), ("vmix", "url: 192.168.1.10:9000"),
+                          ("atem", "url: 192.168.1.240"), ("tsl", "url: 0.0.0.0:8900"),
+                          ("vmix", "url: '[fd00::10]:8099'"), ("tsl", "host: 0.0.0.0, port: 8900")):
+        path = write(tmp_path, "where.yaml", head + f"  vision: {{type: {kind}, {written}, sources: {{1: stage}}}}\n")
+        loaded = load_config(path)
+        vision = loaded.switchers["vision"]
+        where[f"{kind} {written}"] = (vision.host, vision.port)
+        if "fd00" in written:
+            assert "switcher vision: vmix [fd00::10]:8099, 1 source" in summarize(loaded)
+    assert where == {
+        "vmix url: 192.168.1.10": ("192.168.1.10", 8099), "vmix url: 192.168.1.10:9000": ("192.168.1.10", 9000),
+        "atem url: 192.168.1.240": ("192.168.1.240", 9910), "tsl url: 0.0.0.0:8900": ("0.0.0.0", 8900),
+        "vmix url: '[fd00::10]:8099'": ("fd00::10", 8099), "tsl host: 0.0.0.0, port: 8900": ("0.0.0.0", 8900),
+    }
+    path = write(tmp_path, "bad.yaml", head + (
+        "  a: {type: tsl, url: 0.0.0.0, sources: {1: stage}}\n"
+        "  b: {type: vmix, url: tcp://10.0.0.1:8099, sources: {1: stage}}\n"
+        "  c: {type: vmix, url: 10.0.0.1:8099, port: 8099, sources: {1: stage}}\n"
+        "  d: {type: atem, url: 10.0.0.1, host: 10.0.0.1, sources: {1: stage}}\n"
+        "  e: {type: vmix, hots: 10.0.0.1, sources: {1: stgae}}\n"
+    ))
+    problems = problems_of(path)
+    assert any("bad.yaml:4:3: switchers.a: missing key 'port' (required for type 'tsl'" in p for p in problems), problems
+    assert any("switchers.b.url: expected HOST or HOST:PORT for a vmix switcher" in p for p in problems), problems
+    assert any("switchers.c.port: the port is given twice" in p for p in problems), problems
+    assert any("switchers.d.host: 'url' and 'host' cannot be used together" in p for p in problems), problems
+    path = write(tmp_path, "carry.yaml", head + "  vision: {type: vmix, url: 10.0.0.1, sources: {1: stage}, carry: true}\n")
+    assert any("carry.yaml:4:60: switchers.vision.carry: key 'carry' does not apply to follow 'off'" in p
+               for p in problems_of(path)), problems_of(path)  # check accepts no setting it ignores
+    # Every mistake of one entry at once: the missing host beside the misspelt key and camera.
+    assert any("bad.yaml:8:3: switchers.e: missing key 'host' (required for type 'vmix'; or url: HOST:PORT"
+               in p for p in problems), problems
+    assert any("switchers.e.hots: unknown key 'hots' (did you mean 'host'?" in p for p in problems), problems
+    assert any("switchers.e.sources.1: unknown camera 'stgae'" in p for p in problems), problems
+
+
 def test_a_tally_feed_cannot_be_driven(tmp_path: Path) -> None:
     path = write(tmp_path, "tsl.yaml", (
         "cameras:\n"
@@ -359,6 +403,25 @@ def test_at_start_lamps_are_left_alone_until_a_switcher_connects_or_the_hold_end
     assert rig.take("stage") == ["81 0A 02 02 03 FF"]
 
 
+def test_a_flapping_switcher_costs_one_lamp_command_per_answer_and_never_pushes_out_a_preset(
+        caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    rig = FakeClockRig(clock, 1, hold=5.0)
+    stage = rig.controllers["stage"]
+    rig.tally.tally("stage", True, False)  # on its way, not answered yet
+    recall = stage.submit(PresetRecall(1))  # the operator's preset, waiting behind it
+    with caplog.at_level(logging.WARNING):
+        for change in range(200):  # a T-bar ridden back and forth, a feed gone mad
+            rig.tally.tally("stage", change % 2 == 1, change % 2 == 0)
+        rig.tally.tally("stage", False, False)  # and off the air at last
+    assert not [r for r in caplog.records if "dropped" in r.getMessage()]
+    sent = rig.take("stage")
+    assert recall.answer is Answer.ACKNOWLEDGED
+    assert "81 01 04 3F 02 01 FF" in sent
+    # The first state, then only the newest: the camera ends with what the switcher shows now.
+    assert [frame for frame in sent if frame.startswith("81 0A")] == ["81 0A 02 02 02 FF", "81 0A 02 02 03 FF"]
+
+
 def test_tally_settings_that_would_do_nothing_are_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "lamps.yaml", (
         "cameras:\n"
@@ -376,3 +439,76 @@ def test_tally_settings_that_would_do_nothing_are_refused(tmp_path: Path) -> Non
         "tally is none (give its tally)",
         "bindings[0].led_shows: led_shows shows a switcher's tally, and none is configured",
     ]
+
+
+def test_a_switcher_request_that_fails_in_its_library_is_a_log_line(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: OBS's socket closing under a cut makes simpleobsws raise websockets'
+    own ConnectionClosed, which no running OBS produces on demand; here the switcher's library
+    raises what a reset socket does."""
+
+    class Failing:
+        can_drive = True
+        state = SwitcherState(connected=True)
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        async def start(self) -> None:
+            pass
+
+        async def close(self) -> None:
+            pass
+
+        async def preview(self, source: str) -> None:
+            raise ConnectionResetError("Connection reset by peer")
+
+        cut = auto = lambda self: self.preview("")
+
+    monkeypatch.setattr("ptzmapd.app.switching.SWITCHERS", {"vmix": Failing})
+
+    async def body() -> None:
+        switching = Switching({"vision": config("vmix", HOST, 1, {"1": "stage"})}, FakeClock(),
+                              logging.getLogger("ptzmapd"))
+        await switching.start(lambda name, buses: None)
+        with caplog.at_level(logging.WARNING):
+            switching.request("switcher-cut", None, None)
+            switching.request("switcher-preview", "stage", None)
+            await until(lambda: len([r for r in caplog.records if "failed" in r.getMessage()]) == 2, "two lines")
+        await switching.close()
+
+    run(body)
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert lines == ["[vision] switcher-cut failed: Connection reset by peer",
+                     "[vision] switcher-preview failed: Connection reset by peer"], lines
+
+
+def test_the_issues_config_as_written_says_what_it_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's example gives bindings on input 'desk' and no inputs: section: each binding
+    says so (and with the input, it loads)."""
+    issue = (
+        "cameras:\n"
+        "  stage:  {protocol: visca-ip, host: 192.168.1.50, tally: ptzoptics}\n"
+        "  pulpit: {protocol: visca-udp, host: 192.168.1.51, tally: sony}\n"
+        "switchers:\n"
+        "  vision:\n"
+        "    type: obs                    # obs | vmix | atem | tsl\n"
+        "    url: ws://127.0.0.1:4455\n"
+        "    password_env: OBS_PASSWORD   # optional; never logged\n"
+        "    sources: {Stage: stage, Pulpit: pulpit}\n"
+        "    follow: preview\n"
+        "    live: block\n"
+        "    live_factor: 0.25\n"
+        "bindings:\n"
+        "  - {input: desk, cc: 0, action: pan, camera: preview}\n"
+        "  - {input: desk, note: 20, action: live-override}\n"
+        "  - {input: desk, note: 21, action: switcher-preview, camera: pulpit}\n"
+        "  - {input: desk, note: 22, action: switcher-cut}\n"
+    )
+    monkeypatch.setenv("OBS_PASSWORD", "never shown")
+    problems = problems_of(write(tmp_path, "issue.yaml", issue))
+    assert len(problems) == 4 and all(
+        "input: unknown input 'desk' (no input is configured: add it under inputs:)" in p for p in problems), problems
+    config = load_config(write(tmp_path, "issue.yaml", issue.replace(
+        "switchers:\n", "inputs:\n  desk: {type: midi, port: '*X-TOUCH MINI*'}\nswitchers:\n")))
+    assert config.switchers["vision"].live == "block" and len(config.bindings) == 4

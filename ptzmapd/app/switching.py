@@ -10,7 +10,7 @@ tells the tally lamps and surfaces. A switcher that is lost keeps its last buses
 air), then shows nothing, with a log line; when it is back, its state applies again.
 
 It is also the pipeline's :class:`~ptzmapd.onair.SwitcherDesk`: ``switcher-preview``,
-``-cut`` and ``-auto`` run as tasks on the loop, and a refusal is a log line.
+``-cut`` and ``-auto`` run as tasks on the loop, and a refusal or failure is a log line.
 """
 
 from __future__ import annotations
@@ -170,6 +170,8 @@ class Switching:
                 await request
             except SwitcherError as error:
                 self._log.warning("[%s] %s: %s", name, action, error)
+            except Exception as error:  # noqa: BLE001 - a library's own (OBS's socket closing under a request): a line, never a traceback
+                self._log.warning("[%s] %s failed: %s", name, action, str(error) or type(error).__name__)
 
         task = asyncio.ensure_future(carried_out())
         self._tasks.add(task)

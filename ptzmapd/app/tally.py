@@ -10,6 +10,11 @@ switcher is connected, every lamp is sent again every :data:`REFRESH` seconds, s
 cameras drop them (Sony's put out a lamp not told again within 15 s). At start the lamps are
 left as they are until a switcher connects (a reload keeps them lit), or go dark when none has
 within the hold time; at exit they go dark.
+
+A camera has at most one lamp command waiting at a time: a lamp shows a state, so while one is
+on its way the newest state waits and goes when it is answered. A switcher that flaps (a T-bar
+ridden back and forth, a feed gone mad) then costs each camera one command per round trip
+instead of filling its queue, where lamps would push out the operator's presets.
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ class CameraTally(PipelineObserver):
         self._refresh: Timer | None = None
         self._unknown: Timer | None = None
         self._closed = False
+        #: Cameras with a lamp command not yet answered, and those whose lamps changed meanwhile.
+        self._sending: set[str] = set()
+        self._behind: set[str] = set()
 
     def start(self, hold: float) -> None:
         """Leave the lamps as they are for ``hold`` seconds: a switcher that connects sets
@@ -75,6 +83,10 @@ class CameraTally(PipelineObserver):
         if self._unknown is not None:
             self._unknown.cancel()
             self._unknown = None
+        # What waits is forgotten: a reload's successor sets the lamps, and the dark ones of
+        # an exit do not wait behind a lamp on its way (the daemon may be gone before its answer).
+        self._behind.clear()
+        self._sending.clear()
         if dark:
             for camera in self.lamps:
                 self.lamps[camera] = (False, False)
@@ -91,5 +103,15 @@ class CameraTally(PipelineObserver):
             self._send(camera)
 
     def _send(self, camera: str) -> None:
+        if camera in self._sending:
+            self._behind.add(camera)
+            return
         program, preview = self.lamps[camera]
-        self._controllers[camera].submit(TallyLamp(program, preview))
+        self._sending.add(camera)
+        self._controllers[camera].submit(TallyLamp(program, preview)).on_done(lambda _: self._answered(camera))
+
+    def _answered(self, camera: str) -> None:
+        self._sending.discard(camera)
+        if camera in self._behind:
+            self._behind.discard(camera)
+            self._send(camera)

@@ -119,7 +119,8 @@ async def simulate(args: argparse.Namespace) -> int:
         print(f"ptzmapd: cannot start the {protocol} simulator on {where}: {reason}", file=sys.stderr)
         return 1
     what = "switcher" if protocol in SWITCHER_PORTS else "camera"
-    print(f"simulated {protocol} {what} on {handle.where} (Ctrl-C to stop)", flush=True)
+    at = "sending tally to" if getattr(handle, "sends", False) else "on"
+    print(f"simulated {protocol} {what} {at} {handle.where} (Ctrl-C to stop)", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

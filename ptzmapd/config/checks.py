@@ -188,6 +188,8 @@ class Choice:
         if given == "":
             raise Invalid(f"expected a {self.noun}, got nothing{suggest(None, choices)}")
         shown = repr(given) if given is not None else show(node)
+        if not choices:  # a config's own names, and it gives none (bindings with no inputs:)
+            raise Invalid(f"unknown {self.noun} {shown} (no {self.noun} is configured: add it under {self.noun}s:)")
         raise Invalid(f"unknown {self.noun} {shown}{suggest(given, choices)}")
 
 

@@ -21,7 +21,7 @@ def summarize(config: Config) -> str:
         lines.append(f"  input {device.name}: {device.type}{input_source(device)}, {bound}")
     for switcher in config.switchers.values():
         # Never the password: the url holds none (the loader refuses one there).
-        where = switcher.url or f"{switcher.host}:{switcher.port}"
+        where = switcher.url or _host_port(switcher.host, switcher.port)
         lines.append(f"  switcher {switcher.name}: {switcher.type} {where}, {_count(len(switcher.sources), 'source')}"
                      f", follow {switcher.follow}, live {switcher.live}")
     if config.api is not None:
@@ -54,8 +54,12 @@ def _endpoint(camera: CameraConfig) -> str:
     if isinstance(link, SerialLink):
         address = camera.options.bus_address
         return f" {link.device}{'' if address is None else f' address {address}'} at {link.baud} baud"
-    host = f"[{link.host}]" if ":" in link.host else link.host  # IPv6 literal
-    return f" {host}:{link.port}"
+    return f" {_host_port(link.host, link.port)}"
+
+
+def _host_port(host: str, port: int) -> str:
+    """``HOST:PORT``, an IPv6 literal in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def input_source(device: InputConfig) -> str:

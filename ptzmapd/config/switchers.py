@@ -5,7 +5,8 @@ One entry::
 
     vision:
       type: obs                    # the SWITCHERS registry's names
-      url: ws://127.0.0.1:4455     # obs; vmix/atem: host (+ port), tsl: host + port to listen on
+      url: ws://127.0.0.1:4455     # obs: its websocket; vmix/atem: HOST[:PORT], tsl: HOST:PORT to listen
+                                   # on (or host: and port:, as a camera's)
       password_env: OBS_PASSWORD   # obs: or password_file; resolved now, never shown
       sources: {Stage: stage}      # the switcher's source name -> camera
       follow: preview              # preview | program | off
@@ -49,15 +50,17 @@ WITH_PASSWORD = ("obs",)
 
 SWITCHER = Schema((
     Field("type", Choice("switcher type", SWITCHERS.names()), required=True),
-    Field("url", Text(), required=when(type="obs"), applies=when(type="obs")),
-    Field("host", Text(), required=when(type=HOSTED), applies=when(type=HOSTED)),
-    # A TSL feed has no usual port: the tally hub's sender names it.
-    Field("port", Integer(1, 65535), required=when(type="tsl"), applies=when(type=HOSTED)),
+    # The issue's one key for where every type is; host and port, as a camera's, for the others
+    # (one of url or host is required: :func:`_hosted`).
+    Field("url", Text(), required=when(type="obs")),
+    Field("host", Text(), applies=when(type=HOSTED)),
+    Field("port", Integer(1, 65535), applies=when(type=HOSTED)),
     Field("password_env", Text(), applies=when(type=WITH_PASSWORD)),
     Field("password_file", Text(), applies=when(type=WITH_PASSWORD)),
     Field("sources", Shape(MappingNode), required=True),
     Field("follow", Choice("follow", FOLLOW_MODES), default=FOLLOW_OFF),
-    Field("carry", Boolean(), default=False),
+    # Carrying a move over is part of following: without follow it would be ignored.
+    Field("carry", Boolean(), default=False, applies=when(follow=[mode for mode in FOLLOW_MODES if mode != FOLLOW_OFF])),
     Field("live", Choice("live", LIVE_MODES), default=LIVE_OFF),
     Field("live_factor", Number(0, 1, above_low=True), default=0.25),
     Field("tally_hold", Number(0, 3600), default=5.0),
@@ -72,19 +75,23 @@ def switcher_config(name: str, node: Node, key_mark: Mark, path: str, cameras: S
         return None
     kind = word(node.value.get("type"))
     facts = {"type": kind} if kind is not None and kind in SWITCHERS else {}
+    follow = word(node.value["follow"]) if "follow" in node.value else FOLLOW_OFF
+    if follow in FOLLOW_MODES:  # a misspelt one is reported at itself, not at carry too
+        facts["follow"] = follow
     found = len(problems)
-    values = read_fields(SWITCHER, node, path, Scope(facts, cameras), problems, where=key_mark)
-    if values is None:
+    # Partial: a source mapped to a misspelt camera is reported beside a missing host.
+    values = read_fields(SWITCHER, node, path, Scope(facts, cameras), problems, where=key_mark, partial=True) or {}
+    if "type" not in values:
         return None
-    sources = _sources(values["sources"], child_path(path, "sources"), cameras, problems)
-    host, port, url = _where(values, node, path, problems)
+    sources = _sources(values["sources"], child_path(path, "sources"), cameras, problems) if "sources" in values else {}
+    host, port, url = _where(values, node, key_mark, path, problems)
     password = _password(values, node, path, problems)
     if len(problems) != found:
         return None
     return SwitcherConfig(
         name=name, type=values["type"], mark=key_mark, host=host, port=port, url=url, password=password,
         sources=sources, follow=values["follow"], live=values["live"], live_factor=values["live_factor"],
-        tally_hold=values["tally_hold"], carry=values["carry"],
+        tally_hold=values["tally_hold"], carry=values.get("carry", False),
     )
 
 
@@ -102,10 +109,12 @@ def _sources(section: MappingNode, path: str, cameras: Sequence[str], problems: 
     return sources
 
 
-def _where(values: Mapping[str, Any], node: MappingNode, path: str,
+def _where(values: Mapping[str, Any], node: MappingNode, key_mark: Mark, path: str,
            problems: list[Problem]) -> tuple[str, int, str | None]:
     """(host, port, url): an obs url read apart; a host checked as a camera's is."""
     kind = values["type"]
+    if kind in HOSTED:
+        return _hosted(values, node, key_mark, path, problems)
     if "url" in values:
         url = str(values["url"])
         parts = urlsplit(url)
@@ -124,11 +133,59 @@ def _where(values: Mapping[str, Any], node: MappingNode, path: str,
                                     f"expected a websocket url like 'ws://127.0.0.1:4455', got {url!r}"))
             return "", 0, None
         return parts.hostname, port, url
-    host = str(values["host"])
+    return "", 0, None  # its missing url is reported already
+
+
+def _hosted(values: Mapping[str, Any], node: MappingNode, key_mark: Mark, path: str,
+            problems: list[Problem]) -> tuple[str, int, None]:
+    """(host, port, None) of a vmix, atem or tsl entry: ``url: HOST[:PORT]`` (``[IPv6]:PORT``)
+    or ``host:`` and ``port:``. A TSL feed has no usual port (the tally hub's sender names it)."""
+    kind = values["type"]
+    example = "192.168.1.240:8099" if kind == "vmix" else "0.0.0.0:8900" if kind == "tsl" else "192.168.1.240"
+    if "url" in values and "host" in values:
+        problems.append(Problem(node.key_marks["host"], child_path(path, "host"),
+                                "'url' and 'host' cannot be used together (choose one of 'url', 'host')"))
+        return "", 0, None
+    port: int | None = values.get("port")
+    if "url" in values:
+        key, url = "url", str(values["url"])
+        host, written = _host_and_port(url)
+        if "/" in url or not host or written and not (written.isascii() and written.isdigit()
+                                                      and 1 <= int(written) <= 65535):
+            problems.append(Problem(node.value["url"].mark, child_path(path, "url"), (
+                f"expected HOST or HOST:PORT for a {kind} switcher, like {example!r}, got {url!r}")))
+            return "", 0, None
+        if written and port is not None:
+            problems.append(Problem(node.key_marks["port"], child_path(path, "port"), (
+                f"the port is given twice: in url ({written}) and in port ({port}); keep one")))
+            return "", 0, None
+        port = int(written) if written else port
+    elif "host" in values:
+        key, host = "host", str(values["host"])
+    else:
+        problems.append(Problem(key_mark, path, (
+            f"missing key 'host' (required for type {kind!r}; or url: HOST:PORT, like {example!r})")))
+        return "", 0, None
     problem = host_problem(host)
     if problem is not None:
-        problems.append(Problem(node.value["host"].mark, child_path(path, "host"), problem))
-    return host, int(values.get("port", DEFAULT_PORTS.get(kind, 0))), None
+        problems.append(Problem(node.value[key].mark, child_path(path, key), problem))
+    if port is None and kind not in DEFAULT_PORTS:
+        problems.append(Problem(key_mark, path, (
+            f"missing key 'port' (required for type {kind!r}: the port to listen on; or url: HOST:PORT)")))
+        return "", 0, None
+    return host, port if port is not None else DEFAULT_PORTS[kind], None
+
+
+def _host_and_port(url: str) -> tuple[str, str]:
+    """``HOST[:PORT]`` or ``[IPv6][:PORT]`` as (host, port as written, "" if none); a bare IPv6
+    address is all host."""
+    if url.startswith("["):
+        address, bracket, rest = url[1:].partition("]")
+        return (address, rest[1:]) if bracket and (not rest or rest.startswith(":")) else ("", "")
+    if url.count(":") == 1:
+        host, _, port = url.partition(":")
+        return host, port
+    return url, ""
 
 
 def _password(values: Mapping[str, Any], node: MappingNode, path: str, problems: list[Problem]) -> str | None:

@@ -26,6 +26,9 @@ SCREEN = 0
 class TslSender:
     """A running simulated TSL sender: its :class:`Mixer` and where it sends."""
 
+    #: It sends to :attr:`where` (a switcher listens there), where the others listen.
+    sends = True
+
     def __init__(self, mixer: Mixer, host: str, port: int) -> None:
         self.mixer = mixer
         self.host = host

@@ -7,7 +7,7 @@ connection from opening to loss (it returns or raises when the peer is gone, and
 sessions forever with :class:`~ptzmapd.transports.backoff.Backoff` on the injected clock,
 publishes each new :class:`~ptzmapd.switchers.base.SwitcherState` to ``on_change``
 (only when it changed), turns mixer names into the config's source keys, and rate-limits
-the log line of a malformed message to one a minute.
+the log line of a malformed message to one a minute (:class:`~ptzmapd.logs.LogLimit`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from ptzmapd.clock import Clock
 from ptzmapd.config.model import SwitcherConfig
+from ptzmapd.logs import LogLimit
 from ptzmapd.switchers.base import StateChanged, SwitcherError, SwitcherState
 from ptzmapd.tasks import cancel_and_wait
 from ptzmapd.transports.backoff import Backoff
@@ -27,8 +28,6 @@ from ptzmapd.transports.backoff import Backoff
 #: Reconnecting waits from this many seconds, doubling up to :data:`BACKOFF_MOST`.
 BACKOFF_FIRST = 1.0
 BACKOFF_MOST = 30.0
-#: A malformed message is logged at most once per this many seconds per switcher.
-MALFORMED_LOG_INTERVAL = 60.0
 #: Seconds to open a connection before calling the attempt failed.
 CONNECT_TIMEOUT = 5.0
 
@@ -68,7 +67,7 @@ class SwitcherLink(ABC):
         self._state = SwitcherState()
         self._task: asyncio.Task[None] | None = None
         self._backoff = Backoff(clock, BACKOFF_FIRST, BACKOFF_MOST)
-        self._malformed_logged_at: float | None = None
+        self._complaints = LogLimit(log, clock)
         #: Sessions that reached :meth:`connected` (tests and status read it).
         self.sessions = 0
 
@@ -136,13 +135,9 @@ class SwitcherLink(ABC):
 
     def malformed(self, what: str, detail: object = "") -> None:
         """A message from the switcher made no sense: log it (at most once a minute), go on."""
-        now = self.clock.now()
-        if self._malformed_logged_at is not None and now - self._malformed_logged_at < MALFORMED_LOG_INTERVAL:
+        if not self._complaints.warn("malformed", "[%s] ignored a malformed %s from %s: %.120r (said at most once a minute)",
+                                     self.label, what, self.product, detail):
             self.log.debug("[%s] ignored a malformed %s: %r", self.label, what, detail)
-            return
-        self._malformed_logged_at = now
-        self.log.warning("[%s] ignored a malformed %s from %s: %.120r (said at most once a minute)",
-                         self.label, what, self.product, detail)
 
     def require_connected(self) -> None:
         if not self._state.connected:

@@ -90,13 +90,29 @@ class VmixSwitcher(SwitcherLink):
         finally:
             if reading is not None:
                 reading.cancel()
+                if reading.done() and not reading.cancelled():
+                    reading.exception()  # told already, through the request it failed
             self._writer = None
             self._live = False
-            if self._waiting is not None and not self._waiting[1].done():
-                self._waiting[1].set_exception(SwitcherError(f"{self.config.name}: vMix connection lost"))
+            self._fail_waiting("vMix connection lost")
             writer.close()
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
+        try:
+            await self._read_lines(reader)
+        except (ConnectionError, OSError, ValueError, asyncio.IncompleteReadError) as error:
+            self._fail_waiting(str(error) or type(error).__name__)
+            raise
+        self._fail_waiting("vMix closed the connection")
+
+    def _fail_waiting(self, reason: str) -> None:
+        """The connection ended: a request waiting for its answer fails now, with why, not at
+        its timeout."""
+        waiting = self._waiting
+        if waiting is not None and not waiting[1].done():
+            waiting[1].set_exception(SwitcherError(f"{self.config.name}: {reason}"))
+
+    async def _read_lines(self, reader: asyncio.StreamReader) -> None:
         while line := await reader.readline():
             words = line.decode(errors="replace").rstrip("\r\n").split(" ", 2)
             if len(words) < 2:
