@@ -38,10 +38,12 @@ class ApiRig:
 @contextlib.asynccontextmanager
 async def api_rig(
     folder: Path, api: str = "", clock: Clock | None = None, port: int | None = None, more: tuple[str, ...] = (),
+    stage_keys: str = "",
 ) -> AsyncIterator[ApiRig]:
     """Cameras ``stage`` (VISCA over IP) and ``pulpit`` (VISCA over UDP), and those named in
     ``more`` (VISCA over IP), and ``api:`` with an http listener on loopback plus the ``api``
-    lines given (``  hold: 5``, ``  token_env: X``)."""
+    lines given (``  hold: 5``, ``  token_env: X``); ``stage_keys`` go on stage's line
+    (``, position_poll: 0.1``)."""
     stage = await start_simulator("visca-ip", "127.0.0.2", 0, log=lambda line: None)
     pulpit = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
     others = {name: await start_simulator("visca-ip", "127.0.0.2", 0, log=lambda line: None) for name in more}
@@ -49,7 +51,7 @@ async def api_rig(
     path = folder / "studio.yaml"
     path.write_text(
         "cameras:\n"
-        f"  stage: {{protocol: visca-ip, host: 127.0.0.2, port: {stage.port}}}\n"
+        f"  stage: {{protocol: visca-ip, host: 127.0.0.2, port: {stage.port}{stage_keys}}}\n"
         f"  pulpit: {{protocol: visca-udp, host: 127.0.0.2, port: {pulpit.port}}}\n"
         + "".join(f"  {name}: {{protocol: visca-ip, host: 127.0.0.2, port: {one.port}}}\n" for name, one in others.items())
         + f"api:\n  http: 127.0.0.1:{port}\n{api}"

@@ -8,15 +8,18 @@ selection. Its shape::
     {"selected": NAME | "all" | None,
      "cameras": {NAME: {"online": bool, "moving": bool, "selected": bool,
                         "speeds": {"pan": -1..1, "tilt": …, "zoom": …, "focus": …},
-                        "position": {"pan": None, "tilt": None, "zoom": 0..1 | None},
+                        "position": {"pan": -1..1 | None, "tilt": -1..1 | None,
+                                     "zoom": 0..1 | None},
                         "tally": "program" | "preview" | "off", "program": bool, "preview": bool,
                         "last_error": str | None, "stop_refused": str | None}},
      "inputs": {NAME: {"type": str, "connected": bool}},
      "switchers": {NAME: {...as the status gives it}}}
 
-Positions are normalised (0 wide .. 1 tele for the zoom); pan and tilt are None until the
-status carries them normalised. Counters that change on every command (commands sent, rate)
-stay in ``ptzmapd status``: a push for each would be noise.
+Positions are normalised at the codec boundary (:mod:`ptzmapd.protocols.position`): pan and
+tilt -1..1 over the protocol's mechanical range with 0 at home, zoom 0 wide .. 1 tele; None
+until the camera has reported them (its ``position_poll``, or a position inquiry). Counters
+that change on every command (commands sent, rate) stay in ``ptzmapd status``: a push for
+each would be noise.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def camera_state(status: Mapping[str, Any], selected: bool, program: bool, previ
     state = {key: status.get(key) for key in CAMERA_KEYS}
     state["selected"] = selected
     state["speeds"] = dict(status.get("speeds") or {})
-    state["position"] = {"pan": None, "tilt": None, "zoom": status.get("zoom")}
+    state["position"] = {axis: status.get(axis) for axis in ("pan", "tilt", "zoom")}
     state.update(tally="program" if program else "preview" if preview else "off", program=program, preview=preview)
     return state
 

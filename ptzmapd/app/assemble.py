@@ -86,11 +86,12 @@ def motion_profile(camera: CameraConfig) -> MotionProfile:
 def controller_settings(camera: CameraConfig) -> ControllerSettings:
     """The camera's pacing, retries and lens scale: its config over its protocol's defaults."""
     pacing = camera.pacing
-    zoom_max = camera.feel.zoom_max or PROTOCOLS[camera.protocol].zoom_max
+    spec = PROTOCOLS[camera.protocol]
+    zoom_max = camera.feel.zoom_max or spec.zoom_max
     return ControllerSettings(
         min_interval=pacing.min_interval, ack_timeout=pacing.ack_timeout, position_poll=camera.feel.position_poll,
         stop_repeats=pacing.stop_repeats, refresh=pacing.refresh, pace_from_reply=pacing.from_reply,
-        zoom_max=float(zoom_max) if zoom_max else None,
+        zoom_max=float(zoom_max) if zoom_max else None, pan_tilt=spec.pan_tilt,
     )
 
 
@@ -156,6 +157,8 @@ class Runtime:
                 last_error=state.last_error,
                 stop_refused=state.stop_refused,
                 zoom=state.zoom,
+                pan=state.pan,
+                tilt=state.tilt,
                 tally=_tally_word(*pipeline.onair.tally(name)),
             )
         inputs = {}

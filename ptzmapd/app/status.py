@@ -40,7 +40,7 @@ def default_socket_path() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class CameraStatus:
-    """One camera as ``ptzmapd status`` shows it (positions in the protocol's units)."""
+    """One camera as ``ptzmapd status`` shows it: positions in the protocol's units, and normalised."""
 
     protocol: str
     online: bool
@@ -58,6 +58,10 @@ class CameraStatus:
     stop_refused: str | None
     #: The lens position normalised, 0 (wide) .. 1 (tele); None when unknown.
     zoom: float | None = None
+    #: The pan/tilt position normalised, -1..1 over the protocol's range, 0 at home; None
+    #: when unknown (the camera reports it while ``position_poll`` is set, or after an inquiry).
+    pan: float | None = None
+    tilt: float | None = None
     #: "program" or "preview" while a switcher has it on that bus (program wins), else "".
     tally: str = ""
 

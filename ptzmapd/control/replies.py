@@ -158,6 +158,9 @@ class ReplyHandling:
         if isinstance(reply, InquiryAnswer):
             if reply.what == "pantilt-position" and len(reply.values) == 2:
                 self.state.pan_tilt_position = (reply.values[0], reply.values[1])
+                scale = self.settings.pan_tilt
+                if scale is not None:
+                    self.state.pan, self.state.tilt = scale.normalise(reply.values[0], reply.values[1])
             elif reply.what == "zoom-position" and reply.values:
                 self.state.zoom_position = reply.values[0]
                 top = self.settings.zoom_max

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ptzmapd.protocols.position import PanTiltRange
+
 
 @dataclass(frozen=True, slots=True)
 class ControllerSettings:
@@ -25,3 +27,6 @@ class ControllerSettings:
     #: The full-tele zoom position in the protocol's units (``CameraState.zoom`` is the
     #: reported position over this); None: positions are not normalised.
     zoom_max: float | None = None
+    #: The protocol's pan/tilt position range (``CameraState.pan``/``tilt`` are reported
+    #: positions normalised over it); None: they are not normalised.
+    pan_tilt: PanTiltRange | None = None

@@ -2,8 +2,9 @@
 ``ptzmapd status`` and the motion layer, and who is told when it changes
 (:class:`CameraWatcher`, given to the controller when it is built).
 
-Values above the controller are normalised (``zoom``: 0 wide .. 1 tele), so nothing above
-it needs to know a protocol's units; the raw positions stay for ``ptzmapd status``.
+Values above the controller are normalised (``pan``/``tilt``: -1..1, 0 home; ``zoom``: 0
+wide .. 1 tele), so nothing above it needs to know a protocol's units; the raw positions
+stay for ``ptzmapd status``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,12 @@ class CameraState:
     stop_refused: str | None = None
     #: The newest speeds asked of each slot (what the camera is doing or about to do).
     motion: dict[str, Command] = field(default_factory=lambda: dict(STOPS))
+    #: The pan/tilt position in the protocol's units, as the camera last reported it...
     pan_tilt_position: tuple[int, int] | None = None
+    #: ...and normalised, each -1..1 over the protocol's range with 0 at home (+ right/up as
+    #: the protocol counts); None when unknown or the protocol reports none.
+    pan: float | None = None
+    tilt: float | None = None
     #: The zoom position in the protocol's units, as the camera last reported it...
     zoom_position: int | None = None
     #: ...and normalised: 0 (wide) .. 1 (tele); None when unknown or the protocol reports none.

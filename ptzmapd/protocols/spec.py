@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from ptzmapd.protocols.base import Codec, SpeedLimits
+from ptzmapd.protocols.position import PanTiltRange
 from ptzmapd.secrets import Credentials
 
 #: The metadata key of a config key's check in an options dataclass field.
@@ -173,6 +174,9 @@ class ProtocolSpec(Generic[O]):
     #: The zoom position at full tele (VISCA 0x4000, ISAPI 1000), for normalising reported
     #: positions; None: the protocol reports none.
     zoom_max: int | None = None
+    #: The mechanical range of its reported pan/tilt positions, for normalising them to
+    #: -1..1 (:mod:`ptzmapd.protocols.position`); None: the protocol reports none.
+    pan_tilt: PanTiltRange | None = None
     pacing: Pacing
     #: Which :class:`Pacing` fields a camera's config may set (``min_interval`` and
     #: ``ack_timeout`` always; reply-less protocols also ``stop_repeats`` and ``refresh``).

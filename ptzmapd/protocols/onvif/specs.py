@@ -10,6 +10,7 @@ from ptzmapd.protocols.http import RAW_HTTP
 from ptzmapd.protocols.onvif.discovery import WS_DISCOVERY
 from ptzmapd.protocols.onvif.codec import CAPABILITIES, DEFAULT_DEVICE_PATH
 from ptzmapd.protocols.onvif.values import POSITION_SCALE
+from ptzmapd.protocols.position import AxisRange, PanTiltRange
 from ptzmapd.protocols.spec import Pacing, ProtocolOptions, ProtocolSpec, text_key
 from ptzmapd.secrets import Credentials
 
@@ -58,9 +59,14 @@ def _onvif(options: OnvifOptions, limits: SpeedLimits) -> Codec:
     return OnvifCodec(limits, profile=options.profile)
 
 
+#: The codec reports the camera's pan/tilt already mapped onto the generic position space
+#: −1..1 (ONVIF PTZ spec, "Generic Pan/Tilt Position Space"; :mod:`.codec` reads each node's
+#: own range), in parts of :data:`POSITION_SCALE`; 0 is the centre.
+ONVIF_PAN_TILT = PanTiltRange(pan=AxisRange(-POSITION_SCALE, POSITION_SCALE), tilt=AxisRange(-POSITION_SCALE, POSITION_SCALE))
+
 ONVIF: ProtocolSpec[OnvifOptions] = ProtocolSpec(
     name="onvif", summary="ONVIF PTZ (SOAP over HTTP), WS-Security UsernameToken, HTTP Digest", transport="http",
-    limits=ONVIF_LIMITS, zoom_max=POSITION_SCALE, pacing_keys=("min_interval", "ack_timeout", "refresh"),
+    limits=ONVIF_LIMITS, zoom_max=POSITION_SCALE, pan_tilt=ONVIF_PAN_TILT, pacing_keys=("min_interval", "ack_timeout", "refresh"),
     # A ContinuousMove without a timeout ends after the profile's DefaultPTZTimeout (PTZ §5.3.3;
     # often 5 s, on some cameras 1 s): a held move is sent again every second so it goes on.
     pacing=Pacing(min_interval=0.1, ack_timeout=3.0, refresh=1.0),

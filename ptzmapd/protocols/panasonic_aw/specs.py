@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from ptzmapd.protocols.base import Codec, SpeedLimits
 from ptzmapd.protocols.http import RAW_HTTP
 from ptzmapd.protocols.panasonic_aw.codec import CAPABILITIES
-from ptzmapd.protocols.panasonic_aw.tables import MIN_INTERVAL, SPEED_STEPS
+from ptzmapd.protocols.panasonic_aw.tables import CENTRE, MIN_INTERVAL, POSITIONS, SPEED_STEPS
+from ptzmapd.protocols.position import AxisRange, PanTiltRange
 from ptzmapd.protocols.spec import Pacing, ProtocolOptions, ProtocolSpec, choice_key
 
 #: Speed digits 50 ± 1..49 on every axis.
@@ -38,9 +39,16 @@ def _panasonic_aw(options: PanasonicAwOptions, limits: SpeedLimits) -> Codec:
     return PanasonicAwCodec(limits=limits, tally=options.tally)
 
 
+#: ``#APC``/``aPC`` positions: pan and tilt 0000–FFFF, 8000 the centre of each, which is home
+#: (:mod:`.tables`). The codec asks for no position yet: this is the range one is read over.
+PANASONIC_PAN_TILT = PanTiltRange(
+    pan=AxisRange(POSITIONS.start, POSITIONS.stop - 1, home=CENTRE),
+    tilt=AxisRange(POSITIONS.start, POSITIONS.stop - 1, home=CENTRE),
+)
+
 PANASONIC_AW: ProtocolSpec[PanasonicAwOptions] = ProtocolSpec(
     name="panasonic-aw", summary="Panasonic AW-HE/UE over HTTP (aw_ptz, aw_cam)", transport="http",
-    limits=PANASONIC_LIMITS,
+    limits=PANASONIC_LIMITS, pan_tilt=PANASONIC_PAN_TILT,
     pacing=Pacing(min_interval=MIN_INTERVAL, ack_timeout=3.0, from_reply=True),
     capabilities=CAPABILITIES, options=PanasonicAwOptions, make_codec=_panasonic_aw, raw=RAW_HTTP,
     simulator="ptzmapd.simulators.panasonic_aw:start",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ptzmapd.protocols.base import Codec, SpeedLimits
+from ptzmapd.protocols.position import AxisRange, PanTiltRange
 from ptzmapd.protocols.spec import Pacing, ProtocolOptions, ProtocolSpec, RawKind, choice_key, flag_key, integer_key
 from ptzmapd.protocols.visca.encode import parse_visca_raw
 from ptzmapd.protocols.visca.ip import DEFAULT_REPLY_SEQUENCE, DEFAULT_SEQUENCE, REPLY_SEQUENCE, SEQUENCE_MODES
@@ -25,6 +26,13 @@ from ptzmapd.protocols.visca.tables import (
 VISCA_LIMITS = SpeedLimits(pan=PAN_TOP, tilt=TILT_TOP, zoom=VARIABLE_TOP, focus=VARIABLE_TOP)
 #: The zoom position at full tele (CAM_ZoomPosInq 0x0000-0x4000).
 ZOOM_TELE = 0x4000
+#: Pan/tilt positions (CAM_PanTiltPosInq ``y0 50 0w 0w 0w 0w 0z 0z 0z 0z FF``, signed
+#: 16-bit, 0 the home position: specs/ptzoptics-visca-over-ip-commands.txt, and ERRATA's
+#: "four pan nibbles and four tilt nibbles"). Neither spec file prints the range: this is
+#: PTZOptics' published travel, pan ±170° and tilt −30°..+90° at 14.4 units a degree
+#: (0xF670..0x0990, 0xFE50..0x0510), the range the simulated camera has too. A Sony head
+#: with less travel reaches less than ±1; one with more is clamped there.
+VISCA_PAN_TILT = PanTiltRange(pan=AxisRange(-2448, 2448), tilt=AxisRange(-432, 1296))
 RAW_VISCA = RawKind(kind="visca", parse=parse_visca_raw, example="'81 01 04 38 02 FF'")
 
 
@@ -89,18 +97,21 @@ def _visca_serial(options: ViscaSerialOptions, limits: SpeedLimits) -> Codec:
 VISCA_IP: ProtocolSpec[ViscaIpOptions] = ProtocolSpec(
     name="visca-ip", summary="Sony VISCA over IP (UDP, header with sequence numbers)",
     transport="udp", default_port=52381, limits=VISCA_LIMITS, lens_speed_from_zero=True, zoom_max=ZOOM_TELE,
+    pan_tilt=VISCA_PAN_TILT,
     pacing=Pacing(min_interval=0.05, ack_timeout=0.2), capabilities=CAPABILITIES,
     options=ViscaIpOptions, make_codec=_visca_ip, raw=RAW_VISCA, simulator="ptzmapd.simulators.visca:start",
 )
 VISCA_UDP: ProtocolSpec[ViscaOptions] = ProtocolSpec(
     name="visca-udp", summary="raw VISCA frames over UDP (PTZOptics and others)",
     transport="udp", default_port=1259, limits=VISCA_LIMITS, lens_speed_from_zero=True, zoom_max=ZOOM_TELE,
+    pan_tilt=VISCA_PAN_TILT,
     pacing=Pacing(min_interval=0.05, ack_timeout=0.2), capabilities=CAPABILITIES,
     options=ViscaOptions, make_codec=_visca_raw, raw=RAW_VISCA, simulator="ptzmapd.simulators.visca:start",
 )
 VISCA_TCP: ProtocolSpec[ViscaOptions] = ProtocolSpec(
     name="visca-tcp", summary="raw VISCA frames on a TCP stream (PTZOptics and others)",
     transport="tcp", default_port=5678, limits=VISCA_LIMITS, lens_speed_from_zero=True, zoom_max=ZOOM_TELE,
+    pan_tilt=VISCA_PAN_TILT,
     pacing=Pacing(min_interval=0.05, ack_timeout=0.3), capabilities=CAPABILITIES,
     options=ViscaOptions, make_codec=_visca_raw, raw=RAW_VISCA, simulator="ptzmapd.simulators.visca:start",
 )
@@ -108,6 +119,7 @@ VISCA_SERIAL: ProtocolSpec[ViscaSerialOptions] = ProtocolSpec(
     name="visca-serial",
     summary="VISCA on RS-232/RS-422 (daisy chain of up to 7 cameras), or a serial device server",
     transport="serial", default_baud=9600, limits=VISCA_LIMITS, lens_speed_from_zero=True, zoom_max=ZOOM_TELE,
+    pan_tilt=VISCA_PAN_TILT,
     pacing=Pacing(min_interval=0.05, ack_timeout=0.3), capabilities=CAPABILITIES,
     options=ViscaSerialOptions, make_codec=_visca_serial, raw=RAW_VISCA, simulator="ptzmapd.simulators.serial:start",
 )
