@@ -17,7 +17,7 @@ import functools
 import logging
 from collections.abc import Collection, Sequence
 
-from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot
+from ptzmapd.app.status import CameraStatus, GroupStatus, InputStatus, LastEvent, StatusSnapshot
 from ptzmapd.clock import Clock
 from ptzmapd.config.model import CameraConfig, Config
 from ptzmapd.control.controller import CameraController
@@ -156,7 +156,11 @@ class Runtime:
                     seconds_ago=round(max(0.0, now - last.time), 1) if last.time else None,
                 ),
             )
-        return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs)
+        groups = {
+            group: GroupStatus(selected, tuple(name for name, device in self.config.inputs.items() if device.group == group))
+            for group, selected in pipeline.selections.items()
+        }
+        return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs, groups=groups)
 
     async def shutdown(self, grace: float = STOP_GRACE, confirm: Collection[str] = ()) -> None:
         """Stop every camera, close the inputs, wait up to ``grace`` for the stops to be
@@ -195,6 +199,7 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
             profiles={camera.name: motion_profile(camera) for camera in config.cameras.values()},
             deadman={name: device.deadman for name, device in config.inputs.items() if device.deadman},
             observers=(feedback.feedback,) if feedback is not None else (),
+            groups={device.group for device in config.inputs.values()},
         )
         # ...and started before the inputs: a surface that connects finds its lights set.
         if feedback is not None:
