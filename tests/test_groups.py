@@ -202,7 +202,7 @@ inputs:
   pad:   {type: gamepad, group: b}            # group: each group has its own selected camera
   keys:  {type: midi, virtual: keys}
 bindings:
-  - {input: desk, note: 8, action: preset, preset: 3}
+  - {input: desk, note: 8, action: preset, preset: 3, speed: 0.2}   # travel at 20 % of full speed
   - {input: pad, button: a, action: select, camera: next}
 """)
     config = load_config(good)

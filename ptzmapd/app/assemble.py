@@ -84,7 +84,7 @@ def controller_settings(camera: CameraConfig) -> ControllerSettings:
     return ControllerSettings(
         min_interval=pacing.min_interval, ack_timeout=pacing.ack_timeout, position_poll=camera.feel.position_poll,
         stop_repeats=pacing.stop_repeats, refresh=pacing.refresh,
-        zoom_max=float(zoom_max) if zoom_max else None,
+        zoom_max=float(zoom_max) if zoom_max else None, preset_speed=camera.preset_speed,
     )
 
 
