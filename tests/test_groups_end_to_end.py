@@ -53,7 +53,7 @@ def test_two_groups_steer_two_cameras_at_once_without_touching_each_others_selec
         desk = backend.open_output("GROUPS desk", virtual=True)
         keys = backend.open_output("GROUPS keys", virtual=True)
         try:
-            await until(lambda: runtime.inputs["desk"].connected and runtime.inputs["keys"].connected)
+            await until(lambda: runtime.inputs["desk"].connected and runtime.inputs["keys"].connected, "both surfaces")
             pipeline = runtime.pipeline
             await resend_until(lambda: desk.send(mido.Message("note_on", note=1, velocity=127)),
                                lambda: pipeline.selections["a"] == "pulpit")
@@ -62,8 +62,11 @@ def test_two_groups_steer_two_cameras_at_once_without_touching_each_others_selec
 
             # Both hands move at once: desk pans pulpit right, keys tilts stage up.
             desk.send(mido.Message("control_change", control=0, value=127))
-            keys.send(mido.Message("control_change", control=0, value=127))
-            await until(lambda: (1, 0x18, 0, 1) in moves(pulpit) and (0, 1, 1, 0x14) in moves(stage))
+            # A fresh JACK connection takes a cycle or two to carry: sent until it shows.
+            await resend_until(lambda: keys.send(mido.Message("control_change", control=0, value=127)),
+                               lambda: (0, 1, 1, 0x14) in moves(stage))
+            await resend_until(lambda: desk.send(mido.Message("control_change", control=0, value=127)),
+                               lambda: (1, 0x18, 0, 1) in moves(pulpit))
             assert all(move[2] == 0 for move in moves(pulpit))  # the tilt never reached pulpit
             assert all(move[0] == 0 for move in moves(stage))  # nor the pan stage
 
@@ -71,17 +74,17 @@ def test_two_groups_steer_two_cameras_at_once_without_touching_each_others_selec
             # goes on, never stopped by a's switch.
             seen = len(moves(stage))
             desk.send(mido.Message("note_on", note=2, velocity=127))
-            await until(lambda: pipeline.selections["a"] == "stage" and moves(pulpit)[-1] == (0, 1, 0, 1))
+            await until(lambda: pipeline.selections["a"] == "stage" and moves(pulpit)[-1] == (0, 1, 0, 1), "pulpit stopped")
             assert (0, 1, 0, 1) not in moves(stage)[seen:]
             assert runtime.status().groups["b"].selected == "stage"
             assert runtime.status().groups["a"].inputs == ("desk",)
 
             # A preset at 20 % of full speed: the setting goes ahead of the recall.
             desk.send(mido.Message("note_on", note=8, velocity=127))
-            await until(lambda: "preset recall 3" in stage.received)
+            await until(lambda: "preset recall 3" in stage.received, "the recall")
             assert stage.camera.registers()["preset-speed"] == 0x05
             keys.send(mido.Message("control_change", control=0, value=64))
-            await until(lambda: moves(stage)[-1] == (0, 1, 0, 1))
+            await until(lambda: moves(stage)[-1] == (0, 1, 0, 1), "stage stopped")
         finally:
             desk.close()
             keys.close()
