@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from helpers import problems_of, run, until, write
+from procs import Proc
 from ptzmapd.app.assemble import assemble
+from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
 from ptzmapd.commands import Command, PresetRecall, PresetSpeed
 from ptzmapd.config.loader import load_config
@@ -251,3 +253,28 @@ bindings: []
             await camera.close()
 
     run(body)
+
+
+# ---------------------------------------------------------------------------- ptzmapd send
+
+def test_send_recalls_a_preset_at_a_speed_and_refuses_it_where_it_cannot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    sim = Proc("simulate", "visca-udp", "--host", "127.0.0.2", "--port", "0")
+    try:
+        port = sim.wait_for(r"127\.0\.0\.2:(\d+)").group(1)
+        config = tmp_path / "studio.yaml"
+        config.write_text(f"cameras:\n  cam: {{protocol: visca-udp, host: 127.0.0.2, port: {port}}}\n"
+                          "  dome: {protocol: pelco-d, device: /dev/null, address: 1}\n")
+        assert main(["-q", "send", "-c", str(config), "cam", "preset", "3", "--speed", "0.5"]) == 0
+        sim.wait_for(r"preset speed 0x0C$")
+        sim.wait_for(r"preset recall 3$")
+        assert "cam: preset 3 at speed 0.5: acknowledged" in capsys.readouterr().out
+        assert main(["-q", "send", "-c", str(config), "cam", "preset", "3", "--speed", "0", ]) == 2
+        assert "--speed: 0.0 is out of range (valid: more than 0, at most 1)" in capsys.readouterr().err
+        assert main(["-q", "send", "-c", str(config), "cam", "preset", "3", "--store", "--speed", "0.5"]) == 2
+        assert "--speed goes with a preset recall" in capsys.readouterr().err
+        assert main(["-q", "send", "-c", str(config), "dome", "preset", "3", "--speed", "0.5"]) == 2
+        assert "camera 'dome' (pelco-d) cannot 'preset speed'" in capsys.readouterr().err
+    finally:
+        sim.stop()
