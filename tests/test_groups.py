@@ -11,6 +11,7 @@ from ptzmapd.app.status import GroupStatus, StatusSnapshot, render
 from ptzmapd.clock import FakeClock
 from ptzmapd.config.loader import load_config
 from ptzmapd.config.model import BindingConfig, InputConfig, LedConfig, Mark
+from ptzmapd.config.summary import summarize
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.events import ControlEvent
@@ -208,6 +209,11 @@ bindings:
     config = load_config(good)
     assert {name: device.group for name, device in config.inputs.items()} == {"desk": "a", "pad": "b", "keys": DEFAULT_GROUP}
     assert [binding.group for binding in config.bindings] == ["a", "b"]
+    assert summarize(config).splitlines()[3:] == [
+        "  input desk: midi port '*X-TOUCH MINI*', group a, 1 binding",
+        "  input pad: gamepad, group b, 1 binding",
+        "  input keys: midi virtual port 'keys', 0 bindings",
+    ]
     bad = write(tmp_path, "bad.yaml", """\
 cameras:
   stage: {protocol: visca-ip, host: 127.0.0.2}
