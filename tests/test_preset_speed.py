@@ -17,7 +17,7 @@ from procs import Proc
 from ptzmapd.app.assemble import assemble
 from ptzmapd.cli import main
 from ptzmapd.clock import FakeClock, MonotonicClock
-from ptzmapd.commands import Command, PresetRecall, PresetSpeed
+from ptzmapd.commands import Command, Home, PanTilt, PresetRecall, PresetSpeed, PresetStore
 from ptzmapd.config.loader import load_config
 from ptzmapd.config.model import BindingConfig, Mark
 from ptzmapd.control.controller import CameraController
@@ -37,6 +37,7 @@ from ptzmapd.protocols.visca.serial import ViscaSerialCodec
 from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.protocols.visca.tables import DIALECTS
 from ptzmapd.simulators.visca import start_simulator
+from ptzmapd.simulators.visca_camera import SimulatedCamera
 from ptzmapd.vocabulary import PRESET_SPEED
 from wire import MemoryWire
 
@@ -278,3 +279,20 @@ def test_send_recalls_a_preset_at_a_speed_and_refuses_it_where_it_cannot(
         assert "camera 'dome' (pelco-d) cannot 'preset speed'" in capsys.readouterr().err
     finally:
         sim.stop()
+
+
+# ---------------------------------------------------------------------------- the simulated camera
+
+def test_the_simulated_camera_travels_to_a_preset_at_its_preset_speed() -> None:
+    camera = SimulatedCamera()
+    send = lambda command, now: camera.handle(encode_payload(command, VISCA_LIMITS), now)  # noqa: E731
+    send(PanTilt(1.0, 0.0), 0.0)
+    send(PanTilt(0.0, 0.0), 1.0)  # pan 800
+    send(PresetStore(5), 1.0)
+    send(Home(), 1.0)
+    camera.poll(3.0)
+    send(PresetSpeed(0.25, 5), 3.0)  # pp 06: a quarter of the top speed
+    send(PresetRecall(5), 3.0)
+    assert camera.state(4.0).pan == pytest.approx(200)  # 800 units/s × 0.25
+    assert camera.poll(6.9) == [] and camera.poll(7.0) != []  # 800 units in 4 s, not 1
+    assert camera.state(7.0).pan == 800

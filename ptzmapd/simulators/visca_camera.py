@@ -8,7 +8,8 @@ Units of the model (VISCA's own position units):
 - zoom 0 (wide)..0x4000 (tele), (p+1)/8 × 0x4000/3 units/s: p = 7 crosses the range in 3 s;
 - focus 0 (near)..0x1000 (far), (p+1)/8 × 0x1000/3 units/s;
 - preset recall and home move every axis at its top speed (800, 400, 0x4000/3, 0x1000/3
-  units/s) toward the target; the command holds its socket until the last axis arrives;
+  units/s) toward the target, a recall at the Preset Recall Speed's share of it (pp/0x18,
+  full by default); the command holds its socket until the last axis arrives;
 - named camera actions (``tally on``, ``iris direct 8``) are remembered as settings; the OSD
   menu opens and closes (ERRATA: recalling preset 95 is PTZOptics' menu key), and while it is
   open the menu's cursor commands move the cursor, not the camera;
@@ -31,6 +32,7 @@ from ptzmapd.protocols.visca.tables import (
     INQUIRIES,
     NAMED_COMMANDS,
     PAN_TOP,
+    PRESET_SPEED_TOP,
     TERMINATOR,
     TILT_TOP,
     VARIABLE_TOP,
@@ -99,6 +101,8 @@ class _Move:
 
     socket: int
     targets: tuple[tuple[str, float], ...]
+    #: The share of the top speed it travels at (a preset recall: the Preset Recall Speed).
+    share: float = 1.0
 
 
 def _reply(address: int, kind: int, socket: int, *data: int) -> bytes:
@@ -346,7 +350,9 @@ class SimulatedCamera:
 
     def _recall(self, command: CommandFrame, socket: int) -> list[bytes]:
         # A memory never stored moves nothing; the command still completes (on the next poll).
-        return self._start_move(_Move(socket, self._presets.get(command.args[0], ())))
+        # It travels at the camera's Preset Recall Speed (8x 01 06 01 pp FF, pp 01-18).
+        share = self._registers["preset-speed"] / PRESET_SPEED_TOP
+        return self._start_move(_Move(socket, self._presets.get(command.args[0], ()), share))
 
     def _home(self, command: CommandFrame, socket: int) -> list[bytes]:
         return self._start_move(_Move(socket, (("pan", 0.0), ("tilt", 0.0))))
@@ -367,7 +373,7 @@ class SimulatedCamera:
         return [_reply(self.address, 4, move.socket)]
 
     def _begin(self, move: _Move) -> None:
-        self._head.seek(dict(move.targets))
+        self._head.seek(dict(move.targets), move.share)
 
     def _advance(self, now: float) -> None:
         """Run the model up to ``now``, finishing moves (in order) on the way."""
