@@ -2,7 +2,7 @@
 
 This is the part of the daemon that runs on every control event. It knows which camera each
 selection group has selected (or that it has all), resolves binding targets (``selected``,
-``all`` or a name) in one place (:meth:`Pipeline.cameras`),
+``all`` or a name) in one place (:meth:`Pipeline.resolve`),
 relays the fine-control factor to the mixer, keeps each camera's preset cursor, and stops exactly what
 must stop when the selection changes, a layer changes, or an input vanishes or goes silent.
 
@@ -136,19 +136,19 @@ class Pipeline:
         if isinstance(intent, Move):
             if intent.target == Target.SELECTED:
                 self._via_selected[intent.group].add(intent.driver)
-            for camera in self.cameras(intent.target, intent.group):
+            for camera in self.resolve(intent.target, intent.group):
                 self.mixer.move(camera, intent.axis, intent.speed, intent.driver)
         elif isinstance(intent, Do):
-            for camera in self.cameras(intent.target, intent.group):
+            for camera in self.resolve(intent.target, intent.group):
                 self._do(camera, intent.command, intent.binding)
         elif isinstance(intent, StopAll):
-            for camera in self.cameras(intent.target, intent.group):
+            for camera in self.resolve(intent.target, intent.group):
                 self.mixer.forget(camera)
                 self.controllers[camera].stop(everywhere=True)  # the stop button: always on the wire
         elif isinstance(intent, Select):
             self.select(intent.camera, intent.carry, intent.group)
         elif isinstance(intent, PresetStep):
-            for camera in self.cameras(intent.target, intent.group):
+            for camera in self.resolve(intent.target, intent.group):
                 self._step_preset(camera, intent)
         elif isinstance(intent, LayerChanged):
             self._layer(intent)
@@ -204,7 +204,7 @@ class Pipeline:
             camera = names[(index + (1 if camera == Target.NEXT else -1)) % len(names)]
         if camera == current or (camera != Target.ALL and camera not in self.controllers):
             return
-        previous = self.cameras(Target.SELECTED, group)
+        previous = self.resolve(Target.SELECTED, group)
         drivers = self._via_selected[group]
         carried = [
             (axis, driver, speed) for name, axis, driver, speed in self.mixer.contributions(drivers.__contains__)
@@ -218,11 +218,11 @@ class Pipeline:
         self.log.info("selected %s", chosen if group == DEFAULT_GROUP else f"{chosen} for group '{group}'")
         if carry:
             for axis, driver, speed in carried:
-                for target in self.cameras(Target.SELECTED, group):
+                for target in self.resolve(Target.SELECTED, group):
                     self.mixer.move(target, axis, speed, driver)
         self._tell(lambda observer: observer.group_selected(group, camera))
 
-    def cameras(self, target: str, group: str = DEFAULT_GROUP) -> list[str]:
+    def resolve(self, target: str, group: str = DEFAULT_GROUP) -> list[str]:
         """The cameras ``target`` (a camera name, ``selected`` or ``all``) names for an input
         of ``group``: the one place targets are resolved."""
         if target == Target.SELECTED:

@@ -167,7 +167,7 @@ def test_a_remote_move_on_the_default_group_follows_its_own_selection() -> None:
     rig.pipeline.apply(Move("selected", "pan", 1.0, ("remote", 0)))  # type: ignore[arg-type]
     rig.settle()
     assert rig.said("stage")[-1] == "pan right 0x18, tilt stop" and rig.said("pulpit") == []
-    assert rig.pipeline.cameras("selected", "a") == ["pulpit"] and rig.pipeline.cameras("selected") == ["stage"]
+    assert rig.pipeline.resolve("selected", "a") == ["pulpit"] and rig.pipeline.resolve("selected") == ["stage"]
 
 
 def test_select_pads_light_for_their_own_groups_selection(fake_clock: FakeClock) -> None:
