@@ -72,6 +72,10 @@ class Pipeline:
         self._observers = tuple(observers)
         #: Set at shutdown (:meth:`mute`): events still in flight from the inputs move nothing.
         self._muted = False
+        #: The inputs of each selection group (those with bindings: what fine control scales).
+        self._group_inputs: defaultdict[str, set[str]] = defaultdict(set)
+        for binding in bindings:
+            self._group_inputs[binding.group].add(binding.input)
         # Drivers that reached their camera through their group's "selected": a switch of
         # that group's selection stops them (and only them).
         self._via_selected: defaultdict[str, set[Driver]] = defaultdict(set)
@@ -180,13 +184,14 @@ class Pipeline:
             "layer '%s' %s%s", change.name, "on" if change.active else "off",
             f"; stopped {', '.join(f'{c} {a}' for c, a in stopped)}" if stopped else "",
         )
-        self._tell(lambda observer: observer.layer(change.name, change.active))
+        self._tell(lambda observer: observer.group_layer(change.group, change.name, change.active))
 
     def _fine(self, fine: Fine) -> None:
-        # What is moving now slows down (or speeds up) at once, not at the next touch.
-        if not self.mixer.set_fine(fine.factor if fine.active else 1.0):
+        # What is moving now slows down (or speeds up) at once, not at the next touch; only
+        # what the group's own inputs drive.
+        if not self.mixer.set_fine(fine.factor if fine.active else 1.0, self._group_inputs[fine.group]):
             return
-        self._tell(lambda observer: observer.fine(fine.active))
+        self._tell(lambda observer: observer.group_fine(fine.group, fine.active))
         if fine.binding is not None:
             binding = fine.binding
             self._tell(lambda observer: observer.toggled(binding, fine.active))

@@ -242,3 +242,52 @@ def test_status_shows_each_groups_selection_and_its_inputs() -> None:
     ]
     alone = StatusSnapshot("studio.yaml", {}, {}, {DEFAULT_GROUP: GroupStatus("stage", ("desk",))})
     assert "groups:" not in render(alone.to_json())  # one operator: the camera list's '>' says it
+
+
+def test_fine_control_and_layers_are_each_groups_own() -> None:
+    rig = Rig([
+        bind("desk", "cc", 0, "pan"),
+        bind("desk", "note", 5, "fine", factor=0.25, mode="hold"),
+        bind("desk", "note", 6, "layer", layer="shift", mode="hold"),
+        bind("pad", "axis", "leftx", "pan"),
+        bind("pad", "axis", "leftx", "zoom", layer="shift"),
+        bind("pad", "button", "dpright", "select", camera="next"),
+    ])
+    rig.press("pad", "button", "dpright")  # b on pulpit, a on stage
+    rig.event("desk", "cc", 0, 127)
+    rig.event("pad", "axis", "leftx", 1.0)
+    rig.event("desk", "note", 5, 127)  # a's fine button: a's pan slows, b's does not
+    assert rig.said("stage")[-1] == "pan right 0x06, tilt stop"
+    assert rig.said("pulpit")[-1] == "pan right 0x18, tilt stop"
+    pulpit_before = len(rig.said("pulpit"))
+    rig.event("desk", "note", 6, 127)  # a's shift: b's stick keeps its base job
+    rig.event("pad", "axis", "leftx", 0.5)
+    assert rig.said("pulpit")[pulpit_before:] == ["pan right 0x0B, tilt stop"]  # (0.5 past the deadzone)
+    assert rig.pipeline.mapper.layers_of("a") == ["shift"] and rig.pipeline.mapper.layers_of("b") == []
+    rig.event("desk", "note", 5, 0)
+    assert rig.said("stage")[-1] == "pan right 0x18, tilt stop"
+
+
+def test_fine_and_layer_lights_show_their_own_groups_state(fake_clock: FakeClock) -> None:
+    inputs = {
+        name: InputConfig(name, "midi", MARK, port="x", feedback="x", group=GROUPS[name]) for name in ("desk", "pad")
+    }
+    bindings = [
+        BindingConfig(input=source, control="note", number=20, action="fine", mark=MARK,  # type: ignore[arg-type]
+                      led=LedConfig("note", 20), group=GROUPS[source])
+        for source in ("desk", "pad")
+    ] + [
+        BindingConfig(input=source, control="note", number=21, action="layer", mark=MARK, layer="shift",  # type: ignore[arg-type]
+                      led=LedConfig("note", 21), group=GROUPS[source])
+        for source in ("desk", "pad")
+    ]
+    shown: dict[tuple[str, int], int] = {}
+
+    def send(input_name: str, message: bytes) -> bool:
+        shown[(input_name, message[1])] = message[2]
+        return True
+
+    feedback = Feedback(lights_of(bindings, inputs), fake_clock, send, "stage")
+    feedback.group_fine("a", True)
+    feedback.group_layer("b", "shift", True)
+    assert shown == {("desk", 20): 127, ("pad", 20): 0, ("desk", 21): 0, ("pad", 21): 127}

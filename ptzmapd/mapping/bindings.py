@@ -57,7 +57,8 @@ def next_state(mode: str | None, current: bool, pressed: bool, released: bool) -
 
 
 class Surface:
-    """The state the surface's own buttons share: active layers and fine control.
+    """The state the surface's own buttons share: active layers and fine control. One per
+    selection group: an operator's shift or fine button is theirs alone.
 
     ``switch_layer(name, on)`` is the mapper's: it turns a layer on or off and says which
     motions stopped applying (a :class:`~.intents.LayerChanged`).
@@ -397,7 +398,7 @@ class FineControl(TwoState):
 
     def become(self, on: bool) -> list[Intent]:
         self.surface.fine_on = on
-        return [Fine(on, self.config.factor, self.index)]
+        return [Fine(on, self.config.factor, self.index, self.config.group)]
 
 
 #: Stands for the event of a release no control sent (its input vanished).

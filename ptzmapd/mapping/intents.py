@@ -78,15 +78,19 @@ class LayerChanged:
     #: Motions driven by bindings that stopped applying (their layer went, or a layer
     #: now shadows them): they stop, so a held stick cannot keep moving a camera unseen.
     stop: frozenset[Driver] = field(default_factory=frozenset)
+    #: Whose layer: each selection group switches its own.
+    group: str = DEFAULT_GROUP
 
 
 @dataclass(frozen=True, slots=True)
 class Fine:
-    """The fine-control modifier: speeds are multiplied by ``factor`` while it is active."""
+    """The fine-control modifier: the speeds of the group's inputs are multiplied by
+    ``factor`` while it is active."""
 
     active: bool
     factor: float
     binding: int | None = None
+    group: str = DEFAULT_GROUP
 
 
 @dataclass(frozen=True, slots=True)

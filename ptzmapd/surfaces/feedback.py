@@ -143,9 +143,11 @@ class Feedback(PipelineObserver):
         self._first_selected = selected
         self._selections: dict[str, str | None] = {}
         self._offline: set[str] = set()
-        self._layers: list[str] = []  # active, most recent last: it wins a shared light
+        #: Each group's active layers, most recent last: it wins a shared light.
+        self._layers: defaultdict[str, list[str]] = defaultdict(list)
         self._toggles: dict[int, bool] = {}
-        self._fine = False
+        #: The groups whose fine control is on.
+        self._fine: set[str] = set()
         # What runs on timers.
         self._patterns: dict[int, _Pattern] = {}
         self._blink_lit = True
@@ -176,10 +178,14 @@ class Feedback(PipelineObserver):
         self._refresh()
 
     def layer(self, name: str, active: bool) -> None:
-        if name in self._layers:
-            self._layers.remove(name)
+        self.group_layer(DEFAULT_GROUP, name, active)
+
+    def group_layer(self, group: str, name: str, active: bool) -> None:
+        layers = self._layers[group]
+        if name in layers:
+            layers.remove(name)
         if active:
-            self._layers.append(name)
+            layers.append(name)
         self._refresh()
 
     def toggled(self, binding: int, on: bool) -> None:
@@ -187,7 +193,13 @@ class Feedback(PipelineObserver):
         self._refresh()
 
     def fine(self, active: bool) -> None:
-        self._fine = active
+        self.group_fine(DEFAULT_GROUP, active)
+
+    def group_fine(self, group: str, active: bool) -> None:
+        if active:
+            self._fine.add(group)
+        else:
+            self._fine.discard(group)
         self._refresh()
 
     def camera_online(self, camera: str, online: bool) -> None:
@@ -269,10 +281,11 @@ class Feedback(PipelineObserver):
 
     def _visible(self, lights: list[Light]) -> list[Light]:
         """The lights of one address that apply now, as the mapper picks bindings: layer
-        buttons always; of the rest, the newest active layer's if it has any, else the base's."""
+        buttons always; of the rest, the newest active layer's if it has any, else the base's.
+        (One address is one input's: its group's layers.)"""
         always = [light for light in lights if light.action == "layer"]
         others = [light for light in lights if light.action != "layer"]
-        for layer in reversed(self._layers):
+        for layer in reversed(self._layers[lights[0].group]):
             chosen = [light for light in others if light.layer == layer]
             if chosen:
                 return always + chosen
@@ -289,9 +302,9 @@ class Feedback(PipelineObserver):
             selected = self._selections.get(light.group, self._first_selected)
             return camera == selected or (selected == "all" and camera not in ("next", "previous"))
         if light.action == "layer":
-            return light.subject in self._layers
+            return light.subject in self._layers[light.group]
         if light.action == "fine":
-            return self._fine
+            return light.group in self._fine
         return self._toggles.get(light.binding, False)
 
 
