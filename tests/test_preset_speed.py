@@ -230,9 +230,11 @@ bindings:
 def test_a_recall_at_a_speed_reaches_a_simulated_camera(tmp_path: Path) -> None:
     async def body() -> None:
         camera = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
+        sony = await start_simulator("visca-udp", "127.0.0.2", 0, log=lambda line: None)
         path = write(tmp_path, "studio.yaml", f"""\
 cameras:
   stage: {{protocol: visca-udp, host: 127.0.0.2, port: {camera.port}, preset_speed: 0.5}}
+  sony: {{protocol: visca-udp, host: 127.0.0.2, port: {sony.port}, dialect: sony}}
 bindings: []
 """)
         runtime = await assemble(load_config(path), MonotonicClock(), logging.getLogger("ptzmapd"))
@@ -249,9 +251,14 @@ bindings: []
             speeds = [command.args for command in map(read_command, camera.frames)
                       if command is not None and command.action == "preset speed"]
             assert speeds == [(0x06,), (0x0C,)]  # the unchanged setting was not sent again
+
+            runtime.pipeline.apply(Do("sony", PresetRecall(2, 0.5)))  # Sony: memory 1's own speed
+            await until(lambda: "preset recall 1" in sony.received)
+            assert sony.received[-2:] == ["preset memory 1 speed 0x0C", "preset recall 1"]
         finally:
             await runtime.shutdown()
             await camera.close()
+            await sony.close()
 
     run(body)
 
@@ -296,3 +303,23 @@ def test_the_simulated_camera_travels_to_a_preset_at_its_preset_speed() -> None:
     assert camera.state(4.0).pan == pytest.approx(200)  # 800 units/s × 0.25
     assert camera.poll(6.9) == [] and camera.poll(7.0) != []  # 800 units in 4 s, not 1
     assert camera.state(7.0).pan == 800
+
+
+def test_a_sony_camera_travels_to_each_preset_at_its_own_speed() -> None:
+    camera = SimulatedCamera()
+    sony = DIALECTS["sony"]
+    send = lambda command, now: camera.handle(encode_payload(command, VISCA_LIMITS, dialect=sony), now)  # noqa: E731
+    send(PanTilt(1.0, 0.0), 0.0)
+    send(PanTilt(0.0, 0.0), 1.0)  # pan 800
+    send(PresetStore(1), 1.0)  # memory 0
+    send(PresetStore(2), 1.0)  # memory 1
+    send(Home(), 1.0)
+    camera.poll(3.0)
+    assert describe_command(encode_payload(PresetSpeed(0.5, 1), VISCA_LIMITS, dialect=sony)) == "preset memory 0 speed 0x0C"
+    send(PresetSpeed(0.5, 1), 3.0)
+    send(PresetRecall(1), 3.0)
+    assert camera.poll(4.9) == [] and camera.poll(5.0) != []  # half speed: 2 s for 800 units
+    send(Home(), 5.0)
+    camera.poll(7.0)
+    send(PresetRecall(2), 7.0)  # memory 1 has no speed of its own: full speed
+    assert camera.poll(7.9) == [] and camera.poll(8.0) != []
