@@ -163,6 +163,10 @@ class TallyLamp(Command):
 
     program: bool = False
     preview: bool = False
+    #: A part of the state for one lamp only (``"program"`` or ``"preview"``), where a codec
+    #: sends each lamp as its own command (:func:`~ptzmapd.protocols.base.command_parts`);
+    #: None: every lamp.
+    lamp: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
-"""``ptzmapd demo``: the whole pipeline against two simulated cameras, with no hardware.
+"""``ptzmapd demo``: the whole pipeline against two simulated cameras and a simulated vMix,
+with no hardware.
 
-Two simulated cameras start on loopback (VISCA over IP and VISCA over TCP), a config is
-written and loaded through the real loader, the daemon starts from it, and a scripted
-controller plays ~15 s of fader moves, a camera switch, a preset store and recall and a
-home. The events go through a real virtual MIDI port when a MIDI API works here (JACK or
+Two simulated cameras start on loopback (VISCA over IP and VISCA over TCP) with a simulated
+vMix beside them, a config is written and loaded through the real loader, the daemon starts
+from it, and a scripted controller plays ~18 s of fader moves, a camera switch, a preset
+store and recall and a home; then the vMix operator takes stage to air: the selection follows
+vMix's preview and the tally lamps follow its program and preview. The events go through a real virtual MIDI port when a MIDI API works here (JACK or
 ALSA), and straight into the mapping layer when none does. Each camera's position is shown
 live, computed by the simulators from the commands they actually received.
 """
@@ -35,10 +37,21 @@ cameras:
     protocol: {stage_protocol}
     host: {host}
     port: {stage_port}
+    tally: sony
+    tally_preview: true
   pulpit:
     protocol: {pulpit_protocol}
     host: {host}
     port: {pulpit_port}
+    tally: ptzoptics
+    tally_preview: true
+switchers:
+  vision:
+    type: vmix
+    host: {host}
+    port: {vmix_port}
+    sources: {{"1": stage, "2": pulpit}}
+    follow: preview
 inputs:
   desk:
     type: midi
@@ -52,6 +65,7 @@ bindings:
   - {{input: desk, note: 43, action: preset, preset: 1}}
   - {{input: desk, note: 44, action: home, camera: all}}
   - {{input: desk, note: 45, action: preset, preset: 1, store: true}}
+  - {{input: desk, cc: 3, action: pan, camera: preview}}
 """
 
 
@@ -61,6 +75,8 @@ class Step:
     label: str
     #: (kind, number, value) MIDI-like events played at ``at``; a fader move is a ramp.
     events: tuple[tuple[str, int, int], ...]
+    #: What the vMix operator does then (a line of ``ptzmapd simulate vmix --stdin``).
+    mixer: str = ""
 
 
 def fader(cc: int, start: int, end: int, steps: int = 24) -> tuple[tuple[str, int, int], ...]:
@@ -85,6 +101,9 @@ SCRIPT: tuple[Step, ...] = (
     Step(11.0, "release stage", fader(0, 0, 64, 6)),
     Step(11.5, "recall preset 1 on stage", press(43)),
     Step(12.5, "home every camera", press(44)),
+    Step(13.5, "vMix: cut, stage on air (red), pulpit on preview: selected follows", (), mixer="cut"),
+    Step(14.5, "pan the camera on preview (pulpit)", fader(3, 64, 100)),
+    Step(16.0, "release", fader(3, 100, 64, 6)),
 )
 
 
@@ -123,6 +142,9 @@ class View:
     def render(self, elapsed: float) -> list[str]:
         pipeline = self.runtime.pipeline
         lines = [f"t={elapsed:5.1f}s  {self.step}"]
+        for name, switcher in self.runtime.status().switchers.items():
+            lines.append(f"   vMix '{name}': program {', '.join(switcher.program_cameras) or '-'}, "
+                         f"preview {', '.join(switcher.preview_cameras) or '-'}")
         for name, sim in self.sims.items():
             state = sim.camera.state(time.monotonic())
             controller = self.runtime.controllers[name]
@@ -133,7 +155,8 @@ class View:
             lines.append(
                 f" {marker} {name:<7} {sim.kind:<9} pan {pan_deg:+7.1f}°  tilt {tilt_deg:+6.1f}°  "
                 f"zoom {zoom_pct:5.1f}%  {'moving' if state.moving else 'still ':<6}  "
-                f"sent {controller.state.commands_sent:3d}  {'online' if controller.state.online else 'OFFLINE'}"
+                f"sent {controller.state.commands_sent:3d}  {'online' if controller.state.online else 'OFFLINE'}  "
+                f"tally {_lamps(state.settings)}"
             )
         return lines
 
@@ -145,9 +168,19 @@ class View:
         self.lines_drawn = len(lines)
 
 
-async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.Logger | None = None) -> int:
+def _lamps(settings: Mapping[str, str]) -> str:
+    """A simulated camera's tally lamps as the demo shows them: ``RED``, ``green``, ``dark``."""
+    lit = [word for word, on in (("RED", settings.get("tally") == "on" or settings.get("tally-red") == "on"),
+                                 ("green", settings.get("tally-green") == "on"),
+                                 ("flashing", settings.get("tally") == "flash")) if on]
+    return " ".join(lit) or "dark"
+
+
+async def run_demo(duration: float = 18.0, use_midi: bool = True, log: logging.Logger | None = None) -> int:
+    from ptzmapd.simulators.mixer import apply_line
     from ptzmapd.simulators.studio import DEMO_CAMERAS
     from ptzmapd.simulators.visca import start_simulator
+    from ptzmapd.simulators.vmix import start as start_vmix
 
     log = log or logging.getLogger("ptzmapd")
     out = sys.stdout.write
@@ -158,6 +191,10 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
         log.setLevel(logging.WARNING)
 
     sims = {name: await start_simulator(protocol, DEMO_HOST, 0) for name, protocol in DEMO_CAMERAS.items()}
+    # The vMix operator starts with pulpit on air and stage on preview: the selection follows.
+    vmix = await start_vmix("vmix", host=DEMO_HOST, port=0, log=lambda line: None, inputs=4, drive="still")
+    vmix.mixer.set_program(2)
+    vmix.mixer.set_preview(1)
     api = _midi_api() if use_midi else None
     input_line = f'virtual: "{PORT_NAME}"\n    api: {api}' if api else f'virtual: "{PORT_NAME}"'
     sender = None
@@ -165,12 +202,12 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
         path = Path(folder) / "demo.yaml"
         path.write_text(CONFIG.format(host=DEMO_HOST, stage_port=sims["stage"].port, stage_protocol=DEMO_CAMERAS["stage"],
                                       pulpit_protocol=DEMO_CAMERAS["pulpit"],
-                                      pulpit_port=sims["pulpit"].port, input_line=input_line))
+                                      pulpit_port=sims["pulpit"].port, vmix_port=vmix.port, input_line=input_line))
         config = load_config(path)
         if not api:
             # No MIDI API here: keep the config as written but start no MIDI input; the
             # script feeds the mapping layer directly instead.
-            config = type(config)(config.path, config.cameras, {}, config.bindings)
+            config = type(config)(config.path, config.cameras, {}, config.bindings, config.switchers)
         runtime: Runtime | None = None
         try:
             runtime = await assemble(config, MonotonicClock(), log)
@@ -182,7 +219,9 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
                 route = f"through the virtual MIDI port '{PORT_NAME}' ({api})"
             else:
                 route = "straight into the mapping layer (no MIDI API works here)"
-            out(f"ptzmapd demo: 2 simulated cameras on {DEMO_HOST}, a scripted controller {route}\n")
+            out(f"ptzmapd demo: 2 simulated cameras and a simulated vMix on {DEMO_HOST}, a scripted controller {route}\n")
+            # The selection follows vMix's preview from the start.
+            await _until(lambda: runtime is not None and runtime.pipeline.selected == "stage", 5.0)
 
             view = View(runtime, sims, out, tty)
             start = time.monotonic()
@@ -191,6 +230,8 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
                 while pending and pending[0].at <= elapsed:
                     step = pending.pop(0)
                     view.step = step.label
+                    if step.mixer:
+                        apply_line(vmix.mixer, step.mixer)
                     await _play(step, runtime, sender)
                 view.draw(elapsed)
                 # Until the next redraw or the next step, whichever comes first: a step is
@@ -215,6 +256,7 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
             still_moving = [name for name, sim in sims.items() if sim.camera.state(time.monotonic()).moving]
             for sim in sims.values():
                 await sim.close()
+            await vmix.close()
             log.setLevel(previous_level)
     out("received: " + ", ".join(f"{name} {count} commands" for name, count in counts.items()) + "\n")
     if still_moving:
@@ -222,6 +264,12 @@ async def run_demo(duration: float = 15.0, use_midi: bool = True, log: logging.L
         return 1
     out("every camera stopped; demo finished\n")
     return 0
+
+
+async def _until(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
 
 
 async def _play(step: Step, runtime: Runtime, sender: object | None) -> None:

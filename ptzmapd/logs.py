@@ -1,9 +1,12 @@
-"""Logging to stderr: one line per event a person cares about; colour only on a terminal."""
+"""Logging to stderr: one line per event a person cares about; colour only on a terminal; and
+libraries kept from reconfiguring it when they are imported."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+from types import ModuleType
 
 _COLOURS = {
     logging.DEBUG: "\033[2m",
@@ -49,3 +52,22 @@ def setup(verbose: int = 0, quiet: bool = False) -> logging.Logger:
     log.setLevel(level)
     log.propagate = False
     return log
+
+
+def import_keeping_logging(name: str) -> ModuleType:
+    """Import the module ``name`` without letting it set up the root logger.
+
+    Some libraries call ``logging.basicConfig`` on import (tslumd does when loguru is absent:
+    a DEBUG stderr handler on the root logger, so every library's debug chatter would print).
+    ``basicConfig`` does nothing while the root logger has a handler, so one stands there for
+    the import; the root logger's handlers and level are as they were afterwards.
+    """
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    guard = logging.NullHandler()
+    root.addHandler(guard)
+    try:
+        return importlib.import_module(name)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)

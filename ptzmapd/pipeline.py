@@ -2,23 +2,27 @@
 
 This is the part of the daemon that runs on every control event. It knows which camera each
 selection group has selected (or that it has all), resolves binding targets (``selected``,
-``all`` or a name) in one place (:meth:`Pipeline.resolve`),
-relays the fine-control factor to the mixer, keeps each camera's preset cursor, and stops exactly what
-must stop when the selection changes, a layer changes, or an input vanishes or goes silent.
+``all``, ``preview``, ``program`` or a name: :meth:`Pipeline.resolve`, the one place that
+does), relays the fine-control factor to the mixer, keeps each camera's preset cursor, and
+stops exactly what must stop when the selection changes, a layer changes, or an input
+vanishes or goes silent.
 
 Selection groups: each input belongs to one group (its ``group:``, else the default group,
 which the remote API uses too); ``select``, ``next``/``previous`` and ``camera: selected``
 act on the group of the input that asked, and a group's change of selection stops only what
 that group's own drivers moved, so two operators can steer two cameras side by side.
-Observers (surface LEDs), given at construction, hear about selections, presets, layers
-and toggles; cameras going offline they hear from the controllers themselves.
+What the switchers show arrives as :meth:`Pipeline.on_buses` (:mod:`ptzmapd.onair`): the
+selection follows a bus (:meth:`Pipeline.follow`), and every command aimed at a camera on
+air passes the live lockout's one gate (:meth:`Pipeline.allows`).
+Observers (surface LEDs), given at construction, hear about selections, presets, layers,
+toggles and tally; cameras going offline they hear from the controllers themselves.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import Command, PresetClear, PresetRecall, PresetStore
@@ -31,16 +35,19 @@ from ptzmapd.mapping.intents import (
     Fine,
     Intent,
     LayerChanged,
+    LiveOverride,
     Move,
     PresetStep,
     Select,
     StopAll,
+    SwitcherRequest,
     Toggled,
 )
 from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.mapping.observers import PipelineObserver
 from ptzmapd.motion.mixer import MotionMixer, MotionProfile
-from ptzmapd.vocabulary import DEFAULT_GROUP, Target
+from ptzmapd.onair import FOLLOW_OFF, MOVING_COMMANDS, Buses, OnAir, SwitcherDesk, SwitcherRules
+from ptzmapd.vocabulary import BUSES, DEFAULT_GROUP, Axis, Target
 
 PRESET_WORDS = {PresetRecall: "recalled", PresetStore: "stored", PresetClear: "cleared"}
 
@@ -56,11 +63,15 @@ class Pipeline:
         profiles: dict[str, MotionProfile] | None = None,
         deadman: dict[str, float] | None = None,
         observers: Sequence[PipelineObserver] = (),
+        switchers: Mapping[str, SwitcherRules] | None = None,
+        desk: SwitcherDesk | None = None,
         groups: Collection[str] = (),
     ) -> None:
         """``deadman``: input name -> seconds of silence after which what it drives is
-        stopped; ``observers`` hear what the mapping did (surface LEDs); ``groups``: the
-        selection groups the inputs name besides the default one."""
+        stopped; ``observers`` hear what the mapping did (surface LEDs); ``switchers``: each
+        configured switcher's follow and live rules, whose buses arrive by :meth:`on_buses`;
+        ``desk``: where switcher actions go; ``groups``: the selection groups the inputs name
+        besides the default one."""
         self.controllers = controllers
         self.log = log or logging.getLogger("ptzmapd")
         self.mapper = Mapper(bindings, clock, self._apply_all)
@@ -86,6 +97,11 @@ class Pipeline:
         self._deadman_timer: Timer | None = None
         #: Each camera's preset cursor, for preset up/down and encoders.
         self._preset_cursor: dict[str, int] = {}
+        #: What the switchers have on air, and the live lockout that follows from it.
+        self.onair = OnAir(switchers or {})
+        self._desk = desk
+        #: (driver, camera) whose motion the lockout holds back: logged once per press.
+        self._held_back: set[tuple[Driver, str]] = set()
 
     @property
     def selected(self) -> str | None:
@@ -141,6 +157,8 @@ class Pipeline:
             if intent.target == Target.SELECTED:
                 self._via_selected[intent.group].add(intent.driver)
             for camera in self.resolve(intent.target, intent.group):
+                if self.onair.limit(camera) == 0.0 and not self._may_move(camera, intent):
+                    continue
                 self.mixer.move(camera, intent.axis, intent.speed, intent.driver)
         elif isinstance(intent, Do):
             for camera in self.resolve(intent.target, intent.group):
@@ -160,8 +178,18 @@ class Pipeline:
             self._fine(intent)
         elif isinstance(intent, Toggled):
             self._tell(lambda observer: observer.toggled(intent.binding, intent.on))
+        elif isinstance(intent, SwitcherRequest):
+            self._ask_switcher(intent)
+        elif isinstance(intent, LiveOverride):
+            self.log.info("live lockout %s", "lifted (live-override held)" if intent.active else "in force again")
+            self._relimit(self.onair.set_override(intent.active))
 
     def _do(self, camera: str, command: Command, binding: int | None) -> None:
+        if not self.allows(camera, command):
+            self.log.warning("camera '%s' is on air: %s not sent (live lockout)", camera, type(command).__name__)
+            if binding is not None:
+                self._tell(lambda observer: observer.refused(binding))
+            return
         self.controllers[camera].submit(command)
         what = PRESET_WORDS.get(type(command))
         if what is not None and binding is not None:
@@ -197,10 +225,16 @@ class Pipeline:
             self._tell(lambda observer: observer.toggled(binding, fine.active))
 
     def select(self, camera: str, carry: bool = False, group: str = DEFAULT_GROUP) -> None:
-        """Select ``camera`` (a name, ``all``, ``next`` or ``previous``) for ``group``: what that
-        group's drivers moved through ``selected`` stops (or, with ``carry``, moves on to the new
-        camera); other groups' motion is left alone."""
+        """Select ``camera`` (a name, ``all``, ``next``, ``previous``, or a bus: the camera on
+        it) for ``group``: what that group's drivers moved through ``selected`` stops (or, with
+        ``carry``, moves on to the new camera); other groups' motion is left alone."""
         names = list(self.controllers)
+        if camera in BUSES:
+            on_bus = self.resolve(camera)
+            if not on_bus:
+                self.log.info("no camera is on %s: the selection stays", camera)
+                return
+            camera = on_bus[0]
         current = self.selections.get(group, self.selections[DEFAULT_GROUP])
         if camera in (Target.NEXT, Target.PREVIOUS):
             if not names:
@@ -224,12 +258,16 @@ class Pipeline:
         if carry:
             for axis, driver, speed in carried:
                 for target in self.resolve(Target.SELECTED, group):
-                    self.mixer.move(target, axis, speed, driver)
+                    # Handed over through the live gate, as a move of its own would be.
+                    if self.onair.limit(target) > 0.0 or self._may_move(target, Move(target, Axis(axis), speed, driver)):
+                        self.mixer.move(target, axis, speed, driver)
         self._tell(lambda observer: observer.group_selected(group, camera))
 
     def resolve(self, target: str, group: str = DEFAULT_GROUP) -> list[str]:
-        """The cameras ``target`` (a camera name, ``selected`` or ``all``) names for an input
-        of ``group``: the one place targets are resolved."""
+        """The cameras a binding's ``camera:`` (a :class:`~ptzmapd.vocabulary.Target` or a
+        camera name) reaches now for an input of selection ``group``, in the config's order:
+        the one place targets are resolved. ``preview``/``program``: the cameras any switcher
+        has on that bus (none while no switcher shows a mapped source there)."""
         if target == Target.SELECTED:
             selected = self.selections.get(group, self.selections[DEFAULT_GROUP])
             if selected == Target.ALL:
@@ -237,7 +275,96 @@ class Pipeline:
             return [selected] if selected is not None else []
         if target == Target.ALL:
             return list(self.controllers)
+        if target in BUSES:
+            on_bus = self.onair.cameras_on(target)
+            return [name for name in self.controllers if name in on_bus]
         return [target] if target in self.controllers else []
+
+    # ------------------------------------------------------------------ switchers
+
+    def on_buses(self, switcher: str, buses: Buses) -> None:
+        """``switcher`` now shows ``buses`` (in camera names). The selection follows the bus
+        its rules name; a camera that went on air is locked out at once (what moves it stops,
+        or slows); the surfaces hear each camera's tally."""
+        before = {name: self.onair.tally(name) for name in self.controllers}
+        changed = self.onair.update(switcher, buses)
+        rules = self.onair.rules.get(switcher)
+        if rules is not None and rules.follow != FOLLOW_OFF:
+            on_bus = [name for name in self.controllers if name in buses.on(rules.follow)]
+            # A bus without a mapped camera leaves the selection alone; so does one that
+            # already shows the group's selected camera (among others).
+            for group in self.selections if rules.groups is None else rules.groups:
+                if on_bus and self.selections.get(group) not in on_bus:
+                    self.follow(on_bus[0], rules.carry, group)
+        self._relimit(changed)
+        news = [(name, now) for name, was in before.items() if (now := self.onair.tally(name)) != was]
+        # Lit first: after a cut the new camera's lamp is on before the old one's goes out.
+        for name, now in sorted(news, key=lambda change: not any(change[1])):
+            self._tell(lambda observer: observer.tally(name, *now))
+
+    def follow(self, camera: str, carry: bool = False, group: str = DEFAULT_GROUP) -> None:
+        """The switcher put ``camera`` on the bus ``follow:`` tracks: it becomes ``group``'s
+        selected camera (what moved the one left behind stops, unless ``carry``). A manual
+        select still works until the switcher's next change."""
+        self.log.info("following the switcher to camera '%s'%s", camera,
+                      "" if group == DEFAULT_GROUP else f" for group '{group}'")
+        self.select(camera, carry, group)
+
+    def allows(self, camera: str, command: Command) -> bool:
+        """The live lockout's gate: whether ``command`` may go to ``camera`` now. Motion
+        passes unless the camera is blocked (``slow`` scales it in the mixer); presets, home,
+        move-to and jog pass only when the camera is not locked at all; stops always pass."""
+        limit = self.onair.limit(camera)
+        if limit >= 1.0 or command.is_stop():
+            return True
+        if command.slot is not None:
+            return limit > 0.0
+        return not isinstance(command, MOVING_COMMANDS)
+
+    def _may_move(self, camera: str, move: Move) -> bool:
+        """A move aimed at a blocked camera: a release passes (it stops nothing that moves),
+        a press is held back and said once, with the binding's light blinking."""
+        key = (move.driver, camera)
+        if not move.speed:
+            self._held_back.discard(key)
+            return True
+        if key not in self._held_back:
+            self._held_back.add(key)
+            self.log.warning("camera '%s' is on air: %s not moved (live lockout)", camera, move.axis)
+            binding = move.driver[1]
+            self._tell(lambda observer: observer.refused(binding))
+        return False
+
+    def _relimit(self, cameras: set[str]) -> None:
+        """Apply the lockout now in force to what already moves ``cameras``."""
+        for camera in cameras:
+            if camera not in self.controllers:
+                continue
+            limit = self.onair.limit(camera)
+            if limit == 0.0:
+                # Who moved it is held back from now on, and said once.
+                self._held_back.update((driver, camera) for name, _, driver, _ in
+                                       self.mixer.contributions(lambda driver: True) if name == camera)
+                stopped = self.mixer.stop_driven_by(lambda driver: True, {camera})
+                if stopped:
+                    self.log.warning("camera '%s' went on air: stopped %s (live lockout)",
+                                     camera, ", ".join(axis for _, axis in stopped))
+                self.mixer.set_camera_factor(camera, 1.0)
+            else:
+                self.mixer.set_camera_factor(camera, limit)
+
+    def _ask_switcher(self, request: SwitcherRequest) -> None:
+        camera = request.camera
+        if camera is not None:
+            cameras = self.resolve(camera, request.group)
+            if len(cameras) != 1:
+                self.log.warning("%s: no single camera is %s", request.action, camera)
+                return
+            camera = cameras[0]
+        if self._desk is None:
+            self.log.warning("%s: no switcher is configured", request.action)
+            return
+        self._desk.request(request.action, camera, request.switcher)
 
     def _send_motion(self, camera: str, command: Command) -> None:
         self.controllers[camera].set_motion(command)

@@ -91,16 +91,25 @@ class Action(Word):
     # On the surface itself, not on a camera: a shift layer, the fine-control modifier.
     LAYER = "layer"
     FINE = "fine"
+    # The vision mixer (``switchers:``): put a camera's source on preview, take preview to
+    # air (cut, or the mixer's transition), and, held, lift the live lockout.
+    SWITCHER_PREVIEW = "switcher-preview"
+    SWITCHER_CUT = "switcher-cut"
+    SWITCHER_AUTO = "switcher-auto"
+    LIVE_OVERRIDE = "live-override"
 
 
 class Target(Word):
     """What a binding's ``camera:`` can name besides a camera: the selected camera(s), every
-    camera, and (``action: select`` only) the next or previous camera in the file's order."""
+    camera, the camera(s) a switcher has on preview or on program (``switchers:``), and
+    (``action: select`` only) the next or previous camera in the file's order."""
 
     SELECTED = "selected"
     ALL = "all"
     NEXT = "next"
     PREVIOUS = "previous"
+    PREVIEW = "preview"
+    PROGRAM = "program"
 
 
 #: The selection group of an input that names none: every such input shares one ``selected``
@@ -108,9 +117,12 @@ class Target(Word):
 DEFAULT_GROUP = "default"
 
 #: Targets of every camera action.
-TARGETS: tuple[Target, ...] = (Target.SELECTED, Target.ALL)
-#: ``select`` targets besides camera names: step through the cameras, or drive them all.
-SELECT_STEPS: tuple[Target, ...] = (Target.NEXT, Target.PREVIOUS, Target.ALL)
+TARGETS: tuple[Target, ...] = (Target.SELECTED, Target.ALL, Target.PREVIEW, Target.PROGRAM)
+#: The switcher's buses a target (and ``follow:``) can name.
+BUSES: tuple[Target, ...] = (Target.PREVIEW, Target.PROGRAM)
+#: ``select`` targets besides camera names: step through the cameras, drive them all, or
+#: select the camera a switcher has on preview (program).
+SELECT_STEPS: tuple[Target, ...] = (Target.NEXT, Target.PREVIOUS, Target.ALL, Target.PREVIEW, Target.PROGRAM)
 
 
 class PressMode(Word):
@@ -126,7 +138,11 @@ class PressMode(Word):
 #: Actions that set a speed while the control is held or deflected.
 MOTION_ACTIONS: tuple[Action, ...] = (Action.PAN, Action.TILT, Action.ZOOM, Action.FOCUS)
 #: Actions on the surface itself, not on a camera.
-SURFACE_ACTIONS: tuple[Action, ...] = (Action.LAYER, Action.FINE)
+SURFACE_ACTIONS: tuple[Action, ...] = (Action.LAYER, Action.FINE, Action.LIVE_OVERRIDE)
+#: Actions that drive a switcher (its type must be able to: a TSL feed cannot).
+SWITCHER_ACTIONS: tuple[Action, ...] = (Action.SWITCHER_PREVIEW, Action.SWITCHER_CUT, Action.SWITCHER_AUTO)
+#: Switcher actions on the whole mixer, not on one camera's source.
+MIXER_ACTIONS: tuple[Action, ...] = (Action.SWITCHER_CUT, Action.SWITCHER_AUTO)
 #: How a layer or fine button behaves.
 HOLD_MODES: tuple[PressMode, ...] = (PressMode.HOLD, PressMode.TOGGLE)
 #: Extra modes of a named action that has both "on" and "off" (:func:`switchable`).
@@ -139,6 +155,10 @@ PRESET_CLEAR = "preset clear"
 #: binding, a camera's ``preset_speed``): a protocol that lists it honours
 #: ``PresetRecall.speed``, in the recall itself or with a setting sent before it.
 PRESET_SPEED = "preset speed"
+
+#: The capability of lighting a camera's tally lamps from a switcher
+#: (:class:`~ptzmapd.commands.TallyLamp`; the camera's ``tally:`` names its dialect).
+TALLY_LAMP = "tally-lamp"
 
 #: Named camera functions (:class:`~ptzmapd.commands.CameraAction`) and their modes. A
 #: ``direct`` mode takes a ``level:`` number (see :data:`LEVELS`). Where two protocols have

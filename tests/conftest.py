@@ -1,15 +1,19 @@
-"""Fixtures every test module may use: a fake clock, and a real JACK server for MIDI."""
+"""Fixtures every test module may use: a fake clock, a real JACK server for MIDI, a real OBS."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 import rtmidi
 
 from jack import ensure_jack, stop_jack
 from ptzmapd.clock import FakeClock
+
+if TYPE_CHECKING:
+    from obs import Obs
 
 
 @pytest.fixture
@@ -51,3 +55,27 @@ def _fresh_ptzmapd_logger() -> Iterator[None]:
     saved = (list(log.handlers), log.level, log.propagate)
     yield
     log.handlers[:], log.level, log.propagate = saved
+
+
+@pytest.fixture(scope="session")
+def obs() -> Iterator[Obs]:
+    """A real OBS Studio, headless, for the whole session (tests/obs.py), started only when a
+    test asks for it. Without obs/xvfb-run the test is skipped, except in CI (``CI`` set),
+    where that is a failure: the OBS tests must run there."""
+    from obs import Obs, missing
+
+    reason = missing()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"OBS required in CI: {reason}")
+        pytest.skip(reason)
+    server = Obs()
+    try:
+        server.start()
+    except RuntimeError as exc:
+        server.close()
+        pytest.fail(str(exc))
+    try:
+        yield server
+    finally:
+        server.close()

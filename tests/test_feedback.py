@@ -313,3 +313,28 @@ def test_the_daemon_lights_the_selected_cameras_pad_as_the_surface_selects_it(ja
             await pulpit.close()
 
     run(body)
+
+
+def test_tally_lights_show_program_and_preview_and_a_held_back_press_flashes(fake_clock: FakeClock) -> None:
+    bindings = [
+        binding(20, "switcher-preview", camera="pulpit"),  # 0: shows pulpit's preview
+        binding(21, "select", camera="stage", led_shows="program"),  # 1: shows stage's program
+        binding(22, "home", camera="selected", led_shows="program"),  # 2: whichever is selected
+        binding(23, "live-override"),  # 3: lit while held
+    ]
+    surface = Surface()
+    feedback = Feedback(lights_of(bindings, INPUTS), fake_clock, surface.send, selected="stage")
+    assert sorted(surface.take()) == [(20, 0), (21, 0), (22, 0), (23, 0)]
+    feedback.tally("stage", True, False)
+    feedback.tally("pulpit", False, True)
+    assert sorted(surface.take()) == [(20, 127), (21, 127), (22, 127)]
+    feedback.selected("pulpit")  # the selected camera is on preview, not on program
+    assert surface.take() == [(22, 0)]
+    feedback.toggled(3, True)
+    assert surface.take() == [(23, 127)]
+    feedback.refused(2)  # a press the lockout held back: a quick triple flash, then as before
+    seen = surface.take()
+    for _ in range(10):
+        fake_clock.advance(0.1)
+        seen += surface.take()
+    assert seen == [(22, 127), (22, 0)] * 3

@@ -17,6 +17,7 @@ from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.intents import Move
 from ptzmapd.mapping.observers import PipelineObserver
+from ptzmapd.onair import Buses, SwitcherRules
 from ptzmapd.pipeline import Pipeline
 from ptzmapd.protocols.visca.codec import ViscaCodec
 from ptzmapd.protocols.visca.read import describe_command
@@ -53,7 +54,7 @@ class GroupHeard(Heard):
 class Rig:
     """Three cameras that answer everything; two operators' events in, commands out."""
 
-    def __init__(self, bindings: list[BindingConfig]) -> None:
+    def __init__(self, bindings: list[BindingConfig], switchers: dict[str, SwitcherRules] | None = None) -> None:
         self.clock = FakeClock()
         self.wires: dict[str, MemoryWire] = {}
         self.controllers: dict[str, CameraController] = {}
@@ -67,7 +68,7 @@ class Rig:
             self.controllers[name] = controller
         self.plain, self.grouped = Heard(), GroupHeard()
         self.pipeline = Pipeline(bindings, self.controllers, clock=self.clock, observers=[self.plain, self.grouped],
-                                 groups=set(GROUPS.values()))
+                                 groups=set(GROUPS.values()), switchers=switchers)
 
     def event(self, source: str, kind: str, number: object, value: float) -> None:
         self.pipeline.on_event(ControlEvent(source, kind, number, value, None, self.clock.now()))  # type: ignore[arg-type]
@@ -87,7 +88,7 @@ class Rig:
         return [describe_command(data) for _, data in self.wires[camera].sent]
 
 
-def two_operators() -> Rig:
+def two_operators(switchers: dict[str, SwitcherRules] | None = None) -> Rig:
     return Rig([
         bind("desk", "cc", 0, "pan"),
         bind("desk", "note", 1, "select", camera="pulpit"),
@@ -98,7 +99,7 @@ def two_operators() -> Rig:
         bind("pad", "button", "dpright", "select", camera="next"),
         bind("pad", "button", "dpleft", "select", camera="previous"),
         bind("pad", "button", "a", "preset", preset=7),
-    ])
+    ], switchers)
 
 
 def test_each_group_has_its_own_selection_and_both_steer_at_once() -> None:
@@ -291,3 +292,55 @@ def test_fine_and_layer_lights_show_their_own_groups_state(fake_clock: FakeClock
     feedback.group_fine("a", True)
     feedback.group_layer("b", "shift", True)
     assert shown == {("desk", 20): 127, ("pad", 20): 0, ("desk", 21): 0, ("pad", 21): 127}
+
+
+# ---------------------------------------------------------------------------- follow_groups
+
+def follow_rig(groups: frozenset[str] | None) -> Rig:
+    return two_operators({"vision": SwitcherRules(follow="preview", groups=groups)})
+
+
+def test_a_switchers_follow_moves_every_groups_selection_by_default() -> None:
+    rig = follow_rig(None)
+    rig.pipeline.on_buses("vision", Buses(preview=frozenset({"pulpit"})))
+    assert rig.pipeline.selections == {DEFAULT_GROUP: "pulpit", "a": "pulpit", "b": "pulpit"}
+
+
+def test_follow_groups_names_the_groups_that_follow_and_the_others_keep_their_camera() -> None:
+    rig = follow_rig(frozenset({"a"}))
+    rig.event("pad", "axis", "leftx", 1.0)  # b pans stage
+    stage_before = len(rig.said("stage"))
+    rig.pipeline.on_buses("vision", Buses(preview=frozenset({"pulpit"})))
+    assert rig.pipeline.selections == {DEFAULT_GROUP: "stage", "a": "pulpit", "b": "stage"}
+    assert rig.said("stage")[stage_before:] == []  # b's move goes on
+    rig.press("desk", "note", 2)  # a manual select still works until the switcher's next change
+    assert rig.pipeline.selections["a"] == "choir"
+    rig.pipeline.on_buses("vision", Buses(preview=frozenset({"stage"})))
+    assert rig.pipeline.selections["a"] == "stage" and rig.pipeline.selections["b"] == "stage"
+
+
+def test_check_refuses_a_follow_group_no_input_has(tmp_path: Path) -> None:
+    path = write(tmp_path, "studio.yaml", """\
+cameras:
+  stage: {protocol: visca-ip, host: 127.0.0.2}
+inputs:
+  desk: {type: midi, port: "*X*", group: front}
+switchers:
+  vision: {type: vmix, host: 127.0.0.1, sources: {1: stage}, follow: preview, follow_groups: [fornt]}
+  mixer: {type: vmix, host: 127.0.0.1, sources: {1: stage}, follow_groups: front}
+bindings: []
+""")
+    assert problems_of(path) == [
+        f"{path}:6:94: switchers.vision.follow_groups: unknown group 'fornt' (did you mean 'front'? valid: default, front)",
+        f"{path}:7:61: switchers.mixer.follow_groups: key 'follow_groups' does not apply to follow 'off'",
+    ]
+    good = write(tmp_path, "good.yaml", """\
+cameras:
+  stage: {protocol: visca-ip, host: 127.0.0.2}
+inputs:
+  desk: {type: midi, port: "*X*", group: front}
+switchers:
+  vision: {type: vmix, host: 127.0.0.1, sources: {1: stage}, follow: preview, follow_groups: [front, default]}
+bindings: []
+""")
+    assert load_config(good).switchers["vision"].follow_groups == ("front", "default")

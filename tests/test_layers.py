@@ -31,7 +31,7 @@ RANKS: dict[str, int] = {
     "ptzmapd.protocols": 1, "ptzmapd.config.model": 1, "ptzmapd.config.yamlmarks": 1,
     "ptzmapd.inputs": 2, "ptzmapd.transports": 2, "ptzmapd.simulators": 2,
     "ptzmapd.mapping": 3, "ptzmapd.motion": 3, "ptzmapd.control": 3, "ptzmapd.surfaces": 3,
-    "ptzmapd.pipeline": 4,
+    "ptzmapd.pipeline": 4, "ptzmapd.onair": 4,
     "ptzmapd.api": 5, "ptzmapd.switchers": 5,
     "ptzmapd.config": 6,
     "ptzmapd.app": 7, "ptzmapd.demo": 7, "ptzmapd.learn": 7, "ptzmapd.devices": 7, "ptzmapd.snapshot": 7,

@@ -435,10 +435,12 @@ def readme_configs() -> list[str]:
     return [block.split("```", 1)[0] for block in blocks if block.startswith("cameras:")]
 
 
-def test_the_readmes_whole_configs_pass_check_and_use_the_controls_their_controller_sends(tmp_path: Path) -> None:
+def test_the_readmes_whole_configs_pass_check_and_use_the_controls_their_controller_sends(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The quick start's config named a nanoKONTROL2 and bound notes 41-44 to select cameras:
     the nanoKONTROL2 sends only CCs, so those buttons did nothing. A README config for a
     controller a profile ships for binds the kinds of control that profile binds."""
+    monkeypatch.setenv("OBS_PASSWORD", "the Switchers section's OBS password")
     configs = readme_configs()
     assert configs, "no whole config in README.md"
     kinds_by_port: dict[str, set[str]] = {}

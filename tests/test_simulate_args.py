@@ -18,6 +18,8 @@ from ptzmapd.cli import main
         (["--completion-delay", "soon"], "--completion-delay: expected seconds, got 'soon'"),
         (["--drop-packet", "0"], "--drop-packet: 0 is out of range"),
         (["--drop-packet", "-3"], "--drop-packet: -3 is out of range"),
+        (["--inputs", "0"], "--inputs: 0 is out of range (valid: 1..20)"),
+        (["--inputs", "four"], "--inputs: expected a number of inputs, got 'four'"),
     ],
 )
 def test_simulate_refuses_impossible_fault_numbers_in_one_line(

@@ -17,7 +17,9 @@ import functools
 import logging
 from collections.abc import Collection, Sequence
 
-from ptzmapd.app.status import CameraStatus, GroupStatus, InputStatus, LastEvent, StatusSnapshot
+from ptzmapd.app.status import CameraStatus, GroupStatus, InputStatus, LastEvent, StatusSnapshot, SwitcherStatus
+from ptzmapd.app.switching import Switching
+from ptzmapd.app.tally import CameraTally
 from ptzmapd.clock import Clock
 from ptzmapd.config.model import CameraConfig, Config
 from ptzmapd.control.controller import CameraController
@@ -32,6 +34,7 @@ from ptzmapd.pipeline import Pipeline
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.base import SpeedLimits
 from ptzmapd.transports import TransportPool
+from ptzmapd.vocabulary import TALLY_LAMP
 
 #: How long shutdown waits for the cameras to acknowledge their stops.
 STOP_GRACE = 1.0
@@ -112,6 +115,7 @@ class Runtime:
         self, config: Config, clock: Clock, log: logging.Logger, pool: TransportPool,
         controllers: dict[str, CameraController], pipeline: Pipeline,
         feedback: SurfaceFeedback | None, inputs: dict[str, Input],
+        switching: Switching | None = None, tally: CameraTally | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -121,6 +125,8 @@ class Runtime:
         self.pipeline = pipeline
         self.feedback = feedback
         self.inputs = inputs
+        self.switching = switching
+        self.tally = tally
 
     def status(self) -> StatusSnapshot:
         """What ``ptzmapd status`` shows of this runtime now."""
@@ -143,6 +149,7 @@ class Runtime:
                 garbage_replies=state.garbage_replies,
                 last_error=state.last_error,
                 stop_refused=state.stop_refused,
+                tally=_tally_word(*pipeline.onair.tally(name)),
             )
         inputs = {}
         for name, device in self.inputs.items():
@@ -160,9 +167,17 @@ class Runtime:
             group: GroupStatus(selected, tuple(name for name, device in self.config.inputs.items() if device.group == group))
             for group, selected in pipeline.selections.items()
         }
-        return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs, groups=groups)
+        switchers = {}
+        for name, view in (self.switching.views() if self.switching is not None else {}).items():
+            switchers[name] = SwitcherStatus(
+                type=view.config.type, connected=view.state.connected, holding=view.holding,
+                program=view.state.program_name, preview=view.state.preview_name,
+                program_cameras=sorted(view.buses.program), preview_cameras=sorted(view.buses.preview),
+            )
+        return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs, switchers=switchers,
+                              groups=groups)
 
-    async def shutdown(self, grace: float = STOP_GRACE, confirm: Collection[str] = ()) -> None:
+    async def shutdown(self, grace: float = STOP_GRACE, confirm: Collection[str] = (), lamps_dark: bool = True) -> None:
         """Stop every camera, close the inputs, wait up to ``grace`` for the stops to be
         answered, close all. The stops go first: closing a device can take its time.
 
@@ -170,8 +185,13 @@ class Runtime:
         reaches them differently; one it keeps gets a stop of its own at start). Their stops
         are waited for until answered or the camera is given up as not answering (at most
         :data:`CONFIRM_GRACE`), however short ``grace`` is: a stop lost on the network is
-        retransmitted rather than abandoned with the camera still moving."""
+        retransmitted rather than abandoned with the camera still moving. ``lamps_dark``: the
+        tally lamps go out (not on a reload: the next configuration sets them)."""
         self.pipeline.mute()  # whatever the inputs still deliver moves nothing
+        if self.switching is not None:
+            await self.switching.close()  # nothing on air changes any more...
+        if self.tally is not None:
+            self.tally.close(dark=lamps_dark)  # ...and no lamp claims a camera is on air
         await _close_inputs(self.inputs, self.log)
         staying = {name: c for name, c in self.controllers.items() if name not in confirm}
         leaving = {name: c for name, c in self.controllers.items() if name in confirm}
@@ -187,6 +207,7 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
     controllers: dict[str, CameraController] = {}
     inputs: dict[str, Input] = {}
     feedback: SurfaceFeedback | None = None
+    switching: Switching | None = None
     try:
         # Surface LEDs first: the controllers tell them which camera does not answer. The
         # first camera listed is selected at start (see Pipeline).
@@ -194,13 +215,23 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
         watchers: tuple[CameraWatcher, ...] = (feedback.feedback,) if feedback is not None else ()
         for camera in config.cameras.values():
             controllers[camera.name] = await make_controller(camera, pool, clock, log, watchers)
+        # Tally lamps for the cameras whose config drives them, and the switchers: what they
+        # show reaches the pipeline, which tells the lamps and the surfaces.
+        lamps = {name: controllers[name] for name, camera in config.cameras.items()
+                 if camera.options.tally_lamps and TALLY_LAMP in PROTOCOLS[camera.protocol].capabilities}
+        tally = CameraTally(lamps, clock, log) if lamps and config.switchers else None
+        switching = Switching(config.switchers, clock, log, tally) if config.switchers else None
         pipeline = Pipeline(
             config.bindings, controllers, clock=clock, log=log,
             profiles={camera.name: motion_profile(camera) for camera in config.cameras.values()},
             deadman={name: device.deadman for name, device in config.inputs.items() if device.deadman},
-            observers=(feedback.feedback,) if feedback is not None else (),
+            observers=(*((feedback.feedback,) if feedback is not None else ()), *((tally,) if tally else ())),
+            switchers=switching.rules if switching is not None else None,
+            desk=switching,
             groups={device.group for device in config.inputs.values()},
         )
+        if tally is not None:
+            tally.start(max(switcher.tally_hold for switcher in config.switchers.values()))
         # ...and started before the inputs: a surface that connects finds its lights set.
         if feedback is not None:
             await feedback.start()
@@ -209,7 +240,12 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
             device = make_input(input_config, pipeline.on_event, pipeline.on_input_state, loop, log, clock)
             await device.start()
             inputs[input_config.name] = device
+        # Last: a switcher's first state finds everything it acts on running.
+        if switching is not None:
+            await switching.start(pipeline.on_buses)
     except PtzmapdError:
+        if switching is not None:
+            await switching.close()
         await _close_inputs(inputs, log)
         await _settle(controllers, FAILED_START_GRACE)
         await _release(controllers, feedback, pool)
@@ -218,7 +254,12 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
         "running: %d camera(s) [%s], %d input(s) [%s]; selected '%s'",
         len(controllers), ", ".join(controllers), len(inputs), ", ".join(inputs), pipeline.selected,
     )
-    return Runtime(config, clock, log, pool, controllers, pipeline, feedback, inputs)
+    return Runtime(config, clock, log, pool, controllers, pipeline, feedback, inputs, switching, tally)
+
+
+def _tally_word(program: bool, preview: bool) -> str:
+    """A camera's tally as ``status`` shows it."""
+    return "program" if program else "preview" if preview else ""
 
 
 async def _close_inputs(inputs: dict[str, Input], log: logging.Logger) -> None:

@@ -100,7 +100,8 @@ async def _serve(config_path: str, log: logging.Logger, status_socket: Path | No
         old_config = runtime.config
         # A camera the new config keeps, reached the same way, is sent a stop when it starts;
         # one it drops (or reaches differently) has only this stop, which must get through.
-        await runtime.shutdown(grace=0.3, confirm=[
+        # The tally lamps stay as they are: the new configuration's switchers set them.
+        await runtime.shutdown(grace=0.3, lamps_dark=False, confirm=[
             name for name, camera in old_config.cameras.items() if not same_camera(camera, new_config.cameras.get(name))
         ])
         try:

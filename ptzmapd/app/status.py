@@ -20,7 +20,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,8 @@ class CameraStatus:
     garbage_replies: int
     last_error: str | None
     stop_refused: str | None
+    #: "program" or "preview" while a switcher has it on that bus (program wins), else "".
+    tally: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +85,31 @@ class GroupStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class SwitcherStatus:
+    """One switcher: connected, what is on each bus (the mixer's own name: an OBS scene, a
+    vMix title, ``input 3``) and which cameras that is; ``holding``: lost, but its buses still
+    apply for its ``tally_hold``."""
+
+    type: str
+    connected: bool
+    holding: bool
+    program: str | None
+    preview: str | None
+    program_cameras: Sequence[str]
+    preview_cameras: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
 class StatusSnapshot:
-    """What the running daemon knows at one moment: its config file, cameras and inputs, and
-    each selection group's selection (a camera's ``selected`` is the default group's)."""
+    """What the running daemon knows at one moment: its config file, cameras, inputs and
+    switchers, and each selection group's selection (a camera's ``selected`` is the default
+    group's)."""
 
     config: str
     cameras: Mapping[str, CameraStatus]
     inputs: Mapping[str, InputStatus]
     groups: Mapping[str, GroupStatus] = field(default_factory=dict)
+    switchers: Mapping[str, SwitcherStatus] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The snapshot as plain JSON-able values (the socket's document)."""
@@ -99,6 +118,7 @@ class StatusSnapshot:
             "cameras": {name: asdict(camera) for name, camera in self.cameras.items()},
             "inputs": {name: asdict(device) for name, device in self.inputs.items()},
             "groups": {name: asdict(group) for name, group in self.groups.items()},
+            "switchers": {name: asdict(switcher) for name, switcher in self.switchers.items()},
         }
 
 
@@ -234,6 +254,16 @@ def render(status: dict[str, Any]) -> str:
             # A camera that refuses stops may be moving on its own: said before anything else.
             + (f"  STOP REFUSED: {camera['stop_refused']}" if camera.get("stop_refused") else "")
             + (f"  last error: {camera['last_error']}" if camera["last_error"] else "")
+            + (f"  TALLY {camera['tally'].upper()}" if camera.get("tally") else "")
+        )
+    if status.get("switchers"):
+        lines.append("switchers:")
+    for name, switcher in status.get("switchers", {}).items():
+        state = "connected   " if switcher["connected"] else "HOLDING     " if switcher["holding"] else "DISCONNECTED"
+        lines.append(
+            f"    {name:<10} {switcher['type']:<9} {state}  "
+            f"program {_bus(switcher['program'], switcher['program_cameras'])}, "
+            f"preview {_bus(switcher['preview'], switcher['preview_cameras'])}"
         )
     lines.append("inputs:")
     if not status["inputs"]:
@@ -250,6 +280,12 @@ def render(status: dict[str, Any]) -> str:
             members = ", ".join(group["inputs"]) or "no input"
             lines.append(f"    {name:<10} > {group['selected'] or '(none)':<10} ({members})")
     return "\n".join(lines)
+
+
+def _bus(shown: str | None, cameras: Sequence[str]) -> str:
+    """``'Stage' (camera stage)``: what a bus shows and which camera that is."""
+    what = repr(shown) if shown is not None else "?"
+    return f"{what} (camera {', '.join(cameras)})" if cameras else f"{what} (no camera)"
 
 
 async def run_status(path: Path, watch: bool, as_json: bool) -> int:

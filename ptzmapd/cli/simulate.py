@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 
 from ptzmapd.protocols import PROTOCOLS
-from ptzmapd.simulators import QUIRKS, SIMULATORS
+from ptzmapd.simulators import QUIRKS, SIMULATORS, SWITCHER_PORTS
 
 
 def _bounded(kind: type[int] | type[float], low: float, high: float, what: str) -> Callable[[str], float]:
@@ -37,8 +37,9 @@ PACKET_NUMBER = _bounded(int, 1, 2**31, "a packet number (1 = the first)")
 
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     simulate = commands.add_parser(
-        "simulate", help="run a simulated camera",
-        description="A simulated camera that prints every command it decodes and tracks its position.",
+        "simulate", help="run a simulated camera or switcher",
+        description="A simulated camera that prints every command it decodes and tracks its position, "
+                    "or a simulated switcher (vmix, atem; tsl sends tally to --host:--port).",
     )
     simulate.add_argument("protocol", choices=tuple(SIMULATORS))
     simulate.add_argument("--host", default="127.0.0.1", help="network simulators: the address to listen on")
@@ -65,6 +66,11 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                           help="network VISCA simulators: ACK at once, send each completion this much later")
     simulate.add_argument("--drop-packet", type=PACKET_NUMBER, action="append", default=[], metavar="N",
                           help="network VISCA simulators: drop the Nth packet received (1 = the first); repeatable")
+    simulate.add_argument("--inputs", type=_bounded(int, 1, 20, "a number of inputs"), default=4, metavar="N",
+                          help="switcher simulators: inputs 1..N (default 4)")
+    simulate.add_argument("--stdin", action="store_true",
+                          help="switcher simulators: take 'preview N', 'program N', 'cut', 'auto' from stdin "
+                          "instead of the scripted sequence")
     simulate.set_defaults(func=main)
 
 
@@ -89,13 +95,15 @@ async def simulate(args: argparse.Namespace) -> int:
         print(f"ptzmapd: --port {args.port} is out of range (valid: {PORTS.start}..{PORTS.stop - 1}; "
               "0 = any free port)", file=sys.stderr)
         return 2
-    port = args.port if args.port is not None else (spec.default_port if spec and spec.default_port else 0)
+    port = args.port if args.port is not None else (
+        spec.default_port if spec and spec.default_port else SWITCHER_PORTS.get(protocol, 0))
     try:
         handle = await SIMULATORS[protocol](
             protocol, host=args.host, port=port, log=lambda line: print(line, flush=True),
             serial=args.serial, cameras=args.cameras, user=args.user, password_env=args.password_env,
             auth=args.auth, digest_qop=args.digest_qop, digest_algorithm=args.digest_algorithm,
             quirks=args.quirk, completion_delay=args.completion_delay, drop_packets=args.drop_packet,
+            inputs=int(args.inputs), drive="stdin" if args.stdin else "script",
         )
     except OSError as error:  # the port is taken, the host unknown, no pty to be had
         where = "a pty" if spec is not None and spec.transport == "serial" and args.serial == "pty" \
@@ -104,7 +112,8 @@ async def simulate(args: argparse.Namespace) -> int:
         reason = os.strerror(error.errno) if error.errno and error.errno > 0 else error.strerror or str(error)
         print(f"ptzmapd: cannot start the {protocol} simulator on {where}: {reason}", file=sys.stderr)
         return 1
-    print(f"simulated {protocol} camera on {handle.where} (Ctrl-C to stop)", flush=True)
+    what = "switcher" if protocol in SWITCHER_PORTS else "camera"
+    print(f"simulated {protocol} {what} on {handle.where} (Ctrl-C to stop)", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

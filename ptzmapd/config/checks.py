@@ -32,6 +32,9 @@ class Scope:
     facts: Mapping[str, str]
     cameras: Sequence[str] = ()
     inputs: Sequence[str] = ()
+    switchers: Sequence[str] = ()
+    #: The selection groups the inputs name (the default one included).
+    groups: Sequence[str] = ()
 
 
 class Check(Protocol):
@@ -146,6 +149,18 @@ class GroupName:
         if not re.fullmatch(r"[A-Za-z0-9_-]+", value):
             raise Invalid(f"group name {value!r} may only use letters, digits, '_' and '-'")
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class GroupNames:
+    """Selection groups the inputs name: one, or a list of them; kept as a tuple."""
+
+    def __call__(self, node: Node, scope: Scope) -> tuple[str, ...]:
+        items = node.value if isinstance(node, SequenceNode) else [node]
+        if not items:
+            raise Invalid("expected a group or a list of groups, got an empty list")
+        group = Choice("group", scope.groups)
+        return tuple(dict.fromkeys(group(item, scope) for item in items))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from ptzmapd.config.cameras import camera_config, os_problems
 from ptzmapd.config.led_rules import LedRule, own_light, refusal, settle
 from ptzmapd.config.model import BindingConfig, CameraConfig, Config, InputConfig, LedConfig, Mark
 from ptzmapd.config.rules import capability_problems, control_problems, shared_device_problems, value_problems
+from ptzmapd.config.switchers import switcher_config, switcher_problems, tally_problems
 from ptzmapd.config.schema import read_fields
 from ptzmapd.config.tables import (
     BINDING,
@@ -40,7 +41,7 @@ from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, SequenceNode, c
 from ptzmapd.errors import ConfigError
 from ptzmapd.files import FileRefused, beside, check_path
 from ptzmapd.mapping.actions import ACTION_ROWS
-from ptzmapd.vocabulary import NAMED_ACTIONS, RAW_KINDS, TARGETS, Action, ControlKind, can
+from ptzmapd.vocabulary import DEFAULT_GROUP, NAMED_ACTIONS, RAW_KINDS, TARGETS, Action, ControlKind, can
 from ptzmapd.protocols import PROTOCOLS
 @dataclass(slots=True)
 class _Named:
@@ -67,6 +68,7 @@ class _Loader:
     problems: list[Problem] = field(default_factory=list)
     cameras: dict[str, _Named] = field(default_factory=dict)
     inputs: dict[str, _Named] = field(default_factory=dict)
+    switchers: dict[str, _Named] = field(default_factory=dict)
     bindings: list[_Binding] = field(default_factory=list)
     #: ``input:`` nodes of include entries, checked once every input is known.
     include_inputs: list[tuple[Node, str]] = field(default_factory=list)
@@ -106,6 +108,9 @@ class _Loader:
         inputs = sections.get("inputs")
         if isinstance(inputs, MappingNode):
             self.collect_names(inputs, "inputs", "input", self.inputs, reserved=())
+        switchers = sections.get("switchers")
+        if isinstance(switchers, MappingNode):
+            self.collect_names(switchers, "switchers", "switcher", self.switchers, reserved=())
         bindings = sections.get("bindings")
         if isinstance(bindings, SequenceNode):
             for index, item in enumerate(bindings.value):
@@ -237,7 +242,14 @@ class _Loader:
                 ))
             else:
                 self.problems.append(Problem(section.mark, "cameras", "no cameras defined (at least one is required)"))
-        scope = Scope({}, cameras=list(self.cameras), inputs=list(self.inputs))
+        # The selection groups as the inputs write them (an input with a mistake still names one).
+        groups = [DEFAULT_GROUP, *dict.fromkeys(
+            group for entry in self.inputs.values() if isinstance(entry.node, MappingNode)
+            and (group := word(entry.node.value.get("group"))) is not None)]
+        switchers = {name: switcher for name, entry in self.switchers.items()
+                     if (switcher := switcher_config(name, entry.node, entry.key_mark, entry.path, list(self.cameras),
+                                                     self.problems, groups))}
+        scope = Scope({}, cameras=list(self.cameras), inputs=list(self.inputs), switchers=list(self.switchers))
         for node, path in self.include_inputs:
             try:
                 INPUT_NAME(node, scope)
@@ -253,7 +265,10 @@ class _Loader:
             asked = [(binding, entry.node, entry.path) for binding, entry in built]
             self.problems += capability_problems(asked, cameras)
             self.problems += value_problems(asked, cameras)
-        return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings])
+        if len(switchers) == len(self.switchers):
+            self.problems += switcher_problems([(binding, entry.node, entry.path) for binding, entry in built], switchers)
+            self.problems += tally_problems(cameras, switchers)
+        return None if self.problems else Config(file, cameras, inputs, [b for b, _ in bindings], switchers)
 
     def camera(self, entry: _Named) -> CameraConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "camera settings")
@@ -324,7 +339,7 @@ class _Loader:
         )
         supplied = {"input": entry.input} if entry.input is not None else {}
         values = read_fields(
-            BINDING, node, entry.path, Scope(facts, scope.cameras, scope.inputs), self.problems, supplied=supplied,
+            BINDING, node, entry.path, Scope(facts, scope.cameras, scope.inputs, scope.switchers), self.problems, supplied=supplied,
         )
         if values is None:
             return None

@@ -209,6 +209,10 @@ class BindingConfig:
     factor: float = 0.25
     #: ``action: select``: keep moving on the newly selected camera what moved the old one.
     carry: bool = False
+    #: The switcher actions: which switcher (None: the only one configured).
+    switcher: str | None = None
+    #: Its LED shows whether its camera is on the switcher's program or preview bus instead.
+    led_shows: str | None = None
     #: Light for this binding on the input's feedback output.
     led: "LedConfig | None" = None
     #: Its input's selection group (the loader copies it from the input; not a binding key).
@@ -248,6 +252,10 @@ class SwitcherConfig:
     live: str = "off"
     live_factor: float = 0.25
     tally_hold: float = 5.0
+    #: ``follow``: keep moving on the newly followed camera what moved the one left behind.
+    carry: bool = False
+    #: ``follow``: the selection groups whose ``selected`` follows (None: every group).
+    follow_groups: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

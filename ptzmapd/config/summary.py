@@ -22,6 +22,11 @@ def summarize(config: Config) -> str:
         # A selection group is named only where it is not the shared default one.
         group = f", group {device.group}" if device.group != DEFAULT_GROUP else ""
         lines.append(f"  input {device.name}: {device.type}{input_source(device)}{group}, {bound}")
+    for switcher in config.switchers.values():
+        # Never the password: the url holds none (the loader refuses one there).
+        where = switcher.url or f"{switcher.host}:{switcher.port}"
+        lines.append(f"  switcher {switcher.name}: {switcher.type} {where}, {_count(len(switcher.sources), 'source')}"
+                     f", follow {switcher.follow}, live {switcher.live}")
     return "\n".join(lines)
 
 

@@ -47,9 +47,11 @@ from ptzmapd.vocabulary import (
     NAMED_ACTIONS,
     PRESET_SPEED,
     RAW_KINDS,
+    BUSES,
     SELECT_STEPS,
     SURFACE_ACTIONS,
     SWITCH_MODES,
+    SWITCHER_ACTIONS,
     TARGETS,
     Action,
     ControlKind,
@@ -229,6 +231,11 @@ NAMED = tuple(NAMED_ACTIONS)
 LEVELLED = tuple(LEVELS)
 
 
+def _targets(targets: Sequence[Target], scope: Scope) -> tuple[Target, ...]:
+    """``targets`` a binding may name here: the switcher's buses only where one is configured."""
+    return tuple(target for target in targets if scope.switchers or target not in BUSES)
+
+
 def _named_modes(scope: Scope) -> Sequence[str]:
     action = scope.facts.get("action", "")
     modes = NAMED_ACTIONS.get(action, ())
@@ -305,11 +312,18 @@ BINDING = Schema(
               required=when(control=ControlKind.HAT).but_not(action=MOTION_ACTIONS)),
         Field("layer", Text()),
         Field("action", Choice("action", tuple(Action)), required=True),
-        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
-              applies=unless(action=(Action.SELECT, *SURFACE_ACTIONS)), default="selected"),
-        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *SELECT_STEPS), not_here=(Target.SELECTED,)),
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *_targets(TARGETS, scope)), not_here=BUSES),
+              applies=unless(action=(Action.SELECT, *SURFACE_ACTIONS, *SWITCHER_ACTIONS)), default="selected"),
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *_targets(SELECT_STEPS, scope)),
+                               not_here=(Target.SELECTED, *BUSES)),
               required=when(action=Action.SELECT), applies=when(action=Action.SELECT)),
         Field("carry", Boolean(), applies=when(action=Action.SELECT), default=False),
+        # The switcher's actions: the camera whose source goes to preview, and which switcher.
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, Target.SELECTED)),
+              applies=when(action=Action.SWITCHER_PREVIEW), default="selected"),
+        Field("switcher", Choice("switcher", lambda scope: scope.switchers), applies=when(action=SWITCHER_ACTIONS)),
+        # Its light shows whether its camera is on a switcher's program (or preview) bus.
+        Field("led_shows", Choice("led_shows", BUSES), applies=when(input_type="midi")),
         # Motion shaping (pan/tilt/zoom/focus). A deadzone and a curve shape a control's
         # travel; a button or an encoder has none (it moves at `value`).
         Field("deadzone", Number(0, 0.9), applies=when(action=MOTION_ACTIONS, used_as=TRAVELLING)),
@@ -396,6 +410,8 @@ TOP = Schema((
     Field("include", Shape(SequenceNode)),
     # A profile's device: the LED messages it obeys (for the input its include entry names).
     Field("leds", Shape(SequenceNode)),
+    # Vision mixers and tally feeds (config.switchers).
+    Field("switchers", Shape(MappingNode)),
 ))
 
 #: Camera and input names appear in paths, logs and targets: keep them plain.

@@ -44,7 +44,7 @@ from ptzmapd.control.slots import MotionSlots
 from ptzmapd.control.state import CameraState, CameraWatcher
 from ptzmapd.control.trace import command_kind, wire_text
 from ptzmapd.errors import ProtocolError, TransportError
-from ptzmapd.protocols.base import Codec, Outgoing
+from ptzmapd.protocols.base import Codec, Outgoing, command_parts
 from ptzmapd.protocols.pairing import Ledger
 from ptzmapd.transports.base import Transport
 
@@ -154,6 +154,9 @@ class CameraController(ReplyHandling):
         """A discrete command (preset, home...): queued, never dropped by a motion flood."""
         if command.slot is not None:
             return self.set_motion(command)
+        parts = command_parts(self.codec, command)
+        if parts != (command,):
+            return Outcome.gather(command, [self.submit(part) for part in parts])
         if isinstance(command, PresetRecall):
             command, setting = self._preset_speeds.prepare(command)
             if setting is not None:

@@ -35,7 +35,7 @@ from ptzmapd.commands import (
     RawCommand,
     Zoom,
 )
-from ptzmapd.mapping.intents import Intent, Select, StopAll
+from ptzmapd.mapping.intents import Intent, Select, StopAll, SwitcherRequest
 from ptzmapd.vocabulary import (
     HOLD_MODES,
     LEVELS,
@@ -288,6 +288,16 @@ ROWS: tuple[ActionRow, ...] = (
     ActionRow(Action.LAYER, Behaviour.SURFACE, modes=HOLD_MODES, default_mode="hold", asks=_no_asks),
     ActionRow(Action.FINE, Behaviour.SURFACE, modes=HOLD_MODES, default_mode="hold", asks=_no_asks,
               params=(Param("factor", 0, 1, default=0.25, above_low=True),)),
+    # The switcher's own actions ask nothing of a camera's protocol: ``check`` asks the
+    # switcher's type instead (config.switchers).
+    ActionRow(Action.SWITCHER_PREVIEW, Behaviour.ONE_SHOT, asks=_no_asks,
+              intent=lambda b: SwitcherRequest(Action.SWITCHER_PREVIEW, b.camera, b.switcher, b.group)),
+    ActionRow(Action.SWITCHER_CUT, Behaviour.ONE_SHOT, asks=_no_asks,
+              intent=lambda b: SwitcherRequest(Action.SWITCHER_CUT, None, b.switcher)),
+    ActionRow(Action.SWITCHER_AUTO, Behaviour.ONE_SHOT, asks=_no_asks,
+              intent=lambda b: SwitcherRequest(Action.SWITCHER_AUTO, None, b.switcher)),
+    # Held (by default) lifts the live lockout of every switcher with ``live:``.
+    ActionRow(Action.LIVE_OVERRIDE, Behaviour.SURFACE, modes=HOLD_MODES, default_mode="hold", asks=_no_asks),
 )
 
 #: Each action's row.

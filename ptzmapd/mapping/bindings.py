@@ -24,7 +24,7 @@ from ptzmapd.events import ControlEvent
 from ptzmapd.inputs.controls import GAMEPAD_DOWN_POSITIVE, GAMEPAD_TRIGGERS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import ACTION_ROWS, ActionRow, Behaviour, switched
 from ptzmapd.mapping.curves import AxisShape, shape
-from ptzmapd.mapping.intents import Do, Fine, Intent, Move, PresetStep, Toggled
+from ptzmapd.mapping.intents import Do, Fine, Intent, LiveOverride, Move, PresetStep, Toggled
 from ptzmapd.mapping.midi_values import relative_steps
 from ptzmapd.mapping.values import CC_CENTRE, cc_bipolar, cc_unipolar, is_press, pitchbend, unipolar
 from ptzmapd.vocabulary import SWITCH_MODES, Action, Axis, ControlKind, PressMode, switchable
@@ -68,6 +68,8 @@ class Surface:
         #: Active layers, most recent last (the newest wins where two bind one control).
         self.layers: list[str] = []
         self.fine_on = False
+        #: Live-override buttons held (or toggled) on now: the lockout is lifted while any is.
+        self.overrides: set[int] = set()
         self.switch_layer = switch_layer
 
 
@@ -401,6 +403,30 @@ class FineControl(TwoState):
         return [Fine(on, self.config.factor, self.index, self.config.group)]
 
 
+class LiveOverrideButton(TwoState):
+    """``action: live-override``: the live lockout is lifted while it is on (held, by default,
+    or toggled); with several such buttons, while any of them is."""
+
+    __slots__ = ("surface",)
+
+    def __init__(self, index: int, config: BindingConfig, row: ActionRow, surface: Surface) -> None:
+        super().__init__(index, config, row)
+        self.surface = surface
+
+    def current(self) -> bool:
+        return self.index in self.surface.overrides
+
+    def become(self, on: bool) -> list[Intent]:
+        was = bool(self.surface.overrides)
+        if on:
+            self.surface.overrides.add(self.index)
+        else:
+            self.surface.overrides.discard(self.index)
+        active = bool(self.surface.overrides)
+        change: list[Intent] = [LiveOverride(active, self.index)] if active != was else []
+        return [*change, Toggled(self.index, on)]
+
+
 #: Stands for the event of a release no control sent (its input vanished).
 _NO_EVENT = ControlEvent("", "", None, 0.0)
 
@@ -417,6 +443,8 @@ def compile_binding(index: int, config: BindingConfig, clock: Clock, deferred: D
         return Layer(index, config, row, surface)
     if row.action == Action.FINE:
         return FineControl(index, config, row, surface)
+    if row.action == Action.LIVE_OVERRIDE:
+        return LiveOverrideButton(index, config, row, surface)
     if config.mode in SWITCH_MODES and switchable(config.action):
         return Switch(index, config, row)
     return OneShot(index, config, row)

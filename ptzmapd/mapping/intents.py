@@ -101,4 +101,25 @@ class Toggled:
     on: bool
 
 
-Intent = Move | Do | StopAll | Select | PresetStep | LayerChanged | Fine | Toggled
+@dataclass(frozen=True, slots=True)
+class SwitcherRequest:
+    """Ask a switcher to act (:data:`~ptzmapd.vocabulary.SWITCHER_ACTIONS`): ``action`` is
+    ``switcher-preview`` (``camera``'s source to preview; a camera name or ``selected``),
+    ``switcher-cut`` or ``switcher-auto``; ``switcher`` names one (None: the only one)."""
+
+    action: str
+    camera: str | None = None
+    switcher: str | None = None
+    #: The asking input's selection group (whose ``selected`` it means).
+    group: str = DEFAULT_GROUP
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOverride:
+    """The live lockout is lifted (``active``) or back in force: ``action: live-override``."""
+
+    active: bool
+    binding: int | None = None
+
+
+Intent = Move | Do | StopAll | Select | PresetStep | LayerChanged | Fine | Toggled | SwitcherRequest | LiveOverride

@@ -44,3 +44,9 @@ class PipelineObserver:
 
     def camera_online(self, camera: str, online: bool) -> None:
         """A camera stopped answering, or answers again."""
+
+    def tally(self, camera: str, program: bool, preview: bool) -> None:
+        """A camera went on or off a switcher's program or preview bus."""
+
+    def refused(self, binding: int) -> None:
+        """A press of the binding was not sent: its camera is on air (the live lockout)."""

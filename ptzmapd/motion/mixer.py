@@ -13,7 +13,8 @@ longer than its ``max_move`` (a stuck fader, a jammed stick).
 The fine-control factor lives here too: the mixer keeps what each driver asks and scales it
 by the factor in force for the driver's input (fine control is a selection group's: one
 operator's fine button never slows another's stick), so a change applies at once to what is
-moving.
+moving. So does a camera's own factor (:meth:`MotionMixer.set_camera_factor`: the live
+lockout's ``slow``).
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ class MotionMixer:
         #: Fine-control factors in force, by input (absent: 1, off): a driver's speed is
         #: multiplied by its input's.
         self._fine: dict[str, float] = {}
+        #: Each camera's own factor where it is not 1 (a camera on air slowed down).
+        self._camera_factors: dict[str, float] = {}
 
     def _camera(self, camera: str) -> _CameraMotion:
         motion = self._cameras.get(camera)
@@ -138,6 +141,20 @@ class MotionMixer:
         """The fine-control factor in force for ``input_name``'s drivers (1: off)."""
         return self._fine.get(input_name, 1.0)
 
+    def set_camera_factor(self, camera: str, factor: float) -> None:
+        """Scale what moves ``camera`` by ``factor`` from now on (1 = as asked), what is
+        moving included."""
+        if factor == self._camera_factors.get(camera, 1.0):
+            return
+        if factor == 1.0:
+            del self._camera_factors[camera]
+        else:
+            self._camera_factors[camera] = factor
+        for axis in AXES:
+            contributions = self._contributions.get((camera, axis))
+            if contributions:
+                self._request(camera, axis, contributions)
+
     def _request(self, camera: str, axis: str, contributions: dict[Driver | None, float]) -> None:
         fine = self._fine
         if fine:
@@ -145,7 +162,7 @@ class MotionMixer:
                         for driver, speed in contributions.items())
         else:
             asked = sum(contributions.values())
-        total = max(-1.0, min(1.0, asked))
+        total = max(-1.0, min(1.0, asked * self._camera_factors.get(camera, 1.0)))
         motion = self._camera(camera)
         if motion.requested[axis] == total:
             return  # a resting control repeating its value changes nothing

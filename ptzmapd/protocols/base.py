@@ -200,6 +200,14 @@ class Garbage(Reply):
     reason: str = ""
 
 
+def command_parts(codec: Codec, command: Command) -> tuple[Command, ...]:
+    """The commands ``command`` goes out as, in order: itself, unless the codec has a
+    ``split(command)`` that sends it as several (a tally state that two lamps show, one
+    command per lamp, lit lamps first so that none is ever left wrong)."""
+    split = getattr(codec, "split", None)
+    return tuple(split(command)) if split is not None else (command,)
+
+
 class Codec(Protocol):
     """One camera's protocol state (sequence numbers, reassembly buffers)."""
 

@@ -72,6 +72,12 @@ class ProtocolOptions:
         """What ``ptzmapd check`` adds after the camera's endpoint (`` channel 2``); "" for none."""
         return ""
 
+    @property
+    def tally_lamps(self) -> bool:
+        """Whether the camera's tally lamps follow the switchers: a protocol that can light
+        them (capability ``tally-lamp``) has a ``tally`` key naming its dialect, or none."""
+        return getattr(self, "tally", "none") != "none"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pacing:

@@ -33,8 +33,18 @@ class Simulator(Protocol):
 #: ``start(kind, *, host, port, log, **options)``; each module documents its options.
 SimulatorStart = Callable[..., Awaitable[Simulator]]
 
-#: Simulated devices that are not a camera protocol (the PTZ image upload of video encoders).
-DEVICES: dict[str, str] = {"upload": "ptzmapd.simulators.http_cameras:start"}
+#: Simulated devices that are not a camera protocol (the PTZ image upload of video encoders,
+#: the switchers of :mod:`.mixer`: vMix, ATEM, a TSL UMD tally sender).
+DEVICES: dict[str, str] = {
+    "upload": "ptzmapd.simulators.http_cameras:start",
+    "vmix": "ptzmapd.simulators.vmix:start",
+    "atem": "ptzmapd.simulators.atem:start",
+    "tsl": "ptzmapd.simulators.tsl:start",
+}
+
+#: The simulated switchers (``ptzmapd simulate vmix|atem|tsl``) and their usual ports: vMix's
+#: TCP API, the ATEM's UDP control port, and where a TSL UMD sender sends (tslumd's default).
+SWITCHER_PORTS: dict[str, int] = {"vmix": 8099, "atem": 9910, "tsl": 65000}
 
 
 def _table() -> dict[str, str]:

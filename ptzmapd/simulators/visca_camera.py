@@ -30,6 +30,7 @@ from ptzmapd.vocabulary import DIRECT_MODE
 from ptzmapd.protocols.visca.read import CommandFrame, describe_command, read_command
 from ptzmapd.protocols.visca.tables import (
     DIRECT_COMMANDS,
+    FIXED_COMMANDS,
     INQUIRIES,
     NAMED_COMMANDS,
     PAN_TOP,
@@ -150,6 +151,7 @@ class SimulatedCamera:
             "autofocus one-push sony": self._done,
             **{f"{name} {mode}": self._set for name, mode in NAMED_COMMANDS if name != "menu"},
             **{f"{name} {DIRECT_MODE}": self._set for name in DIRECT_COMMANDS},
+            **{name: self._set for name in FIXED_COMMANDS if name.startswith("tally-")},
             "menu open": self._menu_key,
             "menu close": self._menu_close,
             **{f"menu {key}": self._menu_cursor for key in ("up", "down", "left", "right")},

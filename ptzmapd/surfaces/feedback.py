@@ -11,8 +11,12 @@ select       on while its camera is selected in its input's selection group (eve
 layer        on while its layer is active
 fine         on while the fine modifier is on
 preset       flashes when the preset is stored, lit for a moment when it is recalled
-toggles      on while the toggle is on (``mode: toggle`` named actions)
+toggles      on while the toggle is on (``mode: toggle`` named actions; live-override held)
+led_shows    on while its camera is on a switcher's program (or preview) bus; a
+             ``switcher-preview`` pad shows its camera's preview unless it says otherwise
 ============ ============================================================================
+
+A press the live lockout held back (its camera is on air) flashes the binding's light.
 
 :class:`Feedback` is the pure part, a :class:`~ptzmapd.mapping.observers.PipelineObserver`:
 it keeps the state the pipeline reports, works out the value every light should show, and
@@ -57,6 +61,9 @@ PRESET_PATTERNS: dict[str, tuple[tuple[bool, float], ...]] = {
     "cleared": ((True, 0.3), (False, 0.15), (True, 0.3)),
 }
 
+#: A press held back by the live lockout: a quick triple flash (the camera is on air).
+REFUSED_PATTERN: tuple[tuple[bool, float], ...] = ((True, 0.1), (False, 0.1)) * 3
+
 #: Half a blink of an offline camera's select pad (seconds lit, then as long dark).
 BLINK_HALF_PERIOD = 0.4
 
@@ -78,6 +85,8 @@ class Light:
     layer: str | None
     #: Its input's selection group: a select pad shows that group's selection.
     group: str = DEFAULT_GROUP
+    #: It shows whether ``subject`` (a camera, or ``selected``) is on this switcher bus.
+    shows: str | None = None
 
     @property
     def address(self) -> Address:
@@ -102,11 +111,14 @@ def light_for(index: int, binding: BindingConfig, inputs: Mapping[str, InputConf
     # that listens on one channel usually also takes its LED messages there.
     channel = led.channel or binding.channel or (device.channel if device is not None else None) or 1
     subject = binding.camera if binding.action == "select" else binding.layer if binding.action == "layer" else None
+    shows = binding.led_shows or ("preview" if binding.action == "switcher-preview" else None)
+    if shows is not None:
+        subject = binding.camera
     # A layer button works from every layer, so its light is not a layer's either.
     layer = None if binding.action == "layer" else binding.layer
     return Light(
         binding=index, input=binding.input, status=_STATUS[led.kind] | (channel - 1), number=led.number,
-        on=led.on, off=led.off, action=binding.action, subject=subject, layer=layer,
+        on=led.on, off=led.off, action=binding.action, subject=subject, layer=layer, shows=shows,
         group=device.group if device is not None else DEFAULT_GROUP,
     )
 
@@ -148,6 +160,8 @@ class Feedback(PipelineObserver):
         self._toggles: dict[int, bool] = {}
         #: The groups whose fine control is on.
         self._fine: set[str] = set()
+        #: Each camera's (program, preview) on the switchers.
+        self._tally: dict[str, tuple[bool, bool]] = {}
         # What runs on timers.
         self._patterns: dict[int, _Pattern] = {}
         self._blink_lit = True
@@ -168,7 +182,19 @@ class Feedback(PipelineObserver):
 
     def preset(self, binding: int, camera: str, what: str, number: int) -> None:
         steps = PRESET_PATTERNS.get(what)
-        if steps is None or self._closed:
+        if steps is not None:
+            self._flash(binding, steps)
+
+    def refused(self, binding: int) -> None:
+        self._flash(binding, REFUSED_PATTERN)
+
+    def tally(self, camera: str, program: bool, preview: bool) -> None:
+        self._tally[camera] = (program, preview)
+        self._refresh()
+
+    def _flash(self, binding: int, steps: tuple[tuple[bool, float], ...]) -> None:
+        """Run ``steps`` on the binding's light, then back to what it shows."""
+        if self._closed:
             return
         running = self._patterns.pop(binding, None)
         if running is not None:
@@ -295,11 +321,15 @@ class Feedback(PipelineObserver):
         pattern = self._patterns.get(light.binding)
         if pattern is not None:
             return pattern.steps[pattern.step][0]
+        selected = self._selections.get(light.group, self._first_selected)
+        if light.shows is not None:
+            camera = selected if light.subject == "selected" else light.subject
+            program, preview = self._tally.get(camera or "", (False, False))
+            return program if light.shows == "program" else preview
         if light.action == "select":
             camera = light.subject
             if camera in self._offline:
                 return self._blink_lit
-            selected = self._selections.get(light.group, self._first_selected)
             return camera == selected or (selected == "all" and camera not in ("next", "previous"))
         if light.action == "layer":
             return light.subject in self._layers[light.group]

@@ -12,8 +12,17 @@ from ptzmapd.errors import ProtocolError
 from ptzmapd.protocols.base import Notice, Outgoing, Reply, SpeedLimits
 from ptzmapd.protocols.pairing import VISCA_SOCKETS, Pairing
 
-from ptzmapd.protocols.visca.tables import ADDRESSES, DEFAULT_DIALECT, DIALECTS, Dialect, is_reply_start
-from ptzmapd.protocols.visca.encode import encode_payload, inquiry_what
+from ptzmapd.commands import TallyLamp
+from ptzmapd.protocols.visca.tables import (
+    ADDRESSES,
+    DEFAULT_DIALECT,
+    DIALECTS,
+    TALLY_DIALECTS,
+    TALLY_NONE,
+    Dialect,
+    is_reply_start,
+)
+from ptzmapd.protocols.visca.encode import Tally, encode_payload, inquiry_what
 from ptzmapd.protocols.visca.read import FrameSplitter, describe_command, replies_from
 
 
@@ -26,6 +35,16 @@ def dialect_of(name: str) -> Dialect:
     if dialect is None:
         raise ProtocolError(f"unknown visca dialect {name!r} (valid: {', '.join(DIALECTS)})")
     return dialect
+
+
+def tally_of(name: str, preview: bool) -> Tally | None:
+    """A camera's ``tally:`` (and ``tally_preview:``) as its :class:`Tally`; None for none."""
+    if name == TALLY_NONE:
+        return None
+    dialect = TALLY_DIALECTS.get(name)
+    if dialect is None:
+        raise ProtocolError(f"unknown visca tally {name!r} (valid: {', '.join(TALLY_DIALECTS)}, {TALLY_NONE})")
+    return Tally(dialect, preview)
 
 
 class ViscaCodec:
@@ -42,7 +61,8 @@ class ViscaCodec:
     pairing: Pairing = VISCA_SOCKETS
 
     def __init__(
-        self, limits: SpeedLimits, address: int = 1, dialect: str = DEFAULT_DIALECT, preset_base: int | None = None
+        self, limits: SpeedLimits, address: int = 1, dialect: str = DEFAULT_DIALECT, preset_base: int | None = None,
+        tally: str = TALLY_NONE, tally_preview: bool = False,
     ) -> None:
         if address not in ADDRESSES:
             raise ProtocolError(f"visca camera address must be 1..7, got {address!r}")
@@ -50,6 +70,7 @@ class ViscaCodec:
         self.address = address
         self.dialect = dialect_of(dialect)
         self.preset_base = self.dialect.preset_base if preset_base is None else preset_base
+        self.tally = tally_of(tally, tally_preview)
         self._splitter = FrameSplitter(is_reply_start)
         self._pending_inquiry: str | None = None
 
@@ -63,9 +84,16 @@ class ViscaCodec:
     def key(self, command: Command) -> bytes:
         return self.payload(command)
 
+    def split(self, command: Command) -> tuple[Command, ...]:
+        """A tally state as one command per lamp where the camera has two (see
+        :func:`~ptzmapd.protocols.base.command_parts`); any other command as it is."""
+        if isinstance(command, TallyLamp) and self.tally is not None:
+            return self.tally.parts(command)
+        return (command,)
+
     def payload(self, command: Command) -> bytes:
         """The frame ``8x … FF`` for ``command`` in this camera's dialect."""
-        return encode_payload(command, self.limits, self.address, self.dialect, self.preset_base)
+        return encode_payload(command, self.limits, self.address, self.dialect, self.preset_base, self.tally)
 
     def encode(self, command: Command) -> Outgoing:
         data = self.payload(command)

@@ -5,6 +5,7 @@ frames written in a config (:func:`parse_visca_raw`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from ptzmapd.commands import (
@@ -20,6 +21,7 @@ from ptzmapd.commands import (
     PresetStore,
     PresetClear,
     RawCommand,
+    TallyLamp,
     Zoom,
     ZoomPositionInquiry,
 )
@@ -55,6 +57,9 @@ from ptzmapd.protocols.visca.tables import (
     VARIABLE_NIBBLE,
     named_mode_known,
     preset_numbers,
+    PREVIEW_LAMP,
+    PROGRAM_LAMP,
+    TallyDialect,
 )
 
 # --------------------------------------------------------------------------- encoding
@@ -188,20 +193,65 @@ _DIALECT_ENCODERS: dict[type[Command], Callable[[Any, Dialect, int], bytes]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A camera's tally lamps: its :class:`~.tables.TallyDialect` and whether it shows
+    preview too (``tally_preview``)."""
+
+    dialect: TallyDialect
+    preview: bool = False
+
+    @property
+    def lamp_per_bus(self) -> bool:
+        """Program and preview each have a lamp of their own: a state is two commands."""
+        return self.preview and self.dialect.preview is not None
+
+    def parts(self, command: TallyLamp) -> tuple[TallyLamp, ...]:
+        """The state as one command per lamp where it takes two, the lit lamp first: after a
+        cut the new lamp is on before the old one goes out, never the other way round."""
+        if command.lamp is not None or not self.lamp_per_bus:
+            return (command,)
+        lamps = [(PROGRAM_LAMP, command.program), (PREVIEW_LAMP, command.preview)]
+        lamps.sort(key=lambda lamp: not lamp[1])  # stable: lit first, program before preview
+        return tuple(replace(command, lamp=lamp) for lamp, _ in lamps)
+
+    def body(self, command: TallyLamp) -> bytes:
+        dialect = self.dialect
+        if command.lamp is None and self.lamp_per_bus:
+            raise ProtocolError(f"visca tally {dialect.name}: program and preview are two commands (split it)")
+        if command.lamp == PREVIEW_LAMP:
+            if dialect.preview is None or not self.preview:
+                raise ProtocolError(f"visca tally {dialect.name} has no preview lamp here")
+            on, off = dialect.preview
+            return on if command.preview else off
+        on, off = dialect.program
+        if command.program:
+            return on
+        if command.preview and self.preview and dialect.program_lamp_preview is not None:
+            return dialect.program_lamp_preview  # one lamp serves both: preview flashes it
+        return off
+
+
 def encode_payload(
     command: Command,
     limits: SpeedLimits,
     address: int = 1,
     dialect: Dialect = DIALECTS[DEFAULT_DIALECT],
     preset_base: int | None = None,
+    tally: Tally | None = None,
 ) -> bytes:
     """The VISCA frame ``8x … FF`` for ``command``; ProtocolError if VISCA cannot say it.
 
     ``dialect`` decides the bytes where vendors differ; ``preset_base`` (default: the
-    dialect's) is the preset number the camera shows for memory 0.
+    dialect's) is the preset number the camera shows for memory 0; ``tally`` how the
+    camera's tally lamps are lit (None: it has ``tally: none``, and TallyLamp is refused).
     """
     if address not in ADDRESSES:
         raise ProtocolError(f"visca camera address must be 1..7, got {address!r}")
+    if isinstance(command, TallyLamp):
+        if tally is None:
+            raise ProtocolError("this camera's tally lamps are not driven (tally: none)")
+        return bytes([0x80 | address]) + tally.body(command) + bytes([TERMINATOR])
     worded = _DIALECT_ENCODERS.get(type(command))
     if worded is not None:
         base = dialect.preset_base if preset_base is None else preset_base

@@ -24,7 +24,7 @@ from ptzmapd.protocols.units import hexbytes
 from ptzmapd.protocols.visca.codec import ViscaCodec
 from ptzmapd.protocols.visca.encode import inquiry_what
 from ptzmapd.protocols.visca.read import FrameSplitter, describe_command, replies_from
-from ptzmapd.protocols.visca.tables import DEFAULT_DIALECT, is_reply_start
+from ptzmapd.protocols.visca.tables import DEFAULT_DIALECT, TALLY_NONE, is_reply_start
 
 
 class PayloadType(IntEnum):
@@ -162,6 +162,8 @@ class ViscaIpCodec:
         reply_sequence: str = DEFAULT_REPLY_SEQUENCE,
         dialect: str = DEFAULT_DIALECT,
         preset_base: int | None = None,
+        tally: str = TALLY_NONE,
+        tally_preview: bool = False,
     ) -> None:
         if sequence not in SEQUENCE_MODES:
             raise ProtocolError(f"unknown visca-ip sequence mode {sequence!r} (valid: {', '.join(SEQUENCE_MODES)})")
@@ -174,7 +176,9 @@ class ViscaIpCodec:
         self.replies_by_number = self.mode.replies_by_number and reply_sequence == "checked"
         self.address = address
         # The payload's own encoder: bytes, dialect and preset numbering are raw VISCA's.
-        self._frames_of = ViscaCodec(limits, address, dialect, preset_base)
+        self._frames_of = ViscaCodec(limits, address, dialect, preset_base, tally, tally_preview)
+        #: A tally state is one command per lamp, as raw VISCA sends it.
+        self.split = self._frames_of.split
         #: The sequence number the next command carries (+1 per command, wraps at 2**32).
         self.next_sequence = FIXED_SEQUENCE
         #: Sequence number → the inquiry it carried, so its answer gets the right ``what``.

@@ -17,7 +17,7 @@ from ptzmapd.protocols.base import Completion, Garbage, Notice, Outgoing, Reply,
 from ptzmapd.protocols.visca.codec import ViscaCodec
 from ptzmapd.protocols.visca.tables import reply_start
 from ptzmapd.protocols.visca.read import NETWORK_CHANGE, FrameSplitter, describe_command, replies_from
-from ptzmapd.protocols.visca.tables import DEFAULT_DIALECT, TERMINATOR, is_reply_start
+from ptzmapd.protocols.visca.tables import DEFAULT_DIALECT, TALLY_NONE, TERMINATOR, is_reply_start
 
 #: The serial broadcast address byte: a command to every camera on the chain.
 BROADCAST = 0x88
@@ -81,9 +81,10 @@ class ViscaSerialCodec(ViscaCodec):
     """
 
     def __init__(
-        self, limits: SpeedLimits, address: int, dialect: str = DEFAULT_DIALECT, preset_base: int | None = None
+        self, limits: SpeedLimits, address: int, dialect: str = DEFAULT_DIALECT, preset_base: int | None = None,
+        tally: str = TALLY_NONE, tally_preview: bool = False,
     ) -> None:
-        super().__init__(limits, address, dialect, preset_base)
+        super().__init__(limits, address, dialect, preset_base, tally, tally_preview)
         self._splitter = FrameSplitter(is_line_start)
         self._opening = False
 

@@ -7,10 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ptzmapd.protocols.base import Codec, SpeedLimits
-from ptzmapd.protocols.spec import Pacing, ProtocolOptions, ProtocolSpec, RawKind, choice_key, integer_key
+from ptzmapd.protocols.spec import Pacing, ProtocolOptions, ProtocolSpec, RawKind, choice_key, flag_key, integer_key
 from ptzmapd.protocols.visca.encode import parse_visca_raw
 from ptzmapd.protocols.visca.ip import DEFAULT_REPLY_SEQUENCE, DEFAULT_SEQUENCE, REPLY_SEQUENCE, SEQUENCE_MODES
-from ptzmapd.protocols.visca.tables import CAPABILITIES, DEFAULT_DIALECT, DIALECTS, PAN_TOP, TILT_TOP, VARIABLE_TOP
+from ptzmapd.protocols.visca.tables import (
+    CAPABILITIES,
+    DEFAULT_DIALECT,
+    DIALECTS,
+    PAN_TOP,
+    TALLY_CHOICES,
+    TALLY_NONE,
+    TILT_TOP,
+    VARIABLE_TOP,
+)
 
 #: VISCA pan 0x01-0x18, tilt 0x01-0x14, zoom/focus p 0-7.
 VISCA_LIMITS = SpeedLimits(pan=PAN_TOP, tilt=TILT_TOP, zoom=VARIABLE_TOP, focus=VARIABLE_TOP)
@@ -22,10 +31,15 @@ RAW_VISCA = RawKind(kind="visca", parse=parse_visca_raw, example="'81 01 04 38 0
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ViscaOptions(ProtocolOptions):
     """Where VISCA vendors differ (:data:`DIALECTS`): one-push AF bytes, and the preset number
-    the camera shows for memory 0 (``preset_base``; None: the dialect's own)."""
+    the camera shows for memory 0 (``preset_base``; None: the dialect's own). ``tally``: how
+    its tally lamps are lit from a switcher (:data:`~.tables.TALLY_DIALECTS`; none: left
+    alone); ``tally_preview``: preview is shown too (Sony's green lamp, where the model has
+    one; PTZOptics' one lamp flashing)."""
 
     dialect: str = choice_key(DIALECTS, default=DEFAULT_DIALECT)
     preset_base: int | None = integer_key(0, 1, default=None)
+    tally: str = choice_key(TALLY_CHOICES, default=TALLY_NONE)
+    tally_preview: bool = flag_key(default=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,20 +67,23 @@ def _visca_ip(options: ViscaIpOptions, limits: SpeedLimits) -> Codec:
     from ptzmapd.protocols.visca.ip import ViscaIpCodec
 
     return ViscaIpCodec(limits=limits, sequence=options.sequence, reply_sequence=options.reply_sequence,
-                        dialect=options.dialect, preset_base=options.preset_base)
+                        dialect=options.dialect, preset_base=options.preset_base,
+                        tally=options.tally, tally_preview=options.tally_preview)
 
 
 def _visca_raw(options: ViscaOptions, limits: SpeedLimits) -> Codec:
     from ptzmapd.protocols.visca.codec import ViscaCodec
 
-    return ViscaCodec(limits=limits, dialect=options.dialect, preset_base=options.preset_base)
+    return ViscaCodec(limits=limits, dialect=options.dialect, preset_base=options.preset_base,
+                      tally=options.tally, tally_preview=options.tally_preview)
 
 
 def _visca_serial(options: ViscaSerialOptions, limits: SpeedLimits) -> Codec:
     from ptzmapd.protocols.visca.serial import ViscaSerialCodec
 
     return ViscaSerialCodec(limits=limits, address=options.address, dialect=options.dialect,
-                            preset_base=options.preset_base)
+                            preset_base=options.preset_base, tally=options.tally,
+                            tally_preview=options.tally_preview)
 
 
 VISCA_IP: ProtocolSpec[ViscaIpOptions] = ProtocolSpec(

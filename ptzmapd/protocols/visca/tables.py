@@ -13,7 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ptzmapd.commands import Command, PanTiltPositionInquiry, ZoomPositionInquiry
-from ptzmapd.vocabulary import DIRECT_MODE, MOTION_ACTIONS, PRESET_CLEAR, PRESET_SPEED, named_capabilities, raw_capability
+from ptzmapd.vocabulary import (
+    DIRECT_MODE,
+    MOTION_ACTIONS,
+    PRESET_CLEAR,
+    PRESET_SPEED,
+    TALLY_LAMP,
+    named_capabilities,
+    raw_capability,
+)
 
 
 TERMINATOR = 0xFF
@@ -224,6 +232,46 @@ DIRECT_COMMANDS: dict[str, bytes] = {
     "bright": bytes.fromhex("01 04 4D 00 00"),
 }
 
+@dataclass(frozen=True, slots=True)
+class TallyDialect:
+    """How a vendor's cameras light their tally lamps: a camera's ``tally:``.
+
+    ``program``: the lamp that shows program (red), as (on, off) bodies. ``preview``: where
+    the camera shows preview (with ``tally_preview: true``): a second lamp's (on, off) bodies
+    (green), or ``program_lamp_preview``, a body that shows preview on the one lamp.
+    """
+
+    name: str
+    program: tuple[bytes, bytes]
+    preview: tuple[bytes, bytes] | None = None
+    program_lamp_preview: bytes | None = None
+
+
+#: ``tally: ptzoptics``: CAM_TallyLight ``8x 0A 02 02 0p FF`` of the PTZOptics table in specs/
+#: (p = 1 flashing, 2 on, 3 normal/off; the same rows as the ``tally`` action above). One lamp:
+#: program lights it, preview (opted in) makes it flash.
+#: ``tally: sony``: Sony's VISCA command list (Sony "VISCA Command List" v4,
+#: https://pro.sony/s3/2022/09/03065933/VISCA_Command_List_v4.pdf; also the BRC-X400/SRG-X400
+#: technical manual): red tally ``8x 01 7E 01 0A 00 0p FF``, green tally (only some models,
+#: e.g. the FR7) ``8x 01 7E 04 1A 00 0p FF``, p = 2 on, 3 off; a command per lamp.
+TALLY_DIALECTS: dict[str, TallyDialect] = {
+    dialect.name: dialect
+    for dialect in (
+        TallyDialect("ptzoptics", program=(bytes.fromhex("0A 02 02 02"), bytes.fromhex("0A 02 02 03")),
+                     program_lamp_preview=bytes.fromhex("0A 02 02 01")),
+        TallyDialect("sony", program=(bytes.fromhex("01 7E 01 0A 00 02"), bytes.fromhex("01 7E 01 0A 00 03")),
+                     preview=(bytes.fromhex("01 7E 04 1A 00 02"), bytes.fromhex("01 7E 04 1A 00 03"))),
+    )
+}
+SONY_TALLY = TALLY_DIALECTS["sony"]
+#: A camera's ``tally:`` choices: a dialect, or none (its lamps are left alone).
+TALLY_NONE = "none"
+TALLY_CHOICES: tuple[str, ...] = (TALLY_NONE, *TALLY_DIALECTS)
+#: The lamps of a split tally state (:meth:`~.codec.ViscaCodec.split`).
+PROGRAM_LAMP = "program"
+PREVIEW_LAMP = "preview"
+
+
 #: Commands without parameters: readable name → the bytes between the address and FF. A
 #: named action's rows read as ``"<action> <mode>"`` (``tally on``).
 FIXED_COMMANDS: dict[str, bytes] = {
@@ -237,6 +285,10 @@ FIXED_COMMANDS: dict[str, bytes] = {
     # Sony's CAM_AF One Push Trigger (Sony VISCA command lists; ERRATA "One-push autofocus").
     "autofocus one-push sony": bytes.fromhex("01 04 18 01"),
     **{f"{name} {mode}": body for (name, mode), body in NAMED_COMMANDS.items()},
+    # Sony's two lamps (TALLY_DIALECTS; PTZOptics' lamp is the tally rows above).
+    **{f"tally-{colour} {state}": body
+       for colour, pair in (("red", SONY_TALLY.program), ("green", SONY_TALLY.preview or ()))
+       for state, body in zip(("on", "off"), pair)},
 }
 #: Reading a frame back: the first name with those bytes (``autofocus on`` before the
 #: ``focus-mode auto`` that is the same command).
@@ -249,10 +301,12 @@ def named_mode_known(name: str, mode: str) -> bool:
 
 
 #: What a binding can ask of a VISCA camera (the vocabulary of :mod:`ptzmapd.vocabulary`),
-#: read from the tables of this module. Every VISCA protocol declares exactly this.
+#: read from the tables of this module. Every VISCA protocol declares exactly this; with
+#: ``tally-lamp`` it lights its lamps from a switcher (where its ``tally:`` says how).
 CAPABILITIES: frozenset[str] = (
     frozenset(MOTION_ACTIONS)
-    | {"stop", "home", "preset", PRESET_CLEAR, PRESET_SPEED, "autofocus", "position", raw_capability("visca")}
+    | {"stop", "home", "preset", PRESET_CLEAR, PRESET_SPEED, "autofocus", "position", raw_capability("visca"),
+       TALLY_LAMP}
     | named_capabilities([*NAMED_COMMANDS, *((name, DIRECT_MODE) for name in DIRECT_COMMANDS)])
 )
 
