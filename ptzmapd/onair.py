@@ -46,10 +46,12 @@ class Buses:
 class SwitcherRules:
     """What one switcher's state does in the pipeline (its ``switchers:`` entry): which bus
     ``selected`` follows (``follow``; the camera left behind keeps moving on the new one with
-    ``carry``), and the live lockout of the camera on program (``live``, ``live_factor``)."""
+    ``carry``) in which selection groups (``groups``; None: every group), and the live lockout
+    of the camera on program (``live``, ``live_factor``)."""
 
     follow: str = FOLLOW_OFF
     carry: bool = False
+    groups: frozenset[str] | None = None
     live: str = LIVE_OFF
     live_factor: float = 0.25
 

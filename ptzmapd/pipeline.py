@@ -1,10 +1,16 @@
 """Events in, camera commands out: mapping → selection → motion → per-camera controllers.
 
-This is the part of the daemon that runs on every control event. It knows which camera is
-selected (or that all are), resolves binding targets (``selected``, ``all``, ``preview``,
-``program`` or a name: :meth:`Pipeline.resolve`, the one place that does),
-relays the fine-control factor to the mixer, keeps each camera's preset cursor, and stops exactly what
-must stop when the selection changes, a layer changes, or an input vanishes or goes silent.
+This is the part of the daemon that runs on every control event. It knows which camera each
+selection group has selected (or that it has all), resolves binding targets (``selected``,
+``all``, ``preview``, ``program`` or a name: :meth:`Pipeline.resolve`, the one place that
+does), relays the fine-control factor to the mixer, keeps each camera's preset cursor, and
+stops exactly what must stop when the selection changes, a layer changes, or an input
+vanishes or goes silent.
+
+Selection groups: each input belongs to one group (its ``group:``, else the default group,
+which the remote API uses too); ``select``, ``next``/``previous`` and ``camera: selected``
+act on the group of the input that asked, and a group's change of selection stops only what
+that group's own drivers moved, so two operators can steer two cameras side by side.
 What the switchers show arrives as :meth:`Pipeline.on_buses` (:mod:`ptzmapd.onair`): the
 selection follows a bus (:meth:`Pipeline.follow`), and every command aimed at a camera on
 air passes the live lockout's one gate (:meth:`Pipeline.allows`).
@@ -15,7 +21,8 @@ toggles and tally; cameras going offline they hear from the controllers themselv
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import Command, PresetClear, PresetRecall, PresetStore
@@ -40,7 +47,7 @@ from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.mapping.observers import PipelineObserver
 from ptzmapd.motion.mixer import MotionMixer, MotionProfile
 from ptzmapd.onair import FOLLOW_OFF, MOVING_COMMANDS, Buses, OnAir, SwitcherDesk, SwitcherRules
-from ptzmapd.vocabulary import BUSES, TARGETS, Axis, Target
+from ptzmapd.vocabulary import BUSES, DEFAULT_GROUP, TARGETS, Axis, Target
 
 PRESET_WORDS = {PresetRecall: "recalled", PresetStore: "stored", PresetClear: "cleared"}
 
@@ -58,22 +65,31 @@ class Pipeline:
         observers: Sequence[PipelineObserver] = (),
         switchers: Mapping[str, SwitcherRules] | None = None,
         desk: SwitcherDesk | None = None,
+        groups: Collection[str] = (),
     ) -> None:
         """``deadman``: input name -> seconds of silence after which what it drives is
         stopped; ``observers`` hear what the mapping did (surface LEDs); ``switchers``: each
         configured switcher's follow and live rules, whose buses arrive by :meth:`on_buses`;
-        ``desk``: where switcher actions go."""
+        ``desk``: where switcher actions go; ``groups``: the selection groups the inputs name
+        besides the default one."""
         self.controllers = controllers
         self.log = log or logging.getLogger("ptzmapd")
         self.mapper = Mapper(bindings, clock, self._apply_all)
         self.mixer = MotionMixer(self._send_motion, clock, profiles, self._zoom, self.log)
-        # The first camera listed is selected at start.
-        self.selected: str | None = next(iter(controllers), None)
+        # The first camera listed is selected at start, in every group.
+        first = next(iter(controllers), None)
+        #: Each selection group's selected camera (``all``: every camera; None: no cameras).
+        self.selections: dict[str, str | None] = {group: first for group in (DEFAULT_GROUP, *groups)}
         self._observers = tuple(observers)
         #: Set at shutdown (:meth:`mute`): events still in flight from the inputs move nothing.
         self._muted = False
-        # Drivers that reached their camera through "selected": a switch stops them.
-        self._via_selected: set[Driver] = set()
+        #: The inputs of each selection group (those with bindings: what fine control scales).
+        self._group_inputs: defaultdict[str, set[str]] = defaultdict(set)
+        for binding in bindings:
+            self._group_inputs[binding.group].add(binding.input)
+        # Drivers that reached their camera through their group's "selected": a switch of
+        # that group's selection stops them (and only them).
+        self._via_selected: defaultdict[str, set[Driver]] = defaultdict(set)
         #: The newest event of each input, for ``ptzmapd status`` and the deadman.
         self.last_events: dict[str, ControlEvent] = {}
         self._clock = clock
@@ -86,6 +102,11 @@ class Pipeline:
         self._desk = desk
         #: (driver, camera) whose motion the lockout holds back: logged once per press.
         self._held_back: set[tuple[Driver, str]] = set()
+
+    @property
+    def selected(self) -> str | None:
+        """The default group's selected camera."""
+        return self.selections[DEFAULT_GROUP]
 
     # ------------------------------------------------------------------ entry points
 
@@ -134,22 +155,22 @@ class Pipeline:
     def apply(self, intent: Intent) -> None:
         if isinstance(intent, Move):
             if intent.target == Target.SELECTED:
-                self._via_selected.add(intent.driver)
-            for camera in self.resolve(intent.target):
+                self._via_selected[intent.group].add(intent.driver)
+            for camera in self.resolve(intent.target, intent.group):
                 if self.onair.limit(camera) == 0.0 and not self._may_move(camera, intent):
                     continue
                 self.mixer.move(camera, intent.axis, intent.speed, intent.driver)
         elif isinstance(intent, Do):
-            for camera in self.resolve(intent.target):
+            for camera in self.resolve(intent.target, intent.group):
                 self._do(camera, intent.command, intent.binding)
         elif isinstance(intent, StopAll):
-            for camera in self.resolve(intent.target):
+            for camera in self.resolve(intent.target, intent.group):
                 self.mixer.forget(camera)
                 self.controllers[camera].stop(everywhere=True)  # the stop button: always on the wire
         elif isinstance(intent, Select):
-            self.select(intent.camera, intent.carry)
+            self.select(intent.camera, intent.carry, intent.group)
         elif isinstance(intent, PresetStep):
-            for camera in self.resolve(intent.target):
+            for camera in self.resolve(intent.target, intent.group):
                 self._step_preset(camera, intent)
         elif isinstance(intent, LayerChanged):
             self._layer(intent)
@@ -183,7 +204,7 @@ class Pipeline:
             target = step.first if step.delta > 0 else step.last
         else:
             target = step.first + (current - step.first + step.delta) % span  # wraps round
-        self._do(camera, PresetRecall(target), step.binding)
+        self._do(camera, PresetRecall(target, step.speed), step.binding)
 
     def _layer(self, change: LayerChanged) -> None:
         stopped = self.mixer.stop_driven_by(lambda driver: driver in change.stop)
@@ -191,18 +212,22 @@ class Pipeline:
             "layer '%s' %s%s", change.name, "on" if change.active else "off",
             f"; stopped {', '.join(f'{c} {a}' for c, a in stopped)}" if stopped else "",
         )
-        self._tell(lambda observer: observer.layer(change.name, change.active))
+        self._tell(lambda observer: observer.group_layer(change.group, change.name, change.active))
 
     def _fine(self, fine: Fine) -> None:
-        # What is moving now slows down (or speeds up) at once, not at the next touch.
-        if not self.mixer.set_fine(fine.factor if fine.active else 1.0):
+        # What is moving now slows down (or speeds up) at once, not at the next touch; only
+        # what the group's own inputs drive.
+        if not self.mixer.set_fine(fine.factor if fine.active else 1.0, self._group_inputs[fine.group]):
             return
-        self._tell(lambda observer: observer.fine(fine.active))
+        self._tell(lambda observer: observer.group_fine(fine.group, fine.active))
         if fine.binding is not None:
             binding = fine.binding
             self._tell(lambda observer: observer.toggled(binding, fine.active))
 
-    def select(self, camera: str, carry: bool = False) -> None:
+    def select(self, camera: str, carry: bool = False, group: str = DEFAULT_GROUP) -> None:
+        """Select ``camera`` (a name, ``all``, ``next``, ``previous``, or a bus: the camera on
+        it) for ``group``: what that group's drivers moved through ``selected`` stops (or, with
+        ``carry``, moves on to the new camera); other groups' motion is left alone."""
         names = list(self.controllers)
         if camera in BUSES:
             on_bus = self.resolve(camera)
@@ -210,45 +235,49 @@ class Pipeline:
                 self.log.info("no camera is on %s: the selection stays", camera)
                 return
             camera = on_bus[0]
+        current = self.selections.get(group, self.selections[DEFAULT_GROUP])
         if camera in (Target.NEXT, Target.PREVIOUS):
             if not names:
                 return
-            current = names.index(self.selected) if self.selected in names else (-1 if camera == Target.NEXT else 0)
-            camera = names[(current + (1 if camera == Target.NEXT else -1)) % len(names)]
-        if camera == self.selected or (camera != Target.ALL and camera not in self.controllers):
+            index = names.index(current) if current in names else (-1 if camera == Target.NEXT else 0)
+            camera = names[(index + (1 if camera == Target.NEXT else -1)) % len(names)]
+        if camera == current or (camera != Target.ALL and camera not in self.controllers):
             return
-        previous = self.resolve(Target.SELECTED)
+        previous = self.resolve(Target.SELECTED, group)
+        drivers = self._via_selected[group]
         carried = [
-            (axis, driver, speed) for name, axis, driver, speed in self.mixer.contributions(self._via_selected.__contains__)
+            (axis, driver, speed) for name, axis, driver, speed in self.mixer.contributions(drivers.__contains__)
             if name in previous
         ]
         # The hand is still on the stick, but it now means another camera: the one(s) it was
         # moving must not keep going.
-        self.mixer.stop_driven_by(lambda driver: driver in self._via_selected, set(previous))
-        self.selected = camera
-        self.log.info("selected %s", "every camera" if camera == Target.ALL else f"camera '{camera}'")
+        self.mixer.stop_driven_by(drivers.__contains__, set(previous))
+        self.selections[group] = camera
+        chosen = "every camera" if camera == Target.ALL else f"camera '{camera}'"
+        self.log.info("selected %s", chosen if group == DEFAULT_GROUP else f"{chosen} for group '{group}'")
         if carry:
             for axis, driver, speed in carried:
-                for target in self.resolve(Target.SELECTED):
+                for target in self.resolve(Target.SELECTED, group):
                     # Handed over through the live gate, as a move of its own would be.
                     if self.onair.limit(target) > 0.0 or self._may_move(target, Move(target, Axis(axis), speed, driver)):
                         self.mixer.move(target, axis, speed, driver)
-        self._tell(lambda observer: observer.selected(camera))
+        self._tell(lambda observer: observer.group_selected(group, camera))
 
     def targets(self) -> tuple[Target, ...]:
         """The targets besides camera names this pipeline can resolve: ``preview`` and
         ``program`` only where a switcher is configured (as ``ptzmapd check`` rules)."""
         return tuple(t for t in TARGETS if self.onair.rules or t not in BUSES)
 
-    def resolve(self, target: str) -> list[str]:
+    def resolve(self, target: str, group: str = DEFAULT_GROUP) -> list[str]:
         """The cameras a binding's ``camera:`` (a :class:`~ptzmapd.vocabulary.Target` or a
-        camera name) reaches now, in the config's order: the one place targets are resolved.
-        ``preview``/``program``: the cameras any switcher has on that bus (none while no
-        switcher shows a mapped source there)."""
+        camera name) reaches now for an input of selection ``group``, in the config's order:
+        the one place targets are resolved. ``preview``/``program``: the cameras any switcher
+        has on that bus (none while no switcher shows a mapped source there)."""
         if target == Target.SELECTED:
-            if self.selected == Target.ALL:
+            selected = self.selections.get(group, self.selections[DEFAULT_GROUP])
+            if selected == Target.ALL:
                 return list(self.controllers)
-            return [self.selected] if self.selected is not None else []
+            return [selected] if selected is not None else []
         if target == Target.ALL:
             return list(self.controllers)
         if target in BUSES:
@@ -268,21 +297,23 @@ class Pipeline:
         if rules is not None and rules.follow != FOLLOW_OFF:
             on_bus = [name for name in self.controllers if name in buses.on(rules.follow)]
             # A bus without a mapped camera leaves the selection alone; so does one that
-            # already shows the selected camera (among others).
-            if on_bus and self.selected not in on_bus:
-                self.follow(on_bus[0], rules.carry)
+            # already shows the group's selected camera (among others).
+            for group in self.selections if rules.groups is None else rules.groups:
+                if on_bus and self.selections.get(group) not in on_bus:
+                    self.follow(on_bus[0], rules.carry, group)
         self._relimit(changed)
         news = [(name, now) for name, was in before.items() if (now := self.onair.tally(name)) != was]
         # Lit first: after a cut the new camera's lamp is on before the old one's goes out.
         for name, now in sorted(news, key=lambda change: not any(change[1])):
             self._tell(lambda observer: observer.tally(name, *now))
 
-    def follow(self, camera: str, carry: bool = False) -> None:
-        """The switcher put ``camera`` on the bus ``follow:`` tracks: it becomes the selected
-        camera (what moved the one left behind stops, unless ``carry``). A manual select
-        still works until the switcher's next change."""
-        self.log.info("following the switcher to camera '%s'", camera)
-        self.select(camera, carry)
+    def follow(self, camera: str, carry: bool = False, group: str = DEFAULT_GROUP) -> None:
+        """The switcher put ``camera`` on the bus ``follow:`` tracks: it becomes ``group``'s
+        selected camera (what moved the one left behind stops, unless ``carry``). A manual
+        select still works until the switcher's next change."""
+        self.log.info("following the switcher to camera '%s'%s", camera,
+                      "" if group == DEFAULT_GROUP else f" for group '{group}'")
+        self.select(camera, carry, group)
 
     def allows(self, camera: str, command: Command) -> bool:
         """The live lockout's gate: whether ``command`` may go to ``camera`` now. Motion
@@ -330,7 +361,7 @@ class Pipeline:
     def _ask_switcher(self, request: SwitcherRequest) -> None:
         camera = request.camera
         if camera is not None:
-            cameras = self.resolve(camera)
+            cameras = self.resolve(camera, request.group)
             if len(cameras) != 1:
                 self.log.warning("%s: no single camera is %s", request.action, camera)
                 return

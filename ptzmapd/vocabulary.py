@@ -114,6 +114,10 @@ class Target(Word):
     PROGRAM = "program"
 
 
+#: The selection group of an input that names none: every such input shares one ``selected``
+#: camera (an input's ``group:`` gives it a selection of its own; the remote API uses this one).
+DEFAULT_GROUP = "default"
+
 #: Targets of every camera action.
 TARGETS: tuple[Target, ...] = (Target.SELECTED, Target.ALL, Target.PREVIEW, Target.PROGRAM)
 #: The switcher's buses a target (and ``follow:``) can name.
@@ -153,10 +157,6 @@ PRESET_CLEAR = "preset clear"
 #: binding, a camera's ``preset_speed``): a protocol that lists it honours
 #: ``PresetRecall.speed``, in the recall itself or with a setting sent before it.
 PRESET_SPEED = "preset speed"
-
-#: The capability of lighting a camera's tally lamps from a switcher
-#: (:class:`~ptzmapd.commands.TallyLamp`; the camera's ``tally:`` names its dialect).
-TALLY_LAMP = "tally-lamp"
 
 #: The capability of lighting a camera's tally lamps from a switcher
 #: (:class:`~ptzmapd.commands.TallyLamp`; the camera's ``tally:`` names its dialect).

@@ -13,7 +13,6 @@ from ptzmapd.vocabulary import (
     NAMED_ACTIONS,
     PRESET_CLEAR,
     PRESET_SPEED,
-    TALLY_LAMP,
     RAW_KINDS,
     TALLY_LAMP,
     Action,
@@ -47,7 +46,8 @@ def test_visca_capabilities_are_read_from_its_tables() -> None:
     # Every named entry is one the codec encodes, and nothing else is claimed.
     named = {entry for entry in capabilities if entry.split(" ")[0] in NAMED_ACTIONS}
     assert named == named_capabilities([*visca.NAMED_COMMANDS, *((name, "direct") for name in visca.DIRECT_COMMANDS)])
-    assert capabilities - named == BASIC_CAPABILITIES | {"autofocus", "position", PRESET_CLEAR, "raw visca", TALLY_LAMP}
+    assert capabilities - named == BASIC_CAPABILITIES | {"autofocus", "position", PRESET_CLEAR, PRESET_SPEED, "raw visca",
+                                                         TALLY_LAMP}
 
 
 def test_what_visca_lacks() -> None:

@@ -341,7 +341,8 @@ def test_the_password_is_read_from_its_source_and_never_shown(tmp_path: Path, mo
 
 def test_the_readmes_switcher_configs_load_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = readme[readme.index("## Switchers"):readme.index("## How it works")]
+    start = readme.index("## Switchers")
+    section = readme[start:readme.index("\n## ", start)]  # up to the next section
     blocks = section.split("```yaml\n")[1:]
     assert len(blocks) == 2
     monkeypatch.setenv("OBS_PASSWORD", "not shown")

@@ -20,7 +20,7 @@ from typing import Any
 
 from ptzmapd.api.remote import DEFAULT_HOLD, FrontEnd, Remote
 from ptzmapd.api.state import build_state
-from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot, SwitcherStatus
+from ptzmapd.app.status import CameraStatus, GroupStatus, InputStatus, LastEvent, StatusSnapshot, SwitcherStatus
 from ptzmapd.app.switching import Switching
 from ptzmapd.app.tally import CameraTally
 from ptzmapd.clock import Clock
@@ -91,7 +91,7 @@ def controller_settings(camera: CameraConfig) -> ControllerSettings:
     return ControllerSettings(
         min_interval=pacing.min_interval, ack_timeout=pacing.ack_timeout, position_poll=camera.feel.position_poll,
         stop_repeats=pacing.stop_repeats, refresh=pacing.refresh, pace_from_reply=pacing.from_reply,
-        zoom_max=float(zoom_max) if zoom_max else None, pan_tilt=spec.pan_tilt,
+        zoom_max=float(zoom_max) if zoom_max else None, pan_tilt=spec.pan_tilt, preset_speed=camera.preset_speed,
     )
 
 
@@ -173,6 +173,10 @@ class Runtime:
                     seconds_ago=round(max(0.0, now - last.time), 1) if last.time else None,
                 ),
             )
+        groups = {
+            group: GroupStatus(selected, tuple(name for name, device in self.config.inputs.items() if device.group == group))
+            for group, selected in pipeline.selections.items()
+        }
         switchers = {}
         for name, view in (self.switching.views() if self.switching is not None else {}).items():
             switchers[name] = SwitcherStatus(
@@ -180,7 +184,8 @@ class Runtime:
                 program=view.state.program_name, preview=view.state.preview_name,
                 program_cameras=sorted(view.buses.program), preview_cameras=sorted(view.buses.preview),
             )
-        return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs, switchers=switchers)
+        return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs, switchers=switchers,
+                              groups=groups)
 
     async def shutdown(self, grace: float = STOP_GRACE, confirm: Collection[str] = (), lamps_dark: bool = True) -> None:
         """Stop every camera, close the inputs, wait up to ``grace`` for the stops to be
@@ -288,6 +293,7 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
             observers=(*((feedback.feedback,) if feedback is not None else ()), *((tally,) if tally else ())),
             switchers=switching.rules if switching is not None else None,
             desk=switching,
+            groups={device.group for device in config.inputs.values()},
         )
         if tally is not None:
             tally.start(max(switcher.tally_hold for switcher in config.switchers.values()))

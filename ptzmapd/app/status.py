@@ -83,6 +83,14 @@ class InputStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupStatus:
+    """One selection group: its selected camera (``all``: every camera) and its inputs."""
+
+    selected: str | None
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SwitcherStatus:
     """One switcher: connected, what is on each bus (the mixer's own name: an OBS scene, a
     vMix title, ``input 3``) and which cameras that is; ``holding``: lost, but its buses still
@@ -100,11 +108,13 @@ class SwitcherStatus:
 @dataclass(frozen=True, slots=True)
 class StatusSnapshot:
     """What the running daemon knows at one moment: its config file, cameras, inputs and
-    switchers."""
+    switchers, and each selection group's selection (a camera's ``selected`` is the default
+    group's)."""
 
     config: str
     cameras: Mapping[str, CameraStatus]
     inputs: Mapping[str, InputStatus]
+    groups: Mapping[str, GroupStatus] = field(default_factory=dict)
     switchers: Mapping[str, SwitcherStatus] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -113,6 +123,7 @@ class StatusSnapshot:
             "config": self.config,
             "cameras": {name: asdict(camera) for name, camera in self.cameras.items()},
             "inputs": {name: asdict(device) for name, device in self.inputs.items()},
+            "groups": {name: asdict(group) for name, group in self.groups.items()},
             "switchers": {name: asdict(switcher) for name, switcher in self.switchers.items()},
         }
 
@@ -267,6 +278,13 @@ def render(status: dict[str, Any]) -> str:
         last = device["last_event"]
         seen = f"last {last['control']} = {last['value']:g}, {last['seconds_ago']}s ago" if last else "no event yet"
         lines.append(f"    {name:<10} {device['type']:<9} {'connected   ' if device['connected'] else 'DISCONNECTED'}  {seen}")
+    groups = status.get("groups") or {}
+    if len(groups) > 1:
+        # Several operators: whose selection is which (with one group, '>' says it all).
+        lines.append("groups:")
+        for name, group in groups.items():
+            members = ", ".join(group["inputs"]) or "no input"
+            lines.append(f"    {name:<10} > {group['selected'] or '(none)':<10} ({members})")
     return "\n".join(lines)
 
 

@@ -35,7 +35,9 @@ BusSink = Callable[[str, Buses], None]
 
 def rules_of(config: SwitcherConfig) -> SwitcherRules:
     """What a switcher's state does in the pipeline, from its config."""
-    return SwitcherRules(follow=config.follow, carry=config.carry, live=config.live, live_factor=config.live_factor)
+    groups = frozenset(config.follow_groups) if config.follow_groups is not None else None
+    return SwitcherRules(follow=config.follow, carry=config.carry, live=config.live, live_factor=config.live_factor,
+                         groups=groups)
 
 
 def buses_of(config: SwitcherConfig, state: SwitcherState) -> Buses:

@@ -70,6 +70,8 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                       f"at most {TIMED_MOVE_LIMIT:g}; {jog_seconds})")
     send.add_argument("--store", action="store_true", help="with preset: store instead of recall")
     send.add_argument("--clear", action="store_true", help="with preset: clear (forget) it instead of recall")
+    send.add_argument("--speed", type=float, metavar="S",
+                      help="with preset: travel there at this speed (more than 0, at most 1 of the camera's fastest)")
     for axis, meaning in (("pan", "degrees"), ("tilt", "degrees"), ("zoom", "0..100")):
         send.add_argument(f"--{axis}", type=float, metavar="N",
                           help=f"move-to: the {axis} position ({meaning}); jog: the {axis} speed -1..1")
@@ -83,19 +85,23 @@ def main(args: argparse.Namespace, log: logging.Logger) -> int:
 def send_command(
     action: str, value: str | None, store: bool, level: int | None = None, raw_kind: str | None = None,
     *, clear: bool = False, axes: dict[str, float | None] | None = None, duration: float | None = None,
+    speed: float | None = None,
 ) -> Command:
     """The command ``ptzmapd send`` sends for ACTION VALUE; ValueError with a clear text.
 
     ``level`` is ``--level`` (a named action's direct mode); ``raw_kind`` what a raw VALUE is
     written in, the camera's own kind (None: the camera takes no raw commands). ``axes`` are
-    ``--pan/--tilt/--zoom`` (move-to positions, jog speeds); ``duration`` is a jog's ``--for``.
+    ``--pan/--tilt/--zoom`` (move-to positions, jog speeds); ``duration`` is a jog's ``--for``;
+    ``speed`` a preset recall's ``--speed``.
     """
-    return pressed_binding(action, value, store, level, raw_kind, clear=clear, axes=axes, duration=duration)[1]
+    return pressed_binding(action, value, store, level, raw_kind, clear=clear, axes=axes, duration=duration,
+                           speed=speed)[1]
 
 
 def pressed_binding(
     action: str, value: str | None, store: bool, level: int | None = None, raw_kind: str | None = None,
     *, clear: bool = False, axes: dict[str, float | None] | None = None, duration: float | None = None,
+    speed: float | None = None,
 ) -> tuple[BindingConfig, Command]:
     """The button binding ``send``'s arguments stand for, and the command one press of it sends."""
     row = ACTION_ROWS[action]
@@ -119,6 +125,11 @@ def pressed_binding(
     if level is not None and not (action in LEVELS and value == DIRECT_MODE):
         raise ValueError(f"--level goes with a direct mode ({', '.join(f'{name} {DIRECT_MODE}' for name in LEVELS)})")
     keys.update(_value_keys(row, value, store, clear, level, raw_kind))
+    if speed is not None:
+        # A recall's travel speed (binding key ``speed``), with the config's range.
+        if row.argument != "preset" or store or clear:
+            raise ValueError("--speed goes with a preset recall (not with --store or --clear)")
+        keys["speed"] = _checked(action, "speed", speed, "--speed")
     binding = _binding(action, keys)
     assert row.command is not None  # SEND_ACTIONS have one
     return binding, row.command(binding)
@@ -363,6 +374,7 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
         binding, command = pressed_binding(
             args.action, args.value, args.store, args.level, raw_kinds[0] if raw_kinds else None,
             clear=args.clear, axes={"pan": args.pan, "tilt": args.tilt, "zoom": args.zoom}, duration=args.duration,
+            speed=args.speed,
         )
     except ValueError as error:
         print(f"ptzmapd: {error}", file=sys.stderr)
@@ -439,5 +451,6 @@ async def send(args: argparse.Namespace, log: logging.Logger) -> int:
     what += "".join(f" {axis} {number:g}" for axis, number in (("pan", args.pan), ("tilt", args.tilt), ("zoom", args.zoom))
                     if number is not None)
     what += f" {args.level}" if args.level is not None else ""
+    what += f" at speed {args.speed:g}" if args.speed is not None else ""
     assert controller is not None  # made, or the signal or error above returned
     return report_answers(camera.name, what, outcomes, controller.state.last_error, opening)

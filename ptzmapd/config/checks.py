@@ -8,6 +8,7 @@ the codec that sends it (its protocol spec's ``raw``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -32,6 +33,8 @@ class Scope:
     cameras: Sequence[str] = ()
     inputs: Sequence[str] = ()
     switchers: Sequence[str] = ()
+    #: The selection groups the inputs name (the default one included).
+    groups: Sequence[str] = ()
 
 
 class Check(Protocol):
@@ -135,6 +138,29 @@ class Text:
         if not value.strip():
             raise Invalid("must not be empty")
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class GroupName:
+    """An input's selection group: a plain name (it appears in ``ptzmapd status`` and logs)."""
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        value = Text()(node, scope)
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+            raise Invalid(f"group name {value!r} may only use letters, digits, '_' and '-'")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class GroupNames:
+    """Selection groups the inputs name: one, or a list of them; kept as a tuple."""
+
+    def __call__(self, node: Node, scope: Scope) -> tuple[str, ...]:
+        items = node.value if isinstance(node, SequenceNode) else [node]
+        if not items:
+            raise Invalid("expected a group or a list of groups, got an empty list")
+        group = Choice("group", scope.groups)
+        return tuple(dict.fromkeys(group(item, scope) for item in items))
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,7 @@ from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, SequenceNode, c
 from ptzmapd.errors import ConfigError
 from ptzmapd.files import FileRefused, beside, check_path
 from ptzmapd.mapping.actions import ACTION_ROWS
-from ptzmapd.vocabulary import NAMED_ACTIONS, RAW_KINDS, TARGETS, Action, ControlKind, can
+from ptzmapd.vocabulary import DEFAULT_GROUP, NAMED_ACTIONS, RAW_KINDS, TARGETS, Action, ControlKind, can
 from ptzmapd.protocols import PROTOCOLS
 @dataclass(slots=True)
 class _Named:
@@ -263,9 +263,13 @@ class _Loader:
                 ))
             else:
                 self.problems.append(Problem(section.mark, "cameras", "no cameras defined (at least one is required)"))
+        # The selection groups as the inputs write them (an input with a mistake still names one).
+        groups = [DEFAULT_GROUP, *dict.fromkeys(
+            group for entry in self.inputs.values() if isinstance(entry.node, MappingNode)
+            and (group := word(entry.node.value.get("group"))) is not None)]
         switchers = {name: switcher for name, entry in self.switchers.items()
                      if (switcher := switcher_config(name, entry.node, entry.key_mark, entry.path, list(self.cameras),
-                                                     self.problems))}
+                                                     self.problems, groups))}
         scope = Scope({}, cameras=list(self.cameras), inputs=list(self.inputs), switchers=list(self.switchers))
         for node, path in self.include_inputs:
             try:
@@ -359,6 +363,10 @@ class _Loader:
         facts["preset_by"] = (
             "encoder" if "encoding" in node.value else "step" if "step" in node.value else "number"
         )
+        # What a preset binding does with its preset: only a recall travels (speed:).
+        facts["preset_does"] = next(
+            (does for does in ("clear", "store") if getattr(node.value.get(does), "value", None) is True), "recall",
+        )
         supplied = {"input": entry.input} if entry.input is not None else {}
         values = read_fields(
             BINDING, node, entry.path, Scope(facts, scope.cameras, scope.inputs, scope.switchers), self.problems, supplied=supplied,
@@ -389,6 +397,8 @@ class _Loader:
         values["led"] = self.light(values.pop("led", None), control, number, values.get("channel"), device,
                                    input_name, node, entry.path)
         values["action"] = Action(values["action"])
+        if device is not None:
+            values["group"] = device.group
         binding = BindingConfig(
             control=ControlKind(control), number=number, mark=node.mark, raw=raw[0] if raw else None, **values,
         )

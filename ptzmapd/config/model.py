@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ptzmapd.protocols.spec import Pacing, ProtocolOptions
 from ptzmapd.secrets import Credentials, Secret
 
-from ptzmapd.vocabulary import Action, ControlKind
+from ptzmapd.vocabulary import DEFAULT_GROUP, Action, ControlKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +108,9 @@ class CameraConfig:
     max_zoom_speed: int | None = None
     max_focus_speed: int | None = None
     feel: MotionFeel = field(default_factory=MotionFeel)
+    #: The travel speed 0..1 of a preset recall whose binding gives no ``speed:``; None: the
+    #: camera's own preset speed.
+    preset_speed: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,8 @@ class InputConfig:
     listen: "Listener | None" = None
     #: OSC: the sender networks obeyed (empty: any sender, allowed on loopback only).
     allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    #: The selection group: inputs of one group share one ``selected`` camera.
+    group: str = DEFAULT_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +201,8 @@ class BindingConfig:
     #: Presets: held this long = store (a tap recalls); clear instead of recall.
     hold: float | None = None
     clear: bool = False
+    #: Presets: the travel speed 0..1 of a recall (None: the camera's ``preset_speed``).
+    speed: float | None = None
     #: ``action: move-to``: the position (degrees; zoom 0..100), None = leave that axis;
     #: ``action: jog``: the speeds (-1..1), None = 0.
     pan: float | None = None
@@ -213,6 +220,8 @@ class BindingConfig:
     led_shows: str | None = None
     #: Light for this binding on the input's feedback output.
     led: "LedConfig | None" = None
+    #: Its input's selection group (the loader copies it from the input; not a binding key).
+    group: str = DEFAULT_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +259,8 @@ class SwitcherConfig:
     tally_hold: float = 5.0
     #: ``follow``: keep moving on the newly followed camera what moved the one left behind.
     carry: bool = False
+    #: ``follow``: the selection groups whose ``selected`` follows (None: every group).
+    follow_groups: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

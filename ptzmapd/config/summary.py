@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ptzmapd.config.model import ApiConfig, CameraConfig, Config, HttpEndpoint, InputConfig, SerialLink
+from ptzmapd.vocabulary import DEFAULT_GROUP
 
 
 def summarize(config: Config) -> str:
@@ -18,7 +19,9 @@ def summarize(config: Config) -> str:
         lines.append(f"  camera {camera.name}: {camera.protocol}{_endpoint(camera)}")
     for device in config.inputs.values():
         bound = _count(per_input[device.name], "binding")
-        lines.append(f"  input {device.name}: {device.type}{input_source(device)}, {bound}")
+        # A selection group is named only where it is not the shared default one.
+        group = f", group {device.group}" if device.group != DEFAULT_GROUP else ""
+        lines.append(f"  input {device.name}: {device.type}{input_source(device)}{group}, {bound}")
     for switcher in config.switchers.values():
         # Never the password: the url holds none (the loader refuses one there).
         where = switcher.url or _host_port(switcher.host, switcher.port)

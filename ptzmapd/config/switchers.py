@@ -13,6 +13,7 @@ One entry::
       live: block                  # off | block | slow (live_factor)
       tally_hold: 5                # seconds lamps hold after the switcher is lost
       carry: false                 # follow: keep moving on the new camera
+      follow_groups: [a]           # follow: the selection groups that follow (default: all)
 
 Across entries (:func:`switcher_problems`): switcher actions need a switcher that can be
 driven (a TSL feed cannot), name one when there are several, and a camera that has a source
@@ -28,9 +29,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from ptzmapd.config.checks import Boolean, Choice, Integer, Invalid, Number, Scope, Shape, Text, word
+from ptzmapd.config.checks import Boolean, Choice, GroupNames, Integer, Invalid, Number, Scope, Shape, Text, word
 from ptzmapd.config.model import BindingConfig, CameraConfig, Listener, Mark, SwitcherConfig
-from ptzmapd.config.schema import Field, Schema, read_fields, when
+from ptzmapd.config.schema import Field, Schema, read_fields, unless, when
 from ptzmapd.config.yamlmarks import MappingNode, Node, Problem, child_path
 from ptzmapd.onair import FOLLOW_MODES, FOLLOW_OFF, LIVE_MODES, LIVE_OFF
 from ptzmapd.registry import suggest
@@ -61,6 +62,8 @@ SWITCHER = Schema((
     Field("follow", Choice("follow", FOLLOW_MODES), default=FOLLOW_OFF),
     # Carrying a move over is part of following: without follow it would be ignored.
     Field("carry", Boolean(), default=False, applies=when(follow=[mode for mode in FOLLOW_MODES if mode != FOLLOW_OFF])),
+    # The selection groups whose `selected` follows (default: every group).
+    Field("follow_groups", GroupNames(), applies=unless(follow=FOLLOW_OFF)),
     Field("live", Choice("live", LIVE_MODES), default=LIVE_OFF),
     Field("live_factor", Number(0, 1, above_low=True), default=0.25),
     Field("tally_hold", Number(0, 3600), default=5.0),
@@ -68,8 +71,9 @@ SWITCHER = Schema((
 
 
 def switcher_config(name: str, node: Node, key_mark: Mark, path: str, cameras: Sequence[str],
-                    problems: list[Problem]) -> SwitcherConfig | None:
-    """One ``switchers:`` entry as its config, or None (with its problems added)."""
+                    problems: list[Problem], groups: Sequence[str] = ()) -> SwitcherConfig | None:
+    """One ``switchers:`` entry as its config, or None (with its problems added); ``groups``:
+    the selection groups the inputs name."""
     if not isinstance(node, MappingNode):
         problems.append(Problem(node.mark, path, "expected a mapping of switcher settings"))
         return None
@@ -80,7 +84,7 @@ def switcher_config(name: str, node: Node, key_mark: Mark, path: str, cameras: S
         facts["follow"] = follow
     found = len(problems)
     # Partial: a source mapped to a misspelt camera is reported beside a missing host.
-    values = read_fields(SWITCHER, node, path, Scope(facts, cameras), problems, where=key_mark, partial=True) or {}
+    values = read_fields(SWITCHER, node, path, Scope(facts, cameras, groups=groups), problems, where=key_mark, partial=True) or {}
     if "type" not in values:
         return None
     sources = _sources(values["sources"], child_path(path, "sources"), cameras, problems) if "sources" in values else {}
@@ -91,7 +95,7 @@ def switcher_config(name: str, node: Node, key_mark: Mark, path: str, cameras: S
     return SwitcherConfig(
         name=name, type=values["type"], mark=key_mark, host=host, port=port, url=url, password=password,
         sources=sources, follow=values["follow"], live=values["live"], live_factor=values["live_factor"],
-        tally_hold=values["tally_hold"], carry=values.get("carry", False),
+        tally_hold=values["tally_hold"], carry=values.get("carry", False), follow_groups=values.get("follow_groups"),
     )
 
 

@@ -30,3 +30,5 @@ class ControllerSettings:
     #: The protocol's pan/tilt position range (``CameraState.pan``/``tilt`` are reported
     #: positions normalised over it); None: they are not normalised.
     pan_tilt: PanTiltRange | None = None
+    #: The travel speed 0..1 of a preset recall that gives none (None: the camera's own).
+    preset_speed: float | None = None

@@ -7,7 +7,7 @@ to a packet must stay short. Around it sits the state a surface needs:
 - **layers**: a held (or toggled) button switches to another set of bindings; a control
   not bound in the active layer falls through to the base layer. Layer buttons work from
   every layer. When a layer comes or goes, motions driven by bindings that no longer apply
-  stop.
+  stop. Each selection group has its own layers (and fine control): a :class:`Surface` each.
 - **press semantics** (:mod:`.bindings`): notes, buttons, hat directions and CCs-as-buttons
   fire once per press; presets can tell a tap (recall) from a hold (store); on/off actions
   can toggle or be momentary.
@@ -21,6 +21,7 @@ Each binding is compiled once (:func:`~.bindings.compile_binding`) and owns its 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import Callable
 
@@ -30,24 +31,27 @@ from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.bindings import Binding, Motion, Preset, Surface, compile_binding
 from ptzmapd.mapping.intents import Intent, LayerChanged
 from ptzmapd.mapping.midi_values import MidiAssembler
-from ptzmapd.vocabulary import Action, ControlKind
+from ptzmapd.vocabulary import DEFAULT_GROUP, Action, ControlKind
 
 Key = tuple[str, str, object]
 
 
 class _Control:
     """The bindings of one control (input, kind, number): its layer buttons, which apply in
-    every layer, and the others by the layer they belong to (None: the base layer)."""
+    every layer, and the others by the layer they belong to (None: the base layer). The
+    control's input is in one selection group, whose layers apply to it."""
 
-    __slots__ = ("switches", "by_layer", "layered")
+    __slots__ = ("switches", "by_layer", "layered", "group")
 
     def __init__(self) -> None:
+        self.group = DEFAULT_GROUP
         self.switches: list[Binding] = []
         self.by_layer: dict[str | None, list[Binding]] = {}
         #: Whether anything here depends on the active layers (most controls: no).
         self.layered = False
 
     def add(self, binding: Binding) -> None:
+        self.group = binding.config.group
         if binding.config.action == Action.LAYER:
             self.switches.append(binding)
         else:
@@ -62,10 +66,12 @@ class Mapper:
         clock: Clock,
         deferred: Callable[[list[Intent]], None] | None = None,
     ) -> None:
-        self._surface = Surface(self._switch_layer)
+        #: Each selection group's layers and fine control.
+        self._surfaces: dict[str, Surface] = {}
         deferred = deferred or (lambda intents: None)
         self._bindings = [
-            compile_binding(index, binding, clock, deferred, self._surface) for index, binding in enumerate(bindings)
+            compile_binding(index, binding, clock, deferred, self._surface(binding.group))
+            for index, binding in enumerate(bindings)
         ]
         self._by_control: dict[Key, _Control] = defaultdict(_Control)
         cc14: dict[str, set[int]] = defaultdict(set)
@@ -85,8 +91,19 @@ class Mapper:
 
     @property
     def layers(self) -> list[str]:
-        """Active layers, most recent last (the newest wins where two bind one control)."""
-        return self._surface.layers
+        """The default group's active layers, most recent last (the newest wins where two bind
+        one control)."""
+        return self.layers_of(DEFAULT_GROUP)
+
+    def layers_of(self, group: str) -> list[str]:
+        """Selection group ``group``'s active layers, most recent last."""
+        return self._surface(group).layers
+
+    def _surface(self, group: str) -> Surface:
+        surface = self._surfaces.get(group)
+        if surface is None:
+            surface = self._surfaces[group] = Surface(functools.partial(self._switch_layer, group))
+        return surface
 
     # ------------------------------------------------------------------ lookup
 
@@ -114,7 +131,7 @@ class Mapper:
     def _effective(self, control: _Control) -> list[Binding]:
         """The bindings of one control that apply now: layer buttons always; of the rest, those
         of the newest active layer that binds this control, else the base layer's."""
-        for layer in reversed(self._surface.layers):
+        for layer in reversed(self._surface(control.group).layers):
             chosen = control.by_layer.get(layer)
             if chosen:
                 break
@@ -126,21 +143,23 @@ class Mapper:
         binding = compiled.config
         return compiled in self._effective(self._by_control[(binding.input, binding.control, binding.number)])
 
-    def _switch_layer(self, name: str, turn_on: bool) -> list[Intent]:
-        """Turn layer ``name`` on or off: the motions of bindings that stop applying stop."""
-        motion = [b for b in self._bindings if isinstance(b, Motion)]
+    def _switch_layer(self, group: str, name: str, turn_on: bool) -> list[Intent]:
+        """Turn ``group``'s layer ``name`` on or off: the motions of bindings that stop applying
+        stop."""
+        motion = [b for b in self._bindings if isinstance(b, Motion) and b.config.group == group]
         before = {b for b in motion if self._applies(b)}
+        layers = self._surface(group).layers
         if turn_on:
-            self._surface.layers.append(name)
+            layers.append(name)
         else:
-            self._surface.layers.remove(name)
+            layers.remove(name)
         after = {b for b in motion if self._applies(b)}
         lost = frozenset(b.driver for b in before - after)
         # A tap/hold whose binding no longer applies must not store a preset a second later.
         for compiled in self._bindings:
             if isinstance(compiled, Preset) and compiled.timer is not None and not self._applies(compiled):
                 compiled.forget()
-        return [LayerChanged(name, turn_on, lost)]
+        return [LayerChanged(name, turn_on, lost, group)]
 
     def input_gone(self, name: str) -> list[Intent]:
         """An input vanished: its held buttons count as released (a momentary tally goes

@@ -11,8 +11,10 @@ otherwise nothing runs. A motion watchdog stops a camera that has moved continuo
 longer than its ``max_move`` (a stuck fader, a jammed stick).
 
 The fine-control factor lives here too: the mixer keeps what each driver asks and scales it
-by the factor in force, so a change of factor applies at once to what is moving. So does a
-camera's own factor (:meth:`MotionMixer.set_camera_factor`: the live lockout's ``slow``).
+by the factor in force for the driver's input (fine control is a selection group's: one
+operator's fine button never slows another's stick), so a change applies at once to what is
+moving. So does a camera's own factor (:meth:`MotionMixer.set_camera_factor`: the live
+lockout's ``slow``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from collections.abc import Collection
 from typing import Callable
 
 from ptzmapd.clock import Clock, Timer
@@ -86,8 +89,9 @@ class MotionMixer:
         self._contributions: dict[tuple[str, str], dict[Driver | None, float]] = {}
         self._timer: Timer | None = None
         self._timer_at: float | None = None
-        #: The fine-control factor (1 = off): every driver's speed is multiplied by it.
-        self.fine_factor = 1.0
+        #: Fine-control factors in force, by input (absent: 1, off): a driver's speed is
+        #: multiplied by its input's.
+        self._fine: dict[str, float] = {}
         #: Each camera's own factor where it is not 1 (a camera on air slowed down).
         self._camera_factors: dict[str, float] = {}
 
@@ -118,16 +122,24 @@ class MotionMixer:
             contributions.pop(driver, None)
         self._request(camera, axis, contributions)
 
-    def set_fine(self, factor: float) -> bool:
-        """Scale every driver's speed by ``factor`` from now on (1 = fine control off), what
-        is moving included. False if it was in force already."""
-        if factor == self.fine_factor:
+    def set_fine(self, factor: float, inputs: Collection[str]) -> bool:
+        """Scale the speed of every driver of ``inputs`` by ``factor`` from now on (1 = fine
+        control off), what is moving included. False if it was in force already."""
+        if all(self._fine.get(name, 1.0) == factor for name in inputs):
             return False
-        self.fine_factor = factor
+        for name in inputs:
+            if factor == 1.0:
+                self._fine.pop(name, None)
+            else:
+                self._fine[name] = factor
         for (camera, axis), contributions in list(self._contributions.items()):
             if contributions:
                 self._request(camera, axis, contributions)
         return True
+
+    def fine_factor(self, input_name: str) -> float:
+        """The fine-control factor in force for ``input_name``'s drivers (1: off)."""
+        return self._fine.get(input_name, 1.0)
 
     def set_camera_factor(self, camera: str, factor: float) -> None:
         """Scale what moves ``camera`` by ``factor`` from now on (1 = as asked), what is
@@ -144,8 +156,13 @@ class MotionMixer:
                 self._request(camera, axis, contributions)
 
     def _request(self, camera: str, axis: str, contributions: dict[Driver | None, float]) -> None:
-        factor = self.fine_factor * self._camera_factors.get(camera, 1.0)
-        total = max(-1.0, min(1.0, sum(speed * factor for speed in contributions.values())))
+        fine = self._fine
+        if fine:
+            asked = sum(speed * fine.get(driver[0], 1.0) if driver is not None else speed
+                        for driver, speed in contributions.items())
+        else:
+            asked = sum(contributions.values())
+        total = max(-1.0, min(1.0, asked * self._camera_factors.get(camera, 1.0)))
         motion = self._camera(camera)
         if motion.requested[axis] == total:
             return  # a resting control repeating its value changes nothing

@@ -43,8 +43,10 @@ class Head:
     position: dict[str, float] = field(default_factory=dict)
     #: Signed units per second, by axis, for axes not seeking a target.
     speed: dict[str, float] = field(default_factory=dict)
-    #: Axes seeking a position at their top rate (they ignore ``speed`` meanwhile).
+    #: Axes seeking a position at their top rate (they ignore ``speed`` meanwhile)...
     target: dict[str, float] = field(default_factory=dict)
+    #: ...times this share of it (a VISCA preset recall at a preset speed travels slower).
+    seek_share: float = 1.0
     #: A momentary move stops every axis at this time (ISAPI ``momentary``).
     stop_at: float | None = None
     presets: dict[int, dict[str, float]] = field(default_factory=dict)
@@ -82,7 +84,7 @@ class Head:
                 self.position[name] = axis.place(self.position[name] + self.speed[name] * elapsed)
                 continue
             remaining = target - self.position[name]
-            step = axis.top_rate * elapsed
+            step = axis.top_rate * self.seek_share * elapsed
             if abs(remaining) <= step + _EPSILON:
                 self.position[name] = target
             else:
@@ -92,7 +94,8 @@ class Head:
     def seek_time(self) -> float:
         """Seconds until every axis with a target reaches it."""
         return max(
-            (abs(target - self.position[name]) / self.axes[name].top_rate for name, target in self.target.items()),
+            (abs(target - self.position[name]) / (self.axes[name].top_rate * self.seek_share)
+             for name, target in self.target.items()),
             default=0.0,
         )
 
@@ -102,15 +105,16 @@ class Head:
         if target is None:
             return self.speed[name]
         remaining = target - self.position[name]
-        return math.copysign(self.axes[name].top_rate, remaining) if remaining else 0.0
+        return math.copysign(self.axes[name].top_rate * self.seek_share, remaining) if remaining else 0.0
 
     def drive(self, name: str, speed: float) -> None:
         """Drive one axis at ``speed`` (units per second), dropping any target it sought."""
         self.speed[name] = speed
         self.target.pop(name, None)
 
-    def seek(self, targets: dict[str, float]) -> None:
-        """Send axes towards positions at their top rate (they stop driving)."""
+    def seek(self, targets: dict[str, float], share: float = 1.0) -> None:
+        """Send axes towards positions at ``share`` (0..1) of their top rate (they stop driving)."""
+        self.seek_share = share
         for name, value in targets.items():
             self.speed[name] = 0.0
             self.target[name] = self.axes[name].place(value)

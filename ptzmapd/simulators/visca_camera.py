@@ -8,7 +8,9 @@ Units of the model (VISCA's own position units):
 - zoom 0 (wide)..0x4000 (tele), (p+1)/8 × 0x4000/3 units/s: p = 7 crosses the range in 3 s;
 - focus 0 (near)..0x1000 (far), (p+1)/8 × 0x1000/3 units/s;
 - preset recall and home move every axis at its top speed (800, 400, 0x4000/3, 0x1000/3
-  units/s) toward the target; the command holds its socket until the last axis arrives;
+  units/s) toward the target, a recall at the Preset Recall Speed's share of it (pp/0x18,
+  full by default), or at its preset's own speed where Sony's PanTilt_Memory_Speed set one;
+  the command holds its socket until the last axis arrives;
 - named camera actions (``tally on``, ``iris direct 8``) are remembered as settings; the OSD
   menu opens and closes (ERRATA: recalling preset 95 is PTZOptics' menu key), and while it is
   open the menu's cursor commands move the cursor, not the camera;
@@ -32,6 +34,7 @@ from ptzmapd.protocols.visca.tables import (
     INQUIRIES,
     NAMED_COMMANDS,
     PAN_TOP,
+    PRESET_SPEED_TOP,
     TERMINATOR,
     TILT_TOP,
     VARIABLE_TOP,
@@ -100,6 +103,8 @@ class _Move:
 
     socket: int
     targets: tuple[tuple[str, float], ...]
+    #: The share of the top speed it travels at (a preset recall: the Preset Recall Speed).
+    share: float = 1.0
 
 
 def _reply(address: int, kind: int, socket: int, *data: int) -> bytes:
@@ -124,6 +129,8 @@ class SimulatedCamera:
         self._moves: list[_Move] = []
         self._due: list[bytes] = []
         self._presets: dict[int, tuple[tuple[str, float], ...]] = {}
+        #: Sony's speed per preset (PanTilt_Memory_Speed qq), where one was set.
+        self._preset_speeds: dict[int, int] = {}
         self._autofocus = True
         self._last_command = ""
         self._settings: dict[str, str] = {}
@@ -135,6 +142,7 @@ class SimulatedCamera:
             "home": self._home,
             "preset recall": self._recall,
             "preset store": self._store,
+            "preset memory speed": self._memory_speed,
             "preset reset": self._forget,
             "autofocus on": self._set_autofocus,
             "autofocus off": self._set_autofocus,
@@ -346,9 +354,18 @@ class SimulatedCamera:
         self._presets.pop(command.args[0], None)
         return self._done(command, socket)
 
+    def _memory_speed(self, command: CommandFrame, socket: int) -> list[bytes]:
+        memory, level = command.args
+        self._preset_speeds[memory] = level
+        return self._done(command, socket)
+
     def _recall(self, command: CommandFrame, socket: int) -> list[bytes]:
         # A memory never stored moves nothing; the command still completes (on the next poll).
-        return self._start_move(_Move(socket, self._presets.get(command.args[0], ())))
+        # It travels at its own speed (Sony), else at the camera's Preset Recall Speed
+        # (8x 01 06 01 pp FF, pp 01-18).
+        memory = command.args[0]
+        share = self._preset_speeds.get(memory, self._registers["preset-speed"]) / PRESET_SPEED_TOP
+        return self._start_move(_Move(socket, self._presets.get(memory, ()), share))
 
     def _home(self, command: CommandFrame, socket: int) -> list[bytes]:
         return self._start_move(_Move(socket, (("pan", 0.0), ("tilt", 0.0))))
@@ -369,7 +386,7 @@ class SimulatedCamera:
         return [_reply(self.address, 4, move.socket)]
 
     def _begin(self, move: _Move) -> None:
-        self._head.seek(dict(move.targets))
+        self._head.seek(dict(move.targets), move.share)
 
     def _advance(self, now: float) -> None:
         """Run the model up to ``now``, finishing moves (in order) on the way."""

@@ -6,8 +6,8 @@ with the values that mean on and off). What lights it depends on the binding's a
 ============ ============================================================================
 action       the light
 ============ ============================================================================
-select       on while its camera is selected (every camera pad when ``all`` is);
-             blinks while its camera does not answer
+select       on while its camera is selected in its input's selection group (every
+             camera pad when ``all`` is); blinks while its camera does not answer
 layer        on while its layer is active
 fine         on while the fine modifier is on
 preset       flashes when the preset is stored, lit for a moment when it is recalled
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.config.model import BindingConfig, Config, InputConfig, LedConfig
 from ptzmapd.mapping.observers import PipelineObserver
+from ptzmapd.vocabulary import DEFAULT_GROUP
 
 if TYPE_CHECKING:  # midi_out imports rtmidi: only the daemon's wiring needs it at run time
     from ptzmapd.surfaces.midi_out import MidiFeedbackOutput
@@ -82,6 +83,8 @@ class Light:
     subject: str | None
     #: The layer whose bindings it belongs to (None: the base layer).
     layer: str | None
+    #: Its input's selection group: a select pad shows that group's selection.
+    group: str = DEFAULT_GROUP
     #: It shows whether ``subject`` (a camera, or ``selected``) is on this switcher bus.
     shows: str | None = None
 
@@ -116,6 +119,7 @@ def light_for(index: int, binding: BindingConfig, inputs: Mapping[str, InputConf
     return Light(
         binding=index, input=binding.input, status=_STATUS[led.kind] | (channel - 1), number=led.number,
         on=led.on, off=led.off, action=binding.action, subject=subject, layer=layer, shows=shows,
+        group=device.group if device is not None else DEFAULT_GROUP,
     )
 
 
@@ -147,12 +151,15 @@ class Feedback(PipelineObserver):
         self._lights: dict[Address, list[Light]] = defaultdict(list)
         for light in lights:
             self._lights[light.address].append(light)
-        # What the pipeline reported.
-        self._selected = selected
+        # What the pipeline reported: each group's selection (every group starts on `selected`).
+        self._first_selected = selected
+        self._selections: dict[str, str | None] = {}
         self._offline: set[str] = set()
-        self._layers: list[str] = []  # active, most recent last: it wins a shared light
+        #: Each group's active layers, most recent last: it wins a shared light.
+        self._layers: defaultdict[str, list[str]] = defaultdict(list)
         self._toggles: dict[int, bool] = {}
-        self._fine = False
+        #: The groups whose fine control is on.
+        self._fine: set[str] = set()
         #: Each camera's (program, preview) on the switchers.
         self._tally: dict[str, tuple[bool, bool]] = {}
         # What runs on timers.
@@ -167,7 +174,10 @@ class Feedback(PipelineObserver):
     # ------------------------------------------------------------------ observer
 
     def selected(self, camera: str | None) -> None:
-        self._selected = camera
+        self.group_selected(DEFAULT_GROUP, camera)
+
+    def group_selected(self, group: str, camera: str | None) -> None:
+        self._selections[group] = camera
         self._refresh()
 
     def preset(self, binding: int, camera: str, what: str, number: int) -> None:
@@ -194,10 +204,14 @@ class Feedback(PipelineObserver):
         self._refresh()
 
     def layer(self, name: str, active: bool) -> None:
-        if name in self._layers:
-            self._layers.remove(name)
+        self.group_layer(DEFAULT_GROUP, name, active)
+
+    def group_layer(self, group: str, name: str, active: bool) -> None:
+        layers = self._layers[group]
+        if name in layers:
+            layers.remove(name)
         if active:
-            self._layers.append(name)
+            layers.append(name)
         self._refresh()
 
     def toggled(self, binding: int, on: bool) -> None:
@@ -205,7 +219,13 @@ class Feedback(PipelineObserver):
         self._refresh()
 
     def fine(self, active: bool) -> None:
-        self._fine = active
+        self.group_fine(DEFAULT_GROUP, active)
+
+    def group_fine(self, group: str, active: bool) -> None:
+        if active:
+            self._fine.add(group)
+        else:
+            self._fine.discard(group)
         self._refresh()
 
     def camera_online(self, camera: str, online: bool) -> None:
@@ -287,10 +307,11 @@ class Feedback(PipelineObserver):
 
     def _visible(self, lights: list[Light]) -> list[Light]:
         """The lights of one address that apply now, as the mapper picks bindings: layer
-        buttons always; of the rest, the newest active layer's if it has any, else the base's."""
+        buttons always; of the rest, the newest active layer's if it has any, else the base's.
+        (One address is one input's: its group's layers.)"""
         always = [light for light in lights if light.action == "layer"]
         others = [light for light in lights if light.action != "layer"]
-        for layer in reversed(self._layers):
+        for layer in reversed(self._layers[lights[0].group]):
             chosen = [light for light in others if light.layer == layer]
             if chosen:
                 return always + chosen
@@ -300,19 +321,20 @@ class Feedback(PipelineObserver):
         pattern = self._patterns.get(light.binding)
         if pattern is not None:
             return pattern.steps[pattern.step][0]
+        selected = self._selections.get(light.group, self._first_selected)
         if light.shows is not None:
-            camera = self._selected if light.subject == "selected" else light.subject
+            camera = selected if light.subject == "selected" else light.subject
             program, preview = self._tally.get(camera or "", (False, False))
             return program if light.shows == "program" else preview
         if light.action == "select":
             camera = light.subject
             if camera in self._offline:
                 return self._blink_lit
-            return camera == self._selected or (self._selected == "all" and camera not in ("next", "previous"))
+            return camera == selected or (selected == "all" and camera not in ("next", "previous"))
         if light.action == "layer":
-            return light.subject in self._layers
+            return light.subject in self._layers[light.group]
         if light.action == "fine":
-            return self._fine
+            return light.group in self._fine
         return self._toggles.get(light.binding, False)
 
 
