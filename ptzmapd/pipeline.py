@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from ptzmapd.clock import Clock, Timer
-from ptzmapd.commands import Command, PresetClear, PresetRecall, PresetStore
+from ptzmapd.commands import STOPS, Command, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config.model import BindingConfig
 from ptzmapd.control.controller import CameraController
 from ptzmapd.events import ControlEvent
@@ -29,10 +29,13 @@ from ptzmapd.mapping.intents import (
     Select,
     StopAll,
     Toggled,
+    TourControl,
+    TraceControl,
 )
 from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.mapping.observers import PipelineObserver
 from ptzmapd.motion.mixer import MotionMixer, MotionProfile
+from ptzmapd.tours.programs import Programs
 from ptzmapd.vocabulary import Target
 
 PRESET_WORDS = {PresetRecall: "recalled", PresetStore: "stored", PresetClear: "cleared"}
@@ -49,9 +52,11 @@ class Pipeline:
         profiles: dict[str, MotionProfile] | None = None,
         deadman: dict[str, float] | None = None,
         observers: Sequence[PipelineObserver] = (),
+        programs: Programs | None = None,
     ) -> None:
         """``deadman``: input name -> seconds of silence after which what it drives is
-        stopped; ``observers`` hear what the mapping did (surface LEDs)."""
+        stopped; ``observers`` hear what the mapping did (surface LEDs); ``programs`` runs
+        the tours and traces, and hears every manual move and motion command."""
         self.controllers = controllers
         self.log = log or logging.getLogger("ptzmapd")
         self.mapper = Mapper(bindings, clock, self._apply_all)
@@ -70,6 +75,7 @@ class Pipeline:
         self._deadman_timer: Timer | None = None
         #: Each camera's preset cursor, for preset up/down and encoders.
         self._preset_cursor: dict[str, int] = {}
+        self.programs = programs
 
     # ------------------------------------------------------------------ entry points
 
@@ -93,8 +99,11 @@ class Pipeline:
         self.log.warning("input '%s' vanished; stopped what it drove (%s)", input_name, what)
 
     def mute(self) -> None:
-        """At shutdown: stop every camera; whatever the inputs still deliver moves nothing."""
+        """At shutdown: end every tour and trace and stop every camera; whatever the inputs
+        still deliver moves nothing."""
         self._muted = True
+        if self.programs is not None:
+            self.programs.stop_all()
         self.stop_everything()
 
     def stop_everything(self) -> None:
@@ -103,6 +112,8 @@ class Pipeline:
             controller.stop(everywhere=True)
 
     def close(self) -> None:
+        if self.programs is not None:
+            self.programs.close()
         self.mixer.close()
         self.mapper.close()
         if self._deadman_timer is not None:
@@ -119,13 +130,18 @@ class Pipeline:
         if isinstance(intent, Move):
             if intent.target == Target.SELECTED:
                 self._via_selected.add(intent.driver)
+            programs = self.programs
             for camera in self._cameras(intent.target):
+                if programs is not None and intent.speed and camera in programs.running:
+                    programs.manual(camera, None)  # a hand on the stick takes over from a tour
                 self.mixer.move(camera, intent.axis, intent.speed, intent.driver)
         elif isinstance(intent, Do):
             for camera in self._cameras(intent.target):
                 self._do(camera, intent.command, intent.binding)
         elif isinstance(intent, StopAll):
             for camera in self._cameras(intent.target):
+                if self.programs is not None:
+                    self.programs.manual(camera, STOPS["pantilt"])
                 self.mixer.forget(camera)
                 self.controllers[camera].stop(everywhere=True)  # the stop button: always on the wire
         elif isinstance(intent, Select):
@@ -139,8 +155,16 @@ class Pipeline:
             self._fine(intent)
         elif isinstance(intent, Toggled):
             self._tell(lambda observer: observer.toggled(intent.binding, intent.on))
+        elif isinstance(intent, TourControl):
+            if self.programs is not None:
+                self.programs.control_tour(intent)
+        elif isinstance(intent, TraceControl):
+            if self.programs is not None:
+                self.programs.control_trace(intent, self._cameras(intent.target))
 
     def _do(self, camera: str, command: Command, binding: int | None) -> None:
+        if self.programs is not None:
+            self.programs.manual(camera, command)
         self.controllers[camera].submit(command)
         what = PRESET_WORDS.get(type(command))
         if what is not None and binding is not None:
@@ -210,6 +234,8 @@ class Pipeline:
 
     def _send_motion(self, camera: str, command: Command) -> None:
         self.controllers[camera].set_motion(command)
+        if self.programs is not None:
+            self.programs.sent(camera, command)  # recorded into a trace; a preset left behind
 
     def _zoom(self, camera: str) -> float | None:
         """The lens position 0 (wide)..1 (tele) the camera last reported, if it can."""

@@ -31,6 +31,7 @@ from ptzmapd.motion.shaping import RampLimits, ZoomCurve
 from ptzmapd.pipeline import Pipeline
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.base import SpeedLimits
+from ptzmapd.tours.programs import Programs
 from ptzmapd.transports import TransportPool
 
 #: How long shutdown waits for the cameras to acknowledge their stops.
@@ -156,7 +157,12 @@ class Runtime:
                     seconds_ago=round(max(0.0, now - last.time), 1) if last.time else None,
                 ),
             )
-        return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs)
+        programs = pipeline.programs
+        return StatusSnapshot(
+            config=self.config.path, cameras=cameras, inputs=inputs,
+            tours=programs.tour_states() if programs is not None else {},
+            traces=programs.trace_states() if programs is not None else {},
+        )
 
     async def shutdown(self, grace: float = STOP_GRACE, confirm: Collection[str] = ()) -> None:
         """Stop every camera, close the inputs, wait up to ``grace`` for the stops to be
@@ -187,14 +193,17 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
         # Surface LEDs first: the controllers tell them which camera does not answer. The
         # first camera listed is selected at start (see Pipeline).
         feedback = SurfaceFeedback.for_config(config, clock, next(iter(config.cameras), None), log)
-        watchers: tuple[CameraWatcher, ...] = (feedback.feedback,) if feedback is not None else ()
+        observers = (feedback.feedback,) if feedback is not None else ()
+        # Tours and traces pause while their camera does not answer: the controllers tell them.
+        programs = Programs(config.tours, config.bindings, controllers, clock, log, config.state_dir, observers)
+        watchers: tuple[CameraWatcher, ...] = (*observers, programs)
         for camera in config.cameras.values():
             controllers[camera.name] = await make_controller(camera, pool, clock, log, watchers)
         pipeline = Pipeline(
             config.bindings, controllers, clock=clock, log=log,
             profiles={camera.name: motion_profile(camera) for camera in config.cameras.values()},
             deadman={name: device.deadman for name, device in config.inputs.items() if device.deadman},
-            observers=(feedback.feedback,) if feedback is not None else (),
+            observers=observers, programs=programs,
         )
         # ...and started before the inputs: a surface that connects finds its lights set.
         if feedback is not None:

@@ -21,11 +21,13 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ptzmapd.errors import PtzmapdError
+from ptzmapd.tours.tour import TourState
+from ptzmapd.tours.trace import TraceState
 
 SOCKET_NAME = "ptzmapd.sock"
 
@@ -81,6 +83,9 @@ class StatusSnapshot:
     config: str
     cameras: Mapping[str, CameraStatus]
     inputs: Mapping[str, InputStatus]
+    #: Every configured tour; the traces being recorded or played.
+    tours: Mapping[str, TourState] = field(default_factory=dict)
+    traces: Mapping[str, TraceState] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The snapshot as plain JSON-able values (the socket's document)."""
@@ -88,6 +93,8 @@ class StatusSnapshot:
             "config": self.config,
             "cameras": {name: asdict(camera) for name, camera in self.cameras.items()},
             "inputs": {name: asdict(device) for name, device in self.inputs.items()},
+            "tours": {name: asdict(tour) for name, tour in self.tours.items()},
+            "traces": {name: asdict(trace) for name, trace in self.traces.items()},
         }
 
 
@@ -231,7 +238,34 @@ def render(status: dict[str, Any]) -> str:
         last = device["last_event"]
         seen = f"last {last['control']} = {last['value']:g}, {last['seconds_ago']}s ago" if last else "no event yet"
         lines.append(f"    {name:<10} {device['type']:<9} {'connected   ' if device['connected'] else 'DISCONNECTED'}  {seen}")
+    lines += render_programs(status)
     return "\n".join(lines)
+
+
+def render_programs(status: dict[str, Any]) -> list[str]:
+    """The tours (running: which stop, the next one) and traces being recorded or played."""
+    lines = []
+    tours = status.get("tours") or {}
+    if tours:
+        lines.append("tours:")
+    for name, tour in tours.items():
+        if not tour["running"]:
+            lines.append(f"    {name:<10} {tour['camera']:<10} stopped")
+            continue
+        following = f"next preset {tour['next_preset']}" if tour["next_preset"] is not None else "last stop"
+        left = tour["seconds_left"]
+        where = ("PAUSED (camera offline)" if tour["paused"]
+                 else f"at preset {tour['preset']}, {left:g} s left" if left is not None
+                 else f"going to preset {tour['preset']}")
+        lines.append(f"    {name:<10} {tour['camera']:<10} stop {tour['stop']}: {where}; {following}")
+    traces = status.get("traces") or {}
+    if traces:
+        lines.append("traces:")
+    for name, trace in traces.items():
+        how = " backwards" if trace["backwards"] else ""
+        lines.append(f"    {name:<10} {trace['camera']:<10} {trace['doing']}{how} {trace['seconds']:g} s"
+                     + ("  PAUSED (camera offline)" if trace["paused"] else ""))
+    return lines
 
 
 async def run_status(path: Path, watch: bool, as_json: bool) -> int:

@@ -204,6 +204,13 @@ class BindingConfig:
     carry: bool = False
     #: Light for this binding on the input's feedback output.
     led: "LedConfig | None" = None
+    #: ``action: tour``: the tour (a ``tours:`` entry) it starts or stops.
+    tour: str | None = None
+    #: ``action: trace``: the trace it records or plays (a file under ``state_dir``).
+    trace: str | None = None
+    #: ``action: trace``, ``mode: play``: how the trace repeats, one of
+    #: :data:`~ptzmapd.vocabulary.TRACE_REPEATS` (config key ``loop``: false, true, ping-pong).
+    loop: str = "once"
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,9 +249,37 @@ class SwitcherConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TourStop:
+    """One stop of a tour: recall ``preset``, then stay ``dwell`` seconds once the camera has
+    answered the recall (VISCA answers when it arrives)."""
+
+    preset: int
+    dwell: float
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True)
+class TourConfig:
+    """One ``tours:`` entry: ``camera`` walks ``stops`` in order, travelling at ``speed``
+    (0..1 of its fastest preset travel; None: the camera's own), and starts again with the
+    first stop after the last when ``loop``."""
+
+    name: str
+    camera: str
+    stops: tuple[TourStop, ...]
+    mark: Mark
+    speed: float | None = None
+    loop: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: str
     cameras: dict[str, CameraConfig]  # insertion order = file order; the first is selected at start
     inputs: dict[str, InputConfig]
     bindings: list[BindingConfig]
     switchers: dict[str, SwitcherConfig] = field(default_factory=dict)
+    tours: dict[str, TourConfig] = field(default_factory=dict)
+    #: Where traces are kept: ``state_dir:``, else the user's state directory
+    #: (:func:`ptzmapd.config.tours.default_state_dir`); "" only in configs built by hand.
+    state_dir: str = ""

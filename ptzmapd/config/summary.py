@@ -19,6 +19,12 @@ def summarize(config: Config) -> str:
     for device in config.inputs.values():
         bound = _count(per_input[device.name], "binding")
         lines.append(f"  input {device.name}: {device.type}{input_source(device)}, {bound}")
+    for tour in config.tours.values():
+        stops = ", ".join(f"preset {stop.preset} ({stop.dwell:g} s)" for stop in tour.stops)
+        speed = "" if tour.speed is None else f" at speed {tour.speed:g}"
+        lines.append(f"  tour {tour.name}: camera {tour.camera}, {stops}{speed}{', looping' if tour.loop else ''}")
+    if config.tours or any(binding.trace for binding in config.bindings):
+        lines.append(f"  traces kept in {config.state_dir}")
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from ptzmapd.config.checks import (
     Boolean,
+    Invalid,
     Check,
     Choice,
     Curve,
@@ -31,9 +32,10 @@ from ptzmapd.config.checks import (
     Shape,
     Span,
     Text,
+    show,
 )
 from ptzmapd.config.schema import Field, Schema, When, unless, when
-from ptzmapd.config.yamlmarks import MappingNode, SequenceNode
+from ptzmapd.config.yamlmarks import MappingNode, Node, ScalarNode, SequenceNode
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, GAMEPAD_TRIGGERS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import ACTION_ROWS, SPEED, Param
 from ptzmapd.mapping.midi_values import ENCODINGS
@@ -49,6 +51,7 @@ from ptzmapd.vocabulary import (
     SURFACE_ACTIONS,
     SWITCH_MODES,
     TARGETS,
+    TRACE_MODES,
     Action,
     ControlKind,
     Target,
@@ -270,6 +273,34 @@ def _mode(action: Action) -> Field:
     return Field("mode", Choice("mode", row.modes), applies=when(action=action), default=row.default_mode)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class PlainName:
+    """A name that is also a file name (a trace's): letters, digits, ``_`` and ``-``."""
+
+    noun: str
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        value = Text()(node, scope)
+        if not NAME.fullmatch(value):
+            raise Invalid(f"{self.noun} name {value!r} may only use letters, digits, '_' and '-'")
+        return value
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Repeat:
+    """How a played trace repeats: ``loop: true`` (from its start again and again),
+    ``false`` (once) or ``ping-pong`` (forwards, then backwards); the value is one of
+    :data:`~ptzmapd.vocabulary.TRACE_REPEATS`."""
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        value = node.value if isinstance(node, ScalarNode) else None
+        if isinstance(value, bool):
+            return "loop" if value else "once"
+        if value == "ping-pong":
+            return "ping-pong"
+        raise Invalid(f"expected true, false or 'ping-pong', got {show(node)}")
+
+
 #: A binding's input, and an include entry's: one of the inputs defined in any file.
 INPUT_NAME = Choice("input", lambda scope: scope.inputs)
 
@@ -298,8 +329,12 @@ BINDING = Schema(
               required=when(control=ControlKind.HAT).but_not(action=MOTION_ACTIONS)),
         Field("layer", Text()),
         Field("action", Choice("action", tuple(Action)), required=True),
+        # A recording captures one camera's moves; a tour has its camera in its tours: entry,
+        # a trace plays on the camera it was recorded on.
         Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
-              applies=unless(action=(Action.SELECT, *SURFACE_ACTIONS)), default="selected"),
+              applies=when(action=Action.TRACE, mode="record"), default="selected"),
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
+              applies=unless(action=(Action.SELECT, Action.TOUR, Action.TRACE, *SURFACE_ACTIONS)), default="selected"),
         Field("camera", Choice("camera", lambda scope: (*scope.cameras, *SELECT_STEPS), not_here=(Target.SELECTED,)),
               required=when(action=Action.SELECT), applies=when(action=Action.SELECT)),
         Field("carry", Boolean(), applies=when(action=Action.SELECT), default=False),
@@ -350,6 +385,13 @@ BINDING = Schema(
         Field("mode", Choice("mode", _named_modes), required=when(action=NAMED), applies=when(action=NAMED)),
         Field("level", Integer(_level_bound("low"), _level_bound("high")),
               required=when(action=LEVELLED, mode=DIRECT_MODE), applies=when(action=LEVELLED, mode=DIRECT_MODE)),
+        # Tours and traces: which one (a tour of the tours: section, checked there; a trace is
+        # a file name), what a press does, and how a played trace repeats.
+        Field("tour", Text(), required=when(action=Action.TOUR), applies=when(action=Action.TOUR)),
+        _mode(Action.TOUR),
+        Field("trace", PlainName("trace"), required=when(action=Action.TRACE), applies=when(action=Action.TRACE)),
+        Field("mode", Choice("mode", TRACE_MODES), required=when(action=Action.TRACE), applies=when(action=Action.TRACE)),
+        Field("loop", Repeat(), applies=when(action=Action.TRACE, mode="play"), default="once"),
         # The raw action: exactly one of visca/pelco/http, written for the target's protocol.
         *(Field(kind, Raw(kind), applies=when(action=Action.RAW)) for kind in RAW_KINDS),
     ),
@@ -386,7 +428,11 @@ TOP = Schema((
     Field("include", Shape(SequenceNode)),
     # A profile's device: the LED messages it obeys (for the input its include entry names).
     Field("leds", Shape(SequenceNode)),
+    # Tours (config/tours.py) and where traces are kept.
+    Field("tours", Shape(MappingNode)),
+    Field("state_dir", Text()),
 ))
 
 #: Camera and input names appear in paths, logs and targets: keep them plain.
 NAME = re.compile(r"[A-Za-z0-9_-]+")
+

@@ -86,4 +86,24 @@ class Toggled:
     on: bool
 
 
-Intent = Move | Do | StopAll | Select | PresetStep | LayerChanged | Fine | Toggled
+@dataclass(frozen=True, slots=True)
+class TourControl:
+    """Start, stop or toggle (:data:`~ptzmapd.vocabulary.TOUR_MODES`) the tour ``tour``."""
+
+    tour: str
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class TraceControl:
+    """Record, play or stop (:data:`~ptzmapd.vocabulary.TRACE_MODES`) the trace ``trace``.
+    ``target``: the camera a recording captures (a name or ``selected``); a trace plays on
+    the camera it was recorded on. ``repeat``: :data:`~ptzmapd.vocabulary.TRACE_REPEATS`."""
+
+    trace: str
+    mode: str
+    target: str
+    repeat: str = "once"
+
+
+Intent = Move | Do | StopAll | Select | PresetStep | LayerChanged | Fine | Toggled | TourControl | TraceControl
