@@ -261,8 +261,8 @@ class Programs:
         """End the program on ``camera``; ``halt`` also stops the camera where it is."""
         program = self.running.pop(camera)
         program.stop()
-        if halt:
-            self.controllers[camera].stop()
+        if halt:  # everywhere: a preset recall may still be travelling, unseen by the motion slots
+            self.controllers[camera].stop(everywhere=True)
         self.log.info("%s on camera '%s': ended, %s", self._name(program), camera, why)
         if isinstance(program, TourRun):
             self._light("tour", program.config.name, False)

@@ -114,8 +114,11 @@ class Playback:
         self._moves: tuple[Move, ...] = trace.moves
         self._began: float | None = None
         self._next = 0
-        #: Where in the pass a pause left off (seconds); None: not begun (going to the start).
-        self._paused_at: float | None = None
+        #: What it is doing: going to the start, playing a pass, or stopping at a pass's end
+        #: (waiting for the camera to confirm the stop). A pause keeps it, and the place in
+        #: the pass (seconds), so that resuming does that again.
+        self._phase = "to-start"
+        self._paused_at = 0.0
         self._timer: Timer | None = None
         self._generation = 0
 
@@ -133,7 +136,8 @@ class Playback:
         if not self.running or self.paused:
             return
         self.paused = True
-        self._paused_at = None if self._began is None else self.clock.now() - self._began
+        if self._phase == "playing" and self._began is not None:
+            self._paused_at = self.clock.now() - self._began
         self._abandon()
         self.controller.stop()
 
@@ -141,8 +145,11 @@ class Playback:
         if not self.running or not self.paused:
             return
         self.paused = False
-        if self._paused_at is None:
+        if self._phase == "to-start":
             self._to_start()
+            return
+        if self._phase == "stopping":
+            self._pass_done(self._generation)
             return
         elapsed = self._paused_at
         self._began = self.clock.now() - elapsed
@@ -156,7 +163,7 @@ class Playback:
 
     def state(self) -> TraceState:
         seconds = 0.0
-        if self._paused_at is not None and self.paused:
+        if self.paused and self._phase == "playing":
             seconds = self._paused_at
         elif self._began is not None:
             seconds = self.clock.now() - self._began
@@ -173,6 +180,7 @@ class Playback:
     def _to_start(self) -> None:
         """Go to the trace's start (its preset, when known), then play it forwards."""
         self._abandon()
+        self._phase = "to-start"
         self._began = None
         self.backwards = False
         self._moves = self.trace.moves
@@ -186,6 +194,7 @@ class Playback:
     def _begin(self, generation: int) -> None:
         if generation != self._generation or not self.running:
             return
+        self._phase = "playing"
         self._began = self.clock.now()
         self._next = 0
         self._schedule(generation)
@@ -208,6 +217,7 @@ class Playback:
 
     def _pass_done(self, generation: int) -> None:
         """The pass is over: a stop, confirmed by the camera, then the next pass or the end."""
+        self._phase = "stopping"
         self._began = None
         outcome = self.controller.stop()
         outcome.on_done(lambda answer: self._after_stop(generation, answer))
