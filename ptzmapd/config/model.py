@@ -256,6 +256,8 @@ class TourStop:
     preset: int
     dwell: float
     mark: Mark
+    #: Its place in the tour's ``stops`` (0-based), for messages.
+    index: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,18 +74,18 @@ def read_tour(name: str, node: Node, key_mark: Mark, path: str, scope: Scope,
         if stop is None:
             good = False
             continue
-        stops.append(TourStop(stop["preset"], stop["dwell"], item.value["preset"].mark))
+        stops.append(TourStop(stop["preset"], stop["dwell"], item.value["preset"].mark, index))
     if not stops_node.value:
         problems.append(Problem(stops_node.mark, child_path(path, "stops"), "a tour needs at least one stop"))
         return None
-    if not good:
-        return None
-    camera = values["camera"]
+    camera = values.get("camera")
     if cameras is not None and camera in cameras:
+        # The stops that are valid, checked against the camera: every mistake at once.
         found = _camera_problems(cameras[camera], stops, node.value["camera"].mark, path)
         problems += found
-        if found:
-            return None
+        good = good and not found
+    if not good or camera is None:
+        return None
     return TourConfig(name, camera, tuple(stops), key_mark, values.get("speed"), values["loop"])
 
 
@@ -95,10 +95,10 @@ def _camera_problems(camera: CameraConfig, stops: list[TourStop], camera_mark: M
     if cannot is not None:
         return [Problem(camera_mark, child_path(path, "camera"), cannot)]
     problems = []
-    for index, stop in enumerate(stops):
+    for stop in stops:
         refusal = codec_refusal(camera, PresetRecall(stop.preset))
         if refusal is not None:
-            where = child_path(child_path(child_path(path, "stops"), index), "preset")
+            where = child_path(child_path(child_path(path, "stops"), stop.index), "preset")
             problems.append(Problem(stop.mark, where, refusal))
     return problems
 
