@@ -78,8 +78,8 @@ def read_tour(name: str, node: Node, key_mark: Mark, path: str, scope: Scope,
     if not stops_node.value:
         problems.append(Problem(stops_node.mark, child_path(path, "stops"), "a tour needs at least one stop"))
         return None
-    camera = values.get("camera")
-    if cameras is not None and camera in cameras:
+    camera: str | None = values.get("camera")
+    if cameras is not None and camera is not None and camera in cameras:
         # The stops that are valid, checked against the camera: every mistake at once.
         found = _camera_problems(cameras[camera], stops, node.value["camera"].mark, path)
         problems += found
