@@ -107,6 +107,9 @@ class Pipeline:
         self.stop_everything()
 
     def stop_everything(self) -> None:
+        """Every camera stops, and no tour or trace moves one on (an internal error, shutdown)."""
+        if self.programs is not None:
+            self.programs.end_all("every camera is being stopped")
         for name, controller in self.controllers.items():
             self.mixer.forget(name)
             controller.stop(everywhere=True)

@@ -471,3 +471,14 @@ def test_write_trace_replaces_the_old_file_whole(tmp_path: Path) -> None:
     write_trace(str(tmp_path), first)
     write_trace(str(tmp_path), second)
     assert read_trace(trace_path(str(tmp_path), "a")) == second
+
+
+def test_stopping_every_camera_after_an_internal_error_ends_the_tours_too() -> None:
+    rig = Rig()
+    rig.press(9)
+    rig.clock.advance(1)
+    rig.pipeline.stop_everything()  # what the daemon does on an unexpected error
+    rig.clock.advance(30)
+    assert rig.frames().count(RECALL.format(2)) == 0
+    rig.press(9)  # and an operator can start it again
+    assert rig.programs.tour_states()["sermon"].running

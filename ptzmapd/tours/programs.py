@@ -275,8 +275,12 @@ class Programs:
         self._stopped = True
         for recording in list(self.recording.values()):
             self._save(recording)
+        self.end_all("ptzmapd is stopping")
+
+    def end_all(self, why: str) -> None:
+        """Every tour and playback ends (every camera is being stopped)."""
         for camera in list(self.running):
-            self._end(camera, "ptzmapd is stopping")
+            self._end(camera, why)
 
     def close(self) -> None:
         """Wait for traces still being written, then let the writer go."""
