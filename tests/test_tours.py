@@ -482,3 +482,37 @@ def test_stopping_every_camera_after_an_internal_error_ends_the_tours_too() -> N
     assert rig.frames().count(RECALL.format(2)) == 0
     rig.press(9)  # and an operator can start it again
     assert rig.programs.tour_states()["sermon"].running
+
+
+def test_ptzmapd_traces_lists_each_trace_and_names_a_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ptzmapd.cli import main
+
+    assert main(["traces", "--state-dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == f"no traces in {tmp_path / 'traces'}\n"
+    write_trace(str(tmp_path), Trace("walk-in", "pulpit", 12.34, ((0.0, PanTilt(0.5, 0.0)), (12.34, PanTilt())), 3,
+                                     1_700_000_000.0))
+    write_trace(str(tmp_path), Trace("aisle", "stage", 3.0, ((1.0, Zoom(0.2)),), None, 1_700_000_000.0))
+    assert main(["traces", "--state-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"traces in {tmp_path / 'traces'}:"
+    assert lines[1].split() == ["name", "camera", "duration", "moves", "starts", "at", "recorded"]
+    assert lines[2].split()[:6] == ["aisle", "stage", "3.0", "s", "1", "where"]
+    assert lines[3].split()[:7] == ["walk-in", "pulpit", "12.3", "s", "2", "preset", "3"]
+    assert lines[3].split()[7].startswith("2023-11-1")  # recorded 2023-11-14 22:13 UTC, in local time
+    (tmp_path / "traces" / "junk.json").write_text("[]")
+    assert main(["traces", "--state-dir", str(tmp_path)]) == 1
+    assert f"cannot read {tmp_path / 'traces' / 'junk.json'}: not a ptzmapd trace" in capsys.readouterr().out
+
+
+def test_status_shows_the_running_tour_its_next_stop_and_a_recording() -> None:
+    from ptzmapd.app.status import StatusSnapshot, render
+
+    rig = Rig()
+    rig.press(9)
+    rig.clock.advance(2)
+    rig.press(10)
+    rig.clock.advance(1)
+    snapshot = StatusSnapshot("studio.yaml", {}, {}, rig.programs.tour_states(), rig.programs.trace_states())
+    text = render(json.loads(json.dumps(snapshot.to_json())))
+    assert "tours:\n    sermon     pulpit     stop 1: at preset 1, 5 s left; next preset 2" in text
+    assert "traces:\n    walk-in    pulpit     recording 1 s" in text
