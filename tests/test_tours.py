@@ -516,3 +516,36 @@ def test_status_shows_the_running_tour_its_next_stop_and_a_recording() -> None:
     text = render(json.loads(json.dumps(snapshot.to_json())))
     assert "tours:\n    sermon     pulpit     stop 1: at preset 1, 5 s left; next preset 2" in text
     assert "traces:\n    walk-in    pulpit     recording 1 s" in text
+
+
+def test_a_camera_on_air_is_never_moved_by_its_tour_until_the_lockout_lets_go(caplog: pytest.LogCaptureFixture) -> None:
+    rig = Rig()
+    rig.press(9)
+    rig.clock.advance(1)
+    rig.programs.on_air("pulpit", True)
+    assert "tour 'sermon': camera 'pulpit' is on air; paused" in caplog.text
+    rig.camera.answering = False  # and it stops answering meanwhile: two reasons to wait
+    rig.clock.advance(3)
+    rig.camera.answering = True
+    rig.clock.advance(30)
+    assert RECALL.format(2) not in rig.frames()
+    rig.programs.on_air("pulpit", False)
+    assert "tour 'sermon': camera 'pulpit' is off air; going on" in caplog.text
+    rig.clock.advance(0.1)
+    assert rig.frames()[-1] == RECALL.format(1)  # the stop it was at, again, then on
+    rig.clock.advance(8)
+    assert rig.frames()[-1] == RECALL.format(2)
+
+
+def test_a_trace_started_on_a_camera_on_air_waits_for_it() -> None:
+    rig = Rig()
+    record(rig, [(0.2, 0, 127), (0.6, 0, 64)])
+    rig.programs.on_air("pulpit", True)
+    mark = len(rig.camera.sent)
+    rig.press(11)
+    rig.clock.advance(5)
+    assert rig.frames()[mark:] == []
+    assert rig.programs.trace_states()["walk-in"].paused
+    rig.programs.on_air("pulpit", False)
+    rig.clock.advance(2)
+    assert rig.frames()[mark:][:2] == [RECALL.format(3), "81 01 06 01 18 01 02 03 FF"]

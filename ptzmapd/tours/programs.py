@@ -68,7 +68,8 @@ class Programs:
         self.recording: dict[str, Recording] = {}
         #: The preset each camera stands at: recalled or stored, and no motion since.
         self._at_preset: dict[str, int] = {}
-        self._offline: set[str] = set()
+        #: Why each camera's program may not move it now: "it does not answer", "it is on air".
+        self._holds: dict[str, set[str]] = {}
         self._writer: concurrent.futures.ThreadPoolExecutor | None = None
         self._pending: list[concurrent.futures.Future[str]] = []
         self._stopped = False
@@ -116,10 +117,9 @@ class Programs:
         self._begin(camera, run, "tour", intent.tour)
         self.log.info("tour '%s' on camera '%s': started (%d stops%s)", intent.tour, camera, len(config.stops),
                       ", looping" if config.loop else "")
-        if camera in self._offline:
-            run.running = True
-            run.paused = True
-            self.log.info("tour '%s': camera '%s' does not answer; waiting for it", intent.tour, camera)
+        if self._holds.get(camera):
+            run.running = run.paused = True
+            self.log.info("tour '%s': camera '%s' %s; waiting", intent.tour, camera, " and ".join(self._holds[camera]))
         else:
             run.start()
 
@@ -202,9 +202,9 @@ class Programs:
         self._begin(camera, playback, "play", name)
         self.log.info("trace '%s' on camera '%s': playing %.1f s%s", name, camera, trace.duration,
                       "" if repeat == "once" else f" ({repeat})")
-        if camera in self._offline:
-            playback.running = True
-            playback.paused = True
+        if self._holds.get(camera):
+            playback.running = playback.paused = True
+            self.log.info("trace '%s': camera '%s' %s; waiting", name, camera, " and ".join(self._holds[camera]))
         else:
             playback.start()
 
@@ -232,19 +232,33 @@ class Programs:
             self._end(camera, f"camera '{camera}' was {what}", halt=isinstance(self.running[camera], Playback))
 
     def camera_online(self, camera: str, online: bool) -> None:
-        if online:
-            self._offline.discard(camera)
-        else:
-            self._offline.add(camera)
-        program = self.running.get(camera)
-        if program is None or program.paused == (not online):
+        """A controller's news (a :class:`~ptzmapd.control.state.CameraWatcher`): its program
+        pauses while the camera does not answer."""
+        self._hold(camera, "does not answer", not online, "answers again")
+
+    def on_air(self, camera: str, locked: bool) -> None:
+        """The live lockout now holds ``camera`` (or no longer does): a tour or trace never
+        moves a camera on air, so its program pauses until the lockout lets go."""
+        self._hold(camera, "is on air", locked, "is off air")
+
+    def _hold(self, camera: str, reason: str, on: bool, ended: str) -> None:
+        holds = self._holds.setdefault(camera, set())
+        if (reason in holds) == on:
             return
-        if online:
-            self.log.info("%s: camera '%s' answers again; going on", self._name(program), camera)
-            program.resume()
+        was_held = bool(holds)
+        if on:
+            holds.add(reason)
         else:
-            self.log.warning("%s: camera '%s' does not answer; paused", self._name(program), camera)
+            holds.discard(reason)
+        program = self.running.get(camera)
+        if program is None or was_held == bool(holds):
+            return
+        if holds:
+            self.log.warning("%s: camera '%s' %s; paused", self._name(program), camera, reason)
             program.pause()
+        else:
+            self.log.info("%s: camera '%s' %s; going on", self._name(program), camera, ended)
+            program.resume()
 
     # ------------------------------------------------------------------ the end of programs
 
