@@ -152,8 +152,8 @@ def main() -> int:
     errors, recorded, replayed = replay(args.moves)
     limit = MIN_INTERVAL * 1000
     print(f"\nptzmapd tours/traces bench — {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
-    print(f"| {'measure':<46} | {'value':>10} | {'target':<16} |")
-    print(f"|{'-' * 48}|{'-' * 12}|{'-' * 18}|")
+    print(f"| {'measure':<48} | {'value':>10} | {'target':<16} |")
+    print(f"|{"-" * 50}|{"-" * 12}|{'-' * 18}|")
     rows = [
         ("fader event through the pipeline, no tours (µs)", f"{costs['none']:.1f}", ""),
         ("… tours and traces configured, idle (µs)", f"{costs['idle']:.1f}",
@@ -166,7 +166,7 @@ def main() -> int:
         ("replay: |replayed − recorded| max (ms)", f"{max(errors):.1f}", ""),
     ]
     for name, value, goal in rows:
-        print(f"| {name:<46} | {value:>10} | {goal:<16} |")
+        print(f"| {name:<48} | {value:>10} | {goal:<16} |")
     return 0
 
 
