@@ -153,7 +153,7 @@ def main() -> int:
     limit = MIN_INTERVAL * 1000
     print(f"\nptzmapd tours/traces bench — {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
     print(f"| {'measure':<48} | {'value':>10} | {'target':<16} |")
-    print(f"|{"-" * 50}|{"-" * 12}|{'-' * 18}|")
+    print(f"|{'-' * 50}|{'-' * 12}|{'-' * 18}|")
     rows = [
         ("fader event through the pipeline, no tours (µs)", f"{costs['none']:.1f}", ""),
         ("… tours and traces configured, idle (µs)", f"{costs['idle']:.1f}",
