@@ -78,6 +78,19 @@ class PresetRecall(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class PresetSpeed(Command):
+    """Set the travel speed ``speed`` (0..1 of the camera's fastest) of preset recalls: of
+    preset ``number`` on a camera that keeps one speed per preset, of every recall on one that
+    keeps a single setting. The controller sends it ahead of a :class:`PresetRecall` that asks
+    for a speed, only when the camera does not have it already
+    (:mod:`ptzmapd.control.preset_speed`). A codec whose protocol carries the speed in the
+    recall itself, or cannot set one, refuses it."""
+
+    speed: float = 1.0
+    number: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class PresetStore(Command):
     number: int = 0
 

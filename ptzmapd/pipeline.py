@@ -1,9 +1,15 @@
 """Events in, camera commands out: mapping → selection → motion → per-camera controllers.
 
-This is the part of the daemon that runs on every control event. It knows which camera is
-selected (or that all are), resolves binding targets (``selected``, ``all`` or a name),
+This is the part of the daemon that runs on every control event. It knows which camera each
+selection group has selected (or that it has all), resolves binding targets (``selected``,
+``all`` or a name) in one place (:meth:`Pipeline.cameras`),
 relays the fine-control factor to the mixer, keeps each camera's preset cursor, and stops exactly what
 must stop when the selection changes, a layer changes, or an input vanishes or goes silent.
+
+Selection groups: each input belongs to one group (its ``group:``, else the default group,
+which the remote API uses too); ``select``, ``next``/``previous`` and ``camera: selected``
+act on the group of the input that asked, and a group's change of selection stops only what
+that group's own drivers moved, so two operators can steer two cameras side by side.
 Observers (surface LEDs), given at construction, hear about selections, presets, layers
 and toggles; cameras going offline they hear from the controllers themselves.
 """
@@ -11,7 +17,8 @@ and toggles; cameras going offline they hear from the controllers themselves.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
 
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.commands import STOPS, Command, PresetClear, PresetRecall, PresetStore
@@ -36,7 +43,7 @@ from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.mapping.observers import PipelineObserver
 from ptzmapd.motion.mixer import MotionMixer, MotionProfile
 from ptzmapd.tours.programs import Programs
-from ptzmapd.vocabulary import Target
+from ptzmapd.vocabulary import DEFAULT_GROUP, Target
 
 PRESET_WORDS = {PresetRecall: "recalled", PresetStore: "stored", PresetClear: "cleared"}
 
@@ -52,22 +59,27 @@ class Pipeline:
         profiles: dict[str, MotionProfile] | None = None,
         deadman: dict[str, float] | None = None,
         observers: Sequence[PipelineObserver] = (),
+        groups: Collection[str] = (),
         programs: Programs | None = None,
     ) -> None:
         """``deadman``: input name -> seconds of silence after which what it drives is
-        stopped; ``observers`` hear what the mapping did (surface LEDs); ``programs`` runs
-        the tours and traces, and hears every manual move and motion command."""
+        stopped; ``observers`` hear what the mapping did (surface LEDs); ``groups``: the
+        selection groups the inputs name besides the default one; ``programs`` runs the
+        tours and traces, and hears every manual move and motion command."""
         self.controllers = controllers
         self.log = log or logging.getLogger("ptzmapd")
         self.mapper = Mapper(bindings, clock, self._apply_all)
         self.mixer = MotionMixer(self._send_motion, clock, profiles, self._zoom, self.log)
-        # The first camera listed is selected at start.
-        self.selected: str | None = next(iter(controllers), None)
+        # The first camera listed is selected at start, in every group.
+        first = next(iter(controllers), None)
+        #: Each selection group's selected camera (``all``: every camera; None: no cameras).
+        self.selections: dict[str, str | None] = {group: first for group in (DEFAULT_GROUP, *groups)}
         self._observers = tuple(observers)
         #: Set at shutdown (:meth:`mute`): events still in flight from the inputs move nothing.
         self._muted = False
-        # Drivers that reached their camera through "selected": a switch stops them.
-        self._via_selected: set[Driver] = set()
+        # Drivers that reached their camera through their group's "selected": a switch of
+        # that group's selection stops them (and only them).
+        self._via_selected: defaultdict[str, set[Driver]] = defaultdict(set)
         #: The newest event of each input, for ``ptzmapd status`` and the deadman.
         self.last_events: dict[str, ControlEvent] = {}
         self._clock = clock
@@ -76,6 +88,11 @@ class Pipeline:
         #: Each camera's preset cursor, for preset up/down and encoders.
         self._preset_cursor: dict[str, int] = {}
         self.programs = programs
+
+    @property
+    def selected(self) -> str | None:
+        """The default group's selected camera."""
+        return self.selections[DEFAULT_GROUP]
 
     # ------------------------------------------------------------------ entry points
 
@@ -132,25 +149,25 @@ class Pipeline:
     def apply(self, intent: Intent) -> None:
         if isinstance(intent, Move):
             if intent.target == Target.SELECTED:
-                self._via_selected.add(intent.driver)
+                self._via_selected[intent.group].add(intent.driver)
             programs = self.programs
-            for camera in self._cameras(intent.target):
+            for camera in self.cameras(intent.target, intent.group):
                 if programs is not None and intent.speed and camera in programs.running:
                     programs.manual(camera, None)  # a hand on the stick takes over from a tour
                 self.mixer.move(camera, intent.axis, intent.speed, intent.driver)
         elif isinstance(intent, Do):
-            for camera in self._cameras(intent.target):
+            for camera in self.cameras(intent.target, intent.group):
                 self._do(camera, intent.command, intent.binding)
         elif isinstance(intent, StopAll):
-            for camera in self._cameras(intent.target):
+            for camera in self.cameras(intent.target, intent.group):
                 if self.programs is not None:
                     self.programs.manual(camera, STOPS["pantilt"])
                 self.mixer.forget(camera)
                 self.controllers[camera].stop(everywhere=True)  # the stop button: always on the wire
         elif isinstance(intent, Select):
-            self.select(intent.camera, intent.carry)
+            self.select(intent.camera, intent.carry, intent.group)
         elif isinstance(intent, PresetStep):
-            for camera in self._cameras(intent.target):
+            for camera in self.cameras(intent.target, intent.group):
                 self._step_preset(camera, intent)
         elif isinstance(intent, LayerChanged):
             self._layer(intent)
@@ -163,7 +180,7 @@ class Pipeline:
                 self.programs.control_tour(intent)
         elif isinstance(intent, TraceControl):
             if self.programs is not None:
-                self.programs.control_trace(intent, self._cameras(intent.target))
+                self.programs.control_trace(intent, self.cameras(intent.target, intent.group))
 
     def _do(self, camera: str, command: Command, binding: int | None) -> None:
         if self.programs is not None:
@@ -182,7 +199,7 @@ class Pipeline:
             target = step.first if step.delta > 0 else step.last
         else:
             target = step.first + (current - step.first + step.delta) % span  # wraps round
-        self._do(camera, PresetRecall(target), step.binding)
+        self._do(camera, PresetRecall(target, step.speed), step.binding)
 
     def _layer(self, change: LayerChanged) -> None:
         stopped = self.mixer.stop_driven_by(lambda driver: driver in change.stop)
@@ -201,36 +218,45 @@ class Pipeline:
             binding = fine.binding
             self._tell(lambda observer: observer.toggled(binding, fine.active))
 
-    def select(self, camera: str, carry: bool = False) -> None:
+    def select(self, camera: str, carry: bool = False, group: str = DEFAULT_GROUP) -> None:
+        """Select ``camera`` (a name, ``all``, ``next`` or ``previous``) for ``group``: what that
+        group's drivers moved through ``selected`` stops (or, with ``carry``, moves on to the new
+        camera); other groups' motion is left alone."""
         names = list(self.controllers)
+        current = self.selections.get(group, self.selections[DEFAULT_GROUP])
         if camera in (Target.NEXT, Target.PREVIOUS):
             if not names:
                 return
-            current = names.index(self.selected) if self.selected in names else (-1 if camera == Target.NEXT else 0)
-            camera = names[(current + (1 if camera == Target.NEXT else -1)) % len(names)]
-        if camera == self.selected or (camera != Target.ALL and camera not in self.controllers):
+            index = names.index(current) if current in names else (-1 if camera == Target.NEXT else 0)
+            camera = names[(index + (1 if camera == Target.NEXT else -1)) % len(names)]
+        if camera == current or (camera != Target.ALL and camera not in self.controllers):
             return
-        previous = self._cameras(Target.SELECTED)
+        previous = self.cameras(Target.SELECTED, group)
+        drivers = self._via_selected[group]
         carried = [
-            (axis, driver, speed) for name, axis, driver, speed in self.mixer.contributions(self._via_selected.__contains__)
+            (axis, driver, speed) for name, axis, driver, speed in self.mixer.contributions(drivers.__contains__)
             if name in previous
         ]
         # The hand is still on the stick, but it now means another camera: the one(s) it was
         # moving must not keep going.
-        self.mixer.stop_driven_by(lambda driver: driver in self._via_selected, set(previous))
-        self.selected = camera
-        self.log.info("selected %s", "every camera" if camera == Target.ALL else f"camera '{camera}'")
+        self.mixer.stop_driven_by(drivers.__contains__, set(previous))
+        self.selections[group] = camera
+        chosen = "every camera" if camera == Target.ALL else f"camera '{camera}'"
+        self.log.info("selected %s", chosen if group == DEFAULT_GROUP else f"{chosen} for group '{group}'")
         if carry:
             for axis, driver, speed in carried:
-                for target in self._cameras(Target.SELECTED):
+                for target in self.cameras(Target.SELECTED, group):
                     self.mixer.move(target, axis, speed, driver)
-        self._tell(lambda observer: observer.selected(camera))
+        self._tell(lambda observer: observer.group_selected(group, camera))
 
-    def _cameras(self, target: str) -> list[str]:
+    def cameras(self, target: str, group: str = DEFAULT_GROUP) -> list[str]:
+        """The cameras ``target`` (a camera name, ``selected`` or ``all``) names for an input
+        of ``group``: the one place targets are resolved."""
         if target == Target.SELECTED:
-            if self.selected == Target.ALL:
+            selected = self.selections.get(group, self.selections[DEFAULT_GROUP])
+            if selected == Target.ALL:
                 return list(self.controllers)
-            return [self.selected] if self.selected is not None else []
+            return [selected] if selected is not None else []
         if target == Target.ALL:
             return list(self.controllers)
         return [target] if target in self.controllers else []

@@ -106,6 +106,10 @@ class Target(Word):
     PREVIOUS = "previous"
 
 
+#: The selection group of an input that names none: every such input shares one ``selected``
+#: camera (an input's ``group:`` gives it a selection of its own; the remote API uses this one).
+DEFAULT_GROUP = "default"
+
 #: Targets of every camera action.
 TARGETS: tuple[Target, ...] = (Target.SELECTED, Target.ALL)
 #: ``select`` targets besides camera names: step through the cameras, or drive them all.
@@ -143,6 +147,10 @@ TRACE_REPEATS: tuple[str, ...] = ("once", "loop", "ping-pong")
 #: The capability of clearing a stored preset (``action: preset`` with ``clear: true``):
 #: not every protocol that recalls and stores presets can forget one.
 PRESET_CLEAR = "preset clear"
+#: The capability of recalling a preset at a given travel speed (``speed:`` on a preset
+#: binding, a camera's ``preset_speed``): a protocol that lists it honours
+#: ``PresetRecall.speed``, in the recall itself or with a setting sent before it.
+PRESET_SPEED = "preset speed"
 
 #: Named camera functions (:class:`~ptzmapd.commands.CameraAction`) and their modes. A
 #: ``direct`` mode takes a ``level:`` number (see :data:`LEVELS`). Where two protocols have

@@ -12,6 +12,7 @@ from ptzmapd.errors import ConfigError
 from ptzmapd.vocabulary import (
     NAMED_ACTIONS,
     PRESET_CLEAR,
+    PRESET_SPEED,
     RAW_KINDS,
     Action,
     can,
@@ -44,7 +45,7 @@ def test_visca_capabilities_are_read_from_its_tables() -> None:
     # Every named entry is one the codec encodes, and nothing else is claimed.
     named = {entry for entry in capabilities if entry.split(" ")[0] in NAMED_ACTIONS}
     assert named == named_capabilities([*visca.NAMED_COMMANDS, *((name, "direct") for name in visca.DIRECT_COMMANDS)])
-    assert capabilities - named == BASIC_CAPABILITIES | {"autofocus", "position", PRESET_CLEAR, "raw visca"}
+    assert capabilities - named == BASIC_CAPABILITIES | {"autofocus", "position", PRESET_CLEAR, PRESET_SPEED, "raw visca"}
 
 
 def test_what_visca_lacks() -> None:
@@ -71,7 +72,7 @@ def test_can_reads_the_vocabulary() -> None:
 
 
 def test_every_protocol_declares_only_words_of_the_vocabulary() -> None:
-    words = set(Action) | {"position", PRESET_CLEAR} | {f"{name} {mode}" for name, modes in NAMED_ACTIONS.items() for mode in modes}
+    words = set(Action) | {"position", PRESET_CLEAR, PRESET_SPEED} | {f"{name} {mode}" for name, modes in NAMED_ACTIONS.items() for mode in modes}
     words |= {raw_capability(kind) for kind in RAW_KINDS}
     for name, spec in PROTOCOLS.items():
         assert spec.capabilities <= words, (name, sorted(spec.capabilities - words))

@@ -89,24 +89,27 @@ tours:
   sermon: {camera: pulpit, stops: [{preset: 1, dwell: 8}]}
   bad: {camera: pulpt, stops: [{preset: 1, dwell: -8}]}
   far: {camera: gate, stops: [{preset: 0, dwell: 1}, {preset: 3}]}
+  slow: {camera: gate, stops: [{preset: 1, dwell: 1}], speed: 0.5}
   wide: {camera: pulpit, stops: [{preset: 300, dwell: 1}], speed: 0, loops: true}
   empty: {camera: pulpit, stops: []}
   flat: 3
 """)
     assert problems_of(path) == [
         f"{path}:7:48: bindings[0].tour: unknown tour 'sermn' (did you mean 'sermon'? "
-        "valid: sermon, bad, far, wide, empty, flat)",
+        "valid: sermon, bad, far, slow, wide, empty, flat)",
         f"{path}:8:57: bindings[1].camera: key 'camera' does not apply to action 'tour'",
         f"{path}:9:63: bindings[2].mode: unknown mode 'pause' (valid: start, stop, toggle)",
         f"{path}:12:17: tours.bad.camera: unknown camera 'pulpt' (did you mean 'pulpit'? valid: pulpit, gate)",
         f"{path}:12:51: tours.bad.stops[0].dwell: -8 is out of range (valid: 0..86400)",
         f"{path}:13:40: tours.far.stops[0].preset: camera 'gate' (pelco-d): pelco preset number must be 1..255, got 0",
         f"{path}:13:54: tours.far.stops[1]: missing key 'dwell'",
-        f"{path}:14:43: tours.wide.stops[0].preset: 300 is out of range (valid: 0..127)",
-        f"{path}:14:67: tours.wide.speed: 0 is out of range (valid: more than 0, at most 1)",
-        f"{path}:14:70: tours.wide.loops: unknown key 'loops' (did you mean 'loop'? valid: camera, stops, speed, loop)",
-        f"{path}:15:34: tours.empty.stops: a tour needs at least one stop",
-        f"{path}:16:9: tours.flat: expected a mapping of tour settings (camera, stops, speed, loop)",
+        f"{path}:14:63: tours.slow.speed: camera 'gate' (pelco-d) cannot 'preset speed' "
+        "(it can: pan, tilt, zoom, focus, stop, home, preset, iris, raw pelco)",
+        f"{path}:15:43: tours.wide.stops[0].preset: 300 is out of range (valid: 0..127)",
+        f"{path}:15:67: tours.wide.speed: 0 is out of range (valid: more than 0, at most 1)",
+        f"{path}:15:70: tours.wide.loops: unknown key 'loops' (did you mean 'loop'? valid: camera, stops, speed, loop)",
+        f"{path}:16:34: tours.empty.stops: a tour needs at least one stop",
+        f"{path}:17:9: tours.flat: expected a mapping of tour settings (camera, stops, speed, loop)",
     ]
 
 

@@ -33,6 +33,9 @@ ANSWER_DELAY = 0.004
 
 RECALL = "81 01 04 3F 02 {:02X} FF"
 STOP = "81 01 06 01 01 01 03 03 FF"
+#: The tour's travel speed 0.3, set ahead of its first recall: PTZOptics "Preset Recall Speed"
+#: 8x 01 06 01 pp FF (pp 01..18; 0.3 of 0x18 → 08), sent only when it changes.
+SPEED_03 = "81 01 06 01 08 FF"
 #: A stop of every axis: pan/tilt, zoom, focus.
 STOP_ALL = [STOP, "81 01 04 07 00 FF", "81 01 04 08 00 FF"]
 
@@ -132,15 +135,16 @@ def test_a_tour_recalls_each_stop_at_its_speed_dwells_and_loops() -> None:
     rig.controller.submit = lambda command: (recalls.append(command), submit(command))[1]  # type: ignore[method-assign, assignment, func-returns-value]
     start = rig.clock.now()
     rig.press(9)
-    assert rig.frames() == [RECALL.format(1)]
+    rig.clock.advance(PACING)
+    assert rig.frames() == [SPEED_03, RECALL.format(1)]
     rig.clock.advance(7.9)  # answered within milliseconds; the dwell is 8 s from then
-    assert rig.frames() == [RECALL.format(1)]
+    assert rig.frames() == [SPEED_03, RECALL.format(1)]
     rig.clock.advance(0.2)
-    assert rig.frames() == [RECALL.format(1), RECALL.format(2)]
+    assert rig.frames() == [SPEED_03, RECALL.format(1), RECALL.format(2)]  # the speed is set already
     rig.clock.advance(5.1)  # 5 s at stop 2, then stop 1 again: it loops
-    assert rig.frames() == [RECALL.format(1), RECALL.format(2), RECALL.format(1)]
+    assert rig.frames() == [SPEED_03, RECALL.format(1), RECALL.format(2), RECALL.format(1)]
     at = [when - start for when, _ in rig.timed()]
-    assert at[1] - at[0] == pytest.approx(8.0, abs=0.01) and at[2] - at[1] == pytest.approx(5.0, abs=0.01)
+    assert at[2] - at[1] == pytest.approx(8.0, abs=0.01) and at[3] - at[2] == pytest.approx(5.0, abs=0.01)
     assert recalls == [PresetRecall(1, 0.3), PresetRecall(2, 0.3), PresetRecall(1, 0.3)]
 
 
@@ -175,14 +179,14 @@ def test_toggle_and_stop_end_the_tour_where_the_camera_is(caplog: pytest.LogCapt
     rig.clock.advance(1)
     rig.press(9)  # toggled off
     rig.clock.advance(3 * PACING)
-    assert rig.frames() == [RECALL.format(1), *STOP_ALL]  # the camera stops where it is
+    assert rig.frames() == [SPEED_03, RECALL.format(1), *STOP_ALL]  # the camera stops where it is
     assert "tour 'sermon' on camera 'pulpit': ended, stopped by its button" in caplog.text
     rig.clock.advance(30)
-    assert rig.frames() == [RECALL.format(1), *STOP_ALL]
+    assert rig.frames() == [SPEED_03, RECALL.format(1), *STOP_ALL]
     rig.press(9)
     rig.press(16)  # the stop button
     rig.clock.advance(30)
-    assert rig.frames() == [RECALL.format(1), *STOP_ALL] * 2
+    assert rig.frames() == [SPEED_03, RECALL.format(1), *STOP_ALL, RECALL.format(1), *STOP_ALL]
 
 
 @pytest.mark.parametrize(("control", "number", "value", "what"), [
@@ -512,9 +516,9 @@ def test_status_shows_the_running_tour_its_next_stop_and_a_recording() -> None:
     rig.clock.advance(2)
     rig.press(10)
     rig.clock.advance(1)
-    snapshot = StatusSnapshot("studio.yaml", {}, {}, rig.programs.tour_states(), rig.programs.trace_states())
+    snapshot = StatusSnapshot("studio.yaml", {}, {}, tours=rig.programs.tour_states(), traces=rig.programs.trace_states())
     text = render(json.loads(json.dumps(snapshot.to_json())))
-    assert "tours:\n    sermon     pulpit     stop 1: at preset 1, 5 s left; next preset 2" in text
+    assert "tours:\n    sermon     pulpit     stop 1: at preset 1, 5.1 s left; next preset 2" in text  # 8 s from its answer
     assert "traces:\n    walk-in    pulpit     recording 1 s" in text
 
 

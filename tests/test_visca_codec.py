@@ -517,7 +517,7 @@ def test_describe_never_raises(frame: bytes) -> None:
         ("81 01 06 01 0E 0E 02 03 FF", "menu right"),
         ("81 01 04 A5 10 FF", "save-settings save"),
         # Preset Recall Speed shares Pan_TiltDrive's prefix; its length tells it apart (ERRATA).
-        ("81 01 06 01 18 FF", "unknown 81 01 06 01 18 FF"),
+        ("81 01 06 01 18 FF", "preset speed 0x18"),
         ("81 01 06 01 19 01 02 03 FF", "unknown 81 01 06 01 19 01 02 03 FF"),  # pan speed above 0x18
         ("81 01 04 07 28 FF", "unknown 81 01 04 07 28 FF"),  # p above 7
         ("81 01 04 3F 02 80 FF", "unknown 81 01 04 3F 02 80 FF"),

@@ -17,7 +17,7 @@ import functools
 import logging
 from collections.abc import Collection, Sequence
 
-from ptzmapd.app.status import CameraStatus, InputStatus, LastEvent, StatusSnapshot
+from ptzmapd.app.status import CameraStatus, GroupStatus, InputStatus, LastEvent, StatusSnapshot
 from ptzmapd.clock import Clock
 from ptzmapd.config.model import CameraConfig, Config
 from ptzmapd.control.controller import CameraController
@@ -85,7 +85,7 @@ def controller_settings(camera: CameraConfig) -> ControllerSettings:
     return ControllerSettings(
         min_interval=pacing.min_interval, ack_timeout=pacing.ack_timeout, position_poll=camera.feel.position_poll,
         stop_repeats=pacing.stop_repeats, refresh=pacing.refresh,
-        zoom_max=float(zoom_max) if zoom_max else None,
+        zoom_max=float(zoom_max) if zoom_max else None, preset_speed=camera.preset_speed,
     )
 
 
@@ -157,9 +157,13 @@ class Runtime:
                     seconds_ago=round(max(0.0, now - last.time), 1) if last.time else None,
                 ),
             )
+        groups = {
+            group: GroupStatus(selected, tuple(name for name, device in self.config.inputs.items() if device.group == group))
+            for group, selected in pipeline.selections.items()
+        }
         programs = pipeline.programs
         return StatusSnapshot(
-            config=self.config.path, cameras=cameras, inputs=inputs,
+            config=self.config.path, cameras=cameras, inputs=inputs, groups=groups,
             tours=programs.tour_states() if programs is not None else {},
             traces=programs.trace_states() if programs is not None else {},
         )
@@ -203,7 +207,7 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
             config.bindings, controllers, clock=clock, log=log,
             profiles={camera.name: motion_profile(camera) for camera in config.cameras.values()},
             deadman={name: device.deadman for name, device in config.inputs.items() if device.deadman},
-            observers=observers, programs=programs,
+            observers=observers, groups={device.group for device in config.inputs.values()}, programs=programs,
         )
         # ...and started before the inputs: a surface that connects finds its lights set.
         if feedback is not None:

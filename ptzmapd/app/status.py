@@ -77,12 +77,22 @@ class InputStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupStatus:
+    """One selection group: its selected camera (``all``: every camera) and its inputs."""
+
+    selected: str | None
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class StatusSnapshot:
-    """What the running daemon knows at one moment: its config file, cameras and inputs."""
+    """What the running daemon knows at one moment: its config file, cameras and inputs, and
+    each selection group's selection (a camera's ``selected`` is the default group's)."""
 
     config: str
     cameras: Mapping[str, CameraStatus]
     inputs: Mapping[str, InputStatus]
+    groups: Mapping[str, GroupStatus] = field(default_factory=dict)
     #: Every configured tour; the traces being recorded or played.
     tours: Mapping[str, TourState] = field(default_factory=dict)
     traces: Mapping[str, TraceState] = field(default_factory=dict)
@@ -93,6 +103,7 @@ class StatusSnapshot:
             "config": self.config,
             "cameras": {name: asdict(camera) for name, camera in self.cameras.items()},
             "inputs": {name: asdict(device) for name, device in self.inputs.items()},
+            "groups": {name: asdict(group) for name, group in self.groups.items()},
             "tours": {name: asdict(tour) for name, tour in self.tours.items()},
             "traces": {name: asdict(trace) for name, trace in self.traces.items()},
         }
@@ -238,6 +249,13 @@ def render(status: dict[str, Any]) -> str:
         last = device["last_event"]
         seen = f"last {last['control']} = {last['value']:g}, {last['seconds_ago']}s ago" if last else "no event yet"
         lines.append(f"    {name:<10} {device['type']:<9} {'connected   ' if device['connected'] else 'DISCONNECTED'}  {seen}")
+    groups = status.get("groups") or {}
+    if len(groups) > 1:
+        # Several operators: whose selection is which (with one group, '>' says it all).
+        lines.append("groups:")
+        for name, group in groups.items():
+            members = ", ".join(group["inputs"]) or "no input"
+            lines.append(f"    {name:<10} > {group['selected'] or '(none)':<10} ({members})")
     lines += render_programs(status)
     return "\n".join(lines)
 

@@ -31,7 +31,7 @@ from ptzmapd.transports.tls import trust_problem
 
 #: The camera keys that shape its motion (the fields of MotionFeel).
 FEEL_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(MotionFeel))
-SPEED_KEYS: tuple[str, ...] = ("max_pan_speed", "max_tilt_speed", "max_zoom_speed", "max_focus_speed")
+SPEED_KEYS: tuple[str, ...] = ("max_pan_speed", "max_tilt_speed", "max_zoom_speed", "max_focus_speed", "preset_speed")
 
 
 def os_problems(node: MappingNode, path: str, values: Mapping[str, Any]) -> tuple[list[Problem], Credentials | None]:

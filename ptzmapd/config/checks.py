@@ -8,6 +8,7 @@ the codec that sends it (its protocol spec's ``raw``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -133,6 +134,17 @@ class Text:
             raise Invalid(f"expected a string, got {show(node)}")
         if not value.strip():
             raise Invalid("must not be empty")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class GroupName:
+    """An input's selection group: a plain name (it appears in ``ptzmapd status`` and logs)."""
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        value = Text()(node, scope)
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+            raise Invalid(f"group name {value!r} may only use letters, digits, '_' and '-'")
         return value
 
 

@@ -343,6 +343,10 @@ class _Loader:
         facts["preset_by"] = (
             "encoder" if "encoding" in node.value else "step" if "step" in node.value else "number"
         )
+        # What a preset binding does with its preset: only a recall travels (speed:).
+        facts["preset_does"] = next(
+            (does for does in ("clear", "store") if getattr(node.value.get(does), "value", None) is True), "recall",
+        )
         supplied = {"input": entry.input} if entry.input is not None else {}
         values = read_fields(
             BINDING, node, entry.path, Scope(facts, scope.cameras, scope.inputs), self.problems, supplied=supplied,
@@ -373,6 +377,8 @@ class _Loader:
         values["led"] = self.light(values.pop("led", None), control, number, values.get("channel"), device,
                                    input_name, node, entry.path)
         values["action"] = Action(values["action"])
+        if device is not None:
+            values["group"] = device.group
         binding = BindingConfig(
             control=ControlKind(control), number=number, mark=node.mark, raw=raw[0] if raw else None, **values,
         )

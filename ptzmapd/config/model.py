@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ptzmapd.protocols.spec import Pacing, ProtocolOptions
 from ptzmapd.secrets import Credentials
 
-from ptzmapd.vocabulary import Action, ControlKind
+from ptzmapd.vocabulary import DEFAULT_GROUP, Action, ControlKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +107,9 @@ class CameraConfig:
     max_zoom_speed: int | None = None
     max_focus_speed: int | None = None
     feel: MotionFeel = field(default_factory=MotionFeel)
+    #: The travel speed 0..1 of a preset recall whose binding gives no ``speed:``; None: the
+    #: camera's own preset speed.
+    preset_speed: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,8 @@ class InputConfig:
     match: int | str | None = None
     #: Seconds of silence after which what the input drives is stopped; None = never.
     deadman: float | None = None
+    #: The selection group: inputs of one group share one ``selected`` camera.
+    group: str = DEFAULT_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +196,8 @@ class BindingConfig:
     #: Presets: held this long = store (a tap recalls); clear instead of recall.
     hold: float | None = None
     clear: bool = False
+    #: Presets: the travel speed 0..1 of a recall (None: the camera's ``preset_speed``).
+    speed: float | None = None
     #: ``action: move-to``: the position (degrees; zoom 0..100), None = leave that axis;
     #: ``action: jog``: the speeds (-1..1), None = 0.
     pan: float | None = None
@@ -211,6 +218,8 @@ class BindingConfig:
     #: ``action: trace``, ``mode: play``: how the trace repeats, one of
     #: :data:`~ptzmapd.vocabulary.TRACE_REPEATS` (config key ``loop``: false, true, ping-pong).
     loop: str = "once"
+    #: Its input's selection group (the loader copies it from the input; not a binding key).
+    group: str = DEFAULT_GROUP
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,9 +59,9 @@ def binding_value(action: str, key: str, value: float, mode: str | None = None) 
     :raises ValueError: ``"VALUE is out of range (valid: LOW..HIGH)"``.
     """
     # ``send`` is one press of a button: the facts of a button binding with this action (a
-    # preset by its number, a speed while held).
-    facts = {"action": action, "used_as": "button", "preset_by": "number", "control": "button",
-             **({"mode": mode} if mode is not None else {})}
+    # preset recalled by its number, a speed while held).
+    facts = {"action": action, "used_as": "button", "preset_by": "number", "preset_does": "recall",
+             "control": "button", **({"mode": mode} if mode is not None else {})}
     row = next((row for row in BINDING.rows(key) if row.applies_to(facts) is True), None)
     if row is None:  # a bug in the caller, not a user mistake: no such key for such a binding
         raise LookupError(f"no binding key {key!r} applies to action {action!r}")

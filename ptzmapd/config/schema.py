@@ -11,7 +11,8 @@ entry       facts
 camera      ``protocol``, ``transport`` (from the protocol's spec)
 input       ``type``
 binding     ``action``, ``control``, ``input_type``, ``mode`` (when it is one of the action's),
-            ``used_as`` (:func:`.tables.used_as`), ``preset_by`` (``number``, ``step``, ``encoder``)
+            ``used_as`` (:func:`.tables.used_as`), ``preset_by`` (``number``, ``step``, ``encoder``),
+            ``preset_does`` (``recall``, ``store``, ``clear``)
 =========== ====================================================
 
 So a later protocol key is one row (``Field("device", Text(), required=when(transport="serial"),
@@ -96,6 +97,8 @@ def _fact_sets(facts: Mapping[str, str | Iterable[str]]) -> dict[str, frozenset[
 def _fact_words(fact: str, value: str) -> str:
     if fact == "used_as":
         return f"a control used as {USED_AS[value]}"
+    if fact == "preset_does":
+        return f"a preset {value} (only a recall travels)"
     return f"{fact.replace('_', ' ')} {value!r}"
 
 

@@ -19,6 +19,7 @@ from ptzmapd.config.checks import (
     Fingerprint,
     Flag,
     Globs,
+    GroupName,
     Integer,
     Led,
     LedControls,
@@ -46,6 +47,7 @@ from ptzmapd.vocabulary import (
     LEVELS,
     MOTION_ACTIONS,
     NAMED_ACTIONS,
+    PRESET_SPEED,
     RAW_KINDS,
     SELECT_STEPS,
     SURFACE_ACTIONS,
@@ -159,6 +161,9 @@ def camera_schema() -> Schema:
         Field("zoom_travel_time", Number(0, 60, above_low=True), applies=_able("zoom")),
         Field("zoom_max", Integer(1, 1 << 20), applies=_able("position")),
         Field("max_move", Number(0, 3600)),
+        # The travel speed of a preset recall whose binding gives none (0..1 of the fastest):
+        # only where the protocol can recall at a speed (Pelco cannot).
+        Field("preset_speed", _number(ACTION_ROWS[Action.PRESET].param("speed")), applies=_able(PRESET_SPEED)),
         # -- serial cameras: a device path (/dev/ttyUSB0) or a pyserial URL (socket://host:port,
         # rfc2217://...). Every camera on one device shares it (daisy chain, RS-485 bus).
         Field("device", Text(), required=when(transport="serial"), applies=when(transport="serial")),
@@ -197,6 +202,8 @@ INPUT = Schema(
         # Seconds of silence after which what the input drives is stopped (for inputs that
         # stream continuously; a fader at rest is silent, so off by default).
         Field("deadman", Number(0, 60, above_low=True)),
+        # Inputs of one group share one `selected` camera; each group has its own.
+        Field("group", GroupName()),
     ),
     one_of=(("port", "virtual"),),
 )
@@ -361,6 +368,9 @@ BINDING = Schema(
         Field("clear", Boolean(), applies=when(action=Action.PRESET, preset_by="number"), default=False),
         Field("hold", _number(ACTION_ROWS[Action.PRESET].param("hold")),
               applies=when(action=Action.PRESET, preset_by="number").but_not(control=ControlKind.PROGRAM)),
+        # The travel speed of a recall (0..1 of the camera's fastest); a store or a clear
+        # does not travel.
+        _key(Action.PRESET, "speed", preset_does="recall"),
         _key(Action.PRESET, "step", preset_by="step"),
         Field("presets", PresetRange(), applies=when(action=Action.PRESET, preset_by=("step", "encoder"))),
         # Each action's own number keys that apply wherever it does (move-to's position, jog's

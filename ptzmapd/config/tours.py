@@ -2,8 +2,9 @@
 
 A tour (``sermon: {camera: pulpit, stops: [{preset: 1, dwell: 8}, …], speed: 0.3, loop: true}``)
 is checked key by key (:data:`TOUR`, :data:`TOUR_STOP`), then against its camera: the camera's
-protocol must recall presets, and take each stop's preset number (the codec's own range,
-:func:`~ptzmapd.config.rules.codec_refusal`, as ``ptzmapd send`` checks it). A binding's
+protocol must recall presets, take each stop's preset number (the codec's own range,
+:func:`~ptzmapd.config.rules.codec_refusal`, as ``ptzmapd send`` checks it) and, with a
+``speed``, recall at a travel speed (capability ``preset speed``). A binding's
 ``tour:`` must name a tour; a trace a binding plays or stops must be recorded by some binding
 or be stored already under ``state_dir``.
 
@@ -26,7 +27,7 @@ from ptzmapd.files import beside
 from ptzmapd.mapping.actions import ACTION_ROWS
 from ptzmapd.registry import suggest
 from ptzmapd.tours.store import default_state_dir, trace_path
-from ptzmapd.vocabulary import Action
+from ptzmapd.vocabulary import PRESET_SPEED, Action
 
 #: A tour stays at most a day at one stop.
 MAX_DWELL = 86400.0
@@ -82,6 +83,11 @@ def read_tour(name: str, node: Node, key_mark: Mark, path: str, scope: Scope,
     if cameras is not None and camera is not None and camera in cameras:
         # The stops that are valid, checked against the camera: every mistake at once.
         found = _camera_problems(cameras[camera], stops, node.value["camera"].mark, path)
+        if not found and "speed" in values:
+            # A travel speed the camera cannot take would be ignored: refused, as on a binding.
+            cannot = inability(cameras[camera], PRESET_SPEED)
+            if cannot is not None:
+                found.append(Problem(node.value["speed"].mark, child_path(path, "speed"), cannot))
         problems += found
         good = good and not found
     if not good or camera is None:

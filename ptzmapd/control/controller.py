@@ -4,7 +4,9 @@ One :class:`CameraController` per camera. It owns:
 
 - **latest-wins motion slots** (:mod:`.slots`): a fader flood collapses to the newest speed;
   a slot is sent only when its wire form (the codec's ``key``) changes;
-- **a queue of discrete commands** (preset, home, autofocus...) that are never dropped;
+- **a queue of discrete commands** (preset, home, autofocus...) that are never dropped; a
+  preset recall at a travel speed has its speed setting go ahead of it when the camera needs
+  one (:mod:`.preset_speed`);
 - **priority**: a pending stop goes first, then discrete commands, then motion (slots take
   turns so a pan flood cannot starve zoom);
 - **one command awaiting its answer**: the next command waits for the answer to the previous
@@ -32,9 +34,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ptzmapd.clock import Clock, Timer
-from ptzmapd.commands import STOPS, Command, PanTiltPositionInquiry, RawCommand, ZoomPositionInquiry
+from ptzmapd.commands import STOPS, Command, PanTiltPositionInquiry, PresetRecall, RawCommand, ZoomPositionInquiry
 from ptzmapd.control.liveness import Liveness
 from ptzmapd.control.outcomes import Answer, Outcome, resolve_all
+from ptzmapd.control.preset_speed import PresetSpeeds
 from ptzmapd.control.replies import BUSY_RETRY, InFlight, ReplyHandling
 from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.control.slots import MotionSlots
@@ -100,6 +103,8 @@ class CameraController(ReplyHandling):
         self._live = Liveness(name, self.label, self.state, clock, self.log, watchers)
         #: Called once the camera has settled (see when_settled).
         self._settle_waiters: list[Callable[[], None]] = []
+        #: The preset travel speed settings the camera has.
+        self._preset_speeds = PresetSpeeds(self._key, settings.preset_speed)
 
     # ----------------------------------------------------------------- inputs to the controller
 
@@ -149,13 +154,21 @@ class CameraController(ReplyHandling):
         """A discrete command (preset, home...): queued, never dropped by a motion flood."""
         if command.slot is not None:
             return self.set_motion(command)
+        if isinstance(command, PresetRecall):
+            command, setting = self._preset_speeds.prepare(command)
+            if setting is not None:
+                self._enqueue(setting).on_done(self._preset_speeds.answered)
+        outcome = self._enqueue(command)
+        self._service()
+        return outcome
+
+    def _enqueue(self, command: Command) -> Outcome:
         outcome = Outcome(command)
         self._queue.append(_Queued(command, [outcome]))
         while len(self._queue) > MAX_QUEUED:
             dropped = self._queue.popleft()
             self.log.warning("[%s] too many commands waiting; dropped %r", self.label, dropped.command)
             resolve_all(dropped.outcomes, Answer.DROPPED, "too many commands waiting")
-        self._service()
         return outcome
 
     def _set_slot(self, command: Command, again: bool = False, everywhere: bool = False) -> Outcome:
@@ -217,6 +230,7 @@ class CameraController(ReplyHandling):
             # A new connection (TCP reconnect): the camera may have missed anything, so the
             # newest state of every slot is sent again, and the protocol starts afresh.
             self._slots.forget_sent()
+            self._preset_speeds.forget()
             # Opening words queued before (a line that came up after start()) are said once.
             self._urgent.clear()
             self._urgent.extend(self.codec.start())
@@ -239,6 +253,7 @@ class CameraController(ReplyHandling):
 
     def _went_online(self) -> None:
         self._next_send_at = 0.0  # the newest state goes at once
+        self._preset_speeds.forget()  # a camera back from silence may have rebooted
         self._check_settled()
 
     def _requeue(self, flight: InFlight) -> None:

@@ -22,3 +22,5 @@ class ControllerSettings:
     #: The full-tele zoom position in the protocol's units (``CameraState.zoom`` is the
     #: reported position over this); None: positions are not normalised.
     zoom_max: float | None = None
+    #: The travel speed 0..1 of a preset recall that gives none (None: the camera's own).
+    preset_speed: float | None = None

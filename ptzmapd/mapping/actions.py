@@ -42,6 +42,7 @@ from ptzmapd.vocabulary import (
     MOTION_ACTIONS,
     NAMED_ACTIONS,
     PRESET_CLEAR,
+    PRESET_SPEED,
     SWITCH_MODES,
     TOUR_MODES,
     TRACE_MODES,
@@ -175,18 +176,23 @@ def _motion(action: Action) -> ActionRow:
 # ---------------------------------------------------------------------------- presets
 
 PRESET_NUMBER = Param("preset", 0, 127, integer=True, conditional=True)
+#: The travel speed of a recall, a fraction of the camera's fastest (a camera's
+#: ``preset_speed`` too): 0 would never arrive.
+PRESET_TRAVEL = Param("speed", 0, 1, above_low=True, conditional=True)
 
 
 def _preset_command(binding: BindingConfig) -> Command:
     number = binding.preset if binding.preset is not None else 0
     if binding.clear:
         return PresetClear(number)
-    return PresetStore(number) if binding.store else PresetRecall(number)
+    return PresetStore(number) if binding.store else PresetRecall(number, binding.speed)
 
 
 def _preset_asks(binding: BindingConfig) -> list[Ask]:
     if binding.clear:
         return [("action", Action.PRESET, None), ("clear", PRESET_CLEAR, None)]
+    if binding.speed is not None:
+        return [("action", Action.PRESET, None), ("speed", PRESET_SPEED, None)]
     return _ask_action(binding)
 
 
@@ -194,7 +200,7 @@ def _preset_fixed(binding: BindingConfig) -> list[Command]:
     if binding.preset is not None:
         return [_preset_command(binding)]
     if binding.step is not None or binding.encoding is not None:
-        return [PresetRecall(number) for number in binding.presets]
+        return [PresetRecall(number, binding.speed) for number in binding.presets]
     return []
 
 
@@ -264,13 +270,13 @@ def _raw_asks(binding: BindingConfig) -> list[Ask]:
 ROWS: tuple[ActionRow, ...] = (
     *(_motion(action) for action in MOTION_ACTIONS),
     ActionRow(Action.STOP, Behaviour.ONE_SHOT, command=lambda b: PanTilt(0.0, 0.0),
-              intent=lambda b: StopAll(b.camera)),
+              intent=lambda b: StopAll(b.camera, b.group)),
     ActionRow(Action.HOME, Behaviour.ONE_SHOT, command=lambda b: Home()),
     ActionRow(Action.PRESET, Behaviour.PRESET, command=_preset_command,
               params=(PRESET_NUMBER, Param("step", -16, 16, integer=True, conditional=True),
-                      Param("hold", 0.2, 10, conditional=True)),
+                      Param("hold", 0.2, 10, conditional=True), PRESET_TRAVEL),
               asks=_preset_asks, fixed=_preset_fixed, argument="preset"),
-    ActionRow(Action.SELECT, Behaviour.ONE_SHOT, intent=lambda b: Select(b.camera, b.carry), asks=_no_asks),
+    ActionRow(Action.SELECT, Behaviour.ONE_SHOT, intent=lambda b: Select(b.camera, b.carry, b.group), asks=_no_asks),
     # "toggle" by default: one button, pressed again, gives back manual focus. The mode is
     # one of AUTOFOCUS_MODES (the config's choice), which mypy cannot see through a str.
     ActionRow(Action.AUTOFOCUS, Behaviour.ONE_SHOT, command=lambda b: Autofocus(b.mode or "toggle"),  # type: ignore[arg-type]
@@ -283,7 +289,7 @@ ROWS: tuple[ActionRow, ...] = (
     ActionRow(Action.TOUR, Behaviour.ONE_SHOT, intent=lambda b: TourControl(b.tour or "", b.mode or "toggle"),
               modes=TOUR_MODES, default_mode="toggle", asks=_no_asks),
     ActionRow(Action.TRACE, Behaviour.ONE_SHOT,
-              intent=lambda b: TraceControl(b.trace or "", b.mode or "", b.camera, b.loop),
+              intent=lambda b: TraceControl(b.trace or "", b.mode or "", b.camera, b.loop, b.group),
               modes=TRACE_MODES, asks=_no_asks),
     *(_named(Action(name)) for name in NAMED_ACTIONS),
     ActionRow(Action.RAW, Behaviour.ONE_SHOT, command=_raw, asks=_raw_asks, argument="raw"),

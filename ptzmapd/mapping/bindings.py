@@ -142,7 +142,7 @@ class OneShot(Binding):
             self.intents: list[Intent] = [row.intent(config)]
         else:
             assert row.command is not None  # every camera action's row has one
-            self.intents = [Do(config.camera, row.command(config), index)]
+            self.intents = [Do(config.camera, row.command(config), index, config.group)]
 
     def press(self, event: ControlEvent, pressed: bool, released: bool) -> list[Intent]:
         return self.intents if pressed else []
@@ -187,7 +187,7 @@ class Switch(TwoState):
 
     def become(self, on: bool) -> list[Intent]:
         self.on = on
-        return [Do(self.config.camera, self.commands[on], self.index), Toggled(self.index, on)]
+        return [Do(self.config.camera, self.commands[on], self.index, self.config.group), Toggled(self.index, on)]
 
 
 class Preset(Binding):
@@ -207,9 +207,9 @@ class Preset(Binding):
         binding = self.config
         if binding.encoding is not None:
             steps = relative_steps(int(event.value), binding.encoding)
-            return [PresetStep(binding.camera, steps, *binding.presets, binding=self.index)] if steps else []
+            return [self._step(steps)] if steps else []
         if binding.step is not None:
-            return [PresetStep(binding.camera, binding.step, *binding.presets, binding=self.index)] if pressed else []
+            return [self._step(binding.step)] if pressed else []
         # A program change without `preset:` stands for the preset of its own number.
         number = binding.preset if binding.preset is not None else int(event.value)
         if binding.hold is not None:
@@ -218,7 +218,12 @@ class Preset(Binding):
             return []
         assert self.row.command is not None
         named = binding if binding.preset is not None else replace(binding, preset=number)
-        return [Do(binding.camera, self.row.command(named), self.index)]
+        return [Do(binding.camera, self.row.command(named), self.index, binding.group)]
+
+    def _step(self, delta: int) -> PresetStep:
+        binding = self.config
+        return PresetStep(binding.camera, delta, *binding.presets, binding=self.index, speed=binding.speed,
+                          group=binding.group)
 
     def _tap_or_hold(self, number: int, hold: float, clock: Clock, pressed: bool, released: bool) -> list[Intent]:
         """Tap = recall (on release); held for ``hold`` seconds = store (at that moment)."""
@@ -229,7 +234,7 @@ class Preset(Binding):
             def stored() -> None:
                 self.timer = None
                 self.held_fired = True
-                self.deferred([Do(binding.camera, PresetStore(number), self.index)])
+                self.deferred([Do(binding.camera, PresetStore(number), self.index, binding.group)])
 
             self.close()
             self.timer = clock.call_later(hold, stored)
@@ -239,7 +244,7 @@ class Preset(Binding):
             if self.held_fired:
                 self.held_fired = False
                 return []
-            return [Do(binding.camera, PresetRecall(number), self.index)]
+            return [Do(binding.camera, PresetRecall(number, binding.speed), self.index, binding.group)]
         return []
 
     def forget(self) -> None:
@@ -284,7 +289,7 @@ class Motion(Binding):
         binding = self.config
         if binding.encoding is not None:
             return self._nudge(event, binding.encoding)
-        return [Move(binding.camera, self.axis, shape(self.position(event.value), self.shape), self.driver)]
+        return [Move(binding.camera, self.axis, shape(self.position(event.value), self.shape), self.driver, binding.group)]
 
     # The control's deflection, -1..1 (+ = right/up/tele/far), before shaping: one reader per
     # control kind, chosen when the binding is compiled (an event of the binding has its kind).
@@ -348,10 +353,10 @@ class Motion(Binding):
 
         def stop() -> None:
             self.nudge_timer = None
-            self.deferred([Move(binding.camera, self.axis, 0.0, self.driver)])
+            self.deferred([Move(binding.camera, self.axis, 0.0, self.driver, binding.group)])
 
         self.nudge_timer = self.clock.call_later(until - now, stop)
-        return [Move(binding.camera, self.axis, speed, self.driver)]
+        return [Move(binding.camera, self.axis, speed, self.driver, binding.group)]
 
     def close(self) -> None:
         if self.nudge_timer is not None:

@@ -1,11 +1,14 @@
-"""What a binding asks for, before cameras are resolved: the mapping layer's output."""
+"""What a binding asks for, before cameras are resolved: the mapping layer's output.
+
+Intents aimed at a target carry the selection ``group`` of the input that asked: its
+``selected`` is that group's (:class:`~ptzmapd.pipeline.Pipeline` resolves targets)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from ptzmapd.commands import Command
-from ptzmapd.vocabulary import Axis
+from ptzmapd.vocabulary import DEFAULT_GROUP, Axis
 
 Driver = tuple[str, int]
 
@@ -22,6 +25,7 @@ class Move:
     #: Who drives the axis (input name, binding index): when the input vanishes or the
     #: selection changes, exactly the motions it drove are stopped.
     driver: Driver
+    group: str = DEFAULT_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,7 @@ class Do:
     command: Command
     #: The binding that asked, for surface feedback (None: not from a binding).
     binding: int | None = None
+    group: str = DEFAULT_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,7 @@ class StopAll:
     """Stop every axis of the target camera(s)."""
 
     target: str
+    group: str = DEFAULT_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,17 +53,22 @@ class Select:
     camera: str
     #: Keep moving on the new camera what moved the old one.
     carry: bool = False
+    #: Whose selection changes.
+    group: str = DEFAULT_GROUP
 
 
 @dataclass(frozen=True, slots=True)
 class PresetStep:
-    """Move the target camera(s)' preset cursor by ``delta`` within [first, last], and recall it."""
+    """Move the target camera(s)' preset cursor by ``delta`` within [first, last], and recall it
+    (at travel ``speed`` 0..1, None: the camera's own)."""
 
     target: str
     delta: int
     first: int
     last: int
     binding: int | None = None
+    speed: float | None = None
+    group: str = DEFAULT_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +115,7 @@ class TraceControl:
     mode: str
     target: str
     repeat: str = "once"
+    group: str = DEFAULT_GROUP
 
 
 Intent = Move | Do | StopAll | Select | PresetStep | LayerChanged | Fine | Toggled | TourControl | TraceControl

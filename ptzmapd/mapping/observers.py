@@ -5,10 +5,18 @@ nothing, so an observer implements only what it shows.
 
 from __future__ import annotations
 
+from ptzmapd.vocabulary import DEFAULT_GROUP
+
 
 class PipelineObserver:
     def selected(self, camera: str | None) -> None:
-        """The selected camera changed (``"all"`` when every camera is selected)."""
+        """The default group's selected camera changed (``"all"`` when every camera is selected)."""
+
+    def group_selected(self, group: str, camera: str | None) -> None:
+        """Selection group ``group``'s selected camera changed. By default an observer hears
+        the default group's as :meth:`selected`; one that shows every group overrides this."""
+        if group == DEFAULT_GROUP:
+            self.selected(camera)
 
     def preset(self, binding: int, camera: str, what: str, number: int) -> None:
         """A preset binding fired: ``what`` is ``recalled``, ``stored`` or ``cleared``."""

@@ -6,8 +6,8 @@ with the values that mean on and off). What lights it depends on the binding's a
 ============ ============================================================================
 action       the light
 ============ ============================================================================
-select       on while its camera is selected (every camera pad when ``all`` is);
-             blinks while its camera does not answer
+select       on while its camera is selected in its input's selection group (every
+             camera pad when ``all`` is); blinks while its camera does not answer
 layer        on while its layer is active
 fine         on while the fine modifier is on
 preset       flashes when the preset is stored, lit for a moment when it is recalled
@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from ptzmapd.clock import Clock, Timer
 from ptzmapd.config.model import BindingConfig, Config, InputConfig, LedConfig
 from ptzmapd.mapping.observers import PipelineObserver
+from ptzmapd.vocabulary import DEFAULT_GROUP
 
 if TYPE_CHECKING:  # midi_out imports rtmidi: only the daemon's wiring needs it at run time
     from ptzmapd.surfaces.midi_out import MidiFeedbackOutput
@@ -75,6 +76,8 @@ class Light:
     subject: str | None
     #: The layer whose bindings it belongs to (None: the base layer).
     layer: str | None
+    #: Its input's selection group: a select pad shows that group's selection.
+    group: str = DEFAULT_GROUP
 
     @property
     def address(self) -> Address:
@@ -104,6 +107,7 @@ def light_for(index: int, binding: BindingConfig, inputs: Mapping[str, InputConf
     return Light(
         binding=index, input=binding.input, status=_STATUS[led.kind] | (channel - 1), number=led.number,
         on=led.on, off=led.off, action=binding.action, subject=subject, layer=layer,
+        group=device.group if device is not None else DEFAULT_GROUP,
     )
 
 
@@ -135,8 +139,9 @@ class Feedback(PipelineObserver):
         self._lights: dict[Address, list[Light]] = defaultdict(list)
         for light in lights:
             self._lights[light.address].append(light)
-        # What the pipeline reported.
-        self._selected = selected
+        # What the pipeline reported: each group's selection (every group starts on `selected`).
+        self._first_selected = selected
+        self._selections: dict[str, str | None] = {}
         self._offline: set[str] = set()
         self._layers: list[str] = []  # active, most recent last: it wins a shared light
         self._toggles: dict[int, bool] = {}
@@ -153,7 +158,10 @@ class Feedback(PipelineObserver):
     # ------------------------------------------------------------------ observer
 
     def selected(self, camera: str | None) -> None:
-        self._selected = camera
+        self.group_selected(DEFAULT_GROUP, camera)
+
+    def group_selected(self, group: str, camera: str | None) -> None:
+        self._selections[group] = camera
         self._refresh()
 
     def preset(self, binding: int, camera: str, what: str, number: int) -> None:
@@ -278,7 +286,8 @@ class Feedback(PipelineObserver):
             camera = light.subject
             if camera in self._offline:
                 return self._blink_lit
-            return camera == self._selected or (self._selected == "all" and camera not in ("next", "previous"))
+            selected = self._selections.get(light.group, self._first_selected)
+            return camera == selected or (selected == "all" and camera not in ("next", "previous"))
         if light.action == "layer":
             return light.subject in self._layers
         if light.action == "fine":

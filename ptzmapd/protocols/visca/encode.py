@@ -16,6 +16,7 @@ from ptzmapd.commands import (
     PanTilt,
     PanTiltPositionInquiry,
     PresetRecall,
+    PresetSpeed,
     PresetStore,
     PresetClear,
     RawCommand,
@@ -25,7 +26,7 @@ from ptzmapd.commands import (
 from ptzmapd.errors import ProtocolError
 from ptzmapd.vocabulary import DIRECT_MODE, LEVELS, NAMED_ACTIONS
 from ptzmapd.protocols.base import SpeedLimits
-from ptzmapd.protocols.units import NotHex, drive_level, parse_hex, speed_sign, variable_level
+from ptzmapd.protocols.units import NotHex, drive_level, finite_speed, parse_hex, speed_sign, variable_level
 from ptzmapd.protocols.visca.tables import (
     ADDRESSES,
     DEFAULT_DIALECT,
@@ -41,6 +42,9 @@ from ptzmapd.protocols.visca.tables import (
     NAMED_COMMANDS,
     PANTILT_DRIVE,
     PAN_AXIS,
+    PRESET_SPEED_GLOBAL,
+    PRESET_SPEED_PER_PRESET,
+    PRESET_SPEED_TOP,
     STOPPED_SPEED,
     TERMINATOR,
     TILT_AXIS,
@@ -99,6 +103,19 @@ def _home_body(command: Home, limits: SpeedLimits) -> bytes:
 
 def _recall_body(command: PresetRecall, dialect: Dialect, preset_base: int) -> bytes:
     return _memory_body("recall", command.number, preset_base)
+
+
+def _preset_speed_body(command: PresetSpeed, dialect: Dialect, preset_base: int) -> bytes:
+    speed = finite_speed(command.speed)
+    if not 0 < speed <= 1:
+        raise ProtocolError(f"visca preset speed must be more than 0, at most 1, got {command.speed!r}")
+    level = drive_level(speed, PRESET_SPEED_TOP)
+    if dialect.preset_speed == "global":
+        # One setting for every recall: the preset number is not part of it.
+        return PRESET_SPEED_GLOBAL + bytes([level])
+    # One speed per preset, for the memory number the recall sends (see _memory_body).
+    memory = _memory_body("recall", command.number, preset_base)[-1]
+    return PRESET_SPEED_PER_PRESET + bytes([memory, level])
 
 
 def _store_body(command: PresetStore, dialect: Dialect, preset_base: int) -> bytes:
@@ -164,6 +181,7 @@ _ENCODERS: dict[type[Command], Callable[[Any, SpeedLimits], bytes]] = {
 #: typing as :data:`_ENCODERS`, with the dialect and the preset base instead of the limits.
 _DIALECT_ENCODERS: dict[type[Command], Callable[[Any, Dialect, int], bytes]] = {
     PresetRecall: _recall_body,
+    PresetSpeed: _preset_speed_body,
     PresetStore: _store_body,
     PresetClear: _clear_body,
     Autofocus: _autofocus_body,

@@ -21,6 +21,9 @@ from ptzmapd.protocols.visca.tables import (
     MEMORY_OPERATIONS,
     PANTILT_DRIVE,
     PAN_AXIS,
+    PRESET_SPEED_GLOBAL,
+    PRESET_SPEED_PER_PRESET,
+    PRESET_SPEED_TOP,
     PRESET_NUMBERS,
     TERMINATOR,
     TILT_AXIS,
@@ -43,7 +46,9 @@ class CommandFrame:
 
     ``action`` is ``pantilt`` (args: pan direction, VV, tilt direction, WW; direction +1
     right/up, -1 left/down, 0 stop), ``zoom`` / ``focus`` (args: direction, p),
-    ``preset recall`` / ``preset store`` / ``preset reset`` (args: memory number), a
+    ``preset recall`` / ``preset store`` / ``preset reset`` (args: memory number), ``preset
+    speed`` (args: pp; PTZOptics' one setting) or ``preset memory speed`` (args: memory number,
+    qq; Sony's per preset), a
     :data:`FIXED_COMMANDS` name (``tally on``; args those of the parametrised command with
     the same bytes, if any), ``<action> direct`` (args: level), or an :data:`INQUIRIES` key
     (``pantilt-position``, …).
@@ -91,6 +96,18 @@ def _read_memory(address: int, body: bytes) -> CommandFrame | None:
     return CommandFrame(address, f"preset {operation}", (number,), f"preset {operation} {number}")
 
 
+def _read_preset_speed(address: int, body: bytes) -> CommandFrame | None:
+    level = body[-1]
+    if not 1 <= level <= PRESET_SPEED_TOP:
+        return None
+    if body[:-1] == PRESET_SPEED_GLOBAL:
+        return CommandFrame(address, "preset speed", (level,), f"preset speed 0x{level:02X}")
+    if body[:-2] != PRESET_SPEED_PER_PRESET or body[-2] not in PRESET_NUMBERS:
+        return None  # another 7E 01 setting of the same length (Sony's tally)
+    return CommandFrame(address, "preset memory speed", (body[-2], level),
+                        f"preset memory {body[-2]} speed 0x{level:02X}")
+
+
 _DIRECT_BY_PREFIX: dict[bytes, str] = {prefix[:3]: name for name, prefix in DIRECT_COMMANDS.items()}
 
 
@@ -106,6 +123,8 @@ def _read_direct(address: int, body: bytes) -> CommandFrame | None:
 #: Recall Speed ``8x 01 06 01 pp FF`` shares Pan_TiltDrive's prefix (ERRATA).
 _READERS: dict[tuple[bytes, int], Callable[[int, bytes], CommandFrame | None]] = {
     (PANTILT_DRIVE, 7): _read_pantilt,
+    (PRESET_SPEED_GLOBAL, len(PRESET_SPEED_GLOBAL) + 1): _read_preset_speed,
+    (PRESET_SPEED_PER_PRESET[:3], len(PRESET_SPEED_PER_PRESET) + 2): _read_preset_speed,
     (bytes([0x01, 0x04, ZOOM_AXIS.opcode]), 4): _read_variable,
     (bytes([0x01, 0x04, FOCUS_AXIS.opcode]), 4): _read_variable,
     (MEMORY, 5): _read_memory,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ptzmapd.commands import Command, PanTiltPositionInquiry, ZoomPositionInquiry
-from ptzmapd.vocabulary import DIRECT_MODE, MOTION_ACTIONS, PRESET_CLEAR, named_capabilities, raw_capability
+from ptzmapd.vocabulary import DIRECT_MODE, MOTION_ACTIONS, PRESET_CLEAR, PRESET_SPEED, named_capabilities, raw_capability
 
 
 TERMINATOR = 0xFF
@@ -37,12 +37,15 @@ class Dialect:
 
     ``one_push`` is the body of the one-push autofocus command (a :data:`FIXED_COMMANDS`
     name); ``preset_base`` is the preset number the vendor's own menus and remotes show for
-    memory 0: a user's preset N goes out as memory ``N - preset_base``.
+    memory 0: a user's preset N goes out as memory ``N - preset_base``; ``preset_speed`` is
+    how the camera takes a preset travel speed: one setting for every recall (``global``) or
+    one per preset (``per-preset``), see :data:`PRESET_SPEED_GLOBAL`.
     """
 
     name: str
     one_push: str
     preset_base: int
+    preset_speed: str
 
 
 #: A camera's ``dialect:``. PTZOptics (the vendor of the tables in specs/) shows the memory
@@ -53,8 +56,8 @@ class Dialect:
 DIALECTS: dict[str, Dialect] = {
     dialect.name: dialect
     for dialect in (
-        Dialect("ptzoptics", one_push="autofocus one-push", preset_base=0),
-        Dialect("sony", one_push="autofocus one-push sony", preset_base=1),
+        Dialect("ptzoptics", one_push="autofocus one-push", preset_base=0, preset_speed="global"),
+        Dialect("sony", one_push="autofocus one-push sony", preset_base=1, preset_speed="per-preset"),
     )
 }
 DEFAULT_DIALECT = "ptzoptics"
@@ -130,6 +133,18 @@ VARIABLE_NIBBLE = {1: 0x20, -1: 0x30}
 MEMORY = bytes.fromhex("01 04 3F")
 MEMORY_OPERATIONS: dict[int, str] = {0x00: "reset", 0x01: "store", 0x02: "recall"}
 MEMORY_BYTE: dict[str, int] = {name: byte for byte, name in MEMORY_OPERATIONS.items()}
+
+#: Preset travel speed, pp 0x01 (slow) .. 0x18 (fast) in both forms. PTZOptics' "Preset Recall
+#: Speed" ``8x 01 06 01 pp FF`` (specs/ptzoptics-visca-over-ip-commands.txt, the Move 4K
+#: manual's Preset_Recall_Speed) is one setting on the camera for every recall. ERRATA: it
+#: shares Pan_TiltDrive's prefix ``01 06 01`` and is told apart only by its length.
+PRESET_SPEED_GLOBAL = bytes.fromhex("01 06 01")
+#: Sony keeps a speed per preset: PanTilt_Memory_Speed ``8x 01 7E 01 0B pp qq FF`` (pp memory
+#: number, qq speed). Sources: Sony's BRC-300 command list reads it back with
+#: ``8x 09 7E 01 0B 0p FF`` → ``y0 50 0q FF`` ("q: Speed 1 to 24"); NRK Sofie's
+#: sony-visca-connection sends the set command in this form (PresetDriveSpeedCommand).
+PRESET_SPEED_PER_PRESET = bytes.fromhex("01 7E 01 0B")
+PRESET_SPEED_TOP = 0x18
 
 #: Named camera actions (:data:`~ptzmapd.vocabulary.NAMED_ACTIONS`) that VISCA has:
 #: (action, mode) → the bytes between the address and FF, as the PTZOptics VISCA tables
@@ -237,7 +252,7 @@ def named_mode_known(name: str, mode: str) -> bool:
 #: read from the tables of this module. Every VISCA protocol declares exactly this.
 CAPABILITIES: frozenset[str] = (
     frozenset(MOTION_ACTIONS)
-    | {"stop", "home", "preset", PRESET_CLEAR, "autofocus", "position", raw_capability("visca")}
+    | {"stop", "home", "preset", PRESET_CLEAR, PRESET_SPEED, "autofocus", "position", raw_capability("visca")}
     | named_capabilities([*NAMED_COMMANDS, *((name, DIRECT_MODE) for name in DIRECT_COMMANDS)])
 )
 
