@@ -144,3 +144,61 @@ def test_a_trace_is_recorded_played_listed_and_outlives_its_daemon(
         assert again.process.wait(timeout=5) == 0
     finally:
         again.stop()
+
+
+ISAPI_CONFIG = """\
+cameras:
+  gate: {{protocol: isapi, url: "{url}", username: admin, password_env: TRACE_CAMERA_PASSWORD}}
+inputs:
+  desk: {{type: midi, virtual: "{virtual}", api: jack}}
+bindings:
+  - {{input: desk, cc: 0, action: pan}}
+  - {{input: desk, note: 10, action: trace, trace: gate-sweep, mode: record}}
+  - {{input: desk, note: 11, action: trace, trace: gate-sweep, mode: play}}
+state_dir: state
+"""
+
+
+def test_a_trace_without_a_preset_starts_where_the_camera_reported_it_was(jack: int, tmp_path: Path) -> None:
+    camera = Simulator("isapi")  # its password is "secret"; it answers position inquiries
+    config = tmp_path / "gate.yaml"
+    config.write_text(ISAPI_CONFIG.format(url=camera.url, virtual="traces-isapi"))
+    daemon = Proc("run", "-c", str(config), env={"TRACE_CAMERA_PASSWORD": "secret"})
+    right, still = "continuous pan 100 tilt 0 zoom 0", "continuous pan 0 tilt 0 zoom 0"
+    try:
+        daemon.wait_for("running: 1 camera")
+        with midi_out("traces-isapi") as out:
+            send_until(out, mido.Message("control_change", control=0, value=127), camera, right)
+            mark = camera.mark()
+            out.send(mido.Message("control_change", control=0, value=64))
+            camera.wait_for_command(still, after=mark)
+            press(out, 10)
+            daemon.wait_for("trace 'gate-sweep': recording camera 'gate' from the position it reports")
+            mark = camera.mark()
+            out.send(mido.Message("control_change", control=0, value=127))
+            camera.wait_for_command(right, after=mark)
+            out.send(mido.Message("control_change", control=0, value=64))
+            camera.wait_for_command(still, after=mark)
+            press(out, 10)
+            daemon.wait_for(r"trace 'gate-sweep': recorded \d+ moves over")
+            stored = json.loads((tmp_path / "state" / "traces" / "gate-sweep.json").read_text())
+            start = stored["start_position"]
+            assert stored["start_preset"] is None and start["pan"] > 0 and set(start) == {"pan", "tilt", "zoom"}
+            mark = camera.mark()
+            press(out, 11)
+            back = (f"absolute azimuth {round(start['pan'] * 10)} elevation {round(start['tilt'] * 10)} "
+                    f"absoluteZoom {round(start['zoom'] * 10)}")
+            camera.wait_for_command(back, after=mark)  # to the start first...
+            camera.wait_for_command(right, after=mark)  # ...then the recorded move
+            daemon.wait_for("trace 'gate-sweep' on camera 'gate': ended, it played to its end")
+            commands = camera.commands(after=mark)
+            assert commands.index(back) < commands.index(right)
+        daemon.signal(signal.SIGTERM)
+        assert daemon.process.wait(timeout=5) == 0
+    finally:
+        daemon.stop()
+        camera.stop()
+    listing = Proc("traces", "-c", str(config))
+    assert listing.process.wait(timeout=10) == 0
+    listing.stop()
+    assert f"pan {start['pan']:g} tilt {start['tilt']:g} zoom {start['zoom']:g}" in listing.output

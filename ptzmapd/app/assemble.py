@@ -199,7 +199,8 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
         feedback = SurfaceFeedback.for_config(config, clock, next(iter(config.cameras), None), log)
         observers = (feedback.feedback,) if feedback is not None else ()
         # Tours and traces pause while their camera does not answer: the controllers tell them.
-        programs = Programs(config.tours, config.bindings, controllers, clock, log, config.state_dir, observers)
+        returns = {name: back for name, camera in config.cameras.items() if (back := PROTOCOLS[camera.protocol].return_to)}
+        programs = Programs(config.tours, config.bindings, controllers, clock, log, config.state_dir, observers, returns)
         watchers: tuple[CameraWatcher, ...] = (*observers, programs)
         for camera in config.cameras.values():
             controllers[camera.name] = await make_controller(camera, pool, clock, log, watchers)

@@ -37,6 +37,10 @@ def main(args: argparse.Namespace, log: logging.Logger) -> int:
                 problems.append(f"{path}: {found}")
                 continue
             start = f"preset {found.start_preset}" if found.start_preset is not None else "where it stood"
+            if found.start_preset is None and found.start_position is not None:
+                where = found.start_position
+                start = " ".join(f"{axis} {value:g}" for axis in ("pan", "tilt", "zoom")
+                                 if (value := getattr(where, axis)) is not None)
             recorded = time.strftime("%Y-%m-%d %H:%M", time.localtime(found.recorded)) if found.recorded else "?"
             rows.append((found.name, found.camera, f"{found.duration:.1f} s", str(len(found.moves)), start, recorded))
     except TraceUnreadable as unlisted:

@@ -25,12 +25,22 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ptzmapd.clock import Clock
-from ptzmapd.commands import Command, Home, Jog, MoveTo, PresetRecall, PresetStore
+from ptzmapd.commands import (
+    Command,
+    Home,
+    Jog,
+    MoveTo,
+    PanTiltPositionInquiry,
+    PresetRecall,
+    PresetStore,
+    ZoomPositionInquiry,
+)
 from ptzmapd.config.model import BindingConfig, TourConfig
 from ptzmapd.control.controller import CameraController
+from ptzmapd.control.outcomes import Answer, Outcome
 from ptzmapd.mapping.intents import TourControl, TraceControl
 from ptzmapd.mapping.observers import PipelineObserver
 from ptzmapd.tours.store import Trace, TraceUnreadable, stored_traces, write_trace
@@ -41,6 +51,8 @@ from ptzmapd.vocabulary import Action
 #: Discrete commands that move a camera: given by hand, they end its program.
 MOVING_COMMANDS = (PresetRecall, Home, MoveTo, Jog)
 Program = TourRun | Playback
+#: How a camera goes back to a position it reported (its protocol's ``return_to``).
+ReturnTo = Callable[[tuple[int, int] | None, int | None], MoveTo | None]
 
 
 class Programs:
@@ -54,9 +66,12 @@ class Programs:
     def __init__(
         self, tours: Mapping[str, TourConfig], bindings: Sequence[BindingConfig],
         controllers: Mapping[str, CameraController], clock: Clock, log: logging.Logger, state_dir: str,
-        observers: Sequence[PipelineObserver] = (),
+        observers: Sequence[PipelineObserver] = (), returns: Mapping[str, ReturnTo] | None = None,
     ) -> None:
         self.tours = tours
+        #: Cameras that can go back to a position they report: where a recording starts
+        #: without a preset.
+        self.returns = dict(returns or {})
         self.controllers = controllers
         self.clock = clock
         self.log = log
@@ -152,10 +167,34 @@ class Programs:
             self._save(self.recording[camera])
         controller = self.controllers[camera]
         start = self._at_preset.get(camera)
-        self.recording[camera] = Recording(name, camera, self.clock.now(), start, controller.state.motion)
+        recording = Recording(name, camera, self.clock.now(), start, controller.state.motion)
+        self.recording[camera] = recording
         self._light("record", name, True)
-        self.log.info("trace '%s': recording camera '%s' from %s", name, camera,
-                      f"preset {start}" if start is not None else "where it stands (no preset recalled since it last moved)")
+        return_to = self.returns.get(camera)
+        where = f"preset {start}" if start is not None else (
+            "the position it reports" if return_to is not None else "where it stands (no preset recalled since it last moved)")
+        self.log.info("trace '%s': recording camera '%s' from %s", name, camera, where)
+        if start is None and return_to is not None:
+            self._locate(recording, controller, return_to)
+
+    def _locate(self, recording: Recording, controller: CameraController, return_to: ReturnTo) -> None:
+        """Ask where the camera is: the inquiries go ahead of any motion (discrete commands
+        first), so their answers are the recording's start."""
+        asked = [controller.submit(PanTiltPositionInquiry()), controller.submit(ZoomPositionInquiry())]
+
+        def answered(_: Outcome) -> None:
+            if not all(outcome.done for outcome in asked) or self.recording.get(recording.camera) is not recording:
+                return
+            pan_tilt, zoom = (outcome.answer is Answer.ACKNOWLEDGED for outcome in asked)
+            state = controller.state
+            recording.start_position = return_to(state.pan_tilt_position if pan_tilt else None,
+                                                 state.zoom_position if zoom else None)
+            if recording.start_position is None:
+                self.log.warning("trace '%s': camera '%s' did not say where it is; it will play from where it stands",
+                                 recording.name, recording.camera)
+
+        for outcome in asked:
+            outcome.on_done(answered)
 
     def _save(self, recording: Recording) -> None:
         del self.recording[recording.camera]

@@ -2,8 +2,10 @@
 ``<state_dir>/traces/``, written atomically (a temporary file, fsync, rename), so a power cut
 leaves the old trace or the new one, never half of one.
 
-A trace (:class:`Trace`) is the camera it was recorded on, the preset it started from (if the
-camera was known to stand at one), its duration and its moves: each the normalised motion
+A trace (:class:`Trace`) is the camera it was recorded on, where it started (the preset the
+camera was known to stand at, else the position it reported, where its protocol can go back
+to one: ``{"pan": 12.5, "tilt": 3.0, "zoom": 10.0}``, as ``move-to`` takes it), its duration and
+its moves: each the normalised motion
 command (:class:`~ptzmapd.commands.PanTilt`, :class:`~ptzmapd.commands.Zoom`,
 :class:`~ptzmapd.commands.Focus`, speeds -1..1) sent to the camera, with its time in seconds
 from the start of the recording. On disk a move is ``{"at": 1.25, "pan": 0.5, "tilt": 0.0}``
@@ -24,7 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ptzmapd.commands import Command, Focus, PanTilt, Zoom
+from ptzmapd.commands import Command, Focus, MoveTo, PanTilt, Zoom
 from ptzmapd.files import FileRefused, read_user_file
 
 #: The largest trace file read (a trace of an hour at 20 commands a second fits).
@@ -52,6 +54,9 @@ class Trace:
     start_preset: int | None = None
     #: When it was recorded (seconds since the epoch), for ``ptzmapd traces``.
     recorded: float = 0.0
+    #: Without a start preset: the position it started at, where the camera reported one
+    #: its protocol can go back to (:attr:`ptzmapd.protocols.spec.ProtocolSpec.return_to`).
+    start_position: MoveTo | None = None
 
 
 def default_state_dir() -> str:
@@ -81,6 +86,9 @@ def to_json(trace: Trace) -> dict[str, object]:
         "name": trace.name,
         "camera": trace.camera,
         "start_preset": trace.start_preset,
+        "start_position": None if trace.start_position is None else {
+            axis: value for axis in ("pan", "tilt", "zoom") if (value := getattr(trace.start_position, axis)) is not None
+        },
         "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(trace.recorded)),
         "duration": round(trace.duration, 4),
         "moves": [{"at": round(at, 4), **_speeds(command)} for at, command in trace.moves],
@@ -162,7 +170,13 @@ def _from_json(document: object, name: str) -> Trace:
         moves.append((at, _command(entry)))
     recorded = document.get("recorded")
     when = float(calendar.timegm(time.strptime(recorded, "%Y-%m-%dT%H:%M:%SZ"))) if isinstance(recorded, str) else 0.0
-    return Trace(name, camera, duration, tuple(moves), start, when)
+    position = document.get("start_position")
+    where = None
+    if position is not None:
+        if not isinstance(position, dict) or not position or set(position) - {"pan", "tilt", "zoom"}:
+            raise ValueError("start_position must be a mapping of pan, tilt and zoom")
+        where = MoveTo(**{axis: _number(value, -360.0, 360.0) for axis, value in position.items()})
+    return Trace(name, camera, duration, tuple(moves), start, when, where)
 
 
 def _command(entry: dict[str, object]) -> Command:

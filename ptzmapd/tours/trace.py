@@ -5,8 +5,8 @@ A recording captures the normalised motion commands the motion layer sends to on
 time from the start of the recording; it starts with whatever the camera was already doing
 and ends with every axis stopped, so a trace always ends still.
 
-Playback goes to the trace's start (its preset, where one is known, waiting for the camera to
-answer the recall) and sends each move at its recorded time through the camera's own
+Playback goes to the trace's start (its preset, or the position the camera reported, where
+one is known, waiting for the camera to answer) and sends each move at its recorded time through the camera's own
 controller, so pacing and newest-wins apply exactly as for a hand on a stick; at the end it
 sends a stop and waits for the camera to confirm it. ``loop`` goes back to the start and plays
 again; ``ping-pong`` plays the trace backwards (:func:`reversed_moves`), then forwards, and so
@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ptzmapd.clock import Clock, Timer
-from ptzmapd.commands import STOPS, Command, Focus, PanTilt, PresetRecall, Zoom
+from ptzmapd.commands import STOPS, Command, Focus, MoveTo, PanTilt, PresetRecall, Zoom
 from ptzmapd.control.controller import CameraController
 from ptzmapd.control.outcomes import Answer, Outcome
 from ptzmapd.tours.store import Move, Trace
@@ -49,6 +49,8 @@ class Recording:
         self.camera = camera
         self.started = started
         self.start_preset = start_preset
+        #: Without a preset: the way back to the position the camera reported at the start.
+        self.start_position: MoveTo | None = None
         # What the camera was already doing is where the trace starts.
         self.moves: list[Move] = [(0.0, command) for command in motion.values() if not command.is_stop()]
 
@@ -63,7 +65,7 @@ class Recording:
         for _, command in moves:
             last[command.slot or ""] = command
         moves += [(duration, STOPS[slot]) for slot, command in last.items() if not command.is_stop()]
-        return Trace(self.name, self.camera, duration, tuple(moves), self.start_preset, recorded)
+        return Trace(self.name, self.camera, duration, tuple(moves), self.start_preset, recorded, self.start_position)
 
 
 def negated(command: Command) -> Command:
@@ -185,10 +187,12 @@ class Playback:
         self.backwards = False
         self._moves = self.trace.moves
         generation = self._generation
-        if self.trace.start_preset is None:
+        trace = self.trace
+        start = PresetRecall(trace.start_preset) if trace.start_preset is not None else trace.start_position
+        if start is None:
             self._begin(generation)
             return
-        outcome = self.controller.submit(PresetRecall(self.trace.start_preset))
+        outcome = self.controller.submit(start)
         outcome.on_done(lambda _: self._begin(generation))
 
     def _begin(self, generation: int) -> None:
