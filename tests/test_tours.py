@@ -553,3 +553,18 @@ def test_a_trace_started_on_a_camera_on_air_waits_for_it() -> None:
     rig.programs.on_air("pulpit", False)
     rig.clock.advance(2)
     assert rig.frames()[mark:][:2] == [RECALL.format(3), "81 01 06 01 18 01 02 03 FF"]
+
+
+def test_a_start_position_is_kept_in_the_file_and_isapi_goes_back_to_what_it_reported(tmp_path: Path) -> None:
+    from ptzmapd.commands import MoveTo
+    from ptzmapd.protocols import PROTOCOLS
+
+    back = PROTOCOLS["isapi"].return_to
+    assert back is not None and back((125, 30), 100) == MoveTo(12.5, 3.0, 10.0)  # PTZStatus tenths
+    assert back(None, 100) is None
+    assert PROTOCOLS["visca-ip"].return_to is None  # it reports a position, but has no move to one here
+    trace = Trace("a", "gate", 1.0, ((0.0, PanTilt(0.5, 0.0)), (1.0, PanTilt())), None, 1.7e9, MoveTo(12.5, 3.0, 10.0))
+    write_trace(str(tmp_path), trace)
+    assert json.loads(Path(trace_path(str(tmp_path), "a")).read_text())["start_position"] == {
+        "pan": 12.5, "tilt": 3.0, "zoom": 10.0}
+    assert read_trace(trace_path(str(tmp_path), "a")) == trace
