@@ -5,6 +5,7 @@ a trace that outlives the daemon that recorded it."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,6 +147,16 @@ def test_a_trace_is_recorded_played_listed_and_outlives_its_daemon(
         again.stop()
 
 
+class HttpCamera(Simulator):
+    """An HTTP camera simulator (its banner names a url, not host:port)."""
+
+    def __init__(self, kind: str) -> None:
+        Proc.__init__(self, "simulate", kind, "--host", "127.0.0.2", "--port", "0")
+        self.kind = kind
+        self._command = re.compile(rf"\[{re.escape(kind)} [^\]]+\] (.*)")
+        self.url = self.wait_for(r"on (http://127\.0\.0\.2:\d+)").group(1)
+
+
 ISAPI_CONFIG = """\
 cameras:
   gate: {{protocol: isapi, url: "{url}", username: admin, password_env: TRACE_CAMERA_PASSWORD}}
@@ -160,7 +171,7 @@ state_dir: state
 
 
 def test_a_trace_without_a_preset_starts_where_the_camera_reported_it_was(jack: int, tmp_path: Path) -> None:
-    camera = Simulator("isapi")  # its password is "secret"; it answers position inquiries
+    camera = HttpCamera("isapi")  # its password is "secret"; it answers position inquiries
     config = tmp_path / "gate.yaml"
     config.write_text(ISAPI_CONFIG.format(url=camera.url, virtual="traces-isapi"))
     daemon = Proc("run", "-c", str(config), env={"TRACE_CAMERA_PASSWORD": "secret"})
@@ -198,7 +209,7 @@ def test_a_trace_without_a_preset_starts_where_the_camera_reported_it_was(jack: 
     finally:
         daemon.stop()
         camera.stop()
-    listing = Proc("traces", "-c", str(config))
+    listing = Proc("traces", "--state-dir", str(tmp_path / "state"))
     assert listing.process.wait(timeout=10) == 0
     listing.stop()
     assert f"pan {start['pan']:g} tilt {start['tilt']:g} zoom {start['zoom']:g}" in listing.output
