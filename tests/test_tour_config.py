@@ -123,6 +123,7 @@ bindings:
   - {input: desk, note: 13, action: trace, trace: walk-in, mode: play, camera: gate}
   - {input: desk, note: 14, action: trace, trace: walk-in, mode: play, loop: twice}
   - {input: desk, note: 15, action: trace, trace: walk-in}
+  - {input: desk, note: 16, action: trace, trace: walk-in, mode: record, camera: all}
 state_dir: state
 """)
     stored = tmp_path / "state" / "traces" / "walk-ni.json"
@@ -134,6 +135,7 @@ state_dir: state
         f"{path}:11:72: bindings[4].camera: key 'camera' does not apply to mode 'play'",
         f"{path}:12:78: bindings[5].loop: expected true, false or 'ping-pong', got 'twice'",
         f"{path}:13:5: bindings[6]: missing key 'mode' (required for action 'trace')",
+        f"{path}:14:82: bindings[7].camera: camera 'all' is not allowed here (valid: pulpit, gate, selected)",
     ]
 
 

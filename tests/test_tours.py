@@ -512,14 +512,14 @@ def test_status_shows_the_running_tour_its_next_stop_and_a_recording() -> None:
     from ptzmapd.app.status import StatusSnapshot, render
 
     rig = Rig()
+    rig.press(10)  # a recording first (recording ends a tour on its camera)
+    rig.clock.advance(1)
     rig.press(9)
     rig.clock.advance(2)
-    rig.press(10)
-    rig.clock.advance(1)
     snapshot = StatusSnapshot("studio.yaml", {}, {}, tours=rig.programs.tour_states(), traces=rig.programs.trace_states())
     text = render(json.loads(json.dumps(snapshot.to_json())))
-    assert "tours:\n    sermon     pulpit     stop 1: at preset 1, 5.1 s left; next preset 2" in text  # 8 s from its answer
-    assert "traces:\n    walk-in    pulpit     recording 1 s" in text
+    assert "tours:\n    sermon     pulpit     stop 1: at preset 1, 6.1 s left; next preset 2" in text  # 8 s from its answer
+    assert "traces:\n    walk-in    pulpit     recording 3 s" in text
 
 
 def test_a_camera_on_air_is_never_moved_by_its_tour_until_the_lockout_lets_go(caplog: pytest.LogCaptureFixture) -> None:
@@ -568,3 +568,13 @@ def test_a_start_position_is_kept_in_the_file_and_isapi_goes_back_to_what_it_rep
     assert json.loads(Path(trace_path(str(tmp_path), "a")).read_text())["start_position"] == {
         "pan": 12.5, "tilt": 3.0, "zoom": 10.0}
     assert read_trace(trace_path(str(tmp_path), "a")) == trace
+
+
+def test_recording_on_a_camera_ends_the_tour_running_there(caplog: pytest.LogCaptureFixture) -> None:
+    rig = Rig()
+    rig.press(9)
+    rig.clock.advance(1)
+    rig.press(10)
+    assert "tour 'sermon' on camera 'pulpit': ended, trace 'walk-in' records there" in caplog.text
+    rig.clock.advance(30)
+    assert RECALL.format(2) not in rig.frames()

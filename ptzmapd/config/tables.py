@@ -338,7 +338,7 @@ BINDING = Schema(
         Field("action", Choice("action", tuple(Action)), required=True),
         # A recording captures one camera's moves; a tour has its camera in its tours: entry,
         # a trace plays on the camera it was recorded on.
-        Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, Target.SELECTED), not_here=(Target.ALL,)),
               applies=when(action=Action.TRACE, mode="record"), default="selected"),
         Field("camera", Choice("camera", lambda scope: (*scope.cameras, *TARGETS)),
               applies=unless(action=(Action.SELECT, Action.TOUR, Action.TRACE, *SURFACE_ACTIONS)), default="selected"),

@@ -165,6 +165,8 @@ class Programs:
     def _record(self, name: str, camera: str) -> None:
         if camera in self.recording:
             self._save(self.recording[camera])
+        if camera in self.running:  # the hand that is about to be recorded takes over
+            self._end(camera, f"trace '{name}' records there", halt=True)
         controller = self.controllers[camera]
         start = self._at_preset.get(camera)
         recording = Recording(name, camera, self.clock.now(), start, controller.state.motion)
