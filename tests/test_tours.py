@@ -578,3 +578,18 @@ def test_recording_on_a_camera_ends_the_tour_running_there(caplog: pytest.LogCap
     assert "tour 'sermon' on camera 'pulpit': ended, trace 'walk-in' records there" in caplog.text
     rig.clock.advance(30)
     assert RECALL.format(2) not in rig.frames()
+
+
+def test_a_trace_that_cannot_be_written_is_logged_and_kept_for_this_run(tmp_path: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")  # state_dir is a file: its traces/ folder cannot be made
+    rig = Rig(str(blocked))
+    record(rig, [(0.2, 0, 127), (0.4, 0, 64)])
+    rig.programs.flush()
+    assert "trace 'walk-in' could not be saved: " in caplog.text
+    rig.press(11)  # still playable until the daemon stops
+    rig.clock.advance(0.1)
+    assert rig.frames()[-1] == RECALL.format(3)
+    rig.pipeline.mute()
+    rig.pipeline.close()

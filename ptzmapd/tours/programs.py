@@ -330,7 +330,7 @@ class Programs:
         self._stopped = True
         for recording in list(self.recording.values()):
             self._save(recording)
-        self.end_all("ptzmapd is stopping")
+        self.end_all("ptzmapd is stopping (or reloading its config)")
 
     def end_all(self, why: str) -> None:
         """Every tour and playback ends (every camera is being stopped)."""
