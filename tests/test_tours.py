@@ -92,14 +92,15 @@ class Rig:
     """The pipeline with tours and traces over one camera, ``pulpit`` (selected)."""
 
     def __init__(self, state_dir: str = "", bindings: list[BindingConfig] = BINDINGS,
-                 tours: dict[str, TourConfig] | None = None, clock: FakeClock | None = None) -> None:
+                 tours: dict[str, TourConfig] | None = None, clock: FakeClock | None = None,
+                 surface: PipelineObserver | None = None) -> None:
         self.clock = clock or FakeClock()
         self.camera = Camera(self.clock)
         controllers: dict[str, CameraController] = {}
         self.lights = Lights()
         self.log = logging.getLogger("ptzmapd")
         self.programs = Programs(tours if tours is not None else {"sermon": SERMON}, bindings, controllers,
-                                 self.clock, self.log, state_dir, (self.lights,))
+                                 self.clock, self.log, state_dir, (self.lights, *([surface] if surface else [])))
         controller = CameraController("pulpit", ViscaCodec(VISCA_LIMITS), self.camera, self.clock,
                                       ControllerSettings(min_interval=PACING, ack_timeout=0.2),
                                       watchers=(self.programs,))
@@ -593,3 +594,25 @@ def test_a_trace_that_cannot_be_written_is_logged_and_kept_for_this_run(tmp_path
     assert rig.frames()[-1] == RECALL.format(3)
     rig.pipeline.mute()
     rig.pipeline.close()
+
+
+def test_the_tour_and_record_buttons_light_on_the_surface_while_they_run() -> None:
+    from ptzmapd.config.model import InputConfig, LedConfig
+    from ptzmapd.surfaces.feedback import Feedback, lights_of
+
+    lit = [bind("note", 9, "tour", tour="sermon", mode="toggle", led=LedConfig("note", 9)),
+           bind("note", 10, "trace", trace="walk-in", mode="record", led=LedConfig("note", 10))]
+    sent: list[bytes] = []
+    clock = FakeClock()
+    feedback = Feedback(lights_of(lit, {"desk": InputConfig("desk", "midi", MARK, virtual="desk")}), clock,
+                        lambda _, message: sent.append(message) or True)
+    rig = Rig(bindings=lit, clock=clock, surface=feedback)  # as the runtime gives Programs the surface's
+    sent.clear()
+    rig.press(9)
+    assert sent == [bytes([0x90, 9, 127])]
+    rig.press(9)
+    assert sent[-1] == bytes([0x90, 9, 0])
+    rig.press(10)
+    assert sent[-1] == bytes([0x90, 10, 127])
+    rig.press(10)
+    assert sent[-1] == bytes([0x90, 10, 0])
