@@ -23,9 +23,16 @@ inputs:
   desk:  {type: midi, port: "*X-TOUCH MINI*"}
 """
 
-#: The issue's example (the tour, trace and state_dir lines), as written.
-ISSUE = CAMERAS + """\
+#: The issue's example, as written (its groups and preset speed are the groups lane's).
+ISSUE = """\
+cameras:
+  pulpit: {protocol: visca-ip, host: 127.0.0.2}
+  gate: {protocol: pelco-d, device: /dev/null, address: 1}
+inputs:
+  desk:  {type: midi, port: "*X-TOUCH MINI*", group: a}
+  pad:   {type: gamepad, group: b}            # group: each group has its own selected camera
 bindings:
+  - {input: desk, note: 8, action: preset, preset: 3, speed: 0.2}   # travel at 20 % of full speed
   - {input: desk, note: 9, action: tour, tour: sermon, mode: toggle}
   - {input: desk, note: 10, action: trace, trace: walk-in, mode: record}   # toggle recording
   - {input: desk, note: 11, action: trace, trace: walk-in, mode: play}     # and stop, loop
@@ -43,9 +50,9 @@ def test_the_issue_example_loads_as_written(tmp_path: Path) -> None:
         config.tours["sermon"].mark, speed=0.3, loop=True,
     )}
     assert config.state_dir == "/var/lib/ptzmapd"
-    tour, record, play = config.bindings
+    _, tour, record, play = config.bindings
     assert (tour.tour, tour.mode) == ("sermon", "toggle")
-    assert (record.trace, record.mode, record.camera) == ("walk-in", "record", "selected")
+    assert (record.trace, record.mode, record.camera, record.group) == ("walk-in", "record", "selected", "a")
     assert (play.trace, play.mode, play.loop) == ("walk-in", "play", "once")
 
 
