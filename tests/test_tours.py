@@ -216,3 +216,14 @@ def test_the_tour_and_record_buttons_light_on_the_surface_while_they_run() -> No
     assert sent[-1] == bytes([0x90, 10, 127])
     rig.press(10)
     assert sent[-1] == bytes([0x90, 10, 0])
+
+
+def test_status_says_why_a_tour_is_paused() -> None:
+    from ptzmapd.app.status import StatusSnapshot, render
+
+    rig = Rig()
+    rig.press(9)
+    rig.programs.on_air("pulpit", True)
+    assert rig.programs.tour_states()["sermon"].waiting == "is on air"
+    snapshot = StatusSnapshot("studio.yaml", {}, {}, tours=rig.programs.tour_states())
+    assert "sermon     pulpit     stop 1: PAUSED: the camera is on air; next preset 2" in render(snapshot.to_json())

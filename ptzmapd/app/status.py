@@ -272,7 +272,7 @@ def render_programs(status: dict[str, Any]) -> list[str]:
             continue
         following = f"next preset {tour['next_preset']}" if tour["next_preset"] is not None else "last stop"
         left = tour["seconds_left"]
-        where = ("PAUSED (camera offline)" if tour["paused"]
+        where = (f"PAUSED: the camera {tour.get('waiting') or 'is held'}" if tour["paused"]
                  else f"at preset {tour['preset']}, {left:g} s left" if left is not None
                  else f"going to preset {tour['preset']}")
         lines.append(f"    {name:<10} {tour['camera']:<10} stop {tour['stop']}: {where}; {following}")
@@ -282,7 +282,7 @@ def render_programs(status: dict[str, Any]) -> list[str]:
     for name, trace in traces.items():
         how = " backwards" if trace["backwards"] else ""
         lines.append(f"    {name:<10} {trace['camera']:<10} {trace['doing']}{how} {trace['seconds']:g} s"
-                     + ("  PAUSED (camera offline)" if trace["paused"] else ""))
+                     + (f"  PAUSED: the camera {trace.get('waiting') or 'is held'}" if trace["paused"] else ""))
     return lines
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import time
+from dataclasses import replace
 from collections.abc import Callable, Mapping, Sequence
 
 from ptzmapd.clock import Clock
@@ -358,7 +359,7 @@ class Programs:
         for name, config in self.tours.items():
             program = self.running.get(config.camera)
             if isinstance(program, TourRun) and program.config.name == name:
-                states[name] = program.state()
+                states[name] = replace(program.state(), waiting=self._waiting(config.camera))
             else:
                 states[name] = TourState(camera=config.camera, running=False)
         return states
@@ -371,8 +372,11 @@ class Programs:
             states[recording.name] = TraceState(recording.camera, "recording", seconds=round(now - recording.started, 1))
         for program in self.running.values():
             if isinstance(program, Playback):
-                states[program.trace.name] = program.state()
+                states[program.trace.name] = replace(program.state(), waiting=self._waiting(program.trace.camera))
         return states
+
+    def _waiting(self, camera: str) -> str:
+        return " and ".join(sorted(self._holds.get(camera, ())))
 
     @staticmethod
     def _name(program: Program) -> str:

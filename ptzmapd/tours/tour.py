@@ -32,6 +32,8 @@ class TourState:
     camera: str
     running: bool
     paused: bool = False
+    #: Why it is paused: the camera "does not answer", "is on air" (both: joined by "and").
+    waiting: str = ""
     stop: int | None = None
     preset: int | None = None
     next_preset: int | None = None

@@ -38,6 +38,8 @@ class TraceState:
     paused: bool = False
     seconds: float = 0.0
     backwards: bool = False
+    #: Why it is paused: the camera "does not answer", "is on air" (both: joined by "and").
+    waiting: str = ""
 
 
 class Recording:
