@@ -27,6 +27,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/traces.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from ptzmapd.clock import Clock, Timer
-from ptzmapd.commands import Command, PresetClear, PresetRecall, PresetStore
+from ptzmapd.commands import STOPS, Command, PresetClear, PresetRecall, PresetStore
 from ptzmapd.config.model import BindingConfig
 from ptzmapd.control.controller import CameraController
 from ptzmapd.events import ControlEvent
@@ -42,12 +42,15 @@ from ptzmapd.mapping.intents import (
     StopAll,
     SwitcherRequest,
     Toggled,
+    TourControl,
+    TraceControl,
 )
 from ptzmapd.mapping.mapper import Mapper
 from ptzmapd.mapping.observers import PipelineObserver
 from ptzmapd.motion.mixer import MotionMixer, MotionProfile
 from ptzmapd.onair import FOLLOW_OFF, MOVING_COMMANDS, Buses, OnAir, SwitcherDesk, SwitcherRules
 from ptzmapd.vocabulary import BUSES, DEFAULT_GROUP, TARGETS, Axis, Target
+from ptzmapd.tours.programs import Programs
 
 PRESET_WORDS = {PresetRecall: "recalled", PresetStore: "stored", PresetClear: "cleared"}
 
@@ -66,12 +69,14 @@ class Pipeline:
         switchers: Mapping[str, SwitcherRules] | None = None,
         desk: SwitcherDesk | None = None,
         groups: Collection[str] = (),
+        programs: Programs | None = None,
     ) -> None:
         """``deadman``: input name -> seconds of silence after which what it drives is
         stopped; ``observers`` hear what the mapping did (surface LEDs); ``switchers``: each
         configured switcher's follow and live rules, whose buses arrive by :meth:`on_buses`;
         ``desk``: where switcher actions go; ``groups``: the selection groups the inputs name
-        besides the default one."""
+        besides the default one; ``programs`` runs the tours and traces, and hears every manual
+        move and motion command."""
         self.controllers = controllers
         self.log = log or logging.getLogger("ptzmapd")
         self.mapper = Mapper(bindings, clock, self._apply_all)
@@ -102,6 +107,7 @@ class Pipeline:
         self._desk = desk
         #: (driver, camera) whose motion the lockout holds back: logged once per press.
         self._held_back: set[tuple[Driver, str]] = set()
+        self.programs = programs
 
     @property
     def selected(self) -> str | None:
@@ -130,16 +136,24 @@ class Pipeline:
         self.log.warning("input '%s' vanished; stopped what it drove (%s)", input_name, what)
 
     def mute(self) -> None:
-        """At shutdown: stop every camera; whatever the inputs still deliver moves nothing."""
+        """At shutdown: end every tour and trace and stop every camera; whatever the inputs
+        still deliver moves nothing."""
         self._muted = True
+        if self.programs is not None:
+            self.programs.stop_all()
         self.stop_everything()
 
     def stop_everything(self) -> None:
+        """Every camera stops, and no tour or trace moves one on (an internal error, shutdown)."""
+        if self.programs is not None:
+            self.programs.end_all("every camera is being stopped")
         for name, controller in self.controllers.items():
             self.mixer.forget(name)
             controller.stop(everywhere=True)
 
     def close(self) -> None:
+        if self.programs is not None:
+            self.programs.close()
         self.mixer.close()
         self.mapper.close()
         if self._deadman_timer is not None:
@@ -156,15 +170,20 @@ class Pipeline:
         if isinstance(intent, Move):
             if intent.target == Target.SELECTED:
                 self._via_selected[intent.group].add(intent.driver)
+            programs = self.programs
             for camera in self.resolve(intent.target, intent.group):
                 if self.onair.limit(camera) == 0.0 and not self._may_move(camera, intent):
                     continue
+                if programs is not None and intent.speed and camera in programs.running:
+                    programs.manual(camera, None)  # a hand on the stick takes over from a tour
                 self.mixer.move(camera, intent.axis, intent.speed, intent.driver)
         elif isinstance(intent, Do):
             for camera in self.resolve(intent.target, intent.group):
                 self._do(camera, intent.command, intent.binding)
         elif isinstance(intent, StopAll):
             for camera in self.resolve(intent.target, intent.group):
+                if self.programs is not None:
+                    self.programs.manual(camera, STOPS["pantilt"])
                 self.mixer.forget(camera)
                 self.controllers[camera].stop(everywhere=True)  # the stop button: always on the wire
         elif isinstance(intent, Select):
@@ -183,6 +202,12 @@ class Pipeline:
         elif isinstance(intent, LiveOverride):
             self.log.info("live lockout %s", "lifted (live-override held)" if intent.active else "in force again")
             self._relimit(self.onair.set_override(intent.active))
+        elif isinstance(intent, TourControl):
+            if self.programs is not None:
+                self.programs.control_tour(intent)
+        elif isinstance(intent, TraceControl):
+            if self.programs is not None:
+                self.programs.control_trace(intent, self.resolve(intent.target, intent.group))
 
     def _do(self, camera: str, command: Command, binding: int | None) -> None:
         if not self.allows(camera, command):
@@ -190,6 +215,8 @@ class Pipeline:
             if binding is not None:
                 self._tell(lambda observer: observer.refused(binding))
             return
+        if self.programs is not None:
+            self.programs.manual(camera, command)
         self.controllers[camera].submit(command)
         what = PRESET_WORDS.get(type(command))
         if what is not None and binding is not None:
@@ -346,6 +373,9 @@ class Pipeline:
             if camera not in self.controllers:
                 continue
             limit = self.onair.limit(camera)
+            if self.programs is not None:
+                # A tour or trace never moves a camera the lockout holds (blocked or slowed).
+                self.programs.on_air(camera, limit < 1.0)
             if limit == 0.0:
                 # Who moved it is held back from now on, and said once.
                 self._held_back.update((driver, camera) for name, _, driver, _ in
@@ -373,6 +403,8 @@ class Pipeline:
 
     def _send_motion(self, camera: str, command: Command) -> None:
         self.controllers[camera].set_motion(command)
+        if self.programs is not None:
+            self.programs.sent(camera, command)  # recorded into a trace; a preset left behind
 
     def _zoom(self, camera: str) -> float | None:
         """The lens position 0 (wide)..1 (tele) the camera last reported, if it can."""

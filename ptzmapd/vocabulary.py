@@ -68,6 +68,9 @@ class Action(Word):
     AUTOFOCUS = "autofocus"
     MOVE_TO = "move-to"
     JOG = "jog"
+    # Programs the daemon runs on one camera: a tour of presets, a recorded move (a trace).
+    TOUR = "tour"
+    TRACE = "trace"
     # Named camera functions (:data:`NAMED_ACTIONS` gives their modes).
     POWER = "power"
     FOCUS_MODE = "focus-mode"
@@ -149,6 +152,15 @@ MIXER_ACTIONS: tuple[Action, ...] = (Action.SWITCHER_CUT, Action.SWITCHER_AUTO)
 HOLD_MODES: tuple[PressMode, ...] = (PressMode.HOLD, PressMode.TOGGLE)
 #: Extra modes of a named action that has both "on" and "off" (:func:`switchable`).
 SWITCH_MODES: tuple[PressMode, ...] = (PressMode.TOGGLE, PressMode.MOMENTARY)
+
+#: ``action: tour``: start it, stop it, or start it when it is stopped and stop it when it runs.
+TOUR_MODES: tuple[str, ...] = ("start", "stop", "toggle")
+#: ``action: trace``: ``record`` starts a recording and, pressed again, ends it; ``play`` plays
+#: the trace and, pressed again, stops it; ``stop`` ends either.
+TRACE_MODES: tuple[str, ...] = ("record", "play", "stop")
+#: How a trace's ``play`` repeats (binding key ``loop``: false, true or ``ping-pong``): once,
+#: from its start again and again, or forwards then backwards.
+TRACE_REPEATS: tuple[str, ...] = ("once", "loop", "ping-pong")
 
 #: The capability of clearing a stored preset (``action: preset`` with ``clear: true``):
 #: not every protocol that recalls and stores presets can forget one.

@@ -295,7 +295,7 @@ colour: blue
         f"{path}:12:36: bindings[1].action: unknown action 'zom' (did you mean 'zoom'? "
         f"valid: {', '.join(Action)})",
         f"{path}:13:5: bindings[2]: missing key 'preset' (required for action 'preset')",
-        f"{path}:14:1: colour: unknown key 'colour' (valid: cameras, inputs, bindings, include, leds, api, switchers, mqtt)",
+        f"{path}:14:1: colour: unknown key 'colour' (valid: cameras, inputs, bindings, include, leds, api, switchers, mqtt, tours, state_dir)",
     ]
 
 

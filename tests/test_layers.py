@@ -31,6 +31,7 @@ RANKS: dict[str, int] = {
     "ptzmapd.protocols": 1, "ptzmapd.config.model": 1, "ptzmapd.config.yamlmarks": 1,
     "ptzmapd.inputs": 2, "ptzmapd.transports": 2, "ptzmapd.simulators": 2,
     "ptzmapd.mapping": 3, "ptzmapd.motion": 3, "ptzmapd.control": 3, "ptzmapd.surfaces": 3,
+    "ptzmapd.tours": 3,
     "ptzmapd.pipeline": 4, "ptzmapd.onair": 4,
     "ptzmapd.api": 5, "ptzmapd.switchers": 5,
     "ptzmapd.config": 6,

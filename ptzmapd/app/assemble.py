@@ -36,6 +36,7 @@ from ptzmapd.motion.shaping import RampLimits, ZoomCurve
 from ptzmapd.pipeline import Pipeline
 from ptzmapd.protocols import PROTOCOLS
 from ptzmapd.protocols.base import SpeedLimits
+from ptzmapd.tours.programs import Programs
 from ptzmapd.transports import TransportPool
 from ptzmapd.vocabulary import TALLY_LAMP
 
@@ -184,8 +185,12 @@ class Runtime:
                 program=view.state.program_name, preview=view.state.preview_name,
                 program_cameras=sorted(view.buses.program), preview_cameras=sorted(view.buses.preview),
             )
-        return StatusSnapshot(config=self.config.path, cameras=cameras, inputs=inputs, switchers=switchers,
-                              groups=groups)
+        programs = pipeline.programs
+        return StatusSnapshot(
+            config=self.config.path, cameras=cameras, inputs=inputs, switchers=switchers, groups=groups,
+            tours=programs.tour_states() if programs is not None else {},
+            traces=programs.trace_states() if programs is not None else {},
+        )
 
     async def shutdown(self, grace: float = STOP_GRACE, confirm: Collection[str] = (), lamps_dark: bool = True) -> None:
         """Stop every camera, close the inputs, wait up to ``grace`` for the stops to be
@@ -277,7 +282,11 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
         # Surface LEDs first: the controllers tell them which camera does not answer. The
         # first camera listed is selected at start (see Pipeline).
         feedback = SurfaceFeedback.for_config(config, clock, next(iter(config.cameras), None), log)
-        watchers: tuple[CameraWatcher, ...] = (feedback.feedback,) if feedback is not None else ()
+        observers = (feedback.feedback,) if feedback is not None else ()
+        # Tours and traces pause while their camera does not answer: the controllers tell them.
+        returns = {name: back for name, camera in config.cameras.items() if (back := PROTOCOLS[camera.protocol].return_to)}
+        programs = Programs(config.tours, config.bindings, controllers, clock, log, config.state_dir, observers, returns)
+        watchers: tuple[CameraWatcher, ...] = (*observers, programs)
         for camera in config.cameras.values():
             controllers[camera.name] = await make_controller(camera, pool, clock, log, watchers)
         # Tally lamps for the cameras whose config drives them, and the switchers: what they
@@ -290,10 +299,11 @@ async def assemble(config: Config, clock: Clock, log: logging.Logger) -> Runtime
             config.bindings, controllers, clock=clock, log=log,
             profiles={camera.name: motion_profile(camera) for camera in config.cameras.values()},
             deadman={name: device.deadman for name, device in config.inputs.items() if device.deadman},
-            observers=(*((feedback.feedback,) if feedback is not None else ()), *((tally,) if tally else ())),
+            observers=(*observers, *((tally,) if tally else ())),
             switchers=switching.rules if switching is not None else None,
             desk=switching,
             groups={device.group for device in config.inputs.values()},
+            programs=programs,
         )
         if tally is not None:
             tally.start(max(switcher.tally_hold for switcher in config.switchers.values()))

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from ptzmapd.errors import PtzmapdError
+from ptzmapd.tours.tour import TourState
+from ptzmapd.tours.trace import TraceState
 
 SOCKET_NAME = "ptzmapd.sock"
 
@@ -116,6 +118,9 @@ class StatusSnapshot:
     inputs: Mapping[str, InputStatus]
     groups: Mapping[str, GroupStatus] = field(default_factory=dict)
     switchers: Mapping[str, SwitcherStatus] = field(default_factory=dict)
+    #: Every configured tour; the traces being recorded or played.
+    tours: Mapping[str, TourState] = field(default_factory=dict)
+    traces: Mapping[str, TraceState] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The snapshot as plain JSON-able values (the socket's document)."""
@@ -125,6 +130,8 @@ class StatusSnapshot:
             "inputs": {name: asdict(device) for name, device in self.inputs.items()},
             "groups": {name: asdict(group) for name, group in self.groups.items()},
             "switchers": {name: asdict(switcher) for name, switcher in self.switchers.items()},
+            "tours": {name: asdict(tour) for name, tour in self.tours.items()},
+            "traces": {name: asdict(trace) for name, trace in self.traces.items()},
         }
 
 
@@ -285,6 +292,7 @@ def render(status: dict[str, Any]) -> str:
         for name, group in groups.items():
             members = ", ".join(group["inputs"]) or "no input"
             lines.append(f"    {name:<10} > {group['selected'] or '(none)':<10} ({members})")
+    lines += render_programs(status)
     return "\n".join(lines)
 
 
@@ -292,6 +300,32 @@ def _bus(shown: str | None, cameras: Sequence[str]) -> str:
     """``'Stage' (camera stage)``: what a bus shows and which camera that is."""
     what = repr(shown) if shown is not None else "?"
     return f"{what} (camera {', '.join(cameras)})" if cameras else f"{what} (no camera)"
+
+
+def render_programs(status: dict[str, Any]) -> list[str]:
+    """The tours (running: which stop, the next one) and traces being recorded or played."""
+    lines = []
+    tours = status.get("tours") or {}
+    if tours:
+        lines.append("tours:")
+    for name, tour in tours.items():
+        if not tour["running"]:
+            lines.append(f"    {name:<10} {tour['camera']:<10} stopped")
+            continue
+        following = f"next preset {tour['next_preset']}" if tour["next_preset"] is not None else "last stop"
+        left = tour["seconds_left"]
+        where = (f"PAUSED: the camera {tour.get('waiting') or 'is held'}" if tour["paused"]
+                 else f"at preset {tour['preset']}, {left:g} s left" if left is not None
+                 else f"going to preset {tour['preset']}")
+        lines.append(f"    {name:<10} {tour['camera']:<10} stop {tour['stop']}: {where}; {following}")
+    traces = status.get("traces") or {}
+    if traces:
+        lines.append("traces:")
+    for name, trace in traces.items():
+        how = " backwards" if trace["backwards"] else ""
+        lines.append(f"    {name:<10} {trace['camera']:<10} {trace['doing']}{how} {trace['seconds']:g} s"
+                     + (f"  PAUSED: the camera {trace.get('waiting') or 'is held'}" if trace["paused"] else ""))
+    return lines
 
 
 async def run_status(path: Path, watch: bool, as_json: bool) -> int:

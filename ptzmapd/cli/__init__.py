@@ -1,5 +1,5 @@
 """The ``ptzmapd`` command: run, check, status, send, devices, learn, simulate, snapshot,
-upload-ptz-image, demo — one module each, registered in :data:`COMMANDS`.
+upload-ptz-image, demo, traces — one module each, registered in :data:`COMMANDS`.
 
 Each module's ``add(commands)`` adds its subcommand with ``set_defaults(func=…)``; ``func``
 takes the parsed arguments and the logger and returns the exit code. Every user mistake ends
@@ -13,11 +13,11 @@ import os
 import sys
 
 from ptzmapd import __version__, logs
-from ptzmapd.cli import check, demo, devices, learn, run, send, simulate, snapshot, status, upload
+from ptzmapd.cli import check, demo, devices, learn, run, send, simulate, snapshot, status, traces, upload
 from ptzmapd.errors import ConfigError, PtzmapdError
 
 #: The subcommands, in the order ``--help`` lists them.
-COMMANDS = (run, status, check, send, simulate, snapshot, upload, devices, learn, demo)
+COMMANDS = (run, status, check, send, simulate, snapshot, upload, devices, learn, demo, traces)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,6 +27,7 @@ from ptzmapd.config.network import open_listener_problem, osc_listeners, shared_
 from ptzmapd.config.rules import capability_problems, control_problems, shared_device_problems, value_problems
 from ptzmapd.config.switchers import switcher_config, switcher_problems, tally_problems, udp_listeners
 from ptzmapd.config.schema import read_fields
+from ptzmapd.config.tours import binding_problems, read_tour, state_dir_of
 from ptzmapd.config.tables import (
     BINDING,
     camera_schema,
@@ -87,6 +88,9 @@ class _Loader:
     api: MappingNode | None = None
     #: The main file's ``mqtt:`` section, if any.
     mqtt: MappingNode | None = None
+    tours: dict[str, _Named] = field(default_factory=dict)
+    #: ``state_dir`` as written, the file that wrote it, and where.
+    state_dir: tuple[str, str, Mark] | None = None
 
     def read_tree(self, file: str) -> Node | None:
         check_path(file)
@@ -139,10 +143,21 @@ class _Loader:
                                              "'mqtt' sets the daemon's broker: write it in the main config file, not in an include"))
             else:
                 self.mqtt = mqtt
+        tours = sections.get("tours")
+        if isinstance(tours, MappingNode):
+            self.collect_names(tours, "tours", "tour", self.tours, reserved=())
+        if "state_dir" in sections:
+            self.read_state_dir(file, sections["state_dir"], root.value["state_dir"].mark)
         include = sections.get("include")
         if isinstance(include, SequenceNode):
             for index, entry in enumerate(include.value):
                 self.include(file, entry, child_path("include", index), supplied_input, chain)
+
+    def read_state_dir(self, file: str, value: str, mark: Mark) -> None:
+        if self.state_dir is not None:
+            self.problems.append(Problem(mark, "state_dir", f"state_dir is already set at {self.state_dir[2]}"))
+        else:
+            self.state_dir = (value, file, mark)
 
     def read_led_rules(self, section: SequenceNode, input_name: str | None) -> None:
         """A profile's ``leds:``: the device's rules, kept for the input it is included for."""
@@ -278,6 +293,13 @@ class _Loader:
                 self.problems.append(Problem(node.mark, path, str(invalid)))
         built = [(b, entry) for entry in self.bindings if (b := self.binding(entry, scope, inputs))]
         bindings = [(b, entry.path) for b, entry in built]
+        # Tours are checked against their camera's protocol only when every camera is valid.
+        tours = {name: tour for name, entry in self.tours.items() if (tour := read_tour(
+            name, entry.node, entry.key_mark, entry.path, Scope({}, cameras=list(self.cameras)),
+            cameras if len(cameras) == len(self.cameras) else None, self.problems,
+        ))}
+        state_dir = state_dir_of(self.state_dir[0], self.state_dir[1]) if self.state_dir else state_dir_of(None, file)
+        self.problems += binding_problems([(b, entry.node, entry.path) for b, entry in built], list(self.tours), state_dir)
         self.problems += control_problems(bindings, inputs)
         self.problems += shared_device_problems(cameras)
         if len(cameras) == len(self.cameras):
@@ -293,7 +315,9 @@ class _Loader:
             self.problems += tally_problems(cameras, switchers)
         mqtt = mqtt_config(self.mqtt, self.problems) if self.mqtt is not None else None
         return None if self.problems else Config(
-            file, cameras, inputs, [b for b, _ in bindings], switchers, api=api, mqtt=mqtt)
+            file, cameras, inputs, [b for b, _ in bindings], switchers, api=api, mqtt=mqtt,
+            tours=tours, state_dir=state_dir,
+        )
 
     def camera(self, entry: _Named) -> CameraConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "camera settings")
@@ -351,7 +375,8 @@ class _Loader:
         if action in ACTION_ROWS:
             facts["action"] = action
         mode = word(node.value.get("mode"))
-        if mode is not None and mode in NAMED_ACTIONS.get(action or "", ()):
+        if mode is not None and (mode in NAMED_ACTIONS.get(action or "", ())
+                                 or action == Action.TRACE and mode in ACTION_ROWS[action].modes):
             facts["mode"] = mode
         controls = [key for key in CONTROL_KEYS if key in node.value]
         if len(controls) == 1:

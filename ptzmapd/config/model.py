@@ -220,6 +220,13 @@ class BindingConfig:
     led_shows: str | None = None
     #: Light for this binding on the input's feedback output.
     led: "LedConfig | None" = None
+    #: ``action: tour``: the tour (a ``tours:`` entry) it starts or stops.
+    tour: str | None = None
+    #: ``action: trace``: the trace it records or plays (a file under ``state_dir``).
+    trace: str | None = None
+    #: ``action: trace``, ``mode: play``: how the trace repeats, one of
+    #: :data:`~ptzmapd.vocabulary.TRACE_REPEATS` (config key ``loop``: false, true, ping-pong).
+    loop: str = "once"
     #: Its input's selection group (the loader copies it from the input; not a binding key).
     group: str = DEFAULT_GROUP
 
@@ -307,6 +314,32 @@ class MqttConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TourStop:
+    """One stop of a tour: recall ``preset``, then stay ``dwell`` seconds once the camera has
+    answered the recall (VISCA answers when it arrives)."""
+
+    preset: int
+    dwell: float
+    mark: Mark
+    #: Its place in the tour's ``stops`` (0-based), for messages.
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TourConfig:
+    """One ``tours:`` entry: ``camera`` walks ``stops`` in order, travelling at ``speed``
+    (0..1 of its fastest preset travel; None: the camera's own), and starts again with the
+    first stop after the last when ``loop``."""
+
+    name: str
+    camera: str
+    stops: tuple[TourStop, ...]
+    mark: Mark
+    speed: float | None = None
+    loop: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: str
     cameras: dict[str, CameraConfig]  # insertion order = file order; the first is selected at start
@@ -317,3 +350,7 @@ class Config:
     api: ApiConfig | None = None
     #: The MQTT broker to publish state to and take commands from; None: no ``mqtt:``.
     mqtt: MqttConfig | None = None
+    tours: dict[str, TourConfig] = field(default_factory=dict)
+    #: Where traces are kept: ``state_dir:``, else the user's state directory
+    #: (:func:`ptzmapd.config.tours.default_state_dir`); "" only in configs built by hand.
+    state_dir: str = ""

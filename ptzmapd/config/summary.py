@@ -35,6 +35,12 @@ def summarize(config: Config) -> str:
         user = f" as {mqtt.username}" + (f" (password from ${mqtt.password_env})" if mqtt.password_env else "") \
             if mqtt.username else ""
         lines.append(f"  mqtt: {mqtt.broker}{user}, topic {mqtt.topic}")
+    for tour in config.tours.values():
+        stops = ", ".join(f"preset {stop.preset} ({stop.dwell:g} s)" for stop in tour.stops)
+        speed = "" if tour.speed is None else f" at speed {tour.speed:g}"
+        lines.append(f"  tour {tour.name}: camera {tour.camera}, {stops}{speed}{', looping' if tour.loop else ''}")
+    if config.tours or any(binding.trace for binding in config.bindings):
+        lines.append(f"  traces kept in {config.state_dir}")
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from ptzmapd.config.checks import (
     Boolean,
+    Invalid,
     Check,
     Choice,
     Curve,
@@ -32,11 +33,12 @@ from ptzmapd.config.checks import (
     Shape,
     Span,
     Text,
+    show,
 )
 from ptzmapd.config.api import Listen
 from ptzmapd.config.network import Networks, OscAddress
 from ptzmapd.config.schema import Field, Schema, When, unless, when
-from ptzmapd.config.yamlmarks import MappingNode, SequenceNode
+from ptzmapd.config.yamlmarks import MappingNode, Node, ScalarNode, SequenceNode
 from ptzmapd.inputs.controls import GAMEPAD_AXES, GAMEPAD_BUTTONS, GAMEPAD_TRIGGERS, HAT_DIRECTIONS
 from ptzmapd.mapping.actions import ACTION_ROWS, SPEED, Param
 from ptzmapd.mapping.midi_values import ENCODINGS
@@ -55,6 +57,7 @@ from ptzmapd.vocabulary import (
     SWITCH_MODES,
     SWITCHER_ACTIONS,
     TARGETS,
+    TRACE_MODES,
     Action,
     ControlKind,
     Target,
@@ -294,6 +297,34 @@ def _mode(action: Action) -> Field:
     return Field("mode", Choice("mode", row.modes), applies=when(action=action), default=row.default_mode)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class PlainName:
+    """A name that is also a file name (a trace's): letters, digits, ``_`` and ``-``."""
+
+    noun: str
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        value = Text()(node, scope)
+        if not NAME.fullmatch(value):
+            raise Invalid(f"{self.noun} name {value!r} may only use letters, digits, '_' and '-'")
+        return value
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Repeat:
+    """How a played trace repeats: ``loop: true`` (from its start again and again),
+    ``false`` (once) or ``ping-pong`` (forwards, then backwards); the value is one of
+    :data:`~ptzmapd.vocabulary.TRACE_REPEATS`."""
+
+    def __call__(self, node: Node, scope: Scope) -> str:
+        value = node.value if isinstance(node, ScalarNode) else None
+        if isinstance(value, bool):
+            return "loop" if value else "once"
+        if value == "ping-pong":
+            return "ping-pong"
+        raise Invalid(f"expected true, false or 'ping-pong', got {show(node)}")
+
+
 #: A binding's input, and an include entry's: one of the inputs defined in any file.
 INPUT_NAME = Choice("input", lambda scope: scope.inputs)
 
@@ -324,8 +355,12 @@ BINDING = Schema(
               required=when(control=ControlKind.HAT).but_not(action=MOTION_ACTIONS)),
         Field("layer", Text()),
         Field("action", Choice("action", tuple(Action)), required=True),
+        # A recording captures one camera's moves; a tour has its camera in its tours: entry,
+        # a trace plays on the camera it was recorded on.
+        Field("camera", Choice("camera", lambda scope: (*scope.cameras, Target.SELECTED), not_here=(Target.ALL,)),
+              applies=when(action=Action.TRACE, mode="record"), default="selected"),
         Field("camera", Choice("camera", lambda scope: (*scope.cameras, *_targets(TARGETS, scope)), not_here=BUSES),
-              applies=unless(action=(Action.SELECT, *SURFACE_ACTIONS, *SWITCHER_ACTIONS)), default="selected"),
+              applies=unless(action=(Action.SELECT, Action.TOUR, Action.TRACE, *SURFACE_ACTIONS, *SWITCHER_ACTIONS)), default="selected"),
         Field("camera", Choice("camera", lambda scope: (*scope.cameras, *_targets(SELECT_STEPS, scope)),
                                not_here=(Target.SELECTED, *BUSES)),
               required=when(action=Action.SELECT), applies=when(action=Action.SELECT)),
@@ -386,6 +421,13 @@ BINDING = Schema(
         Field("mode", Choice("mode", _named_modes), required=when(action=NAMED), applies=when(action=NAMED)),
         Field("level", Integer(_level_bound("low"), _level_bound("high")),
               required=when(action=LEVELLED, mode=DIRECT_MODE), applies=when(action=LEVELLED, mode=DIRECT_MODE)),
+        # Tours and traces: which one (a tour of the tours: section, checked there; a trace is
+        # a file name), what a press does, and how a played trace repeats.
+        Field("tour", Text(), required=when(action=Action.TOUR), applies=when(action=Action.TOUR)),
+        _mode(Action.TOUR),
+        Field("trace", PlainName("trace"), required=when(action=Action.TRACE), applies=when(action=Action.TRACE)),
+        Field("mode", Choice("mode", TRACE_MODES), required=when(action=Action.TRACE), applies=when(action=Action.TRACE)),
+        Field("loop", Repeat(), applies=when(action=Action.TRACE, mode="play"), default="once"),
         # The raw action: exactly one of visca/pelco/http, written for the target's protocol.
         *(Field(kind, Raw(kind), applies=when(action=Action.RAW)) for kind in RAW_KINDS),
     ),
@@ -428,7 +470,11 @@ TOP = Schema((
     Field("switchers", Shape(MappingNode)),
     # The MQTT broker for state and commands (config.mqtt); only in the main config file.
     Field("mqtt", Shape(MappingNode)),
+    # Tours (config/tours.py) and where traces are kept.
+    Field("tours", Shape(MappingNode)),
+    Field("state_dir", Text()),
 ))
 
 #: Camera and input names appear in paths, logs and targets: keep them plain.
 NAME = re.compile(r"[A-Za-z0-9_-]+")
+

@@ -35,7 +35,7 @@ from ptzmapd.commands import (
     RawCommand,
     Zoom,
 )
-from ptzmapd.mapping.intents import Intent, Select, StopAll, SwitcherRequest
+from ptzmapd.mapping.intents import Intent, Select, StopAll, SwitcherRequest, TourControl, TraceControl
 from ptzmapd.vocabulary import (
     HOLD_MODES,
     LEVELS,
@@ -44,6 +44,8 @@ from ptzmapd.vocabulary import (
     PRESET_CLEAR,
     PRESET_SPEED,
     SWITCH_MODES,
+    TOUR_MODES,
+    TRACE_MODES,
     Action,
     Axis,
 )
@@ -283,6 +285,12 @@ ROWS: tuple[ActionRow, ...] = (
               fixed=lambda b: [_move_to(b)] if any(axis is not None for axis in (b.pan, b.tilt, b.zoom)) else []),
     ActionRow(Action.JOG, Behaviour.ONE_SHOT, command=_jog, params=JOG_PARAMS, needs=_needs_speed,
               fixed=lambda b: [_jog(b)] if any((b.pan, b.tilt, b.zoom)) else []),
+    # A tour's camera and presets are its tours: entry's, checked there (config/tours.py).
+    ActionRow(Action.TOUR, Behaviour.ONE_SHOT, intent=lambda b: TourControl(b.tour or "", b.mode or "toggle"),
+              modes=TOUR_MODES, default_mode="toggle", asks=_no_asks),
+    ActionRow(Action.TRACE, Behaviour.ONE_SHOT,
+              intent=lambda b: TraceControl(b.trace or "", b.mode or "", b.camera, b.loop, b.group),
+              modes=TRACE_MODES, asks=_no_asks),
     *(_named(Action(name)) for name in NAMED_ACTIONS),
     ActionRow(Action.RAW, Behaviour.ONE_SHOT, command=_raw, asks=_raw_asks, argument="raw"),
     ActionRow(Action.LAYER, Behaviour.SURFACE, modes=HOLD_MODES, default_mode="hold", asks=_no_asks),

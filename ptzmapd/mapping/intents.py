@@ -122,4 +122,28 @@ class LiveOverride:
     binding: int | None = None
 
 
-Intent = Move | Do | StopAll | Select | PresetStep | LayerChanged | Fine | Toggled | SwitcherRequest | LiveOverride
+@dataclass(frozen=True, slots=True)
+class TourControl:
+    """Start, stop or toggle (:data:`~ptzmapd.vocabulary.TOUR_MODES`) the tour ``tour``."""
+
+    tour: str
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class TraceControl:
+    """Record, play or stop (:data:`~ptzmapd.vocabulary.TRACE_MODES`) the trace ``trace``.
+    ``target``: the camera a recording captures (a name or ``selected``); a trace plays on
+    the camera it was recorded on. ``repeat``: :data:`~ptzmapd.vocabulary.TRACE_REPEATS`."""
+
+    trace: str
+    mode: str
+    target: str
+    repeat: str = "once"
+    group: str = DEFAULT_GROUP
+
+
+Intent = (
+    Move | Do | StopAll | Select | PresetStep | LayerChanged | Fine | Toggled | SwitcherRequest | LiveOverride
+    | TourControl | TraceControl
+)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from ptzmapd.commands import MoveTo
 from ptzmapd.protocols.base import Codec, SpeedLimits
 from ptzmapd.protocols.position import PanTiltRange
 from ptzmapd.secrets import Credentials
@@ -194,3 +195,8 @@ class ProtocolSpec(Generic[O]):
     simulator: str | None = None
     #: How ``ptzmapd devices`` finds such cameras on the network, if it can.
     discovery: Discovery | None = None
+    #: The command that takes the camera back to a position it reported (pan/tilt and zoom in
+    #: the protocol's units, as its position inquiries answer; None where not reported), or
+    #: None when that is not enough to go back; where a trace starts without a preset. None:
+    #: the protocol cannot go back to a reported position.
+    return_to: Callable[[tuple[int, int] | None, int | None], MoveTo | None] | None = None

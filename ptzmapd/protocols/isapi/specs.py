@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ptzmapd.commands import MoveTo
 from ptzmapd.protocols.base import Codec, SpeedLimits
 from ptzmapd.protocols.http import RAW_HTTP
 from ptzmapd.protocols.isapi.codec import (
@@ -34,6 +35,14 @@ class IsapiOptions(ProtocolOptions):
         return f" channel {self.channel}"
 
 
+def _return_to(pan_tilt: tuple[int, int] | None, zoom: int | None) -> MoveTo | None:
+    """Back to a ``PTZStatus`` position: its azimuth, elevation and absoluteZoom are tenths of
+    the degrees (and of the 0..100 zoom) an absolute move takes (ISAPI 2.0, PTZCtrl absolute)."""
+    if pan_tilt is None:
+        return None
+    return MoveTo(pan_tilt[0] / 10, pan_tilt[1] / 10, None if zoom is None else zoom / 10)
+
+
 def _isapi(options: IsapiOptions, limits: SpeedLimits) -> Codec:
     from ptzmapd.protocols.isapi.codec import IsapiCodec
 
@@ -45,4 +54,5 @@ ISAPI: ProtocolSpec[IsapiOptions] = ProtocolSpec(
     limits=ISAPI_LIMITS, zoom_max=ZOOM_RANGE.stop - 1, pan_tilt=ISAPI_PAN_TILT, pacing=Pacing(min_interval=0.1, ack_timeout=3.0),
     capabilities=CAPABILITIES, options=IsapiOptions, make_codec=_isapi, raw=RAW_HTTP,
     snapshot_path=lambda options: snapshot_path(options.channel), simulator="ptzmapd.simulators.http_cameras:start",
+    return_to=_return_to,
 )
