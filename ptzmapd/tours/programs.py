@@ -282,6 +282,9 @@ class Programs:
         """The live lockout now holds ``camera`` (or no longer does): a tour or trace never
         moves a camera on air, so its program pauses until the lockout lets go."""
         self._hold(camera, "is on air", locked, "is off air")
+        program = self.running.get(camera)
+        if locked and isinstance(program, TourRun):
+            program.take_back()
 
     def _hold(self, camera: str, reason: str, on: bool, ended: str) -> None:
         holds = self._holds.setdefault(camera, set())
