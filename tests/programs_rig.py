@@ -12,6 +12,7 @@ from ptzmapd.control.controller import CameraController
 from ptzmapd.control.settings import ControllerSettings
 from ptzmapd.events import ControlEvent
 from ptzmapd.mapping.observers import PipelineObserver
+from ptzmapd.onair import SwitcherRules
 from ptzmapd.pipeline import Pipeline
 from ptzmapd.protocols.visca.codec import ViscaCodec
 from ptzmapd.protocols.visca.specs import VISCA_LIMITS
@@ -81,7 +82,7 @@ class Rig:
 
     def __init__(self, state_dir: str = "", bindings: list[BindingConfig] = BINDINGS,
                  tours: dict[str, TourConfig] | None = None, clock: FakeClock | None = None,
-                 surface: PipelineObserver | None = None) -> None:
+                 surface: PipelineObserver | None = None, switchers: dict[str, SwitcherRules] | None = None) -> None:
         self.clock = clock or FakeClock()
         self.camera = Camera(self.clock)
         controllers: dict[str, CameraController] = {}
@@ -97,7 +98,7 @@ class Rig:
         self.controller = controller
         self.clock.advance(0.1)
         self.pipeline = Pipeline(bindings, controllers, clock=self.clock, observers=(self.lights,),
-                                 programs=self.programs)
+                                 programs=self.programs, switchers=switchers)
         self.clock.advance(0.1)
         self.camera.sent.clear()
 

@@ -1,7 +1,8 @@
 """Preset travel speed: golden bytes of every preset-speed command, the controller sending the
 setting ahead of a recall only when the camera does not have it (fake clock, memory wire), the
 bindings and camera default that ask for it, ``check``'s refusals, and a recall at a speed
-reaching a simulated camera over a real socket."""
+reaching a simulated camera over a real socket (VISCA's setting ahead of it, ONVIF's speed in
+the GotoPreset itself)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from ptzmapd.protocols.visca.read import describe_command, read_command
 from ptzmapd.protocols.visca.serial import ViscaSerialCodec
 from ptzmapd.protocols.visca.specs import VISCA_LIMITS
 from ptzmapd.protocols.visca.tables import DIALECTS
+from ptzmapd.simulators.onvif import start as start_onvif
 from ptzmapd.simulators.visca import start_simulator
 from ptzmapd.simulators.visca_camera import SimulatedCamera
 from ptzmapd.vocabulary import PRESET_SPEED
@@ -323,3 +325,55 @@ def test_a_sony_camera_travels_to_each_preset_at_its_own_speed() -> None:
     camera.poll(7.0)
     send(PresetRecall(2), 7.0)  # memory 1 has no speed of its own: full speed
     assert camera.poll(7.9) == [] and camera.poll(8.0) != []
+
+
+# ---------------------------------------------------------------------------- ONVIF: the speed in the recall
+
+def test_onvif_carries_the_speed_in_goto_preset_and_no_setting_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PTZMAPD_TEST_PW", "0nvif-Pa55")
+    monkeypatch.setenv("PTZMAPD_SIM_PW", "0nvif-Pa55")
+
+    async def body() -> None:
+        sim = await start_onvif("onvif", host="127.0.0.2", log=lambda line: None, password_env="PTZMAPD_SIM_PW")
+        path = write(tmp_path, "studio.yaml", f"""\
+cameras:
+  cam: {{protocol: onvif, url: "{sim.device_url}", username: admin, password_env: PTZMAPD_TEST_PW, preset_speed: 0.5}}
+inputs:
+  desk: {{type: midi, port: "*no such surface*"}}
+bindings:
+  - {{input: desk, note: 8, action: preset, preset: 2, speed: 0.2, camera: cam}}
+  - {{input: desk, note: 9, action: preset, preset: 3, camera: cam}}
+""")
+        assert main(["check", "-c", path]) == 0, capsys.readouterr()
+        runtime = await assemble(load_config(path), MonotonicClock(), logging.getLogger("ptzmapd"))
+        pipeline = runtime.pipeline
+        assert pipeline is not None
+
+        def tap(note: int) -> None:
+            pipeline.on_event(ControlEvent("desk", "note", note, 127, 1, 0.0))
+            pipeline.on_event(ControlEvent("desk", "note", note, 0, 1, 0.0))
+
+        try:
+            await until(lambda: "GetPresets" in sim.received, "the connect sequence")
+            connected = len(sim.received)
+            tap(8)
+            await until(lambda: sim.state.position["pan"] == pytest.approx(0.2), "the recall of preset 2")
+            tap(9)  # no speed on the binding: the camera's preset_speed
+            await until(lambda: sim.state.position["pan"] == pytest.approx(0.3), "the recall of preset 3")
+            await asyncio.sleep(0.1)
+            recalls = [line for line in sim.received[connected:] if not line.startswith("Stop")]
+            assert recalls == [
+                "GotoPreset PresetToken 'Preset_2' speed pan 0.2 tilt 0.2 zoom 0.2",
+                "GotoPreset PresetToken 'Preset_3' speed pan 0.5 tilt 0.5 zoom 0.5",
+            ]  # the speed rides in the recall: nothing is set ahead of it
+        finally:
+            await runtime.shutdown(grace=0.5)
+            await sim.close()
+
+    run(body)
+
+
+def test_onvif_lists_the_capability() -> None:
+    assert PRESET_SPEED in PROTOCOLS["onvif"].capabilities

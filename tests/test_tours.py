@@ -1,5 +1,5 @@
 """Tours on the fake clock: dwell, travel speed, loop, abort by a hand, offline and on-air
-pauses, LEDs, status, shutdown (the rig: ``programs_rig.py``)."""
+pauses (told directly and by a switcher's program bus under the live lockout), LEDs, status, shutdown (the rig: ``programs_rig.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from ptzmapd.clock import FakeClock
 from ptzmapd.commands import PresetRecall
 from ptzmapd.config.model import TourConfig, TourStop
+from ptzmapd.onair import Buses, SwitcherRules
 from programs_rig import MARK, PACING, RECALL, SPEED_03, STOP_ALL, TOUR_BUTTON, Rig, bind
 
 
@@ -227,3 +228,51 @@ def test_status_says_why_a_tour_is_paused() -> None:
     assert rig.programs.tour_states()["sermon"].waiting == "is on air"
     snapshot = StatusSnapshot("studio.yaml", {}, {}, tours=rig.programs.tour_states())
     assert "sermon     pulpit     stop 1: PAUSED: the camera is on air; next preset 2" in render(snapshot.to_json())
+
+
+def test_a_switcher_putting_the_camera_on_program_pauses_its_tour_until_it_leaves(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rig = Rig(switchers={"vision": SwitcherRules(live="block")})
+    rig.press(9)
+    rig.clock.advance(1)
+    assert rig.frames() == [SPEED_03, RECALL.format(1)]
+    rig.pipeline.on_buses("vision", Buses(program=frozenset({"pulpit"})))  # cut to the pulpit
+    assert "tour 'sermon': camera 'pulpit' is on air; paused" in caplog.text
+    on_air = len(rig.camera.sent)
+    rig.clock.advance(60)  # well past every dwell
+    assert rig.frames()[on_air:] == []  # nothing at all while it is on program
+    assert rig.programs.tour_states()["sermon"].waiting == "is on air"
+    rig.pipeline.on_buses("vision", Buses(preview=frozenset({"pulpit"})))  # cut away: it is on preview now
+    assert "tour 'sermon': camera 'pulpit' is off air; going on" in caplog.text
+    rig.clock.advance(0.1)
+    assert rig.frames()[on_air:] == [RECALL.format(1)]  # the stop it was at, again
+    rig.clock.advance(8)
+    assert rig.frames()[on_air:] == [RECALL.format(1), RECALL.format(2)]
+
+
+def test_a_tour_started_while_its_camera_is_on_program_waits_for_it_to_leave(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rig = Rig(switchers={"vision": SwitcherRules(live="block")})
+    rig.pipeline.on_buses("vision", Buses(program=frozenset({"pulpit"})))
+    rig.press(9)
+    assert "tour 'sermon': camera 'pulpit' is on air; waiting" in caplog.text
+    rig.clock.advance(30)
+    assert rig.frames() == []
+    assert rig.programs.tour_states()["sermon"].running is True
+    rig.pipeline.on_buses("vision", Buses())
+    rig.clock.advance(0.1)
+    assert rig.frames() == [SPEED_03, RECALL.format(1)]
+
+
+def test_a_recall_still_queued_when_the_camera_goes_on_program_is_never_sent() -> None:
+    rig = Rig(switchers={"vision": SwitcherRules(live="block")})
+    rig.press(9)
+    assert rig.frames() == [SPEED_03]  # the recall waits behind its speed setting's answer
+    rig.pipeline.on_buses("vision", Buses(program=frozenset({"pulpit"})))
+    rig.clock.advance(30)
+    assert rig.frames() == [SPEED_03]
+    rig.pipeline.on_buses("vision", Buses())
+    rig.clock.advance(0.1)
+    assert rig.frames() == [SPEED_03, RECALL.format(1)]

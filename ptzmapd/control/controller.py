@@ -165,6 +165,17 @@ class CameraController(ReplyHandling):
         self._service()
         return outcome
 
+    def withdraw(self, outcome: Outcome) -> bool:
+        """Take back the queued command ``outcome`` (from :meth:`submit`) is for, if it has not
+        been sent yet: it never goes, and ``outcome`` is DROPPED. False when it was sent already
+        (or is not this controller's). A tour paused by the live lockout takes back its recall."""
+        for queued in self._queue:
+            if any(waiting is outcome for waiting in queued.outcomes):
+                self._queue.remove(queued)
+                resolve_all(queued.outcomes, Answer.DROPPED, "withdrawn before it was sent")
+                return True
+        return False
+
     def _enqueue(self, command: Command) -> Outcome:
         outcome = Outcome(command)
         self._queue.append(_Queued(command, [outcome]))

@@ -215,17 +215,18 @@ class Programs:
             return
         if self._writer is None:
             self._writer = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ptzmapd-traces")
-        future = self._writer.submit(write_trace, self.state_dir, trace)
-        future.add_done_callback(lambda done: self._written(trace.name, done))
-        self._pending.append(future)
+        self._pending.append(self._writer.submit(self._write, trace))
 
-    def _written(self, name: str, future: concurrent.futures.Future[str]) -> None:
+    def _write(self, trace: Trace) -> str:
         # On the writer's thread: logging is thread-safe, and nothing else is touched here.
-        error = future.exception()
-        if error is not None:
-            self.log.error("trace '%s' could not be saved: %s", name, error)
-        else:
-            self.log.debug("trace '%s' saved to %s", name, future.result())
+        # Logged inside the job (not in a done-callback, which may run after flush() returns).
+        try:
+            path = write_trace(self.state_dir, trace)
+        except Exception as error:
+            self.log.error("trace '%s' could not be saved: %s", trace.name, error)
+            return ""
+        self.log.debug("trace '%s' saved to %s", trace.name, path)
+        return path
 
     def _play(self, name: str, repeat: str) -> None:
         trace = self.traces.get(name)
@@ -282,6 +283,9 @@ class Programs:
         """The live lockout now holds ``camera`` (or no longer does): a tour or trace never
         moves a camera on air, so its program pauses until the lockout lets go."""
         self._hold(camera, "is on air", locked, "is off air")
+        program = self.running.get(camera)
+        if locked and isinstance(program, TourRun):
+            program.take_back()
 
     def _hold(self, camera: str, reason: str, on: bool, ended: str) -> None:
         holds = self._holds.setdefault(camera, set())

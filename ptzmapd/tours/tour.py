@@ -5,8 +5,10 @@ controller, waits for the camera to answer the recall (VISCA answers when the ca
 arrived; a one-way wire, once it is sent), stays ``dwell`` seconds, then goes to the next
 stop; after the last it starts again (``loop``) or ends. Time is the injected clock's.
 
-Pausing (the camera stopped answering) forgets the stop's progress; resuming recalls that
-stop again and stays its whole dwell, since nobody knows where the camera went meanwhile.
+Pausing (the camera stopped answering, or went on air) forgets the stop's progress; going on
+air or ending also takes back a recall not sent yet (:meth:`TourRun.take_back`). Resuming
+recalls that stop again and stays its whole dwell, since nobody knows where the camera went
+meanwhile.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class TourRun:
         #: does nothing.
         self._generation = 0
         self.running = False
+        #: The recall of the stop being gone to, until the camera answers it.
+        self._recall: Outcome | None = None
 
     def start(self) -> None:
         self.running = True
@@ -68,6 +72,15 @@ class TourRun:
     def stop(self) -> None:
         self.running = False
         self._abandon()
+        self.take_back()
+
+    def take_back(self) -> None:
+        """The recall of the stop being gone to must not go if it is still queued (behind its
+        speed setting or the camera's pacing): the tour ended, or the camera went on air.
+        (Not when the camera stops answering: the controller probes it with that recall.)"""
+        if self._recall is not None:
+            self.controller.withdraw(self._recall)
+            self._recall = None
 
     def pause(self) -> None:
         """The camera stopped answering: wait where we are (the stop is done again on resume)."""
@@ -103,11 +116,13 @@ class TourRun:
         stop = self.config.stops[index]
         generation = self._generation
         outcome = self.controller.submit(PresetRecall(stop.preset, self.config.speed))
+        self._recall = outcome
         outcome.on_done(lambda answer: self._arrived(generation, answer))
 
     def _arrived(self, generation: int, outcome: Outcome) -> None:
         if generation != self._generation or not self.running:
             return
+        self._recall = None
         if outcome.answer in (Answer.REFUSED, Answer.UNSENDABLE, Answer.DROPPED):
             self.log.warning("tour '%s': camera '%s' did not recall preset %d (%s: %s); going on",
                              self.config.name, self.config.camera, self.config.stops[self.index].preset,

@@ -79,12 +79,12 @@ from ptzmapd.protocols.onvif.values import (
     zoom_share,
 )
 from ptzmapd.secrets import Credentials
-from ptzmapd.vocabulary import PRESET_CLEAR, raw_capability
+from ptzmapd.vocabulary import PRESET_CLEAR, PRESET_SPEED, raw_capability
 
 #: Where the device service is when the configured url has no path (Core §5.1.1's example).
 DEFAULT_DEVICE_PATH = "/onvif/device_service"
 CAPABILITIES: frozenset[str] = frozenset(
-    {"pan", "tilt", "zoom", "stop", "jog", "home", "preset", PRESET_CLEAR, "move-to", "position", raw_capability("http")}
+    {"pan", "tilt", "zoom", "stop", "jog", "home", "preset", PRESET_CLEAR, PRESET_SPEED, "move-to", "position", raw_capability("http")}
 )
 
 
