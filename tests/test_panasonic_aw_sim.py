@@ -106,6 +106,26 @@ def test_moves_presets_and_lamps_reach_the_camera(auth: str) -> None:
     run(main)
 
 
+def test_a_preset_speed_goes_once_then_recalls_at_it_are_one_request() -> None:
+    async def main() -> None:
+        rig = Rig()
+        sim, stage = await rig.camera()
+        try:
+            await until(lambda: len(sim.received) >= 3, what="the opening stops")
+            before = len(sim.received)
+            assert await answered(stage.submit(PresetRecall(4, speed=0.5))) is Answer.ACKNOWLEDGED
+            assert sim.received[before:] == ["preset speed 625", "preset recall 03 (preset 4)"]
+            assert (sim.preset_speed, sim.selected_preset) == (625, 3)
+            # The camera keeps one setting for every preset: the next recall at it is #R alone.
+            assert await answered(stage.submit(PresetRecall(5, speed=0.5))) is Answer.ACKNOWLEDGED
+            assert sim.received[before + 2:] == ["preset recall 04 (preset 5)"]
+            assert sim.selected_preset == 4 and sim.pacing_violations == 0
+        finally:
+            await rig.close()
+
+    run(main)
+
+
 def test_a_wrong_password_is_one_clear_refusal_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:
     async def main() -> None:
         rig = Rig()

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ptzmapd.clock import Clock, Timer
@@ -154,16 +154,29 @@ class CameraController(ReplyHandling):
         """A discrete command (preset, home...): queued, never dropped by a motion flood."""
         if command.slot is not None:
             return self.set_motion(command)
-        parts = command_parts(self.codec, command)
-        if parts != (command,):
-            return Outcome.gather(command, [self.submit(part) for part in parts])
+        own: list[Outcome] = []
+        for part, is_own in self._parts(command):
+            outcome = self._enqueue(part)
+            if is_own:
+                own.append(outcome)
+            else:
+                outcome.on_done(self._preset_speeds.answered)
+        self._service()
+        return own[0] if len(own) == 1 else Outcome.gather(command, own)
+
+    def _parts(self, command: Command) -> Iterator[tuple[Command, bool]]:
+        """The one path for a discrete command sent as several: the commands ``command`` goes
+        out as, in order, each with whether it is the command's own (its answer is the
+        command's) or a setting it needs first. A preset recall's travel speed setting
+        (:class:`PresetSpeeds`, only when the camera lacks it; its refusal does not refuse the
+        recall), then the codec's parts (:func:`command_parts`: one per tally lamp).
+        Requests that depend on the camera's answer are the codec's own (a ``Step`` reply)."""
         if isinstance(command, PresetRecall):
             command, setting = self._preset_speeds.prepare(command)
             if setting is not None:
-                self._enqueue(setting).on_done(self._preset_speeds.answered)
-        outcome = self._enqueue(command)
-        self._service()
-        return outcome
+                yield setting, False
+        for part in command_parts(self.codec, command):
+            yield part, True
 
     def withdraw(self, outcome: Outcome) -> bool:
         """Take back the queued command ``outcome`` (from :meth:`submit`) is for, if it has not

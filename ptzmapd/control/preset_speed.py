@@ -4,7 +4,8 @@ A protocol takes a recall's travel speed (``PresetRecall.speed``, 0..1 of the ca
 fastest) in one of three ways, which the controller learns from its codec alone:
 
 - as a setting sent before the recall (:class:`~ptzmapd.commands.PresetSpeed`): one setting
-  for every recall (PTZOptics VISCA) or one per preset (Sony VISCA). The codec keys it;
+  for every recall (PTZOptics VISCA, Panasonic ``#UPVS``) or one per preset (Sony VISCA). The
+  codec keys it;
 - in the recall itself (an ONVIF ``GotoPreset`` speed): the codec refuses to key a
   PresetSpeed and encodes the recall's speed;
 - not at all (Pelco): the codec refuses a PresetSpeed and ignores the speed; ``ptzmapd check``

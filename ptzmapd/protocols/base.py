@@ -75,11 +75,13 @@ class Completion(Reply):
 
 @dataclass(frozen=True, slots=True)
 class Step(Ack):
-    """The camera took a request that a command needed first, and the command goes again: a
-    Panasonic preset speed before the recall, an auto focus toggle's query before the setting;
-    ONVIF's connect sequence, preset list or position read for a command that came before
-    them. Commands known to be several before anything is sent are split instead
-    (:func:`command_parts`), each its own command with its own answer.
+    """The camera answered a request a command needed first, and the command goes again: only
+    where the next request depends on that answer (a Panasonic auto focus toggle's query
+    before the setting; ONVIF's connect sequence, or the preset list or position read a
+    command needs). Requests known before anything is sent are separate commands instead,
+    each with its own answer: a codec's parts (:func:`command_parts`) and a preset recall's
+    travel speed setting (:class:`~ptzmapd.commands.PresetSpeed`), which the controller
+    queues together (``CameraController._parts``).
     The controller sends the same command again, paced like any other, and the codec encodes
     the request that comes next; who waits for the command waits for its last step's answer."""
 

@@ -8,15 +8,18 @@ replies by the reply table.
   memory ``00``); home ``#APC80008000``; power ``#O``; auto focus and ``focus-mode`` ``#D1``
   (a toggle asks the state first: ``#D1`` answers ``d10``/``d11``), one-push focus ``OSE:69:1``;
   ``tally on|off`` the red lamp ``TLR``; raw HTTP requests;
-- **commands sent as several requests** (:class:`~ptzmapd.protocols.base.Step`): a preset
-  recall with a travel speed sends ``#UPVS`` first, only when the camera's setting is not
-  already that speed (remembered until the camera is reconnected or falls silent); an auto
+- **preset travel speed**: a :class:`~ptzmapd.commands.PresetSpeed` is ``#UPVS``, the same
+  key for every preset number (the camera keeps one setting), so the controller sends it
+  ahead of a recall only when the setting changes (:mod:`ptzmapd.control.preset_speed`); a
+  recall is ``#R`` alone;
+- **a request that depends on an answer** (:class:`~ptzmapd.protocols.base.Step`): an auto
   focus toggle asks the state first;
 - **tally lamps** (``tally: panasonic``): a :class:`~ptzmapd.commands.TallyLamp` is split
   into one command per lamp (:meth:`PanasonicAwCodec.split`, as for VISCA's two lamps),
   ``TLR``/``TLG`` on ``aw_cam``, the lamp turning on before the one turning off, so a cut
   never leaves the camera dark. A camera that has no such command (``ER1:TLG``, ``eR1:UPVS``:
-  an older model) is not asked again, and the rest of the command goes on;
+  an older model) is not asked again (a PresetSpeed is then unsendable, so the controller
+  sends none), and the rest (the other lamp, the recall) goes on;
 - **answers**: the expected answer (the reply table) is an ACK; an answer of another shape
   is an ACK too (the response is the whole answer to our one request), traced with what was
   expected; ``eR1``/``eR3`` are permanent refusals; ``eR2`` (busy, standby) is retried, until
@@ -25,7 +28,7 @@ replies by the reply table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from ptzmapd.commands import (
@@ -39,6 +42,7 @@ from ptzmapd.commands import (
     PanTilt,
     PresetClear,
     PresetRecall,
+    PresetSpeed,
     PresetStore,
     RawCommand,
     TallyLamp,
@@ -133,7 +137,7 @@ def preset_speed(speed: float) -> int:
 @dataclass(slots=True)
 class _Request:
     """One request of a command, and the feature it is (``preset speed``, ``green lamp``)
-    where a camera may lack it without the rest of the command failing; ``then`` makes the
+    where a camera may lack it (``ER1``: taken as done, not asked again); ``then`` makes the
     next request from this one's answer (a toggle asks the state first), None if unreadable."""
 
     request: HttpRequest
@@ -149,20 +153,12 @@ def _flipped_autofocus(answer: str) -> _Request | None:
 
 @dataclass(slots=True)
 class _Plan:
-    """A command sent as several requests, and how many of them the camera has taken."""
+    """A command whose next request depends on the camera's answer (an auto focus toggle),
+    and how many of its requests the camera has taken."""
 
     command: Command
     requests: list[_Request]
     taken: int = 0
-
-
-@dataclass(slots=True)
-class _Camera:
-    """What the codec knows of the camera's settings (forgotten when it may have lost them)."""
-
-    preset_speed: int | None = None
-    #: Features the camera answered ``ER1`` to: not asked for again.
-    lacks: set[str] = field(default_factory=set)
 
 
 class PanasonicAwCodec:
@@ -173,7 +169,9 @@ class PanasonicAwCodec:
     def __init__(self, limits: SpeedLimits, tally: str = "none") -> None:
         self.limits = limits
         self.tally = tally
-        self._camera = _Camera()
+        #: Features the camera answered ``ER1`` to: not asked for again (forgotten when the
+        #: camera may have changed: another model may answer at this address).
+        self._lacks: set[str] = set()
         self._plan: _Plan | None = None
         #: The request awaiting its answer: what the answer is read against.
         self._sent: _Request | None = None
@@ -186,13 +184,12 @@ class PanasonicAwCodec:
         return []
 
     def reset(self) -> list[Outgoing]:
-        # A camera that fell silent may have rebooted: its preset speed is its default again.
+        # A camera that fell silent may have been replaced, by a model with other features.
         self._forget()
         return []
 
     def _forget(self) -> None:
-        # What it lacks too: the camera back at this address may be another model.
-        self._camera = _Camera()
+        self._lacks = set()
         self._plan = None
 
     def key(self, command: Command) -> bytes:
@@ -204,7 +201,7 @@ class PanasonicAwCodec:
         that answered ``ER1`` to the green one. Any other command as it is."""
         if not isinstance(command, TallyLamp) or command.lamp is not None or self.tally == "none":
             return (command,)
-        if GREEN_LAMP_FEATURE in self._camera.lacks:
+        if GREEN_LAMP_FEATURE in self._lacks:
             return (replace(command, lamp=PROGRAM_LAMP),)
         return command.per_lamp()
 
@@ -256,9 +253,6 @@ class PanasonicAwCodec:
                     # model that words it otherwise is traced, not failed.
                     replies.append(Notice(None, text=f"the camera answered {quote_body(text.encode(), 40)!r} "
                                                      f"to {found[1]!r} (expected {expected!r})"))
-                speed = tables.read_request(sent.request)
-                if speed is not None and speed.action == "preset-speed":
-                    self._camera.preset_speed = int(speed.values["speed"])
         return replies + [self._next_step()]
 
     def _next_step(self) -> Reply:
@@ -274,7 +268,7 @@ class PanasonicAwCodec:
         if refusal.number == 1 and sent is not None and sent.optional:
             # An older model without this feature: the command goes on without it.
             self._busy = 0
-            self._camera.lacks.add(sent.optional)
+            self._lacks.add(sent.optional)
             return [Notice(None, text=f"the camera has no {sent.optional} ({text}); not asked again"),
                     self._next_step()]
         nature = PERMANENT
@@ -295,8 +289,10 @@ class PanasonicAwCodec:
 
     def _requests(self, command: Command) -> list[_Request]:
         """The requests ``command`` takes, in order; ProtocolError if it cannot be sent."""
-        if isinstance(command, PresetRecall):
-            return self._recall(command)
+        if isinstance(command, PresetSpeed):
+            if PRESET_SPEED in self._lacks:
+                raise ProtocolError("this camera has no preset speed (it answered eR1 to #UPVS)")
+            return [_Request(ptz(f"UPVS{preset_speed(command.speed):03d}"), optional=PRESET_SPEED)]
         if isinstance(command, TallyLamp):
             return self._lamp(command)
         if (isinstance(command, Autofocus) and command.mode == "toggle") or \
@@ -304,18 +300,9 @@ class PanasonicAwCodec:
             return [_Request(ptz("D1"), then=_flipped_autofocus)]
         build = _REQUESTS.get(type(command))
         if build is None:
-            valid = ", ".join(kind.__name__ for kind in (*_REQUESTS, PresetRecall, TallyLamp))
+            valid = ", ".join(kind.__name__ for kind in (*_REQUESTS, PresetSpeed, TallyLamp))
             raise ProtocolError(f"panasonic-aw cannot send {type(command).__name__} (valid: {valid})")
         return [_Request(build(command, self.limits))]
-
-    def _recall(self, command: PresetRecall) -> list[_Request]:
-        recall = _Request(ptz(f"R{preset_memory(command.number):02d}"))
-        if command.speed is None or PRESET_SPEED in self._camera.lacks:
-            return [recall]
-        speed = preset_speed(command.speed)
-        if speed == self._camera.preset_speed:
-            return [recall]
-        return [_Request(ptz(f"UPVS{speed:03d}"), optional=PRESET_SPEED), recall]
 
     def _lamp(self, command: TallyLamp) -> list[_Request]:
         if self.tally == "none":
@@ -341,6 +328,11 @@ def _focus(command: Focus, limits: SpeedLimits) -> HttpRequest:
 
 def _home(command: Home, limits: SpeedLimits) -> HttpRequest:
     return ptz(f"APC{CENTRE:04X}{CENTRE:04X}")
+
+
+def _recall(command: PresetRecall, limits: SpeedLimits) -> HttpRequest:
+    # Its travel speed is the PresetSpeed setting the controller sends ahead of it.
+    return ptz(f"R{preset_memory(command.number):02d}")
 
 
 def _store(command: PresetStore, limits: SpeedLimits) -> HttpRequest:
@@ -374,12 +366,13 @@ def _raw(command: RawCommand, limits: SpeedLimits) -> HttpRequest:
     return raw_command_request(command)
 
 
-#: Commands that are one request each (a PresetRecall may take two, a TallyLamp lamp is the codec's).
+#: Commands that are one request each (a PresetSpeed and a TallyLamp lamp are the codec's).
 _REQUESTS: dict[type[Command], Callable[..., HttpRequest]] = {
     PanTilt: _pantilt,
     Zoom: _zoom,
     Focus: _focus,
     Home: _home,
+    PresetRecall: _recall,
     PresetStore: _store,
     PresetClear: _clear,
     Autofocus: _autofocus,
