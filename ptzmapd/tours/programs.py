@@ -87,7 +87,7 @@ class Programs:
         #: Why each camera's program may not move it now: "it does not answer", "it is on air".
         self._holds: dict[str, set[str]] = {}
         self._writer: concurrent.futures.ThreadPoolExecutor | None = None
-        self._pending: list[concurrent.futures.Future[str]] = []
+        self._pending: list[concurrent.futures.Future[None]] = []
         self._stopped = False
         #: The LEDs of each program: ("tour", name) / ("record" | "play", trace name).
         self._lights: dict[tuple[str, str], list[int]] = {}
@@ -215,17 +215,18 @@ class Programs:
             return
         if self._writer is None:
             self._writer = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ptzmapd-traces")
-        future = self._writer.submit(write_trace, self.state_dir, trace)
-        future.add_done_callback(lambda done: self._written(trace.name, done))
-        self._pending.append(future)
+        self._pending.append(self._writer.submit(self._write, trace))
 
-    def _written(self, name: str, future: concurrent.futures.Future[str]) -> None:
+    def _write(self, trace: Trace) -> None:
         # On the writer's thread: logging is thread-safe, and nothing else is touched here.
-        error = future.exception()
-        if error is not None:
-            self.log.error("trace '%s' could not be saved: %s", name, error)
+        # The outcome is logged inside the task, so that flush() returns only after it is
+        # (a future's done-callbacks may still be running when wait() returns).
+        try:
+            path = write_trace(self.state_dir, trace)
+        except Exception as error:
+            self.log.error("trace '%s' could not be saved: %s", trace.name, error)
         else:
-            self.log.debug("trace '%s' saved to %s", name, future.result())
+            self.log.debug("trace '%s' saved to %s", trace.name, path)
 
     def _play(self, name: str, repeat: str) -> None:
         trace = self.traces.get(name)
