@@ -65,6 +65,26 @@ def test_a_trace_that_ends_moving_gets_a_stop_on_the_wire_at_its_end() -> None:
     assert replayed[1][0] == pytest.approx(1.0, abs=PACING)
 
 
+def test_a_short_first_move_still_paced_when_its_stop_is_due_reaches_the_camera() -> None:
+    rig = Rig()
+    record(rig, [(0.01, 0, 127), (0.03, 0, 64)])  # a 20 ms pan, just after the recording began
+    trace = rig.programs.traces["walk-in"]
+    assert [at for at, _ in trace.moves] == pytest.approx([0.01, 0.03])
+    rig.clock.advance(1)
+    mark = len(rig.camera.sent)
+    rig.press(11)
+    assert rig.frames()[mark:] == [RECALL.format(3)]
+    recalled = rig.camera.sent[mark][0]
+    rig.clock.advance(2)
+    replayed = [(when - recalled, frame) for when, frame in rig.timed()[mark + 1:]]
+    # Both fall due inside the recall's pacing interval: the pan goes when the wire lets it,
+    # and its stop after it (alone, the stop would have replaced the pan in its slot).
+    assert [frame for _, frame in replayed] == ["81 01 06 01 18 01 02 03 FF", STOP]
+    assert replayed[0][0] == pytest.approx(PACING)
+    assert replayed[1][0] == pytest.approx(2 * PACING)
+    assert rig.programs.trace_states() == {}
+
+
 def test_ping_pong_plays_forwards_then_backwards_with_negated_speeds() -> None:
     rig = Rig()
     record(rig, [(0.5, 0, 127), (1.5, 0, 64)])  # pan right 1 s

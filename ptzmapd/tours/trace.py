@@ -7,7 +7,11 @@ and ends with every axis stopped, so a trace always ends still.
 
 Playback goes to the trace's start (its preset, or the position the camera reported, where
 one is known, waiting for the camera to answer) and sends each move at its recorded time through the camera's own
-controller, so pacing and newest-wins apply exactly as for a hand on a stick; at the end it
+controller, so pacing and newest-wins apply exactly as for a hand on a stick, with one
+exception: a stop waits until the move before it has reached the camera (else newest-wins
+would drop a short move, paced or awaiting an answer, and the camera would not move at all).
+Such a wait, or a timer firing late, delays the rest of the pass, so each move keeps its
+recorded length; at the end it
 sends a stop and waits for the camera to confirm it. ``loop`` goes back to the start and plays
 again; ``ping-pong`` plays the trace backwards (:func:`reversed_moves`), then forwards, and so
 on. Pausing (the camera stopped answering) stops the camera and keeps the place in the trace;
@@ -125,6 +129,8 @@ class Playback:
         self._paused_at = 0.0
         self._timer: Timer | None = None
         self._generation = 0
+        #: Each slot's last move of this pass that is not a stop: whether it reached the camera.
+        self._moving: dict[str, Outcome] = {}
 
     def start(self) -> None:
         self.running = True
@@ -161,8 +167,8 @@ class Playback:
         moving: dict[str, Command] = {}
         for at, command in self._moves[: self._next]:
             moving[command.slot or ""] = command
-        for command in moving.values():
-            self.controller.set_motion(command)
+        self._moving = {slot: self.controller.set_motion(command) for slot, command in moving.items()
+                        if not command.is_stop()}
         self._schedule(self._generation)
 
     def state(self) -> TraceState:
@@ -203,6 +209,7 @@ class Playback:
         self._phase = "playing"
         self._began = self.clock.now()
         self._next = 0
+        self._moving = {}
         self._schedule(generation)
 
     def _schedule(self, generation: int) -> None:
@@ -212,14 +219,37 @@ class Playback:
         self._timer = None
         elapsed = self.clock.now() - self._began
         moves = self._moves
+        if self._next < len(moves) and moves[self._next][0] < elapsed:
+            # Late (a loaded machine's timer, or a wait below): the rest of the pass moves
+            # later with it, so each move keeps its recorded length.
+            self._began += elapsed - moves[self._next][0]
+            elapsed = moves[self._next][0]
         while self._next < len(moves) and moves[self._next][0] <= elapsed + 1e-9:
-            self.controller.set_motion(moves[self._next][1])
+            command = moves[self._next][1]
+            slot = command.slot or ""
+            moving = self._moving.get(slot)
+            if command.is_stop() and moving is not None and not moving.done:
+                # The move before it has not reached the camera (pacing, an answer awaited):
+                # a stop now would take its place in the slot (newest wins) and the camera
+                # would not move at all. The stop waits until the move is out.
+                moving.on_done(lambda _: self._wait_over(generation))
+                return
+            outcome = self.controller.set_motion(command)
+            if command.is_stop():
+                self._moving.pop(slot, None)
+            else:
+                self._moving[slot] = outcome
             self._next += 1
         due = moves[self._next][0] if self._next < len(moves) else self.trace.duration
         if self._next >= len(moves) and elapsed + 1e-9 >= due:
             self._pass_done(generation)
             return
         self._timer = self.clock.call_later(due - elapsed, lambda: self._schedule(generation))
+
+    def _wait_over(self, generation: int) -> None:
+        # Called from inside the controller (an answer, a send): go on from the clock instead.
+        if generation == self._generation and self._timer is None:
+            self._timer = self.clock.call_later(0.0, lambda: self._schedule(generation))
 
     def _pass_done(self, generation: int) -> None:
         """The pass is over: a stop, confirmed by the camera, then the next pass or the end."""
