@@ -87,7 +87,7 @@ class Programs:
         #: Why each camera's program may not move it now: "it does not answer", "it is on air".
         self._holds: dict[str, set[str]] = {}
         self._writer: concurrent.futures.ThreadPoolExecutor | None = None
-        self._pending: list[concurrent.futures.Future[None]] = []
+        self._pending: list[concurrent.futures.Future[str]] = []
         self._stopped = False
         #: The LEDs of each program: ("tour", name) / ("record" | "play", trace name).
         self._lights: dict[tuple[str, str], list[int]] = {}
