@@ -73,3 +73,16 @@ def test_api_belongs_in_the_main_file(tmp_path: Path) -> None:
     path = write(tmp_path, "c.yaml", CONFIG_BASE + "include:\n  - {file: profile.yaml, input: desk}\n")
     (problem,) = problems_of(path)
     assert "profile.yaml:2:3: api:" in problem and "main config file" in problem
+
+
+def test_mqtt_belongs_in_the_main_file_and_the_main_files_own_sections_are_kept(tmp_path: Path) -> None:
+    write(tmp_path, "profile.yaml", "mqtt:\n  broker: 127.0.0.1:1883\n  topic: booth\n")
+    path = write(tmp_path, "c.yaml", CONFIG_BASE + "include:\n  - {file: profile.yaml, input: desk}\n")
+    (problem,) = problems_of(path)
+    assert "profile.yaml:2:3: mqtt:" in problem and "main config file" in problem
+    # An include without either leaves the main file's sections as they are.
+    write(tmp_path, "plain.yaml", "bindings: []\n")
+    main = write(tmp_path, "d.yaml", CONFIG_BASE + "api:\n  http: 127.0.0.1:8780\nmqtt:\n  broker: 127.0.0.1:1883\n"
+                 "  topic: booth\ninclude:\n  - {file: plain.yaml, input: desk}\n")
+    config = load_config(main)
+    assert config.api is not None and config.mqtt is not None and config.mqtt.topic == "booth"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ptzmapd.config.api import api_config
@@ -129,20 +129,9 @@ class _Loader:
         leds = sections.get("leds")
         if isinstance(leds, SequenceNode):
             self.read_led_rules(leds, supplied_input)
-        api = sections.get("api")
-        if isinstance(api, MappingNode):
-            if len(chain) > 1:
-                self.problems.append(Problem(api.mark, "api",
-                                             "'api' sets what the daemon listens on: write it in the main config file, not in an include"))
-            else:
-                self.api = api
-        mqtt = sections.get("mqtt")
-        if isinstance(mqtt, MappingNode):
-            if len(chain) > 1:
-                self.problems.append(Problem(mqtt.mark, "mqtt",
-                                             "'mqtt' sets the daemon's broker: write it in the main config file, not in an include"))
-            else:
-                self.mqtt = mqtt
+        # What the daemon listens on or connects to is the main file's to say, never an include's.
+        self.api = self.main_file_only(sections, "api", "sets what the daemon listens on", chain) or self.api
+        self.mqtt = self.main_file_only(sections, "mqtt", "sets the daemon's broker", chain) or self.mqtt
         tours = sections.get("tours")
         if isinstance(tours, MappingNode):
             self.collect_names(tours, "tours", "tour", self.tours, reserved=())
@@ -318,6 +307,16 @@ class _Loader:
             file, cameras, inputs, [b for b, _ in bindings], switchers, api=api, mqtt=mqtt,
             tours=tours, state_dir=state_dir,
         )
+
+    def main_file_only(self, sections: dict[str, Node], key: str, what: str, chain: Sequence[object]) -> MappingNode | None:
+        """The section ``key`` when this file is the main one; in an include, a problem."""
+        node = sections.get(key)
+        if not isinstance(node, MappingNode):
+            return None
+        if len(chain) > 1:
+            self.problems.append(Problem(node.mark, key, f"{key!r} {what}: write it in the main config file, not in an include"))
+            return None
+        return node
 
     def camera(self, entry: _Named) -> CameraConfig | None:
         node = self.entry_mapping(entry.node, entry.path, "camera settings")
