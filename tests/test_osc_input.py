@@ -357,6 +357,8 @@ def test_learn_without_a_config_listens_for_osc_where_asked(tmp_path: Path) -> N
     try:
         learn.wait_for(r"# move a control", timeout=20)
         assert f'#     osc: {{type: osc, listen: "127.0.0.1:{port}"}}' in learn.output
+        # UDP sent before the port is bound is lost: "connected" says it is.
+        learn.wait_for(r"^# osc: connected$")
         sender = SimpleUDPClient("127.0.0.1", port)
         sender.send_message("/2/xy1", 0.25)
         learn.wait_for(r"^osc address /2/xy1 = 0\.25$")
