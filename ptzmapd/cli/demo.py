@@ -1,4 +1,4 @@
-"""``ptzmapd demo``: the whole pipeline against two simulated cameras, no hardware."""
+"""``ptzmapd demo``: the whole pipeline against two simulated cameras and a simulated vMix, no hardware."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ DEMO_LIMIT = 3600.0
 
 
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    demo = commands.add_parser("demo", help="the whole pipeline against two simulated cameras, no hardware")
+    demo = commands.add_parser("demo", help="the whole pipeline against two simulated cameras and a simulated vMix, no hardware")
     demo.add_argument("--duration", type=float, default=18.0, metavar="SECONDS",
                       help=f"how long the script plays (above 0, at most {DEMO_LIMIT:g}; default 18)")
     demo.add_argument("--no-midi", action="store_true", help="feed the mapping layer directly, not a MIDI port")

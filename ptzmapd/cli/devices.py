@@ -24,7 +24,7 @@ def _address(text: str) -> tuple[str, int]:
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from ptzmapd.devices import DISCOVERY_WAIT, discoverable
 
-    devices = commands.add_parser("devices", help="list MIDI ports, gamepads, joysticks and serial ports")
+    devices = commands.add_parser("devices", help="list MIDI ports, gamepads, joysticks and serial ports (--onvif: ONVIF cameras)")
     for protocol in discoverable():
         devices.add_argument(f"--{protocol}", action="append_const", const=protocol, dest="discover", default=[],
                              help=f"look for {protocol} cameras on the network instead (a multicast probe)")

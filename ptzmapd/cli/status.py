@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    status = commands.add_parser("status", help="what the running daemon knows: cameras and inputs")
+    status = commands.add_parser("status", help="what the running daemon knows: cameras, inputs, switchers, groups, tours")
     status.add_argument("--socket", metavar="PATH", help="the daemon's --status-socket")
     status.add_argument("--watch", action="store_true", help="keep showing it, twice a second")
     status.add_argument("--json", action="store_true", help="the raw JSON")
