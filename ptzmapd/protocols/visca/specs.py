@@ -4,7 +4,9 @@ chain address) and their specs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ptzmapd.protocols.base import Codec, SpeedLimits
 from ptzmapd.protocols.position import AxisRange, PanTiltRange
@@ -94,32 +96,30 @@ def _visca_serial(options: ViscaSerialOptions, limits: SpeedLimits) -> Codec:
                             tally_preview=options.tally_preview)
 
 
-VISCA_IP: ProtocolSpec[ViscaIpOptions] = ProtocolSpec(
-    name="visca-ip", summary="Sony VISCA over IP (UDP, header with sequence numbers)",
-    transport="udp", default_port=52381, limits=VISCA_LIMITS, lens_speed_from_zero=True, zoom_max=ZOOM_TELE,
-    pan_tilt=VISCA_PAN_TILT,
-    pacing=Pacing(min_interval=0.05, ack_timeout=0.2), capabilities=CAPABILITIES,
-    options=ViscaIpOptions, make_codec=_visca_ip, raw=RAW_VISCA, simulator="ptzmapd.simulators.visca:start",
-)
-VISCA_UDP: ProtocolSpec[ViscaOptions] = ProtocolSpec(
-    name="visca-udp", summary="raw VISCA frames over UDP (PTZOptics and others)",
-    transport="udp", default_port=1259, limits=VISCA_LIMITS, lens_speed_from_zero=True, zoom_max=ZOOM_TELE,
-    pan_tilt=VISCA_PAN_TILT,
-    pacing=Pacing(min_interval=0.05, ack_timeout=0.2), capabilities=CAPABILITIES,
-    options=ViscaOptions, make_codec=_visca_raw, raw=RAW_VISCA, simulator="ptzmapd.simulators.visca:start",
-)
-VISCA_TCP: ProtocolSpec[ViscaOptions] = ProtocolSpec(
-    name="visca-tcp", summary="raw VISCA frames on a TCP stream (PTZOptics and others)",
-    transport="tcp", default_port=5678, limits=VISCA_LIMITS, lens_speed_from_zero=True, zoom_max=ZOOM_TELE,
-    pan_tilt=VISCA_PAN_TILT,
-    pacing=Pacing(min_interval=0.05, ack_timeout=0.3), capabilities=CAPABILITIES,
-    options=ViscaOptions, make_codec=_visca_raw, raw=RAW_VISCA, simulator="ptzmapd.simulators.visca:start",
-)
-VISCA_SERIAL: ProtocolSpec[ViscaSerialOptions] = ProtocolSpec(
-    name="visca-serial",
-    summary="VISCA on RS-232/RS-422 (daisy chain of up to 7 cameras), or a serial device server",
-    transport="serial", default_baud=9600, limits=VISCA_LIMITS, lens_speed_from_zero=True, zoom_max=ZOOM_TELE,
-    pan_tilt=VISCA_PAN_TILT,
-    pacing=Pacing(min_interval=0.05, ack_timeout=0.3), capabilities=CAPABILITIES,
-    options=ViscaSerialOptions, make_codec=_visca_serial, raw=RAW_VISCA, simulator="ptzmapd.simulators.serial:start",
+O = TypeVar("O", bound=ViscaOptions)
+
+
+def _visca(
+    name: str, summary: str, transport: str, options: type[O], make_codec: Callable[[O, SpeedLimits], Codec],
+    ack_timeout: float, simulator: str, default_port: int | None = None, default_baud: int | None = None,
+) -> ProtocolSpec[O]:
+    """A VISCA spec: what every transport of the family shares (speeds, lens, positions,
+    capabilities, raw frames, 50 ms pacing), with the transport's own facts."""
+    return ProtocolSpec(
+        name=name, summary=summary, transport=transport, default_port=default_port, default_baud=default_baud,
+        limits=VISCA_LIMITS, lens_speed_from_zero=True, zoom_max=ZOOM_TELE, pan_tilt=VISCA_PAN_TILT,
+        pacing=Pacing(min_interval=0.05, ack_timeout=ack_timeout), capabilities=CAPABILITIES,
+        options=options, make_codec=make_codec, raw=RAW_VISCA, simulator=simulator,
+    )
+
+
+VISCA_IP = _visca("visca-ip", "Sony VISCA over IP (UDP, header with sequence numbers)", "udp", ViscaIpOptions,
+                  _visca_ip, 0.2, "ptzmapd.simulators.visca:start", default_port=52381)
+VISCA_UDP = _visca("visca-udp", "raw VISCA frames over UDP (PTZOptics and others)", "udp", ViscaOptions,
+                   _visca_raw, 0.2, "ptzmapd.simulators.visca:start", default_port=1259)
+VISCA_TCP = _visca("visca-tcp", "raw VISCA frames on a TCP stream (PTZOptics and others)", "tcp", ViscaOptions,
+                   _visca_raw, 0.3, "ptzmapd.simulators.visca:start", default_port=5678)
+VISCA_SERIAL = _visca(
+    "visca-serial", "VISCA on RS-232/RS-422 (daisy chain of up to 7 cameras), or a serial device server",
+    "serial", ViscaSerialOptions, _visca_serial, 0.3, "ptzmapd.simulators.serial:start", default_baud=9600,
 )
