@@ -86,3 +86,9 @@ def test_mqtt_belongs_in_the_main_file_and_the_main_files_own_sections_are_kept(
                  "  topic: booth\ninclude:\n  - {file: plain.yaml, input: desk}\n")
     config = load_config(main)
     assert config.api is not None and config.mqtt is not None and config.mqtt.topic == "booth"
+
+
+def test_an_empty_mqtt_broker_is_named_as_written(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.yaml", CONFIG_BASE + "mqtt:\n  broker: ''\n  topic: booth\n")
+    (problem,) = problems_of(path)
+    assert "mqtt.broker:" in problem and "got an empty string" in problem and ":1883'" not in problem

@@ -33,6 +33,9 @@ class Broker:
     """``host`` or ``host:port`` (``[IPv6]:port``); the port is 1883 when left out."""
 
     def __call__(self, node: Node, scope: Scope) -> Listener:
+        if isinstance(node, ScalarNode) and isinstance(node.value, str) and not node.value.strip():
+            # Said as written: with the default port added it would read ':1883'.
+            raise Invalid("expected the broker's HOST or HOST:PORT (like 127.0.0.1:1883), got an empty string")
         if isinstance(node, ScalarNode) and isinstance(node.value, str) and (":" not in node.value or node.value.endswith("]")):
             node = ScalarNode(f"{node.value}:{DEFAULT_PORT}", node.mark, node.text)
         return Listen()(node, scope)
